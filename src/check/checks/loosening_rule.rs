@@ -1,0 +1,122 @@
+//! W003 `loosening-rule`: in `specific` mode, a user or group rule that
+//! loosens what a group or the default demands.
+
+use crate::check::{CheckInfo, Context};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::policy::{Effective, Level, Precedence, RuleId, Subject};
+use crate::source::Span;
+
+pub const INFO: CheckInfo = CheckInfo {
+    code: "W003",
+    name: "loosening-rule",
+    severity: Severity::Warning,
+    summary: "in `specific` mode, a user or group rule lowers enforcement, adds factors, lengthens remember or adds recovery compared with the default (or, with --directory, the user's groups)",
+    help: "if this exception is intended, keep it and give it an exemption-style comment; otherwise align it with the rule it overrides",
+    doc: "Why: in `specific` mode a more specific rule replaces the less specific one field by field, so a user or group rule can switch MFA off for someone the default protects. Sometimes that is the point (a service account); often it is an accident.\n\nExample:\n    precedence specific\n    default { enforcement required }\n    user \"kiosk@acme.test\" { enforcement off }\n\nFix: if the exception is deliberate, prefer an audited `exempt` with an end date.",
+};
+
+pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let p = cx.policy;
+    if p.precedence != Precedence::Specific {
+        return;
+    }
+    for (id, rule) in p.rules.iter().enumerate() {
+        let baselines: Vec<(Vec<RuleId>, &str)> = match &rule.subject {
+            Subject::Group(_) => vec![(vec![], "the default")],
+            Subject::User(u) => {
+                let mut b = vec![(vec![], "the default")];
+                if let Some(user) = cx
+                    .directory
+                    .and_then(|d| d.users.iter().find(|x| &x.id == u))
+                {
+                    let mut groups: Vec<RuleId> = user
+                        .groups
+                        .iter()
+                        .flat_map(|g| cx.groups.rules_for(g))
+                        .collect();
+                    groups.sort_unstable();
+                    groups.dedup();
+                    if !groups.is_empty() {
+                        b.push((groups, "the user's groups"));
+                    }
+                }
+                b
+            }
+            _ => continue,
+        };
+        'rule: for at in cx.epochs() {
+            let r = p.effective(id, at);
+            for (groups, what) in &baselines {
+                let base = if groups.is_empty() {
+                    cx.default_at(at)
+                } else {
+                    combine_groups(cx, groups, at)
+                };
+                if let Some((field, span)) = loosened(cx, id, at, &r, &base) {
+                    out.push(
+                        Diagnostic::new(
+                            &INFO,
+                            span,
+                            format!("{} loosens {field} compared with {what}", rule.subject),
+                        )
+                        .label(format!("looser {field}")),
+                    );
+                    break 'rule;
+                }
+            }
+        }
+    }
+}
+
+/// The groups' own fields combined most-restrictively, as `specific` mode does.
+fn combine_groups(cx: &Context<'_>, ids: &[RuleId], at: jiff::Timestamp) -> Effective {
+    let mut acc = Effective::default();
+    for &g in ids {
+        let e = cx.policy.effective(g, at);
+        acc.enforcement = acc.enforcement.max(e.enforcement);
+        acc.factors = match (acc.factors, e.factors) {
+            (Some(a), Some(b)) => Some(a.intersect(b)),
+            (a, b) => a.or(b),
+        };
+        acc.remember = match (acc.remember, e.remember) {
+            (Some(a), Some(b)) => Some(a.strictest(b)),
+            (a, b) => a.or(b),
+        };
+        acc.recovery |= e.recovery;
+    }
+    acc
+}
+
+fn loosened(
+    cx: &Context<'_>,
+    id: RuleId,
+    at: jiff::Timestamp,
+    r: &Effective,
+    base: &Effective,
+) -> Option<(&'static str, Span)> {
+    if let (Some(mine), Some(theirs)) = (r.enforcement, base.enforcement) {
+        if mine < theirs && theirs > Level::Off {
+            return Some((
+                "enforcement",
+                cx.span_of(id, at, |f| f.enforcement.map(|x| x.span)),
+            ));
+        }
+    }
+    if let (Some(mine), Some(theirs)) = (r.factors, base.factors) {
+        if !mine.is_subset(theirs) {
+            return Some(("factors", cx.span_of(id, at, |f| f.factors.map(|x| x.span))));
+        }
+    }
+    if let (Some(mine), Some(theirs)) = (r.remember, base.remember) {
+        if mine.strictest(theirs) != mine {
+            return Some((
+                "remember",
+                cx.span_of(id, at, |f| f.remember.map(|x| x.span)),
+            ));
+        }
+    }
+    if r.recovery && !base.recovery && base.factors.is_some() {
+        return Some(("recovery", cx.span_of(id, at, |f| f.recovery)));
+    }
+    None
+}

@@ -1,0 +1,77 @@
+//! W002 `shadowed-rule`: a rule that can never change any decision.
+
+use crate::check::{CheckInfo, Context};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::policy::{Effective, Level, Precedence, Subject};
+
+pub const INFO: CheckInfo = CheckInfo {
+    code: "W002",
+    name: "shadowed-rule",
+    severity: Severity::Warning,
+    summary: "a rule can never change any decision: it sets nothing, or (in `most_restrictive`) nothing stricter than the default",
+    help: "delete the rule, or make it say something the default does not",
+    doc: "Why: in `most_restrictive` mode the default always applies, so a rule that is no stricter than the default at every date is dead weight, and usually a sign that its author expected it to loosen something (which this mode never does).\n\nExample:\n    precedence most_restrictive\n    default { enforcement required }\n    group \"Beta Testers\" { enforcement optional }\n\nFix: delete the group rule, or switch to `precedence specific` if the group is meant to be an exception.",
+};
+
+pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let p = cx.policy;
+    for (id, rule) in p.rules.iter().enumerate() {
+        if rule.subject == Subject::Default
+            || rule.privileged.is_some()
+            || rule.break_glass.is_some()
+            || !rule.includes.is_empty()
+        {
+            continue;
+        }
+        let epochs = cx.epochs();
+        let sets_nothing = epochs
+            .iter()
+            .all(|&at| !p.effective(id, at).sets_anything());
+        let shadowed = sets_nothing
+            || (p.precedence == Precedence::MostRestrictive
+                && epochs
+                    .iter()
+                    .all(|&at| no_stricter(&p.effective(id, at), &cx.default_at(at))));
+        if shadowed {
+            let why = if sets_nothing {
+                "sets no field".to_string()
+            } else {
+                "is never stricter than the default".to_string()
+            };
+            out.push(
+                Diagnostic::new(
+                    &INFO,
+                    rule.span,
+                    format!("{} {why}, so it never changes a decision", rule.subject),
+                )
+                .label("never changes a decision"),
+            );
+        }
+    }
+}
+
+/// True when combining `r` most-restrictively with the default `d` gives `d`.
+fn no_stricter(r: &Effective, d: &Effective) -> bool {
+    let d_level = d.enforcement.unwrap_or(Level::Off);
+    let enforcement = r.enforcement.is_none_or(|l| l <= d_level);
+    let factors = r
+        .factors
+        .is_none_or(|f| d.factors.unwrap_or_default().is_subset(f));
+    let remember = match (r.remember, d.remember) {
+        (None, _) => true,
+        // A window where the default has none lets logins be remembered.
+        (Some(_), None) => false,
+        (Some(rr), Some(dr)) => dr.strictest(rr) == dr,
+    };
+    let recovery = !r.recovery || d.recovery;
+    // A required rule shortens the deadline only with an earlier one.
+    let deadline = r.enforcement != Some(Level::Required)
+        || d_level != Level::Required
+        || match (r.deadline(), d.deadline()) {
+            (None, None) => true,
+            (None, Some(_)) => false,
+            (Some(_), None) => true,
+            (Some(rd), Some(dd)) => rd >= dd,
+        };
+    enforcement && factors && remember && recovery && deadline
+}

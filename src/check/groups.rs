@@ -1,0 +1,93 @@
+//! The group graph: `group "G" { includes "H" }` makes every member of H a
+//! member of G. Membership flows along edges H -> G; a directory group's
+//! closure is everything reachable from it.
+
+use crate::policy::{CheckedPolicy, RuleId, Subject};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::{Bfs, Walker};
+use rustc_hash::FxHashMap;
+
+pub struct GroupGraph {
+    graph: DiGraph<String, ()>,
+    nodes: FxHashMap<String, NodeIndex>,
+    /// Group rule of each node, if the policy has one.
+    rule: FxHashMap<NodeIndex, RuleId>,
+}
+
+impl GroupGraph {
+    pub fn new(policy: &CheckedPolicy) -> Self {
+        let mut g = GroupGraph {
+            graph: DiGraph::new(),
+            nodes: FxHashMap::default(),
+            rule: FxHashMap::default(),
+        };
+        for (id, rule) in policy.rules.iter().enumerate() {
+            if let Subject::Group(name) = &rule.subject {
+                let n = g.node(name);
+                g.rule.insert(n, id);
+                for inc in &rule.includes {
+                    let m = g.node(&inc.value);
+                    g.graph.update_edge(m, n, ());
+                }
+            }
+        }
+        g
+    }
+
+    fn node(&mut self, name: &str) -> NodeIndex {
+        if let Some(n) = self.nodes.get(name) {
+            return *n;
+        }
+        let n = self.graph.add_node(name.to_string());
+        self.nodes.insert(name.to_string(), n);
+        n
+    }
+
+    /// Every group name the graph knows: group rules and the groups they include.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.graph.node_weights().map(String::as_str)
+    }
+
+    /// Names of the groups a member of `name` belongs to, `name` included.
+    /// Terminates on cycles (the checker reports them separately).
+    pub fn closure(&self, name: &str) -> Vec<&str> {
+        let Some(&start) = self.nodes.get(name) else {
+            return vec![];
+        };
+        Bfs::new(&self.graph, start)
+            .iter(&self.graph)
+            .filter_map(|n| self.graph.node_weight(n).map(String::as_str))
+            .collect()
+    }
+
+    /// The group rules that apply to a member of directory group `name`.
+    pub fn rules_for(&self, name: &str) -> Vec<RuleId> {
+        let Some(&start) = self.nodes.get(name) else {
+            return vec![];
+        };
+        let mut ids: Vec<RuleId> = Bfs::new(&self.graph, start)
+            .iter(&self.graph)
+            .filter_map(|n| self.rule.get(&n).copied())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Strongly connected sets of groups that include one another.
+    pub fn cycles(&self) -> Vec<Vec<&str>> {
+        petgraph::algo::tarjan_scc(&self.graph)
+            .into_iter()
+            .filter(|scc| {
+                scc.len() > 1 || scc.first().is_some_and(|&n| self.graph.contains_edge(n, n))
+            })
+            .map(|scc| {
+                let mut names: Vec<&str> = scc
+                    .into_iter()
+                    .filter_map(|n| self.graph.node_weight(n).map(String::as_str))
+                    .collect();
+                names.sort_unstable();
+                names
+            })
+            .collect()
+    }
+}

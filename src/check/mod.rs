@@ -1,0 +1,270 @@
+//! Stage 2: syntax tree to checked policy, and every check of the design.
+//!
+//! Resolution (`resolve`) turns names into data and reports what makes that
+//! impossible (unknown factors, duplicates, misplaced fields). The checks in
+//! `checks/`, one file each, then look at the resolved policy as a whole.
+//! Every code the tool can report is listed once, in [`REGISTRY`].
+
+pub mod checks;
+pub mod codes;
+mod groups;
+mod resolve;
+
+pub use groups::GroupGraph;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::directory::Directory;
+use crate::policy::{CheckedPolicy, Effective, FactorSet, Fields, Level, RuleId};
+use crate::source::{SourceFile, Span};
+use jiff::Timestamp;
+
+/// A check's registry entry: its stable code and its documentation.
+#[derive(Debug)]
+pub struct CheckInfo {
+    /// Stable code, e.g. `E003`. Never reused for another meaning.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `duplicate-rule`.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// What the check catches, in one line.
+    pub summary: &'static str,
+    /// The default help text shown with each finding.
+    pub help: &'static str,
+    /// Why it matters, an example, and the fix (for `mfac explain`).
+    pub doc: &'static str,
+}
+
+pub type RunFn = fn(&Context<'_>, &mut Vec<Diagnostic>);
+
+/// One row of the registry: the documentation, and the function that runs
+/// the check over a resolved policy (`None` for findings made while parsing
+/// or resolving).
+pub struct Check {
+    pub info: &'static CheckInfo,
+    pub run: Option<RunFn>,
+}
+
+/// Everything a check may look at.
+pub struct Context<'a> {
+    pub policy: &'a CheckedPolicy,
+    pub groups: &'a GroupGraph,
+    /// The instant exemption checks measure from: midnight of `--today`.
+    pub today: Timestamp,
+    pub directory: Option<&'a Directory>,
+}
+
+impl Context<'_> {
+    /// One instant in each stretch of time over which every rule is constant.
+    pub fn epochs(&self) -> Vec<Timestamp> {
+        self.policy.epoch_starts()
+    }
+
+    /// The default rule's fields at `at`; without a default rule, the implicit
+    /// one: enforcement off, every non-recovery factor allowed.
+    pub fn default_at(&self, at: Timestamp) -> Effective {
+        let implicit = Effective {
+            enforcement: Some(Level::Off),
+            factors: Some(FactorSet::NON_RECOVERY),
+            ..Effective::default()
+        };
+        match self.policy.default_rule() {
+            Some(id) => {
+                let mut e = self.policy.effective(id, at);
+                e.enforcement.get_or_insert(Level::Off);
+                e.factors.get_or_insert(FactorSet::NON_RECOVERY);
+                e
+            }
+            None => implicit,
+        }
+    }
+
+    /// Where the field `pick` selects was last set for rule `id` at `at`: the
+    /// phase in force that set it, else the rule, else the rule's subject.
+    pub fn span_of(
+        &self,
+        id: RuleId,
+        at: Timestamp,
+        pick: impl Fn(&Fields) -> Option<Span>,
+    ) -> Span {
+        let Some(rule) = self.policy.rules.get(id) else {
+            return Span::default();
+        };
+        let phases = rule
+            .rollout
+            .and_then(|r| self.policy.rollouts.get(r))
+            .map(|r| r.phases.as_slice())
+            .unwrap_or(&[]);
+        phases
+            .iter()
+            .rev()
+            .filter(|p| p.at <= at)
+            .find_map(|p| pick(&p.fields))
+            .or_else(|| pick(&rule.fields))
+            .unwrap_or(rule.span)
+    }
+
+    /// Every set of fields in the policy: each rule's own, then each phase's,
+    /// with the rules the phase applies to.
+    pub fn all_fields(&self) -> Vec<(&Fields, Vec<RuleId>)> {
+        let rules = self
+            .policy
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (&r.fields, vec![i]));
+        let phases = self
+            .policy
+            .rollouts
+            .iter()
+            .flat_map(|r| r.phases.iter().map(move |p| (&p.fields, r.rules.clone())));
+        rules.chain(phases).collect()
+    }
+
+    /// `group "Admins"`, for messages.
+    pub fn subject(&self, id: RuleId) -> String {
+        self.policy
+            .rules
+            .get(id)
+            .map(|r| r.subject.to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// Options that change what the checker reports.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// The date exemption checks measure from; `None` for today.
+    pub today: Option<jiff::civil::Date>,
+    /// Real users, for the checks that need them.
+    pub directory: Option<Directory>,
+}
+
+/// The result of checking one file: the policy if it has no errors, and
+/// every diagnostic either way.
+#[derive(Debug)]
+pub struct CheckOutcome {
+    pub policy: Option<CheckedPolicy>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Parse, resolve and check one policy file.
+pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
+    let fail = |items| CheckOutcome {
+        policy: None,
+        diagnostics: Diagnostics::new(source.clone(), items),
+    };
+    let tree = match crate::syntax::parse(source) {
+        Ok(t) => t,
+        Err(errors) => return fail(errors),
+    };
+    let (policy, mut found) = resolve::resolve(source, &tree);
+    let groups = GroupGraph::new(&policy);
+    let today = options.today.unwrap_or_else(|| {
+        Timestamp::now()
+            .to_zoned_datetime(policy.timezone.clone())
+            .date()
+    });
+    let cx = Context {
+        policy: &policy,
+        groups: &groups,
+        today: policy.midnight(today),
+        directory: options.directory.as_ref(),
+    };
+    for check in REGISTRY {
+        if let Some(run) = check.run {
+            run(&cx, &mut found);
+        }
+    }
+    let diagnostics = Diagnostics::new(source.clone(), found);
+    CheckOutcome {
+        policy: (!diagnostics.has_errors()).then_some(policy),
+        diagnostics,
+    }
+}
+
+/// Look up a check by code.
+pub fn find(code: &str) -> Option<&'static Check> {
+    REGISTRY
+        .iter()
+        .find(|c| c.info.code.eq_ignore_ascii_case(code))
+}
+
+macro_rules! registry {
+    ($( $module:ident $(=> $run:ident)? ),* $(,)?) => {
+        /// Every check, in code order.
+        pub static REGISTRY: &[Check] = &[
+            $( Check { info: &checks::$module::INFO, run: registry!(@run $module $($run)?) }, )*
+        ];
+    };
+    (@run $module:ident $run:ident) => { Some(checks::$module::$run) };
+    (@run $module:ident) => { None };
+}
+
+registry! {
+    syntax,
+    unknown_factor,
+    duplicate_rule,
+    duplicate_field,
+    includes_cycle => run,
+    strength_cycle,
+    remember_range => run,
+    max_logins_range => run,
+    exemption_incomplete => run,
+    exemption_too_long => run,
+    phase_order => run,
+    privileged_below_required => run,
+    empty_factors => run,
+    user_without_factor => run,
+    unknown_timezone,
+    invalid_value,
+    misplaced_field,
+    rollout_conflict,
+    duplicate_declaration,
+    bad_work_hours,
+    bad_directory,
+    no_default => run,
+    shadowed_rule => run,
+    loosening_rule => run,
+    weak_factor_privileged => run,
+    remember_privileged => run,
+    expired_exemption => run,
+    privileged_exemption => run,
+    disjoint_factors => run,
+    locked_out_admin => run,
+    rollout_lowers => run,
+    group_overlap => run,
+    grace_without_start => run,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_ordered() {
+        let codes: Vec<&str> = REGISTRY.iter().map(|c| c.info.code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_by_key(|c| (!c.starts_with('E'), *c));
+        assert_eq!(codes, sorted, "registry is in code order");
+        sorted.dedup();
+        assert_eq!(codes.len(), sorted.len(), "codes are unique");
+    }
+
+    #[test]
+    fn every_entry_is_documented() {
+        for c in REGISTRY {
+            let i = c.info;
+            assert!(
+                !i.summary.is_empty() && !i.help.is_empty() && !i.doc.is_empty(),
+                "{}",
+                i.code
+            );
+            assert_eq!(
+                i.severity == Severity::Error,
+                i.code.starts_with('E'),
+                "{}",
+                i.code
+            );
+        }
+    }
+}

@@ -1,0 +1,637 @@
+//! Syntax tree to checked policy: resolve names, turn dates into instants in
+//! the policy's timezone, and report what cannot be resolved.
+
+use super::codes;
+use crate::diagnostic::Diagnostic;
+use crate::policy::*;
+use crate::source::{SourceFile, Span};
+use crate::syntax::{self as syn, DateLit, FieldValue, Item, PrecedenceMode};
+use jiff::{tz::TimeZone, Timestamp};
+use petgraph::graph::DiGraph;
+use rustc_hash::FxHashMap;
+
+const DEFAULT_MAX_EXEMPTION: i64 = 30 * 86_400;
+
+pub(super) fn resolve(
+    source: &SourceFile,
+    tree: &syn::PolicyFile,
+) -> (CheckedPolicy, Vec<Diagnostic>) {
+    let mut r = Resolver {
+        errors: Vec::new(),
+        strengths: FxHashMap::default(),
+        declared: FxHashMap::default(),
+    };
+    let mut policy = CheckedPolicy {
+        source: source.clone(),
+        precedence: Precedence::MostRestrictive,
+        timezone: TimeZone::UTC,
+        timezone_name: "UTC".to_string(),
+        max_exemption: DEFAULT_MAX_EXEMPTION,
+        calendar: Calendar::default(),
+        strengths: Vec::new(),
+        rules: Vec::new(),
+        exemptions: Vec::new(),
+        rollouts: Vec::new(),
+    };
+
+    // Declarations first: dates need the timezone, rules need the strengths.
+    let mut strength_decls = Vec::new();
+    for item in &tree.items {
+        match item {
+            Item::Precedence(p) => {
+                if r.declare("precedence", p.span) {
+                    policy.precedence = match p.value {
+                        PrecedenceMode::MostRestrictive => Precedence::MostRestrictive,
+                        PrecedenceMode::Specific => Precedence::Specific,
+                    };
+                }
+            }
+            Item::Timezone(tz) => {
+                if r.declare("timezone", tz.span) {
+                    match TimeZone::get(&tz.value) {
+                        Ok(zone) => {
+                            policy.timezone = zone;
+                            policy.timezone_name = tz.value.clone();
+                        }
+                        Err(_) => r.errors.push(
+                            Diagnostic::new(
+                                &codes::UNKNOWN_TIMEZONE,
+                                tz.span,
+                                format!("unknown timezone `{}`", tz.value),
+                            )
+                            .label("not an IANA timezone name"),
+                        ),
+                    }
+                }
+            }
+            Item::MaxExemption(d) => {
+                if r.declare("max_exemption", d.span) {
+                    policy.max_exemption = d.value;
+                }
+            }
+            Item::Calendar(c) => {
+                if r.declare("calendar", c.span) {
+                    policy.calendar = r.calendar(c);
+                }
+            }
+            Item::Strength(s) => strength_decls.push(s),
+            _ => {}
+        }
+    }
+    policy.strengths = r.resolve_strengths(&strength_decls);
+
+    let mut by_subject: FxHashMap<Subject, RuleId> = FxHashMap::default();
+    for item in &tree.items {
+        match item {
+            Item::Rule(decl) => {
+                if let Some(&first) = by_subject.get(&decl.subject.value) {
+                    let first_span = policy.rules.get(first).map(|r| r.span).unwrap_or_default();
+                    r.errors.push(
+                        Diagnostic::new(
+                            &codes::DUPLICATE_RULE,
+                            decl.subject.span,
+                            format!("second rule for {}", decl.subject.value),
+                        )
+                        .label("second rule")
+                        .related(first_span, "first rule here"),
+                    );
+                    continue;
+                }
+                let rule = r.rule(decl);
+                by_subject.insert(decl.subject.value.clone(), policy.rules.len());
+                policy.rules.push(rule);
+            }
+            Item::Exempt(e) => {
+                let ex = r.exemption(e, &policy);
+                policy.exemptions.push(ex);
+            }
+            _ => {}
+        }
+    }
+
+    for item in &tree.items {
+        let Item::Rollout(decl) = item else { continue };
+        let index = policy.rollouts.len();
+        let mut rules = Vec::new();
+        for s in &decl.subjects {
+            let id = match by_subject.get(&s.value) {
+                Some(&id) => id,
+                None => {
+                    // A subject with no rule gets one.
+                    let id = policy.rules.len();
+                    policy.rules.push(Rule {
+                        subject: s.value.clone(),
+                        span: s.span,
+                        implicit: true,
+                        fields: Fields::default(),
+                        privileged: None,
+                        break_glass: None,
+                        includes: Vec::new(),
+                        rollout: None,
+                    });
+                    by_subject.insert(s.value.clone(), id);
+                    id
+                }
+            };
+            let Some(rule) = policy.rules.get_mut(id) else {
+                continue;
+            };
+            if let Some(other) = rule.rollout {
+                let other_span = policy
+                    .rollouts
+                    .get(other)
+                    .map(|o| o.span)
+                    .unwrap_or_default();
+                r.errors.push(
+                    Diagnostic::new(
+                        &codes::ROLLOUT_CONFLICT,
+                        s.span,
+                        format!("{} is already in another rollout", s.value),
+                    )
+                    .label("named by a second rollout")
+                    .related(other_span, "first rollout here"),
+                );
+                continue;
+            }
+            if rules.contains(&id) {
+                continue;
+            }
+            rule.rollout = Some(index);
+            rules.push(id);
+        }
+        let phases = decl
+            .phases
+            .iter()
+            .map(|p| Phase {
+                at: instant(&policy, p.at.value),
+                at_span: p.at.span,
+                span: p.span,
+                fields: r.fields(&p.fields, Place::Phase),
+            })
+            .collect();
+        policy.rollouts.push(Rollout {
+            name: decl.name.value.clone(),
+            span: decl.span,
+            rules,
+            phases,
+        });
+    }
+    (policy, r.errors)
+}
+
+/// A date literal as an instant: a bare date is midnight in the policy's timezone.
+fn instant(policy: &CheckedPolicy, d: DateLit) -> Timestamp {
+    match d {
+        DateLit::Instant(t) => t,
+        DateLit::Date(date) => policy.midnight(date),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place<'a> {
+    Rule(&'a Subject),
+    Phase,
+}
+
+struct Resolver {
+    errors: Vec<Diagnostic>,
+    strengths: FxHashMap<String, Option<FactorSet>>,
+    declared: FxHashMap<&'static str, Span>,
+}
+
+impl Resolver {
+    /// Record a one-per-file declaration; false (and an error) for a repeat.
+    fn declare(&mut self, what: &'static str, span: Span) -> bool {
+        if let Some(&first) = self.declared.get(what) {
+            self.errors.push(
+                Diagnostic::new(
+                    &codes::DUPLICATE_DECLARATION,
+                    span,
+                    format!("`{what}` is declared twice"),
+                )
+                .label("second declaration")
+                .related(first, "first declared here"),
+            );
+            return false;
+        }
+        self.declared.insert(what, span);
+        true
+    }
+
+    fn calendar(&mut self, c: &syn::CalendarDecl) -> Calendar {
+        let mut cal = Calendar::default();
+        let mut seen_hours: Option<Span> = None;
+        for w in &c.work_hours {
+            if let Some(first) = seen_hours {
+                self.errors.push(
+                    Diagnostic::new(
+                        &codes::DUPLICATE_DECLARATION,
+                        w.span,
+                        "`work_hours` is declared twice",
+                    )
+                    .label("second declaration")
+                    .related(first, "first declared here"),
+                );
+                continue;
+            }
+            seen_hours = Some(w.span);
+            if w.start.value >= w.end.value {
+                self.errors.push(
+                    Diagnostic::new(
+                        &codes::BAD_WORK_HOURS,
+                        w.span,
+                        "work hours end before they start",
+                    )
+                    .label("the end time is not after the start time"),
+                );
+                continue;
+            }
+            cal.workdays = w.days;
+            cal.start = w.start.value;
+            cal.end = w.end.value;
+        }
+        cal.holidays = c.holidays.iter().map(|h| h.value).collect();
+        cal.holidays.sort();
+        cal.holidays.dedup();
+        cal
+    }
+
+    fn resolve_strengths(&mut self, decls: &[&syn::StrengthDecl]) -> Vec<Strength> {
+        let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut unique: Vec<&syn::StrengthDecl> = Vec::new();
+        for d in decls {
+            let name = d.name.value.as_str();
+            if Factor::from_name(name).is_some() {
+                self.errors.push(
+                    Diagnostic::new(
+                        &codes::DUPLICATE_DECLARATION,
+                        d.name.span,
+                        format!("strength `{name}` has the name of a factor"),
+                    )
+                    .label("already a factor kind")
+                    .help("give the strength a name of its own, e.g. `strong` or `phishing_resistant`"),
+                );
+                continue;
+            }
+            if let Some(&first) = index.get(name) {
+                let first_span = unique.get(first).map(|f| f.name.span).unwrap_or_default();
+                self.errors.push(
+                    Diagnostic::new(
+                        &codes::DUPLICATE_DECLARATION,
+                        d.name.span,
+                        format!("strength `{name}` is declared twice"),
+                    )
+                    .label("second declaration")
+                    .related(first_span, "first declared here"),
+                );
+                continue;
+            }
+            index.insert(name, unique.len());
+            unique.push(d);
+        }
+
+        // Strengths may name other strengths; resolve dependencies first and
+        // report cycles instead of following them.
+        let mut graph: DiGraph<usize, ()> = DiGraph::new();
+        let nodes: Vec<_> = (0..unique.len()).map(|i| graph.add_node(i)).collect();
+        for (i, d) in unique.iter().enumerate() {
+            for n in &d.set.names {
+                if let Some(&j) = index.get(n.value.as_str()) {
+                    if let (Some(&a), Some(&b)) = (nodes.get(i), nodes.get(j)) {
+                        graph.update_edge(a, b, ());
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        // Tarjan yields strongly connected components dependencies-first.
+        for scc in petgraph::algo::tarjan_scc(&graph) {
+            let cyclic = scc.len() > 1 || scc.first().is_some_and(|&n| graph.contains_edge(n, n));
+            let members: Vec<&syn::StrengthDecl> = scc
+                .iter()
+                .filter_map(|n| graph.node_weight(*n))
+                .filter_map(|&i| unique.get(i).copied())
+                .collect();
+            if cyclic {
+                let mut names: Vec<&str> = members.iter().map(|d| d.name.value.as_str()).collect();
+                names.sort_unstable();
+                if let Some(first) = members.iter().min_by_key(|d| d.span.start) {
+                    let mut diag = Diagnostic::new(
+                        &codes::STRENGTH_CYCLE,
+                        first.name.span,
+                        format!(
+                            "strengths refer to each other in a cycle: `{}`",
+                            names.join("`, `")
+                        ),
+                    )
+                    .label("part of the cycle");
+                    for other in members.iter().filter(|d| d.span != first.span) {
+                        diag = diag.related(other.name.span, "also part of the cycle");
+                    }
+                    self.errors.push(diag);
+                }
+                for d in &members {
+                    self.strengths.insert(d.name.value.clone(), None);
+                }
+                continue;
+            }
+            for d in members {
+                let set = self.factor_set(&d.set);
+                self.strengths.insert(d.name.value.clone(), set);
+                if let Some(set) = set {
+                    out.push(Strength {
+                        name: d.name.value.clone(),
+                        span: d.name.span,
+                        set,
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|s| s.span.start);
+        out
+    }
+
+    /// Resolve `a | b | strength`. `None` when a name does not resolve (the
+    /// error is reported here, so later checks do not pile onto it).
+    fn factor_set(&mut self, expr: &syn::FactorExpr) -> Option<FactorSet> {
+        let mut set = FactorSet::EMPTY;
+        let mut ok = true;
+        for n in &expr.names {
+            let name = n.value.as_str();
+            match Factor::from_name(name) {
+                Some(Factor::BackupCode) => {
+                    self.errors.push(
+                        Diagnostic::new(&codes::MISPLACED_FIELD, n.span, "`backup_code` is a recovery factor, not an allowed factor")
+                            .label("recovery only")
+                            .help("write `recovery backup_code` in the rule to let backup codes answer a challenge"),
+                    );
+                    ok = false;
+                }
+                Some(f) => set = set.with(f),
+                None => match self.strengths.get(name) {
+                    Some(Some(s)) => set = set.union(*s),
+                    Some(None) => ok = false,
+                    None => {
+                        self.errors
+                            .push(unknown_factor(n, self.strengths.keys().map(String::as_str)));
+                        ok = false;
+                    }
+                },
+            }
+        }
+        ok.then_some(set)
+    }
+
+    fn rule(&mut self, decl: &syn::RuleDecl) -> Rule {
+        let subject = &decl.subject.value;
+        let mut rule = Rule {
+            subject: subject.clone(),
+            span: decl.subject.span,
+            implicit: false,
+            fields: self.fields(&decl.fields, Place::Rule(subject)),
+            privileged: None,
+            break_glass: None,
+            includes: Vec::new(),
+            rollout: None,
+        };
+        for f in &decl.fields {
+            match &f.value {
+                FieldValue::Privileged if matches!(subject, Subject::Group(_)) => {
+                    rule.privileged.get_or_insert(f.span);
+                }
+                FieldValue::BreakGlass if matches!(subject, Subject::User(_)) => {
+                    rule.break_glass.get_or_insert(f.span);
+                }
+                FieldValue::Includes(names) if matches!(subject, Subject::Group(_)) => {
+                    rule.includes.extend(names.iter().map(|n| At {
+                        value: n.value.clone(),
+                        span: n.span,
+                    }));
+                }
+                _ => {}
+            }
+        }
+        rule
+    }
+
+    fn fields(&mut self, fields: &[syn::Field], place: Place<'_>) -> Fields {
+        let mut out = Fields::default();
+        let mut seen: FxHashMap<&'static str, Span> = FxHashMap::default();
+        for f in fields {
+            let keyword = f.value.keyword();
+            if let Some(&first) = seen.get(keyword) {
+                if keyword != "includes" {
+                    self.errors.push(
+                        Diagnostic::new(
+                            &codes::DUPLICATE_FIELD,
+                            f.span,
+                            format!("`{keyword}` is set twice"),
+                        )
+                        .label("set again here")
+                        .related(first, "first set here"),
+                    );
+                    continue;
+                }
+            }
+            seen.insert(keyword, f.span);
+            let at = |value| {
+                Some(At {
+                    value,
+                    span: f.span,
+                })
+            };
+            match &f.value {
+                FieldValue::Enforcement(l) => out.enforcement = at(*l),
+                FieldValue::Factors(expr) => {
+                    if let Some(set) = self.factor_set(expr) {
+                        out.factors = Some(At { value: set, span: f.span });
+                    }
+                }
+                FieldValue::Enrolment(e) => {
+                    out.enrolment = Some(At {
+                        value: match e {
+                            syn::EnrolmentSyntax::Immediate => Enrolment::Immediate,
+                            syn::EnrolmentSyntax::Grace(d) => Enrolment::Grace(d.value),
+                        },
+                        span: f.span,
+                    })
+                }
+                FieldValue::Remember(r) => {
+                    out.remember = Some(At {
+                        value: match r {
+                            syn::RememberSyntax::Never => Remember::Never,
+                            syn::RememberSyntax::Window {
+                                duration,
+                                same_ip,
+                                same_context,
+                                max_logins,
+                            } => Remember::Window(Window {
+                                seconds: duration.value,
+                                same_ip: same_ip.is_some(),
+                                same_context: same_context.is_some(),
+                                max_logins: max_logins
+                                    .as_ref()
+                                    .map(|m| u32::try_from(m.value).unwrap_or(u32::MAX)),
+                            }),
+                        },
+                        span: f.span,
+                    })
+                }
+                FieldValue::Recovery(name) => match Factor::from_name(&name.value) {
+                    Some(Factor::BackupCode) => out.recovery = Some(f.span),
+                    Some(other) => self.errors.push(
+                        Diagnostic::new(
+                            &codes::MISPLACED_FIELD,
+                            name.span,
+                            format!("`{other}` cannot be a recovery factor"),
+                        )
+                        .label("only `backup_code` is a recovery factor")
+                        .help("write `recovery backup_code`, and list everyday factors under `factors`"),
+                    ),
+                    None => self.errors.push(unknown_factor(name, std::iter::empty())),
+                },
+                FieldValue::Privileged | FieldValue::BreakGlass | FieldValue::Includes(_) => {
+                    self.misplaced_marker(f, place);
+                }
+            }
+        }
+        out
+    }
+
+    /// Markers and `includes` belong on one kind of rule and never in a phase.
+    fn misplaced_marker(&mut self, f: &syn::Field, place: Place<'_>) {
+        let keyword = f.value.keyword();
+        let (allowed, on) = match &f.value {
+            FieldValue::BreakGlass => (
+                matches!(place, Place::Rule(Subject::User(_))),
+                "a `user` rule",
+            ),
+            _ => (
+                matches!(place, Place::Rule(Subject::Group(_))),
+                "a `group` rule",
+            ),
+        };
+        if allowed {
+            return;
+        }
+        let (message, help) = match place {
+            Place::Phase => (
+                format!("`{keyword}` cannot change in a rollout phase"),
+                format!("put `{keyword}` on the rule itself; phases change enforcement, factors, enrolment, remember and recovery"),
+            ),
+            Place::Rule(s) => (
+                format!("`{keyword}` is not allowed on {}", subject_kind(s)),
+                format!("`{keyword}` belongs on {on}"),
+            ),
+        };
+        self.errors.push(
+            Diagnostic::new(&codes::MISPLACED_FIELD, f.span, message)
+                .label("not allowed here")
+                .help(help),
+        );
+    }
+
+    fn exemption(&mut self, e: &syn::ExemptDecl, policy: &CheckedPolicy) -> Exemption {
+        for (keyword, again, first) in &e.repeated {
+            self.errors.push(
+                Diagnostic::new(
+                    &codes::DUPLICATE_FIELD,
+                    *again,
+                    format!("`{keyword}` is set twice"),
+                )
+                .label("set again here")
+                .related(*first, "first set here"),
+            );
+        }
+        Exemption {
+            user: e.user.value.clone(),
+            until: e.until.as_ref().map(|u| At {
+                value: instant(policy, u.value),
+                span: u.span,
+            }),
+            reason: e.reason.as_ref().map(|r| r.value.clone()),
+            ticket: e.ticket.as_ref().map(|t| t.value.clone()),
+            span: e.span,
+        }
+    }
+}
+
+fn subject_kind(s: &Subject) -> &'static str {
+    match s {
+        Subject::Default => "the `default` rule",
+        Subject::Group(_) => "a `group` rule",
+        Subject::User(_) => "a `user` rule",
+        Subject::App(_) => "an `app` rule",
+    }
+}
+
+fn unknown_factor<'a>(
+    n: &syn::Spanned<String>,
+    strengths: impl Iterator<Item = &'a str>,
+) -> Diagnostic {
+    let mut known: Vec<&str> = Factor::ALL.iter().map(|f| f.name()).collect();
+    known.extend(strengths);
+    let suggestion = known
+        .iter()
+        .map(|k| (edit_distance(&n.value, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k);
+    let help = match suggestion {
+        Some(k) => format!(
+            "did you mean `{k}`? factors are {}; strengths are declared with `strength NAME = ...`",
+            factor_list()
+        ),
+        None => format!(
+            "factors are {}; strengths are declared with `strength NAME = ...`",
+            factor_list()
+        ),
+    };
+    Diagnostic::new(
+        &codes::UNKNOWN_FACTOR,
+        n.span,
+        format!("unknown factor or strength `{}`", n.value),
+    )
+    .label("not a factor kind or a declared strength")
+    .help(help)
+}
+
+fn factor_list() -> String {
+    Factor::ALL
+        .iter()
+        .filter(|f| **f != Factor::BackupCode)
+        .map(|f| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Levenshtein distance, for "did you mean" hints on short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            if let Some(c) = cur.get_mut(j + 1) {
+                *c = sub.min(del).min(ins);
+            }
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("webauth", "webauthn"), 1);
+        assert_eq!(edit_distance("totp", "totp"), 0);
+        assert_eq!(edit_distance("sms", "push"), 3);
+    }
+}

@@ -1,0 +1,174 @@
+//! A decision in a few lines of prose: what applied, what did not, and why.
+
+use super::{Decision, LoginContext, Outcome, Policy, RememberMiss};
+use crate::compile::SubjectKind;
+use crate::policy::Level;
+use crate::time::{format_date, format_instant};
+
+/// Lines explaining `d`, for people.
+pub fn explain(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> Vec<String> {
+    let tz = policy.timezone();
+    let mut out = Vec::new();
+    let t = policy.tables();
+
+    out.push(format!("why: {}", reason(policy, ctx, d)));
+
+    out.push("rules that shaped it:".to_string());
+    if d.rules.is_empty() {
+        out.push(
+            "  (none: the implicit default, enforcement off, every factor allowed)".to_string(),
+        );
+    }
+    for r in &d.rules {
+        let s = t
+            .table
+            .get(d.epoch * t.rules.len() + r.id)
+            .and_then(|&i| t.settings.get(i as usize));
+        let mut what = Vec::new();
+        if let Some(s) = s {
+            if let Some(e) = s.enforcement {
+                what.push(format!("enforcement {e}"));
+            }
+            if let Some(f) = s.factors {
+                what.push(format!("factors {f}"));
+            }
+            if s.recovery {
+                what.push("recovery backup_code".to_string());
+            }
+            if let Some(r) = s.remember {
+                what.push(format!("remember {r}"));
+            }
+            if let Some(dl) = s
+                .deadline
+                .filter(|_| s.enforcement == Some(Level::Required))
+            {
+                what.push(format!("enrol by {}", format_date(dl, tz)));
+            }
+        }
+        out.push(format!(
+            "  {} ({})",
+            policy.rule_location(r.id),
+            what.join(", ")
+        ));
+        if let Some(p) = r.phase {
+            out.push(format!("    as changed by {}", policy.phase_location(p)));
+        }
+    }
+    if let Some(e) = d.exempt {
+        out.push(format!(
+            "  {}:{}: exempt user {:?} until {} ({}{})",
+            t.source,
+            e.line,
+            e.user,
+            format_instant(e.until, tz),
+            e.reason,
+            e.ticket
+                .as_deref()
+                .map(|k| format!(", ticket {k}"))
+                .unwrap_or_default()
+        ));
+    }
+
+    let mut skipped = Vec::new();
+    let shaped = |id: usize| d.rules.iter().any(|r| r.id == id);
+    for (id, r) in t.rules.iter().enumerate() {
+        if shaped(id) {
+            continue;
+        }
+        let why = match r.kind {
+            SubjectKind::App if ctx.app != Some(r.name.as_str()) => continue,
+            SubjectKind::User if ctx.user != r.name => continue,
+            SubjectKind::Group => {
+                let member = ctx.groups.iter().any(|g| {
+                    t.groups
+                        .iter()
+                        .any(|(n, ids)| n == g && ids.contains(&(id as u32)))
+                });
+                if !member {
+                    continue;
+                }
+                "applies, but a more specific rule or another tier decided every field it sets"
+            }
+            _ => "applies, but sets nothing in force at this time or was overridden",
+        };
+        skipped.push(format!("  {}: {why}", policy.rule_location(id)));
+    }
+    if let Some(app) = ctx.app.filter(|a| !t.apps.iter().any(|(n, _)| n == a)) {
+        skipped.push(format!("  app {app:?} has no rule"));
+    }
+    let unknown: Vec<&str> = ctx
+        .groups
+        .iter()
+        .filter(|g| !t.groups.iter().any(|(n, _)| n == *g))
+        .copied()
+        .collect();
+    if !unknown.is_empty() {
+        skipped.push(format!("  groups with no rule: {}", unknown.join(", ")));
+    }
+    for e in t
+        .exemptions
+        .iter()
+        .filter(|e| e.user == ctx.user && ctx.at >= e.until)
+    {
+        skipped.push(format!(
+            "  {}:{}: exemption for {:?} ended {}",
+            t.source,
+            e.line,
+            e.user,
+            format_instant(e.until, tz)
+        ));
+    }
+    if let Some(next) = t.epochs.get(d.epoch) {
+        skipped.push(format!(
+            "  next rollout change: {}",
+            format_instant(*next, tz)
+        ));
+    }
+    if !skipped.is_empty() {
+        out.push("not applied:".to_string());
+        out.extend(skipped);
+    }
+    out
+}
+
+fn reason(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> String {
+    let tz = policy.timezone();
+    match d.outcome {
+        Outcome::Allow if d.exempt.is_some() => "the user has an active exemption".to_string(),
+        Outcome::Allow if d.enforcement == Level::Off => "enforcement is off".to_string(),
+        Outcome::Allow => "a remember window from the last MFA still holds".to_string(),
+        Outcome::Deny => "the rules leave no allowed factor, so no factor can satisfy the policy".to_string(),
+        Outcome::Challenge => {
+            let miss = match d.remember_miss {
+                Some(RememberMiss::NoWindow) | None => "no remember window applies".to_string(),
+                Some(RememberMiss::NoLastMfa) => "no previous MFA was given".to_string(),
+                Some(RememberMiss::LastMfaInFuture) => "the last MFA is after this login".to_string(),
+                Some(RememberMiss::Expired { ended }) => {
+                    format!("the remember window ended {}", format_instant(ended, tz))
+                }
+                Some(RememberMiss::IpUnknown) => "the window needs the same IP and an IP is unknown".to_string(),
+                Some(RememberMiss::IpChanged) => "the IP changed since the last MFA".to_string(),
+                Some(RememberMiss::ContextChanged { then, now }) => {
+                    format!("the time context changed ({} -> {})", then.name(), now.name())
+                }
+                Some(RememberMiss::LoginCountUnknown) => {
+                    "the window limits logins and the count since the last MFA is unknown".to_string()
+                }
+                Some(RememberMiss::TooManyLogins { max }) => format!("{max} logins since the last MFA used up the window"),
+            };
+            format!("the user has an allowed factor enrolled; {miss}")
+        }
+        Outcome::EnrolOrSkip if d.deadline.is_some() => format!(
+            "no allowed factor enrolled; enforcement is required but the grace period runs until {}",
+            d.deadline.map(|x| format_instant(x, tz)).unwrap_or_default()
+        ),
+        Outcome::EnrolOrSkip => "no allowed factor enrolled and enforcement is optional".to_string(),
+        Outcome::Enrol => match d.grace_deadline {
+            Some(g) if ctx.at >= g => format!(
+                "no allowed factor enrolled; enforcement is required and the grace period ended {}",
+                format_instant(g, tz)
+            ),
+            _ => "no allowed factor enrolled and enforcement is required with immediate enrolment".to_string(),
+        },
+    }
+}

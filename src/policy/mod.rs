@@ -1,0 +1,388 @@
+//! Stage 2 output: the checked policy. Names are resolved (factor sets are
+//! bitsets, rollouts point at rules), every item keeps its span, and the
+//! policy's own dates are instants in its timezone.
+
+mod calendar;
+mod factor;
+
+pub use calendar::{Calendar, TimeContext};
+pub use factor::{Factor, FactorSet, Level};
+
+use crate::source::{SourceFile, Span};
+pub use crate::syntax::Subject;
+use jiff::{tz::TimeZone, Timestamp};
+use serde::{Deserialize, Serialize};
+
+pub type RuleId = usize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precedence {
+    MostRestrictive,
+    Specific,
+}
+
+impl Precedence {
+    pub fn name(self) -> &'static str {
+        match self {
+            Precedence::MostRestrictive => "most_restrictive",
+            Precedence::Specific => "specific",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Enrolment {
+    Immediate,
+    /// Grace in seconds, measured from the date of the rollout phase that set it.
+    Grace(i64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Window {
+    pub seconds: i64,
+    pub same_ip: bool,
+    pub same_context: bool,
+    /// `None`: no limit on logins inside the window.
+    pub max_logins: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remember {
+    Never,
+    Window(Window),
+}
+
+impl Remember {
+    /// The most restrictive of two remember settings: `never` wins, else the
+    /// shorter window with the union of conditions and the smaller login limit.
+    pub fn strictest(self, other: Remember) -> Remember {
+        match (self, other) {
+            (Remember::Window(a), Remember::Window(b)) => Remember::Window(Window {
+                seconds: a.seconds.min(b.seconds),
+                same_ip: a.same_ip || b.same_ip,
+                same_context: a.same_context || b.same_context,
+                max_logins: match (a.max_logins, b.max_logins) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                },
+            }),
+            _ => Remember::Never,
+        }
+    }
+
+    /// True when `self` lets a remembered login through in every case `other` does.
+    pub fn at_least_as_loose_as(self, other: Remember) -> bool {
+        self.strictest(other) == other
+    }
+}
+
+impl std::fmt::Display for Remember {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Remember::Never => f.write_str("never"),
+            Remember::Window(w) => {
+                write!(f, "{}", crate::policy::format_duration(w.seconds))?;
+                if w.same_ip {
+                    f.write_str(" same_ip")?;
+                }
+                if w.same_context {
+                    f.write_str(" same_context")?;
+                }
+                if let Some(n) = w.max_logins {
+                    write!(f, " max_logins {n}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `90m` -> "90m", `86400` -> "1d": the shortest exact unit.
+pub fn format_duration(seconds: i64) -> String {
+    if seconds % 86_400 == 0 {
+        format!("{}d", seconds / 86_400)
+    } else if seconds % 3_600 == 0 {
+        format!("{}h", seconds / 3_600)
+    } else {
+        format!("{}m", seconds / 60)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct At<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// The fields a rule or a rollout phase sets. `None`: not set here.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fields {
+    pub enforcement: Option<At<Level>>,
+    pub factors: Option<At<FactorSet>>,
+    pub enrolment: Option<At<Enrolment>>,
+    pub remember: Option<At<Remember>>,
+    pub recovery: Option<Span>,
+}
+
+impl Fields {
+    pub fn is_empty(&self) -> bool {
+        self == &Fields::default()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub subject: Subject,
+    /// Span of the subject (`group "Admins"`), or of the rollout's `applies`
+    /// entry for a rule that only a rollout creates.
+    pub span: Span,
+    /// True for a rule that exists only because a rollout names its subject.
+    pub implicit: bool,
+    pub fields: Fields,
+    pub privileged: Option<Span>,
+    pub break_glass: Option<Span>,
+    pub includes: Vec<At<String>>,
+    /// The rollout whose phases override this rule's fields.
+    pub rollout: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Phase {
+    pub at: Timestamp,
+    pub at_span: Span,
+    pub span: Span,
+    pub fields: Fields,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rollout {
+    pub name: String,
+    pub span: Span,
+    pub rules: Vec<RuleId>,
+    pub phases: Vec<Phase>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Exemption {
+    pub user: String,
+    pub until: Option<At<Timestamp>>,
+    pub reason: Option<String>,
+    pub ticket: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Strength {
+    pub name: String,
+    pub span: Span,
+    pub set: FactorSet,
+}
+
+/// A rule's fields in force at one instant: the base rule with every rollout
+/// phase up to that instant applied, field by field, in date order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Effective {
+    pub enforcement: Option<Level>,
+    pub factors: Option<FactorSet>,
+    pub recovery: bool,
+    pub remember: Option<Remember>,
+    pub enrolment: Option<Enrolment>,
+    /// Date of the phase that set `enrolment`: a grace runs from it.
+    pub enrolment_from: Option<Timestamp>,
+    /// The latest phase in force for this rule: (rollout, phase index).
+    pub phase: Option<(usize, usize)>,
+}
+
+impl Effective {
+    /// The enrolment deadline this rule gives when it makes enforcement
+    /// required: `None` is immediate. A grace with no phase to start from
+    /// cannot be measured, so it is immediate (fail closed; the checker warns).
+    pub fn deadline(&self) -> Option<Timestamp> {
+        match (self.enrolment, self.enrolment_from) {
+            (Some(Enrolment::Grace(secs)), Some(from)) => {
+                from.checked_add(jiff::SignedDuration::from_secs(secs)).ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// Allowed factors as this rule alone would have them (recovery included).
+    pub fn allowed(&self) -> Option<FactorSet> {
+        self.factors.map(|f| self.with_recovery(f))
+    }
+
+    pub fn with_recovery(&self, f: FactorSet) -> FactorSet {
+        if self.recovery {
+            f.with(Factor::BackupCode)
+        } else {
+            f
+        }
+    }
+
+    pub fn sets_anything(&self) -> bool {
+        self.enforcement.is_some()
+            || self.factors.is_some()
+            || self.remember.is_some()
+            || self.enrolment.is_some()
+            || self.recovery
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckedPolicy {
+    pub source: SourceFile,
+    pub precedence: Precedence,
+    pub timezone: TimeZone,
+    pub timezone_name: String,
+    /// Longest exemption allowed, in seconds.
+    pub max_exemption: i64,
+    pub calendar: Calendar,
+    pub strengths: Vec<Strength>,
+    pub rules: Vec<Rule>,
+    pub exemptions: Vec<Exemption>,
+    pub rollouts: Vec<Rollout>,
+}
+
+impl CheckedPolicy {
+    pub fn default_rule(&self) -> Option<RuleId> {
+        self.rules
+            .iter()
+            .position(|r| r.subject == Subject::Default)
+    }
+
+    pub fn rule_for(&self, subject: &Subject) -> Option<RuleId> {
+        self.rules.iter().position(|r| &r.subject == subject)
+    }
+
+    pub fn group_rules(&self) -> impl Iterator<Item = (RuleId, &str)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match &r.subject {
+                Subject::Group(g) => Some((i, g.as_str())),
+                _ => None,
+            })
+    }
+
+    pub fn line(&self, span: Span) -> usize {
+        self.source.line(span.start)
+    }
+
+    /// `file:line: subject`, how decisions and diagnostics name a rule.
+    pub fn rule_location(&self, id: RuleId) -> String {
+        match self.rules.get(id) {
+            Some(r) => format!(
+                "{}:{}: {}",
+                self.source.name(),
+                self.line(r.span),
+                r.subject
+            ),
+            None => String::new(),
+        }
+    }
+
+    /// Every instant at which some rule's fields change, sorted, without
+    /// repeats. Between two of them, every rule is constant.
+    pub fn phase_dates(&self) -> Vec<Timestamp> {
+        let mut dates: Vec<Timestamp> = self
+            .rollouts
+            .iter()
+            .flat_map(|r| r.phases.iter().map(|p| p.at))
+            .collect();
+        dates.sort();
+        dates.dedup();
+        dates
+    }
+
+    /// One instant inside each stretch of time over which the rules are
+    /// constant: before the first phase, then each phase date.
+    pub fn epoch_starts(&self) -> Vec<Timestamp> {
+        std::iter::once(Timestamp::MIN)
+            .chain(self.phase_dates())
+            .collect()
+    }
+
+    /// A rule's fields in force at `at`.
+    pub fn effective(&self, id: RuleId, at: Timestamp) -> Effective {
+        let Some(rule) = self.rules.get(id) else {
+            return Effective::default();
+        };
+        let mut e = Effective::default();
+        apply(&mut e, &rule.fields, None);
+        if let Some(ri) = rule.rollout {
+            if let Some(rollout) = self.rollouts.get(ri) {
+                for (pi, phase) in rollout.phases.iter().enumerate() {
+                    if phase.at <= at {
+                        apply(&mut e, &phase.fields, Some(phase.at));
+                        e.phase = Some((ri, pi));
+                    }
+                }
+            }
+        }
+        e
+    }
+
+    /// A date of the policy at midnight in its timezone.
+    pub fn midnight(&self, date: jiff::civil::Date) -> Timestamp {
+        date.to_zoned_datetime(self.timezone.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::MAX)
+    }
+}
+
+fn apply(e: &mut Effective, f: &Fields, phase_date: Option<Timestamp>) {
+    if let Some(v) = f.enforcement {
+        e.enforcement = Some(v.value);
+    }
+    if let Some(v) = f.factors {
+        e.factors = Some(v.value);
+    }
+    if f.recovery.is_some() {
+        e.recovery = true;
+    }
+    if let Some(v) = f.remember {
+        e.remember = Some(v.value);
+    }
+    if let Some(v) = f.enrolment {
+        e.enrolment = Some(v.value);
+        e.enrolment_from = phase_date;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(seconds: i64, same_ip: bool, max: Option<u32>) -> Remember {
+        Remember::Window(Window {
+            seconds,
+            same_ip,
+            same_context: false,
+            max_logins: max,
+        })
+    }
+
+    #[test]
+    fn strictest_remember_takes_never_or_the_tightest_window() {
+        assert_eq!(
+            w(3600, false, None).strictest(Remember::Never),
+            Remember::Never
+        );
+        assert_eq!(
+            w(3600, false, Some(10)).strictest(w(600, true, None)),
+            w(600, true, Some(10))
+        );
+        assert!(w(3600, false, None).at_least_as_loose_as(w(600, true, None)));
+        assert!(!w(600, false, None).at_least_as_loose_as(w(3600, false, None)));
+    }
+
+    #[test]
+    fn durations_format_in_their_largest_exact_unit() {
+        assert_eq!(format_duration(90 * 60), "90m");
+        assert_eq!(format_duration(3600), "1h");
+        assert_eq!(format_duration(14 * 86_400), "14d");
+    }
+}

@@ -1,0 +1,723 @@
+//! Text to syntax tree: pest does the recognising, this module builds the
+//! tree and turns literal values (dates, durations, numbers) into data,
+//! reporting bad values with their spans.
+
+use super::tree::*;
+use crate::check::codes;
+use crate::diagnostic::Diagnostic;
+use crate::policy::Level;
+use crate::source::{SourceFile, Span};
+use jiff::{civil, Timestamp};
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/mfa.pest"]
+pub(crate) struct MfaParser;
+
+/// Parse a policy file. Syntax errors stop at the first one (pest does not
+/// recover); value errors (a bad date, an absurd duration) are all collected.
+pub fn parse(source: &SourceFile) -> Result<PolicyFile, Vec<Diagnostic>> {
+    let text = source.text();
+    let mut pairs = MfaParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(text, &e)])?;
+    let mut b = Builder { errors: Vec::new() };
+    let items = match pairs.next() {
+        Some(file) => file
+            .into_inner()
+            .filter(|p| p.as_rule() != Rule::EOI)
+            .filter_map(|p| b.item(p))
+            .collect(),
+        None => Vec::new(),
+    };
+    if b.errors.is_empty() {
+        Ok(PolicyFile { items })
+    } else {
+        Err(b.errors)
+    }
+}
+
+struct Builder {
+    errors: Vec<Diagnostic>,
+}
+
+fn span(p: &Pair<'_, Rule>) -> Span {
+    p.as_span().into()
+}
+
+/// The inner pairs, without the keyword and punctuation tokens.
+fn parts<'i>(p: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+    p.into_inner().filter(|c| !is_token(c.as_rule()))
+}
+
+/// Keywords and punctuation: present in the text, carry no value.
+fn is_token(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::k_precedence
+            | Rule::k_timezone
+            | Rule::k_max_exemption
+            | Rule::k_strength
+            | Rule::k_calendar
+            | Rule::k_work_hours
+            | Rule::k_holiday
+            | Rule::k_default
+            | Rule::k_group
+            | Rule::k_user
+            | Rule::k_app
+            | Rule::k_enforcement
+            | Rule::k_factors
+            | Rule::k_enrolment
+            | Rule::k_immediate
+            | Rule::k_grace
+            | Rule::k_remember
+            | Rule::k_never
+            | Rule::k_same_ip
+            | Rule::k_same_context
+            | Rule::k_max_logins
+            | Rule::k_recovery
+            | Rule::k_privileged
+            | Rule::k_break_glass
+            | Rule::k_includes
+            | Rule::k_exempt
+            | Rule::k_until
+            | Rule::k_reason
+            | Rule::k_ticket
+            | Rule::k_rollout
+            | Rule::k_applies
+            | Rule::k_on
+            | Rule::lbrace
+            | Rule::rbrace
+            | Rule::equals
+            | Rule::pipe
+            | Rule::comma
+            | Rule::dash
+    )
+}
+
+impl Builder {
+    fn item(&mut self, p: Pair<'_, Rule>) -> Option<Item> {
+        let sp = span(&p);
+        Some(match p.as_rule() {
+            Rule::precedence_decl => {
+                let mode = parts(p).next()?;
+                let value = if mode.as_str() == "specific" {
+                    PrecedenceMode::Specific
+                } else {
+                    PrecedenceMode::MostRestrictive
+                };
+                Item::Precedence(Spanned::new(value, sp))
+            }
+            Rule::timezone_decl => Item::Timezone(self.string(parts(p).next()?)),
+            Rule::max_exemption_decl => Item::MaxExemption(self.duration(parts(p).next()?)?),
+            Rule::strength_decl => {
+                let mut it = parts(p);
+                let name = it.next()?;
+                let set = factor_expr(it.next()?);
+                Item::Strength(StrengthDecl {
+                    name: Spanned::new(name.as_str().to_string(), span(&name)),
+                    set,
+                    span: sp,
+                })
+            }
+            Rule::calendar_decl => Item::Calendar(self.calendar(p)),
+            Rule::rule => {
+                let mut it = parts(p);
+                let subject = subject(it.next()?)?;
+                let fields = it.filter_map(|f| self.field(f)).collect();
+                Item::Rule(RuleDecl {
+                    subject,
+                    fields,
+                    span: sp,
+                })
+            }
+            Rule::exempt_decl => Item::Exempt(self.exempt(p)?),
+            Rule::rollout_decl => Item::Rollout(self.rollout(p)?),
+            _ => return None,
+        })
+    }
+
+    fn calendar(&mut self, p: Pair<'_, Rule>) -> CalendarDecl {
+        let sp = span(&p);
+        let mut cal = CalendarDecl {
+            work_hours: Vec::new(),
+            holidays: Vec::new(),
+            span: sp,
+        };
+        for item in parts(p) {
+            match item.as_rule() {
+                Rule::work_hours => {
+                    let wsp = span(&item);
+                    let mut it = parts(item);
+                    let (Some(days), Some(start), Some(end)) = (it.next(), it.next(), it.next())
+                    else {
+                        continue;
+                    };
+                    let days = day_mask(days);
+                    let (Some(start), Some(end)) = (self.clock(start), self.clock(end)) else {
+                        continue;
+                    };
+                    cal.work_hours.push(WorkHoursDecl {
+                        days,
+                        start,
+                        end,
+                        span: wsp,
+                    });
+                }
+                Rule::holiday => {
+                    if let Some(d) = parts(item).next().and_then(|d| self.date(d)) {
+                        cal.holidays.push(d);
+                    }
+                }
+                _ => {}
+            }
+        }
+        cal
+    }
+
+    fn field(&mut self, p: Pair<'_, Rule>) -> Option<Field> {
+        let sp = span(&p);
+        let kind = p.as_rule();
+        let mut it = parts(p);
+        let value = match kind {
+            Rule::enforcement_field => {
+                FieldValue::Enforcement(Level::from_name(it.next()?.as_str())?)
+            }
+            Rule::factors_field => FieldValue::Factors(factor_expr(it.next()?)),
+            Rule::enrolment_field => {
+                let e = it.next()?;
+                match e.as_rule() {
+                    Rule::grace => FieldValue::Enrolment(EnrolmentSyntax::Grace(
+                        self.duration(parts(e).next()?)?,
+                    )),
+                    _ => FieldValue::Enrolment(EnrolmentSyntax::Immediate),
+                }
+            }
+            Rule::remember_field => {
+                let r = it.next()?;
+                match r.as_rule() {
+                    Rule::window => FieldValue::Remember(self.window(r)?),
+                    _ => FieldValue::Remember(RememberSyntax::Never),
+                }
+            }
+            Rule::recovery_field => {
+                let f = it.next()?;
+                FieldValue::Recovery(Spanned::new(f.as_str().to_string(), span(&f)))
+            }
+            Rule::privileged_marker => FieldValue::Privileged,
+            Rule::break_glass_marker => FieldValue::BreakGlass,
+            Rule::includes_field => FieldValue::Includes(it.map(|s| self.string(s)).collect()),
+            _ => return None,
+        };
+        Some(Field { value, span: sp })
+    }
+
+    fn window(&mut self, p: Pair<'_, Rule>) -> Option<RememberSyntax> {
+        let mut it = parts(p);
+        let duration = self.duration(it.next()?)?;
+        let (mut same_ip, mut same_context, mut max_logins) = (None, None, None);
+        for c in it {
+            let csp = span(&c);
+            match c.as_rule() {
+                Rule::same_ip => same_ip = Some(csp),
+                Rule::same_context => same_context = Some(csp),
+                Rule::max_logins => {
+                    let n = parts(c).next()?;
+                    let value = n.as_str().parse::<u64>().unwrap_or(u64::MAX);
+                    max_logins = Some(Spanned::new(value, csp));
+                }
+                _ => {}
+            }
+        }
+        Some(RememberSyntax::Window {
+            duration,
+            same_ip,
+            same_context,
+            max_logins,
+        })
+    }
+
+    fn exempt(&mut self, p: Pair<'_, Rule>) -> Option<ExemptDecl> {
+        let sp = span(&p);
+        let mut it = parts(p);
+        let user_subject = it.next()?;
+        let user_span = span(&user_subject);
+        let name = parts(user_subject).next()?;
+        let user = self.string(name).value;
+        let mut e = ExemptDecl {
+            user: Spanned::new(user, user_span),
+            until: None,
+            reason: None,
+            ticket: None,
+            repeated: Vec::new(),
+            span: sp,
+        };
+        for clause in it {
+            let csp = span(&clause);
+            let kind = clause.as_rule();
+            let value = parts(clause).next()?;
+            let (keyword, previous) = match kind {
+                Rule::until_clause => {
+                    let d = self.datetime(value)?;
+                    ("until", e.until.replace(d).map(|d| d.span))
+                }
+                Rule::reason_clause => (
+                    "reason",
+                    e.reason.replace(self.string(value)).map(|s| s.span),
+                ),
+                Rule::ticket_clause => (
+                    "ticket",
+                    e.ticket.replace(self.string(value)).map(|s| s.span),
+                ),
+                _ => continue,
+            };
+            if let Some(first) = previous {
+                e.repeated.push((keyword, csp, first));
+            }
+        }
+        Some(e)
+    }
+
+    fn rollout(&mut self, p: Pair<'_, Rule>) -> Option<RolloutDecl> {
+        let sp = span(&p);
+        let mut it = parts(p);
+        let name = self.string(it.next()?);
+        let applies = it.next()?;
+        let subjects = parts(applies).filter_map(subject).collect();
+        let mut phases = Vec::new();
+        for ph in it {
+            let psp = span(&ph);
+            let mut pit = parts(ph);
+            let Some(at) = pit.next().and_then(|d| self.datetime(d)) else {
+                continue;
+            };
+            let fields = pit.filter_map(|f| self.field(f)).collect();
+            phases.push(PhaseDecl {
+                at,
+                fields,
+                span: psp,
+            });
+        }
+        Some(RolloutDecl {
+            name,
+            subjects,
+            phases,
+            span: sp,
+        })
+    }
+
+    fn string(&mut self, p: Pair<'_, Rule>) -> Spanned<String> {
+        let sp = span(&p);
+        let raw = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+        Spanned::new(unescape(raw), sp)
+    }
+
+    fn duration(&mut self, p: Pair<'_, Rule>) -> Option<Spanned<Seconds>> {
+        let sp = span(&p);
+        let text = p.as_str();
+        let (digits, unit) = text.split_at(text.len().saturating_sub(1));
+        let per_unit: i64 = match unit {
+            "m" => 60,
+            "h" => 3_600,
+            _ => 86_400,
+        };
+        // Bounded well below jiff's span limits so date arithmetic cannot fail later.
+        const MAX_SECONDS: i64 = 100 * 365 * 86_400;
+        match digits
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| n.checked_mul(per_unit))
+        {
+            Some(s) if s <= MAX_SECONDS => Some(Spanned::new(s, sp)),
+            _ => {
+                self.errors.push(
+                    Diagnostic::new(
+                        &codes::INVALID_VALUE,
+                        sp,
+                        format!("duration `{text}` is too large"),
+                    )
+                    .label("longer than 100 years"),
+                );
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, p: Pair<'_, Rule>) -> Option<Spanned<civil::Date>> {
+        let sp = span(&p);
+        match parse_civil_date(p.as_str()) {
+            Some(d) => Some(Spanned::new(d, sp)),
+            None => {
+                self.errors.push(
+                    Diagnostic::new(
+                        &codes::INVALID_VALUE,
+                        sp,
+                        format!("`{}` is not a calendar date", p.as_str()),
+                    )
+                    .label("no such day")
+                    .help("write a real date as YYYY-MM-DD, e.g. `2026-12-15`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn datetime(&mut self, p: Pair<'_, Rule>) -> Option<Spanned<DateLit>> {
+        let sp = span(&p);
+        let text = p.as_str();
+        let parsed = if text.len() > 10 {
+            text.parse::<Timestamp>().ok().map(DateLit::Instant)
+        } else {
+            parse_civil_date(text).map(DateLit::Date)
+        };
+        if parsed.is_none() {
+            self.errors.push(
+                Diagnostic::new(&codes::INVALID_VALUE, sp, format!("`{text}` is not a valid date or time"))
+                    .label("no such date or time")
+                    .help("write a date as `2026-12-15` or an instant as RFC 3339, e.g. `2026-12-15T09:00:00Z`"),
+            );
+        }
+        parsed.map(|d| Spanned::new(d, sp))
+    }
+
+    fn clock(&mut self, p: Pair<'_, Rule>) -> Option<Spanned<u16>> {
+        let sp = span(&p);
+        let text = p.as_str();
+        let (h, m) = text.split_once(':')?;
+        let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
+        // 24:00 is allowed as the end of a working day.
+        if m < 60 && (h < 24 || (h == 24 && m == 0)) {
+            Some(Spanned::new(h * 60 + m, sp))
+        } else {
+            self.errors.push(
+                Diagnostic::new(
+                    &codes::INVALID_VALUE,
+                    sp,
+                    format!("`{text}` is not a time of day"),
+                )
+                .label("hours run 00-23, minutes 00-59")
+                .help("write times as HH:MM on a 24-hour clock, e.g. `08:00-18:00`"),
+            );
+            None
+        }
+    }
+}
+
+fn parse_civil_date(text: &str) -> Option<civil::Date> {
+    let mut it = text.split('-');
+    let y = it.next()?.parse::<i16>().ok()?;
+    let m = it.next()?.parse::<i8>().ok()?;
+    let d = it.next()?.parse::<i8>().ok()?;
+    civil::Date::new(y, m, d).ok()
+}
+
+fn subject(p: Pair<'_, Rule>) -> Option<Spanned<Subject>> {
+    let sp = span(&p);
+    let inner = p.into_inner().next()?;
+    let kind = inner.as_rule();
+    let name = || -> Option<String> {
+        let s = inner
+            .clone()
+            .into_inner()
+            .find(|c| c.as_rule() == Rule::string)?;
+        Some(unescape(
+            s.into_inner().next().map(|i| i.as_str()).unwrap_or(""),
+        ))
+    };
+    let value = match kind {
+        Rule::default_subject => Subject::Default,
+        Rule::group_subject => Subject::Group(name()?),
+        Rule::user_subject => Subject::User(name()?),
+        Rule::app_subject => Subject::App(name()?),
+        _ => return None,
+    };
+    Some(Spanned::new(value, sp))
+}
+
+fn factor_expr(p: Pair<'_, Rule>) -> FactorExpr {
+    let sp = span(&p);
+    FactorExpr {
+        names: parts(p)
+            .map(|n| Spanned::new(n.as_str().to_string(), span(&n)))
+            .collect(),
+        span: sp,
+    }
+}
+
+fn day_mask(p: Pair<'_, Rule>) -> u8 {
+    let index = |d: &str| -> u8 {
+        match d {
+            "mon" => 0,
+            "tue" => 1,
+            "wed" => 2,
+            "thu" => 3,
+            "fri" => 4,
+            "sat" => 5,
+            _ => 6,
+        }
+    };
+    let mut mask = 0u8;
+    for range in parts(p) {
+        let days: Vec<u8> = parts(range).map(|d| index(d.as_str())).collect();
+        match days.as_slice() {
+            [one] => mask |= 1 << one,
+            [from, to] => {
+                // A range wraps around the week: `fri-mon` is Friday to Monday.
+                let mut d = *from;
+                loop {
+                    mask |= 1 << d;
+                    if d == *to {
+                        break;
+                    }
+                    d = (d + 1) % 7;
+                }
+            }
+            _ => {}
+        }
+    }
+    mask
+}
+
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What a rule stands for, in the words a policy author uses. `None` for
+/// rules that never appear in an "expected" list.
+pub(crate) fn describe(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::k_precedence | Rule::precedence_decl => "`precedence`",
+        Rule::k_timezone | Rule::timezone_decl => "`timezone`",
+        Rule::k_max_exemption | Rule::max_exemption_decl => "`max_exemption`",
+        Rule::k_strength | Rule::strength_decl => "`strength`",
+        Rule::k_calendar | Rule::calendar_decl => "`calendar`",
+        Rule::k_work_hours | Rule::work_hours => "`work_hours`",
+        Rule::k_holiday | Rule::holiday => "`holiday`",
+        Rule::k_default | Rule::default_subject => "`default`",
+        Rule::k_group | Rule::group_subject => "`group`",
+        Rule::k_user | Rule::user_subject => "`user`",
+        Rule::k_app | Rule::app_subject => "`app`",
+        Rule::k_enforcement | Rule::enforcement_field => "`enforcement`",
+        Rule::k_factors | Rule::factors_field => "`factors`",
+        Rule::k_enrolment | Rule::enrolment_field => "`enrolment`",
+        Rule::k_immediate | Rule::immediate => "`immediate`",
+        Rule::k_grace | Rule::grace => "`grace`",
+        Rule::k_remember | Rule::remember_field => "`remember`",
+        Rule::k_never | Rule::never => "`never`",
+        Rule::k_same_ip | Rule::same_ip => "`same_ip`",
+        Rule::k_same_context | Rule::same_context => "`same_context`",
+        Rule::k_max_logins | Rule::max_logins => "`max_logins`",
+        Rule::k_recovery | Rule::recovery_field => "`recovery`",
+        Rule::k_privileged | Rule::privileged_marker => "`privileged`",
+        Rule::k_break_glass | Rule::break_glass_marker => "`break_glass`",
+        Rule::k_includes | Rule::includes_field => "`includes`",
+        Rule::k_exempt | Rule::exempt_decl => "`exempt`",
+        Rule::k_until | Rule::until_clause => "`until`",
+        Rule::k_reason | Rule::reason_clause => "`reason`",
+        Rule::k_ticket | Rule::ticket_clause => "`ticket`",
+        Rule::k_rollout | Rule::rollout_decl => "`rollout`",
+        Rule::k_applies | Rule::applies => "`applies`",
+        Rule::k_on | Rule::phase => "`on`",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::equals => "`=`",
+        Rule::pipe => "`|`",
+        Rule::comma => "`,`",
+        Rule::dash => "`-`",
+        Rule::ident | Rule::factor_set => "a factor or strength name",
+        Rule::string | Rule::string_inner => "a quoted string",
+        Rule::number => "a whole number",
+        Rule::duration => "a duration such as `30m`, `1h` or `14d`",
+        Rule::date => "a date such as `2026-12-15`",
+        Rule::datetime => "a date such as `2026-12-15` or `2026-12-15T09:00:00Z`",
+        Rule::clock => "a time of day such as `08:00`",
+        Rule::day | Rule::day_spec | Rule::day_range => "a weekday such as `mon` or `mon-fri`",
+        Rule::level => "`off`, `optional` or `required`",
+        Rule::precedence_mode => "`most_restrictive` or `specific`",
+        Rule::subject | Rule::rule => "a rule (`default`, `group`, `user` or `app`)",
+        Rule::window => "`never` or a window such as `1h`",
+        Rule::EOI => "end of file",
+        _ => return None,
+    })
+}
+
+/// Turn pest's error into our diagnostic, in plain words.
+fn syntax_error(text: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
+    let pos = match e.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let pos = pos.min(text.len());
+    let found = found_at(text, pos);
+    let mut expected: Vec<&str> = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|r| describe(*r)).collect()
+        }
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    expected.sort_unstable();
+    expected.dedup();
+    // A field keyword list is long; say "a field" instead of listing twelve words.
+    let field_words = ["`enforcement`", "`factors`", "`remember`"];
+    let is_field_list = field_words.iter().all(|w| expected.contains(w));
+    let top_words = ["`precedence`", "`rollout`", "`strength`"];
+    let is_top_list = top_words.iter().all(|w| expected.contains(w));
+    let (wanted, help) = if is_field_list {
+        (
+            "a field (`enforcement`, `factors`, `enrolment`, `remember`, `recovery`, ...) or `}`".to_string(),
+            "a rule body holds fields such as `enforcement required` or `factors webauthn | totp`, one after another, and ends with `}`",
+        )
+    } else if is_top_list {
+        (
+            "a rule (`default`, `group`, `user`, `app`) or a declaration (`precedence`, `timezone`, `strength`, `calendar`, `exempt`, `rollout`)".to_string(),
+            "at the top level a policy holds declarations and rules such as `group \"Admins\" { enforcement required }`",
+        )
+    } else {
+        let wanted = match expected.as_slice() {
+            [] => "something else".to_string(),
+            [one] => one.to_string(),
+            [init @ .., last] => format!("{} or {}", init.join(", "), last),
+        };
+        (wanted, "check the spelling and the order of the words against the language reference in the README")
+    };
+    let end = (pos + found.1).min(text.len());
+    Diagnostic::new(
+        &codes::SYNTAX,
+        Span::new(pos, end),
+        format!("expected {wanted}, found {}", found.0),
+    )
+    .label(format!("expected {wanted}"))
+    .help(help)
+}
+
+/// A short description of the text at `pos`, and its length in bytes.
+fn found_at(text: &str, pos: usize) -> (String, usize) {
+    let rest = text.get(pos..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return ("end of file".to_string(), 0);
+    };
+    if first.is_alphanumeric() || first == '_' {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == ':')
+            .take(40)
+            .collect();
+        let len = word.len();
+        (format!("`{word}`"), len)
+    } else if first == '\n' || first == '\r' {
+        ("end of line".to_string(), 0)
+    } else {
+        (format!("`{}`", first.escape_debug()), first.len_utf8())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<PolicyFile, Vec<Diagnostic>> {
+        parse(&SourceFile::new("t.mfa", text))
+    }
+
+    #[test]
+    fn parses_every_construct() {
+        let text = r#"
+precedence specific
+timezone "Europe/Berlin"
+max_exemption 14d
+strength strong = webauthn | totp
+calendar { work_hours mon-fri 08:00-18:00 holiday 2026-12-25 }
+default { enforcement optional factors strong enrolment grace 7d }
+group "A" { privileged includes "B", "C" remember 1h same_ip same_context max_logins 10 }
+user "u@x" { break_glass recovery backup_code enrolment immediate remember never }
+app "F" { enforcement required }
+exempt user "bob" until 2026-12-10 reason "lost" ticket "T-1"
+rollout "r" { applies default, group "A" on 2026-12-01 enforcement optional on 2026-12-15T09:00:00Z enforcement required }
+"#;
+        let file = parse_str(text).expect("parses");
+        assert_eq!(file.items.len(), 11);
+        let Some(Item::Rollout(r)) = file.items.last() else {
+            panic!("rollout last")
+        };
+        assert_eq!(r.subjects.len(), 2);
+        assert_eq!(r.phases.len(), 2);
+        assert!(matches!(r.phases[1].at.value, DateLit::Instant(_)));
+    }
+
+    #[test]
+    fn spans_point_at_the_text() {
+        let text = "group \"Admins\" {\n  enforcement required\n}\n";
+        let file = parse_str(text).expect("parses");
+        let Some(Item::Rule(rule)) = file.items.first() else {
+            panic!()
+        };
+        let f = &rule.fields[0];
+        assert_eq!(&text[f.span.start..f.span.end], "enforcement required");
+        assert_eq!(
+            &text[rule.subject.span.start..rule.subject.span.end],
+            "group \"Admins\""
+        );
+    }
+
+    #[test]
+    fn syntax_errors_speak_plain_words() {
+        let err = parse_str("default { enforcement mandatory }").unwrap_err();
+        assert_eq!(err[0].code, "E001");
+        assert_eq!(
+            err[0].message,
+            "expected `off`, `optional` or `required`, found `mandatory`"
+        );
+        let err = parse_str("default { enforce required }").unwrap_err();
+        assert!(
+            err[0].message.starts_with("expected a field"),
+            "{}",
+            err[0].message
+        );
+        assert!(
+            !err[0].message.contains("k_"),
+            "no pest rule names: {}",
+            err[0].message
+        );
+    }
+
+    #[test]
+    fn impossible_dates_are_value_errors() {
+        let err = parse_str("exempt user \"a\" until 2026-02-30 reason \"x\"").unwrap_err();
+        assert_eq!(err[0].code, "E016");
+        assert!(err[0].message.contains("2026-02-30"));
+    }
+
+    #[test]
+    fn absurd_durations_are_value_errors() {
+        let err = parse_str("max_exemption 99999999999999999999d").unwrap_err();
+        assert_eq!(err[0].code, "E016");
+    }
+
+    #[test]
+    fn keywords_need_a_word_boundary() {
+        assert!(parse_str("defaults { }").is_err());
+        assert!(parse_str("default{}").is_ok());
+    }
+
+    #[test]
+    fn day_ranges_wrap_around_the_week() {
+        let file = parse_str("calendar { work_hours fri-mon 08:00-18:00 }").expect("parses");
+        let Some(Item::Calendar(c)) = file.items.first() else {
+            panic!()
+        };
+        assert_eq!(c.work_hours[0].days, 0b111_0001);
+    }
+}

@@ -1,0 +1,188 @@
+//! The syntax tree: what the file says, with a span on every node. Values are
+//! already parsed (dates, durations, numbers) but not yet resolved (factor
+//! names, strengths and subjects are resolved by the checker).
+
+use crate::policy::Level;
+use crate::source::Span;
+use jiff::{civil, Timestamp};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PolicyFile {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    Precedence(Spanned<PrecedenceMode>),
+    Timezone(Spanned<String>),
+    MaxExemption(Spanned<Seconds>),
+    Strength(StrengthDecl),
+    Calendar(CalendarDecl),
+    Rule(RuleDecl),
+    Exempt(ExemptDecl),
+    Rollout(RolloutDecl),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrecedenceMode {
+    MostRestrictive,
+    Specific,
+}
+
+/// A duration in whole seconds.
+pub type Seconds = i64;
+
+/// A date (midnight in the policy's timezone) or an exact instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateLit {
+    Date(civil::Date),
+    Instant(Timestamp),
+}
+
+#[derive(Clone, Debug)]
+pub struct StrengthDecl {
+    pub name: Spanned<String>,
+    pub set: FactorExpr,
+    pub span: Span,
+}
+
+/// `a | b | strength`: names as written, resolved by the checker.
+#[derive(Clone, Debug)]
+pub struct FactorExpr {
+    pub names: Vec<Spanned<String>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct CalendarDecl {
+    pub work_hours: Vec<WorkHoursDecl>,
+    pub holidays: Vec<Spanned<civil::Date>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkHoursDecl {
+    /// Weekday bitmask, bit 0 = Monday.
+    pub days: u8,
+    /// Minutes after midnight.
+    pub start: Spanned<u16>,
+    pub end: Spanned<u16>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    Default,
+    Group(String),
+    User(String),
+    App(String),
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::Default => f.write_str("default"),
+            Subject::Group(n) => write!(f, "group {n:?}"),
+            Subject::User(n) => write!(f, "user {n:?}"),
+            Subject::App(n) => write!(f, "app {n:?}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RuleDecl {
+    pub subject: Spanned<Subject>,
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub value: FieldValue,
+    /// The whole field, keyword and value.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum FieldValue {
+    Enforcement(Level),
+    Factors(FactorExpr),
+    Enrolment(EnrolmentSyntax),
+    Remember(RememberSyntax),
+    Recovery(Spanned<String>),
+    Privileged,
+    BreakGlass,
+    Includes(Vec<Spanned<String>>),
+}
+
+impl FieldValue {
+    /// The keyword that introduces the field, for messages.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            FieldValue::Enforcement(_) => "enforcement",
+            FieldValue::Factors(_) => "factors",
+            FieldValue::Enrolment(_) => "enrolment",
+            FieldValue::Remember(_) => "remember",
+            FieldValue::Recovery(_) => "recovery",
+            FieldValue::Privileged => "privileged",
+            FieldValue::BreakGlass => "break_glass",
+            FieldValue::Includes(_) => "includes",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnrolmentSyntax {
+    Immediate,
+    Grace(Spanned<Seconds>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RememberSyntax {
+    Never,
+    Window {
+        duration: Spanned<Seconds>,
+        same_ip: Option<Span>,
+        same_context: Option<Span>,
+        /// Saturates at `u64::MAX` so that an absurd count is still reported as out of range.
+        max_logins: Option<Spanned<u64>>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct ExemptDecl {
+    pub user: Spanned<String>,
+    pub until: Option<Spanned<DateLit>>,
+    pub reason: Option<Spanned<String>>,
+    pub ticket: Option<Spanned<String>>,
+    /// Clauses written more than once: (keyword, span of the repeat, span of the first).
+    pub repeated: Vec<(&'static str, Span, Span)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct RolloutDecl {
+    pub name: Spanned<String>,
+    pub subjects: Vec<Spanned<Subject>>,
+    pub phases: Vec<PhaseDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct PhaseDecl {
+    pub at: Spanned<DateLit>,
+    pub fields: Vec<Field>,
+    pub span: Span,
+}

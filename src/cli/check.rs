@@ -1,0 +1,114 @@
+//! `mfac check PATH...`
+
+use super::{read_directory, read_source, render, Failure, Outcome};
+use mfac::check::{check, CheckOptions};
+use serde_json::json;
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+#[command(
+    about = "Check policy files for errors and risky settings",
+    after_help = "Examples:\n  mfac check policies/\n  mfac check policies/acme.mfa --today 2026-12-01 --directory policies/acme.users.yaml\n  mfac check policies/ --format json --deny-warnings"
+)]
+pub struct Args {
+    /// Policy files, or folders searched for `*.mfa` files
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// The date exemption checks measure from (default: today)
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
+    /// Fail (exit 1) on warnings as well as errors
+    #[arg(long)]
+    deny_warnings: bool,
+    /// A directory of users (YAML, JSON or CSV), for the checks that need real users
+    #[arg(long, value_name = "FILE")]
+    directory: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+/// The `.mfa` files under the given paths, sorted, each folder's in order.
+fn policy_files(paths: &[String]) -> Result<Vec<String>, Failure> {
+    let mut out = Vec::new();
+    for p in paths {
+        let path = Path::new(p);
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found)
+                .map_err(|e| Failure::input(format!("cannot read folder `{p}`: {e}")))?;
+            if found.is_empty() {
+                return Err(Failure::input(format!("no `.mfa` files under `{p}`")));
+            }
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "mfa") {
+            out.push(path.to_string_lossy().into_owned());
+        }
+    }
+    Ok(())
+}
+
+pub fn run(a: Args) -> Outcome {
+    let today = a
+        .today
+        .as_deref()
+        .map(mfac::time::parse_date)
+        .transpose()
+        .map_err(|e| Failure::input(format!("--today: {e}")))?;
+    let directory = a.directory.as_deref().map(read_directory).transpose()?;
+    let options = CheckOptions { today, directory };
+
+    let files = policy_files(&a.paths)?;
+    let mut results = Vec::new();
+    for f in &files {
+        let source = read_source(f)?;
+        results.push(check(&source, &options).diagnostics);
+    }
+    let errors: usize = results.iter().map(|d| d.errors()).sum();
+    let warnings: usize = results.iter().map(|d| d.warnings()).sum();
+
+    match a.format {
+        Format::Json => {
+            let rows: Vec<_> = results.iter().flat_map(|d| d.json_rows()).collect();
+            let doc = json!({ "diagnostics": rows, "errors": errors, "warnings": warnings });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        Format::Human => {
+            let mut stdout = std::io::stdout();
+            for d in &results {
+                render::human(d, &mut stdout);
+            }
+            println!(
+                "checked {}: {}, {}",
+                render::plural(files.len(), "file"),
+                render::plural(errors, "error"),
+                render::plural(warnings, "warning")
+            );
+        }
+    }
+    let failed = errors > 0 || (a.deny_warnings && warnings > 0);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

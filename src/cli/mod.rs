@@ -1,0 +1,128 @@
+//! Command-line front end: argument parsing, file reading, rendering.
+//! Exit codes: 0 success (warnings allowed), 1 the policy has errors (or
+//! warnings with `--deny-warnings`), 2 bad usage or unreadable input.
+
+mod check;
+mod compile;
+mod eval;
+mod render;
+
+use clap::{Parser, Subcommand};
+use mfac::SourceFile;
+use std::io::Read;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "mfac",
+    version,
+    about = "MFA enforcement policy as code: check, compile and evaluate .mfa policies",
+    after_help = "Examples:\n  mfac check policies/\n  mfac compile policies/acme.mfa -o acme.json\n  mfac eval acme.json --user anita@acme.test --group Administrators --enrolled totp"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Check(check::Args),
+    Compile(compile::Args),
+    Eval(eval::Args),
+}
+
+/// A failure that ends the command with an exit code and a message.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// Bad usage or unreadable input: exit code 2.
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+}
+
+pub type Outcome = Result<ExitCode, Failure>;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Compile(a) => compile::run(a),
+        Command::Eval(a) => eval::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            if !f.message.is_empty() {
+                eprintln!("error: {}", f.message);
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Read a text file (or standard input for `-`) as a source file. Not UTF-8,
+/// missing or unreadable: exit code 2. A leading byte-order mark is dropped.
+pub fn read_source(path: &str) -> Result<SourceFile, Failure> {
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Failure::input(format!("cannot read standard input: {e}")))?;
+        buf
+    } else {
+        std::fs::read(path).map_err(|e| Failure::input(format!("cannot read `{path}`: {e}")))?
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Failure::input(format!(
+            "`{path}` is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
+    Ok(SourceFile::new(path, text))
+}
+
+/// Load a directory file given with `--directory`.
+pub fn read_directory(path: &str) -> Result<mfac::directory::Directory, Failure> {
+    let source = read_source(path)?;
+    mfac::directory::parse(&source, mfac::directory::Format::from_path(path)).map_err(|d| {
+        render::human(&d, &mut std::io::stderr());
+        Failure::input(format!("cannot use directory `{path}`"))
+    })
+}
+
+/// Load POLICY: a `.mfa` file (checked and compiled; errors exit 1) or the
+/// JSON written by `mfac compile` (a damaged or foreign file exits 2).
+pub fn load_policy(path: &str) -> Result<mfac::Policy, Failure> {
+    let source = read_source(path)?;
+    let looks_compiled =
+        path.to_ascii_lowercase().ends_with(".json") || source.text().trim_start().starts_with('{');
+    if looks_compiled {
+        return mfac::Policy::from_json(source.text())
+            .map_err(|e| Failure::input(format!("`{path}`: {e}")));
+    }
+    let outcome = mfac::check::check(&source, &mfac::check::CheckOptions::default());
+    match outcome.policy {
+        Some(p) => Ok(mfac::Policy::from_checked(&p)),
+        None => {
+            render::human(&outcome.diagnostics, &mut std::io::stderr());
+            Err(Failure {
+                code: 1,
+                message: format!(
+                    "`{path}` has {}",
+                    render::plural(outcome.diagnostics.errors(), "error")
+                ),
+            })
+        }
+    }
+}

@@ -3,14 +3,14 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Effective, Level, Precedence, RuleId, Subject};
+use crate::policy::{Effective, Factor, Level, Precedence, RuleId, Subject};
 use crate::source::Span;
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "W003",
     name: "loosening-rule",
     severity: Severity::Warning,
-    summary: "in `specific` mode, a user or group rule lowers enforcement, adds factors, lengthens remember or adds recovery compared with the default (or, with --directory, the user's groups)",
+    summary: "in `specific` mode, a user or group rule lowers enforcement, adds factors other than `webauthn`, lengthens remember or adds recovery compared with the default (or, with --directory, the user's groups)",
     help: "if this exception is intended, keep it and give it an exemption-style comment; otherwise align it with the rule it overrides",
     doc: "Why: in `specific` mode a more specific rule replaces the less specific one field by field, so a user or group rule can switch MFA off for someone the default protects. Sometimes that is the point (a service account); often it is an accident.\n\nExample:\n    precedence specific\n    default { enforcement required }\n    user \"kiosk@acme.test\" { enforcement off }\n\nFix: if the exception is deliberate, prefer an audited `exempt` with an end date.",
 };
@@ -103,7 +103,9 @@ fn loosened(
         }
     }
     if let (Some(mine), Some(theirs)) = (r.factors, base.factors) {
-        if !mine.is_subset(theirs) {
+        // Allowing a phishing-resistant key where the base does not is a
+        // tightening in practice, never a loosening.
+        if !mine.without(Factor::Webauthn).is_subset(theirs) {
             return Some(("factors", cx.span_of(id, at, |f| f.factors.map(|x| x.span))));
         }
     }
@@ -115,7 +117,13 @@ fn loosened(
             ));
         }
     }
-    if r.recovery && !base.recovery && base.factors.is_some() {
+    // Backup codes are part of the break-glass protocol.
+    let break_glass = cx
+        .policy
+        .rules
+        .get(id)
+        .is_some_and(|r| r.break_glass.is_some());
+    if r.recovery && !base.recovery && base.factors.is_some() && !break_glass {
         return Some(("recovery", cx.span_of(id, at, |f| f.recovery)));
     }
     None

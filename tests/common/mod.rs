@@ -1,0 +1,45 @@
+//! Helpers for the integration tests: run the real `mfac` binary.
+#![allow(dead_code)]
+
+use std::process::{Command, Stdio};
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn mfac(args: &[&str]) -> Run {
+    mfac_stdin(args, None)
+}
+
+pub fn mfac_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mfac"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mfac runs");
+    if let Some(mut pipe) = child.stdin.take() {
+        if let Some(bytes) = stdin {
+            pipe.write_all(bytes).expect("write stdin");
+        }
+    }
+    let out = child.wait_with_output().expect("mfac finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn json(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("stdout is JSON ({e}):\n{}", run.stdout))
+}
+
+/// The date every fixture is checked on, so snapshots do not age.
+pub const TODAY: &str = "2026-11-24";

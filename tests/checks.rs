@@ -9,7 +9,10 @@ use std::path::Path;
 fn fixture(code: &str) -> (String, Option<String>) {
     let mfa = format!("tests/fixtures/checks/{code}.mfa");
     let users = format!("tests/fixtures/checks/{code}.users.yaml");
-    let users = Path::new(env!("CARGO_MANIFEST_DIR")).join(&users).exists().then_some(users);
+    let users = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(&users)
+        .exists()
+        .then_some(users);
     (mfa, users)
 }
 
@@ -46,12 +49,20 @@ fn each_fixture_reports_its_code_with_the_contract_exit_code() {
             continue;
         }
         let doc = json(&run);
-        let codes: Vec<&str> = doc["diagnostics"].as_array().expect("diagnostics").iter().filter_map(|d| d["code"].as_str()).collect();
+        let codes: Vec<&str> = doc["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter_map(|d| d["code"].as_str())
+            .collect();
         assert!(codes.contains(&code), "{code} fixture reported {codes:?}");
         let expected_exit = if code.starts_with('E') { 1 } else { 0 };
         assert_eq!(run.code, expected_exit, "{code}");
         for d in doc["diagnostics"].as_array().expect("array") {
-            assert!(d["line"].as_u64().unwrap_or(0) >= 1 && d["column"].as_u64().unwrap_or(0) >= 1, "{code}: {d}");
+            assert!(
+                d["line"].as_u64().unwrap_or(0) >= 1 && d["column"].as_u64().unwrap_or(0) >= 1,
+                "{code}: {d}"
+            );
             assert!(!d["message"].as_str().unwrap_or("").is_empty());
             assert_eq!(d["file"], mfa.as_str());
         }
@@ -60,7 +71,13 @@ fn each_fixture_reports_its_code_with_the_contract_exit_code() {
 
 #[test]
 fn warnings_fail_with_deny_warnings() {
-    let run = mfac(&["check", "tests/fixtures/checks/W001.mfa", "--today", TODAY, "--deny-warnings"]);
+    let run = mfac(&[
+        "check",
+        "tests/fixtures/checks/W001.mfa",
+        "--today",
+        TODAY,
+        "--deny-warnings",
+    ]);
     assert_eq!(run.code, 1);
 }
 
@@ -74,7 +91,10 @@ fn rendered_diagnostics() {
             a.extend(["--directory", u.as_str()]);
         }
         let run = mfac(&a);
-        let shown = format!("exit: {}\n--- stdout\n{}--- stderr\n{}", run.code, run.stdout, run.stderr);
+        let shown = format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            run.code, run.stdout, run.stderr
+        );
         insta::assert_snapshot!(format!("check_{code}"), shown);
     }
 }

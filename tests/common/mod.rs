@@ -38,7 +38,8 @@ pub fn mfac_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
 }
 
 pub fn json(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("stdout is JSON ({e}):\n{}", run.stdout))
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is JSON ({e}):\n{}", run.stdout))
 }
 
 /// The date every fixture is checked on, so snapshots do not age.

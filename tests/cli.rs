@@ -1,0 +1,363 @@
+//! The command-line contract: flags, exit codes, JSON shapes, help.
+
+mod common;
+use common::{json, mfac, mfac_stdin, TODAY};
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mfac-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for cmd in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["compile", "--help"],
+        &["eval", "--help"],
+    ] {
+        let run = mfac(cmd);
+        assert_eq!(run.code, 0, "{cmd:?}");
+        assert!(run.stdout.contains("Example"), "{cmd:?}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    assert_eq!(mfac(&[]).code, 2);
+    assert_eq!(mfac(&["check"]).code, 2);
+    assert_eq!(
+        mfac(&["eval", "policies/acme.mfa"]).code,
+        2,
+        "--user is required"
+    );
+    assert_eq!(
+        mfac(&["check", "policies/acme.mfa", "--format", "xml"]).code,
+        2
+    );
+    assert_eq!(
+        mfac(&["check", "policies/acme.mfa", "--today", "2026-02-30"]).code,
+        2
+    );
+    assert_eq!(
+        mfac(&["eval", "policies/acme.mfa", "--user", "a", "--at", "soon"]).code,
+        2
+    );
+    assert_eq!(
+        mfac(&[
+            "eval",
+            "policies/acme.mfa",
+            "--user",
+            "a",
+            "--enrolled",
+            "fido"
+        ])
+        .code,
+        2
+    );
+    assert_eq!(
+        mfac(&[
+            "eval",
+            "policies/acme.mfa",
+            "--user",
+            "a",
+            "--ip",
+            "not-an-ip"
+        ])
+        .code,
+        2
+    );
+}
+
+#[test]
+fn unreadable_input_exits_2() {
+    let run = mfac(&["check", "no/such/file.mfa"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("cannot read"), "{}", run.stderr);
+    let bin = tmp("latin1.mfa");
+    std::fs::write(&bin, b"default { enforcement optional } # caf\xe9\n").expect("write");
+    let run = mfac(&["check", bin.to_str().expect("path")]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not UTF-8"), "{}", run.stderr);
+}
+
+#[test]
+fn check_json_has_the_contract_shape() {
+    let run = mfac(&[
+        "check",
+        "tests/fixtures/checks/E003.mfa",
+        "tests/fixtures/checks/W001.mfa",
+        "--format",
+        "json",
+        "--today",
+        TODAY,
+    ]);
+    assert_eq!(run.code, 1);
+    let doc = json(&run);
+    assert_eq!(doc["errors"], 1);
+    assert_eq!(doc["warnings"], 1);
+    let d = &doc["diagnostics"][0];
+    for key in ["code", "severity", "message", "file", "line", "column"] {
+        assert!(!d[key].is_null(), "{key} missing in {d}");
+    }
+    assert_eq!(d["code"], "E003");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(3), Some(1))
+    );
+}
+
+#[test]
+fn all_example_policies_pass_check_with_their_directories() {
+    let run = mfac(&["check", "policies/", "--today", TODAY]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    for (policy, dir) in [
+        ("acme", "acme.users.yaml"),
+        ("genesys", "genesys.users.yaml"),
+        ("voiso", "voiso.users.csv"),
+        ("cymmetri", "cymmetri.users.json"),
+        ("12port", "12port.users.yaml"),
+    ] {
+        let run = mfac(&[
+            "check",
+            &format!("policies/{policy}.mfa"),
+            "--today",
+            TODAY,
+            "--directory",
+            &format!("policies/{dir}"),
+        ]);
+        assert_eq!(run.code, 0, "{policy}: {}", run.stdout);
+    }
+    insta::assert_snapshot!(
+        "check_policies",
+        mfac(&["check", "policies/", "--today", TODAY]).stdout
+    );
+}
+
+#[test]
+fn eval_json_has_the_contract_shape() {
+    let run = mfac(&[
+        "eval",
+        "policies/acme.mfa",
+        "--user",
+        "anita@acme.test",
+        "--group",
+        "Beta Testers",
+        "--group",
+        "Administrators",
+        "--enrolled",
+        "totp",
+        "--at",
+        "2026-12-16T10:00:00+01:00",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let d = json(&run);
+    assert_eq!(d["decision"], "enrol");
+    assert_eq!(d["enforcement"], "required");
+    assert_eq!(d["factors"], serde_json::json!(["webauthn"]));
+    assert_eq!(d["usable"], serde_json::json!([]));
+    assert!(d["deadline"].is_null());
+    assert_eq!(d["remembered"], false);
+    assert!(d["exempt"].is_null());
+    let rules: Vec<&str> = d["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    assert!(
+        rules.contains(&"policies/acme.mfa:19: group \"Administrators\""),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&"policies/acme.mfa:14: default"),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn eval_reads_groups_and_factors_from_a_directory() {
+    let run = mfac(&[
+        "eval",
+        "policies/acme.mfa",
+        "--user",
+        "anita@acme.test",
+        "--directory",
+        "policies/acme.users.yaml",
+        "--at",
+        "2026-12-16",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json(&run)["decision"], "enrol");
+    let missing = mfac(&[
+        "eval",
+        "policies/acme.mfa",
+        "--user",
+        "nobody",
+        "--directory",
+        "policies/acme.users.yaml",
+    ]);
+    assert_eq!(missing.code, 2);
+}
+
+#[test]
+fn eval_exemption_and_deadline_in_json() {
+    let bob = json(&mfac(&[
+        "eval",
+        "policies/acme.mfa",
+        "--user",
+        "bob@acme.test",
+        "--at",
+        "2026-12-05",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(bob["decision"], "allow");
+    assert_eq!(
+        bob["exempt"],
+        serde_json::json!({"until": "2026-12-10T00:00:00+01:00", "reason": "lost device", "ticket": "SEC-123"})
+    );
+    let carl = json(&mfac(&[
+        "eval",
+        "policies/acme.mfa",
+        "--user",
+        "carl@acme.test",
+        "--at",
+        "2026-12-16",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(carl["decision"], "enrol_or_skip");
+    assert_eq!(carl["deadline"], "2026-12-29T00:00:00+01:00");
+}
+
+#[test]
+fn eval_human_explains_itself() {
+    let run = mfac(&[
+        "eval",
+        "policies/acme.mfa",
+        "--user",
+        "sam@acme.test",
+        "--group",
+        "Support Agents",
+        "--enrolled",
+        "totp",
+        "--at",
+        "2026-12-16T10:30:00+01:00",
+        "--ip",
+        "10.0.0.7",
+        "--last-mfa",
+        "2026-12-16T10:00:00+01:00",
+        "--last-mfa-ip",
+        "10.0.0.8",
+        "--logins-since-mfa",
+        "3",
+        "--app",
+        "Finance",
+    ]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!("eval_human_challenge", run.stdout);
+}
+
+#[test]
+fn compile_then_eval_the_json_matches_eval_of_the_source() {
+    let out = tmp("acme.json");
+    let out = out.to_str().expect("path");
+    let run = mfac(&["compile", "policies/acme.mfa", "-o", out]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let args = |p: &str| {
+        vec![
+            "eval".to_string(),
+            p.to_string(),
+            "--user".into(),
+            "anita@acme.test".into(),
+            "--group".into(),
+            "Master Admin".into(),
+            "--enrolled".into(),
+            "webauthn".into(),
+            "--at".into(),
+            "2026-12-20".into(),
+            "--format".into(),
+            "json".into(),
+        ]
+    };
+    let a: Vec<String> = args("policies/acme.mfa");
+    let b: Vec<String> = args(out);
+    let ra = mfac(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let rb = mfac(&b.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(json(&ra), json(&rb));
+}
+
+#[test]
+fn compile_refuses_a_policy_with_errors() {
+    let run = mfac(&["compile", "tests/fixtures/checks/E003.mfa"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("E003"));
+}
+
+#[test]
+fn foreign_or_damaged_compiled_files_are_clear_errors() {
+    let good = mfac(&["compile", "policies/acme.mfa"]).stdout;
+    let cases = [
+        (
+            "version.json",
+            good.replacen("\"version\": 1", "\"version\": 99", 1),
+            "format version 99",
+        ),
+        (
+            "tampered.json",
+            good.replacen("\"required\"", "\"off\"", 1),
+            "checksum",
+        ),
+        (
+            "truncated.json",
+            good[..good.len() / 2].to_string(),
+            "invalid JSON",
+        ),
+        (
+            "other.json",
+            "{\"users\": []}".to_string(),
+            "not a compiled mfac policy",
+        ),
+    ];
+    for (name, text, expect) in cases {
+        let path = tmp(name);
+        std::fs::write(&path, text).expect("write");
+        let run = mfac(&["eval", path.to_str().expect("path"), "--user", "a"]);
+        assert_eq!(run.code, 2, "{name}");
+        assert!(run.stderr.contains(expect), "{name}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn eval_of_a_policy_with_errors_exits_1() {
+    let run = mfac(&["eval", "tests/fixtures/checks/E013.mfa", "--user", "a"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn directory_can_come_from_stdin() {
+    let run = mfac_stdin(
+        &[
+            "eval",
+            "policies/acme.mfa",
+            "--user",
+            "x@acme.test",
+            "--directory",
+            "-",
+            "--at",
+            "2026-12-16",
+            "--format",
+            "json",
+        ],
+        Some(
+            b"users:\n  - id: x@acme.test\n    groups: [Administrators]\n    factors: [webauthn]\n",
+        ),
+    );
+    assert_eq!(json(&run)["decision"], "challenge");
+}

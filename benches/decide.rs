@@ -1,1 +1,160 @@
-fn main() {}
+//! Decisions per second of the compiled evaluator on a generated policy with
+//! 1,000 groups, 100 apps and 10 rollouts, for users in 20 groups each.
+//!
+//! Run: `cargo bench --bench decide`. Compare the evaluator with the naive
+//! baseline in the same run (a ratio), not with absolute numbers from
+//! another day on this noisy machine.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a broken generator should stop the bench
+
+use mfac::{Factor, LastMfa, Level, LoginContext, Policy};
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::hint::black_box;
+
+const GROUPS: usize = 1_000;
+const APPS: usize = 100;
+const ROLLOUTS: usize = 10;
+const PER_USER: usize = 20;
+const USERS: usize = 1_024;
+
+fn main() {
+    divan::main();
+}
+
+/// A deterministic pseudo-random sequence (xorshift), so every run measures the same inputs.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 as usize
+    }
+}
+
+fn policy_text(precedence: &str) -> String {
+    let mut s = String::new();
+    writeln!(s, "precedence {precedence}\ntimezone \"Europe/Berlin\"").unwrap();
+    writeln!(s, "calendar {{ work_hours mon-fri 08:00-18:00 holiday 2026-12-25 }}").unwrap();
+    writeln!(s, "default {{ enforcement optional factors webauthn | totp | sms remember 8h same_ip }}").unwrap();
+    for g in 0..GROUPS {
+        let level = if g % 3 == 0 { "required" } else { "optional" };
+        let factors = if g % 7 == 0 { "webauthn" } else { "webauthn | totp | sms" };
+        write!(s, "group \"g{g}\" {{ enforcement {level} factors {factors}").unwrap();
+        if g % 5 == 0 {
+            write!(s, " remember 1h same_ip same_context max_logins 10").unwrap();
+        }
+        if g % 10 == 0 {
+            write!(s, " includes \"team{g}\"").unwrap();
+        }
+        writeln!(s, " }}").unwrap();
+    }
+    for a in 0..APPS {
+        writeln!(s, "app \"app{a}\" {{ enforcement required factors webauthn | totp }}").unwrap();
+    }
+    for r in 0..ROLLOUTS {
+        let subjects: Vec<String> = (0..10).map(|i| format!("group \"g{}\"", r * 100 + i * 10 + 1)).collect();
+        writeln!(
+            s,
+            "rollout \"r{r}\" {{ applies {}\n on 2026-12-{:02} enforcement optional\n on 2027-01-{:02} enforcement required enrolment grace 14d }}",
+            subjects.join(", "),
+            r + 1,
+            r + 1
+        )
+        .unwrap();
+    }
+    s
+}
+
+struct Fixture {
+    policy: Policy,
+    users: Vec<(String, Vec<String>)>,
+    naive: HashMap<String, Level>,
+}
+
+fn fixture(precedence: &str) -> Fixture {
+    let text = policy_text(precedence);
+    let policy = Policy::compile("bench.mfa", &text).unwrap_or_else(|d| panic!("{d}"));
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let users = (0..USERS)
+        .map(|u| {
+            let groups = (0..PER_USER).map(|_| format!("g{}", rng.next() % GROUPS)).collect();
+            (format!("user{u}@example.test"), groups)
+        })
+        .collect();
+    let naive = (0..GROUPS)
+        .map(|g| (format!("g{g}"), if g % 3 == 0 { Level::Required } else { Level::Optional }))
+        .collect();
+    Fixture { policy, users, naive }
+}
+
+fn contexts(f: &Fixture) -> Vec<(Vec<&str>, String)> {
+    f.users
+        .iter()
+        .enumerate()
+        .map(|(i, (_, g))| (g.iter().map(String::as_str).collect(), format!("app{}", i % APPS)))
+        .collect()
+}
+
+fn run_decisions(bencher: divan::Bencher, precedence: &str, with_last_mfa: bool) {
+    let f = fixture(precedence);
+    let ctxs = contexts(&f);
+    let at: jiff::Timestamp = "2026-12-16T10:30:00+01:00".parse().unwrap();
+    let ip = Some("10.1.2.3".parse().unwrap());
+    let last = LastMfa {
+        at: "2026-12-16T10:00:00+01:00".parse().unwrap(),
+        ip,
+        logins_since: Some(2),
+    };
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 1) % USERS;
+        let (groups, app) = &ctxs[i];
+        let ctx = LoginContext::new(&f.users[i].0, at)
+            .groups(groups)
+            .app(Some(app))
+            .ip(ip)
+            .enrolled(&[Factor::Totp])
+            .last_mfa(with_last_mfa.then_some(last));
+        let d = f.policy.decide(black_box(&ctx));
+        black_box((d.outcome, d.factors, d.rules.len()))
+    });
+}
+
+/// A full decision: exemption, epoch, 20 group look-ups, user and app rules,
+/// combination, factors, deadline, remember window, rule list.
+#[divan::bench]
+fn decide_most_restrictive(bencher: divan::Bencher) {
+    run_decisions(bencher, "most_restrictive", true);
+}
+
+#[divan::bench]
+fn decide_specific(bencher: divan::Bencher) {
+    run_decisions(bencher, "specific", true);
+}
+
+/// The same without a last MFA: no remember window or time context to compute.
+#[divan::bench]
+fn decide_most_restrictive_no_last_mfa(bencher: divan::Bencher) {
+    run_decisions(bencher, "most_restrictive", false);
+}
+
+/// The baseline from the issue: a `HashMap<String, _>` look-up per group,
+/// computing only the level.
+#[divan::bench]
+fn naive_hashmap_level_only(bencher: divan::Bencher) {
+    let f = fixture("most_restrictive");
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 1) % USERS;
+        let level = f.users[i]
+            .1
+            .iter()
+            .filter_map(|g| f.naive.get(black_box(g.as_str())))
+            .max()
+            .copied()
+            .unwrap_or(Level::Off);
+        black_box(level)
+    });
+}

@@ -2,6 +2,8 @@
 //! (with `CODE.users.yaml` when it needs a directory); each is run through
 //! the real binary, its code asserted, and its rendered output snapshotted.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
+
 mod common;
 use common::{json, mfac, TODAY};
 use std::path::Path;

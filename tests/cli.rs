@@ -1,5 +1,7 @@
 //! The command-line contract: flags, exit codes, JSON shapes, help.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
+
 mod common;
 use common::{json, mfac, mfac_stdin, TODAY};
 

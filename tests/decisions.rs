@@ -1,5 +1,7 @@
 //! The decision at login time, branch by branch, through the public API.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
+
 use mfac::{Factor, LastMfa, LoginContext, Outcome, Policy};
 use mfac::{FactorSet, Level};
 

@@ -38,41 +38,33 @@ pub(super) fn resolve(
     let mut strength_decls = Vec::new();
     for item in &tree.items {
         match item {
-            Item::Precedence(p) => {
-                if r.declare("precedence", p.span) {
-                    policy.precedence = match p.value {
-                        PrecedenceMode::MostRestrictive => Precedence::MostRestrictive,
-                        PrecedenceMode::Specific => Precedence::Specific,
-                    };
-                }
+            Item::Precedence(p) if r.declare("precedence", p.span) => {
+                policy.precedence = match p.value {
+                    PrecedenceMode::MostRestrictive => Precedence::MostRestrictive,
+                    PrecedenceMode::Specific => Precedence::Specific,
+                };
             }
-            Item::Timezone(tz) => {
-                if r.declare("timezone", tz.span) {
-                    match TimeZone::get(&tz.value) {
-                        Ok(zone) => {
-                            policy.timezone = zone;
-                            policy.timezone_name = tz.value.clone();
-                        }
-                        Err(_) => r.errors.push(
-                            Diagnostic::new(
-                                &codes::UNKNOWN_TIMEZONE,
-                                tz.span,
-                                format!("unknown timezone `{}`", tz.value),
-                            )
-                            .label("not an IANA timezone name"),
-                        ),
+            Item::Timezone(tz) if r.declare("timezone", tz.span) => {
+                match TimeZone::get(&tz.value) {
+                    Ok(zone) => {
+                        policy.timezone = zone;
+                        policy.timezone_name = tz.value.clone();
                     }
+                    Err(_) => r.errors.push(
+                        Diagnostic::new(
+                            &codes::UNKNOWN_TIMEZONE,
+                            tz.span,
+                            format!("unknown timezone `{}`", tz.value),
+                        )
+                        .label("not an IANA timezone name"),
+                    ),
                 }
             }
-            Item::MaxExemption(d) => {
-                if r.declare("max_exemption", d.span) {
-                    policy.max_exemption = d.value;
-                }
+            Item::MaxExemption(d) if r.declare("max_exemption", d.span) => {
+                policy.max_exemption = d.value;
             }
-            Item::Calendar(c) => {
-                if r.declare("calendar", c.span) {
-                    policy.calendar = r.calendar(c);
-                }
+            Item::Calendar(c) if r.declare("calendar", c.span) => {
+                policy.calendar = r.calendar(c);
             }
             Item::Strength(s) => strength_decls.push(s),
             _ => {}

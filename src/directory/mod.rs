@@ -62,7 +62,7 @@ pub fn parse(source: &SourceFile, format: Format) -> Result<Directory, Diagnosti
         Format::Csv => csv_rows(source, text),
     };
     let fail = |d: Vec<Diagnostic>| Diagnostics::new(source.clone(), d);
-    let rows = rows.map_err(|d| fail(vec![d]))?;
+    let rows = rows.map_err(|d| fail(vec![*d]))?;
     let mut errors = Vec::new();
     let mut seen: FxHashMap<String, usize> = FxHashMap::default();
     let mut users = Vec::new();
@@ -142,8 +142,11 @@ fn line_span(source: &SourceFile, line: usize) -> Span {
     Span::new(start, end)
 }
 
-fn malformed(source: &SourceFile, line: usize, what: impl Into<String>) -> Diagnostic {
-    Diagnostic::new(&BAD_DIRECTORY, line_span(source, line.max(1)), what).label("cannot read this")
+fn malformed(source: &SourceFile, line: usize, what: impl Into<String>) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::new(&BAD_DIRECTORY, line_span(source, line.max(1)), what)
+            .label("cannot read this"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -162,7 +165,7 @@ struct YamlUser {
     factors: Vec<String>,
 }
 
-fn yaml(source: &SourceFile, text: &str) -> Result<Vec<Row>, Diagnostic> {
+fn yaml(source: &SourceFile, text: &str) -> Result<Vec<Row>, Box<Diagnostic>> {
     let file: YamlFile = serde_saphyr::from_str(text).map_err(|e| {
         let line = e.location().map_or(1, |l| l.line() as usize);
         let first = e
@@ -201,7 +204,7 @@ struct JsonUser {
     factors: Vec<String>,
 }
 
-fn json(source: &SourceFile, text: &str) -> Result<Vec<Row>, Diagnostic> {
+fn json(source: &SourceFile, text: &str) -> Result<Vec<Row>, Box<Diagnostic>> {
     let file: JsonFile = serde_json::from_str(text)
         .map_err(|e| malformed(source, e.line(), format!("malformed directory: {e}")))?;
     // serde_json keeps no positions; find each id in the text, in order.
@@ -228,7 +231,7 @@ fn json(source: &SourceFile, text: &str) -> Result<Vec<Row>, Diagnostic> {
         .collect())
 }
 
-fn csv_rows(source: &SourceFile, text: &str) -> Result<Vec<Row>, Diagnostic> {
+fn csv_rows(source: &SourceFile, text: &str) -> Result<Vec<Row>, Box<Diagnostic>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -242,11 +245,12 @@ fn csv_rows(source: &SourceFile, text: &str) -> Result<Vec<Row>, Diagnostic> {
             "id" => 0,
             "groups" => 1,
             "factors" => 2,
-            other => return Err(
-                malformed(source, 1, format!("unknown column `{other}`")).help(
+            other => {
+                let d = malformed(source, 1, format!("unknown column `{other}`"));
+                return Err(Box::new(d.help(
                     "the header is `id,groups,factors`; lists inside a cell are separated by `;`",
-                ),
-            ),
+                )));
+            }
         };
         if let Some(c) = col.get_mut(slot) {
             *c = Some(i);

@@ -36,11 +36,23 @@ impl Rng {
 fn policy_text(precedence: &str) -> String {
     let mut s = String::new();
     writeln!(s, "precedence {precedence}\ntimezone \"Europe/Berlin\"").unwrap();
-    writeln!(s, "calendar {{ work_hours mon-fri 08:00-18:00 holiday 2026-12-25 }}").unwrap();
-    writeln!(s, "default {{ enforcement optional factors webauthn | totp | sms remember 8h same_ip }}").unwrap();
+    writeln!(
+        s,
+        "calendar {{ work_hours mon-fri 08:00-18:00 holiday 2026-12-25 }}"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "default {{ enforcement optional factors webauthn | totp | sms remember 8h same_ip }}"
+    )
+    .unwrap();
     for g in 0..GROUPS {
         let level = if g % 3 == 0 { "required" } else { "optional" };
-        let factors = if g % 7 == 0 { "webauthn" } else { "webauthn | totp | sms" };
+        let factors = if g % 7 == 0 {
+            "webauthn"
+        } else {
+            "webauthn | totp | sms"
+        };
         write!(s, "group \"g{g}\" {{ enforcement {level} factors {factors}").unwrap();
         if g % 5 == 0 {
             write!(s, " remember 1h same_ip same_context max_logins 10").unwrap();
@@ -51,10 +63,16 @@ fn policy_text(precedence: &str) -> String {
         writeln!(s, " }}").unwrap();
     }
     for a in 0..APPS {
-        writeln!(s, "app \"app{a}\" {{ enforcement required factors webauthn | totp }}").unwrap();
+        writeln!(
+            s,
+            "app \"app{a}\" {{ enforcement required factors webauthn | totp }}"
+        )
+        .unwrap();
     }
     for r in 0..ROLLOUTS {
-        let subjects: Vec<String> = (0..10).map(|i| format!("group \"g{}\"", r * 100 + i * 10 + 1)).collect();
+        let subjects: Vec<String> = (0..10)
+            .map(|i| format!("group \"g{}\"", r * 100 + i * 10 + 1))
+            .collect();
         writeln!(
             s,
             "rollout \"r{r}\" {{ applies {}\n on 2026-12-{:02} enforcement optional\n on 2027-01-{:02} enforcement required enrolment grace 14d }}",
@@ -79,21 +97,41 @@ fn fixture(precedence: &str) -> Fixture {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let users = (0..USERS)
         .map(|u| {
-            let groups = (0..PER_USER).map(|_| format!("g{}", rng.next() % GROUPS)).collect();
+            let groups = (0..PER_USER)
+                .map(|_| format!("g{}", rng.next() % GROUPS))
+                .collect();
             (format!("user{u}@example.test"), groups)
         })
         .collect();
     let naive = (0..GROUPS)
-        .map(|g| (format!("g{g}"), if g % 3 == 0 { Level::Required } else { Level::Optional }))
+        .map(|g| {
+            (
+                format!("g{g}"),
+                if g % 3 == 0 {
+                    Level::Required
+                } else {
+                    Level::Optional
+                },
+            )
+        })
         .collect();
-    Fixture { policy, users, naive }
+    Fixture {
+        policy,
+        users,
+        naive,
+    }
 }
 
 fn contexts(f: &Fixture) -> Vec<(Vec<&str>, String)> {
     f.users
         .iter()
         .enumerate()
-        .map(|(i, (_, g))| (g.iter().map(String::as_str).collect(), format!("app{}", i % APPS)))
+        .map(|(i, (_, g))| {
+            (
+                g.iter().map(String::as_str).collect(),
+                format!("app{}", i % APPS),
+            )
+        })
         .collect()
 }
 

@@ -6,7 +6,8 @@
 use mfac::{Factor, LastMfa, LoginContext, Outcome, Policy};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/acme.mfa"))?;
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/acme.mfa"))?;
     // Errors come back as diagnostics with file:line:column.
     let policy = Policy::compile("policies/acme.mfa", &source).map_err(|d| d.to_string())?;
 
@@ -14,10 +15,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let policy = Policy::from_json(&policy.to_json())?;
 
     let logins = [
-        ("anita@acme.test", &["Beta Testers", "Administrators"][..], &[Factor::Totp][..], None),
+        (
+            "anita@acme.test",
+            &["Beta Testers", "Administrators"][..],
+            &[Factor::Totp][..],
+            None,
+        ),
         ("carl@acme.test", &[][..], &[][..], None),
         ("bob@acme.test", &[][..], &[][..], None),
-        ("sam@acme.test", &["Support Agents"][..], &[Factor::Totp][..], Some("Finance")),
+        (
+            "sam@acme.test",
+            &["Support Agents"][..],
+            &[Factor::Totp][..],
+            Some("Finance"),
+        ),
     ];
     let at = "2026-12-16T10:30:00+01:00".parse()?;
     let ip = Some("10.0.0.7".parse()?);

@@ -14,7 +14,7 @@ pub use groups::GroupGraph;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::directory::Directory;
-use crate::policy::{CheckedPolicy, Effective, FactorSet, Fields, Level, RuleId};
+use crate::policy::{CheckedPolicy, Effective, FactorSet, Fields, Level, Precedence, RuleId};
 use crate::source::{SourceFile, Span};
 use jiff::Timestamp;
 
@@ -118,6 +118,21 @@ impl Context<'_> {
             .iter()
             .flat_map(|r| r.phases.iter().map(move |p| (&p.fields, r.rules.clone())));
         rules.chain(phases).collect()
+    }
+
+    /// The factors a member of group rule `id` alone may use at `at`: the
+    /// group's own combined with the default as the precedence mode does.
+    pub fn member_alone_allowed(&self, id: RuleId, at: Timestamp) -> FactorSet {
+        let own = self.policy.effective(id, at).factors;
+        let default = self
+            .default_at(at)
+            .factors
+            .unwrap_or(FactorSet::NON_RECOVERY);
+        match (self.policy.precedence, own) {
+            (Precedence::MostRestrictive, Some(f)) => f.intersect(default),
+            (Precedence::Specific, Some(f)) => f,
+            (_, None) => default,
+        }
     }
 
     /// `group "Admins"`, for messages.

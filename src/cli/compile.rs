@@ -1,7 +1,6 @@
 //! `mfac compile POLICY [-o OUT.json]`
 
-use super::{read_source, render, Failure, Outcome};
-use mfac::check::{check, CheckOptions};
+use super::{check_source, read_source, Failure, Outcome};
 use mfac::Policy;
 use std::process::ExitCode;
 
@@ -20,18 +19,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Outcome {
     let source = read_source(&a.policy)?;
-    let outcome = check(&source, &CheckOptions::default());
-    let Some(checked) = outcome.policy else {
-        render::human(&outcome.diagnostics, &mut std::io::stderr());
-        return Err(Failure {
-            code: 1,
-            message: format!(
-                "`{}` has {}; nothing compiled",
-                a.policy,
-                render::plural(outcome.diagnostics.errors(), "error")
-            ),
-        });
-    };
+    let checked = check_source(&source)?;
     let json = Policy::from_checked(&checked).to_json();
     match &a.output {
         Some(path) => {

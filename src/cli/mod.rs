@@ -111,18 +111,22 @@ pub fn load_policy(path: &str) -> Result<mfac::Policy, Failure> {
         return mfac::Policy::from_json(source.text())
             .map_err(|e| Failure::input(format!("`{path}`: {e}")));
     }
-    let outcome = mfac::check::check(&source, &mfac::check::CheckOptions::default());
-    match outcome.policy {
-        Some(p) => Ok(mfac::Policy::from_checked(&p)),
-        None => {
-            render::human(&outcome.diagnostics, &mut std::io::stderr());
-            Err(Failure {
-                code: 1,
-                message: format!(
-                    "`{path}` has {}",
-                    render::plural(outcome.diagnostics.errors(), "error")
-                ),
-            })
+    check_source(&source).map(|p| mfac::Policy::from_checked(&p))
+}
+
+/// Check a policy for compiling or evaluating: its errors are rendered on
+/// stderr and end the command with exit code 1.
+pub fn check_source(source: &SourceFile) -> Result<mfac::policy::CheckedPolicy, Failure> {
+    let outcome = mfac::check::check(source, &mfac::check::CheckOptions::default());
+    outcome.policy.ok_or_else(|| {
+        render::human(&outcome.diagnostics, &mut std::io::stderr());
+        Failure {
+            code: 1,
+            message: format!(
+                "`{}` has {}",
+                source.name(),
+                render::plural(outcome.diagnostics.errors(), "error")
+            ),
         }
-    }
+    })
 }

@@ -3,7 +3,7 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Factor, FactorSet, Precedence};
+use crate::policy::{Factor, FactorSet};
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "W009",
@@ -34,16 +34,9 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(&at) = cx.epochs().last() else {
         return;
     };
-    let all_keys_only = privileged.iter().all(|&id| {
-        let own = p.effective(id, at).factors;
-        let default = cx.default_at(at).factors.unwrap_or(FactorSet::NON_RECOVERY);
-        let allowed = match (p.precedence, own) {
-            (Precedence::MostRestrictive, Some(f)) => f.intersect(default),
-            (Precedence::Specific, Some(f)) => f,
-            (_, None) => default,
-        };
-        allowed.is_subset(only_keys)
-    });
+    let all_keys_only = privileged
+        .iter()
+        .all(|&id| cx.member_alone_allowed(id, at).is_subset(only_keys));
     if all_keys_only {
         if let Some(first) = privileged.first().and_then(|&id| p.rules.get(id)) {
             out.push(

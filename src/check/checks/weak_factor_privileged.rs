@@ -2,7 +2,7 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Factor, FactorSet, Precedence};
+use crate::policy::Factor;
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "W004",
@@ -21,13 +21,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         for at in cx.epochs() {
             let own = p.effective(id, at).factors;
-            let default = cx.default_at(at).factors.unwrap_or(FactorSet::NON_RECOVERY);
-            // What a member of this group alone may use.
-            let allowed = match (p.precedence, own) {
-                (Precedence::MostRestrictive, Some(f)) => f.intersect(default),
-                (Precedence::Specific, Some(f)) => f,
-                (_, None) => default,
-            };
+            let allowed = cx.member_alone_allowed(id, at);
             let weak: Vec<&str> = [Factor::Sms, Factor::Email]
                 .into_iter()
                 .filter(|f| allowed.contains(*f))

@@ -374,7 +374,7 @@ impl Policy {
     /// Decide one login.
     pub fn decide<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
         let epoch = self.epoch_of(ctx.at);
-        let mut shaping: Vec<u32> = Vec::with_capacity(8);
+        let mut shaping: Vec<RuleRef<'p>> = Vec::with_capacity(8);
         let user_rule = self.users.get(ctx.user).copied();
         let app_rule = ctx.app.and_then(|a| self.apps.get(a)).copied();
         let default_rule = self.tables.default_rule;
@@ -396,7 +396,7 @@ impl Policy {
                     let s = self.settings(epoch, id);
                     if s.sets_anything() {
                         acc.add(s);
-                        shaping.push(id);
+                        shaping.extend(self.rule_ref(id, s));
                     }
                 }
                 acc
@@ -411,8 +411,8 @@ impl Policy {
             ),
         };
 
-        shaping.sort_unstable();
-        shaping.dedup();
+        shaping.sort_unstable_by_key(|r| r.id);
+        shaping.dedup_by_key(|r| r.id);
         let enforcement = combined.enforcement.unwrap_or(Level::Off);
         let mut factors = combined.factors.unwrap_or(FactorSet::NON_RECOVERY);
         if combined.recovery {
@@ -455,22 +455,6 @@ impl Policy {
             }
         };
 
-        let rules = shaping
-            .into_iter()
-            .filter_map(|id| {
-                let info = self.tables.rules.get(id as usize)?;
-                let phase = self
-                    .settings(epoch, id)
-                    .phase
-                    .and_then(|p| self.tables.phases.get(p as usize));
-                Some(RuleRef {
-                    id: id as usize,
-                    info,
-                    phase,
-                })
-            })
-            .collect();
-
         Decision {
             outcome,
             enforcement,
@@ -480,7 +464,7 @@ impl Policy {
             grace_deadline,
             remembered,
             exempt,
-            rules,
+            rules: shaping,
             remember_miss,
             epoch,
         }
@@ -489,14 +473,14 @@ impl Policy {
     /// `specific`: field by field the user rule wins, else the groups
     /// (combined most-restrictively), else the default; then the app rule is
     /// combined most-restrictively on top.
-    fn specific(
-        &self,
+    fn specific<'p>(
+        &'p self,
         epoch: usize,
         user_rule: Option<u32>,
         group_rules: impl Iterator<Item = u32>,
         default_rule: Option<u32>,
         app_rule: Option<u32>,
-        shaping: &mut Vec<u32>,
+        shaping: &mut Vec<RuleRef<'p>>,
     ) -> Acc {
         let mut user = Acc::default();
         if let Some(id) = user_rule {
@@ -535,13 +519,13 @@ impl Policy {
             let s = self.settings(epoch, id);
             if s.sets_anything() {
                 out.add(s);
-                shaping.push(id);
+                shaping.extend(self.rule_ref(id, s));
             }
         }
 
         let decided = |t: usize| [enf_tier, fac_tier, rem_tier].contains(&Some(t));
         if let Some(id) = user_rule.filter(|_| decided(0) || user.recovery) {
-            shaping.push(id);
+            shaping.extend(self.rule_ref(id, self.settings(epoch, id)));
         }
         if decided(1) || groups.recovery {
             for id in group_ids {
@@ -551,14 +535,23 @@ impl Policy {
                     || (rem_tier == Some(1) && s.remember.is_some())
                     || s.recovery;
                 if counts {
-                    shaping.push(id);
+                    shaping.extend(self.rule_ref(id, s));
                 }
             }
         }
         if let Some(id) = default_rule.filter(|_| decided(2) || default.recovery) {
-            shaping.push(id);
+            shaping.extend(self.rule_ref(id, self.settings(epoch, id)));
         }
         out
+    }
+
+    /// A rule that shaped a decision, with the phase its settings came from.
+    fn rule_ref(&self, id: u32, s: &Settings) -> Option<RuleRef<'_>> {
+        Some(RuleRef {
+            id: id as usize,
+            info: self.tables.rules.get(id as usize)?,
+            phase: s.phase.and_then(|p| self.tables.phases.get(p as usize)),
+        })
     }
 
     fn remember_holds(

@@ -44,7 +44,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .enrolled(enrolled)
             .ip(ip)
             .last_mfa(Some(last));
-        let d = policy.decide(&ctx);
+        // A service with sessions would keep the resolved subject and call
+        // `decide_subject` on every later login of this user.
+        let subject = policy.subject(user, groups);
+        let d = policy.decide_subject(&subject, &ctx);
+        assert_eq!(d.outcome, policy.decide(&ctx).outcome);
         let what = match d.outcome {
             Outcome::Allow if d.exempt.is_some() => "let in (exempt)".to_string(),
             Outcome::Allow => "let in".to_string(),

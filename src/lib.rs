@@ -42,6 +42,6 @@ pub mod syntax;
 pub mod time;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use eval::{Decision, LastMfa, LoginContext, Outcome, Policy};
+pub use eval::{Decision, LastMfa, LoginContext, Outcome, Policy, Subject};
 pub use policy::{Factor, FactorSet, Level};
 pub use source::SourceFile;

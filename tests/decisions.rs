@@ -499,3 +499,24 @@ fn compiled_json_round_trip_decides_the_same() {
         }
     }
 }
+
+#[test]
+fn a_subject_resolved_against_an_old_policy_is_resolved_again() {
+    let old = policy(r#"default { enforcement optional } group "ops" { enforcement off }"#);
+    let new = policy(
+        r#"default { enforcement optional } group "ops" { enforcement required factors totp }"#,
+    );
+    let subject = old.subject("kim", &["ops"]);
+    let ctx = LoginContext::new("kim", t("2026-12-01T10:00:00Z"));
+    assert_eq!(
+        old.decide_subject(&subject, &ctx).outcome,
+        Outcome::EnrolOrSkip
+    );
+    // After a reload the old ids mean nothing: the new policy decides by name.
+    let d = new.decide_subject(&subject, &ctx);
+    assert_eq!(
+        (d.outcome, d.enforcement),
+        (Outcome::Enrol, Level::Required)
+    );
+    assert_eq!(d.rules.len(), 2);
+}

@@ -81,5 +81,13 @@ proptest! {
         let back = Policy::from_json(&policy.to_json()).expect("round trip");
         let e = back.decide(&ctx);
         prop_assert_eq!((d.outcome, d.enforcement, d.factors, d.deadline, d.remembered), (e.outcome, e.enforcement, e.factors, e.deadline, e.remembered));
+        // A subject resolved once decides the same, with the same rules;
+        // one resolved against another policy (the reloaded copy) too.
+        let ids = |d: &mfac::Decision<'_>| d.rules.iter().map(|r| r.id).collect::<Vec<_>>();
+        for subject in [policy.subject(USERS[user], &names), back.subject(USERS[user], &names)] {
+            let s = policy.decide_subject(&subject, &ctx);
+            prop_assert_eq!((d.outcome, d.enforcement, d.factors, d.deadline, d.remembered), (s.outcome, s.enforcement, s.factors, s.deadline, s.remembered));
+            prop_assert_eq!(ids(&d), ids(&s));
+        }
     }
 }

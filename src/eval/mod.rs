@@ -11,8 +11,10 @@
 //! ```
 
 mod explain;
+mod fold;
 
 pub use explain::explain;
+use fold::Acc;
 
 use crate::compile::{self, artifact, ExemptionInfo, RuleInfo, Settings, SubjectKind, Tables};
 use crate::diagnostic::Diagnostics;
@@ -22,6 +24,7 @@ use jiff::{tz::TimeZone, SignedDuration, Timestamp};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use artifact::ArtifactError;
 
@@ -127,6 +130,18 @@ impl<'a> LoginContext<'a> {
     }
 }
 
+/// A user's rules resolved from names by [`Policy::subject`], to decide many
+/// logins of that user without looking names up again.
+#[derive(Clone, Debug)]
+pub struct Subject {
+    /// Which policy resolved it; another policy resolves again from the names.
+    stamp: u64,
+    user: Box<str>,
+    groups: Box<[Box<str>]>,
+    rules: Box<[u32]>,
+    exemptions: Box<[u32]>,
+}
+
 /// Why a remember window did not let the login through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RememberMiss {
@@ -185,9 +200,15 @@ pub struct RuleRef<'p> {
 #[derive(Clone, Debug)]
 pub struct Policy {
     tables: Tables,
+    /// Unique per loaded policy, so a [`Subject`] knows whose ids it holds.
+    stamp: u64,
     tz: TimeZone,
     rule_count: usize,
-    groups: FxHashMap<Box<str>, Box<[u32]>>,
+    /// Group name -> range of `group_rules`: one probe and one flat read per group.
+    groups: FxHashMap<Box<str>, (u32, u32)>,
+    group_rules: Box<[u32]>,
+    /// `settings` converted for folding, by slot.
+    folds: Box<[Acc]>,
     users: FxHashMap<Box<str>, u32>,
     apps: FxHashMap<Box<str>, u32>,
     exemptions: FxHashMap<Box<str>, Box<[u32]>>,
@@ -282,14 +303,20 @@ impl Policy {
                 .or_default()
                 .push(i as u32);
         }
+        let mut group_rules = Vec::new();
+        let mut groups = FxHashMap::default();
+        for (name, ids) in &t.groups {
+            let start = group_rules.len() as u32;
+            group_rules.extend_from_slice(ids);
+            groups.insert(Box::from(name.as_str()), (start, group_rules.len() as u32));
+        }
         Ok(Policy {
+            stamp: next_stamp(),
             tz,
             rule_count: n,
-            groups: t
-                .groups
-                .iter()
-                .map(|(k, ids)| (Box::from(k.as_str()), ids.clone().into_boxed_slice()))
-                .collect(),
+            groups,
+            group_rules: group_rules.into_boxed_slice(),
+            folds: t.settings.iter().map(Acc::from_settings).collect(),
             users: index(&t.users),
             apps: index(&t.apps),
             exemptions: exemptions
@@ -345,7 +372,17 @@ impl Policy {
         self.tables.epochs.partition_point(|e| *e <= at)
     }
 
-    fn settings(&self, epoch: usize, rule: u32) -> &Settings {
+    /// The settings slot of a rule in an epoch; `u32::MAX` (no settings)
+    /// cannot happen for validated tables.
+    fn slot(&self, epoch: usize, rule: u32) -> u32 {
+        self.tables
+            .table
+            .get(epoch * self.rule_count + rule as usize)
+            .copied()
+            .unwrap_or(u32::MAX)
+    }
+
+    fn settings_at(&self, slot: u32) -> &Settings {
         const UNSET: &Settings = &Settings {
             enforcement: None,
             factors: None,
@@ -354,76 +391,127 @@ impl Policy {
             deadline: None,
             phase: None,
         };
-        self.tables
-            .table
-            .get(epoch * self.rule_count + rule as usize)
-            .and_then(|&s| self.tables.settings.get(s as usize))
-            .unwrap_or(UNSET)
+        self.tables.settings.get(slot as usize).unwrap_or(UNSET)
     }
 
-    /// The active exemption for a user at `at`: the one that ends last.
-    fn exemption(&self, user: &str, at: Timestamp) -> Option<&ExemptionInfo> {
-        self.exemptions
-            .get(user)?
-            .iter()
+    fn fold_at(&self, slot: u32) -> Acc {
+        self.folds.get(slot as usize).copied().unwrap_or_default()
+    }
+
+    /// The group rules a member of directory group `name` gets.
+    fn rules_of_group(&self, name: &str) -> &[u32] {
+        self.groups
+            .get(name)
+            .and_then(|&(a, b)| self.group_rules.get(a as usize..b as usize))
+            .unwrap_or_default()
+    }
+
+    /// The active exemption among `ids` at `at`: the one that ends last.
+    fn exemption(&self, ids: &[u32], at: Timestamp) -> Option<&ExemptionInfo> {
+        ids.iter()
             .filter_map(|&i| self.tables.exemptions.get(i as usize))
             .filter(|e| at < e.until)
             .max_by_key(|e| e.until)
     }
 
+    /// Resolve a user's names to rule ids once, for [`Policy::decide_subject`].
+    ///
+    /// An identity service that keeps a session per user can resolve at
+    /// sign-in (or when the directory changes) and skip the name look-ups on
+    /// every later decision.
+    pub fn subject(&self, user: &str, groups: &[&str]) -> Subject {
+        Subject {
+            stamp: self.stamp,
+            user: Box::from(user),
+            groups: groups.iter().map(|g| Box::from(*g)).collect(),
+            rules: self.resolve(user, groups).into_boxed_slice(),
+            exemptions: self.exemption_ids(user).into(),
+        }
+    }
+
+    /// Default, group (with `includes`) and user rules of a user, in file
+    /// order, each once.
+    fn resolve(&self, user: &str, groups: &[&str]) -> Vec<u32> {
+        let mut rules: Vec<u32> = Vec::with_capacity(groups.len() * 2 + 2);
+        rules.extend(self.tables.default_rule);
+        for g in groups {
+            rules.extend_from_slice(self.rules_of_group(g));
+        }
+        rules.extend(self.users.get(user).copied());
+        rules.sort_unstable();
+        rules.dedup();
+        rules
+    }
+
+    fn exemption_ids(&self, user: &str) -> &[u32] {
+        self.exemptions.get(user).map_or(&[], |ids| ids)
+    }
+
     /// Decide one login.
     pub fn decide<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
-        let epoch = self.epoch_of(ctx.at);
-        let mut shaping: Vec<RuleRef<'p>> = Vec::with_capacity(8);
-        let user_rule = self.users.get(ctx.user).copied();
-        let app_rule = ctx.app.and_then(|a| self.apps.get(a)).copied();
-        let default_rule = self.tables.default_rule;
-        let group_rules = ctx
-            .groups
-            .iter()
-            .filter_map(|g| self.groups.get(*g))
-            .flat_map(|ids| ids.iter().copied());
+        let rules = self.resolve(ctx.user, ctx.groups);
+        self.decide_resolved(&rules, self.exemption_ids(ctx.user), ctx)
+    }
 
+    /// Decide one login of a resolved subject; `ctx.user` and `ctx.groups`
+    /// are not read, the subject stands for them. A subject resolved against
+    /// another policy (say, before a reload) is resolved again from its names.
+    pub fn decide_subject<'p>(&'p self, subject: &Subject, ctx: &LoginContext<'_>) -> Decision<'p> {
+        if subject.stamp == self.stamp {
+            return self.decide_resolved(&subject.rules, &subject.exemptions, ctx);
+        }
+        let groups: Vec<&str> = subject.groups.iter().map(|g| &**g).collect();
+        let rules = self.resolve(&subject.user, &groups);
+        self.decide_resolved(&rules, self.exemption_ids(&subject.user), ctx)
+    }
+
+    /// The decision proper. `rules` are the subject's rule ids in file order.
+    fn decide_resolved<'p>(
+        &'p self,
+        rules: &[u32],
+        exemptions: &[u32],
+        ctx: &LoginContext<'_>,
+    ) -> Decision<'p> {
+        let epoch = self.epoch_of(ctx.at);
+        let app_rule = ctx.app.and_then(|a| self.apps.get(a)).copied();
+        let mut shaping: Vec<RuleRef<'p>> = Vec::with_capacity(rules.len() + 1);
         let combined = match self.tables.precedence {
             Precedence::MostRestrictive => {
                 let mut acc = Acc::default();
-                let all = default_rule
-                    .into_iter()
-                    .chain(group_rules)
-                    .chain(user_rule)
-                    .chain(app_rule);
-                for id in all {
-                    let s = self.settings(epoch, id);
-                    if s.sets_anything() {
-                        acc.add(s);
-                        shaping.extend(self.rule_ref(id, s));
+                for &id in rules {
+                    let slot = self.slot(epoch, id);
+                    let f = self.fold_at(slot);
+                    if f.sets_anything() {
+                        acc.add(&f);
+                        shaping.extend(self.rule_ref(id, slot));
                     }
                 }
                 acc
             }
-            Precedence::Specific => self.specific(
-                epoch,
-                user_rule,
-                group_rules,
-                default_rule,
-                app_rule,
-                &mut shaping,
-            ),
+            Precedence::Specific => self.specific(epoch, rules, &mut shaping),
         };
+        // The app rule tightens in both modes; keep the list in file order.
+        let mut combined = combined;
+        if let Some(id) = app_rule {
+            let slot = self.slot(epoch, id);
+            let f = self.fold_at(slot);
+            if f.sets_anything() {
+                combined.add(&f);
+                if let Some(r) = self.rule_ref(id, slot) {
+                    let at = shaping.partition_point(|x| x.id < r.id);
+                    shaping.insert(at, r);
+                }
+            }
+        }
 
-        shaping.sort_unstable_by_key(|r| r.id);
-        shaping.dedup_by_key(|r| r.id);
-        let enforcement = combined.enforcement.unwrap_or(Level::Off);
-        let mut factors = combined.factors.unwrap_or(FactorSet::NON_RECOVERY);
+        let enforcement = combined.enforcement().unwrap_or(Level::Off);
+        let mut factors = combined.factors().unwrap_or(FactorSet::NON_RECOVERY);
         if combined.recovery {
             factors = factors.with(Factor::BackupCode);
         }
         let usable = ctx.enrolled.intersect(factors);
-        let grace_deadline = (enforcement == Level::Required)
-            .then_some(combined.deadline)
-            .flatten()
-            .filter(|d| *d != Timestamp::MIN);
-        let exempt = self.exemption(ctx.user, ctx.at);
+        let grace_deadline = combined.grace_deadline();
+        let exempt = self.exemption(exemptions, ctx.at);
 
         let mut deadline = None;
         let mut remembered = false;
@@ -433,7 +521,7 @@ impl Policy {
         } else if factors.is_empty() {
             Outcome::Deny
         } else if !usable.is_empty() {
-            match self.remember_holds(combined.remember, ctx) {
+            match self.remember_holds(combined.remember(), ctx) {
                 Ok(()) => {
                     remembered = true;
                     Outcome::Allow
@@ -471,86 +559,58 @@ impl Policy {
     }
 
     /// `specific`: field by field the user rule wins, else the groups
-    /// (combined most-restrictively), else the default; then the app rule is
-    /// combined most-restrictively on top.
-    fn specific<'p>(
-        &'p self,
-        epoch: usize,
-        user_rule: Option<u32>,
-        group_rules: impl Iterator<Item = u32>,
-        default_rule: Option<u32>,
-        app_rule: Option<u32>,
-        shaping: &mut Vec<RuleRef<'p>>,
-    ) -> Acc {
-        let mut user = Acc::default();
-        if let Some(id) = user_rule {
-            user.add(self.settings(epoch, id));
-        }
-        let mut groups = Acc::default();
-        let mut group_ids: Vec<u32> = Vec::new();
-        for id in group_rules {
-            let s = self.settings(epoch, id);
-            if s.sets_anything() {
-                groups.add(s);
-                group_ids.push(id);
+    /// (combined most-restrictively), else the default. (The caller then
+    /// combines the app rule most-restrictively on top.) Pushes the rules
+    /// that decided a field, in file order.
+    fn specific<'p>(&'p self, epoch: usize, rules: &[u32], shaping: &mut Vec<RuleRef<'p>>) -> Acc {
+        let kind = |id: u32| self.tables.rules.get(id as usize).map(|r| r.kind);
+        let (mut user, mut groups, mut default) = (Acc::default(), Acc::default(), Acc::default());
+        for &id in rules {
+            let f = self.fold_at(self.slot(epoch, id));
+            match kind(id) {
+                Some(SubjectKind::User) => user.add(&f),
+                Some(SubjectKind::Group) => groups.add(&f),
+                Some(SubjectKind::Default) => default.add(&f),
+                Some(SubjectKind::App) | None => {}
             }
-        }
-        let mut default = Acc::default();
-        if let Some(id) = default_rule {
-            default.add(self.settings(epoch, id));
         }
 
         // Which tier decides each field: 0 user, 1 groups, 2 default.
-        let tiers = [&user, &groups, &default];
-        let pick = |has: fn(&Acc) -> bool| tiers.iter().position(|t| has(t));
-        let enf_tier = pick(|a| a.enforcement.is_some());
-        let fac_tier = pick(|a| a.factors.is_some());
-        let rem_tier = pick(|a| a.remember.is_some());
-        let tier = |t: Option<usize>| t.and_then(|i| tiers.get(i).copied());
-
-        let mut out = Acc {
-            enforcement: tier(enf_tier).and_then(|a| a.enforcement),
-            deadline: tier(enf_tier).and_then(|a| a.deadline),
-            factors: tier(fac_tier).and_then(|a| a.factors),
-            remember: tier(rem_tier).and_then(|a| a.remember),
-            recovery: user.recovery || groups.recovery || default.recovery,
-        };
-        if let Some(id) = app_rule {
-            let s = self.settings(epoch, id);
-            if s.sets_anything() {
-                out.add(s);
-                shaping.extend(self.rule_ref(id, s));
-            }
-        }
-
+        let tiers = [user.sets(), groups.sets(), default.sets()];
+        let enf_tier = tiers.iter().position(|t| t.0);
+        let fac_tier = tiers.iter().position(|t| t.1);
+        let rem_tier = tiers.iter().position(|t| t.2);
         let decided = |t: usize| [enf_tier, fac_tier, rem_tier].contains(&Some(t));
-        if let Some(id) = user_rule.filter(|_| decided(0) || user.recovery) {
-            shaping.extend(self.rule_ref(id, self.settings(epoch, id)));
-        }
-        if decided(1) || groups.recovery {
-            for id in group_ids {
-                let s = self.settings(epoch, id);
-                let counts = (enf_tier == Some(1) && s.enforcement.is_some())
-                    || (fac_tier == Some(1) && s.factors.is_some())
-                    || (rem_tier == Some(1) && s.remember.is_some())
-                    || s.recovery;
-                if counts {
-                    shaping.extend(self.rule_ref(id, s));
+
+        for &id in rules {
+            let slot = self.slot(epoch, id);
+            let counts = match kind(id) {
+                Some(SubjectKind::User) => decided(0) || user.recovery,
+                Some(SubjectKind::Default) => decided(2) || default.recovery,
+                Some(SubjectKind::Group) => {
+                    let f = self.fold_at(slot);
+                    let (enf, fac, rem) = f.sets();
+                    (enf_tier == Some(1) && enf)
+                        || (fac_tier == Some(1) && fac)
+                        || (rem_tier == Some(1) && rem)
+                        || f.recovery
                 }
+                Some(SubjectKind::App) | None => false,
+            };
+            if counts {
+                shaping.extend(self.rule_ref(id, slot));
             }
         }
-        if let Some(id) = default_rule.filter(|_| decided(2) || default.recovery) {
-            shaping.extend(self.rule_ref(id, self.settings(epoch, id)));
-        }
-        out
+        user.or_else(&groups.or_else(&default))
     }
 
     /// A rule that shaped a decision, with the phase its settings came from.
-    fn rule_ref(&self, id: u32, s: &Settings) -> Option<RuleRef<'_>> {
+    fn rule_ref(&self, id: u32, slot: u32) -> Option<RuleRef<'_>> {
+        let phase = self.settings_at(slot).phase;
         Some(RuleRef {
             id: id as usize,
             info: self.tables.rules.get(id as usize)?,
-            phase: s.phase.and_then(|p| self.tables.phases.get(p as usize)),
+            phase: phase.and_then(|p| self.tables.phases.get(p as usize)),
         })
     }
 
@@ -601,48 +661,9 @@ impl Policy {
     }
 }
 
-/// Rules combined most-restrictively.
-#[derive(Clone, Copy, Debug, Default)]
-struct Acc {
-    enforcement: Option<Level>,
-    factors: Option<FactorSet>,
-    recovery: bool,
-    remember: Option<Remember>,
-    /// Earliest deadline among the rules at the current (required) level;
-    /// `Timestamp::MIN` stands for immediate.
-    deadline: Option<Timestamp>,
-}
-
-impl Acc {
-    fn add(&mut self, s: &Settings) {
-        if let Some(level) = s.enforcement {
-            let own = if level == Level::Required {
-                Some(s.deadline.unwrap_or(Timestamp::MIN))
-            } else {
-                None
-            };
-            match self.enforcement {
-                Some(cur) if cur > level => {}
-                Some(cur) if cur == level => {
-                    self.deadline = match (self.deadline, own) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
-                }
-                _ => {
-                    self.enforcement = Some(level);
-                    self.deadline = own;
-                }
-            }
-        }
-        if let Some(f) = s.factors {
-            self.factors = Some(self.factors.map_or(f, |cur| cur.intersect(f)));
-        }
-        self.recovery |= s.recovery;
-        if let Some(r) = s.remember {
-            self.remember = Some(self.remember.map_or(r, |cur| cur.strictest(r)));
-        }
-    }
+fn next_stamp() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 #[cold]
@@ -678,9 +699,12 @@ fn unreachable_policy(e: ArtifactError) -> Policy {
         exemptions: vec![],
     };
     Policy {
+        stamp: next_stamp(),
         tz: TimeZone::UTC,
         rule_count: 1,
         groups: FxHashMap::default(),
+        group_rules: Box::default(),
+        folds: deny_all.settings.iter().map(Acc::from_settings).collect(),
         users: FxHashMap::default(),
         apps: FxHashMap::default(),
         exemptions: FxHashMap::default(),

@@ -1,0 +1,287 @@
+//! Most-restrictive combination of rule settings.
+//!
+//! The evaluator folds some twenty rules per login, and their settings vary
+//! from rule to rule in no pattern a branch predictor can learn. So every
+//! field is kept in a form whose combination is a `max`, a `min`, an `and` or
+//! an `or`: one rule's settings are converted once, when the policy loads,
+//! and the per-login fold has almost no branches.
+
+use crate::compile::Settings;
+use crate::policy::{FactorSet, Level, Remember, Window};
+use jiff::Timestamp;
+
+/// One rule's settings, or several rules' combined most-restrictively.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Acc {
+    /// 0 when no rule sets enforcement, else `1 + Level`: `max` is the most
+    /// restrictive.
+    level: u8,
+    /// Intersection of the factor bits; all ones while no rule sets factors.
+    factors: u8,
+    sets_factors: bool,
+    pub(crate) recovery: bool,
+    /// The earliest enrolment deadline among rules that require MFA
+    /// (`Timestamp::MIN`: immediate). `Timestamp::MAX` while none does; it is
+    /// only read when the combined level is `required`, so some rule does.
+    deadline: Timestamp,
+    remember: RememberAcc,
+}
+
+/// `remember` as fields that combine one by one: `never` wins, else the
+/// shortest window with the union of conditions and the smallest login limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RememberAcc {
+    set: bool,
+    never: bool,
+    seconds: i64,
+    same_ip: bool,
+    same_context: bool,
+    /// `u64::MAX` for no limit: wider than any `u32` limit, so a stated
+    /// limit of `u32::MAX` stays a limit.
+    max_logins: u64,
+}
+
+impl Default for Acc {
+    /// The identity of [`Acc::add`]: no rule.
+    fn default() -> Self {
+        Acc {
+            level: 0,
+            factors: u8::MAX,
+            sets_factors: false,
+            recovery: false,
+            deadline: Timestamp::MAX,
+            remember: RememberAcc {
+                set: false,
+                never: false,
+                seconds: i64::MAX,
+                same_ip: false,
+                same_context: false,
+                max_logins: u64::MAX,
+            },
+        }
+    }
+}
+
+impl Acc {
+    pub(crate) fn from_settings(s: &Settings) -> Acc {
+        let mut acc = Acc::default();
+        if let Some(level) = s.enforcement {
+            acc.level = level_code(level);
+            if level == Level::Required {
+                acc.deadline = s.deadline.unwrap_or(Timestamp::MIN);
+            }
+        }
+        if let Some(f) = s.factors {
+            acc.factors = f.bits();
+            acc.sets_factors = true;
+        }
+        acc.recovery = s.recovery;
+        match s.remember {
+            None => {}
+            Some(Remember::Never) => {
+                acc.remember.set = true;
+                acc.remember.never = true;
+            }
+            Some(Remember::Window(w)) => {
+                acc.remember = RememberAcc {
+                    set: true,
+                    never: false,
+                    seconds: w.seconds,
+                    same_ip: w.same_ip,
+                    same_context: w.same_context,
+                    max_logins: w.max_logins.map_or(u64::MAX, u64::from),
+                };
+            }
+        }
+        acc
+    }
+
+    /// Combine most-restrictively. Commutative, associative and idempotent,
+    /// so neither rule order nor a rule reached twice changes the result.
+    pub(crate) fn add(&mut self, o: &Acc) {
+        self.level = self.level.max(o.level);
+        self.factors &= o.factors;
+        self.sets_factors |= o.sets_factors;
+        self.recovery |= o.recovery;
+        self.deadline = self.deadline.min(o.deadline);
+        let (r, q) = (&mut self.remember, &o.remember);
+        r.set |= q.set;
+        r.never |= q.never;
+        r.seconds = r.seconds.min(q.seconds);
+        r.same_ip |= q.same_ip;
+        r.same_context |= q.same_context;
+        r.max_logins = r.max_logins.min(q.max_logins);
+    }
+
+    pub(crate) fn sets_anything(&self) -> bool {
+        self.level != 0 || self.sets_factors || self.remember.set || self.recovery
+    }
+
+    pub(crate) fn enforcement(&self) -> Option<Level> {
+        match self.level {
+            1 => Some(Level::Off),
+            2 => Some(Level::Optional),
+            3 => Some(Level::Required),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn factors(&self) -> Option<FactorSet> {
+        // Bits come from a validated FactorSet; fail closed on anything else.
+        self.sets_factors
+            .then(|| FactorSet::from_bits(self.factors).unwrap_or(FactorSet::EMPTY))
+    }
+
+    /// The enrolment deadline of a `required` result with a grace period.
+    pub(crate) fn grace_deadline(&self) -> Option<Timestamp> {
+        (self.level == level_code(Level::Required) && self.deadline != Timestamp::MIN)
+            .then_some(self.deadline)
+    }
+
+    pub(crate) fn remember(&self) -> Option<Remember> {
+        let r = &self.remember;
+        if !r.set {
+            None
+        } else if r.never {
+            Some(Remember::Never)
+        } else {
+            Some(Remember::Window(Window {
+                seconds: r.seconds,
+                same_ip: r.same_ip,
+                same_context: r.same_context,
+                max_logins: u32::try_from(r.max_logins).ok(),
+            }))
+        }
+    }
+
+    /// Field by field: this accumulator's value where it has one, else `o`'s.
+    /// (The `specific` tiers: the user rule, else the groups, else the default.)
+    pub(crate) fn or_else(&self, o: &Acc) -> Acc {
+        let (lvl, fac, rem) = (self.level != 0, self.sets_factors, self.remember.set);
+        Acc {
+            level: if lvl { self.level } else { o.level },
+            deadline: if lvl { self.deadline } else { o.deadline },
+            factors: if fac { self.factors } else { o.factors },
+            sets_factors: fac || o.sets_factors,
+            remember: if rem { self.remember } else { o.remember },
+            recovery: self.recovery || o.recovery,
+        }
+    }
+
+    /// Which fields this accumulator sets: (enforcement, factors, remember).
+    pub(crate) fn sets(&self) -> (bool, bool, bool) {
+        (self.level != 0, self.sets_factors, self.remember.set)
+    }
+}
+
+fn level_code(l: Level) -> u8 {
+    match l {
+        Level::Off => 1,
+        Level::Optional => 2,
+        Level::Required => 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Factor;
+
+    fn settings(level: Option<Level>, factors: &[Factor], remember: Option<Remember>) -> Settings {
+        Settings {
+            enforcement: level,
+            factors: (!factors.is_empty()).then(|| factors.iter().copied().collect()),
+            remember,
+            ..Settings::default()
+        }
+    }
+
+    fn window(seconds: i64, same_ip: bool, max_logins: Option<u32>) -> Remember {
+        Remember::Window(Window {
+            seconds,
+            same_ip,
+            same_context: false,
+            max_logins,
+        })
+    }
+
+    #[test]
+    fn round_trips_one_rule() {
+        let s = Settings {
+            deadline: Some(Timestamp::UNIX_EPOCH),
+            recovery: true,
+            ..settings(
+                Some(Level::Required),
+                &[Factor::Totp],
+                Some(window(60, true, Some(u32::MAX))),
+            )
+        };
+        let a = Acc::from_settings(&s);
+        assert_eq!(a.enforcement(), Some(Level::Required));
+        assert_eq!(a.factors(), s.factors);
+        assert_eq!(a.remember(), s.remember);
+        assert_eq!(a.grace_deadline(), Some(Timestamp::UNIX_EPOCH));
+        assert!(a.recovery && a.sets_anything());
+        assert!(!Acc::default().sets_anything());
+    }
+
+    #[test]
+    fn combines_most_restrictively() {
+        let mut a = Acc::from_settings(&settings(
+            Some(Level::Optional),
+            &[Factor::Totp, Factor::Sms],
+            Some(window(3600, false, None)),
+        ));
+        a.add(&Acc::from_settings(&settings(
+            Some(Level::Required),
+            &[Factor::Totp, Factor::Webauthn],
+            Some(window(60, true, Some(3))),
+        )));
+        assert_eq!(a.enforcement(), Some(Level::Required));
+        assert_eq!(a.factors(), Some(FactorSet::single(Factor::Totp)));
+        assert_eq!(a.remember(), Some(window(60, true, Some(3))));
+        // A required rule without a grace makes enrolment immediate.
+        assert_eq!(a.grace_deadline(), None);
+        a.add(&Acc::from_settings(&settings(
+            None,
+            &[],
+            Some(Remember::Never),
+        )));
+        assert_eq!(a.remember(), Some(Remember::Never));
+    }
+
+    #[test]
+    fn agrees_with_remember_strictest() {
+        let rs = [
+            Remember::Never,
+            window(60, false, None),
+            window(30, true, Some(5)),
+            window(90, false, Some(2)),
+        ];
+        for x in rs {
+            for y in rs {
+                let mut a = Acc::from_settings(&settings(None, &[], Some(x)));
+                a.add(&Acc::from_settings(&settings(None, &[], Some(y))));
+                assert_eq!(a.remember(), Some(x.strictest(y)), "{x} + {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn earliest_grace_among_required_rules() {
+        let at = |s: i64| Timestamp::from_second(s).unwrap();
+        let req = |d: Option<Timestamp>| Settings {
+            deadline: d,
+            ..settings(Some(Level::Required), &[], None)
+        };
+        let mut a = Acc::from_settings(&req(Some(at(200))));
+        a.add(&Acc::from_settings(&req(Some(at(100)))));
+        // An optional rule's (absent) deadline does not count.
+        a.add(&Acc::from_settings(&settings(
+            Some(Level::Optional),
+            &[],
+            None,
+        )));
+        assert_eq!(a.grace_deadline(), Some(at(100)));
+    }
+}

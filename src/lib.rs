@@ -37,6 +37,7 @@ pub mod diagnostic;
 pub mod directory;
 pub mod eval;
 pub mod policy;
+pub mod reference;
 pub mod source;
 pub mod syntax;
 pub mod time;

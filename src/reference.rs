@@ -1,0 +1,393 @@
+//! The reference evaluator: the design's decision rules, written to be read
+//! rather than to be fast.
+//!
+//! It walks the checked policy directly, rule by rule, at the login's
+//! instant. It shares no decision logic with [`crate::eval`]: no compiled
+//! tables, no `CheckedPolicy::effective`, no group graph, no
+//! `Remember::strictest`, no `Calendar::context`. The differential tests
+//! (`tests/differential.rs`) and the fuzz targets compare the two, so each
+//! reading of the design checks the other. Only data types (the checked
+//! policy, the login, the outcome) are shared.
+//!
+//! Where the design is silent this follows the choices the README documents:
+//! rollout phases apply cumulatively, field by field; a grace with no phase
+//! date to run from is immediate; `recovery backup_code` on any applicable
+//! rule adds `backup_code`; a remember window's end is exclusive and an
+//! unknown IP or login count never passes a condition that tests it.
+
+use crate::eval::{LoginContext, Outcome};
+use crate::policy::{
+    Calendar, CheckedPolicy, Enrolment, Factor, FactorSet, Level, Precedence, Remember, RuleId,
+    Subject, TimeContext, Window,
+};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::BTreeSet;
+
+/// What the reference decides for one login: the fields the differential
+/// tests compare with the compiled evaluator's `Decision`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub enforcement: Level,
+    pub factors: FactorSet,
+    pub usable: FactorSet,
+    /// Only for `enrol_or_skip` while a grace period runs.
+    pub deadline: Option<Timestamp>,
+    pub remembered: bool,
+    /// The `until` of the exemption that let the user in.
+    pub exempt_until: Option<Timestamp>,
+}
+
+/// One applicable rule's fields at the login's instant.
+#[derive(Clone, Copy, Debug, Default)]
+struct RuleNow {
+    enforcement: Option<Level>,
+    factors: Option<FactorSet>,
+    recovery: bool,
+    remember: Option<Remember>,
+    enrolment: Option<Enrolment>,
+    /// Date of the rollout phase that set `enrolment`; `None` on a base rule.
+    enrolment_set_on: Option<Timestamp>,
+}
+
+impl RuleNow {
+    /// Its own enrolment deadline, when it requires MFA: `None` is immediate.
+    fn deadline(&self) -> Option<Timestamp> {
+        match (self.enrolment, self.enrolment_set_on) {
+            (Some(Enrolment::Grace(seconds)), Some(phase_date)) => phase_date
+                .checked_add(SignedDuration::from_secs(seconds))
+                .ok(),
+            // A base-rule grace has no date to run from; no enrolment at all
+            // is immediate.
+            _ => None,
+        }
+    }
+}
+
+/// The decision for one login, straight from the design.
+pub fn decide(p: &CheckedPolicy, login: &LoginContext<'_>) -> Verdict {
+    let t = login.at;
+    let groups = member_groups(p, login.groups);
+
+    // Which rules apply: default, each of the user's groups, the user, the app.
+    let applies = |subject: &Subject| match subject {
+        Subject::Default => true,
+        Subject::Group(g) => groups.contains(g.as_str()),
+        Subject::User(u) => u == login.user,
+        Subject::App(a) => login.app == Some(a.as_str()),
+    };
+    let rules: Vec<(Subject, RuleNow)> = p
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| applies(&r.subject))
+        .map(|(id, r)| (r.subject.clone(), rule_at(p, id, t)))
+        .collect();
+    let is_app = |s: &Subject| matches!(s, Subject::App(_));
+
+    // The rules whose values decide each field, and the rules whose
+    // `required` sets the enrolment deadline.
+    let (combined, deadline_rules): (Combined, Vec<RuleNow>) = match p.precedence {
+        Precedence::MostRestrictive => {
+            let all: Vec<RuleNow> = rules.iter().map(|(_, r)| *r).collect();
+            (combine(&all), all)
+        }
+        Precedence::Specific => {
+            let tier = |want: fn(&Subject) -> bool| -> Vec<RuleNow> {
+                rules
+                    .iter()
+                    .filter(|(s, _)| want(s))
+                    .map(|(_, r)| *r)
+                    .collect()
+            };
+            let tiers = [
+                tier(|s| matches!(s, Subject::User(_))),
+                tier(|s| matches!(s, Subject::Group(_))),
+                tier(|s| matches!(s, Subject::Default)),
+            ];
+            let first_setting = |sets: fn(&RuleNow) -> bool| -> Vec<RuleNow> {
+                tiers
+                    .iter()
+                    .find(|tier| tier.iter().any(sets))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let level_tier = first_setting(|r| r.enforcement.is_some());
+            let mut chosen = Combined {
+                enforcement: combine(&level_tier).enforcement,
+                factors: combine(&first_setting(|r| r.factors.is_some())).factors,
+                remember: combine(&first_setting(|r| r.remember.is_some())).remember,
+                recovery: rules.iter().any(|(_, r)| r.recovery),
+            };
+            // An app can tighten, never loosen.
+            let app: Vec<RuleNow> = rules
+                .iter()
+                .filter(|(s, _)| is_app(s))
+                .map(|(_, r)| *r)
+                .collect();
+            for a in &app {
+                chosen = chosen.and(&combine(std::slice::from_ref(a)));
+            }
+            (chosen, level_tier.into_iter().chain(app).collect())
+        }
+    };
+
+    let enforcement = combined.enforcement.unwrap_or(Level::Off);
+    let mut factors = combined.factors.unwrap_or(FactorSet::NON_RECOVERY);
+    if combined.recovery {
+        factors = factors.with(Factor::BackupCode);
+    }
+    let usable = login.enrolled.intersect(factors);
+    // The earliest deadline among the rules that made it required; any
+    // immediate one makes the whole immediate.
+    let grace_deadline = if enforcement == Level::Required {
+        let own: Vec<Option<Timestamp>> = deadline_rules
+            .iter()
+            .filter(|r| r.enforcement == Some(Level::Required))
+            .map(RuleNow::deadline)
+            .collect();
+        if own.iter().any(Option::is_none) {
+            None
+        } else {
+            own.into_iter().flatten().min()
+        }
+    } else {
+        None
+    };
+
+    let exempt_until = p
+        .exemptions
+        .iter()
+        .filter(|e| e.user == login.user)
+        .filter_map(|e| e.until.map(|u| u.value))
+        .filter(|until| t < *until)
+        .max();
+
+    let verdict = |outcome, deadline, remembered| Verdict {
+        outcome,
+        enforcement,
+        factors,
+        usable,
+        deadline,
+        remembered,
+        exempt_until,
+    };
+    if exempt_until.is_some() || enforcement == Level::Off {
+        return verdict(Outcome::Allow, None, false);
+    }
+    if factors.is_empty() {
+        return verdict(Outcome::Deny, None, false);
+    }
+    if !usable.is_empty() {
+        return match combined.remember {
+            Some(Remember::Window(w)) if window_holds(p, &w, login) => {
+                verdict(Outcome::Allow, None, true)
+            }
+            _ => verdict(Outcome::Challenge, None, false),
+        };
+    }
+    match (enforcement, grace_deadline) {
+        (Level::Optional, _) => verdict(Outcome::EnrolOrSkip, None, false),
+        (_, Some(d)) if t < d => verdict(Outcome::EnrolOrSkip, Some(d), false),
+        _ => verdict(Outcome::Enrol, None, false),
+    }
+}
+
+/// The user's directory groups and every group that includes one of them,
+/// directly or through other groups.
+fn member_groups<'p>(p: &'p CheckedPolicy, direct: &[&'p str]) -> BTreeSet<&'p str> {
+    let mut set: BTreeSet<&str> = direct.iter().copied().collect();
+    loop {
+        let mut grew = false;
+        for r in &p.rules {
+            if let Subject::Group(g) = &r.subject {
+                if !set.contains(g.as_str())
+                    && r.includes.iter().any(|i| set.contains(i.value.as_str()))
+                {
+                    set.insert(g);
+                    grew = true;
+                }
+            }
+        }
+        if !grew {
+            return set;
+        }
+    }
+}
+
+/// A rule's fields at `t`: the base rule, then every phase dated at or
+/// before `t` of every rollout that names it, in date order.
+fn rule_at(p: &CheckedPolicy, id: RuleId, t: Timestamp) -> RuleNow {
+    let mut now = RuleNow::default();
+    let Some(rule) = p.rules.get(id) else {
+        return now;
+    };
+    let mut set = |f: &crate::policy::Fields, date: Option<Timestamp>| {
+        if let Some(v) = f.enforcement {
+            now.enforcement = Some(v.value);
+        }
+        if let Some(v) = f.factors {
+            now.factors = Some(v.value);
+        }
+        if f.recovery.is_some() {
+            now.recovery = true;
+        }
+        if let Some(v) = f.remember {
+            now.remember = Some(v.value);
+        }
+        if let Some(v) = f.enrolment {
+            now.enrolment = Some(v.value);
+            now.enrolment_set_on = date;
+        }
+    };
+    set(&rule.fields, None);
+    let mut phases: Vec<&crate::policy::Phase> = p
+        .rollouts
+        .iter()
+        .filter(|r| r.rules.contains(&id))
+        .flat_map(|r| r.phases.iter())
+        .filter(|ph| ph.at <= t)
+        .collect();
+    phases.sort_by_key(|ph| ph.at);
+    for ph in phases {
+        set(&ph.fields, Some(ph.at));
+    }
+    now
+}
+
+/// Fields combined most-restrictively.
+#[derive(Clone, Copy, Debug, Default)]
+struct Combined {
+    enforcement: Option<Level>,
+    factors: Option<FactorSet>,
+    remember: Option<Remember>,
+    recovery: bool,
+}
+
+impl Combined {
+    fn and(self, o: &Combined) -> Combined {
+        Combined {
+            enforcement: self.enforcement.max(o.enforcement),
+            factors: match (self.factors, o.factors) {
+                (Some(a), Some(b)) => Some(a.intersect(b)),
+                (a, b) => a.or(b),
+            },
+            remember: match (self.remember, o.remember) {
+                (Some(Remember::Never), _) | (_, Some(Remember::Never)) => Some(Remember::Never),
+                (Some(Remember::Window(a)), Some(Remember::Window(b))) => {
+                    Some(Remember::Window(Window {
+                        seconds: a.seconds.min(b.seconds),
+                        same_ip: a.same_ip || b.same_ip,
+                        same_context: a.same_context || b.same_context,
+                        max_logins: match (a.max_logins, b.max_logins) {
+                            (Some(x), Some(y)) => Some(x.min(y)),
+                            (x, y) => x.or(y),
+                        },
+                    }))
+                }
+                (a, b) => a.or(b),
+            },
+            recovery: self.recovery || o.recovery,
+        }
+    }
+}
+
+fn combine(rules: &[RuleNow]) -> Combined {
+    rules.iter().fold(Combined::default(), |acc, r| {
+        acc.and(&Combined {
+            enforcement: r.enforcement,
+            factors: r.factors,
+            remember: r.remember,
+            recovery: r.recovery,
+        })
+    })
+}
+
+/// Does a remember window let this login through without a challenge?
+fn window_holds(p: &CheckedPolicy, w: &Window, login: &LoginContext<'_>) -> bool {
+    let Some(last) = login.last_mfa else {
+        return false;
+    };
+    if last.at > login.at {
+        return false;
+    }
+    let within = match last.at.checked_add(SignedDuration::from_secs(w.seconds)) {
+        Ok(end) => login.at < end,
+        Err(_) => true, // ends after any instant there is
+    };
+    let ip_ok = !w.same_ip || matches!((login.ip, last.ip), (Some(a), Some(b)) if a == b);
+    let context_ok = !w.same_context
+        || time_context(&p.calendar, p, last.at) == time_context(&p.calendar, p, login.at);
+    let logins_ok = match w.max_logins {
+        None => true,
+        Some(max) => last.logins_since.is_some_and(|n| n < max),
+    };
+    within && ip_ok && context_ok && logins_ok
+}
+
+/// Holiday, weekend, work hours or after hours, in the policy's timezone.
+fn time_context(cal: &Calendar, p: &CheckedPolicy, at: Timestamp) -> TimeContext {
+    let local = at.to_zoned_datetime(p.timezone.clone());
+    if cal.holidays.contains(&local.date()) {
+        return TimeContext::Holiday;
+    }
+    let day_bit = 1u8 << local.weekday().to_monday_zero_offset();
+    if cal.workdays & day_bit == 0 {
+        return TimeContext::Weekend;
+    }
+    let minute = i32::from(local.hour()) * 60 + i32::from(local.minute());
+    if i32::from(cal.start) <= minute && minute < i32::from(cal.end) {
+        TimeContext::WorkHours
+    } else {
+        TimeContext::AfterHours
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{check, CheckOptions};
+    use crate::source::SourceFile;
+
+    fn checked(text: &str) -> CheckedPolicy {
+        let out = check(&SourceFile::new("t.mfa", text), &CheckOptions::default());
+        out.policy.unwrap_or_else(|| panic!("{}", out.diagnostics))
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn includes_reach_through_chains() {
+        let p = checked(
+            r#"default { enforcement optional }
+               group "a" { includes "b" enforcement required factors totp }
+               group "b" { includes "c" }"#,
+        );
+        let v = decide(
+            &p,
+            &LoginContext::new("u", at("2026-12-01T00:00:00Z")).groups(&["c"]),
+        );
+        assert_eq!(
+            (v.outcome, v.enforcement),
+            (Outcome::Enrol, Level::Required)
+        );
+    }
+
+    #[test]
+    fn grace_runs_from_the_phase_date_and_immediate_wins() {
+        let text = r#"precedence most_restrictive
+            default { enforcement optional factors totp }
+            group "ops" { enforcement required }
+            rollout "r" { applies default on 2026-12-01 enforcement required enrolment grace 7d }"#;
+        let p = checked(text);
+        let login = LoginContext::new("u", at("2026-12-03T00:00:00Z"));
+        let v = decide(&p, &login);
+        assert_eq!(v.deadline, Some(at("2026-12-08T00:00:00Z")));
+        assert_eq!(v.outcome, Outcome::EnrolOrSkip);
+        // A group required without a grace is immediate, and wins.
+        let v = decide(&p, &login.groups(&["ops"]));
+        assert_eq!((v.outcome, v.deadline), (Outcome::Enrol, None));
+    }
+}

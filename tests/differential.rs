@@ -1,0 +1,203 @@
+//! The compiled evaluator against the reference evaluator, on generated
+//! policies and logins clustered around the instants where decisions change.
+//!
+//! CI runs a few hundred policies. The long run is
+//! `MFAC_DIFF_CASES=1000000 cargo test --release --test differential`
+//! (one case is one generated policy with its logins); it prints how many
+//! policies and decisions it compared.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod gen;
+
+use mfac::check::{check, CheckOptions};
+use mfac::eval::Decision;
+use mfac::policy::CheckedPolicy;
+use mfac::reference::{self, Verdict};
+use mfac::{Factor, Level, Outcome, Policy, SourceFile};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, FileFailurePersistence};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static POLICIES: AtomicU64 = AtomicU64::new(0);
+static DECISIONS: AtomicU64 = AtomicU64::new(0);
+/// How many decisions ended in each branch of the design's decision: allow
+/// (exempt, off, remembered), deny, challenge, enrol_or_skip (optional,
+/// grace), enrol. A branch the generator never reaches is a gap in the test.
+static BRANCHES: [AtomicU64; 9] = [const { AtomicU64::new(0) }; 9];
+const BRANCH_NAMES: [&str; 9] = [
+    "allow/exempt",
+    "allow/off",
+    "allow/remembered",
+    "deny",
+    "challenge",
+    "enrol_or_skip/optional",
+    "enrol_or_skip/grace",
+    "enrol",
+    "other",
+];
+
+fn branch(v: &Verdict) -> usize {
+    match v.outcome {
+        Outcome::Allow if v.exempt_until.is_some() => 0,
+        Outcome::Allow if v.enforcement == Level::Off => 1,
+        Outcome::Allow if v.remembered => 2,
+        Outcome::Deny => 3,
+        Outcome::Challenge => 4,
+        Outcome::EnrolOrSkip if v.deadline.is_none() => 5,
+        Outcome::EnrolOrSkip => 6,
+        Outcome::Enrol => 7,
+        Outcome::Allow => 8,
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("MFAC_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
+}
+
+fn config() -> Config {
+    Config {
+        cases: cases(),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..Config::default()
+    }
+}
+
+/// Check generated text; the generator promises a policy without errors.
+fn checked(text: &str) -> CheckedPolicy {
+    let out = check(
+        &SourceFile::new("gen.mfa", text),
+        &CheckOptions {
+            today: Some(gen::TODAY),
+            directory: None,
+        },
+    );
+    match out.policy {
+        Some(p) => p,
+        None => panic!(
+            "the generator made a policy with errors:\n{text}\n{}",
+            out.diagnostics
+        ),
+    }
+}
+
+/// The fields both evaluators decide, side by side.
+fn compiled_view(d: &Decision<'_>) -> Verdict {
+    Verdict {
+        outcome: d.outcome,
+        enforcement: d.enforcement,
+        factors: d.factors,
+        usable: d.usable,
+        deadline: d.deadline,
+        remembered: d.remembered,
+        exempt_until: d.exempt.map(|e| e.until),
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn compiled_agrees_with_reference(
+        spec in gen::spec(),
+        seeds in prop::collection::vec(gen::login_seed(), 16),
+    ) {
+        let text = spec.render();
+        let p = checked(&text);
+        let compiled = Policy::from_checked(&p);
+        let reloaded = Policy::from_json(&compiled.to_json()).expect("round trip");
+        for seed in &seeds {
+            let login = gen::login(&p, seed);
+            let ctx = login.context();
+            let want = reference::decide(&p, &ctx);
+            let got = compiled_view(&compiled.decide(&ctx));
+            prop_assert_eq!(got, want, "\n{}\nlogin: {:?}", text, ctx);
+            let again = compiled_view(&reloaded.decide(&ctx));
+            prop_assert_eq!(again, want, "after the JSON round trip\n{}", text);
+            let subject = compiled.subject(ctx.user, ctx.groups);
+            prop_assert_eq!(compiled_view(&compiled.decide_subject(&subject, &ctx)), want);
+            // Never allow where the reference does not (implied by equality;
+            // stated for the failure message).
+            prop_assert!(got.outcome != Outcome::Allow || want.outcome == Outcome::Allow);
+            DECISIONS.fetch_add(1, Ordering::Relaxed);
+            BRANCHES[branch(&want)].fetch_add(1, Ordering::Relaxed);
+        }
+        let n = POLICIES.fetch_add(1, Ordering::Relaxed) + 1;
+        if n == u64::from(cases()) {
+            println!(
+                "differential: {n} policies, {} decisions, compiled = JSON = subject = reference",
+                DECISIONS.load(Ordering::Relaxed)
+            );
+            let counts: Vec<String> = BRANCH_NAMES
+                .iter()
+                .zip(&BRANCHES)
+                .map(|(name, c)| format!("{name} {}", c.load(Ordering::Relaxed)))
+                .collect();
+            println!("differential: branches: {}", counts.join(", "));
+            // Every branch but "other" must be reached, or the generator has a gap.
+            for (name, c) in BRANCH_NAMES.iter().zip(&BRANCHES).take(8) {
+                prop_assert!(c.load(Ordering::Relaxed) > 0, "no generated login reached {}", name);
+            }
+        }
+    }
+
+    /// Under `most_restrictive`, one more group never lowers enforcement and
+    /// never widens the allowed factors. The one widening allowed is by
+    /// design: `backup_code` joins when the added group's rules grant
+    /// `recovery backup_code` (recovery is a grant, not a restriction).
+    #[test]
+    fn another_group_never_loosens(
+        spec in gen::spec(),
+        seed in gen::login_seed(),
+        extra in 0usize..6,
+    ) {
+        let text = spec.render();
+        let p = checked(&text);
+        prop_assume!(p.precedence == mfac::policy::Precedence::MostRestrictive);
+        let compiled = Policy::from_checked(&p);
+        let login = gen::login(&p, &seed);
+        let before = compiled.decide(&login.context());
+        let mut more = login.groups.clone();
+        more.push(gen::GROUPS[extra]);
+        let ctx = login.context().groups(&more);
+        let after = compiled.decide(&ctx);
+        prop_assert!(after.enforcement >= before.enforcement, "{}", text);
+        let widened = after.factors.without(Factor::BackupCode);
+        prop_assert!(widened.is_subset(before.factors.without(Factor::BackupCode)), "{}", text);
+        if after.factors.contains(Factor::BackupCode) && !before.factors.contains(Factor::BackupCode) {
+            let grants = after.rules.iter().any(|r| {
+                r.info.kind == mfac::compile::SubjectKind::Group
+                    && !before.rules.iter().any(|b| b.id == r.id)
+                    && p.effective(r.id, login.at).recovery
+            });
+            prop_assert!(grants, "backup_code appeared without a group granting it\n{}", text);
+        }
+        // Fewer ways in: what was refused stays refused.
+        if before.enforcement == Level::Required && before.outcome != Outcome::Allow {
+            prop_assert!(after.outcome != Outcome::Allow || after.exempt.is_some() || after.remembered);
+        }
+    }
+
+    /// An exemption never applies at or after its `until`.
+    #[test]
+    fn exemptions_end_at_until(spec in gen::spec(), seed in gen::login_seed(), after_secs in 0i64..200_000) {
+        let text = spec.render();
+        let p = checked(&text);
+        let compiled = Policy::from_checked(&p);
+        let mut login = gen::login(&p, &seed);
+        for e in &p.exemptions {
+            if e.user != login.user { continue; }
+            let until = e.until.expect("checked exemptions have until").value;
+            for at in [until, until.checked_add(jiff::SignedDuration::from_secs(after_secs)).unwrap_or(until)] {
+                login.at = at;
+                let d = compiled.decide(&login.context());
+                prop_assert!(d.exempt.is_none_or(|x| at < x.until), "{}", text);
+                let r = reference::decide(&p, &login.context());
+                prop_assert!(r.exempt_until.is_none_or(|u| at < u));
+            }
+        }
+    }
+}

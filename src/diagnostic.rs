@@ -189,14 +189,25 @@ impl miette::SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let contents = self
-            .text()
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette scans a `str` from its start to find a span's line, which
+        // makes rendering many diagnostics of a large file quadratic. Hand it
+        // only the lines around the span, found with the line index.
+        let (start, end) = (span.offset(), span.offset() + span.len());
+        let (first, _) = self.line_col(start);
+        let (last, _) = self.line_col(end);
+        let from_line = first.saturating_sub(1 + context_lines_before);
+        let to_line = last.saturating_add(context_lines_after);
+        let from = self.line_start(from_line);
+        let to = self.line_start(to_line).max(end).min(self.text().len());
+        let window = self.text().get(from..to).unwrap_or("");
+        let local = miette::SourceSpan::new(start.saturating_sub(from).into(), span.len());
+        let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let found = contents.span();
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name().to_string(),
             contents.data(),
-            *contents.span(),
-            contents.line(),
+            miette::SourceSpan::new((found.offset() + from).into(), found.len()),
+            contents.line() + from_line,
             contents.column(),
             contents.line_count(),
         )))

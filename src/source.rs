@@ -73,6 +73,15 @@ impl SourceFile {
         (line, column)
     }
 
+    /// Byte offset where 0-based line `line` starts; the text's length past
+    /// the last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
     /// 1-based line of a byte offset.
     pub fn line(&self, offset: usize) -> usize {
         self.line_col(offset).0

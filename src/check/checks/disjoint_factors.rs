@@ -32,14 +32,14 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let Some(fb) = e.factors.filter(|f| !f.is_empty() && !e.recovery) else {
                 continue;
             };
-            if !reported.contains_key(&b) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = reported.entry(b) {
                 let disjoint = (0..64usize).filter(|&c| c as u8 & fb.bits() == 0);
                 let clashes: Vec<(RuleId, usize)> = disjoint
-                    .filter_map(|c| Some((first[c]?, count[c])))
+                    .filter_map(|c| Some((*first.get(c)?.as_ref()?, *count.get(c)?)))
                     .collect();
                 if let Some(&(a, _)) = clashes.iter().min_by_key(|(a, _)| *a) {
                     let others = clashes.iter().map(|(_, n)| n).sum::<usize>() - 1;
-                    reported.insert(b, (a, at, others));
+                    slot.insert((a, at, others));
                 }
             }
             let class = usize::from(fb.bits() & 63);

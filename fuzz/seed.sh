@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p fuzz/corpus/check fuzz/corpus/artifact fuzz/corpus/directory
-cp policies/*.mfa tests/fixtures/checks/*.mfa tests/fixtures/bad/*.mfa fuzz/corpus/check/ 2>/dev/null || true
+cp policies/*.mfa tests/fixtures/checks/*.mfa fuzz/corpus/check/ 2>/dev/null || true
 for p in policies/*.mfa; do
   cargo run -q -- compile "$p" -o "fuzz/corpus/artifact/$(basename "$p" .mfa).json"
 done

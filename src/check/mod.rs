@@ -237,6 +237,7 @@ registry! {
     duplicate_declaration,
     bad_work_hours,
     bad_directory,
+    confusable_name => run,
     no_default => run,
     shadowed_rule => run,
     loosening_rule => run,

@@ -25,12 +25,18 @@ pub fn mfac_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("mfac runs");
-    if let Some(mut pipe) = child.stdin.take() {
-        if let Some(bytes) = stdin {
-            pipe.write_all(bytes).expect("write stdin");
-        }
-    }
+    // Write from another thread: a large input must not wait on output.
+    let writer = child.stdin.take().map(|mut pipe| {
+        let bytes = stdin.map(<[u8]>::to_vec).unwrap_or_default();
+        std::thread::spawn(move || {
+            // mfac may stop reading early (a bad byte); that is not a failure here.
+            let _ = pipe.write_all(&bytes);
+        })
+    });
     let out = child.wait_with_output().expect("mfac finishes");
+    if let Some(w) = writer {
+        w.join().expect("stdin writer");
+    }
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

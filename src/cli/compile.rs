@@ -25,11 +25,14 @@ pub fn run(a: Args) -> Outcome {
         Some(path) => {
             std::fs::write(path, json + "\n")
                 .map_err(|e| Failure::input(format!("cannot write `{path}`: {e}")))?;
+            let plural = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
             eprintln!(
-                "compiled {} -> {path} ({} rules, {} rollout phases)",
+                "compiled {} -> {path} ({}, {})",
                 a.policy,
-                checked.rules.len(),
-                checked.phase_dates().len()
+                plural(checked.rules.len(), "rule", "rules"),
+                plural(checked.phase_dates().len(), "rollout date", "rollout dates")
             );
         }
         None => println!("{json}"),

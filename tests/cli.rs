@@ -363,3 +363,62 @@ fn directory_can_come_from_stdin() {
     );
     assert_eq!(json(&run)["decision"], "challenge");
 }
+
+#[test]
+fn an_export_with_its_own_column_names_reads_from_standard_input() {
+    let export = "email,member_of,mfa_methods\nanita@acme.test,Administrators;Beta Testers,totp\n";
+    let run = mfac_stdin(
+        &[
+            "eval",
+            "policies/acme.mfa",
+            "--user",
+            "anita@acme.test",
+            "--at",
+            "2026-12-16T10:00:00+01:00",
+            "--directory",
+            "-",
+            "--directory-format",
+            "csv",
+            "--columns",
+            "id=email,groups=member_of,factors=mfa_methods",
+            "--format",
+            "json",
+        ],
+        Some(export.as_bytes()),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = json(&run);
+    // An administrator with only totp must enrol webauthn.
+    assert_eq!(v["decision"], "enrol");
+    assert_eq!(v["usable"], serde_json::json!([]));
+
+    // Without the mapping the export's columns are unknown: a diagnostic at
+    // the header, exit 2.
+    let run = mfac_stdin(
+        &[
+            "check",
+            "policies/acme.mfa",
+            "--today",
+            TODAY,
+            "--directory",
+            "-",
+            "--directory-format",
+            "csv",
+        ],
+        Some(export.as_bytes()),
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("no `id` column"), "{}", run.stderr);
+    assert!(run.stderr.contains("--columns"), "{}", run.stderr);
+
+    // A bad mapping is bad usage.
+    let run = mfac(&[
+        "check",
+        "policies/acme.mfa",
+        "--directory",
+        "x.csv",
+        "--columns",
+        "name=email",
+    ]);
+    assert_eq!(run.code, 2);
+}

@@ -1,6 +1,6 @@
 //! `mfac check PATH...`
 
-use super::{read_directory, read_source, render, Failure, Outcome};
+use super::{read_directory, read_source, render, DirectoryArgs, Failure, Outcome};
 use mfac::check::{check, CheckOptions};
 use serde_json::json;
 use std::path::Path;
@@ -23,9 +23,9 @@ pub struct Args {
     /// Fail (exit 1) on warnings as well as errors
     #[arg(long)]
     deny_warnings: bool,
-    /// A directory of users (YAML, JSON or CSV), for the checks that need real users
-    #[arg(long, value_name = "FILE")]
-    directory: Option<String>,
+    /// A directory of users, for the checks that need real users
+    #[command(flatten)]
+    directory: DirectoryArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -74,7 +74,7 @@ pub fn run(a: Args) -> Outcome {
         .map(mfac::time::parse_date)
         .transpose()
         .map_err(|e| Failure::input(format!("--today: {e}")))?;
-    let directory = a.directory.as_deref().map(read_directory).transpose()?;
+    let directory = read_directory(&a.directory)?;
     let options = CheckOptions { today, directory };
 
     let files = policy_files(&a.paths)?;

@@ -1,6 +1,6 @@
 //! `mfac eval POLICY --user ID ...`
 
-use super::{load_policy, read_directory, Failure, Outcome};
+use super::{load_policy, read_directory, DirectoryArgs, Failure, Outcome};
 use mfac::eval::explain;
 use mfac::time::{format_instant, parse_instant};
 use mfac::{Decision, Factor, FactorSet, LastMfa, LoginContext, Policy};
@@ -44,8 +44,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     logins_since_mfa: Option<u32>,
     /// A directory of users, for the user's groups and enrolled factors
-    #[arg(long, value_name = "FILE")]
-    directory: Option<String>,
+    #[command(flatten)]
+    directory: DirectoryArgs,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
 }
@@ -70,12 +70,11 @@ pub fn run(a: Args) -> Outcome {
             .ok_or_else(|| Failure::input(format!("--enrolled: unknown factor kind `{f}` (webauthn, totp, sms, email, push, backup_code)")))?;
         enrolled = enrolled.with(k);
     }
-    if let Some(path) = &a.directory {
-        let dir = read_directory(path)?;
+    if let Some(dir) = read_directory(&a.directory)? {
         let user = dir.user(&a.user).ok_or_else(|| {
             Failure::input(format!(
-                "user `{}` is not in the directory `{path}`",
-                a.user
+                "user `{}` is not in the directory `{}`",
+                a.user, dir.name
             ))
         })?;
         if a.groups.is_empty() {

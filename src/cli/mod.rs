@@ -92,13 +92,36 @@ pub fn read_source(path: &str) -> Result<SourceFile, Failure> {
     Ok(SourceFile::new(path, text))
 }
 
-/// Load a directory file given with `--directory`.
-pub fn read_directory(path: &str) -> Result<mfac::directory::Directory, Failure> {
+/// How to read a directory file: shared by every command that takes one.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct DirectoryArgs {
+    /// A directory of users (YAML, JSON or CSV; `-` reads standard input)
+    #[arg(long, value_name = "FILE")]
+    pub directory: Option<String>,
+    /// The directory's format, when its extension does not say (yaml, json, csv)
+    #[arg(long, value_name = "FORMAT", requires = "directory")]
+    pub directory_format: Option<mfac::directory::Format>,
+    /// Map an export's own field names, e.g. `id=email,groups=member_of,factors=mfa_methods`
+    #[arg(long, value_name = "MAP", requires = "directory")]
+    pub columns: Option<mfac::directory::Columns>,
+}
+
+/// Load the directory named by `--directory`, if any.
+pub fn read_directory(a: &DirectoryArgs) -> Result<Option<mfac::directory::Directory>, Failure> {
+    let Some(path) = a.directory.as_deref() else {
+        return Ok(None);
+    };
     let source = read_source(path)?;
-    mfac::directory::parse(&source, mfac::directory::Format::from_path(path)).map_err(|d| {
-        render::human(&d, &mut std::io::stderr());
-        Failure::input(format!("cannot use directory `{path}`"))
-    })
+    let format = a
+        .directory_format
+        .unwrap_or_else(|| mfac::directory::Format::from_path(path));
+    let columns = a.columns.clone().unwrap_or_default();
+    mfac::directory::parse_with(&source, format, &columns)
+        .map(Some)
+        .map_err(|d| {
+            render::human(&d, &mut std::io::stderr());
+            Failure::input(format!("cannot use directory `{path}`"))
+        })
 }
 
 /// Load POLICY: a `.mfa` file (checked and compiled; errors exit 1) or the

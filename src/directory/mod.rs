@@ -50,20 +50,98 @@ impl Format {
     }
 }
 
-/// Parse directory text. All problems are returned together.
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "yaml" | "yml" => Ok(Format::Yaml),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            other => Err(format!(
+                "unknown directory format `{other}`: use yaml, json or csv"
+            )),
+        }
+    }
+}
+
+/// Which field (or CSV column) of an export holds each thing mfac reads.
+/// Exports rarely say `id`, `groups`, `factors`:
+/// `id=email,groups=member_of,factors=mfa_methods` maps them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Columns {
+    pub id: String,
+    pub groups: String,
+    pub factors: String,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Columns {
+            id: "id".into(),
+            groups: "groups".into(),
+            factors: "factors".into(),
+        }
+    }
+}
+
+impl std::str::FromStr for Columns {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Columns, String> {
+        let mut c = Columns::default();
+        for pair in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((ours, theirs)) = pair.split_once('=') else {
+                return Err(format!("`{pair}` is not NAME=COLUMN (e.g. id=email)"));
+            };
+            let theirs = theirs.trim().to_string();
+            if theirs.is_empty() {
+                return Err(format!("`{pair}` names no column"));
+            }
+            match ours.trim() {
+                "id" => c.id = theirs,
+                "groups" => c.groups = theirs,
+                "factors" => c.factors = theirs,
+                other => {
+                    return Err(format!(
+                        "`{other}` is not a directory field: map id, groups or factors"
+                    ))
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Parse directory text with the standard field names.
 pub fn parse(source: &SourceFile, format: Format) -> Result<Directory, Diagnostics> {
+    parse_with(source, format, &Columns::default())
+}
+
+/// Parse directory text, reading each field from the column `columns` names.
+/// All problems are returned together.
+pub fn parse_with(
+    source: &SourceFile,
+    format: Format,
+    columns: &Columns,
+) -> Result<Directory, Diagnostics> {
     let text = source
         .text()
         .strip_prefix('\u{feff}')
         .unwrap_or(source.text());
-    let rows = match format {
+    let records = match format {
         Format::Yaml => yaml(source, text),
         Format::Json => json(source, text),
-        Format::Csv => csv_rows(source, text),
+        Format::Csv => csv_rows(source, text, columns),
     };
     let fail = |d: Vec<Diagnostic>| Diagnostics::new(source.clone(), d);
-    let rows = rows.map_err(|d| fail(vec![*d]))?;
+    let records = records.map_err(|d| fail(vec![*d]))?;
     let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    for rec in records {
+        match row(source, columns, rec) {
+            Ok(r) => rows.push(r),
+            Err(d) => errors.push(*d),
+        }
+    }
     let mut seen: FxHashMap<String, usize> = FxHashMap::default();
     let mut users = Vec::new();
     for row in rows {
@@ -127,6 +205,68 @@ struct Row {
     line: usize,
 }
 
+/// One user as the file has it: its fields under the file's own names.
+struct Record {
+    line: usize,
+    fields: Vec<(String, Cell)>,
+}
+
+/// A field's value: one string, a list, or empty. A string read as a list
+/// is split at `;` (CSV cells, and exports that flatten lists).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Cell {
+    List(Vec<String>),
+    One(String),
+    Empty(()),
+}
+
+impl Cell {
+    fn list(self) -> Vec<String> {
+        match self {
+            Cell::List(v) => v,
+            Cell::One(s) => s
+                .split(';')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect(),
+            Cell::Empty(()) => Vec::new(),
+        }
+    }
+}
+
+fn row(source: &SourceFile, c: &Columns, rec: Record) -> Result<Row, Box<Diagnostic>> {
+    let span = line_span(source, rec.line);
+    let mut out = Row {
+        id: String::new(),
+        groups: Vec::new(),
+        factors: Vec::new(),
+        line: rec.line,
+    };
+    for (key, cell) in rec.fields {
+        if key == c.id {
+            out.id = match cell {
+                Cell::One(s) => s,
+                Cell::List(_) | Cell::Empty(()) => String::new(),
+            };
+        } else if key == c.groups {
+            out.groups = cell.list();
+        } else if key == c.factors {
+            out.factors = cell.list();
+        } else {
+            let d = Diagnostic::new(&BAD_DIRECTORY, span, format!("unknown field `{key}`"))
+                .label("not a directory field")
+                .help(format!(
+                    "the fields are `{}`, `{}` and `{}`; map an export's own names with --columns id=...,groups=...,factors=...",
+                    c.id, c.groups, c.factors
+                ));
+            return Err(Box::new(d));
+        }
+    }
+    Ok(out)
+}
+
 fn line_span(source: &SourceFile, line: usize) -> Span {
     let text = source.text();
     let start = text
@@ -152,20 +292,10 @@ fn malformed(source: &SourceFile, line: usize, what: impl Into<String>) -> Box<D
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct YamlFile {
-    users: Vec<YamlUser>,
+    users: Vec<serde_saphyr::Spanned<std::collections::BTreeMap<String, Cell>>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct YamlUser {
-    id: serde_saphyr::Spanned<String>,
-    #[serde(default)]
-    groups: Vec<String>,
-    #[serde(default)]
-    factors: Vec<String>,
-}
-
-fn yaml(source: &SourceFile, text: &str) -> Result<Vec<Row>, Box<Diagnostic>> {
+fn yaml(source: &SourceFile, text: &str) -> Result<Vec<Record>, Box<Diagnostic>> {
     let file: YamlFile = serde_saphyr::from_str(text).map_err(|e| {
         let line = e.location().map_or(1, |l| l.line() as usize);
         let first = e
@@ -179,59 +309,66 @@ fn yaml(source: &SourceFile, text: &str) -> Result<Vec<Row>, Box<Diagnostic>> {
     Ok(file
         .users
         .into_iter()
-        .map(|u| Row {
-            line: (u.id.referenced.line() as usize).max(1),
-            id: u.id.value,
-            groups: u.groups,
-            factors: u.factors,
+        .map(|u| Record {
+            line: (u.referenced.line() as usize).max(1),
+            fields: u.value.into_iter().collect(),
         })
         .collect())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonFile {
-    users: Vec<JsonUser>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonUser {
-    id: String,
-    #[serde(default)]
-    groups: Vec<String>,
-    #[serde(default)]
-    factors: Vec<String>,
-}
-
-fn json(source: &SourceFile, text: &str) -> Result<Vec<Row>, Box<Diagnostic>> {
-    let file: JsonFile = serde_json::from_str(text)
+fn json(source: &SourceFile, text: &str) -> Result<Vec<Record>, Box<Diagnostic>> {
+    let file: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| malformed(source, e.line(), format!("malformed directory: {e}")))?;
-    // serde_json keeps no positions; find each id in the text, in order.
-    let mut from = 0;
-    Ok(file
-        .users
-        .into_iter()
-        .map(|u| {
-            let needle = serde_json::to_string(&u.id).unwrap_or_default();
-            let at = text
-                .get(from..)
-                .and_then(|t| t.find(&needle))
-                .map(|i| from + i);
-            if let Some(i) = at {
-                from = i + needle.len();
-            }
-            Row {
-                line: at.map_or(1, |i| source.line(i)),
-                id: u.id,
-                groups: u.groups,
-                factors: u.factors,
-            }
-        })
-        .collect())
+    let Some(users) = file.get("users").and_then(|u| u.as_array()) else {
+        return Err(malformed(
+            source,
+            1,
+            "malformed directory: expected an object with a `users` list",
+        ));
+    };
+    if let Some(other) = file
+        .as_object()
+        .and_then(|o| o.keys().find(|k| k.as_str() != "users"))
+    {
+        return Err(malformed(
+            source,
+            1,
+            format!("unknown field `{other}` beside `users`"),
+        ));
+    }
+    // serde_json keeps no positions: find each user's opening brace in order.
+    let mut from = text.find('[').map_or(0, |i| i + 1);
+    let mut out = Vec::new();
+    for u in users {
+        let at = text.get(from..).and_then(|t| t.find('{')).map(|i| from + i);
+        let line = at.map_or(1, |i| source.line(i));
+        if let Some(i) = at {
+            from = i + 1 + serde_json::to_string(u).map_or(0, |s| s.len().saturating_sub(2));
+        }
+        let Some(obj) = u.as_object() else {
+            return Err(malformed(source, line, "a user must be an object"));
+        };
+        let mut fields = Vec::new();
+        for (k, v) in obj {
+            let cell = serde_json::from_value::<Cell>(v.clone()).map_err(|_| {
+                malformed(
+                    source,
+                    line,
+                    format!("field `{k}` must be a string or a list of strings"),
+                )
+            })?;
+            fields.push((k.clone(), cell));
+        }
+        out.push(Record { line, fields });
+    }
+    Ok(out)
 }
 
-fn csv_rows(source: &SourceFile, text: &str) -> Result<Vec<Row>, Box<Diagnostic>> {
+fn csv_rows(
+    source: &SourceFile,
+    text: &str,
+    columns: &Columns,
+) -> Result<Vec<Record>, Box<Diagnostic>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -239,34 +376,16 @@ fn csv_rows(source: &SourceFile, text: &str) -> Result<Vec<Row>, Box<Diagnostic>
         .headers()
         .map_err(|e| malformed(source, 1, format!("malformed CSV header: {e}")))?
         .clone();
-    let mut col = [None; 3];
-    for (i, h) in headers.iter().enumerate() {
-        let slot = match h {
-            "id" => 0,
-            "groups" => 1,
-            "factors" => 2,
-            other => {
-                let d = malformed(source, 1, format!("unknown column `{other}`"));
-                return Err(Box::new(d.help(
-                    "the header is `id,groups,factors`; lists inside a cell are separated by `;`",
-                )));
-            }
-        };
-        if let Some(c) = col.get_mut(slot) {
-            *c = Some(i);
-        }
+    if !headers.iter().any(|h| h == columns.id) {
+        let d = malformed(
+            source,
+            1,
+            format!("the CSV header has no `{}` column", columns.id),
+        );
+        return Err(Box::new(d.help(
+            "the header is `id,groups,factors` (lists inside a cell separated by `;`); map an export's own names with --columns id=...,groups=...,factors=...",
+        )));
     }
-    let [Some(id_col), groups_col, factors_col] = col else {
-        return Err(malformed(source, 1, "CSV header has no `id` column"));
-    };
-    let list = |cell: Option<&str>| -> Vec<String> {
-        cell.unwrap_or("")
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect()
-    };
     let mut rows = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| {
@@ -274,12 +393,12 @@ fn csv_rows(source: &SourceFile, text: &str) -> Result<Vec<Row>, Box<Diagnostic>
             malformed(source, line, format!("malformed CSV row: {e}"))
         })?;
         let line = rec.position().map_or(1, |p| p.line() as usize);
-        rows.push(Row {
-            id: rec.get(id_col).unwrap_or("").to_string(),
-            groups: list(groups_col.and_then(|c| rec.get(c))),
-            factors: list(factors_col.and_then(|c| rec.get(c))),
-            line,
-        });
+        let fields = headers
+            .iter()
+            .zip(rec.iter())
+            .map(|(h, v)| (h.to_string(), Cell::One(v.to_string())))
+            .collect();
+        rows.push(Record { line, fields });
     }
     Ok(rows)
 }
@@ -324,11 +443,46 @@ mod tests {
         assert!(err.items[0].message.contains("unknown factor kind `fido`"));
         assert_eq!(err.source.line_col(err.items[0].span.start).0, 2);
         let err = load("d.yaml", "users:\n  - id: a\n    role: x\n").unwrap_err();
-        assert!(
-            err.items[0].message.contains("malformed directory"),
-            "{}",
-            err.items[0].message
+        assert_eq!(err.items[0].message, "unknown field `role`");
+        assert_eq!(err.source.line_col(err.items[0].span.start).0, 2);
+        let err = load("d.csv", "email,groups\n").unwrap_err();
+        assert!(err.items[0].message.contains("no `id` column"));
+        let err = load(
+            "d.json",
+            "{\"users\": [\n {\"id\": \"a\"},\n {\"id\": \"b\", \"x\": \"1\"}]}",
+        )
+        .unwrap_err();
+        assert_eq!(err.source.line_col(err.items[0].span.start).0, 3);
+        assert!(load("d.json", "{\"users\": [], \"extra\": 1}").is_err());
+    }
+
+    #[test]
+    fn columns_map_an_exports_own_names() {
+        let cols: Columns = "id=email, groups=member_of,factors=mfa_methods"
+            .parse()
+            .unwrap();
+        let with = |name: &str, text: &str| {
+            parse_with(&SourceFile::new(name, text), Format::from_path(name), &cols).unwrap()
+        };
+        let y = with(
+            "e.yaml",
+            "users:\n  - email: a@x\n    member_of: [A, B]\n    mfa_methods: totp;sms\n",
         );
-        assert!(load("d.csv", "email,groups\n").is_err());
+        let j = with(
+            "e.json",
+            r#"{"users": [{"email": "a@x", "member_of": "A;B", "mfa_methods": ["totp", "sms"]}]}"#,
+        );
+        let c = with("e.csv", "email,member_of,mfa_methods\na@x,A;B,totp;sms\n");
+        for d in [&y, &j, &c] {
+            assert_eq!(d.users[0].id, "a@x");
+            assert_eq!(d.users[0].groups, vec!["A", "B"]);
+            assert_eq!(
+                d.users[0].factors,
+                [Factor::Totp, Factor::Sms].into_iter().collect()
+            );
+        }
+        assert!("name=email".parse::<Columns>().is_err());
+        assert!("id".parse::<Columns>().is_err());
+        assert_eq!("csv".parse::<Format>(), Ok(Format::Csv));
     }
 }

@@ -38,6 +38,7 @@ pub mod directory;
 pub mod eval;
 pub mod policy;
 pub mod reference;
+pub mod simulate;
 pub mod source;
 pub mod syntax;
 pub mod time;

@@ -6,6 +6,7 @@ mod check;
 mod compile;
 mod eval;
 mod render;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 use mfac::SourceFile;
@@ -29,6 +30,7 @@ enum Command {
     Check(check::Args),
     Compile(compile::Args),
     Eval(eval::Args),
+    Simulate(simulate::Args),
 }
 
 /// A failure that ends the command with an exit code and a message.
@@ -55,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Simulate(a) => simulate::run(a),
     };
     match result {
         Ok(code) => code,
@@ -127,14 +130,19 @@ pub fn read_directory(a: &DirectoryArgs) -> Result<Option<mfac::directory::Direc
 /// Load POLICY: a `.mfa` file (checked and compiled; errors exit 1) or the
 /// JSON written by `mfac compile` (a damaged or foreign file exits 2).
 pub fn load_policy(path: &str) -> Result<mfac::Policy, Failure> {
-    let source = read_source(path)?;
+    policy_from_source(&read_source(path)?)
+}
+
+/// A policy from text already read: compiled JSON or `.mfa` source.
+pub fn policy_from_source(source: &SourceFile) -> Result<mfac::Policy, Failure> {
+    let name = source.name();
     let looks_compiled =
-        path.to_ascii_lowercase().ends_with(".json") || source.text().trim_start().starts_with('{');
+        name.to_ascii_lowercase().ends_with(".json") || source.text().trim_start().starts_with('{');
     if looks_compiled {
         return mfac::Policy::from_json(source.text())
-            .map_err(|e| Failure::input(format!("`{path}`: {e}")));
+            .map_err(|e| Failure::input(format!("`{name}`: {e}")));
     }
-    check_source(&source).map(|p| mfac::Policy::from_checked(&p))
+    check_source(source).map(|p| mfac::Policy::from_checked(&p))
 }
 
 /// Check a policy for compiling or evaluating: its errors are rendered on

@@ -1,0 +1,435 @@
+//! `mfac simulate`: who is affected by a policy change, and how.
+
+use super::{load_policy, policy_from_source, read_directory, DirectoryArgs, Failure, Outcome};
+use mfac::directory::Directory;
+use mfac::simulate::{simulate, Before, Simulation, Snapshot, UserResult};
+use mfac::time::{format_instant, parse_instant};
+use mfac::SourceFile;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+#[command(
+    about = "Decide every user of a directory under a policy change and show who is affected",
+    after_help = "Examples:\n  mfac simulate policies/acme.mfa --directory policies/acme.users.yaml --at 2026-12-16\n  mfac simulate policies/acme.mfa --directory users.csv --base old/acme.mfa --format markdown\n  mfac simulate policies/acme.mfa --directory users.yaml --base-rev origin/main --app Finance\n\nWithout --base or --base-rev, \"before\" is the same policy just before its latest rollout\nphase at or before --at."
+)]
+pub struct Args {
+    /// The `.mfa` policy (or `mfac compile` JSON) to simulate
+    policy: String,
+    #[command(flatten)]
+    directory: DirectoryArgs,
+    /// Compare with this older policy instead
+    #[arg(long, value_name = "OLD_POLICY", conflicts_with = "base_rev")]
+    base: Option<String>,
+    /// Compare with the same policy file at this git revision of its repository
+    #[arg(long, value_name = "REV")]
+    base_rev: Option<String>,
+    /// When the users sign in (default: now); a date is midnight in the policy's timezone
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// The app they sign into (default: no particular app)
+    #[arg(long, value_name = "A")]
+    app: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// List every changed user (the table shows the first 20)
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// Changed users shown before "... and N more".
+const SHOWN: usize = 20;
+
+pub fn run(a: Args) -> Outcome {
+    let policy = load_policy(&a.policy)?;
+    let dir = read_directory(&a.directory)?.ok_or_else(|| {
+        Failure::input("simulate needs --directory FILE (`-` for standard input)")
+    })?;
+    let base = match (&a.base, &a.base_rev) {
+        (Some(path), _) => Some((load_policy(path)?, path.clone())),
+        (None, Some(rev)) => {
+            let source = git_show(&a.policy, rev)?;
+            let name = source.name().to_string();
+            Some((policy_from_source(&source)?, name))
+        }
+        (None, None) => None,
+    };
+    let tz = policy.timezone().clone();
+    let at = match &a.at {
+        Some(t) => parse_instant(t, &tz).map_err(|e| Failure::input(format!("--at: {e}")))?,
+        None => jiff::Timestamp::now(),
+    };
+    let sim = simulate(
+        &policy,
+        base.as_ref().map(|(p, _)| p),
+        &dir,
+        at,
+        a.app.as_deref(),
+    );
+    let view = View {
+        sim: &sim,
+        dir: &dir,
+        policy: &a.policy,
+        base: base.as_ref().map(|(_, n)| n.as_str()),
+        tz: &tz,
+        all: a.all,
+    };
+    let text = match a.format {
+        Format::Json => view.json(),
+        Format::Table => view.table(),
+        Format::Csv => view.csv(),
+        Format::Markdown => view.markdown(),
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The policy file as it was at `rev`, read with `git show` from the
+/// repository the file lives in.
+fn git_show(policy: &str, rev: &str) -> Result<SourceFile, Failure> {
+    let path = std::path::Path::new(policy);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .ok_or_else(|| Failure::input(format!("`{policy}` is not a file name")))?;
+    let git = |args: &[&str]| -> Result<Vec<u8>, Failure> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .map_err(|e| Failure::input(format!("--base-rev needs git: {e}")))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(Failure::input(format!(
+                "--base-rev {rev}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+    };
+    // `REV:./FILE` is the file relative to `dir`, wherever the repository root is.
+    let spec = format!("{rev}:./{file}");
+    let bytes = git(&["show", &spec])?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::input(format!("`{spec}` is not UTF-8 text")))?;
+    Ok(SourceFile::new(format!("{policy}@{rev}"), text))
+}
+
+struct View<'a> {
+    sim: &'a Simulation,
+    dir: &'a Directory,
+    policy: &'a str,
+    base: Option<&'a str>,
+    tz: &'a jiff::tz::TimeZone,
+    all: bool,
+}
+
+fn snap_json(s: &Snapshot) -> serde_json::Value {
+    json!({
+        "decision": s.outcome.name(),
+        "enforcement": s.enforcement.name(),
+        "factors": s.factors.names(),
+    })
+}
+
+/// Each decision in the design's order, with its before and after counts
+/// and the signed change (blank when none).
+fn rows(
+    before: &BTreeMap<&'static str, usize>,
+    after: &BTreeMap<&'static str, usize>,
+) -> Vec<(&'static str, usize, usize, String)> {
+    mfac::eval::Outcome::ALL
+        .iter()
+        .map(|o| {
+            let (b, n) = (
+                before.get(o.name()).copied().unwrap_or(0),
+                after.get(o.name()).copied().unwrap_or(0),
+            );
+            let delta = n as i64 - b as i64;
+            let delta = if delta == 0 {
+                String::new()
+            } else {
+                format!("{delta:+}")
+            };
+            (o.name(), b, n, delta)
+        })
+        .collect()
+}
+
+/// A markdown table cell: `|` would end the cell.
+fn md(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// `enrol (required: webauthn)`.
+fn snap_text(s: &Snapshot) -> String {
+    format!(
+        "{} ({}: {})",
+        s.outcome.name(),
+        s.enforcement.name(),
+        s.factors
+    )
+}
+
+impl View<'_> {
+    fn user_id(&self, u: &UserResult) -> &str {
+        self.dir.users.get(u.user).map_or("", |d| d.id.as_str())
+    }
+
+    fn at(&self) -> String {
+        format_instant(self.sim.at, self.tz)
+    }
+
+    /// What "before" was, in words.
+    fn before_text(&self) -> String {
+        match (self.sim.before, self.base) {
+            (Before::Base, Some(b)) => format!("`{b}`"),
+            (Before::Phase(t), _) => format!(
+                "the same policy just before its rollout phase of {}",
+                format_instant(t, self.tz)
+            ),
+            _ => "the same policy (no rollout phase yet at this time: nothing changes)".into(),
+        }
+    }
+
+    fn json(&self) -> String {
+        let s = self.sim;
+        let mut v = json!({
+            "at": self.at(),
+            "app": s.app,
+            "users": s.users.len(),
+            "counts": s.after_counts(),
+            "before": match s.before {
+                Before::Base => json!({"kind": "base", "policy": self.base}),
+                Before::Phase(t) => json!({"kind": "phase", "phase": format_instant(t, self.tz)}),
+                Before::Unchanged => json!({"kind": "unchanged"}),
+            },
+            "before_counts": s.before_counts(),
+            "transitions": s.transitions().iter().map(|((from, to), n)| json!({
+                "from": from.name(), "to": to.name(), "users": n,
+            })).collect::<Vec<_>>(),
+            "changed": s.changed().map(|u| json!({
+                "user": self.user_id(u),
+                "before": snap_json(&u.before),
+                "after": snap_json(&u.after),
+            })).collect::<Vec<_>>(),
+        });
+        if s.before == Before::Base {
+            v["base_counts"] = json!(s.before_counts());
+        }
+        format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+    }
+
+    fn table(&self) -> String {
+        let s = self.sim;
+        let (before, after) = (s.before_counts(), s.after_counts());
+        let changed: Vec<&UserResult> = s.changed().collect();
+        let mut o = String::new();
+        let app = s
+            .app
+            .as_deref()
+            .map_or("no particular app".to_string(), |a| format!("app {a:?}"));
+        let _ = writeln!(
+            o,
+            "{} at {}: {} users signing into {app}",
+            self.policy,
+            self.at(),
+            s.users.len()
+        );
+        let _ = writeln!(o, "before: {}", self.before_text());
+        let _ = writeln!(o, "changed: {} of {} users\n", changed.len(), s.users.len());
+        let _ = writeln!(
+            o,
+            "{:<15} {:>8} {:>8} {:>8}",
+            "decision", "before", "after", "change"
+        );
+        for (name, b, n, delta) in rows(&before, &after) {
+            let _ = writeln!(o, "{name:<15} {b:>8} {n:>8} {delta:>8}");
+        }
+        let transitions = s.transitions();
+        if !transitions.is_empty() {
+            let _ = writeln!(o, "\ntransitions");
+            for ((from, to), n) in &transitions {
+                let _ = writeln!(o, "  {} -> {}: {n}", from.name(), to.name());
+            }
+        }
+        let groups = s.by_group(self.dir);
+        let _ = writeln!(o, "\ngroups (changed first)");
+        let _ = writeln!(
+            o,
+            "  {:<24} {:>6} {:>8}   after: allow/challenge/enrol_or_skip/enrol/deny",
+            "group", "users", "changed"
+        );
+        let limit = if self.all { groups.len() } else { SHOWN };
+        for g in groups.iter().take(limit) {
+            let per: Vec<String> = mfac::eval::Outcome::ALL
+                .iter()
+                .map(|o| g.after.get(o.name()).copied().unwrap_or(0).to_string())
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {:<24} {:>6} {:>8}   {}",
+                g.group,
+                g.users,
+                g.changed,
+                per.join("/")
+            );
+        }
+        if groups.len() > limit {
+            let _ = writeln!(
+                o,
+                "  ... and {} more groups (--all lists them)",
+                groups.len() - limit
+            );
+        }
+        if !changed.is_empty() {
+            let _ = writeln!(o, "\nchanged users");
+            let limit = if self.all { changed.len() } else { SHOWN };
+            for u in changed.iter().take(limit) {
+                let _ = writeln!(
+                    o,
+                    "  {:<28} {} -> {}",
+                    self.user_id(u),
+                    snap_text(&u.before),
+                    snap_text(&u.after)
+                );
+            }
+            if changed.len() > limit {
+                let _ = writeln!(
+                    o,
+                    "  ... and {} more (--all lists them)",
+                    changed.len() - limit
+                );
+            }
+        }
+        o
+    }
+
+    fn csv(&self) -> String {
+        let mut o = String::from(
+            "user,changed,before_decision,before_enforcement,before_factors,after_decision,after_enforcement,after_factors\n",
+        );
+        let cell = |s: &str| {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        };
+        for u in &self.sim.users {
+            let snap = |s: &Snapshot| {
+                format!(
+                    "{},{},{}",
+                    s.outcome.name(),
+                    s.enforcement.name(),
+                    s.factors.names().join(";")
+                )
+            };
+            let _ = writeln!(
+                o,
+                "{},{},{},{}",
+                cell(self.user_id(u)),
+                u.changed(),
+                snap(&u.before),
+                snap(&u.after)
+            );
+        }
+        o
+    }
+
+    /// Shaped for a pull-request comment: the summary table first, details folded.
+    fn markdown(&self) -> String {
+        let s = self.sim;
+        let (before, after) = (s.before_counts(), s.after_counts());
+        let changed: Vec<&UserResult> = s.changed().collect();
+        let mut o = String::new();
+        let _ = writeln!(o, "### mfac simulate: `{}`\n", self.policy);
+        let app = s
+            .app
+            .as_deref()
+            .map_or(String::new(), |a| format!(" signing into `{a}`"));
+        let _ = writeln!(
+            o,
+            "At {}, {} users{app}, compared with {}: **{} changed**.\n",
+            self.at(),
+            s.users.len(),
+            self.before_text(),
+            changed.len()
+        );
+        let _ = writeln!(
+            o,
+            "| decision | before | after | change |\n|---|---:|---:|---:|"
+        );
+        for (name, b, n, delta) in rows(&before, &after) {
+            let _ = writeln!(o, "| `{name}` | {b} | {n} | {delta} |");
+        }
+        let transitions = s.transitions();
+        if !transitions.is_empty() {
+            let list: Vec<String> = transitions
+                .iter()
+                .map(|((f, t), n)| format!("`{}` → `{}`: {n}", f.name(), t.name()))
+                .collect();
+            let _ = writeln!(o, "\n**Transitions:** {}", list.join(", "));
+        }
+        let groups = s.by_group(self.dir);
+        let _ = writeln!(
+            o,
+            "\n<details><summary>Groups ({})</summary>\n",
+            groups.len()
+        );
+        let _ = writeln!(o, "| group | users | changed | allow | challenge | enrol_or_skip | enrol | deny |\n|---|---:|---:|---:|---:|---:|---:|---:|");
+        for g in &groups {
+            let per: Vec<String> = mfac::eval::Outcome::ALL
+                .iter()
+                .map(|x| g.after.get(x.name()).copied().unwrap_or(0).to_string())
+                .collect();
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                md(&g.group),
+                g.users,
+                g.changed,
+                per.join(" | ")
+            );
+        }
+        let _ = writeln!(o, "\n</details>");
+        if !changed.is_empty() {
+            let limit = if self.all { changed.len() } else { 50 };
+            let _ = writeln!(
+                o,
+                "\n<details><summary>Changed users ({})</summary>\n",
+                changed.len()
+            );
+            let _ = writeln!(o, "| user | before | after |\n|---|---|---|");
+            for u in changed.iter().take(limit) {
+                let _ = writeln!(
+                    o,
+                    "| `{}` | {} | {} |",
+                    md(self.user_id(u)),
+                    md(&snap_text(&u.before)),
+                    md(&snap_text(&u.after))
+                );
+            }
+            if changed.len() > limit {
+                let _ = writeln!(o, "\n… and {} more.", changed.len() - limit);
+            }
+            let _ = writeln!(o, "\n</details>");
+        }
+        o
+    }
+}

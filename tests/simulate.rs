@@ -1,0 +1,226 @@
+//! `mfac simulate` against fixture directories, with hand-checked counts.
+//!
+//! acme at 2026-12-30, after the 14-day grace of the 2026-12-15 phase:
+//! anita (Administrators, totp only) must enrol webauthn; root, sam and
+//! breakglass answer a challenge; bob (nothing enrolled) and carl (sms only)
+//! must enrol. Against `acme-before.mfa` (MFA off by default, sms allowed)
+//! bob and carl were let in, and sam could also use sms.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{json, mfac, mfac_stdin};
+use serde_json::json as j;
+
+const POLICY: &str = "policies/acme.mfa";
+const USERS: &str = "policies/acme.users.yaml";
+const BEFORE: &str = "tests/fixtures/simulate/acme-before.mfa";
+
+fn simulate(extra: &[&str]) -> common::Run {
+    let mut args = vec!["simulate", POLICY, "--directory", USERS];
+    args.extend_from_slice(extra);
+    let run = mfac(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run
+}
+
+#[test]
+fn json_counts_against_a_base_policy() {
+    let v = json(&simulate(&[
+        "--at",
+        "2026-12-30",
+        "--base",
+        BEFORE,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["users"], 6);
+    assert_eq!(v["at"], "2026-12-30T00:00:00+01:00");
+    assert_eq!(
+        v["counts"],
+        j!({"allow": 0, "challenge": 3, "enrol_or_skip": 0, "enrol": 3, "deny": 0})
+    );
+    assert_eq!(
+        v["base_counts"],
+        j!({"allow": 2, "challenge": 3, "enrol_or_skip": 0, "enrol": 1, "deny": 0})
+    );
+    assert_eq!(
+        v["transitions"],
+        j!([{"from": "allow", "to": "enrol", "users": 2}])
+    );
+    let changed: Vec<&str> = v["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        changed,
+        ["sam@acme.test", "bob@acme.test", "carl@acme.test"]
+    );
+    // sam keeps his challenge but loses sms.
+    assert_eq!(
+        v["changed"][0],
+        j!({"user": "sam@acme.test",
+            "before": {"decision": "challenge", "enforcement": "required", "factors": ["sms", "totp", "webauthn"]},
+            "after": {"decision": "challenge", "enforcement": "required", "factors": ["totp", "webauthn"]}})
+    );
+}
+
+#[test]
+fn without_a_base_before_is_just_before_the_latest_phase() {
+    // On 2026-12-16 the phase of the 15th made the default required, with a
+    // grace: bob and carl stay at enrol_or_skip, but their enforcement changed.
+    let v = json(&simulate(&["--at", "2026-12-16", "--format", "json"]));
+    assert_eq!(
+        v["before"],
+        j!({"kind": "phase", "phase": "2026-12-15T00:00:00+01:00"})
+    );
+    assert!(v.get("base_counts").is_none());
+    assert_eq!(v["changed"].as_array().unwrap().len(), 2);
+    assert_eq!(v["transitions"], j!([]));
+    // After the grace the same comparison shows them blocked.
+    let v = json(&simulate(&["--at", "2026-12-30", "--format", "json"]));
+    assert_eq!(
+        v["transitions"],
+        j!([{"from": "enrol_or_skip", "to": "enrol", "users": 2}])
+    );
+    // Before any phase, nothing changed.
+    let v = json(&simulate(&["--at", "2026-11-01", "--format", "json"]));
+    assert_eq!(
+        (
+            v["before"]["kind"].as_str(),
+            v["changed"].as_array().unwrap().len()
+        ),
+        (Some("unchanged"), 0)
+    );
+}
+
+#[test]
+fn an_app_tightens_the_simulation() {
+    // Signing into Finance before any rollout: required for everyone.
+    let v = json(&simulate(&[
+        "--at",
+        "2026-11-01",
+        "--app",
+        "Finance",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["app"], "Finance");
+    assert_eq!(v["counts"]["allow"], 1, "only bob, exempt");
+}
+
+#[test]
+fn table_markdown_and_csv() {
+    let args = ["--at", "2026-12-30", "--base", BEFORE];
+    insta::assert_snapshot!(
+        "simulate_table",
+        simulate(&[&args[..], &["--format", "table"]].concat()).stdout
+    );
+    insta::assert_snapshot!(
+        "simulate_markdown",
+        simulate(&[&args[..], &["--format", "markdown"]].concat()).stdout
+    );
+    let csv = simulate(&[&args[..], &["--format", "csv"]].concat()).stdout;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 7, "header and one row per user");
+    assert!(
+        lines.contains(
+            &"carl@acme.test,true,allow,off,sms;totp;webauthn,enrol,required,totp;webauthn"
+        ),
+        "{csv}"
+    );
+}
+
+#[test]
+fn base_rev_reads_the_policy_at_a_git_revision() {
+    let dir = std::env::temp_dir().join(format!("mfac-sim-git-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let policy = dir.join("policies/acme.mfa");
+    git(&["init", "-q"]);
+    std::fs::copy(BEFORE, &policy).unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "before"]);
+    std::fs::copy(POLICY, &policy).unwrap();
+    let run = mfac(&[
+        "simulate",
+        policy.to_str().unwrap(),
+        "--directory",
+        USERS,
+        "--at",
+        "2026-12-30",
+        "--base-rev",
+        "HEAD",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = json(&run);
+    assert_eq!(
+        v["transitions"],
+        j!([{"from": "allow", "to": "enrol", "users": 2}])
+    );
+    // A revision that does not exist is bad input.
+    let run = mfac(&[
+        "simulate",
+        policy.to_str().unwrap(),
+        "--directory",
+        USERS,
+        "--base-rev",
+        "no-such-rev",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--base-rev no-such-rev"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_directory_is_required_and_may_come_from_stdin() {
+    let run = mfac(&["simulate", POLICY]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--directory"), "{}", run.stderr);
+    let run = mfac_stdin(
+        &[
+            "simulate",
+            POLICY,
+            "--directory",
+            "-",
+            "--directory-format",
+            "csv",
+            "--at",
+            "2026-12-30",
+            "--format",
+            "json",
+        ],
+        Some(b"id,groups,factors\nzed@acme.test,Administrators,webauthn\n"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(json(&run)["counts"]["challenge"], 1);
+}

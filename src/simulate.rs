@@ -265,3 +265,196 @@ mod tests {
         );
     }
 }
+
+/// Something that happens on a date of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A rollout phase starts.
+    Phase { rollout: String },
+    /// A grace period that a phase of this rollout started ends.
+    GraceEnds { rollout: String },
+    /// An exemption ends.
+    ExemptionEnds { user: String },
+}
+
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Phase { rollout } => write!(f, "rollout {rollout:?} phase"),
+            Event::GraceEnds { rollout } => write!(f, "rollout {rollout:?} grace ends"),
+            Event::ExemptionEnds { user } => write!(f, "exemption of {user} ends"),
+        }
+    }
+}
+
+/// The users' decisions at one instant of the timeline.
+#[derive(Clone, Debug)]
+pub struct Point {
+    pub at: Timestamp,
+    pub events: Vec<Event>,
+    /// Per user (directory order).
+    pub snapshots: Vec<Snapshot>,
+    /// Directory indexes of the users whose decision became `enrol` here.
+    pub newly_blocked: Vec<usize>,
+}
+
+impl Point {
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        counts(self.snapshots.iter().copied())
+    }
+}
+
+/// Every instant where some decision may change: phase dates, grace
+/// deadlines, exemption ends, with what happens then.
+pub fn events(policy: &Policy) -> BTreeMap<Timestamp, Vec<Event>> {
+    let t = policy.tables();
+    let mut m: BTreeMap<Timestamp, Vec<Event>> = BTreeMap::new();
+    let mut push = |at: Timestamp, e: Event| {
+        let v = m.entry(at).or_default();
+        if !v.contains(&e) {
+            v.push(e);
+        }
+    };
+    for p in &t.phases {
+        push(
+            p.at,
+            Event::Phase {
+                rollout: p.rollout.clone(),
+            },
+        );
+    }
+    for s in &t.settings {
+        if let Some(d) = s.deadline {
+            let rollout = s
+                .phase
+                .and_then(|i| t.phases.get(i as usize))
+                .map_or_else(String::new, |p| p.rollout.clone());
+            push(d, Event::GraceEnds { rollout });
+        }
+    }
+    for e in &t.exemptions {
+        push(
+            e.until,
+            Event::ExemptionEnds {
+                user: e.user.clone(),
+            },
+        );
+    }
+    m
+}
+
+/// The decisions at `from`, then at every event in `(from, to]`.
+pub fn timeline(
+    policy: &Policy,
+    dir: &Directory,
+    app: Option<&str>,
+    from: Timestamp,
+    to: Timestamp,
+) -> Vec<Point> {
+    let decide_all = |at: Timestamp| -> Vec<Snapshot> {
+        dir.users
+            .iter()
+            .map(|u| {
+                let groups: Vec<&str> = u.groups.iter().map(String::as_str).collect();
+                let ctx = LoginContext::new(&u.id, at)
+                    .groups(&groups)
+                    .app(app)
+                    .enrolled_set(u.factors);
+                let d = policy.decide(&ctx);
+                Snapshot {
+                    outcome: d.outcome,
+                    enforcement: d.enforcement,
+                    factors: d.factors,
+                }
+            })
+            .collect()
+    };
+    let mut points = vec![Point {
+        at: from,
+        events: Vec::new(),
+        snapshots: decide_all(from),
+        newly_blocked: Vec::new(),
+    }];
+    for (at, events) in events(policy).range(from..=to) {
+        if *at == from {
+            if let Some(first) = points.first_mut() {
+                first.events.clone_from(events);
+            }
+            continue;
+        }
+        let snapshots = decide_all(*at);
+        let prev = points.last().map(|p| &p.snapshots);
+        let newly_blocked = snapshots
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                s.outcome == Outcome::Enrol
+                    && prev
+                        .and_then(|p| p.get(*i))
+                        .is_some_and(|b| b.outcome != Outcome::Enrol)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        points.push(Point {
+            at: *at,
+            events: events.clone(),
+            snapshots,
+            newly_blocked,
+        });
+    }
+    points
+}
+
+#[cfg(test)]
+mod timeline_tests {
+    use super::*;
+    use crate::directory::{parse, Format};
+    use crate::source::SourceFile;
+
+    #[test]
+    fn users_become_blocked_when_the_grace_ends() {
+        let p = Policy::compile(
+            "p.mfa",
+            r#"default { enforcement optional factors totp | webauthn }
+               exempt user "b" until 2026-12-20 reason "travel"
+               rollout "r" { applies default on 2026-12-01 enforcement required enrolment grace 14d }"#,
+        )
+        .unwrap();
+        let dir = parse(
+            &SourceFile::new(
+                "d.yaml",
+                "users:\n  - id: a\n    factors: [totp]\n  - id: b\n  - id: c\n",
+            ),
+            Format::Yaml,
+        )
+        .unwrap();
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let t = timeline(
+            &p,
+            &dir,
+            None,
+            at("2026-11-01T00:00:00Z"),
+            at("2027-01-01T00:00:00Z"),
+        );
+        let dates: Vec<Timestamp> = t.iter().map(|p| p.at).collect();
+        assert_eq!(
+            dates,
+            [
+                at("2026-11-01T00:00:00Z"),
+                at("2026-12-01T00:00:00Z"),
+                at("2026-12-15T00:00:00Z"),
+                at("2026-12-20T00:00:00Z"),
+            ]
+        );
+        assert_eq!(
+            t[2].events,
+            [Event::GraceEnds {
+                rollout: "r".into()
+            }]
+        );
+        // c is blocked when the grace ends; b (exempt until the 20th) then.
+        assert_eq!(t[2].newly_blocked, [2]);
+        assert_eq!(t[3].newly_blocked, [1]);
+        assert_eq!(t[3].counts()["enrol"], 2);
+    }
+}

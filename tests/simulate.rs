@@ -224,3 +224,75 @@ fn a_directory_is_required_and_may_come_from_stdin() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(json(&run)["counts"]["challenge"], 1);
 }
+
+#[test]
+fn timeline_counts_each_date_and_who_is_blocked() {
+    let v = json(&simulate(&["--timeline", "--format", "json"]));
+    let t = v["timeline"].as_array().unwrap();
+    let at: Vec<&str> = t.iter().map(|p| p["at"].as_str().unwrap()).collect();
+    assert_eq!(
+        at,
+        [
+            "2026-11-30T00:00:00+01:00",
+            "2026-12-01T00:00:00+01:00",
+            "2026-12-10T00:00:00+01:00",
+            "2026-12-15T00:00:00+01:00",
+            "2026-12-29T00:00:00+01:00",
+        ]
+    );
+    // Start: bob exempt, anita must enrol webauthn, carl (sms) may skip.
+    assert_eq!(
+        t[0]["counts"],
+        j!({"allow": 1, "challenge": 3, "enrol_or_skip": 1, "enrol": 1, "deny": 0})
+    );
+    assert_eq!(t[2]["events"], j!(["exemption of bob@acme.test ends"]));
+    assert_eq!(t[2]["counts"]["enrol_or_skip"], 2);
+    assert_eq!(t[4]["events"], j!(["rollout \"everyone\" grace ends"]));
+    assert_eq!(
+        t[4]["newly_blocked"],
+        j!(["bob@acme.test", "carl@acme.test"])
+    );
+    assert_eq!(t[4]["counts"]["enrol"], 3);
+    // A range keeps only the events inside it.
+    let v = json(&simulate(&[
+        "--timeline",
+        "--from",
+        "2026-12-11",
+        "--to",
+        "2026-12-20",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        v["timeline"].as_array().unwrap().len(),
+        2,
+        "start and the phase of the 15th"
+    );
+}
+
+#[test]
+fn timeline_table_markdown_csv_and_chart() {
+    insta::assert_snapshot!("timeline_table", simulate(&["--timeline"]).stdout);
+    insta::assert_snapshot!(
+        "timeline_markdown",
+        simulate(&["--timeline", "--format", "markdown"]).stdout
+    );
+    let csv = simulate(&["--timeline", "--format", "csv"]).stdout;
+    assert_eq!(csv.lines().count(), 6);
+    assert!(
+        csv.lines()
+            .last()
+            .unwrap()
+            .starts_with("2026-12-29T00:00:00+01:00,0,3,0,3,0,bob@acme.test;carl@acme.test,"),
+        "{csv}"
+    );
+    let path = std::env::temp_dir().join(format!("mfac-chart-{}.svg", std::process::id()));
+    simulate(&["--timeline", "--chart", path.to_str().unwrap()]);
+    let svg = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<polygon").count(), 5, "one band per decision");
+    assert!(svg.contains("2 blocked from this date"));
+    // Every tag that opens is closed (the file is well-formed enough to render).
+    assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+}

@@ -2,6 +2,7 @@
 //! Exit codes: 0 success (warnings allowed), 1 the policy has errors (or
 //! warnings with `--deny-warnings`), 2 bad usage or unreadable input.
 
+mod chart;
 mod check;
 mod compile;
 mod eval;

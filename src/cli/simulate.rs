@@ -13,7 +13,7 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 #[command(
     about = "Decide every user of a directory under a policy change and show who is affected",
-    after_help = "Examples:\n  mfac simulate policies/acme.mfa --directory policies/acme.users.yaml --at 2026-12-16\n  mfac simulate policies/acme.mfa --directory users.csv --base old/acme.mfa --format markdown\n  mfac simulate policies/acme.mfa --directory users.yaml --base-rev origin/main --app Finance\n\nWithout --base or --base-rev, \"before\" is the same policy just before its latest rollout\nphase at or before --at."
+    after_help = "Examples:\n  mfac simulate policies/acme.mfa --directory policies/acme.users.yaml --at 2026-12-16\n  mfac simulate policies/acme.mfa --directory policies/acme.users.yaml --timeline --chart rollout.svg\n  mfac simulate policies/acme.mfa --directory users.csv --base old/acme.mfa --format markdown\n  mfac simulate policies/acme.mfa --directory users.yaml --base-rev origin/main --app Finance\n\nWithout --base or --base-rev, \"before\" is the same policy just before its latest rollout\nphase at or before --at."
 )]
 pub struct Args {
     /// The `.mfa` policy (or `mfac compile` JSON) to simulate
@@ -37,6 +37,18 @@ pub struct Args {
     /// List every changed user (the table shows the first 20)
     #[arg(long)]
     all: bool,
+    /// Decide at every rollout phase, grace deadline and exemption end instead
+    #[arg(long, conflicts_with_all = ["base", "base_rev"])]
+    timeline: bool,
+    /// Timeline start (default: --at, else a day before the first event)
+    #[arg(long, value_name = "DATE", requires = "timeline")]
+    from: Option<String>,
+    /// Timeline end (default: the last event)
+    #[arg(long, value_name = "DATE", requires = "timeline")]
+    to: Option<String>,
+    /// Also draw the timeline as an SVG chart of users by decision
+    #[arg(long, value_name = "OUT.svg", requires = "timeline")]
+    chart: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -55,6 +67,9 @@ pub fn run(a: Args) -> Outcome {
     let dir = read_directory(&a.directory)?.ok_or_else(|| {
         Failure::input("simulate needs --directory FILE (`-` for standard input)")
     })?;
+    if a.timeline {
+        return run_timeline(&a, &policy, &dir);
+    }
     let base = match (&a.base, &a.base_rev) {
         (Some(path), _) => Some((load_policy(path)?, path.clone())),
         (None, Some(rev)) => {
@@ -91,6 +106,152 @@ pub fn run(a: Args) -> Outcome {
         Format::Markdown => view.markdown(),
     };
     print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
+    let tz = policy.timezone().clone();
+    let parse = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|t| parse_instant(t, &tz).map_err(|e| Failure::input(format!("{flag}: {e}"))))
+            .transpose()
+    };
+    let events = mfac::simulate::events(policy);
+    let first = events.keys().next().copied();
+    let last = events.keys().next_back().copied();
+    let day = jiff::SignedDuration::from_hours(24);
+    let from = match (parse("--from", &a.from)?, parse("--at", &a.at)?) {
+        (Some(f), _) | (None, Some(f)) => f,
+        (None, None) => first
+            .and_then(|f| f.checked_sub(day).ok())
+            .unwrap_or_else(jiff::Timestamp::now),
+    };
+    let to = parse("--to", &a.to)?.or(last).unwrap_or(from).max(from);
+    let points = mfac::simulate::timeline(policy, dir, a.app.as_deref(), from, to);
+    let id = |i: &usize| dir.users.get(*i).map_or("", |u| u.id.as_str());
+    let names = |p: &mfac::simulate::Point| p.newly_blocked.iter().map(id).collect::<Vec<_>>();
+    let events_text =
+        |p: &mfac::simulate::Point| p.events.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let mut o = String::new();
+    match a.format {
+        Format::Json => {
+            let v = json!({
+                "users": dir.users.len(),
+                "app": a.app,
+                "timeline": points.iter().map(|p| json!({
+                    "at": format_instant(p.at, &tz),
+                    "events": events_text(p),
+                    "counts": p.counts(),
+                    "newly_blocked": names(p),
+                })).collect::<Vec<_>>(),
+            });
+            o = format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Csv => {
+            o.push_str("at,allow,challenge,enrol_or_skip,enrol,deny,newly_blocked,events\n");
+            for p in &points {
+                let c = p.counts();
+                let n = |x: mfac::eval::Outcome| c.get(x.name()).copied().unwrap_or(0);
+                use mfac::eval::Outcome as O;
+                let _ = writeln!(
+                    o,
+                    "{},{},{},{},{},{},{},\"{}\"",
+                    format_instant(p.at, &tz),
+                    n(O::Allow),
+                    n(O::Challenge),
+                    n(O::EnrolOrSkip),
+                    n(O::Enrol),
+                    n(O::Deny),
+                    names(p).join(";"),
+                    events_text(p).join("; ").replace('"', "\"\"")
+                );
+            }
+        }
+        Format::Table | Format::Markdown => {
+            let markdown = matches!(a.format, Format::Markdown);
+            let app = a
+                .app
+                .as_deref()
+                .map_or("no particular app".to_string(), |x| format!("app {x:?}"));
+            if markdown {
+                let _ = writeln!(
+                    o,
+                    "### mfac timeline: `{}`\n\n{} users signing into {app}.\n",
+                    a.policy,
+                    dir.users.len()
+                );
+                let _ = writeln!(o, "| date | allow | challenge | enrol_or_skip | enrol | deny | newly blocked | what happens |\n|---|---:|---:|---:|---:|---:|---|---|");
+            } else {
+                let _ = writeln!(
+                    o,
+                    "timeline of {} for {} users signing into {app}\n",
+                    a.policy,
+                    dir.users.len()
+                );
+                let _ = writeln!(
+                    o,
+                    "{:<26} {:>6} {:>9} {:>13} {:>6} {:>5}  what happens",
+                    "date", "allow", "challenge", "enrol_or_skip", "enrol", "deny"
+                );
+            }
+            for p in &points {
+                let c = p.counts();
+                let n = |x: mfac::eval::Outcome| c.get(x.name()).copied().unwrap_or(0);
+                use mfac::eval::Outcome as O;
+                let blocked = names(p);
+                let shown: Vec<&str> = blocked
+                    .iter()
+                    .take(if a.all { usize::MAX } else { 5 })
+                    .copied()
+                    .collect();
+                let more = blocked.len() - shown.len();
+                let mut who = shown.join(", ");
+                if more > 0 {
+                    let _ = write!(who, " and {more} more");
+                }
+                let what = if p.events.is_empty() {
+                    "(start)".to_string()
+                } else {
+                    events_text(p).join("; ")
+                };
+                if markdown {
+                    let _ = writeln!(
+                        o,
+                        "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                        format_instant(p.at, &tz),
+                        n(O::Allow),
+                        n(O::Challenge),
+                        n(O::EnrolOrSkip),
+                        n(O::Enrol),
+                        n(O::Deny),
+                        md(&who),
+                        md(&what)
+                    );
+                } else {
+                    let _ = writeln!(
+                        o,
+                        "{:<26} {:>6} {:>9} {:>13} {:>6} {:>5}  {what}",
+                        format_instant(p.at, &tz),
+                        n(O::Allow),
+                        n(O::Challenge),
+                        n(O::EnrolOrSkip),
+                        n(O::Enrol),
+                        n(O::Deny)
+                    );
+                    if !blocked.is_empty() {
+                        let _ = writeln!(o, "{:<26} blocked from this date: {who}", "");
+                    }
+                }
+            }
+        }
+    }
+    print!("{o}");
+    if let Some(path) = &a.chart {
+        let title = format!("{}: {} users", a.policy, dir.users.len());
+        std::fs::write(path, super::chart::svg(&title, &points, &tz))
+            .map_err(|e| Failure::input(format!("cannot write `{path}`: {e}")))?;
+        eprintln!("chart written to {path}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

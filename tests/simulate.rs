@@ -296,3 +296,56 @@ fn timeline_table_markdown_csv_and_chart() {
     // Every tag that opens is closed (the file is well-formed enough to render).
     assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
 }
+
+#[test]
+fn risks_name_who_is_locked_out_and_why() {
+    let v = json(&simulate(&[
+        "--at",
+        "2026-12-16",
+        "--base",
+        BEFORE,
+        "--risks",
+        "--format",
+        "json",
+    ]));
+    let r = &v["risks"];
+    assert_eq!(
+        r["blocked"],
+        j!([
+            {"user": "anita@acme.test", "from": "2026-12-16T00:00:00+01:00"},
+            {"user": "bob@acme.test", "from": "2026-12-29T00:00:00+01:00"},
+            {"user": "carl@acme.test", "from": "2026-12-29T00:00:00+01:00"},
+        ])
+    );
+    // An administrator (through Beta Testers and Administrators) with totp only.
+    assert_eq!(r["privileged_without_webauthn"], j!(["anita@acme.test"]));
+    // carl's only factor, sms, was allowed before and is not now.
+    assert_eq!(
+        r["lost_every_factor"],
+        j!([{"user": "carl@acme.test", "factors": ["sms"]}])
+    );
+    assert_eq!(r["no_allowed_factor"], j!([]));
+    insta::assert_snapshot!(
+        "simulate_risks_markdown",
+        simulate(&[
+            "--at",
+            "2026-12-16",
+            "--base",
+            BEFORE,
+            "--risks",
+            "--format",
+            "markdown"
+        ])
+        .stdout
+    );
+    let run = mfac(&[
+        "simulate",
+        POLICY,
+        "--directory",
+        USERS,
+        "--risks",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(run.code, 2);
+}

@@ -37,6 +37,10 @@ pub struct Args {
     /// List every changed user (the table shows the first 20)
     #[arg(long)]
     all: bool,
+    /// Add the lock-out analysis: who is blocked and from when, privileged
+    /// users without webauthn, users who lose every factor, groups with none
+    #[arg(long, conflicts_with = "timeline")]
+    risks: bool,
     /// Decide at every rollout phase, grace deadline and exemption end instead
     #[arg(long, conflicts_with_all = ["base", "base_rev"])]
     timeline: bool,
@@ -91,7 +95,14 @@ pub fn run(a: Args) -> Outcome {
         at,
         a.app.as_deref(),
     );
+    if a.risks && matches!(a.format, Format::Csv) {
+        return Err(Failure::input(
+            "--risks has no CSV form: use --format table, json or markdown",
+        ));
+    }
+    let risks = a.risks.then(|| mfac::simulate::risks(&policy, &sim, &dir));
     let view = View {
+        risks: risks.as_ref(),
         sim: &sim,
         dir: &dir,
         policy: &a.policy,
@@ -292,6 +303,7 @@ fn git_show(policy: &str, rev: &str) -> Result<SourceFile, Failure> {
 }
 
 struct View<'a> {
+    risks: Option<&'a mfac::simulate::Risks>,
     sim: &'a Simulation,
     dir: &'a Directory,
     policy: &'a str,
@@ -393,6 +405,15 @@ impl View<'_> {
         if s.before == Before::Base {
             v["base_counts"] = json!(s.before_counts());
         }
+        if let Some(r) = self.risks {
+            let id = |i: &usize| self.dir.users.get(*i).map_or("", |u| u.id.as_str());
+            v["risks"] = json!({
+                "blocked": r.blocked.iter().map(|(u, t)| json!({"user": id(u), "from": format_instant(*t, self.tz)})).collect::<Vec<_>>(),
+                "privileged_without_webauthn": r.privileged_without_webauthn.iter().map(id).collect::<Vec<_>>(),
+                "lost_every_factor": r.lost_every_factor.iter().map(|(u, f)| json!({"user": id(u), "factors": f.names()})).collect::<Vec<_>>(),
+                "no_allowed_factor": r.no_allowed_factor.iter().map(|(g, us)| json!({"group": g, "users": us.iter().map(id).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            });
+        }
         format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
     }
 
@@ -478,7 +499,62 @@ impl View<'_> {
                 );
             }
         }
+        for (title, lines) in self.risk_lines() {
+            let _ = writeln!(o, "\nrisk: {title} ({})", lines.len());
+            let limit = if self.all { lines.len() } else { SHOWN };
+            for l in lines.iter().take(limit) {
+                let _ = writeln!(o, "  {l}");
+            }
+            if lines.len() > limit {
+                let _ = writeln!(
+                    o,
+                    "  ... and {} more (--all lists them)",
+                    lines.len() - limit
+                );
+            }
+        }
         o
+    }
+
+    /// The lock-out analysis as titled lists of lines; empty lists left out.
+    fn risk_lines(&self) -> Vec<(&'static str, Vec<String>)> {
+        let Some(r) = self.risks else {
+            return Vec::new();
+        };
+        let id = |i: &usize| self.dir.users.get(*i).map_or("", |u| u.id.as_str());
+        let lists = vec![
+            (
+                "blocked (must enrol before sign-in completes)",
+                r.blocked
+                    .iter()
+                    .map(|(u, t)| format!("{} from {}", id(u), format_instant(*t, self.tz)))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "privileged or break-glass without webauthn enrolled",
+                r.privileged_without_webauthn
+                    .iter()
+                    .map(|u| id(u).to_string())
+                    .collect(),
+            ),
+            (
+                "the change disallows every factor they have",
+                r.lost_every_factor
+                    .iter()
+                    .map(|(u, f)| format!("{} loses {f}", id(u)))
+                    .collect(),
+            ),
+            (
+                "groups whose rules leave members no allowed factor",
+                r.no_allowed_factor
+                    .iter()
+                    .map(|(g, us)| {
+                        format!("{g}: {}", us.iter().map(id).collect::<Vec<_>>().join(", "))
+                    })
+                    .collect(),
+            ),
+        ];
+        lists.into_iter().filter(|(_, l)| !l.is_empty()).collect()
     }
 
     fn csv(&self) -> String {
@@ -590,6 +666,23 @@ impl View<'_> {
                 let _ = writeln!(o, "\n… and {} more.", changed.len() - limit);
             }
             let _ = writeln!(o, "\n</details>");
+        }
+        let risks = self.risk_lines();
+        if !risks.is_empty() {
+            let _ = writeln!(o, "\n#### Lock-out risks\n");
+            for (title, lines) in risks {
+                let _ = writeln!(
+                    o,
+                    "- **{title}** ({}): {}",
+                    lines.len(),
+                    md(&lines
+                        .iter()
+                        .take(10)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("; "))
+                );
+            }
         }
         o
     }

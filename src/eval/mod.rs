@@ -429,6 +429,15 @@ impl Policy {
         }
     }
 
+    /// The rules that apply to a user with these directory groups (default,
+    /// groups through `includes`, the user's own), in file order; no app.
+    pub fn rules_for(&self, user: &str, groups: &[&str]) -> Vec<&RuleInfo> {
+        self.resolve(user, groups)
+            .into_iter()
+            .filter_map(|id| self.tables.rules.get(id as usize))
+            .collect()
+    }
+
     /// Default, group (with `includes`) and user rules of a user, in file
     /// order, each once.
     fn resolve(&self, user: &str, groups: &[&str]) -> Vec<u32> {

@@ -267,18 +267,15 @@ fn row(source: &SourceFile, c: &Columns, rec: Record) -> Result<Row, Box<Diagnos
     Ok(out)
 }
 
+/// The span of a 1-based line, from the file's line index (a scan from the
+/// start for every row would make large directories quadratic).
 fn line_span(source: &SourceFile, line: usize) -> Span {
-    let text = source.text();
-    let start = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum::<usize>()
-        .min(text.len());
-    let end = text
+    let start = source.line_start(line.saturating_sub(1));
+    let end = source
+        .text()
         .get(start..)
         .and_then(|t| t.find('\n'))
-        .map_or(text.len(), |n| start + n);
+        .map_or(source.text().len(), |n| start + n);
     Span::new(start, end)
 }
 

@@ -15,11 +15,8 @@ use std::io::{BufWriter, Write};
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let num = |i: usize, default: usize| {
-        args.get(i)
-            .and_then(|a| a.parse().ok())
-            .unwrap_or(default)
-    };
+    let num =
+        |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
     match args.first().map(String::as_str) {
@@ -33,7 +30,10 @@ fn main() -> std::io::Result<()> {
 }
 
 fn policy(out: &mut impl Write, groups: usize) -> std::io::Result<()> {
-    writeln!(out, "precedence most_restrictive\ntimezone \"Europe/Berlin\"")?;
+    writeln!(
+        out,
+        "precedence most_restrictive\ntimezone \"Europe/Berlin\""
+    )?;
     writeln!(
         out,
         "default {{ enforcement optional factors webauthn | totp | sms }}"

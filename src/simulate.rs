@@ -76,7 +76,7 @@ pub fn simulate(
         },
     };
     let snap = |p: &Policy, t: Timestamp, u: &crate::directory::DirUser| {
-        let groups: Vec<&str> = u.groups.iter().map(String::as_str).collect();
+        let groups: Vec<&str> = u.groups.iter().map(|g| &**g).collect();
         let ctx = LoginContext::new(&u.id, t)
             .groups(&groups)
             .app(app)
@@ -174,7 +174,7 @@ impl Simulation {
             let names: Vec<&str> = if du.groups.is_empty() {
                 vec!["(no group)"]
             } else {
-                du.groups.iter().map(String::as_str).collect()
+                du.groups.iter().map(|g| &**g).collect()
             };
             for g in names {
                 let row = m.entry(g).or_insert_with(|| GroupRow {
@@ -355,7 +355,7 @@ pub fn timeline(
         dir.users
             .iter()
             .map(|u| {
-                let groups: Vec<&str> = u.groups.iter().map(String::as_str).collect();
+                let groups: Vec<&str> = u.groups.iter().map(|g| &**g).collect();
                 let ctx = LoginContext::new(&u.id, at)
                     .groups(&groups)
                     .app(app)
@@ -485,7 +485,7 @@ pub fn risks(policy: &Policy, sim: &Simulation, dir: &Directory) -> Risks {
         let Some(du) = dir.users.get(u.user) else {
             continue;
         };
-        let groups: Vec<&str> = du.groups.iter().map(String::as_str).collect();
+        let groups: Vec<&str> = du.groups.iter().map(|g| &**g).collect();
         let privileged = policy
             .rules_for(&du.id, &groups)
             .iter()
@@ -517,7 +517,7 @@ pub fn risks(policy: &Policy, sim: &Simulation, dir: &Directory) -> Risks {
             .map(|d| d.groups.as_slice())
             .unwrap_or_default()
         {
-            groups.entry(g.clone()).or_default().push(u.user);
+            groups.entry(g.to_string()).or_default().push(u.user);
         }
     }
     r.no_allowed_factor = groups.into_iter().collect();

@@ -78,7 +78,7 @@ pub fn run(a: Args) -> Outcome {
             ))
         })?;
         if a.groups.is_empty() {
-            groups = user.groups.clone();
+            groups = user.groups.iter().map(|g| g.to_string()).collect();
         }
         if a.enrolled.is_empty() {
             enrolled = user.factors;

@@ -7,11 +7,13 @@ use crate::policy::{Factor, FactorSet};
 use crate::source::{SourceFile, Span};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirUser {
     pub id: String,
-    pub groups: Vec<String>,
+    /// Group names, shared between the users that hold them.
+    pub groups: Vec<Arc<str>>,
     pub factors: FactorSet,
     /// 1-based line of the user in the directory file.
     pub line: usize,
@@ -127,30 +129,29 @@ pub fn parse_with(
         .text()
         .strip_prefix('\u{feff}')
         .unwrap_or(source.text());
-    let records = match format {
-        Format::Yaml => yaml(source, text),
-        Format::Json => json(source, text),
-        Format::Csv => csv_rows(source, text, columns),
-    };
     let fail = |d: Vec<Diagnostic>| Diagnostics::new(source.clone(), d);
-    let records = records.map_err(|d| fail(vec![*d]))?;
     let mut errors = Vec::new();
-    let mut rows = Vec::new();
-    for rec in records {
-        match row(source, columns, rec) {
-            Ok(r) => rows.push(r),
-            Err(d) => errors.push(*d),
-        }
-    }
     let mut seen: FxHashMap<String, usize> = FxHashMap::default();
+    // One allocation per distinct group name, shared by its members: a
+    // million users in twenty groups each hold pointers, not 20M strings.
+    let mut names: FxHashMap<String, Arc<str>> = FxHashMap::default();
     let mut users = Vec::new();
-    for row in rows {
+    // Each record becomes a user as soon as it is read, so a large CSV never
+    // holds its raw records and its users at once.
+    let mut add = |rec: Record| {
+        let row = match row(source, columns, rec) {
+            Ok(r) => r,
+            Err(d) => {
+                errors.push(*d);
+                return;
+            }
+        };
         let span = line_span(source, row.line);
         if row.id.trim().is_empty() {
             errors.push(
                 Diagnostic::new(&BAD_DIRECTORY, span, "user without an `id`").label("empty id"),
             );
-            continue;
+            return;
         }
         if let Some(first) = seen.get(&row.id) {
             errors.push(
@@ -162,7 +163,7 @@ pub fn parse_with(
                 .label("second entry")
                 .related(line_span(source, *first), "first entry"),
             );
-            continue;
+            return;
         }
         seen.insert(row.id.clone(), row.line);
         let mut factors = FactorSet::EMPTY;
@@ -180,14 +181,26 @@ pub fn parse_with(
             id: row.id,
             groups: row
                 .groups
-                .into_iter()
-                .map(|g| g.trim().to_string())
+                .iter()
+                .map(|g| g.trim())
                 .filter(|g| !g.is_empty())
+                .map(|g| {
+                    names
+                        .entry(g.to_string())
+                        .or_insert_with(|| Arc::from(g))
+                        .clone()
+                })
                 .collect(),
             factors,
             line: row.line,
         });
-    }
+    };
+    let read = match format {
+        Format::Yaml => yaml(source, text).map(|v| v.into_iter().for_each(&mut add)),
+        Format::Json => json(source, text).map(|v| v.into_iter().for_each(&mut add)),
+        Format::Csv => csv_rows(source, text, columns, &mut add),
+    };
+    read.map_err(|d| fail(vec![*d]))?;
     if errors.is_empty() {
         Ok(Directory {
             name: source.name().to_string(),
@@ -365,7 +378,8 @@ fn csv_rows(
     source: &SourceFile,
     text: &str,
     columns: &Columns,
-) -> Result<Vec<Record>, Box<Diagnostic>> {
+    each: &mut dyn FnMut(Record),
+) -> Result<(), Box<Diagnostic>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -383,7 +397,6 @@ fn csv_rows(
             "the header is `id,groups,factors` (lists inside a cell separated by `;`); map an export's own names with --columns id=...,groups=...,factors=...",
         )));
     }
-    let mut rows = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| {
             let line = e.position().map_or(1, |p| p.line() as usize);
@@ -395,9 +408,9 @@ fn csv_rows(
             .zip(rec.iter())
             .map(|(h, v)| (h.to_string(), Cell::One(v.to_string())))
             .collect();
-        rows.push(Record { line, fields });
+        each(Record { line, fields });
     }
-    Ok(rows)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -420,7 +433,7 @@ mod tests {
         let c = load("d.csv", "id,groups,factors\na@x,A;B,totp\nb@x,,\n").expect("csv");
         for d in [&y, &j, &c] {
             assert_eq!(d.users.len(), 2);
-            assert_eq!(d.users[0].groups, vec!["A", "B"]);
+            assert_eq!(d.users[0].groups, vec![Arc::from("A"), Arc::from("B")]);
             assert_eq!(d.users[0].factors, FactorSet::single(Factor::Totp));
         }
         assert_eq!(y.users[1].line, 5);
@@ -472,7 +485,7 @@ mod tests {
         let c = with("e.csv", "email,member_of,mfa_methods\na@x,A;B,totp;sms\n");
         for d in [&y, &j, &c] {
             assert_eq!(d.users[0].id, "a@x");
-            assert_eq!(d.users[0].groups, vec!["A", "B"]);
+            assert_eq!(d.users[0].groups, vec![Arc::from("A"), Arc::from("B")]);
             assert_eq!(
                 d.users[0].factors,
                 [Factor::Totp, Factor::Sms].into_iter().collect()

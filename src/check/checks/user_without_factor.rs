@@ -26,7 +26,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut found: BTreeMap<Vec<usize>, (Vec<&str>, Option<&str>)> = BTreeMap::new();
     for at in cx.epochs() {
         for user in &dir.users {
-            let groups: Vec<&str> = user.groups.iter().map(String::as_str).collect();
+            let groups: Vec<&str> = user.groups.iter().map(|g| &**g).collect();
             for app in &apps {
                 let ctx = LoginContext::new(&user.id, at).groups(&groups).app(*app);
                 let d = policy.decide(&ctx);

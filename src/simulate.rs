@@ -60,6 +60,19 @@ pub fn simulate(
     at: Timestamp,
     app: Option<&str>,
 ) -> Simulation {
+    simulate_with_progress(policy, base, dir, at, app, &mut |_| {})
+}
+
+/// [`simulate`], calling `progress` with the number of users decided so far
+/// every 10,000 users and at the end (for a progress bar).
+pub fn simulate_with_progress(
+    policy: &Policy,
+    base: Option<&Policy>,
+    dir: &Directory,
+    at: Timestamp,
+    app: Option<&str>,
+    progress: &mut dyn FnMut(usize),
+) -> Simulation {
     let (before_policy, before_at, before) = match base {
         Some(b) => (b, at, Before::Base),
         None => match latest_phase(policy, at) {
@@ -93,6 +106,9 @@ pub fn simulate(
         .iter()
         .enumerate()
         .map(|(i, u)| {
+            if i % 10_000 == 0 {
+                progress(i);
+            }
             let after = snap(policy, at, u);
             let before = match before {
                 Before::Unchanged => after,
@@ -105,6 +121,7 @@ pub fn simulate(
             }
         })
         .collect();
+    progress(dir.users.len());
     Simulation {
         at,
         before,

@@ -1,8 +1,9 @@
 //! `mfac simulate`: who is affected by a policy change, and how.
 
 use super::{load_policy, policy_from_source, read_directory, DirectoryArgs, Failure, Outcome};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mfac::directory::Directory;
-use mfac::simulate::{simulate, Before, Simulation, Snapshot, UserResult};
+use mfac::simulate::{simulate_with_progress, Before, Simulation, Snapshot, UserResult};
 use mfac::time::{format_instant, parse_instant};
 use mfac::SourceFile;
 use serde_json::json;
@@ -37,6 +38,9 @@ pub struct Args {
     /// List every changed user (the table shows the first 20)
     #[arg(long)]
     all: bool,
+    /// No progress bar (there is none anyway when standard error is not a terminal)
+    #[arg(long, short)]
+    quiet: bool,
     /// Add the lock-out analysis: who is blocked and from when, privileged
     /// users without webauthn, users who lose every factor, groups with none
     #[arg(long, conflicts_with = "timeline")]
@@ -68,9 +72,11 @@ const SHOWN: usize = 20;
 
 pub fn run(a: Args) -> Outcome {
     let policy = load_policy(&a.policy)?;
+    let reading = spinner(a.quiet, "reading the directory");
     let dir = read_directory(&a.directory)?.ok_or_else(|| {
         Failure::input("simulate needs --directory FILE (`-` for standard input)")
     })?;
+    reading.finish_and_clear();
     if a.timeline {
         return run_timeline(&a, &policy, &dir);
     }
@@ -88,13 +94,16 @@ pub fn run(a: Args) -> Outcome {
         Some(t) => parse_instant(t, &tz).map_err(|e| Failure::input(format!("--at: {e}")))?,
         None => jiff::Timestamp::now(),
     };
-    let sim = simulate(
+    let bar = progress_bar(a.quiet, dir.users.len() as u64);
+    let sim = simulate_with_progress(
         &policy,
         base.as_ref().map(|(p, _)| p),
         &dir,
         at,
         a.app.as_deref(),
+        &mut |done| bar.set_position(done as u64),
     );
+    bar.finish_and_clear();
     if a.risks && matches!(a.format, Format::Csv) {
         return Err(Failure::input(
             "--risks has no CSV form: use --format table, json or markdown",
@@ -264,6 +273,33 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
         eprintln!("chart written to {path}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A bar on standard error; hidden with `--quiet` or when standard error is
+/// not a terminal (indicatif checks), so pipes and CI logs stay clean.
+fn progress_bar(quiet: bool, len: u64) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} users ({eta})") {
+        bar.set_style(style);
+    }
+    bar.set_message("deciding");
+    bar
+}
+
+fn spinner(quiet: bool, msg: &'static str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let s = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        s.set_style(style);
+    }
+    s.set_message(msg);
+    s.enable_steady_tick(std::time::Duration::from_millis(120));
+    s
 }
 
 /// The policy file as it was at `rev`, read with `git show` from the

@@ -34,6 +34,7 @@
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
+pub mod diff;
 pub mod directory;
 pub mod eval;
 pub mod policy;

@@ -18,6 +18,8 @@ fn every_command_has_help_with_an_example() {
         &["check", "--help"],
         &["compile", "--help"],
         &["eval", "--help"],
+        &["simulate", "--help"],
+        &["diff", "--help"],
     ] {
         let run = mfac(cmd);
         assert_eq!(run.code, 0, "{cmd:?}");

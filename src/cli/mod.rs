@@ -5,6 +5,7 @@
 mod chart;
 mod check;
 mod compile;
+mod diff;
 mod eval;
 mod render;
 mod simulate;
@@ -32,6 +33,7 @@ enum Command {
     Compile(compile::Args),
     Eval(eval::Args),
     Simulate(simulate::Args),
+    Diff(diff::Args),
 }
 
 /// A failure that ends the command with an exit code and a message.
@@ -59,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Compile(a) => compile::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Diff(a) => diff::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,239 @@
+//! A semantic diff of two compiled policies: per subject and per stretch of
+//! time, what changed in the effective enforcement, allowed factors,
+//! enrolment deadline and remember window. Works on the compiled tables, so
+//! either side may be `.mfa` source or `mfac compile` output, and a rewrite
+//! that means the same (renamed strengths, reordered rules, comments, a
+//! field moved into a rollout that has already started) shows no change.
+
+use crate::compile::{Settings, SubjectKind, Tables};
+use crate::eval::Policy;
+use crate::policy::{FactorSet, Level, Remember};
+use jiff::Timestamp;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A rule's effective fields in one stretch of time; `None` when the side has
+/// no rule for the subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fields {
+    pub enforcement: Option<Level>,
+    /// Allowed factors, `backup_code` included when the rule grants recovery.
+    pub factors: Option<FactorSet>,
+    pub recovery: bool,
+    /// Enrolment deadline when the rule requires MFA with a grace.
+    pub deadline: Option<Timestamp>,
+    pub remember: Option<Remember>,
+}
+
+impl Fields {
+    fn of(s: &Settings) -> Fields {
+        Fields {
+            enforcement: s.enforcement,
+            factors: s.factors,
+            recovery: s.recovery,
+            deadline: s.deadline,
+            remember: s.remember,
+        }
+    }
+}
+
+/// One change of one subject over a stretch of time `[from, until)`;
+/// `None` bounds are open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub subject: String,
+    pub from: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub old: Option<Fields>,
+    pub new: Option<Fields>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Diff {
+    /// Whole-policy settings: precedence, timezone, calendar.
+    pub settings: Vec<(String, String, String)>,
+    pub changes: Vec<Change>,
+    /// Directory group name -> (group rules members gained, lost).
+    pub includes: Vec<(String, Vec<String>, Vec<String>)>,
+    /// Exemptions only in the old or only in the new policy, as text.
+    pub exemptions_removed: Vec<String>,
+    pub exemptions_added: Vec<String>,
+}
+
+impl Diff {
+    pub fn is_empty(&self) -> bool {
+        self.settings.is_empty()
+            && self.changes.is_empty()
+            && self.includes.is_empty()
+            && self.exemptions_removed.is_empty()
+            && self.exemptions_added.is_empty()
+    }
+}
+
+fn subject_name(kind: SubjectKind, name: &str) -> String {
+    match kind {
+        SubjectKind::Default => "default".to_string(),
+        SubjectKind::Group => format!("group {name:?}"),
+        SubjectKind::User => format!("user {name:?}"),
+        SubjectKind::App => format!("app {name:?}"),
+    }
+}
+
+/// A subject's fields at `at`, read off the tables.
+fn fields_at(t: &Tables, rule: Option<usize>, at: Timestamp) -> Option<Fields> {
+    let rule = rule?;
+    let epoch = t.epochs.partition_point(|e| *e <= at);
+    let slot = t.table.get(epoch * t.rules.len() + rule)?;
+    let s = t.settings.get(*slot as usize)?;
+    // A rule that sets nothing (now) is no rule at all, for the decision.
+    (*s != Settings {
+        phase: s.phase,
+        ..Settings::default()
+    })
+    .then(|| Fields::of(s))
+}
+
+pub fn diff(old: &Policy, new: &Policy) -> Diff {
+    let (a, b) = (old.tables(), new.tables());
+    let mut d = Diff::default();
+    if a.precedence != b.precedence {
+        d.settings.push((
+            "precedence".into(),
+            a.precedence.name().into(),
+            b.precedence.name().into(),
+        ));
+    }
+    if a.timezone != b.timezone {
+        d.settings
+            .push(("timezone".into(), a.timezone.clone(), b.timezone.clone()));
+    }
+    if a.calendar != b.calendar {
+        d.settings.push((
+            "calendar".into(),
+            format!("{:?}", a.calendar),
+            format!("{:?}", b.calendar),
+        ));
+    }
+
+    // Subjects by (kind, name), with each side's rule index.
+    let index = |t: &Tables| -> BTreeMap<String, usize> {
+        t.rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (subject_name(r.kind, &r.name), i))
+            .collect()
+    };
+    let (ia, ib) = (index(a), index(b));
+    let subjects: BTreeSet<&String> = ia.keys().chain(ib.keys()).collect();
+    // Stretches of time over which both sides are constant.
+    let mut bounds: Vec<Timestamp> = a.epochs.iter().chain(&b.epochs).copied().collect();
+    bounds.sort();
+    bounds.dedup();
+    let starts: Vec<Option<Timestamp>> = std::iter::once(None)
+        .chain(bounds.iter().copied().map(Some))
+        .collect();
+    for subject in subjects {
+        let mut open: Option<Change> = None;
+        for (k, start) in starts.iter().enumerate() {
+            let at = start.unwrap_or(Timestamp::MIN);
+            let (o, n) = (
+                fields_at(a, ia.get(subject).copied(), at),
+                fields_at(b, ib.get(subject).copied(), at),
+            );
+            let until = starts.get(k + 1).copied().flatten();
+            match &mut open {
+                // The same difference goes on: extend it.
+                Some(c) if c.old == o && c.new == n => c.until = until,
+                _ => {
+                    d.changes.extend(open.take());
+                    if o != n {
+                        open = Some(Change {
+                            subject: subject.clone(),
+                            from: *start,
+                            until,
+                            old: o,
+                            new: n,
+                        });
+                    }
+                }
+            }
+        }
+        d.changes.extend(open);
+    }
+
+    // What members of each directory group get, `includes` closed.
+    let group_rules = |t: &Tables| -> BTreeMap<String, BTreeSet<String>> {
+        t.groups
+            .iter()
+            .map(|(g, ids)| {
+                let names = ids
+                    .iter()
+                    .filter_map(|&i| t.rules.get(i as usize))
+                    .map(|r| r.name.clone())
+                    .filter(|n| n != g)
+                    .collect();
+                (g.clone(), names)
+            })
+            .collect()
+    };
+    let (ga, gb) = (group_rules(a), group_rules(b));
+    let names: BTreeSet<&String> = ga.keys().chain(gb.keys()).collect();
+    let empty = BTreeSet::new();
+    for g in names {
+        let (x, y) = (ga.get(g).unwrap_or(&empty), gb.get(g).unwrap_or(&empty));
+        let gained: Vec<String> = y.difference(x).cloned().collect();
+        let lost: Vec<String> = x.difference(y).cloned().collect();
+        if !gained.is_empty() || !lost.is_empty() {
+            d.includes.push((g.clone(), gained, lost));
+        }
+    }
+
+    let exemption = |e: &crate::compile::ExemptionInfo| {
+        format!(
+            "{} until {} ({})",
+            e.user,
+            crate::time::format_instant(e.until, new.timezone()),
+            e.reason
+        )
+    };
+    let ea: BTreeSet<String> = a.exemptions.iter().map(exemption).collect();
+    let eb: BTreeSet<String> = b.exemptions.iter().map(exemption).collect();
+    d.exemptions_removed = ea.difference(&eb).cloned().collect();
+    d.exemptions_added = eb.difference(&ea).cloned().collect();
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Policy {
+        Policy::compile("p.mfa", text).unwrap()
+    }
+
+    #[test]
+    fn an_equivalent_rewrite_has_no_effective_change() {
+        let a = p(r#"strength strong = webauthn
+                     default { enforcement optional factors strong | totp }
+                     group "ops" { enforcement required }"#);
+        let b = p(r#"# reordered, strength renamed and inlined
+                     group "ops" { enforcement required }
+                     default { factors totp | webauthn enforcement optional }"#);
+        assert!(diff(&a, &b).is_empty(), "{:?}", diff(&a, &b));
+    }
+
+    #[test]
+    fn changes_are_reported_per_subject_and_date_range() {
+        let a = p(r#"default { enforcement optional factors totp | sms }"#);
+        let b = p(r#"default { enforcement optional factors totp }
+                     rollout "r" { applies default on 2026-12-01 enforcement required }"#);
+        let d = diff(&a, &b);
+        let dec: Timestamp = "2026-12-01T00:00:00Z".parse().unwrap();
+        assert_eq!(d.changes.len(), 2, "{d:?}");
+        assert_eq!((d.changes[0].from, d.changes[0].until), (None, Some(dec)));
+        assert_eq!(d.changes[1].from, Some(dec));
+        assert_eq!(
+            d.changes[1].new.and_then(|f| f.enforcement),
+            Some(Level::Required)
+        );
+    }
+}

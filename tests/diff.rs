@@ -1,0 +1,79 @@
+//! `mfac diff`: effective changes between two policy versions.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{json, mfac};
+use serde_json::json as j;
+
+const NEW: &str = "policies/acme.mfa";
+const OLD: &str = "tests/fixtures/simulate/acme-before.mfa";
+const REWRITTEN: &str = "tests/fixtures/diff/acme-rewritten.mfa";
+
+#[test]
+fn an_equivalent_rewrite_is_no_effective_change() {
+    let run = mfac(&["diff", NEW, REWRITTEN]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with("no effective change\n"),
+        "{}",
+        run.stdout
+    );
+    let v = json(&mfac(&["diff", NEW, REWRITTEN, "--format", "json"]));
+    assert_eq!(v["changed"], false);
+}
+
+#[test]
+fn changes_per_subject_and_date_range() {
+    let v = json(&mfac(&["diff", OLD, NEW, "--format", "json"]));
+    assert_eq!(v["changed"], true);
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{changes:#?}");
+    // Before the phase of the 15th: off -> optional, sms dropped.
+    assert_eq!(changes[0]["subject"], "default");
+    assert_eq!(
+        (changes[0]["from"].clone(), changes[0]["until"].clone()),
+        (j!(null), j!("2026-12-15T00:00:00+01:00"))
+    );
+    assert_eq!(changes[0]["old"]["enforcement"], "off");
+    assert_eq!(changes[0]["new"]["enforcement"], "optional");
+    assert_eq!(changes[0]["new"]["factors"], j!(["totp", "webauthn"]));
+    // From then on: required with a 14-day grace.
+    assert_eq!(changes[1]["new"]["deadline"], "2026-12-29T00:00:00+01:00");
+    assert_eq!(
+        v["exemptions_added"],
+        j!(["bob@acme.test until 2026-12-10T00:00:00+01:00 (lost device)"])
+    );
+    insta::assert_snapshot!("diff_human", mfac(&["diff", OLD, NEW]).stdout);
+    insta::assert_snapshot!(
+        "diff_markdown",
+        mfac(&["diff", OLD, NEW, "--format", "markdown"]).stdout
+    );
+}
+
+#[test]
+fn group_membership_changes_through_includes() {
+    let dir = std::env::temp_dir().join(format!("mfac-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("a.mfa");
+    let b = dir.join("b.mfa");
+    std::fs::write(
+        &a,
+        "default { enforcement optional }\ngroup \"Admins\" { enforcement required }\n",
+    )
+    .unwrap();
+    std::fs::write(&b, "default { enforcement optional }\ngroup \"Admins\" { includes \"Ops\" enforcement required }\n").unwrap();
+    let v = json(&mfac(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        v["includes"],
+        j!([{"group": "Ops", "gained": ["Admins"], "lost": []}])
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

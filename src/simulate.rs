@@ -506,7 +506,7 @@ pub fn risks(policy: &Policy, sim: &Simulation, dir: &Directory) -> Risks {
         let privileged = policy
             .rules_for(&du.id, &groups)
             .iter()
-            .any(|rule| rule.privileged || rule.break_glass);
+            .any(|(_, rule)| rule.privileged || rule.break_glass);
         if privileged && !du.factors.contains(crate::policy::Factor::Webauthn) {
             r.privileged_without_webauthn.push(u.user);
         }

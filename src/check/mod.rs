@@ -250,6 +250,7 @@ registry! {
     rollout_lowers => run,
     group_overlap => run,
     grace_without_start => run,
+    privileged_without_webauthn => run,
 }
 
 #[cfg(test)]

@@ -430,11 +430,12 @@ impl Policy {
     }
 
     /// The rules that apply to a user with these directory groups (default,
-    /// groups through `includes`, the user's own), in file order; no app.
-    pub fn rules_for(&self, user: &str, groups: &[&str]) -> Vec<&RuleInfo> {
+    /// groups through `includes`, the user's own), in file order, with
+    /// their ids; no app.
+    pub fn rules_for(&self, user: &str, groups: &[&str]) -> Vec<(usize, &RuleInfo)> {
         self.resolve(user, groups)
             .into_iter()
-            .filter_map(|id| self.tables.rules.get(id as usize))
+            .filter_map(|id| Some((id as usize, self.tables.rules.get(id as usize)?)))
             .collect()
     }
 

@@ -24,6 +24,7 @@ pub mod no_default;
 pub mod phase_order;
 pub mod privileged_below_required;
 pub mod privileged_exemption;
+pub mod privileged_without_webauthn;
 pub mod remember_privileged;
 pub mod remember_range;
 pub mod rollout_conflict;

@@ -251,6 +251,7 @@ registry! {
     group_overlap => run,
     grace_without_start => run,
     privileged_without_webauthn => run,
+    blocked_users => run,
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod bad_directory;
 pub mod bad_work_hours;
+pub mod blocked_users;
 pub mod confusable_name;
 pub mod disjoint_factors;
 pub mod duplicate_declaration;

@@ -349,3 +349,63 @@ fn risks_name_who_is_locked_out_and_why() {
     ]);
     assert_eq!(run.code, 2);
 }
+
+#[test]
+fn a_json_directory_simulates_like_the_yaml_one() {
+    let yaml = json(&simulate(&[
+        "--at",
+        "2026-12-30",
+        "--base",
+        BEFORE,
+        "--format",
+        "json",
+    ]));
+    let run = mfac(&[
+        "simulate",
+        POLICY,
+        "--directory",
+        "tests/fixtures/simulate/acme.users.json",
+        "--at",
+        "2026-12-30",
+        "--base",
+        BEFORE,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(json(&run), yaml);
+}
+
+#[test]
+fn all_lists_every_changed_user_and_quiet_prints_nothing_on_stderr() {
+    let mut csv = String::from("id,groups,factors\n");
+    for i in 0..30 {
+        csv.push_str(&format!("u{i:02}@acme.test,,sms\n"));
+    }
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            POLICY,
+            "--directory",
+            "-",
+            "--directory-format",
+            "csv",
+            "--at",
+            "2026-12-30",
+            "--base",
+            BEFORE,
+        ];
+        args.extend_from_slice(extra);
+        mfac_stdin(&args, Some(csv.as_bytes()))
+    };
+    let short = run(&[]);
+    assert!(
+        short.stdout.contains("... and 10 more (--all lists them)"),
+        "{}",
+        short.stdout
+    );
+    let all = run(&["--all", "--quiet"]);
+    assert!(all.stdout.contains("u29@acme.test"), "{}", all.stdout);
+    assert!(!all.stdout.contains("more (--all"));
+    assert_eq!(all.stderr, "");
+}

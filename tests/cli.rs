@@ -20,6 +20,7 @@ fn every_command_has_help_with_an_example() {
         &["eval", "--help"],
         &["simulate", "--help"],
         &["diff", "--help"],
+        &["explain", "--help"],
     ] {
         let run = mfac(cmd);
         assert_eq!(run.code, 0, "{cmd:?}");
@@ -423,4 +424,51 @@ fn an_export_with_its_own_column_names_reads_from_standard_input() {
         "name=email",
     ]);
     assert_eq!(run.code, 2);
+}
+
+#[test]
+fn explain_prints_a_checks_documentation_and_docs_rules_md_is_current() {
+    let run = mfac(&["explain", "W008"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.starts_with("W008 disjoint-factors (warning)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Example:") && run.stdout.contains("Fix:"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        mfac(&["explain", "empty-factors"]).stdout,
+        mfac(&["explain", "e013"]).stdout
+    );
+    let run = mfac(&["explain", "X999"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("E001"), "{}", run.stderr);
+    // Every registered check has its section in docs/rules.md, as generated.
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md")).unwrap();
+    assert!(
+        docs == mfac::check::rules_markdown(),
+        "docs/rules.md is out of date: run `cargo run -- explain --markdown > docs/rules.md`"
+    );
+    for c in mfac::check::REGISTRY {
+        assert!(
+            docs.contains(&format!("\n## {}\n", c.info.code)),
+            "{}",
+            c.info.code
+        );
+    }
+}
+
+#[test]
+fn color_follows_the_flag_and_no_color() {
+    let esc = |r: &common::Run| r.stdout.contains('\u{1b}');
+    let fixture = "tests/fixtures/checks/E013.mfa";
+    assert!(esc(&mfac(&["check", fixture, "--color", "always"])));
+    assert!(!esc(&mfac(&["check", fixture, "--color", "never"])));
+    // Not a terminal (and NO_COLOR set by the helper): no colour.
+    assert!(!esc(&mfac(&["check", fixture])));
 }

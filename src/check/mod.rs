@@ -197,6 +197,62 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
     }
 }
 
+/// One check's documentation, as `mfac explain CODE` prints it.
+pub fn explain_text(info: &CheckInfo) -> String {
+    let severity = match info.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    format!(
+        "{} {} ({severity})\n\nWhat it catches: {}.\n\n{}\n\nHelp shown with each finding: {}\n",
+        info.code, info.name, info.summary, info.doc, info.help
+    )
+}
+
+/// Every check's documentation as one markdown page: `docs/rules.md`.
+pub fn rules_markdown() -> String {
+    let mut s = String::from(
+        "# mfac checks\n\nGenerated from the check registry (`src/check/checks/`) by `mfac explain --markdown`; a test fails when this file is out of date.\n\n| code | name | severity | catches |\n|---|---|---|---|\n",
+    );
+    for c in REGISTRY {
+        let i = c.info;
+        let sev = match i.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        s.push_str(&format!(
+            "| [`{}`](#{}) | {} | {sev} | {} |\n",
+            i.code,
+            i.code.to_ascii_lowercase(),
+            i.name,
+            i.summary.replace('|', "\\|")
+        ));
+    }
+    for c in REGISTRY {
+        let i = c.info;
+        s.push_str(&format!(
+            "\n## {}\n\n`{}`: {}.\n\n",
+            i.code, i.name, i.summary
+        ));
+        // The doc's example and fix are indented code; keep them as blocks.
+        for para in i.doc.split("\n\n") {
+            if let Some(code) = para.strip_prefix("Example:\n") {
+                s.push_str("Example:\n\n```\n");
+                for line in code.lines() {
+                    s.push_str(line.strip_prefix("    ").unwrap_or(line));
+                    s.push('\n');
+                }
+                s.push_str("```\n\n");
+            } else {
+                s.push_str(para);
+                s.push_str("\n\n");
+            }
+        }
+        s.push_str(&format!("Help shown with each finding: {}\n", i.help));
+    }
+    s
+}
+
 /// Look up a check by code.
 pub fn find(code: &str) -> Option<&'static Check> {
     REGISTRY

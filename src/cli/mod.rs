@@ -7,6 +7,7 @@ mod check;
 mod compile;
 mod diff;
 mod eval;
+mod explain;
 mod render;
 mod simulate;
 
@@ -25,6 +26,9 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour in rendered diagnostics: auto (a terminal, and NO_COLOR unset), always, never
+    #[arg(long, global = true, value_enum, default_value_t = render::ColorChoice::Auto)]
+    color: render::ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -34,6 +38,7 @@ enum Command {
     Eval(eval::Args),
     Simulate(simulate::Args),
     Diff(diff::Args),
+    Explain(explain::Args),
 }
 
 /// A failure that ends the command with an exit code and a message.
@@ -56,12 +61,14 @@ pub type Outcome = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    render::set_color(cli.color);
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Explain(a) => explain::run(a),
     };
     match result {
         Ok(code) => code,

@@ -3,8 +3,34 @@
 use mfac::Diagnostics;
 use std::io::{IsTerminal, Write};
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+static COLOR: std::sync::OnceLock<ColorChoice> = std::sync::OnceLock::new();
+
+pub fn set_color(c: ColorChoice) {
+    let _ = COLOR.set(c);
+}
+
+/// `--color always` wins over NO_COLOR (an explicit flag beats the
+/// environment); `auto` colours only a terminal, and only without NO_COLOR.
+fn use_color() -> bool {
+    match COLOR.get().copied().unwrap_or(ColorChoice::Auto) {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
 fn handler() -> miette::GraphicalReportHandler {
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = use_color();
     let theme = if color {
         miette::GraphicalTheme::unicode()
     } else {

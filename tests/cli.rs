@@ -472,3 +472,23 @@ fn color_follows_the_flag_and_no_color() {
     // Not a terminal (and NO_COLOR set by the helper): no colour.
     assert!(!esc(&mfac(&["check", fixture])));
 }
+
+#[test]
+fn completions_and_a_man_page_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = mfac(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}");
+        assert!(
+            run.stdout.contains("simulate"),
+            "{shell}: subcommands are completed"
+        );
+    }
+    let run = mfac(&["man"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains(".TH mfac 1"),
+        "{}",
+        &run.stdout[..200.min(run.stdout.len())]
+    );
+    assert_eq!(mfac(&["completions", "tcsh"]).code, 2);
+}

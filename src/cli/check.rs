@@ -90,14 +90,14 @@ pub fn run(a: Args) -> Outcome {
         Format::Json => {
             let rows: Vec<_> = results.iter().flat_map(|d| d.json_rows()).collect();
             let doc = json!({ "diagnostics": rows, "errors": errors, "warnings": warnings });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         Format::Human => {
             let mut stdout = std::io::stdout();
             for d in &results {
                 render::human(d, &mut stdout);
             }
-            println!(
+            outln!(
                 "checked {}: {}, {}",
                 render::plural(files.len(), "file"),
                 render::plural(errors, "error"),

@@ -35,7 +35,7 @@ pub fn run(a: Args) -> Outcome {
                 plural(checked.phase_dates().len(), "rollout date", "rollout dates")
             );
         }
-        None => println!("{json}"),
+        None => outln!("{json}"),
     }
     Ok(ExitCode::SUCCESS)
 }

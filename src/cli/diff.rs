@@ -38,7 +38,7 @@ pub fn run(a: Args) -> Outcome {
         Format::Human => lines(&a, &d, &tz, false),
         Format::Markdown => lines(&a, &d, &tz, true),
     };
-    print!("{text}");
+    out!("{text}");
     Ok::<_, Failure>(ExitCode::SUCCESS)
 }
 

@@ -106,7 +106,7 @@ pub fn run(a: Args) -> Outcome {
         .last_mfa(last_mfa);
     let d = policy.decide(&ctx);
     match a.format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&decision_json(&policy, &ctx, &d)).unwrap_or_default()
         ),
@@ -172,22 +172,22 @@ fn print_human(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) {
             s.names().join(", ")
         }
     };
-    println!("decision: {}", d.outcome.name());
-    println!(
+    outln!("decision: {}", d.outcome.name());
+    outln!(
         "  user         {} at {}",
         ctx.user,
         format_instant(ctx.at, tz)
     );
-    println!("  enforcement  {}", d.enforcement);
-    println!("  factors      {}", list(d.factors));
-    println!("  usable       {}", list(d.usable));
+    outln!("  enforcement  {}", d.enforcement);
+    outln!("  factors      {}", list(d.factors));
+    outln!("  usable       {}", list(d.usable));
     if let Some(dl) = d.deadline {
-        println!("  deadline     {}", format_instant(dl, tz));
+        outln!("  deadline     {}", format_instant(dl, tz));
     }
     if d.remembered {
-        println!("  remembered   yes");
+        outln!("  remembered   yes");
     }
     for line in explain(policy, ctx, d) {
-        println!("{line}");
+        outln!("{line}");
     }
 }

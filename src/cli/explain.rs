@@ -19,7 +19,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Outcome {
     if a.markdown {
-        print!("{}", mfac::check::rules_markdown());
+        out!("{}", mfac::check::rules_markdown());
         return Ok(ExitCode::SUCCESS);
     }
     let want = a.code.unwrap_or_default();
@@ -33,6 +33,6 @@ pub fn run(a: Args) -> Outcome {
                 codes.join(", ")
             ))
         })?;
-    print!("{}", mfac::check::explain_text(check.info));
+    out!("{}", mfac::check::explain_text(check.info));
     Ok(ExitCode::SUCCESS)
 }

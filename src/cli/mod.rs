@@ -2,6 +2,23 @@
 //! Exit codes: 0 success (warnings allowed), 1 the policy has errors (or
 //! warnings with `--deny-warnings`), 2 bad usage or unreadable input.
 
+/// `print!` that does not panic when standard output is closed (`mfac ... |
+/// head`): the rest of the output is dropped, the command ends normally.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `println!` with the same care.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 mod chart;
 mod check;
 mod compile;
@@ -39,6 +56,16 @@ enum Command {
     Simulate(simulate::Args),
     Diff(diff::Args),
     Explain(explain::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(
+        after_help = "Examples:\n  mfac completions bash > /etc/bash_completion.d/mfac\n  mfac completions zsh > \"${fpath[1]}/_mfac\""
+    )]
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(after_help = "Examples:\n  mfac man > mfac.1 && man ./mfac.1")]
+    Man,
 }
 
 /// A failure that ends the command with an exit code and a message.
@@ -69,6 +96,23 @@ pub fn main() -> ExitCode {
         Command::Simulate(a) => simulate::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            // Into a buffer first: clap_complete panics on a failed write.
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "mfac", &mut buf);
+            out!("{}", String::from_utf8_lossy(&buf));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buf)
+                .map_err(|e| Failure::input(format!("cannot render the man page: {e}")))?;
+            out!("{}", String::from_utf8_lossy(&buf));
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

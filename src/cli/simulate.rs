@@ -125,7 +125,7 @@ pub fn run(a: Args) -> Outcome {
         Format::Csv => view.csv(),
         Format::Markdown => view.markdown(),
     };
-    print!("{text}");
+    out!("{text}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -265,7 +265,7 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
             }
         }
     }
-    print!("{o}");
+    out!("{o}");
     if let Some(path) = &a.chart {
         let title = format!("{}: {} users", a.policy, dir.users.len());
         std::fs::write(path, super::chart::svg(&title, &points, &tz))

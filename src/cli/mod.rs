@@ -109,9 +109,11 @@ pub fn main() -> ExitCode {
             let mut buf = Vec::new();
             clap_mangen::Man::new(Cli::command())
                 .render(&mut buf)
-                .map_err(|e| Failure::input(format!("cannot render the man page: {e}")))?;
-            out!("{}", String::from_utf8_lossy(&buf));
-            Ok(ExitCode::SUCCESS)
+                .map(|()| {
+                    out!("{}", String::from_utf8_lossy(&buf));
+                    ExitCode::SUCCESS
+                })
+                .map_err(|e| Failure::input(format!("cannot render the man page: {e}")))
         }
     };
     match result {

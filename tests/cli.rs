@@ -492,3 +492,25 @@ fn completions_and_a_man_page_come_from_the_cli_definition() {
     );
     assert_eq!(mfac(&["completions", "tcsh"]).code, 2);
 }
+
+#[test]
+fn github_annotations_point_at_file_line_and_column() {
+    let run = mfac(&[
+        "check",
+        "tests/fixtures/checks/E013.mfa",
+        "policies/acme.mfa",
+        "--today",
+        TODAY,
+        "--format",
+        "github",
+    ]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("check_github", run.stdout);
+    for line in run.stdout.lines().filter(|l| l.starts_with("::")) {
+        // One annotation per line: newlines inside messages are escaped.
+        assert!(
+            line.contains(",line=") && line.contains(",col=") && line.contains("::"),
+            "{line}"
+        );
+    }
+}

@@ -32,6 +32,8 @@ pub struct Args {
 enum Format {
     Human,
     Json,
+    /// GitHub Actions annotations (`::error file=...::message`)
+    Github,
 }
 
 /// The `.mfa` files under the given paths, sorted, each folder's in order.
@@ -91,6 +93,17 @@ pub fn run(a: Args) -> Outcome {
             let rows: Vec<_> = results.iter().flat_map(|d| d.json_rows()).collect();
             let doc = json!({ "diagnostics": rows, "errors": errors, "warnings": warnings });
             outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        Format::Github => {
+            for d in &results {
+                out!("{}", render::github(d));
+            }
+            outln!(
+                "checked {}: {}, {}",
+                render::plural(files.len(), "file"),
+                render::plural(errors, "error"),
+                render::plural(warnings, "warning")
+            );
         }
         Format::Human => {
             let mut stdout = std::io::stdout();

@@ -57,3 +57,37 @@ pub fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}s")
     }
 }
+
+/// GitHub Actions workflow commands: each diagnostic becomes an annotation
+/// on the pull request's diff, at its file, line and column.
+pub fn github(diags: &Diagnostics) -> String {
+    // Workflow-command escaping: data escapes %, CR, LF; properties also : and ,.
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for d in &diags.items {
+        let (line, col) = diags.source.line_col(d.span.start);
+        let (end_line, end_col) = diags.source.line_col(d.span.end);
+        let level = match d.severity {
+            mfac::Severity::Error => "error",
+            mfac::Severity::Warning => "warning",
+        };
+        let name = mfac::check::find(d.code).map_or("", |c| c.info.name);
+        let help = if d.help.is_empty() {
+            String::new()
+        } else {
+            format!("\n{}", d.help)
+        };
+        out.push_str(&format!(
+            "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
+            prop(diags.source.name()),
+            prop(&format!("{} {name}", d.code)),
+            data(&format!("{}{help}", d.message))
+        ));
+    }
+    out
+}

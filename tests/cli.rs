@@ -514,3 +514,54 @@ fn github_annotations_point_at_file_line_and_column() {
         );
     }
 }
+
+#[test]
+fn sarif_output_is_valid_against_the_official_schema() {
+    // tests/fixtures/sarif-schema-2.1.0.json is the OASIS SARIF 2.1.0 schema
+    // (errata01), unchanged.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sarif-schema-2.1.0.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft4::new(&schema).expect("the schema compiles");
+    let run = mfac(&[
+        "check",
+        "tests/fixtures/checks/E013.mfa",
+        "tests/fixtures/checks/W008.mfa",
+        "policies/acme.mfa",
+        "--today",
+        TODAY,
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(run.code, 1);
+    let doc = json(&run);
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The validator does reject what the schema forbids.
+    let mut bad = doc.clone();
+    bad["version"] = serde_json::json!("2.0");
+    bad["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
+    assert!(!validator.is_valid(&bad));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["ruleId"], "E013");
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    assert_eq!(
+        doc["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        mfac::check::REGISTRY.len()
+    );
+}

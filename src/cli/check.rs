@@ -34,6 +34,8 @@ enum Format {
     Json,
     /// GitHub Actions annotations (`::error file=...::message`)
     Github,
+    /// SARIF 2.1.0, for code-scanning dashboards
+    Sarif,
 }
 
 /// The `.mfa` files under the given paths, sorted, each folder's in order.
@@ -93,6 +95,12 @@ pub fn run(a: Args) -> Outcome {
             let rows: Vec<_> = results.iter().flat_map(|d| d.json_rows()).collect();
             let doc = json!({ "diagnostics": rows, "errors": errors, "warnings": warnings });
             outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        Format::Sarif => {
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&render::sarif(&results)).unwrap_or_default()
+            );
         }
         Format::Github => {
             for d in &results {

@@ -91,3 +91,83 @@ pub fn github(diags: &Diagnostics) -> String {
     }
     out
 }
+
+/// SARIF 2.1.0, for code-scanning dashboards: one run, every check listed
+/// as a rule (from the registry), every diagnostic a result with its region.
+pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
+    use serde_json::json;
+    let level = |s: mfac::Severity| match s {
+        mfac::Severity::Error => "error",
+        mfac::Severity::Warning => "warning",
+    };
+    let rules: Vec<_> = mfac::check::REGISTRY
+        .iter()
+        .map(|c| {
+            let i = c.info;
+            json!({
+                "id": i.code,
+                "name": i.name,
+                "shortDescription": {"text": i.summary},
+                "fullDescription": {"text": i.doc},
+                "help": {"text": i.help},
+                "defaultConfiguration": {"level": level(i.severity)},
+            })
+        })
+        .collect();
+    let index = |code: &str| {
+        mfac::check::REGISTRY
+            .iter()
+            .position(|c| c.info.code == code)
+    };
+    let region = |src: &mfac::SourceFile, span: mfac::source::Span| {
+        let (sl, sc) = src.line_col(span.start);
+        let (el, ec) = src.line_col(span.end);
+        json!({"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec})
+    };
+    let mut out = Vec::new();
+    for diags in results {
+        for d in &diags.items {
+            let location = |span| {
+                json!({"physicalLocation": {
+                    "artifactLocation": {"uri": diags.source.name()},
+                    "region": region(&diags.source, span),
+                }})
+            };
+            let mut r = json!({
+                "ruleId": d.code,
+                "level": level(d.severity),
+                "message": {"text": d.message},
+                "locations": [location(d.span)],
+            });
+            if let Some(i) = index(d.code) {
+                r["ruleIndex"] = json!(i);
+            }
+            if !d.related.is_empty() {
+                r["relatedLocations"] = json!(d
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(k, rel)| {
+                        let mut l = location(rel.span);
+                        l["id"] = json!(k);
+                        l["message"] = json!({"text": rel.label});
+                        l
+                    })
+                    .collect::<Vec<_>>());
+            }
+            out.push(r);
+        }
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mfac",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": out,
+        }],
+    })
+}

@@ -37,6 +37,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod directory;
 pub mod eval;
+pub mod fmt;
 pub mod policy;
 pub mod reference;
 pub mod simulate;

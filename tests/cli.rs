@@ -21,6 +21,7 @@ fn every_command_has_help_with_an_example() {
         &["simulate", "--help"],
         &["diff", "--help"],
         &["explain", "--help"],
+        &["fmt", "--help"],
     ] {
         let run = mfac(cmd);
         assert_eq!(run.code, 0, "{cmd:?}");

@@ -16,7 +16,7 @@ use mfac::policy::CheckedPolicy;
 use mfac::reference::{self, Verdict};
 use mfac::{Factor, Level, Outcome, Policy, SourceFile};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence};
+use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static POLICIES: AtomicU64 = AtomicU64::new(0);
@@ -198,6 +198,62 @@ proptest! {
                 let r = reference::decide(&p, &login.context());
                 prop_assert!(r.exempt_until.is_none_or(|u| at < u));
             }
+        }
+    }
+}
+
+/// Re-space a rendered policy: every space becomes one of several kinds of
+/// whitespace, a newline, or a comment running to the end of a line.
+fn mess_up(text: &str, choices: &[u8]) -> String {
+    let mut out = String::new();
+    let mut k = 0;
+    for c in text.chars() {
+        if c == ' ' {
+            let pick = choices.get(k % choices.len().max(1)).copied().unwrap_or(0);
+            k += 1;
+            out.push_str(match pick % 6 {
+                0 => " ",
+                1 => "   ",
+                2 => "\n",
+                3 => " \t",
+                4 => "\n\n\n",
+                _ => " # a note\n",
+            });
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(Config {
+        cases: std::env::var("MFAC_FMT_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200),
+        ..config()
+    })]
+
+    /// `mfac fmt` never changes a decision, keeps every comment, and is
+    /// idempotent.
+    #[test]
+    fn formatting_never_changes_a_decision(
+        spec in gen::spec(),
+        choices in prop::collection::vec(any::<u8>(), 1..64),
+        seeds in prop::collection::vec(gen::login_seed(), 8),
+    ) {
+        let text = mess_up(&spec.render(), &choices);
+        let formatted = match mfac::fmt::format_policy(&SourceFile::new("gen.mfa", text.as_str())) {
+            Ok(t) => t,
+            Err(e) => return Err(TestCaseError::fail(format!("{e:?}\n{text}"))),
+        };
+        let again = mfac::fmt::format(&formatted);
+        prop_assert_eq!(again.as_deref(), Some(formatted.as_str()), "idempotent");
+        prop_assert_eq!(text.matches("# a note").count(), formatted.matches("# a note").count(), "comments kept");
+        let (a, b) = (checked(&text), checked(&formatted));
+        let (pa, pb) = (Policy::from_checked(&a), Policy::from_checked(&b));
+        for seed in &seeds {
+            let login = gen::login(&a, seed);
+            let ctx = login.context();
+            prop_assert_eq!(compiled_view(&pa.decide(&ctx)), compiled_view(&pb.decide(&ctx)));
         }
     }
 }

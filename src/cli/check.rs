@@ -39,7 +39,7 @@ enum Format {
 }
 
 /// The `.mfa` files under the given paths, sorted, each folder's in order.
-fn policy_files(paths: &[String]) -> Result<Vec<String>, Failure> {
+pub fn policy_files(paths: &[String]) -> Result<Vec<String>, Failure> {
     let mut out = Vec::new();
     for p in paths {
         let path = Path::new(p);

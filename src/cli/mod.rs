@@ -25,6 +25,7 @@ mod compile;
 mod diff;
 mod eval;
 mod explain;
+mod fmt;
 mod render;
 mod simulate;
 
@@ -56,6 +57,7 @@ enum Command {
     Simulate(simulate::Args),
     Diff(diff::Args),
     Explain(explain::Args),
+    Fmt(fmt::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(
         after_help = "Examples:\n  mfac completions bash > /etc/bash_completion.d/mfac\n  mfac completions zsh > \"${fpath[1]}/_mfac\""
@@ -96,6 +98,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(a) => simulate::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Fmt(a) => fmt::run(a),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into a buffer first: clap_complete panics on a failed write.

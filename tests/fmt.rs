@@ -1,0 +1,66 @@
+//! `mfac fmt`: canonical layout, --check and --diff, never touching what it
+//! cannot prove unchanged in meaning.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::mfac;
+
+const MESSY: &str = "# Contact centre\nprecedence   specific\ndefault{enforcement optional factors totp|webauthn}\ngroup \"Agents\" { enforcement required # phones\n  remember 1h same_ip }\n";
+const TIDY: &str = "# Contact centre\nprecedence specific\ndefault {\n  enforcement optional\n  factors totp | webauthn\n}\ngroup \"Agents\" {\n  enforcement required  # phones\n  remember 1h same_ip\n}\n";
+
+fn temp(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mfac-fmt-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn the_example_policies_are_formatted() {
+    let run = mfac(&["fmt", "--check", "policies/"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn check_lists_diff_shows_and_fmt_rewrites() {
+    let path = temp("messy.mfa", MESSY);
+    let p = path.to_str().unwrap();
+    let run = mfac(&["fmt", "--check", p]);
+    assert_eq!((run.code, run.stdout.trim()), (1, p));
+    let run = mfac(&["fmt", "--diff", p]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains("-default{enforcement optional factors totp|webauthn}"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("+  factors totp | webauthn"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        MESSY,
+        "--check and --diff change nothing"
+    );
+    let run = mfac(&["fmt", p]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), TIDY);
+    assert_eq!(mfac(&["fmt", "--check", p]).code, 0, "idempotent");
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_left_alone() {
+    let text = "default { enforcement optional\n";
+    let path = temp("broken.mfa", text);
+    let run = mfac(&["fmt", path.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("does not parse"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}

@@ -566,3 +566,32 @@ fn sarif_output_is_valid_against_the_official_schema() {
         mfac::check::REGISTRY.len()
     );
 }
+
+#[test]
+fn a_suppression_with_a_reason_silences_that_warning_on_its_line() {
+    let own_line = "default { enforcement optional factors webauthn | totp }\n# mfac: allow(W002) reason \"shown in reports\"\n\ngroup \"Beta Testers\" { enforcement optional }\n";
+    let trailing = "default { enforcement optional factors webauthn | totp }\ngroup \"Beta Testers\" { enforcement optional }  # mfac: allow(W002) reason \"shown in reports\"\n";
+    for text in [own_line, trailing] {
+        let run = mfac_stdin(
+            &["check", "-", "--today", TODAY, "--format", "json"],
+            Some(text.as_bytes()),
+        );
+        assert_eq!(json(&run)["warnings"], 0, "{text}\n{}", run.stdout);
+    }
+    // Errors cannot be suppressed.
+    let text = "default { factors totp }\n# mfac: allow(E013) reason \"no\"\ngroup \"A\" { factors webauthn }\n";
+    let v = json(&mfac_stdin(
+        &["check", "-", "--today", TODAY, "--format", "json"],
+        Some(text.as_bytes()),
+    ));
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"E013") && codes.contains(&"W015"),
+        "{codes:?}"
+    );
+}

@@ -9,6 +9,7 @@ pub mod checks;
 pub mod codes;
 mod groups;
 mod resolve;
+mod suppress;
 
 pub use groups::GroupGraph;
 
@@ -190,6 +191,7 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
             run(&cx, &mut found);
         }
     }
+    suppress::apply(source, &mut found);
     let diagnostics = Diagnostics::new(source.clone(), found);
     CheckOutcome {
         policy: (!diagnostics.has_errors()).then_some(policy),
@@ -308,6 +310,8 @@ registry! {
     grace_without_start => run,
     privileged_without_webauthn => run,
     blocked_users => run,
+    bad_suppression,
+    unused_suppression,
 }
 
 #[cfg(test)]

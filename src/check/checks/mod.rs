@@ -2,6 +2,7 @@
 //! looks at the resolved policy as a whole, `run`.
 
 pub mod bad_directory;
+pub mod bad_suppression;
 pub mod bad_work_hours;
 pub mod blocked_users;
 pub mod confusable_name;
@@ -35,5 +36,6 @@ pub mod strength_cycle;
 pub mod syntax;
 pub mod unknown_factor;
 pub mod unknown_timezone;
+pub mod unused_suppression;
 pub mod user_without_factor;
 pub mod weak_factor_privileged;

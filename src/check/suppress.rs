@@ -1,0 +1,189 @@
+//! Inline suppressions: `# mfac: allow(W002) reason "kept for the audit"`.
+//!
+//! A suppression on a line of its own applies to the next line with code; at
+//! the end of a line, to that line. It silences the named warnings whose
+//! finding starts on that line. A suppression needs a reason (it is the audit
+//! trail of a decision to accept a risk); errors cannot be suppressed (an
+//! error means the policy cannot be trusted to evaluate); and one that
+//! silences nothing is itself a warning, so stale ones do not pile up.
+
+use super::checks::{bad_suppression, unused_suppression};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{SourceFile, Span};
+
+struct Suppression {
+    span: Span,
+    codes: Vec<String>,
+    /// 1-based line it applies to.
+    target: usize,
+    used: bool,
+}
+
+/// Every comment: (start, end, whether it has a line of its own).
+fn comments(text: &str) -> Vec<(usize, usize, bool)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let (mut in_str, mut code_on_line) = (false, false);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if in_str {
+            match b {
+                b'\\' => i += 1,
+                b'"' | b'\n' => in_str = false,
+                _ => {}
+            }
+            if b == b'\n' {
+                code_on_line = false;
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_str = true;
+                code_on_line = true;
+            }
+            b'#' => {
+                let end = text
+                    .get(i..)
+                    .and_then(|t| t.find('\n'))
+                    .map_or(text.len(), |n| i + n);
+                out.push((i, end, !code_on_line));
+                i = end;
+                continue;
+            }
+            b'\n' => code_on_line = false,
+            b' ' | b'\t' | b'\r' => {}
+            _ => code_on_line = true,
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `mfac: allow(A, B) reason "..."` -> (codes, reason).
+fn parse(comment: &str) -> Option<(Vec<String>, Option<String>)> {
+    let rest = comment
+        .trim_start_matches('#')
+        .trim()
+        .strip_prefix("mfac:")?
+        .trim();
+    let rest = rest.strip_prefix("allow(")?;
+    let (codes, rest) = rest.split_once(')')?;
+    let codes = codes
+        .split(',')
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let reason = rest
+        .trim()
+        .strip_prefix("reason")
+        .map(str::trim)
+        .and_then(|r| r.strip_prefix('"')?.strip_suffix('"'))
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(String::from);
+    Some((codes, reason))
+}
+
+/// The first line at or after `line` (1-based) with code on it.
+fn next_code_line(source: &SourceFile, line: usize) -> usize {
+    let lines: Vec<&str> = source.text().lines().collect();
+    (line..=lines.len())
+        .find(|&l| {
+            lines
+                .get(l - 1)
+                .map(|t| t.trim())
+                .is_some_and(|t| !t.is_empty() && !t.starts_with('#'))
+        })
+        .unwrap_or(line)
+}
+
+/// Drop the suppressed warnings from `found`; add findings about the
+/// suppressions themselves.
+pub fn apply(source: &SourceFile, found: &mut Vec<Diagnostic>) {
+    let mut sups = Vec::new();
+    let mut bad = Vec::new();
+    for (start, end, own_line) in comments(source.text()) {
+        let span = Span::new(start, end);
+        let Some((codes, reason)) = parse(source.slice(span)) else {
+            continue;
+        };
+        let problem = if reason.is_none() {
+            Some("a suppression needs a reason: `reason \"...\"`".to_string())
+        } else if codes.is_empty() {
+            Some("a suppression names no check".to_string())
+        } else {
+            codes.iter().find_map(|c| match super::find(c) {
+                None => Some(format!("`{c}` is not a check code")),
+                Some(k) if k.info.severity == Severity::Error => Some(format!(
+                    "`{c}` is an error, and errors cannot be suppressed"
+                )),
+                Some(_) => None,
+            })
+        };
+        if let Some(message) = problem {
+            bad.push(Diagnostic::new(&bad_suppression::INFO, span, message).label("ignored"));
+            continue;
+        }
+        let line = source.line(start);
+        sups.push(Suppression {
+            span,
+            codes,
+            target: if own_line {
+                next_code_line(source, line + 1)
+            } else {
+                line
+            },
+            used: false,
+        });
+    }
+    found.retain(|d| {
+        if d.severity != Severity::Warning {
+            return true;
+        }
+        let line = source.line(d.span.start);
+        match sups
+            .iter_mut()
+            .find(|s| s.target == line && s.codes.iter().any(|c| c == d.code))
+        {
+            Some(s) => {
+                s.used = true;
+                false
+            }
+            None => true,
+        }
+    });
+    found.extend(bad);
+    for s in sups.iter().filter(|s| !s.used) {
+        found.push(
+            Diagnostic::new(
+                &unused_suppression::INFO,
+                s.span,
+                format!(
+                    "this suppression of {} silences nothing",
+                    s.codes.join(", ")
+                ),
+            )
+            .label("nothing to allow here"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn reads_codes_and_reason() {
+        assert_eq!(
+            parse("# mfac: allow(W002, w011) reason \"audit\""),
+            Some((vec!["W002".into(), "W011".into()], Some("audit".into())))
+        );
+        assert_eq!(
+            parse("# mfac: allow(W002)"),
+            Some((vec!["W002".into()], None))
+        );
+        assert_eq!(parse("# just a comment"), None);
+    }
+}

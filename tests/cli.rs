@@ -595,3 +595,43 @@ fn a_suppression_with_a_reason_silences_that_warning_on_its_line() {
         "{codes:?}"
     );
 }
+
+#[test]
+fn mfac_toml_raises_and_silences_warnings_but_never_lowers_errors() {
+    let dir = std::env::temp_dir().join(format!("mfac-config-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    let policy = dir.join("policies/p.mfa");
+    // W002 (Beta Testers never stricter) and W001-free.
+    std::fs::write(&policy, "default { enforcement optional factors webauthn | totp }\ngroup \"Beta Testers\" { enforcement optional }\n").unwrap();
+    let p = policy.to_str().unwrap();
+    let check = || json(&mfac(&["check", p, "--today", TODAY, "--format", "json"]));
+    let v = check();
+    assert_eq!(
+        (v["errors"].clone(), v["warnings"].clone()),
+        (serde_json::json!(0), serde_json::json!(1))
+    );
+    // Found in a folder above the policy: raise W002 to an error.
+    std::fs::write(dir.join("mfac.toml"), "[severity]\nW002 = \"error\"\n").unwrap();
+    let run = mfac(&["check", p, "--today", TODAY]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(check()["errors"], 1);
+    // Turn it off.
+    std::fs::write(dir.join("mfac.toml"), "[severity]\nW002 = \"off\"\n").unwrap();
+    let v = check();
+    assert_eq!(
+        (v["errors"].clone(), v["warnings"].clone()),
+        (serde_json::json!(0), serde_json::json!(0))
+    );
+    // Errors cannot be lowered; unknown codes are refused.
+    for bad in [
+        "[severity]\nE013 = \"warning\"\n",
+        "[severity]\nX1 = \"off\"\n",
+        "[severity]\nW002 = \"loud\"\n",
+    ] {
+        std::fs::write(dir.join("mfac.toml"), bad).unwrap();
+        let run = mfac(&["check", p, "--today", TODAY]);
+        assert_eq!(run.code, 2, "{bad}: {}", run.stderr);
+        assert!(run.stderr.contains("mfac.toml"), "{}", run.stderr);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

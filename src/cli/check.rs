@@ -26,6 +26,9 @@ pub struct Args {
     /// A directory of users, for the checks that need real users
     #[command(flatten)]
     directory: DirectoryArgs,
+    /// Severities per check (default: the nearest `mfac.toml` at or above each policy)
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -83,9 +86,32 @@ pub fn run(a: Args) -> Outcome {
 
     let files = policy_files(&a.paths)?;
     let mut results = Vec::new();
+    let given = a
+        .config
+        .as_deref()
+        .map(|c| super::config::load(Path::new(c)))
+        .transpose()?;
+    let mut found: std::collections::BTreeMap<std::path::PathBuf, super::config::Config> =
+        Default::default();
     for f in &files {
         let source = read_source(f)?;
-        results.push(check(&source, &options).diagnostics);
+        let mut diags = check(&source, &options).diagnostics;
+        let config = match (&given, super::config::find(f)) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(path)) => Some(match found.get(&path) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = super::config::load(&path)?;
+                    found.insert(path, c.clone());
+                    c
+                }
+            }),
+            (None, None) => None,
+        };
+        if let Some(c) = config {
+            c.apply(&mut diags);
+        }
+        results.push(diags);
     }
     let errors: usize = results.iter().map(|d| d.errors()).sum();
     let warnings: usize = results.iter().map(|d| d.warnings()).sum();

@@ -22,6 +22,7 @@ macro_rules! outln {
 mod chart;
 mod check;
 mod compile;
+mod config;
 mod diff;
 mod eval;
 mod explain;

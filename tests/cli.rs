@@ -22,6 +22,7 @@ fn every_command_has_help_with_an_example() {
         &["diff", "--help"],
         &["explain", "--help"],
         &["fmt", "--help"],
+        &["test", "--help"],
     ] {
         let run = mfac(cmd);
         assert_eq!(run.code, 0, "{cmd:?}");

@@ -29,6 +29,7 @@ mod explain;
 mod fmt;
 mod render;
 mod simulate;
+mod test;
 
 use clap::{Parser, Subcommand};
 use mfac::SourceFile;
@@ -59,6 +60,7 @@ enum Command {
     Diff(diff::Args),
     Explain(explain::Args),
     Fmt(fmt::Args),
+    Test(test::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(
         after_help = "Examples:\n  mfac completions bash > /etc/bash_completion.d/mfac\n  mfac completions zsh > \"${fpath[1]}/_mfac\""
@@ -100,6 +102,7 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => diff::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Test(a) => test::run(a),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into a buffer first: clap_complete panics on a failed write.

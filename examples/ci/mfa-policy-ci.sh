@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The policy review that CI and the pre-commit hook both run:
+#   check (annotations in GitHub), fmt --check, the policy unit tests, and,
+#   given a base revision, a dry run of the change for every policy that has
+#   a directory beside it, written as markdown for the pull request.
+#
+# usage: mfa-policy-ci.sh [BASE_REV]
+# env:   MFAC            the mfac binary (default: mfac on PATH)
+#        MFAC_POLICIES   the policy folder (default: policies)
+#        MFAC_REPORT     where the simulation markdown goes (default: mfac-simulate.md)
+#        MFAC_FORMAT     check output: github in Actions, human elsewhere
+#        MFAC_AT, MFAC_TODAY  fix the instant and date (tests; default: now)
+set -euo pipefail
+mfac=${MFAC:-mfac}
+dir=${MFAC_POLICIES:-policies}
+report=${MFAC_REPORT:-mfac-simulate.md}
+format=${MFAC_FORMAT:-$([ -n "${GITHUB_ACTIONS:-}" ] && echo github || echo human)}
+base=${1:-}
+
+"$mfac" check "$dir" --format "$format" ${MFAC_TODAY:+--today "$MFAC_TODAY"}
+"$mfac" fmt --check "$dir"
+"$mfac" test "$dir"
+
+if [ -n "$base" ]; then
+  : > "$report"
+  for policy in "$dir"/*.mfa; do
+    users=$(ls "${policy%.mfa}".users.* 2>/dev/null | head -n 1 || true)
+    [ -n "$users" ] || continue
+    # A policy new in this change has no base to compare with.
+    git cat-file -e "$base:./$policy" 2>/dev/null || continue
+    "$mfac" simulate "$policy" --directory "$users" --base-rev "$base" --risks \
+      --format markdown --quiet ${MFAC_AT:+--at "$MFAC_AT"} >> "$report"
+    echo >> "$report"
+  done
+  echo "simulation written to $report"
+fi

@@ -1,0 +1,111 @@
+//! The CI example end to end: `examples/ci/mfa-policy-ci.sh` (what the
+//! GitHub workflow and the pre-commit hook run) against a fixture git
+//! repository whose branch changes a policy.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=ci",
+            "-c",
+            "user.email=ci@example.test",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A repository whose `main` has the old acme policy and whose `change`
+/// branch has the new one, with its directory and unit tests.
+fn fixture_repo(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mfac-ci-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    let copy =
+        |from: &str, to: &str| std::fs::copy(Path::new(ROOT).join(from), dir.join(to)).unwrap();
+    git(&dir, &["init", "-q"]);
+    copy(
+        "tests/fixtures/simulate/acme-before.mfa",
+        "policies/acme.mfa",
+    );
+    copy("policies/acme.users.yaml", "policies/acme.users.yaml");
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-qm", "acme before the rollout"]);
+    git(&dir, &["checkout", "-qb", "change"]);
+    copy("policies/acme.mfa", "policies/acme.mfa");
+    copy("policies/acme.test.yaml", "policies/acme.test.yaml");
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-qm", "roll MFA out to everyone"]);
+    dir
+}
+
+fn run_ci(dir: &Path, base: &str) -> (i32, String, String) {
+    let out = Command::new("bash")
+        .arg(Path::new(ROOT).join("examples/ci/mfa-policy-ci.sh"))
+        .arg(base)
+        .current_dir(dir)
+        .env("MFAC", env!("CARGO_BIN_EXE_mfac"))
+        .env("MFAC_AT", "2026-12-30")
+        .env("MFAC_TODAY", "2026-11-24")
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("bash runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_ci_script_reviews_a_policy_change_end_to_end() {
+    let dir = fixture_repo("ok");
+    let (code, stdout, stderr) = run_ci(&dir, "main");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("checked 1 file: 0 errors"), "{stdout}");
+    assert!(stdout.contains("9 passed, 0 failed"), "{stdout}");
+    let report = std::fs::read_to_string(dir.join("mfac-simulate.md")).unwrap();
+    insta::assert_snapshot!("ci_simulate_markdown", report);
+    assert!(
+        report.contains("**Transitions:** `allow` → `enrol`: 2"),
+        "{report}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_ci_script_fails_on_an_unformatted_policy() {
+    let dir = fixture_repo("unformatted");
+    let policy = dir.join("policies/acme.mfa");
+    let text = std::fs::read_to_string(&policy)
+        .unwrap()
+        .replace("default {", "default   {");
+    std::fs::write(&policy, text).unwrap();
+    let (code, stdout, _) = run_ci(&dir, "main");
+    assert_ne!(code, 0);
+    assert!(
+        stdout.contains("policies/acme.mfa"),
+        "fmt --check names the file: {stdout}"
+    );
+    assert!(
+        !dir.join("mfac-simulate.md").exists(),
+        "no simulation after a failed step"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -636,3 +636,20 @@ fn mfac_toml_raises_and_silences_warnings_but_never_lowers_errors() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn check_json_and_sarif_snapshots() {
+    let args = [
+        "check",
+        "tests/fixtures/checks/E013.mfa",
+        "--today",
+        TODAY,
+        "--format",
+    ];
+    insta::assert_snapshot!("check_json", mfac(&[&args[..], &["json"]].concat()).stdout);
+    // The tool version would churn the snapshot on every release.
+    let sarif = mfac(&[&args[..], &["sarif"]].concat())
+        .stdout
+        .replace(env!("CARGO_PKG_VERSION"), "VERSION");
+    insta::assert_snapshot!("check_sarif", sarif);
+}

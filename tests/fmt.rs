@@ -33,6 +33,7 @@ fn check_lists_diff_shows_and_fmt_rewrites() {
     assert_eq!((run.code, run.stdout.trim()), (1, p));
     let run = mfac(&["fmt", "--diff", p]);
     assert_eq!(run.code, 1);
+    insta::assert_snapshot!("fmt_diff", run.stdout.replace(p, "messy.mfa"));
     assert!(
         run.stdout
             .contains("-default{enforcement optional factors totp|webauthn}"),

@@ -80,3 +80,11 @@ fn coverage_below_the_threshold_fails() {
     assert_eq!(mfac(&["test", file.to_str().unwrap()]).code, 2);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn json_report_snapshot() {
+    insta::assert_snapshot!(
+        "test_failing_json",
+        mfac(&["test", FAILING, "--format", "json"]).stdout
+    );
+}

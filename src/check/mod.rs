@@ -201,10 +201,7 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
 
 /// One check's documentation, as `mfac explain CODE` prints it.
 pub fn explain_text(info: &CheckInfo) -> String {
-    let severity = match info.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
+    let severity = info.severity.name();
     format!(
         "{} {} ({severity})\n\nWhat it catches: {}.\n\n{}\n\nHelp shown with each finding: {}\n",
         info.code, info.name, info.summary, info.doc, info.help
@@ -218,10 +215,7 @@ pub fn rules_markdown() -> String {
     );
     for c in REGISTRY {
         let i = c.info;
-        let sev = match i.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let sev = i.severity.name();
         s.push_str(&format!(
             "| [`{}`](#{}) | {} | {sev} | {} |\n",
             i.code,

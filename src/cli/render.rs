@@ -72,10 +72,7 @@ pub fn github(diags: &Diagnostics) -> String {
     for d in &diags.items {
         let (line, col) = diags.source.line_col(d.span.start);
         let (end_line, end_col) = diags.source.line_col(d.span.end);
-        let level = match d.severity {
-            mfac::Severity::Error => "error",
-            mfac::Severity::Warning => "warning",
-        };
+        let level = d.severity.name();
         let name = mfac::check::find(d.code).map_or("", |c| c.info.name);
         let help = if d.help.is_empty() {
             String::new()
@@ -96,10 +93,7 @@ pub fn github(diags: &Diagnostics) -> String {
 /// as a rule (from the registry), every diagnostic a result with its region.
 pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
     use serde_json::json;
-    let level = |s: mfac::Severity| match s {
-        mfac::Severity::Error => "error",
-        mfac::Severity::Warning => "warning",
-    };
+    let level = mfac::Severity::name;
     let rules: Vec<_> = mfac::check::REGISTRY
         .iter()
         .map(|c| {

@@ -2,8 +2,8 @@
 //! policy and by a "before" (an older policy, or the same policy just before
 //! its latest rollout phase), and what changed between the two.
 
-use crate::directory::Directory;
-use crate::eval::{LoginContext, Outcome, Policy};
+use crate::directory::{DirUser, Directory};
+use crate::eval::{Decision, LoginContext, Outcome, Policy};
 use crate::policy::{FactorSet, Level};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeMap;
@@ -14,6 +14,32 @@ pub struct Snapshot {
     pub outcome: Outcome,
     pub enforcement: Level,
     pub factors: FactorSet,
+}
+
+impl Snapshot {
+    pub fn of(d: &Decision<'_>) -> Snapshot {
+        Snapshot {
+            outcome: d.outcome,
+            enforcement: d.enforcement,
+            factors: d.factors,
+        }
+    }
+}
+
+/// A directory user signing into `app` at `at`, with their groups and
+/// enrolled factors, and no last MFA (a simulation asks about the MFA step).
+pub fn decide_user<'p>(
+    policy: &'p Policy,
+    user: &DirUser,
+    at: Timestamp,
+    app: Option<&str>,
+) -> Decision<'p> {
+    let groups: Vec<&str> = user.groups.iter().map(|g| &**g).collect();
+    let ctx = LoginContext::new(&user.id, at)
+        .groups(&groups)
+        .app(app)
+        .enrolled_set(user.factors);
+    policy.decide(&ctx)
 }
 
 /// One directory user, before and after.
@@ -88,19 +114,7 @@ pub fn simulate_with_progress(
             None => (policy, at, Before::Unchanged),
         },
     };
-    let snap = |p: &Policy, t: Timestamp, u: &crate::directory::DirUser| {
-        let groups: Vec<&str> = u.groups.iter().map(|g| &**g).collect();
-        let ctx = LoginContext::new(&u.id, t)
-            .groups(&groups)
-            .app(app)
-            .enrolled_set(u.factors);
-        let d = p.decide(&ctx);
-        Snapshot {
-            outcome: d.outcome,
-            enforcement: d.enforcement,
-            factors: d.factors,
-        }
-    };
+    let snap = |p: &Policy, t: Timestamp, u: &DirUser| Snapshot::of(&decide_user(p, u, t, app));
     let users = dir
         .users
         .iter()
@@ -371,19 +385,7 @@ pub fn timeline(
     let decide_all = |at: Timestamp| -> Vec<Snapshot> {
         dir.users
             .iter()
-            .map(|u| {
-                let groups: Vec<&str> = u.groups.iter().map(|g| &**g).collect();
-                let ctx = LoginContext::new(&u.id, at)
-                    .groups(&groups)
-                    .app(app)
-                    .enrolled_set(u.factors);
-                let d = policy.decide(&ctx);
-                Snapshot {
-                    outcome: d.outcome,
-                    enforcement: d.enforcement,
-                    factors: d.factors,
-                }
-            })
+            .map(|u| Snapshot::of(&decide_user(policy, u, at, app)))
             .collect()
     };
     let mut points = vec![Point {

@@ -52,9 +52,18 @@ pub struct Context<'a> {
     /// The instant exemption checks measure from: midnight of `--today`.
     pub today: Timestamp,
     pub directory: Option<&'a Directory>,
+    /// The policy compiled, built on first use: the directory checks decide
+    /// real users with the evaluator, and share one compilation.
+    compiled: std::cell::OnceCell<crate::eval::Policy>,
 }
 
 impl Context<'_> {
+    /// The checked policy as the evaluator runs it.
+    pub fn compiled(&self) -> &crate::eval::Policy {
+        self.compiled
+            .get_or_init(|| crate::eval::Policy::from_checked(self.policy))
+    }
+
     /// One instant in each stretch of time over which every rule is constant.
     pub fn epochs(&self) -> Vec<Timestamp> {
         self.policy.epoch_starts()
@@ -185,6 +194,7 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         groups: &groups,
         today: policy.midnight(today),
         directory: options.directory.as_ref(),
+        compiled: std::cell::OnceCell::new(),
     };
     for check in REGISTRY {
         if let Some(run) = check.run {

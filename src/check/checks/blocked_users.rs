@@ -3,7 +3,7 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::eval::{LoginContext, Outcome, Policy};
+use crate::eval::Outcome;
 use crate::time::format_instant;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -19,10 +19,10 @@ pub const INFO: CheckInfo = CheckInfo {
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(dir) = cx.directory else { return };
-    let policy = Policy::from_checked(cx.policy);
+    let policy = cx.compiled();
     // Today, then every later instant where a decision can change.
     let mut instants: Vec<Timestamp> = std::iter::once(cx.today)
-        .chain(crate::simulate::events(&policy).into_keys())
+        .chain(crate::simulate::events(policy).into_keys())
         .filter(|t| *t >= cx.today)
         .collect();
     instants.sort();
@@ -30,12 +30,8 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // (date, the rule that requires MFA) -> users first blocked then.
     let mut found: BTreeMap<(Timestamp, usize), Vec<&str>> = BTreeMap::new();
     for user in &dir.users {
-        let groups: Vec<&str> = user.groups.iter().map(|g| &**g).collect();
         for &at in &instants {
-            let ctx = LoginContext::new(&user.id, at)
-                .groups(&groups)
-                .enrolled_set(user.factors);
-            let d = policy.decide(&ctx);
+            let d = crate::simulate::decide_user(policy, user, at, None);
             if d.outcome != Outcome::Enrol {
                 continue;
             }

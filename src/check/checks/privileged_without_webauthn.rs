@@ -3,7 +3,6 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::eval::Policy;
 use crate::policy::Factor;
 use std::collections::BTreeMap;
 
@@ -18,7 +17,7 @@ pub const INFO: CheckInfo = CheckInfo {
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(dir) = cx.directory else { return };
-    let policy = Policy::from_checked(cx.policy);
+    let policy = cx.compiled();
     // Privileged or break-glass rule -> users it covers without webauthn.
     let mut found: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
     for user in dir

@@ -3,7 +3,7 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::eval::{LoginContext, Policy};
+use crate::eval::LoginContext;
 use crate::policy::Level;
 use std::collections::BTreeMap;
 
@@ -18,7 +18,7 @@ pub const INFO: CheckInfo = CheckInfo {
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(dir) = cx.directory else { return };
-    let policy = Policy::from_checked(cx.policy);
+    let policy = cx.compiled();
     let apps: Vec<Option<&str>> = std::iter::once(None)
         .chain(policy.apps().map(Some))
         .collect();

@@ -209,6 +209,16 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
     }
 }
 
+/// The first `n` of some user ids, quoted, and how many more:
+/// "`a`, `b` and 3 more". Findings about many users name a few.
+pub fn some_users(users: &[&str], n: usize) -> String {
+    let shown: Vec<String> = users.iter().take(n).map(|u| format!("`{u}`")).collect();
+    match users.len().saturating_sub(n) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 /// One check's documentation, as `mfac explain CODE` prints it.
 pub fn explain_text(info: &CheckInfo) -> String {
     let severity = info.severity.name();

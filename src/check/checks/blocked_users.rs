@@ -53,21 +53,14 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             format!("from {}", format_instant(at, &cx.policy.timezone))
         };
-        let shown: Vec<String> = users.iter().take(5).map(|u| format!("`{u}`")).collect();
-        let more = users.len().saturating_sub(5);
-        let tail = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
         out.push(
             Diagnostic::new(
                 &INFO,
                 span,
                 format!(
-                    "{} user(s) must enrol before they can sign in, {when}: {}{tail}",
+                    "{} user(s) must enrol before they can sign in, {when}: {}",
                     users.len(),
-                    shown.join(", ")
+                    crate::check::some_users(&users, 5)
                 ),
             )
             .label("requires MFA these users cannot answer"),

@@ -35,22 +35,15 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     for (id, users) in found {
         let span = cx.policy.rules.get(id).map(|r| r.span).unwrap_or_default();
-        let shown: Vec<String> = users.iter().take(5).map(|u| format!("`{u}`")).collect();
-        let more = users.len().saturating_sub(5);
-        let tail = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
         out.push(
             Diagnostic::new(
                 &INFO,
                 span,
                 format!(
-                    "{} has {} member(s) with no webauthn enrolled: {}{tail}",
+                    "{} has {} member(s) with no webauthn enrolled: {}",
                     cx.subject(id),
                     users.len(),
-                    shown.join(", ")
+                    crate::check::some_users(&users, 5)
                 ),
             )
             .label("privileged"),

@@ -50,13 +50,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .get(first)
             .map(|r| r.span)
             .unwrap_or_default();
-        let shown: Vec<String> = users.iter().take(3).map(|u| format!("`{u}`")).collect();
-        let more = users.len().saturating_sub(3);
-        let who = if more > 0 {
-            format!("{} and {more} more", shown.join(", "))
-        } else {
-            shown.join(", ")
-        };
+        let who = crate::check::some_users(&users, 3);
         let via = app
             .map(|a| format!(" signing into `{a}`"))
             .unwrap_or_default();

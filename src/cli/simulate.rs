@@ -148,7 +148,7 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
     };
     let to = parse("--to", &a.to)?.or(last).unwrap_or(from).max(from);
     let points = mfac::simulate::timeline(policy, dir, a.app.as_deref(), from, to);
-    let id = |i: &usize| dir.users.get(*i).map_or("", |u| u.id.as_str());
+    let id = |i: &usize| dir.id(*i);
     let names = |p: &mfac::simulate::Point| p.newly_blocked.iter().map(id).collect::<Vec<_>>();
     let events_text =
         |p: &mfac::simulate::Point| p.events.iter().map(ToString::to_string).collect::<Vec<_>>();
@@ -170,18 +170,11 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
         Format::Csv => {
             o.push_str("at,allow,challenge,enrol_or_skip,enrol,deny,newly_blocked,events\n");
             for p in &points {
-                let c = p.counts();
-                let n = |x: mfac::eval::Outcome| c.get(x.name()).copied().unwrap_or(0);
-                use mfac::eval::Outcome as O;
+                let [allow, challenge, skip, enrol, deny] = in_order(&p.counts());
                 let _ = writeln!(
                     o,
-                    "{},{},{},{},{},{},{},\"{}\"",
+                    "{},{allow},{challenge},{skip},{enrol},{deny},{},\"{}\"",
                     format_instant(p.at, &tz),
-                    n(O::Allow),
-                    n(O::Challenge),
-                    n(O::EnrolOrSkip),
-                    n(O::Enrol),
-                    n(O::Deny),
                     names(p).join(";"),
                     events_text(p).join("; ").replace('"', "\"\"")
                 );
@@ -215,9 +208,7 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
                 );
             }
             for p in &points {
-                let c = p.counts();
-                let n = |x: mfac::eval::Outcome| c.get(x.name()).copied().unwrap_or(0);
-                use mfac::eval::Outcome as O;
+                let [allow, challenge, skip, enrol, deny] = in_order(&p.counts());
                 let blocked = names(p);
                 let shown: Vec<&str> = blocked
                     .iter()
@@ -237,26 +228,16 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
                 if markdown {
                     let _ = writeln!(
                         o,
-                        "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                        "| {} | {allow} | {challenge} | {skip} | {enrol} | {deny} | {} | {} |",
                         format_instant(p.at, &tz),
-                        n(O::Allow),
-                        n(O::Challenge),
-                        n(O::EnrolOrSkip),
-                        n(O::Enrol),
-                        n(O::Deny),
                         md(&who),
                         md(&what)
                     );
                 } else {
                     let _ = writeln!(
                         o,
-                        "{:<26} {:>6} {:>9} {:>13} {:>6} {:>5}  {what}",
+                        "{:<26} {allow:>6} {challenge:>9} {skip:>13} {enrol:>6} {deny:>5}  {what}",
                         format_instant(p.at, &tz),
-                        n(O::Allow),
-                        n(O::Challenge),
-                        n(O::EnrolOrSkip),
-                        n(O::Enrol),
-                        n(O::Deny)
                     );
                     if !blocked.is_empty() {
                         let _ = writeln!(o, "{:<26} blocked from this date: {who}", "");
@@ -356,19 +337,23 @@ fn snap_json(s: &Snapshot) -> serde_json::Value {
     })
 }
 
+/// Counts per decision in the design's order: allow, challenge,
+/// enrol_or_skip, enrol, deny.
+fn in_order(counts: &BTreeMap<&'static str, usize>) -> [usize; 5] {
+    mfac::eval::Outcome::ALL.map(|o| counts.get(o.name()).copied().unwrap_or(0))
+}
+
 /// Each decision in the design's order, with its before and after counts
 /// and the signed change (blank when none).
 fn rows(
     before: &BTreeMap<&'static str, usize>,
     after: &BTreeMap<&'static str, usize>,
 ) -> Vec<(&'static str, usize, usize, String)> {
+    let (b, a) = (in_order(before), in_order(after));
     mfac::eval::Outcome::ALL
         .iter()
-        .map(|o| {
-            let (b, n) = (
-                before.get(o.name()).copied().unwrap_or(0),
-                after.get(o.name()).copied().unwrap_or(0),
-            );
+        .zip(b.into_iter().zip(a))
+        .map(|(o, (b, n))| {
             let delta = n as i64 - b as i64;
             let delta = if delta == 0 {
                 String::new()
@@ -397,7 +382,7 @@ fn snap_text(s: &Snapshot) -> String {
 
 impl View<'_> {
     fn user_id(&self, u: &UserResult) -> &str {
-        self.dir.users.get(u.user).map_or("", |d| d.id.as_str())
+        self.dir.id(u.user)
     }
 
     fn at(&self) -> String {
@@ -442,7 +427,7 @@ impl View<'_> {
             v["base_counts"] = json!(s.before_counts());
         }
         if let Some(r) = self.risks {
-            let id = |i: &usize| self.dir.users.get(*i).map_or("", |u| u.id.as_str());
+            let id = |i: &usize| self.dir.id(*i);
             v["risks"] = json!({
                 "blocked": r.blocked.iter().map(|(u, t)| json!({"user": id(u), "from": format_instant(*t, self.tz)})).collect::<Vec<_>>(),
                 "privileged_without_webauthn": r.privileged_without_webauthn.iter().map(id).collect::<Vec<_>>(),
@@ -495,10 +480,7 @@ impl View<'_> {
         );
         let limit = if self.all { groups.len() } else { SHOWN };
         for g in groups.iter().take(limit) {
-            let per: Vec<String> = mfac::eval::Outcome::ALL
-                .iter()
-                .map(|o| g.after.get(o.name()).copied().unwrap_or(0).to_string())
-                .collect();
+            let per: Vec<String> = in_order(&g.after).map(|n| n.to_string()).to_vec();
             let _ = writeln!(
                 o,
                 "  {:<24} {:>6} {:>8}   {}",
@@ -557,7 +539,7 @@ impl View<'_> {
         let Some(r) = self.risks else {
             return Vec::new();
         };
-        let id = |i: &usize| self.dir.users.get(*i).map_or("", |u| u.id.as_str());
+        let id = |i: &usize| self.dir.id(*i);
         let lists = vec![
             (
                 "blocked (must enrol before sign-in completes)",
@@ -667,10 +649,7 @@ impl View<'_> {
         );
         let _ = writeln!(o, "| group | users | changed | allow | challenge | enrol_or_skip | enrol | deny |\n|---|---:|---:|---:|---:|---:|---:|---:|");
         for g in &groups {
-            let per: Vec<String> = mfac::eval::Outcome::ALL
-                .iter()
-                .map(|x| g.after.get(x.name()).copied().unwrap_or(0).to_string())
-                .collect();
+            let per: Vec<String> = in_order(&g.after).map(|n| n.to_string()).to_vec();
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} |",

@@ -26,6 +26,11 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// The id of the user at `index` (empty past the end).
+    pub fn id(&self, index: usize) -> &str {
+        self.users.get(index).map_or("", |u| u.id.as_str())
+    }
+
     pub fn user(&self, id: &str) -> Option<&DirUser> {
         self.users.iter().find(|u| u.id == id)
     }

@@ -2,6 +2,7 @@
 //! the dates where something happens marked. Hand-written SVG: no fonts or
 //! scripts to fetch, opens in any browser and renders in a pull request.
 
+use super::render::xml_escape;
 use mfac::eval::Outcome;
 use mfac::simulate::Point;
 use mfac::time::format_date;
@@ -23,13 +24,6 @@ fn colour(o: Outcome) -> &'static str {
         Outcome::Enrol => "#e53935",
         Outcome::Deny => "#5d4037",
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Stack order from the bottom: the outcomes that block first, so growth in
@@ -64,7 +58,7 @@ pub fn svg(title: &str, points: &[Point], tz: &jiff::tz::TimeZone) -> String {
     let _ = writeln!(
         s,
         r##"<text x="{LEFT}" y="28" font-size="17" font-weight="bold" fill="#212121">{}</text>"##,
-        escape(title)
+        xml_escape(title)
     );
     let _ = writeln!(
         s,
@@ -194,7 +188,7 @@ pub fn svg(title: &str, points: &[Point], tz: &jiff::tz::TimeZone) -> String {
         let _ = writeln!(
             s,
             r##"<text x="{lx}" y="{ly:.1}" font-size="11" fill="#212121"><tspan font-weight="bold">{i}</tspan> {}</text>"##,
-            escape(&truncate(&what.join("; "), 40)),
+            xml_escape(&truncate(&what.join("; "), 40)),
         );
         ly += 15.0;
         if !p.newly_blocked.is_empty() {

@@ -165,3 +165,11 @@ pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
         }],
     })
 }
+
+/// Text for XML and SVG content and attribute values (the chart, JUnit).
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -336,12 +336,7 @@ pub fn run(a: Args) -> Outcome {
             o = format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         Format::Junit => {
-            let esc = |s: &str| {
-                s.replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace('>', "&gt;")
-                    .replace('"', "&quot;")
-            };
+            let esc = super::render::xml_escape;
             let _ = writeln!(o, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
             let _ = writeln!(
                 o,

@@ -47,31 +47,17 @@ pub fn policy_files(paths: &[String]) -> Result<Vec<String>, Failure> {
     for p in paths {
         let path = Path::new(p);
         if path.is_dir() {
-            let mut found = Vec::new();
-            walk(path, &mut found)
+            let found = super::files_under(path, ".mfa")
                 .map_err(|e| Failure::input(format!("cannot read folder `{p}`: {e}")))?;
             if found.is_empty() {
                 return Err(Failure::input(format!("no `.mfa` files under `{p}`")));
             }
-            found.sort();
-            out.extend(found);
+            out.extend(found.iter().map(|f| f.to_string_lossy().into_owned()));
         } else {
             out.push(p.clone());
         }
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "mfa") {
-            out.push(path.to_string_lossy().into_owned());
-        }
-    }
-    Ok(())
 }
 
 pub fn run(a: Args) -> Outcome {

@@ -173,6 +173,37 @@ pub struct DirectoryArgs {
     pub columns: Option<mfac::directory::Columns>,
 }
 
+/// The files under `dir`, at any depth, whose names end in `suffix`
+/// (`.mfa`, `.test.yaml`), sorted.
+pub fn files_under(
+    dir: &std::path::Path,
+    suffix: &str,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    fn walk(
+        dir: &std::path::Path,
+        suffix: &str,
+        out: &mut Vec<std::path::PathBuf>,
+    ) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            if path.is_dir() {
+                walk(&path, suffix, out)?;
+            } else if name.len() > suffix.len() && name.ends_with(suffix) {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, suffix, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
 /// Load the directory named by `--directory`, if any.
 pub fn read_directory(a: &DirectoryArgs) -> Result<Option<mfac::directory::Directory>, Failure> {
     let Some(path) = a.directory.as_deref() else {

@@ -110,9 +110,8 @@ fn test_files(paths: &[String]) -> Result<Vec<PathBuf>, Failure> {
     for r in &roots {
         let p = Path::new(r);
         if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| Failure::input(format!("cannot read `{r}`: {e}")))?;
-            found.sort();
+            let found = super::files_under(p, ".test.yaml")
+                .map_err(|e| Failure::input(format!("cannot read `{r}`: {e}")))?;
             out.extend(found);
         } else {
             out.push(p.to_path_buf());
@@ -122,18 +121,6 @@ fn test_files(paths: &[String]) -> Result<Vec<PathBuf>, Failure> {
         return Err(Failure::input("no `*.test.yaml` files found"));
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for e in std::fs::read_dir(dir)? {
-        let p = e?.path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.to_string_lossy().ends_with(".test.yaml") {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 fn factors(names: &[String], what: &str) -> Result<FactorSet, String> {

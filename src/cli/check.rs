@@ -52,7 +52,12 @@ pub fn policy_files(paths: &[String]) -> Result<Vec<String>, Failure> {
             if found.is_empty() {
                 return Err(Failure::input(format!("no `.mfa` files under `{p}`")));
             }
-            out.extend(found.iter().map(|f| f.to_string_lossy().into_owned()));
+            let mut names: Vec<String> = found
+                .iter()
+                .map(|f| f.to_string_lossy().into_owned())
+                .collect();
+            names.sort(); // as text, as check has always listed them
+            out.extend(names);
         } else {
             out.push(p.clone());
         }

@@ -193,13 +193,7 @@ pub fn run(a: Args) -> Outcome {
         let text = std::fs::read_to_string(f)
             .map_err(|e| Failure::input(format!("cannot read `{shown}`: {e}")))?;
         let file: TestFile = serde_saphyr::from_str(&text).map_err(|e| {
-            let line = e.location().map_or(1, |l| l.line() as usize);
-            let first = e
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("invalid YAML")
-                .to_string();
+            let (line, first) = mfac::directory::yaml_error(&e);
             Failure::input(format!("{shown}:{line}: {first}"))
         })?;
         let name = shown.trim_end_matches(".test.yaml");

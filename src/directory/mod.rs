@@ -310,15 +310,22 @@ struct YamlFile {
     users: Vec<serde_saphyr::Spanned<std::collections::BTreeMap<String, Cell>>>,
 }
 
+/// A YAML error as (1-based line, first line of its message), for the
+/// directory's diagnostics and `mfac test`'s errors alike.
+pub fn yaml_error(e: &serde_saphyr::Error) -> (usize, String) {
+    let line = e.location().map_or(1, |l| l.line() as usize);
+    let first = e
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or("invalid YAML")
+        .to_string();
+    (line, first)
+}
+
 fn yaml(source: &SourceFile, text: &str) -> Result<Vec<Record>, Box<Diagnostic>> {
     let file: YamlFile = serde_saphyr::from_str(text).map_err(|e| {
-        let line = e.location().map_or(1, |l| l.line() as usize);
-        let first = e
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or("invalid YAML")
-            .to_string();
+        let (line, first) = yaml_error(&e);
         malformed(source, line, format!("malformed directory: {first}"))
     })?;
     Ok(file

@@ -140,16 +140,22 @@ fn contexts(f: &Fixture) -> Vec<(Vec<&str>, String)> {
         .collect()
 }
 
-fn run_decisions(bencher: divan::Bencher, precedence: &str, with_last_mfa: bool) {
-    let f = fixture(precedence);
-    let ctxs = contexts(&f);
-    let at: jiff::Timestamp = "2026-12-16T10:30:00+01:00".parse().unwrap();
+/// Every benchmarked login: a Wednesday morning in Berlin, 30 minutes after
+/// an MFA from the same IP.
+fn login_time() -> (jiff::Timestamp, Option<std::net::IpAddr>, LastMfa) {
     let ip = Some("10.1.2.3".parse().unwrap());
     let last = LastMfa {
         at: "2026-12-16T10:00:00+01:00".parse().unwrap(),
         ip,
         logins_since: Some(2),
     };
+    ("2026-12-16T10:30:00+01:00".parse().unwrap(), ip, last)
+}
+
+fn run_decisions(bencher: divan::Bencher, precedence: &str, with_last_mfa: bool) {
+    let f = fixture(precedence);
+    let ctxs = contexts(&f);
+    let (at, ip, last) = login_time();
     let mut i = 0;
     bencher.bench_local(|| {
         i = (i + 1) % USERS;
@@ -195,13 +201,7 @@ fn decide_resolved_subject(bencher: divan::Bencher) {
         .zip(&ctxs)
         .map(|((user, _), (groups, _))| f.policy.subject(user, groups))
         .collect();
-    let at: jiff::Timestamp = "2026-12-16T10:30:00+01:00".parse().unwrap();
-    let ip = Some("10.1.2.3".parse().unwrap());
-    let last = LastMfa {
-        at: "2026-12-16T10:00:00+01:00".parse().unwrap(),
-        ip,
-        logins_since: Some(2),
-    };
+    let (at, ip, last) = login_time();
     let mut i = 0;
     bencher.bench_local(|| {
         i = (i + 1) % USERS;

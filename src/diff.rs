@@ -79,17 +79,10 @@ fn subject_name(kind: SubjectKind, name: &str) -> String {
 }
 
 /// A subject's fields at `at`, read off the tables.
-fn fields_at(t: &Tables, rule: Option<usize>, at: Timestamp) -> Option<Fields> {
-    let rule = rule?;
-    let epoch = t.epochs.partition_point(|e| *e <= at);
-    let slot = t.table.get(epoch * t.rules.len() + rule)?;
-    let s = t.settings.get(*slot as usize)?;
+fn fields_at(p: &Policy, rule: Option<usize>, at: Timestamp) -> Option<Fields> {
+    let s = p.rule_settings(p.epoch_of(at), rule?)?;
     // A rule that sets nothing (now) is no rule at all, for the decision.
-    (*s != Settings {
-        phase: s.phase,
-        ..Settings::default()
-    })
-    .then(|| Fields::of(s))
+    (s.sets_anything() || s.deadline.is_some()).then(|| Fields::of(s))
 }
 
 pub fn diff(old: &Policy, new: &Policy) -> Diff {
@@ -136,8 +129,8 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
         for (k, start) in starts.iter().enumerate() {
             let at = start.unwrap_or(Timestamp::MIN);
             let (o, n) = (
-                fields_at(a, ia.get(subject).copied(), at),
-                fields_at(b, ib.get(subject).copied(), at),
+                fields_at(old, ia.get(subject).copied(), at),
+                fields_at(new, ib.get(subject).copied(), at),
             );
             let until = starts.get(k + 1).copied().flatten();
             match &mut open {

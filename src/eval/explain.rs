@@ -20,10 +20,7 @@ pub fn explain(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> Vec
         );
     }
     for r in &d.rules {
-        let s = t
-            .table
-            .get(d.epoch * t.rules.len() + r.id)
-            .and_then(|&i| t.settings.get(i as usize));
+        let s = policy.rule_settings(d.epoch, r.id);
         let mut what = Vec::new();
         if let Some(s) = s {
             if let Some(e) = s.enforcement {

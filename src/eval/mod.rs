@@ -382,6 +382,15 @@ impl Policy {
             .unwrap_or(u32::MAX)
     }
 
+    /// A rule's settings in an epoch (see [`Policy::epoch_of`]); `None` for
+    /// a rule id past the end.
+    pub fn rule_settings(&self, epoch: usize, rule: usize) -> Option<&Settings> {
+        let rule = u32::try_from(rule)
+            .ok()
+            .filter(|&r| (r as usize) < self.rule_count)?;
+        self.tables.settings.get(self.slot(epoch, rule) as usize)
+    }
+
     fn settings_at(&self, slot: u32) -> &Settings {
         const UNSET: &Settings = &Settings {
             enforcement: None,

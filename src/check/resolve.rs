@@ -155,7 +155,7 @@ pub(super) fn resolve(
             .phases
             .iter()
             .map(|p| Phase {
-                at: instant(&policy, p.at.value),
+                at: r.instant(&policy, &p.at),
                 at_span: p.at.span,
                 span: p.span,
                 fields: r.fields(&p.fields, Place::Phase),
@@ -169,14 +169,6 @@ pub(super) fn resolve(
         });
     }
     (policy, r.errors)
-}
-
-/// A date literal as an instant: a bare date is midnight in the policy's timezone.
-fn instant(policy: &CheckedPolicy, d: DateLit) -> Timestamp {
-    match d {
-        DateLit::Instant(t) => t,
-        DateLit::Date(date) => policy.midnight(date),
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -523,6 +515,32 @@ impl Resolver {
         );
     }
 
+    /// A date literal as an instant in the policy's timezone. A wall-clock
+    /// time the timezone skips or repeats is an error (`E016`): the policy
+    /// must say which instant it means.
+    fn instant(&mut self, policy: &CheckedPolicy, d: &syn::Spanned<DateLit>) -> Timestamp {
+        match d.value.resolve(&policy.timezone) {
+            Ok(t) => t,
+            Err(message) => {
+                self.errors.push(
+                    Diagnostic::new(&codes::INVALID_VALUE, d.span, message)
+                        .label("ambiguous in the policy's timezone")
+                        .help("add the offset you mean, e.g. `2026-10-25T02:30:00+01:00`"),
+                );
+                // An instant near the one meant, so that no other check
+                // reports a far-off date as well.
+                match d.value {
+                    DateLit::Local(dt) => policy
+                        .timezone
+                        .to_ambiguous_timestamp(dt)
+                        .compatible()
+                        .unwrap_or(Timestamp::MAX),
+                    _ => Timestamp::MAX,
+                }
+            }
+        }
+    }
+
     fn exemption(&mut self, e: &syn::ExemptDecl, policy: &CheckedPolicy) -> Exemption {
         for (keyword, again, first) in &e.repeated {
             self.errors.push(
@@ -538,7 +556,7 @@ impl Resolver {
         Exemption {
             user: e.user.value.clone(),
             until: e.until.as_ref().map(|u| At {
-                value: instant(policy, u.value),
+                value: self.instant(policy, u),
                 span: u.span,
             }),
             reason: e.reason.as_ref().map(|r| r.value.clone()),

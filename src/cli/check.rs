@@ -17,7 +17,7 @@ pub struct Args {
     paths: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// The date exemption checks measure from (default: today)
+    /// The date exemption checks measure from, as `2026-12-15` (default: today in each policy's timezone)
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
     /// Fail (exit 1) on warnings as well as errors

@@ -28,13 +28,13 @@ pub struct Args {
     /// An enrolled factor kind (repeat for several); default: the directory's
     #[arg(long = "enrolled", value_name = "F")]
     enrolled: Vec<String>,
-    /// When the login happens: RFC 3339, or a date (midnight in the policy's timezone); default: now
+    /// When the login happens: `2026-12-15` (midnight) or `2026-12-15T09:00:00` (wall-clock), both in the policy's timezone, or RFC 3339 `2026-12-15T09:00:00Z`; default: now
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
     /// The client's IP address
     #[arg(long, value_name = "IP")]
     ip: Option<IpAddr>,
-    /// When the user last completed MFA
+    /// When the user last completed MFA: `2026-12-15` (midnight) or `2026-12-15T09:00:00` (wall-clock), both in the policy's timezone, or RFC 3339 `2026-12-15T09:00:00Z`
     #[arg(long, value_name = "TIME")]
     last_mfa: Option<String>,
     /// The IP address of that MFA

@@ -27,7 +27,7 @@ pub struct Args {
     /// Compare with the same policy file at this git revision of its repository
     #[arg(long, value_name = "REV")]
     base_rev: Option<String>,
-    /// When the users sign in (default: now); a date is midnight in the policy's timezone
+    /// When the users sign in: `2026-12-15` (midnight) or `2026-12-15T09:00:00` (wall-clock), both in the policy's timezone, or RFC 3339 `2026-12-15T09:00:00Z`; default: now
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
     /// The app they sign into (default: no particular app)
@@ -48,10 +48,10 @@ pub struct Args {
     /// Decide at every rollout phase, grace deadline and exemption end instead
     #[arg(long, conflicts_with_all = ["base", "base_rev"])]
     timeline: bool,
-    /// Timeline start (default: --at, else a day before the first event)
+    /// Timeline start: `2026-12-15` (midnight) or `2026-12-15T09:00:00` (wall-clock), both in the policy's timezone, or RFC 3339 `2026-12-15T09:00:00Z`; default: --at, else a day before the first event
     #[arg(long, value_name = "DATE", requires = "timeline")]
     from: Option<String>,
-    /// Timeline end (default: the last event)
+    /// Timeline end: `2026-12-15` (midnight) or `2026-12-15T09:00:00` (wall-clock), both in the policy's timezone, or RFC 3339 `2026-12-15T09:00:00Z`; default: the last event
     #[arg(long, value_name = "DATE", requires = "timeline")]
     to: Option<String>,
     /// Also draw the timeline as an SVG chart of users by decision
@@ -147,6 +147,13 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
             .unwrap_or_else(jiff::Timestamp::now),
     };
     let to = parse("--to", &a.to)?.or(last).unwrap_or(from).max(from);
+    if let Some(t) = parse("--to", &a.to)?.filter(|t| *t < from) {
+        return Err(Failure::input(format!(
+            "--to: {} is before the timeline start {}",
+            mfac::time::format_instant(t, &tz),
+            mfac::time::format_instant(from, &tz)
+        )));
+    }
     let points = mfac::simulate::timeline(policy, dir, a.app.as_deref(), from, to);
     let id = |i: &usize| dir.id(*i);
     let names = |p: &mfac::simulate::Point| p.newly_blocked.iter().map(id).collect::<Vec<_>>();

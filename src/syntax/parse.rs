@@ -7,7 +7,7 @@ use crate::check::codes;
 use crate::diagnostic::Diagnostic;
 use crate::policy::Level;
 use crate::source::{SourceFile, Span};
-use jiff::{civil, Timestamp};
+use jiff::civil;
 use pest::iterators::Pair;
 use pest::Parser as _;
 
@@ -363,20 +363,17 @@ impl Builder {
 
     fn datetime(&mut self, p: Pair<'_, Rule>) -> Option<Spanned<DateLit>> {
         let sp = span(&p);
-        let text = p.as_str();
-        let parsed = if text.len() > 10 {
-            text.parse::<Timestamp>().ok().map(DateLit::Instant)
-        } else {
-            parse_civil_date(text).map(DateLit::Date)
-        };
-        if parsed.is_none() {
-            self.errors.push(
-                Diagnostic::new(&codes::INVALID_VALUE, sp, format!("`{text}` is not a valid date or time"))
-                    .label("no such date or time")
-                    .help("write a date as `2026-12-15` or an instant as RFC 3339, e.g. `2026-12-15T09:00:00Z`"),
-            );
+        match crate::time::parse_when(p.as_str()) {
+            Ok(d) => Some(Spanned::new(d, sp)),
+            Err(message) => {
+                self.errors.push(
+                    Diagnostic::new(&codes::INVALID_VALUE, sp, message)
+                        .label("no such date or time")
+                        .help("write a date as `2026-12-15`, a wall-clock time in the policy's timezone as `2026-12-15T09:00:00`, or an instant as RFC 3339, e.g. `2026-12-15T09:00:00Z`"),
+                );
+                None
+            }
         }
-        parsed.map(|d| Spanned::new(d, sp))
     }
 
     fn clock(&mut self, p: Pair<'_, Rule>) -> Option<Spanned<u16>> {

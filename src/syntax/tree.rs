@@ -4,7 +4,7 @@
 
 use crate::policy::Level;
 use crate::source::Span;
-use jiff::{civil, Timestamp};
+use jiff::civil;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spanned<T> {
@@ -44,12 +44,9 @@ pub enum PrecedenceMode {
 /// A duration in whole seconds.
 pub type Seconds = i64;
 
-/// A date (midnight in the policy's timezone) or an exact instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DateLit {
-    Date(civil::Date),
-    Instant(Timestamp),
-}
+/// A date (midnight in the policy's timezone), a wall-clock time in the
+/// policy's timezone, or an exact instant: read by [`crate::time::parse_when`].
+pub use crate::time::When as DateLit;
 
 #[derive(Clone, Debug)]
 pub struct StrengthDecl {

@@ -145,7 +145,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
     ));
     let rollout = (
         prop::collection::vec(0usize..12, 1..4),
-        prop::collection::vec((-30i16..45, 0u8..3, fields()), 1..4),
+        prop::collection::vec((-30i16..45, 0u8..4, fields()), 1..4),
     )
         .prop_map(|(applies, phases)| RolloutSpec { applies, phases });
     (
@@ -156,7 +156,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
         prop::collection::vec(prop::option::weighted(0.6, rule()), 6),
         prop::collection::vec(prop::option::weighted(0.4, rule()), 3),
         prop::collection::vec(prop::option::weighted(0.5, fields()), 2),
-        prop::collection::vec((0usize..3, -10i16..29, 0u8..3), 0..3),
+        prop::collection::vec((0usize..3, -10i16..29, 0u8..4), 0..3),
         prop::collection::vec(rollout, 0..3),
     )
         .prop_map(
@@ -180,12 +180,14 @@ fn date(days: i16) -> civil::Date {
         .unwrap()
 }
 
-/// A date in one of three written forms: midnight local, a UTC time, or a
-/// time with an offset.
+/// A date in one of four written forms: midnight local, a UTC time, a time
+/// with an offset, or a wall-clock time in the policy's timezone (14:45, an
+/// hour no zone's daylight-saving change skips or repeats).
 fn date_text(days: i16, form: u8) -> String {
     match form {
         0 => date(days).to_string(),
         1 => format!("{}T09:30:00Z", date(days)),
+        3 => format!("{}T14:45:00", date(days)),
         _ => format!("{}T23:15:00+05:30", date(days)),
     }
 }

@@ -82,6 +82,18 @@ impl SourceFile {
             .unwrap_or(self.text.len())
     }
 
+    /// The span of a 1-based line, from the line index (a scan from the
+    /// start for every row would make large files quadratic).
+    pub fn line_span(&self, line: usize) -> Span {
+        let start = self.line_start(line.max(1) - 1);
+        let end = self
+            .text
+            .get(start..)
+            .and_then(|t| t.find('\n'))
+            .map_or(self.text.len(), |n| start + n);
+        Span::new(start, end)
+    }
+
     /// 1-based line of a byte offset.
     pub fn line(&self, offset: usize) -> usize {
         self.line_col(offset).0

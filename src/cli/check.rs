@@ -31,6 +31,16 @@ pub struct Args {
     config: Option<String>,
 }
 
+impl Args {
+    /// The `--format` value as written, for failures printed in it.
+    pub fn format_name(&self) -> String {
+        use clap::ValueEnum as _;
+        self.format
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
     Human,
@@ -42,27 +52,41 @@ enum Format {
 }
 
 /// The `.mfa` files under the given paths, sorted, each folder's in order.
-pub fn policy_files(paths: &[String]) -> Result<Vec<String>, Failure> {
+/// A folder that cannot be read or holds no policy is an `E023` among the
+/// rest, so that one bad path does not hide every other file's findings.
+pub fn policy_files(paths: &[String]) -> (Vec<String>, Vec<Failure>) {
     let mut out = Vec::new();
+    let mut bad = Vec::new();
+    let folder_failure = |p: &str, message: String| {
+        Failure::at(
+            &mfac::check::codes::UNREADABLE_FILE,
+            mfac::SourceFile::new(p, ""),
+            Default::default(),
+            message,
+        )
+    };
     for p in paths {
         let path = Path::new(p);
         if path.is_dir() {
-            let found = super::files_under(path, ".mfa")
-                .map_err(|e| Failure::input(format!("cannot read folder `{p}`: {e}")))?;
-            if found.is_empty() {
-                return Err(Failure::input(format!("no `.mfa` files under `{p}`")));
+            match super::files_under(path, ".mfa") {
+                Err(e) => bad.push(folder_failure(p, format!("cannot read folder `{p}`: {e}"))),
+                Ok(found) if found.is_empty() => {
+                    bad.push(folder_failure(p, format!("no `.mfa` files under `{p}`")));
+                }
+                Ok(found) => {
+                    let mut names: Vec<String> = found
+                        .iter()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .collect();
+                    names.sort(); // as text, as check has always listed them
+                    out.extend(names);
+                }
             }
-            let mut names: Vec<String> = found
-                .iter()
-                .map(|f| f.to_string_lossy().into_owned())
-                .collect();
-            names.sort(); // as text, as check has always listed them
-            out.extend(names);
         } else {
             out.push(p.clone());
         }
     }
-    Ok(out)
+    (out, bad)
 }
 
 pub fn run(a: Args) -> Outcome {
@@ -72,31 +96,66 @@ pub fn run(a: Args) -> Outcome {
         .map(mfac::time::parse_date)
         .transpose()
         .map_err(|e| Failure::input(format!("--today: {e}")))?;
-    let directory = read_directory(&a.directory)?;
+    // Every input problem becomes diagnostics among the rest: the other
+    // files are still checked, and the exit code is 2.
+    let mut results: Vec<mfac::Diagnostics> = Vec::new();
+    let mut unreadable = 0usize;
+    let mut note = |f: Failure, results: &mut Vec<mfac::Diagnostics>| {
+        unreadable += 1;
+        results.extend(f.found);
+    };
+    let directory = match read_directory(&a.directory) {
+        Ok(d) => d,
+        Err(f) => {
+            note(f, &mut results);
+            None
+        }
+    };
     let options = CheckOptions { today, directory };
 
-    let files = policy_files(&a.paths)?;
-    let mut results = Vec::new();
-    let given = a
+    let (files, bad_paths) = policy_files(&a.paths);
+    for f in bad_paths {
+        note(f, &mut results);
+    }
+    let given = match a
         .config
         .as_deref()
         .map(|c| super::config::load(Path::new(c)))
-        .transpose()?;
-    let mut found: std::collections::BTreeMap<std::path::PathBuf, super::config::Config> =
+    {
+        Some(Err(f)) => {
+            note(f, &mut results);
+            None
+        }
+        Some(Ok(c)) => Some(c),
+        None => None,
+    };
+    let mut found: std::collections::BTreeMap<std::path::PathBuf, Option<super::config::Config>> =
         Default::default();
     for f in &files {
-        let source = read_source(f)?;
+        let source = match read_source(f) {
+            Ok(s) => s,
+            Err(fail) => {
+                note(fail, &mut results);
+                continue;
+            }
+        };
         let mut diags = check(&source, &options).diagnostics;
         let config = match (&given, super::config::find(f)) {
             (Some(c), _) => Some(c.clone()),
-            (None, Some(path)) => Some(match found.get(&path) {
+            (None, Some(path)) => match found.get(&path) {
                 Some(c) => c.clone(),
                 None => {
-                    let c = super::config::load(&path)?;
+                    let c = match super::config::load(&path) {
+                        Ok(c) => Some(c),
+                        Err(fail) => {
+                            note(fail, &mut results);
+                            None
+                        }
+                    };
                     found.insert(path, c.clone());
                     c
                 }
-            }),
+            },
             (None, None) => None,
         };
         if let Some(c) = config {
@@ -111,13 +170,10 @@ pub fn run(a: Args) -> Outcome {
         Format::Json => {
             let rows: Vec<_> = results.iter().flat_map(|d| d.json_rows()).collect();
             let doc = json!({ "diagnostics": rows, "errors": errors, "warnings": warnings });
-            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            outln!("{}", super::render::pretty(&doc));
         }
         Format::Sarif => {
-            outln!(
-                "{}",
-                serde_json::to_string_pretty(&render::sarif(&results)).unwrap_or_default()
-            );
+            outln!("{}", super::render::pretty(&render::sarif(&results)));
         }
         Format::Github => {
             for d in &results {
@@ -144,7 +200,9 @@ pub fn run(a: Args) -> Outcome {
         }
     }
     let failed = errors > 0 || (a.deny_warnings && warnings > 0);
-    Ok(if failed {
+    Ok(if unreadable > 0 {
+        ExitCode::from(2)
+    } else if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

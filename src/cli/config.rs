@@ -31,33 +31,53 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
-    severity: BTreeMap<String, String>,
+    severity: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
 }
 
+/// Read an `mfac.toml`. What is wrong with it is an `E025` at its place in
+/// the file (exit 2): a severity file that is silently ignored would hide
+/// the checks the team relies on.
 pub fn load(path: &Path) -> Result<Config, Failure> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::input(format!("cannot read `{shown}`: {e}")))?;
-    let file: File =
-        toml::from_str(&text).map_err(|e| Failure::input(format!("`{shown}`: {}", e.message())))?;
+    let shown = path.display().to_string();
+    let source = super::read_source(&shown)?;
+    let bad = |span: std::ops::Range<usize>, message: String| {
+        Failure::at(
+            &mfac::check::codes::BAD_CONFIG,
+            source.clone(),
+            mfac::source::Span::new(span.start, span.end),
+            format!("`{shown}`: {message}"),
+        )
+    };
+    let file: File = toml::from_str(source.text())
+        .map_err(|e| bad(e.span().unwrap_or(0..0), e.message().to_string()))?;
     let mut severity = BTreeMap::new();
     for (code, level) in file.severity {
-        let check = mfac::check::find(&code)
-            .ok_or_else(|| Failure::input(format!("`{shown}`: `{code}` is not a check code")))?;
-        let level = match level.as_str() {
+        let check = mfac::check::find(code.get_ref()).ok_or_else(|| {
+            bad(
+                code.span(),
+                format!("`{}` is not a check code", code.get_ref()),
+            )
+        })?;
+        let written = level.span();
+        let level = match level.get_ref().as_str() {
             "error" => Level::Error,
             "warning" => Level::Warning,
             "off" => Level::Off,
             other => {
-                return Err(Failure::input(format!(
-                    "`{shown}`: `{code} = \"{other}\"`: use \"error\", \"warning\" or \"off\""
-                )))
+                return Err(bad(
+                    level.span(),
+                    format!(
+                        "`{} = \"{other}\"`: use \"error\", \"warning\" or \"off\"",
+                        code.get_ref()
+                    ),
+                ))
             }
         };
         if check.info.severity == Severity::Error && level != Level::Error {
-            return Err(Failure::input(format!(
-                "`{shown}`: {code} is an error and cannot be lowered"
-            )));
+            return Err(bad(
+                written,
+                format!("{} is an error and cannot be lowered", check.info.code),
+            ));
         }
         severity.insert(check.info.code.to_string(), level);
     }
@@ -67,11 +87,18 @@ pub fn load(path: &Path) -> Result<Config, Failure> {
 /// The nearest `mfac.toml` at or above the folder of `policy`.
 pub fn find(policy: &str) -> Option<PathBuf> {
     let start = std::path::absolute(policy).ok()?;
-    start
+    let found = start
         .ancestors()
         .skip(1)
         .map(|d| d.join("mfac.toml"))
-        .find(|p| p.is_file())
+        .find(|p| p.is_file())?;
+    // Named relative to the working folder where it is under it, as the
+    // policies are, so that messages do not depend on where the checkout is.
+    let here = std::env::current_dir().ok();
+    Some(
+        here.and_then(|h| found.strip_prefix(h).ok().map(Path::to_path_buf))
+            .unwrap_or(found),
+    )
 }
 
 impl Config {

@@ -21,6 +21,16 @@ pub struct Args {
     format: Format,
 }
 
+impl Args {
+    /// The `--format` value as written, for failures printed in it.
+    pub fn format_name(&self) -> String {
+        use clap::ValueEnum as _;
+        self.format
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
     Human,
@@ -190,5 +200,5 @@ fn json_text(d: &Diff, tz: &jiff::tz::TimeZone) -> String {
         "exemptions_removed": d.exemptions_removed,
         "exemptions_added": d.exemptions_added,
     });
-    format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+    format!("{}\n", super::render::pretty(&v))
 }

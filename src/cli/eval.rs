@@ -50,6 +50,16 @@ pub struct Args {
     format: Format,
 }
 
+impl Args {
+    /// The `--format` value as written, for failures printed in it.
+    pub fn format_name(&self) -> String {
+        use clap::ValueEnum as _;
+        self.format
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
     Human,
@@ -108,7 +118,7 @@ pub fn run(a: Args) -> Outcome {
     match a.format {
         Format::Json => outln!(
             "{}",
-            serde_json::to_string_pretty(&decision_json(&policy, &ctx, &d)).unwrap_or_default()
+            super::render::pretty(&decision_json(&policy, &ctx, &d))
         ),
         Format::Human => print_human(&policy, &ctx, &d),
     }

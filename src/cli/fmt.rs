@@ -22,7 +22,10 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Outcome {
-    let files = super::check::policy_files(&a.paths)?;
+    let (files, bad) = super::check::policy_files(&a.paths);
+    if let Some(f) = bad.into_iter().next() {
+        return Err(f);
+    }
     let mut changed = Vec::new();
     let mut failed = false;
     for f in &files {

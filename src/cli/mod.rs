@@ -26,6 +26,7 @@ mod config;
 mod diff;
 mod eval;
 mod explain;
+mod failure;
 mod fmt;
 mod render;
 mod simulate;
@@ -73,27 +74,39 @@ enum Command {
     Man,
 }
 
-/// A failure that ends the command with an exit code and a message.
-pub struct Failure {
-    pub code: u8,
-    pub message: String,
-}
-
-impl Failure {
-    /// Bad usage or unreadable input: exit code 2.
-    pub fn input(message: impl Into<String>) -> Failure {
-        Failure {
-            code: 2,
-            message: message.into(),
-        }
-    }
-}
+pub use failure::{Failure, Machine};
 
 pub type Outcome = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+            }
+            // Bad usage before any command ran: still an answer in the
+            // machine format the arguments asked for.
+            if let Some(m) = Machine::from_args(&args) {
+                let first = e.to_string();
+                let line = first.lines().next().unwrap_or("bad usage");
+                let line = line.strip_prefix("error: ").unwrap_or(line);
+                out!("{}", failure::render(&Failure::input(line), m));
+            }
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    };
     render::set_color(cli.color);
+    let machine = cli.command.machine();
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Compile(a) => compile::run(a),
@@ -126,32 +139,67 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(f) => {
-            if !f.message.is_empty() {
-                eprintln!("error: {}", f.message);
+            if let Some(m) = machine {
+                out!("{}", failure::render(&f, m));
             }
+            failure::report(&f);
             ExitCode::from(f.code)
         }
     }
 }
 
+impl Command {
+    /// The machine format this command was asked for, if any, so that its
+    /// failure is printed in it.
+    fn machine(&self) -> Option<Machine> {
+        let (name, format) = match self {
+            Command::Check(a) => ("check", a.format_name()),
+            Command::Eval(a) => ("eval", a.format_name()),
+            Command::Simulate(a) => ("simulate", a.format_name()),
+            Command::Diff(a) => ("diff", a.format_name()),
+            Command::Test(a) => ("test", a.format_name()),
+            _ => return None,
+        };
+        Machine::named(name, &format)
+    }
+}
+
 /// Read a text file (or standard input for `-`) as a source file. Not UTF-8,
-/// missing or unreadable: exit code 2. A leading byte-order mark is dropped.
+/// missing or unreadable: exit code 2, an `E023` at the file (at the first
+/// bad byte, for text that is not UTF-8). A leading byte-order mark is dropped.
 pub fn read_source(path: &str) -> Result<SourceFile, Failure> {
+    use mfac::check::codes::UNREADABLE_FILE;
+    use mfac::source::Span;
+    let unreadable = |message: String| {
+        Failure::at(
+            &UNREADABLE_FILE,
+            SourceFile::new(path, ""),
+            Span::default(),
+            message,
+        )
+    };
     let bytes = if path == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
             .read_to_end(&mut buf)
-            .map_err(|e| Failure::input(format!("cannot read standard input: {e}")))?;
+            .map_err(|e| unreadable(format!("cannot read standard input: {e}")))?;
         buf
     } else {
-        std::fs::read(path).map_err(|e| Failure::input(format!("cannot read `{path}`: {e}")))?
+        std::fs::read(path).map_err(|e| unreadable(format!("cannot read `{path}`: {e}")))?
     };
-    let text = String::from_utf8(bytes).map_err(|e| {
-        Failure::input(format!(
-            "`{path}` is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(e.as_bytes().get(..at).unwrap_or_default());
+            return Err(Failure::at(
+                &UNREADABLE_FILE,
+                SourceFile::new(path, valid),
+                Span::new(at, at),
+                format!("`{path}` is not UTF-8 text (invalid byte at offset {at})"),
+            ));
+        }
+    };
     let text = text
         .strip_prefix('\u{feff}')
         .map(str::to_string)
@@ -216,10 +264,7 @@ pub fn read_directory(a: &DirectoryArgs) -> Result<Option<mfac::directory::Direc
     let columns = a.columns.clone().unwrap_or_default();
     mfac::directory::parse_with(&source, format, &columns)
         .map(Some)
-        .map_err(|d| {
-            render::human(&d, &mut std::io::stderr());
-            Failure::input(format!("cannot use directory `{path}`"))
-        })
+        .map_err(|d| Failure::located(2, format!("cannot use directory `{path}`"), d))
 }
 
 /// Load POLICY: a `.mfa` file (checked and compiled; errors exit 1) or the
@@ -234,8 +279,18 @@ pub fn policy_from_source(source: &SourceFile) -> Result<mfac::Policy, Failure> 
     let looks_compiled =
         name.to_ascii_lowercase().ends_with(".json") || source.text().trim_start().starts_with('{');
     if looks_compiled {
-        return mfac::Policy::from_json(source.text())
-            .map_err(|e| Failure::input(format!("`{name}`: {e}")));
+        return mfac::Policy::from_json(source.text()).map_err(|e| {
+            let span = e.line_col().map_or_else(Default::default, |(l, c)| {
+                let start = source.line_start(l.saturating_sub(1)) + c.saturating_sub(1);
+                mfac::source::Span::new(start, start)
+            });
+            Failure::at(
+                &mfac::check::codes::BAD_COMPILED,
+                source.clone(),
+                span,
+                format!("`{name}`: {e}"),
+            )
+        });
     }
     check_source(source).map(|p| mfac::Policy::from_checked(&p))
 }
@@ -244,15 +299,16 @@ pub fn policy_from_source(source: &SourceFile) -> Result<mfac::Policy, Failure> 
 /// stderr and end the command with exit code 1.
 pub fn check_source(source: &SourceFile) -> Result<mfac::policy::CheckedPolicy, Failure> {
     let outcome = mfac::check::check(source, &mfac::check::CheckOptions::default());
+    let errors = outcome.diagnostics.errors();
     outcome.policy.ok_or_else(|| {
-        render::human(&outcome.diagnostics, &mut std::io::stderr());
-        Failure {
-            code: 1,
-            message: format!(
+        Failure::located(
+            1,
+            format!(
                 "`{}` has {}",
                 source.name(),
-                render::plural(outcome.diagnostics.errors(), "error")
+                render::plural(errors, "error")
             ),
-        }
+            outcome.diagnostics,
+        )
     })
 }

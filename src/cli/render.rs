@@ -61,6 +61,34 @@ pub fn plural(n: usize, word: &str) -> String {
 /// GitHub Actions workflow commands: each diagnostic becomes an annotation
 /// on the pull request's diff, at its file, line and column.
 pub fn github(diags: &Diagnostics) -> String {
+    let mut out = String::new();
+    for d in &diags.items {
+        let (line, col) = diags.source.line_col(d.span.start);
+        let (end_line, end_col) = diags.source.line_col(d.span.end);
+        let help = if d.help.is_empty() {
+            String::new()
+        } else {
+            format!("\n{}", d.help)
+        };
+        let place = (diags.source.name(), [line, col, end_line, end_col]);
+        out.push_str(&github_annotation(
+            d.severity.name(),
+            Some(place),
+            d.code,
+            &format!("{}{help}", d.message),
+        ));
+    }
+    out
+}
+
+/// One workflow command, `::error file=F,line=L,...,title=CODE name::text`;
+/// without a place (a bad flag), the annotation has none.
+pub fn github_annotation(
+    level: &str,
+    place: Option<(&str, [usize; 4])>,
+    code: &str,
+    text: &str,
+) -> String {
     // Workflow-command escaping: data escapes %, CR, LF; properties also : and ,.
     let data = |s: &str| {
         s.replace('%', "%25")
@@ -68,25 +96,18 @@ pub fn github(diags: &Diagnostics) -> String {
             .replace('\n', "%0A")
     };
     let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
-    let mut out = String::new();
-    for d in &diags.items {
-        let (line, col) = diags.source.line_col(d.span.start);
-        let (end_line, end_col) = diags.source.line_col(d.span.end);
-        let level = d.severity.name();
-        let name = mfac::check::find(d.code).map_or("", |c| c.info.name);
-        let help = if d.help.is_empty() {
-            String::new()
-        } else {
-            format!("\n{}", d.help)
-        };
-        out.push_str(&format!(
-            "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
-            prop(diags.source.name()),
-            prop(&format!("{} {name}", d.code)),
-            data(&format!("{}{help}", d.message))
-        ));
-    }
-    out
+    let name = mfac::check::find(code).map_or("", |c| c.info.name);
+    let at = place.map_or(String::new(), |(file, [l, c, el, ec])| {
+        format!(
+            "file={},line={l},col={c},endLine={el},endColumn={ec},",
+            prop(file)
+        )
+    });
+    format!(
+        "::{level} {at}title={}::{}\n",
+        prop(&format!("{code} {name}")),
+        data(text)
+    )
 }
 
 /// SARIF 2.1.0, for code-scanning dashboards: one run, every check listed
@@ -172,4 +193,10 @@ pub fn xml_escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Pretty JSON. Serialising a `Value` cannot fail; if it ever did, the
+/// compact form is printed rather than nothing.
+pub fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
 }

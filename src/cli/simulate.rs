@@ -59,6 +59,16 @@ pub struct Args {
     chart: Option<String>,
 }
 
+impl Args {
+    /// The `--format` value as written, for failures printed in it.
+    pub fn format_name(&self) -> String {
+        use clap::ValueEnum as _;
+        self.format
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
     Table,
@@ -172,7 +182,7 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
                     "newly_blocked": names(p),
                 })).collect::<Vec<_>>(),
             });
-            o = format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default());
+            o = format!("{}\n", super::render::pretty(&v));
         }
         Format::Csv => {
             o.push_str("at,allow,challenge,enrol_or_skip,enrol,deny,newly_blocked,events\n");
@@ -442,7 +452,7 @@ impl View<'_> {
                 "no_allowed_factor": r.no_allowed_factor.iter().map(|(g, us)| json!({"group": g, "users": us.iter().map(id).collect::<Vec<_>>()})).collect::<Vec<_>>(),
             });
         }
-        format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+        format!("{}\n", super::render::pretty(&v))
     }
 
     fn table(&self) -> String {

@@ -34,6 +34,16 @@ pub struct Args {
     coverage_threshold: Option<f64>,
 }
 
+impl Args {
+    /// The `--format` value as written, for failures printed in it.
+    pub fn format_name(&self) -> String {
+        use clap::ValueEnum as _;
+        self.format
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
     Human,
@@ -45,7 +55,7 @@ enum Format {
 #[serde(deny_unknown_fields)]
 struct TestFile {
     policy: Option<String>,
-    cases: Vec<Case>,
+    cases: Vec<serde_saphyr::Spanned<Case>>,
 }
 
 #[derive(Deserialize)]
@@ -147,10 +157,23 @@ fn compare(
             out.push((name.to_string(), want, got));
         }
     };
+    let one_of = |what: &str, x: &str, allowed: &[&str]| {
+        if allowed.contains(&x) {
+            Ok(())
+        } else {
+            Err(format!(
+                "expect.{what}: `{x}` is not one of {}",
+                allowed.join(", ")
+            ))
+        }
+    };
     if let Some(x) = &e.decision {
+        let names = mfac::Outcome::ALL.map(mfac::Outcome::name);
+        one_of("decision", x, &names)?;
         field("decision", x.clone(), d.outcome.name().into());
     }
     if let Some(x) = &e.enforcement {
+        one_of("enforcement", x, &["off", "optional", "required"])?;
         field("enforcement", x.clone(), d.enforcement.name().into());
     }
     if let Some(x) = &e.factors {
@@ -190,12 +213,27 @@ pub fn run(a: Args) -> Outcome {
     let mut coverage: Vec<(String, Vec<String>, BTreeSet<String>)> = Vec::new();
     for f in &files {
         let shown = f.display().to_string();
-        let text = std::fs::read_to_string(f)
-            .map_err(|e| Failure::input(format!("cannot read `{shown}`: {e}")))?;
-        let file: TestFile = serde_saphyr::from_str(&text).map_err(|e| {
+        let source = super::read_source(&shown)?;
+        // What is wrong with a test file is an E027 at its line (exit 2):
+        // a test that cannot run is not a passing test.
+        let bad_at = |line: usize, m: String| {
+            Failure::at(
+                &mfac::check::codes::BAD_TEST_FILE,
+                source.clone(),
+                source.line_span(line),
+                m,
+            )
+        };
+        let file: TestFile = serde_saphyr::from_str(source.text()).map_err(|e| {
             let (line, first) = mfac::directory::yaml_error(&e);
-            Failure::input(format!("{shown}:{line}: {first}"))
+            bad_at(line, first)
         })?;
+        if file.cases.is_empty() {
+            return Err(bad_at(
+                1,
+                "the file has no cases, so it tests nothing".into(),
+            ));
+        }
         let name = shown.trim_end_matches(".test.yaml");
         let policy_path = match &file.policy {
             Some(p) => f.parent().unwrap_or(Path::new(".")).join(p),
@@ -210,8 +248,10 @@ pub fn run(a: Args) -> Outcome {
             .chain(t.phases.iter().map(|p| policy.phase_location(p)))
             .collect();
         let mut hit = BTreeSet::new();
-        for case in &file.cases {
-            let bad = |m: String| Failure::input(format!("{shown}: case {:?}: {m}", case.name));
+        for spanned in &file.cases {
+            let case = &spanned.value;
+            let line = (spanned.referenced.line() as usize).max(1);
+            let bad = |m: String| bad_at(line, format!("case {:?}: {m}", case.name));
             let l = &case.login;
             let at = parse_instant(&l.at, &tz).map_err(|m| bad(format!("login.at: {m}")))?;
             let enrolled = factors(&l.enrolled, "login.enrolled").map_err(bad)?;
@@ -314,7 +354,7 @@ pub fn run(a: Args) -> Outcome {
                     "not_exercised": coverage.iter().flat_map(|(_, all, hit)| all.iter().filter(|x| !hit.contains(*x)).cloned().collect::<Vec<_>>()).collect::<Vec<_>>(),
                 },
             });
-            o = format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default());
+            o = format!("{}\n", super::render::pretty(&v));
         }
         Format::Junit => {
             let esc = super::render::xml_escape;

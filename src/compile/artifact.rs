@@ -13,12 +13,28 @@ pub const VERSION: u32 = 1;
 pub enum ArtifactError {
     #[error("not a compiled mfac policy: {0}")]
     NotAnArtifact(String),
+    #[error("not a compiled mfac policy: invalid JSON ({message})")]
+    Json {
+        message: String,
+        line: usize,
+        column: usize,
+    },
     #[error("compiled policy has format version {found}, this mfac reads version {expected}; recompile it with `mfac compile`")]
     Version { found: u64, expected: u32 },
     #[error("compiled policy is corrupted: its checksum does not match its contents")]
     Checksum,
     #[error("compiled policy is corrupted: {0}")]
     Invalid(String),
+}
+
+impl ArtifactError {
+    /// 1-based line and column of the fault, where the JSON reader found one.
+    pub fn line_col(&self) -> Option<(usize, usize)> {
+        match self {
+            ArtifactError::Json { line, column, .. } if *line > 0 => Some((*line, *column)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -53,8 +69,11 @@ pub fn to_json(tables: &Tables) -> Result<String, serde_json::Error> {
 }
 
 pub fn from_json(text: &str) -> Result<Tables, ArtifactError> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| ArtifactError::NotAnArtifact(format!("invalid JSON ({e})")))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ArtifactError::Json {
+        message: e.to_string(),
+        line: e.line(),
+        column: e.column(),
+    })?;
     if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(ArtifactError::NotAnArtifact(format!(
             "no `\"format\": \"{FORMAT}\"` field"

@@ -4,7 +4,7 @@
 use crate::check::codes::BAD_DIRECTORY;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::policy::{Factor, FactorSet};
-use crate::source::{SourceFile, Span};
+use crate::source::SourceFile;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -151,7 +151,7 @@ pub fn parse_with(
                 return;
             }
         };
-        let span = line_span(source, row.line);
+        let span = source.line_span(row.line);
         if row.id.trim().is_empty() {
             errors.push(
                 Diagnostic::new(&BAD_DIRECTORY, span, "user without an `id`").label("empty id"),
@@ -166,7 +166,7 @@ pub fn parse_with(
                     format!("duplicate user id `{}`", row.id),
                 )
                 .label("second entry")
-                .related(line_span(source, *first), "first entry"),
+                .related(source.line_span(*first), "first entry"),
             );
             return;
         }
@@ -255,7 +255,7 @@ impl Cell {
 }
 
 fn row(source: &SourceFile, c: &Columns, rec: Record) -> Result<Row, Box<Diagnostic>> {
-    let span = line_span(source, rec.line);
+    let span = source.line_span(rec.line);
     let mut out = Row {
         id: String::new(),
         groups: Vec::new(),
@@ -285,21 +285,9 @@ fn row(source: &SourceFile, c: &Columns, rec: Record) -> Result<Row, Box<Diagnos
     Ok(out)
 }
 
-/// The span of a 1-based line, from the file's line index (a scan from the
-/// start for every row would make large directories quadratic).
-fn line_span(source: &SourceFile, line: usize) -> Span {
-    let start = source.line_start(line.saturating_sub(1));
-    let end = source
-        .text()
-        .get(start..)
-        .and_then(|t| t.find('\n'))
-        .map_or(source.text().len(), |n| start + n);
-    Span::new(start, end)
-}
-
 fn malformed(source: &SourceFile, line: usize, what: impl Into<String>) -> Box<Diagnostic> {
     Box::new(
-        Diagnostic::new(&BAD_DIRECTORY, line_span(source, line.max(1)), what)
+        Diagnostic::new(&BAD_DIRECTORY, source.line_span(line.max(1)), what)
             .label("cannot read this"),
     )
 }

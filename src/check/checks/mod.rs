@@ -1,8 +1,12 @@
 //! One file per check. Each defines `INFO` (its registry entry) and, when it
 //! looks at the resolved policy as a whole, `run`.
 
+pub mod bad_argument;
+pub mod bad_compiled;
+pub mod bad_config;
 pub mod bad_directory;
 pub mod bad_suppression;
+pub mod bad_test_file;
 pub mod bad_work_hours;
 pub mod blocked_users;
 pub mod confusable_name;
@@ -23,6 +27,7 @@ pub mod loosening_rule;
 pub mod max_logins_range;
 pub mod misplaced_field;
 pub mod no_default;
+pub mod no_rules;
 pub mod phase_order;
 pub mod privileged_below_required;
 pub mod privileged_exemption;
@@ -36,6 +41,7 @@ pub mod strength_cycle;
 pub mod syntax;
 pub mod unknown_factor;
 pub mod unknown_timezone;
+pub mod unreadable_file;
 pub mod unused_suppression;
 pub mod user_without_factor;
 pub mod weak_factor_privileged;

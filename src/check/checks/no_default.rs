@@ -14,7 +14,8 @@ pub const INFO: CheckInfo = CheckInfo {
 };
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    if cx.policy.default_rule().is_none() {
+    // A policy with no rule at all is E028's, which says more.
+    if cx.policy.default_rule().is_none() && !cx.policy.rules.is_empty() {
         let text = cx.policy.source.text();
         // Point at the first word of the policy, past comments and blank lines.
         let start = text

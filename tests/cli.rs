@@ -414,7 +414,7 @@ fn an_export_with_its_own_column_names_reads_from_standard_input() {
     );
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(run.stderr.contains("no `id` column"), "{}", run.stderr);
-    assert!(run.stderr.contains("--columns"), "{}", run.stderr);
+    assert!(run.stdout.contains("--columns"), "{}", run.stdout);
 
     // A bad mapping is bad usage.
     let run = mfac(&[

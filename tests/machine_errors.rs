@@ -20,7 +20,12 @@ fn write(name: &str, bytes: &[u8]) -> String {
     if let Some(parent) = p.parent() {
         std::fs::create_dir_all(parent).expect("dir");
     }
-    std::fs::write(&p, bytes).expect("write");
+    // Tests run in parallel and share some files: write whole, then rename,
+    // so that no reader sees a half-written one.
+    let tmp =
+        p.with_extension(format!("tmp{:?}", std::thread::current().id()).replace(['(', ')'], ""));
+    std::fs::write(&tmp, bytes).expect("write");
+    std::fs::rename(&tmp, &p).expect("rename");
     p.to_string_lossy().into_owned()
 }
 

@@ -17,7 +17,12 @@ fn dir() -> std::path::PathBuf {
 
 fn write(name: &str, text: &str) -> String {
     let p = dir().join(name);
-    std::fs::write(&p, text).expect("write");
+    // Tests run in parallel and share some files: write whole, then rename,
+    // so that no reader sees a half-written one.
+    let tmp =
+        p.with_extension(format!("tmp{:?}", std::thread::current().id()).replace(['(', ')'], ""));
+    std::fs::write(&tmp, text).expect("write");
+    std::fs::rename(&tmp, &p).expect("rename");
     p.to_string_lossy().into_owned()
 }
 

@@ -102,6 +102,11 @@ pub fn run(a: Args) -> Outcome {
     let mut unreadable = 0usize;
     let mut note = |f: Failure, results: &mut Vec<mfac::Diagnostics>| {
         unreadable += 1;
+        // On stderr too, one line each, for a script that only reads why
+        // the exit code is 2.
+        for d in &f.found {
+            eprint!("{d}");
+        }
         results.extend(f.found);
     };
     let directory = match read_directory(&a.directory) {

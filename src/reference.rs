@@ -117,16 +117,26 @@ pub fn decide(p: &CheckedPolicy, login: &LoginContext<'_>) -> Verdict {
                 enforcement: combine(&level_tier).enforcement,
                 factors: combine(&first_setting(|r| r.factors.is_some())).factors,
                 remember: combine(&first_setting(|r| r.remember.is_some())).remember,
-                recovery: rules.iter().any(|(_, r)| r.recovery),
+                // Recovery from the user, group and default rules only:
+                recovery: rules.iter().any(|(s, r)| !is_app(s) && r.recovery),
             };
-            // An app can tighten, never loosen.
+            // An app can tighten, never loosen: it adds no recovery (above),
+            // and where no other rule remembers logins it does not start to;
+            // it may shorten a window or say `never`.
             let app: Vec<RuleNow> = rules
                 .iter()
                 .filter(|(s, _)| is_app(s))
                 .map(|(_, r)| *r)
                 .collect();
             for a in &app {
-                chosen = chosen.and(&combine(std::slice::from_ref(a)));
+                let mut on_top = combine(std::slice::from_ref(a));
+                on_top.recovery = false;
+                let creates_window = chosen.remember.is_none()
+                    && matches!(on_top.remember, Some(Remember::Window(_)));
+                if creates_window {
+                    on_top.remember = None;
+                }
+                chosen = chosen.and(&on_top);
             }
             (chosen, level_tier.into_iter().chain(app).collect())
         }

@@ -102,3 +102,56 @@ fn rendered_diagnostics() {
         insta::assert_snapshot!(format!("check_{code}"), shown);
     }
 }
+
+/// W003 covers every field a `specific` rule can loosen, each with a
+/// fixture in `tests/fixtures/loosening/FIELD.mfa`.
+#[test]
+fn loosening_is_found_in_every_field() {
+    for (fixture, field) in [
+        ("enforcement", "enforcement"),
+        ("factors", "factors"),
+        ("remember-new", "remember"),
+        ("remember-longer", "remember"),
+        ("recovery", "recovery"),
+        ("enrolment", "enrolment"),
+    ] {
+        let path = format!("tests/fixtures/loosening/{fixture}.mfa");
+        let run = mfac(&["check", &path, "--today", TODAY, "--format", "json"]);
+        assert_eq!(run.code, 0, "{fixture}");
+        let doc = json(&run);
+        let found: Vec<&str> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "W003")
+            .filter_map(|d| d["message"].as_str())
+            .collect();
+        assert!(
+            found
+                .iter()
+                .any(|m| m.contains(&format!("loosens {field} "))),
+            "{fixture}: {found:?}"
+        );
+    }
+    // The same rules in `most_restrictive` mode cannot loosen anything.
+    for fixture in ["enforcement", "remember-new", "recovery"] {
+        let text = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/loosening/{fixture}.mfa",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+        .replace("precedence specific", "precedence most_restrictive");
+        let p =
+            std::env::temp_dir().join(format!("mfac-loosen-{}-{fixture}.mfa", std::process::id()));
+        std::fs::write(&p, text).unwrap();
+        let run = mfac(&[
+            "check",
+            p.to_str().unwrap(),
+            "--today",
+            TODAY,
+            "--format",
+            "json",
+        ]);
+        assert!(!run.stdout.contains("W003"), "{fixture}: {}", run.stdout);
+    }
+}

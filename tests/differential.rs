@@ -20,6 +20,10 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static POLICIES: AtomicU64 = AtomicU64::new(0);
+/// Specific-mode app cases: logins into an app whose rule sets a remember
+/// window, and whose rule grants recovery (the two ways an app could loosen).
+static APP_CASES: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+static APP_POLICIES: AtomicU64 = AtomicU64::new(0);
 static DECISIONS: AtomicU64 = AtomicU64::new(0);
 /// How many decisions ended in each branch of the design's decision: allow
 /// (exempt, off, remembered), deny, challenge, enrol_or_skip (optional,
@@ -150,13 +154,13 @@ proptest! {
     /// `recovery backup_code` (recovery is a grant, not a restriction).
     #[test]
     fn another_group_never_loosens(
-        spec in gen::spec(),
+        spec in gen::spec_in(false),
         seed in gen::login_seed(),
         extra in 0usize..6,
     ) {
         let text = spec.render();
         let p = checked(&text);
-        prop_assume!(p.precedence == mfac::policy::Precedence::MostRestrictive);
+        prop_assert_eq!(p.precedence, mfac::policy::Precedence::MostRestrictive);
         let compiled = Policy::from_checked(&p);
         let login = gen::login(&p, &seed);
         let before = compiled.decide(&login.context());
@@ -178,6 +182,59 @@ proptest! {
         // Fewer ways in: what was refused stays refused.
         if before.enforcement == Level::Required && before.outcome != Outcome::Allow {
             prop_assert!(after.outcome != Outcome::Allow || after.exempt.is_some() || after.remembered);
+        }
+    }
+
+    /// Under `specific`, an app rule tightens and never loosens: signing into
+    /// an app (rather than into no particular app) never lowers enforcement,
+    /// never allows another factor (not even `backup_code`: an app adds no
+    /// recovery), never lets a refused login through and never remembers a
+    /// login the user's other rules would challenge. Both evaluators.
+    #[test]
+    fn an_app_never_loosens_in_specific_mode(
+        spec in gen::spec_in(true),
+        seed in gen::login_seed(),
+        app in 0usize..2,
+    ) {
+        let text = spec.render();
+        let p = checked(&text);
+        prop_assert_eq!(p.precedence, mfac::policy::Precedence::Specific);
+        let compiled = Policy::from_checked(&p);
+        let login = gen::login(&p, &seed);
+        let plain = login.context().app(None);
+        let inside = login.context().app(Some(gen::APPS[app]));
+        let app_rule = p.rules.iter().position(|r| r.subject.to_string() == format!("app {:?}", gen::APPS[app]));
+        if let Some(id) = app_rule {
+            let e = p.effective(id, login.at);
+            if matches!(e.remember, Some(mfac::policy::Remember::Window(_))) {
+                APP_CASES[0].fetch_add(1, Ordering::Relaxed);
+            }
+            if e.recovery {
+                APP_CASES[1].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let pairs = [
+            (compiled_view(&compiled.decide(&plain)), compiled_view(&compiled.decide(&inside))),
+            (reference::decide(&p, &plain), reference::decide(&p, &inside)),
+        ];
+        for (before, after) in pairs {
+            prop_assert!(after.enforcement >= before.enforcement, "{}", text);
+            prop_assert!(after.factors.is_subset(before.factors), "factors widened\n{}\n{:?}\n{:?}", text, before, after);
+            if before.outcome != Outcome::Allow {
+                prop_assert!(after.outcome != Outcome::Allow, "let through\n{}\n{:?}", text, plain);
+            }
+            if after.remembered {
+                prop_assert!(before.remembered || before.outcome == Outcome::Allow, "remembered\n{}", text);
+            }
+            if before.outcome == Outcome::Enrol {
+                prop_assert!(matches!(after.outcome, Outcome::Enrol | Outcome::Deny), "{}", text);
+            }
+        }
+        let n = APP_POLICIES.fetch_add(1, Ordering::Relaxed) + 1;
+        if n == u64::from(cases()) {
+            let [windows, recovery] = APP_CASES.each_ref().map(|c| c.load(Ordering::Relaxed));
+            println!("specific apps: {n} policies, {windows} with an app window, {recovery} with app recovery");
+            prop_assert!(windows > 0 && recovery > 0, "the generator reached both loosening cases");
         }
     }
 

@@ -332,6 +332,7 @@ registry! {
     blocked_users => run,
     bad_suppression,
     unused_suppression,
+    app_cannot_loosen => run,
 }
 
 #[cfg(test)]

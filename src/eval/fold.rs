@@ -113,6 +113,20 @@ impl Acc {
         r.max_logins = r.max_logins.min(q.max_logins);
     }
 
+    /// `specific` mode's app rule on top of the other rules: most
+    /// restrictive, and it can only tighten. So it creates no remember window
+    /// where the other rules set none (it may shorten one, or say `never`),
+    /// and it adds no recovery. The part of `app` that applies is returned.
+    pub(crate) fn tighten(&mut self, app: &Acc) -> Acc {
+        let mut a = *app;
+        a.recovery = false;
+        if !self.remember.set && !a.remember.never {
+            a.remember = Acc::default().remember;
+        }
+        self.add(&a);
+        a
+    }
+
     pub(crate) fn sets_anything(&self) -> bool {
         self.level != 0 || self.sets_factors || self.remember.set || self.recovery
     }
@@ -265,6 +279,34 @@ mod tests {
                 assert_eq!(a.remember(), Some(x.strictest(y)), "{x} + {y}");
             }
         }
+    }
+
+    #[test]
+    fn an_app_tightens_but_never_loosens() {
+        let window = |s| Some(window(s, false, None));
+        // No window from the other rules: the app's window does not create one.
+        let mut a = Acc::from_settings(&settings(Some(Level::Required), &[Factor::Totp], None));
+        let app = Acc::from_settings(&Settings {
+            recovery: true,
+            ..settings(None, &[], window(3600))
+        });
+        let applied = a.tighten(&app);
+        assert_eq!(a.remember(), None);
+        assert!(!a.recovery && !applied.sets_anything());
+        // It shortens a window, and `never` always applies.
+        let mut b = Acc::from_settings(&settings(None, &[], window(7200)));
+        b.tighten(&Acc::from_settings(&settings(None, &[], window(600))));
+        assert_eq!(b.remember(), window(600));
+        let mut c = Acc::from_settings(&settings(Some(Level::Optional), &[], None));
+        c.tighten(&Acc::from_settings(&settings(
+            Some(Level::Required),
+            &[],
+            Some(Remember::Never),
+        )));
+        assert_eq!(
+            (c.enforcement(), c.remember()),
+            (Some(Level::Required), Some(Remember::Never))
+        );
     }
 
     #[test]

@@ -509,13 +509,20 @@ impl Policy {
             }
             Precedence::Specific => self.specific(epoch, rules, &mut shaping),
         };
-        // The app rule tightens in both modes; keep the list in file order.
+        // The app rule tightens in both modes (in `specific` it cannot
+        // loosen at all: see `Acc::tighten`); keep the list in file order.
         let mut combined = combined;
         if let Some(id) = app_rule {
             let slot = self.slot(epoch, id);
             let f = self.fold_at(slot);
-            if f.sets_anything() {
-                combined.add(&f);
+            let applied = match self.tables.precedence {
+                Precedence::MostRestrictive => {
+                    combined.add(&f);
+                    f
+                }
+                Precedence::Specific => combined.tighten(&f),
+            };
+            if applied.sets_anything() {
                 if let Some(r) = self.rule_ref(id, slot) {
                     let at = shaping.partition_point(|x| x.id < r.id);
                     shaping.insert(at, r);

@@ -3,14 +3,14 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Effective, Factor, Level, Precedence, RuleId, Subject};
+use crate::policy::{Effective, Factor, Level, Precedence, Remember, RuleId, Subject};
 use crate::source::Span;
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "W003",
     name: "loosening-rule",
     severity: Severity::Warning,
-    summary: "in `specific` mode, a user or group rule lowers enforcement, adds factors other than `webauthn`, lengthens remember or adds recovery compared with the default (or, with --directory, the user's groups)",
+    summary: "in `specific` mode, a user or group rule lowers enforcement, adds factors other than `webauthn`, lengthens or adds a remember window, adds recovery or gives a longer enrolment grace compared with the default (or, with --directory, the user's groups)",
     help: "if this exception is intended, keep it and give it an exemption-style comment; otherwise align it with the rule it overrides",
     doc: "Why: in `specific` mode a more specific rule replaces the less specific one field by field, so a user or group rule can switch MFA off for someone the default protects. Sometimes that is the point (a service account); often it is an accident.\n\nExample:\n    precedence specific\n    default { enforcement required }\n    user \"kiosk@acme.test\" { enforcement off }\n\nFix: if the exception is deliberate, prefer an audited `exempt` with an end date.",
 };
@@ -48,11 +48,17 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let r = p.effective(id, at);
             for (groups, what) in &baselines {
                 let base = if groups.is_empty() {
-                    cx.default_at(at)
+                    let d = cx.default_at(at);
+                    let deadline = cx
+                        .policy
+                        .default_rule()
+                        .and_then(|id| required_deadline(&cx.policy.effective(id, at)));
+                    (d, deadline)
                 } else {
                     combine_groups(cx, groups, at)
                 };
-                if let Some((field, span)) = loosened(cx, id, at, &r, &base) {
+                let base = (&base.0, base.1);
+                if let Some((field, span)) = loosened(cx, id, at, &r, base) {
                     out.push(
                         Diagnostic::new(
                             &INFO,
@@ -68,11 +74,36 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The groups' own fields combined most-restrictively, as `specific` mode does.
-fn combine_groups(cx: &Context<'_>, ids: &[RuleId], at: jiff::Timestamp) -> Effective {
+/// `Some(deadline)` when the rule holds enforcement at `required`: `None`
+/// inside is immediate enrolment, else the grace's end.
+fn required_deadline(e: &Effective) -> Option<Option<jiff::Timestamp>> {
+    (e.enforcement == Some(Level::Required)).then(|| e.deadline())
+}
+
+/// The earlier of two enrolment demands: immediate beats any grace.
+fn earlier(
+    a: Option<Option<jiff::Timestamp>>,
+    b: Option<Option<jiff::Timestamp>>,
+) -> Option<Option<jiff::Timestamp>> {
+    match (a, b) {
+        (Some(Some(x)), Some(Some(y))) => Some(Some(x.min(y))),
+        (Some(x), Some(y)) => Some(x.and(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// The groups' own fields combined most-restrictively, as `specific` mode
+/// does, with the enrolment demand of those that require MFA.
+fn combine_groups(
+    cx: &Context<'_>,
+    ids: &[RuleId],
+    at: jiff::Timestamp,
+) -> (Effective, Option<Option<jiff::Timestamp>>) {
     let mut acc = Effective::default();
+    let mut deadline = None;
     for &g in ids {
         let e = cx.policy.effective(g, at);
+        deadline = earlier(deadline, required_deadline(&e));
         acc.enforcement = acc.enforcement.max(e.enforcement);
         acc.factors = match (acc.factors, e.factors) {
             (Some(a), Some(b)) => Some(a.intersect(b)),
@@ -84,7 +115,7 @@ fn combine_groups(cx: &Context<'_>, ids: &[RuleId], at: jiff::Timestamp) -> Effe
         };
         acc.recovery |= e.recovery;
     }
-    acc
+    (acc, deadline)
 }
 
 fn loosened(
@@ -92,7 +123,7 @@ fn loosened(
     id: RuleId,
     at: jiff::Timestamp,
     r: &Effective,
-    base: &Effective,
+    (base, base_deadline): (&Effective, Option<Option<jiff::Timestamp>>),
 ) -> Option<(&'static str, Span)> {
     if let (Some(mine), Some(theirs)) = (r.enforcement, base.enforcement) {
         if mine < theirs && theirs > Level::Off {
@@ -109,8 +140,13 @@ fn loosened(
             return Some(("factors", cx.span_of(id, at, |f| f.factors.map(|x| x.span))));
         }
     }
-    if let (Some(mine), Some(theirs)) = (r.remember, base.remember) {
-        if mine.strictest(theirs) != mine {
+    // No remember window in the base means every login is challenged, as
+    // `never` does: a window where there was none loosens as much as a
+    // longer one.
+    if let Some(mine @ Remember::Window(_)) = r.remember {
+        let demands = base.remember.is_some() || base.enforcement > Some(Level::Off);
+        let theirs = base.remember.unwrap_or(Remember::Never);
+        if demands && mine.strictest(theirs) != mine {
             return Some((
                 "remember",
                 cx.span_of(id, at, |f| f.remember.map(|x| x.span)),
@@ -123,8 +159,19 @@ fn loosened(
         .rules
         .get(id)
         .is_some_and(|r| r.break_glass.is_some());
-    if r.recovery && !base.recovery && base.factors.is_some() && !break_glass {
+    if r.recovery && !base.recovery && !break_glass {
         return Some(("recovery", cx.span_of(id, at, |f| f.recovery)));
+    }
+    // The rule that decides the level decides the enrolment deadline: a
+    // grace where the base demands enrolment sooner lets members sign in
+    // without MFA for longer.
+    if let (Some(Some(mine)), Some(theirs)) = (required_deadline(r), base_deadline) {
+        if theirs.is_none_or(|t| mine > t) {
+            return Some((
+                "enrolment",
+                cx.span_of(id, at, |f| f.enrolment.map(|x| x.span)),
+            ));
+        }
     }
     None
 }

@@ -1,6 +1,7 @@
 //! One file per check. Each defines `INFO` (its registry entry) and, when it
 //! looks at the resolved policy as a whole, `run`.
 
+pub mod app_cannot_loosen;
 pub mod bad_argument;
 pub mod bad_compiled;
 pub mod bad_config;

@@ -119,8 +119,12 @@ impl Diagnostics {
             .iter()
             .map(|d| {
                 let (line, column) = self.source.line_col(d.span.start);
+                let (end_line, end_column) = self.source.line_col(d.span.end);
                 JsonDiagnostic {
                     code: d.code,
+                    name: crate::check::find(d.code).map_or("", |c| c.info.name),
+                    end_line,
+                    end_column,
                     severity: d.severity,
                     message: d.message.clone(),
                     file: self.source.name().to_string(),
@@ -166,11 +170,16 @@ impl std::error::Error for Diagnostics {}
 #[derive(Clone, Debug, Serialize)]
 pub struct JsonDiagnostic {
     pub code: &'static str,
+    /// The check's kebab-case name, e.g. `duplicate-rule`.
+    pub name: &'static str,
     pub severity: Severity,
     pub message: String,
     pub file: String,
     pub line: usize,
     pub column: usize,
+    /// Where the underlined text ends (the column just past it).
+    pub end_line: usize,
+    pub end_column: usize,
     pub help: String,
 }
 
@@ -204,9 +213,25 @@ impl miette::SourceCode for SourceFile {
         let (last, _) = self.line_col(end);
         let from_line = first.saturating_sub(1 + context_lines_before);
         let to_line = last.saturating_add(context_lines_after);
-        let from = self.line_start(from_line);
-        let to = self.line_start(to_line).max(end).min(self.text().len());
-        let window = self.text().get(from..to).unwrap_or("");
+        let mut from = self.line_start(from_line);
+        let mut to = self.line_start(to_line).max(end).min(self.text().len());
+        // A very long line (a minified or binary blob) is cut to the text
+        // around the span, so that a terminal is not flooded with it.
+        // Ordinary context lines are left whole.
+        const LONG: usize = 1_000;
+        const AROUND: usize = 120;
+        let text = self.text();
+        if start.saturating_sub(from) > LONG {
+            from = floor_char(text, start - AROUND);
+        }
+        if to.saturating_sub(end) > LONG {
+            to = ceil_char(text, end + AROUND);
+        }
+        let window = text.get(from..to).unwrap_or("");
+        let (from_line, from_column) = {
+            let (l, c) = self.line_col(from);
+            (l - 1, c - 1)
+        };
         let local = miette::SourceSpan::new(start.saturating_sub(from).into(), span.len());
         let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
         let found = contents.span();
@@ -215,10 +240,31 @@ impl miette::SourceCode for SourceFile {
             contents.data(),
             miette::SourceSpan::new((found.offset() + from).into(), found.len()),
             contents.line() + from_line,
-            contents.column(),
+            if contents.line() == 0 {
+                contents.column() + from_column
+            } else {
+                contents.column()
+            },
             contents.line_count(),
         )))
     }
+}
+
+/// The nearest char boundary at or before `i`.
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The nearest char boundary at or after `i` (at most the text's end).
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 impl miette::Diagnostic for Report<'_> {

@@ -149,6 +149,9 @@ pub fn render(f: &Failure, m: Machine) -> String {
             if rows.is_empty() {
                 let mut row = f.error_json();
                 row["severity"] = json!("error");
+                row["name"] = json!(mfac::check::find(f.kind).map_or("", |c| c.info.name));
+                row["end_line"] = row["line"].clone();
+                row["end_column"] = row["column"].clone();
                 row["help"] = json!(mfac::check::find(f.kind).map_or("", |c| c.info.help));
                 rows.push(row);
             }

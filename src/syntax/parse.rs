@@ -591,13 +591,115 @@ fn syntax_error(text: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
         (wanted, "check the spelling and the order of the words against the language reference in the README")
     };
     let end = (pos + found.1).min(text.len());
+    let here = Span::new(pos, end);
+    // A block cut short: the parser only notices at the next rule or at the
+    // end of the file. Point at the `{` that is never closed.
+    let next_rule = TOP_WORDS.iter().any(|w| found.0 == format!("`{w}`"));
+    if expected.contains(&"`}`") && (next_rule || pos >= text.len()) {
+        if let Some(open) = unclosed_brace(text, pos) {
+            let (what, label) = if next_rule {
+                (
+                    format!("the next rule starts here, at {}", found.0),
+                    "the next declaration starts here",
+                )
+            } else {
+                ("the file ends first".to_string(), "the file ends here")
+            };
+            return Diagnostic::new(
+                &codes::SYNTAX,
+                Span::new(open, open + 1),
+                format!("this block is never closed: {what}"),
+            )
+            .label("this `{` has no matching `}`")
+            .related(Span::new(pos, pos), label)
+            .help("end the block with `}` after its last field");
+        }
+    }
+    // `factors webauthn, totp`: a factor set is written with `|`.
+    if found.0 == "`,`" && in_factor_list(text, pos) {
+        return Diagnostic::new(
+            &codes::SYNTAX,
+            here,
+            "expected `|` between factors, found `,`",
+        )
+        .label("write `|` here")
+        .help("a factor set is written with `|`, e.g. `factors webauthn | totp`");
+    }
     Diagnostic::new(
         &codes::SYNTAX,
-        Span::new(pos, end),
+        here,
         format!("expected {wanted}, found {}", found.0),
     )
     .label(format!("expected {wanted}"))
     .help(help)
+}
+
+/// Words that start a top-level declaration or rule.
+const TOP_WORDS: [&str; 10] = [
+    "default",
+    "group",
+    "user",
+    "app",
+    "rollout",
+    "exempt",
+    "precedence",
+    "timezone",
+    "strength",
+    "calendar",
+];
+
+/// The last `{` before `pos` without its `}`, outside strings and comments.
+fn unclosed_brace(text: &str, pos: usize) -> Option<usize> {
+    let mut open = Vec::new();
+    let mut chars = text.get(..pos)?.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '#' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '{' => open.push(i),
+            '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.pop()
+}
+
+/// Is `pos` just after `factors a | b` (or `strength s = a | b`) on its line?
+fn in_factor_list(text: &str, pos: usize) -> bool {
+    let line_start = text
+        .get(..pos)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let before = text.get(line_start..pos).unwrap_or("");
+    let mut words = before.split_whitespace().rev();
+    let mut saw_factor = false;
+    for w in words.by_ref() {
+        match w {
+            "factors" | "=" => return saw_factor,
+            "|" => {}
+            w if w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => saw_factor = true,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// A short description of the text at `pos`, and its length in bytes.

@@ -1,0 +1,99 @@
+//! What a first-time user tripped over, each through the real binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
+
+mod common;
+use common::{json, mfac, TODAY};
+
+fn write(name: &str, text: &str) -> String {
+    let d = std::env::temp_dir().join(format!("mfac-first-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    let p = d.join(name);
+    std::fs::write(&p, text).expect("write");
+    p.to_string_lossy().into_owned()
+}
+
+fn first_diagnostic(path: &str) -> serde_json::Value {
+    let run = mfac(&["check", path, "--today", TODAY, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    json(&run)["diagnostics"][0].clone()
+}
+
+#[test]
+fn a_missing_brace_points_at_the_unclosed_block() {
+    let p = write(
+        "open1.mfa",
+        "group \"A\" {\n  enforcement required\n\ngroup \"B\" { enforcement optional }\n",
+    );
+    let d = first_diagnostic(&p);
+    assert_eq!(
+        (d["code"].as_str(), d["line"].as_u64(), d["column"].as_u64()),
+        (Some("E001"), Some(1), Some(11)),
+        "{d}"
+    );
+    assert!(
+        d["message"].as_str().unwrap().contains("never closed"),
+        "{d}"
+    );
+    // Cut at the end of the file: the same, and never a line past the end.
+    let p = write("open2.mfa", "default { enforcement optional }\nrollout \"r\" {\n  applies default\n  on 2026-12-01 enforcement required\n");
+    let d = first_diagnostic(&p);
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(2), Some(13)),
+        "{d}"
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("the file ends first"),
+        "{d}"
+    );
+    // Braces inside strings and comments do not count.
+    let p = write(
+        "open3.mfa",
+        "# a { in a comment\ngroup \"{\" {\n  enforcement required\n",
+    );
+    let d = first_diagnostic(&p);
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(2), Some(11)),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_comma_in_a_factor_set_hints_at_the_pipe() {
+    let p = write(
+        "comma.mfa",
+        "default { enforcement optional factors webauthn, totp }\n",
+    );
+    let d = first_diagnostic(&p);
+    assert_eq!(d["column"].as_u64(), Some(48));
+    assert!(d["message"].as_str().unwrap().contains("`|`"), "{d}");
+    assert!(
+        d["help"].as_str().unwrap().contains("webauthn | totp"),
+        "{d}"
+    );
+    // A comma where commas belong is not misread.
+    let p = write("comma2.mfa", "group \"A\" { includes \"B\", }\n");
+    let d = first_diagnostic(&p);
+    assert!(!d["message"].as_str().unwrap().contains("`|`"), "{d}");
+}
+
+#[test]
+fn a_huge_bad_line_is_not_echoed_whole() {
+    let mut text = String::from("default { enforcement optional factors totp ");
+    text.push_str(&"a ".repeat(2_500_000));
+    text.push_str("}\n");
+    let p = write("huge.mfa", &text);
+    let run = mfac(&["check", &p, "--today", TODAY]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.len() < 4_000, "{} bytes", run.stdout.len());
+    assert!(
+        run.stdout.contains("huge.mfa:1:45"),
+        "the place is still exact: {}",
+        run.stdout
+    );
+}

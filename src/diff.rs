@@ -57,6 +57,9 @@ pub struct Diff {
     /// Exemptions only in the old or only in the new policy, as text.
     pub exemptions_removed: Vec<String>,
     pub exemptions_added: Vec<String>,
+    /// An exemption of the same user whose end, reason or ticket moved: one
+    /// change, `old -> new`, not a removal and an addition.
+    pub exemptions_changed: Vec<String>,
 }
 
 impl Diff {
@@ -66,6 +69,7 @@ impl Diff {
             && self.includes.is_empty()
             && self.exemptions_removed.is_empty()
             && self.exemptions_added.is_empty()
+            && self.exemptions_changed.is_empty()
     }
 }
 
@@ -102,8 +106,8 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
     if a.calendar != b.calendar {
         d.settings.push((
             "calendar".into(),
-            format!("{:?}", a.calendar),
-            format!("{:?}", b.calendar),
+            a.calendar.to_string(),
+            b.calendar.to_string(),
         ));
     }
 
@@ -181,8 +185,12 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
     }
 
     let exemption = |e: &crate::compile::ExemptionInfo| {
+        let ticket = e
+            .ticket
+            .as_deref()
+            .map_or(String::new(), |t| format!(", ticket {t}"));
         format!(
-            "{} until {} ({})",
+            "{} until {} ({}{ticket})",
             e.user,
             crate::time::format_instant(e.until, new.timezone()),
             e.reason
@@ -190,8 +198,45 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
     };
     let ea: BTreeSet<String> = a.exemptions.iter().map(exemption).collect();
     let eb: BTreeSet<String> = b.exemptions.iter().map(exemption).collect();
-    d.exemptions_removed = ea.difference(&eb).cloned().collect();
-    d.exemptions_added = eb.difference(&ea).cloned().collect();
+    let removed: Vec<&crate::compile::ExemptionInfo> = a
+        .exemptions
+        .iter()
+        .filter(|e| !eb.contains(&exemption(e)))
+        .collect();
+    let added: Vec<&crate::compile::ExemptionInfo> = b
+        .exemptions
+        .iter()
+        .filter(|e| !ea.contains(&exemption(e)))
+        .collect();
+    // A user with exactly one exemption gone and one new: it was edited.
+    fn only<'t>(
+        list: &[&'t crate::compile::ExemptionInfo],
+        user: &str,
+    ) -> Option<&'t crate::compile::ExemptionInfo> {
+        let mut it = list.iter().filter(|e| e.user == user);
+        match (it.next(), it.next()) {
+            (Some(e), None) => Some(*e),
+            _ => None,
+        }
+    }
+    let mut edited = BTreeSet::new();
+    for e in &removed {
+        if let (Some(x), Some(y)) = (only(&removed, &e.user), only(&added, &e.user)) {
+            d.exemptions_changed
+                .push(format!("{} -> {}", exemption(x), exemption(y)));
+            edited.insert(e.user.clone());
+        }
+    }
+    let text = |list: &[&crate::compile::ExemptionInfo]| -> Vec<String> {
+        let set: BTreeSet<String> = list
+            .iter()
+            .filter(|e| !edited.contains(&e.user))
+            .map(|e| exemption(e))
+            .collect();
+        set.into_iter().collect()
+    };
+    d.exemptions_removed = text(&removed);
+    d.exemptions_added = text(&added);
     d
 }
 
@@ -212,6 +257,32 @@ mod tests {
                      group "ops" { enforcement required }
                      default { factors totp | webauthn enforcement optional }"#);
         assert!(diff(&a, &b).is_empty(), "{:?}", diff(&a, &b));
+    }
+
+    #[test]
+    fn a_moved_exemption_is_one_change() {
+        let a = p(r#"default { enforcement required factors totp }
+                     exempt user "bob" until 2026-12-10 reason "lost device" ticket "SEC-1""#);
+        let b = p(r#"default { enforcement required factors totp }
+                     exempt user "bob" until 2026-12-20 reason "lost device" ticket "SEC-1"
+                     calendar { work_hours mon-thu 08:00-18:00 }"#);
+        let d = diff(&a, &b);
+        assert!(
+            d.exemptions_added.is_empty() && d.exemptions_removed.is_empty(),
+            "{d:?}"
+        );
+        assert_eq!(
+            d.exemptions_changed,
+            ["bob until 2026-12-10T00:00:00+00:00 (lost device, ticket SEC-1) -> bob until 2026-12-20T00:00:00+00:00 (lost device, ticket SEC-1)"]
+        );
+        assert_eq!(
+            d.settings,
+            [(
+                "calendar".to_string(),
+                "calendar { work_hours mon-fri 09:00-17:00 }".to_string(),
+                "calendar { work_hours mon-thu 08:00-18:00 }".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn changes_per_subject_and_date_range() {
     assert_eq!(changes[1]["new"]["deadline"], "2026-12-29T00:00:00+01:00");
     assert_eq!(
         v["exemptions_added"],
-        j!(["bob@acme.test until 2026-12-10T00:00:00+01:00 (lost device)"])
+        j!(["bob@acme.test until 2026-12-10T00:00:00+01:00 (lost device, ticket SEC-123)"])
     );
     insta::assert_snapshot!("diff_human", mfac(&["diff", OLD, NEW]).stdout);
     insta::assert_snapshot!(
@@ -76,4 +76,53 @@ fn group_membership_changes_through_includes() {
         j!([{"group": "Ops", "gained": ["Admins"], "lost": []}])
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn calendars_and_moved_exemptions_read_as_the_language_writes_them() {
+    const EXTENDED: &str = "tests/fixtures/diff/acme-extended.mfa";
+    let run = mfac(&["diff", NEW, EXTENDED]);
+    assert_eq!(run.code, 0);
+    assert!(
+        !run.stdout.contains("Calendar {") && !run.stdout.contains("workdays"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("calendar: calendar { work_hours mon-fri 08:00-18:00 holiday 2026-12-25 holiday 2027-01-01 } -> calendar { work_hours mon-thu 07:30-18:00 holiday 2026-12-25 holiday 2027-01-01 }"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("exemptions changed\n  bob@acme.test until 2026-12-10T00:00:00+01:00 (lost device, ticket SEC-123) -> bob@acme.test until 2026-12-20T00:00:00+01:00 (lost device, ticket SEC-123)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("exemptions added") && !run.stdout.contains("exemptions removed"));
+    let v = json(&mfac(&["diff", NEW, EXTENDED, "--format", "json"]));
+    assert_eq!(v["exemptions_changed"].as_array().map(Vec::len), Some(1));
+    assert!(v["settings"][0]["old"]
+        .as_str()
+        .unwrap()
+        .starts_with("calendar { work_hours"));
+}
+
+#[test]
+fn exit_code_says_whether_anything_changed() {
+    assert_eq!(mfac(&["diff", NEW, REWRITTEN, "--exit-code"]).code, 0);
+    assert_eq!(mfac(&["diff", OLD, NEW, "--exit-code"]).code, 3);
+    assert_eq!(
+        mfac(&["diff", OLD, NEW, "--exit-code", "--format", "json"]).code,
+        3
+    );
+    assert_eq!(
+        mfac(&["diff", OLD, NEW]).code,
+        0,
+        "without the flag, a change is success"
+    );
+    assert_eq!(
+        mfac(&["diff", OLD, "missing.mfa", "--exit-code"]).code,
+        2,
+        "bad input stays 2"
+    );
 }

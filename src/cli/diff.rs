@@ -10,7 +10,7 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 #[command(
     about = "Show what changes in effect between two versions of a policy, per subject and date range",
-    after_help = "Examples:\n  mfac diff old/acme.mfa policies/acme.mfa\n  mfac diff acme-v1.json policies/acme.mfa --format markdown\n\nReordered rules, renamed strengths and comments are not changes: the two\npolicies are compared as compiled, field by field, over time."
+    after_help = "Examples:\n  mfac diff old/acme.mfa policies/acme.mfa\n  mfac diff acme-v1.json policies/acme.mfa --format markdown\n  mfac diff old.mfa new.mfa --exit-code || [ $? -eq 3 ] && echo changed\n\nReordered rules, renamed strengths and comments are not changes: the two\npolicies are compared as compiled, field by field, over time."
 )]
 pub struct Args {
     /// The old policy (`.mfa` or `mfac compile` JSON)
@@ -19,6 +19,10 @@ pub struct Args {
     new: String,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Exit 3 when the policies differ in effect, 0 when they do not (1 and 2
+    /// keep their meaning: policy errors, bad input), for scripts
+    #[arg(long)]
+    exit_code: bool,
 }
 
 impl Args {
@@ -30,6 +34,10 @@ impl Args {
             .map_or_else(String::new, |v| v.get_name().to_string())
     }
 }
+
+/// `--exit-code`: the policies differ in effect. Not 1 or 2, which already
+/// mean policy errors and bad input.
+pub const CHANGED: u8 = 3;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
@@ -49,7 +57,11 @@ pub fn run(a: Args) -> Outcome {
         Format::Markdown => lines(&a, &d, &tz, true),
     };
     out!("{text}");
-    Ok::<_, Failure>(ExitCode::SUCCESS)
+    Ok::<_, Failure>(if a.exit_code && !d.is_empty() {
+        ExitCode::from(CHANGED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn when(c: &Change, tz: &jiff::tz::TimeZone) -> String {
@@ -155,6 +167,7 @@ fn lines(a: &Args, d: &Diff, tz: &jiff::tz::TimeZone, md: bool) -> String {
     for (title, list) in [
         ("exemptions removed", &d.exemptions_removed),
         ("exemptions added", &d.exemptions_added),
+        ("exemptions changed", &d.exemptions_changed),
     ] {
         if !list.is_empty() {
             let _ = writeln!(
@@ -199,6 +212,7 @@ fn json_text(d: &Diff, tz: &jiff::tz::TimeZone) -> String {
         "includes": d.includes.iter().map(|(g, gained, lost)| json!({"group": g, "gained": gained, "lost": lost})).collect::<Vec<_>>(),
         "exemptions_removed": d.exemptions_removed,
         "exemptions_added": d.exemptions_added,
+        "exemptions_changed": d.exemptions_changed,
     });
     format!("{}\n", super::render::pretty(&v))
 }

@@ -47,6 +47,49 @@ impl Default for Calendar {
     }
 }
 
+impl std::fmt::Display for Calendar {
+    /// As the policy language writes it:
+    /// `calendar { work_hours mon-fri 08:00-18:00 holiday 2026-12-25 }`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let mut ranges = Vec::new();
+        let mut d = 0;
+        while d < 7 {
+            if self.workdays & (1 << d) == 0 {
+                d += 1;
+                continue;
+            }
+            let start = d;
+            while d + 1 < 7 && self.workdays & (1 << (d + 1)) != 0 {
+                d += 1;
+            }
+            ranges.push(match (DAYS.get(start), DAYS.get(d)) {
+                (Some(a), Some(_)) if start == d => (*a).to_string(),
+                (Some(a), Some(b)) => format!("{a}-{b}"),
+                _ => String::new(),
+            });
+            d += 1;
+        }
+        let clock = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+        write!(f, "calendar {{ ")?;
+        if ranges.is_empty() {
+            write!(f, "no work days ")?;
+        } else {
+            write!(
+                f,
+                "work_hours {} {}-{} ",
+                ranges.join(", "),
+                clock(self.start),
+                clock(self.end)
+            )?;
+        }
+        for h in &self.holidays {
+            write!(f, "holiday {h} ")?;
+        }
+        write!(f, "}}")
+    }
+}
+
 impl Calendar {
     pub fn context(&self, at: Timestamp, tz: &TimeZone) -> TimeContext {
         let local = tz.to_datetime(at);
@@ -73,6 +116,24 @@ mod tests {
 
     fn at(s: &str) -> Timestamp {
         s.parse().expect("valid timestamp")
+    }
+
+    #[test]
+    fn displays_as_the_language_writes_it() {
+        let c = Calendar {
+            workdays: 0b101_0111,
+            start: 8 * 60,
+            end: 24 * 60,
+            holidays: vec![civil::date(2026, 12, 25)],
+        };
+        assert_eq!(
+            c.to_string(),
+            "calendar { work_hours mon-wed, fri, sun 08:00-24:00 holiday 2026-12-25 }"
+        );
+        assert_eq!(
+            Calendar::default().to_string(),
+            "calendar { work_hours mon-fri 09:00-17:00 }"
+        );
     }
 
     #[test]

@@ -325,7 +325,8 @@ pub struct Point {
     pub events: Vec<Event>,
     /// Per user (directory order).
     pub snapshots: Vec<Snapshot>,
-    /// Directory indexes of the users whose decision became `enrol` here.
+    /// Directory indexes of the users whose decision became `enrol` here;
+    /// at the timeline's first point, everyone already blocked then.
     pub newly_blocked: Vec<usize>,
 }
 
@@ -374,6 +375,15 @@ pub fn events(policy: &Policy) -> BTreeMap<Timestamp, Vec<Event>> {
     m
 }
 
+fn blocked(snapshots: &[Snapshot]) -> Vec<usize> {
+    snapshots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.outcome == Outcome::Enrol)
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// The decisions at `from`, then at every event in `(from, to]`.
 pub fn timeline(
     policy: &Policy,
@@ -388,11 +398,13 @@ pub fn timeline(
             .map(|u| Snapshot::of(&decide_user(policy, u, at, app)))
             .collect()
     };
+    let first = decide_all(from);
+    let already = blocked(&first);
     let mut points = vec![Point {
         at: from,
         events: Vec::new(),
-        snapshots: decide_all(from),
-        newly_blocked: Vec::new(),
+        snapshots: first,
+        newly_blocked: already,
     }];
     for (at, events) in events(policy).range(from..=to) {
         if *at == from {
@@ -482,8 +494,10 @@ mod timeline_tests {
 #[derive(Clone, Debug, Default)]
 pub struct Risks {
     /// Users who must enrol at `at` or become so at a later event:
-    /// (directory index, from when).
-    pub blocked: Vec<(usize, Timestamp)>,
+    /// (directory index, from when). From when is the instant the block
+    /// began (which may be before `at`); `None` when it holds under the
+    /// rules before any rollout date, grace end or exemption end.
+    pub blocked: Vec<(usize, Option<Timestamp>)>,
     /// Members of a privileged group, and break-glass users, with no
     /// phishing-resistant factor (`webauthn`) enrolled.
     pub privileged_without_webauthn: Vec<usize>,
@@ -494,16 +508,41 @@ pub struct Risks {
     pub no_allowed_factor: Vec<(String, Vec<usize>)>,
 }
 
+/// When a user blocked at the last of `events` (sorted, all at or before the
+/// simulated instant) became blocked: the event from which every decision
+/// since is `enrol`. Decisions change only at events, so looking just before
+/// each one, latest first, finds it. `None`: blocked before the first event.
+fn blocked_since(
+    policy: &Policy,
+    user: &DirUser,
+    events: &[Timestamp],
+    app: Option<&str>,
+) -> Option<Timestamp> {
+    events.iter().rev().copied().find(|&e| {
+        let before = e
+            .checked_sub(jiff::SignedDuration::from_nanos(1))
+            .unwrap_or(e);
+        decide_user(policy, user, before, app).outcome != Outcome::Enrol
+    })
+}
+
 /// The lock-out analysis of a simulation.
 pub fn risks(policy: &Policy, sim: &Simulation, dir: &Directory) -> Risks {
     let mut r = Risks::default();
+    let earlier: Vec<Timestamp> = events(policy)
+        .into_keys()
+        .filter(|t| *t <= sim.at)
+        .collect();
     for u in &sim.users {
-        if u.after.outcome == Outcome::Enrol {
-            r.blocked.push((u.user, sim.at));
-        }
         let Some(du) = dir.users.get(u.user) else {
             continue;
         };
+        if u.after.outcome == Outcome::Enrol {
+            r.blocked.push((
+                u.user,
+                blocked_since(policy, du, &earlier, sim.app.as_deref()),
+            ));
+        }
         let groups: Vec<&str> = du.groups.iter().map(|g| &**g).collect();
         let privileged = policy
             .rules_for(&du.id, &groups)
@@ -524,7 +563,8 @@ pub fn risks(policy: &Policy, sim: &Simulation, dir: &Directory) -> Risks {
                 .iter()
                 .skip(1)
             {
-                r.blocked.extend(p.newly_blocked.iter().map(|&i| (i, p.at)));
+                r.blocked
+                    .extend(p.newly_blocked.iter().map(|&i| (i, Some(p.at))));
             }
         }
     }

@@ -155,3 +155,15 @@ fn loosening_is_found_in_every_field() {
         assert!(!run.stdout.contains("W003"), "{fixture}: {}", run.stdout);
     }
 }
+
+/// Messages that must be true for the case they report: each fixture in
+/// `tests/fixtures/wording/` (with its directory) is rendered and snapshotted.
+#[test]
+fn wording_is_true_for_each_case() {
+    for name in ["W014-optional-group", "W013-break-glass"] {
+        let mfa = format!("tests/fixtures/wording/{name}.mfa");
+        let users = format!("tests/fixtures/wording/{name}.users.yaml");
+        let run = mfac(&["check", &mfa, "--today", TODAY, "--directory", &users]);
+        insta::assert_snapshot!(format!("wording_{name}"), run.stdout);
+    }
+}

@@ -409,3 +409,86 @@ fn all_lists_every_changed_user_and_quiet_prints_nothing_on_stderr() {
     assert!(!all.stdout.contains("more (--all"));
     assert_eq!(all.stderr, "");
 }
+
+/// `--risks` dates each block when it really began, whatever `--at` is, and
+/// combines with `--timeline`, whose first row names who is already blocked.
+#[test]
+fn risks_give_the_real_dates_and_combine_with_the_timeline() {
+    let dir = "policies/acme.users.yaml";
+    for at in ["2026-12-30", "2027-02-01T12:00:00"] {
+        let run = mfac(&[
+            "simulate",
+            "policies/acme.mfa",
+            "--directory",
+            dir,
+            "--at",
+            at,
+            "--risks",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let v = json(&run);
+        let from: std::collections::BTreeMap<String, serde_json::Value> = v["risks"]["blocked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b["user"].as_str().unwrap().to_string(), b["from"].clone()))
+            .collect();
+        // anita (admin, totp only) is blocked under the base rules; bob and
+        // carl from the end of the grace, not from --at.
+        assert_eq!(from["anita@acme.test"], serde_json::Value::Null, "{at}");
+        assert_eq!(from["bob@acme.test"], "2026-12-29T00:00:00+01:00", "{at}");
+        assert_eq!(from["carl@acme.test"], "2026-12-29T00:00:00+01:00", "{at}");
+    }
+    let run = mfac(&[
+        "simulate",
+        "policies/acme.mfa",
+        "--directory",
+        dir,
+        "--timeline",
+        "--risks",
+        "--from",
+        "2026-12-12",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("blocked at the start: anita@acme.test"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("risk: blocked"), "{}", run.stdout);
+    let v = json(&mfac(&[
+        "simulate",
+        "policies/acme.mfa",
+        "--directory",
+        dir,
+        "--timeline",
+        "--risks",
+        "--from",
+        "2026-12-12",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        v["timeline"][0]["newly_blocked"],
+        serde_json::json!(["anita@acme.test"])
+    );
+    assert!(
+        v["risks"]["blocked"]
+            .as_array()
+            .is_some_and(|b| b.len() == 3),
+        "{v}"
+    );
+    let run = mfac(&[
+        "simulate",
+        "policies/acme.mfa",
+        "--directory",
+        dir,
+        "--timeline",
+        "--risks",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(run.code, 2);
+}

@@ -219,6 +219,15 @@ pub fn some_users(users: &[&str], n: usize) -> String {
     }
 }
 
+/// "1 user", "3 users": a count with its noun, for messages.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// One check's documentation, as `mfac explain CODE` prints it.
 pub fn explain_text(info: &CheckInfo) -> String {
     let severity = info.severity.name();

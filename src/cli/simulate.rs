@@ -43,7 +43,7 @@ pub struct Args {
     quiet: bool,
     /// Add the lock-out analysis: who is blocked and from when, privileged
     /// users without webauthn, users who lose every factor, groups with none
-    #[arg(long, conflicts_with = "timeline")]
+    #[arg(long)]
     risks: bool,
     /// Decide at every rollout phase, grace deadline and exemption end instead
     #[arg(long, conflicts_with_all = ["base", "base_rev"])]
@@ -165,6 +165,26 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
         )));
     }
     let points = mfac::simulate::timeline(policy, dir, a.app.as_deref(), from, to);
+    // With --risks, the lock-out analysis at the timeline's start as well.
+    if a.risks && matches!(a.format, Format::Csv) {
+        return Err(Failure::input(
+            "--risks has no CSV form: use --format table, json or markdown",
+        ));
+    }
+    let analysed = a.risks.then(|| {
+        let sim = mfac::simulate::simulate(policy, None, dir, from, a.app.as_deref());
+        let risks = mfac::simulate::risks(policy, &sim, dir);
+        (sim, risks)
+    });
+    let view = analysed.as_ref().map(|(sim, risks)| View {
+        risks: Some(risks),
+        sim,
+        dir,
+        policy: &a.policy,
+        base: None,
+        tz: &tz,
+        all: a.all,
+    });
     let id = |i: &usize| dir.id(*i);
     let names = |p: &mfac::simulate::Point| p.newly_blocked.iter().map(id).collect::<Vec<_>>();
     let events_text =
@@ -182,6 +202,10 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
                     "newly_blocked": names(p),
                 })).collect::<Vec<_>>(),
             });
+            let mut v = v;
+            if let Some(r) = view.as_ref().and_then(View::risks_json) {
+                v["risks"] = r;
+            }
             o = format!("{}\n", super::render::pretty(&v));
         }
         Format::Csv => {
@@ -224,7 +248,7 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
                     "date", "allow", "challenge", "enrol_or_skip", "enrol", "deny"
                 );
             }
-            for p in &points {
+            for (k, p) in points.iter().enumerate() {
                 let [allow, challenge, skip, enrol, deny] = in_order(&p.counts());
                 let blocked = names(p);
                 let shown: Vec<&str> = blocked
@@ -257,9 +281,23 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
                         format_instant(p.at, &tz),
                     );
                     if !blocked.is_empty() {
-                        let _ = writeln!(o, "{:<26} blocked from this date: {who}", "");
+                        // The first row names everyone blocked at the start,
+                        // the others who becomes blocked on their date.
+                        let said = if k == 0 {
+                            "blocked at the start"
+                        } else {
+                            "blocked from this date"
+                        };
+                        let _ = writeln!(o, "{:<26} {said}: {who}", "");
                     }
                 }
+            }
+            if let Some(v) = &view {
+                o.push_str(&if markdown {
+                    v.risks_markdown()
+                } else {
+                    v.risks_table()
+                });
             }
         }
     }
@@ -443,16 +481,23 @@ impl View<'_> {
         if s.before == Before::Base {
             v["base_counts"] = json!(s.before_counts());
         }
-        if let Some(r) = self.risks {
-            let id = |i: &usize| self.dir.id(*i);
-            v["risks"] = json!({
-                "blocked": r.blocked.iter().map(|(u, t)| json!({"user": id(u), "from": format_instant(*t, self.tz)})).collect::<Vec<_>>(),
-                "privileged_without_webauthn": r.privileged_without_webauthn.iter().map(id).collect::<Vec<_>>(),
-                "lost_every_factor": r.lost_every_factor.iter().map(|(u, f)| json!({"user": id(u), "factors": f.names()})).collect::<Vec<_>>(),
-                "no_allowed_factor": r.no_allowed_factor.iter().map(|(g, us)| json!({"group": g, "users": us.iter().map(id).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            });
+        if let Some(r) = self.risks_json() {
+            v["risks"] = r;
         }
         format!("{}\n", super::render::pretty(&v))
+    }
+
+    /// The lock-out analysis as JSON; a block `from` is `null` when it holds
+    /// before any dated change of the policy.
+    fn risks_json(&self) -> Option<serde_json::Value> {
+        let r = self.risks?;
+        let id = |i: &usize| self.dir.id(*i);
+        Some(json!({
+            "blocked": r.blocked.iter().map(|(u, t)| json!({"user": id(u), "from": t.map(|t| format_instant(t, self.tz))})).collect::<Vec<_>>(),
+            "privileged_without_webauthn": r.privileged_without_webauthn.iter().map(id).collect::<Vec<_>>(),
+            "lost_every_factor": r.lost_every_factor.iter().map(|(u, f)| json!({"user": id(u), "factors": f.names()})).collect::<Vec<_>>(),
+            "no_allowed_factor": r.no_allowed_factor.iter().map(|(g, us)| json!({"group": g, "users": us.iter().map(id).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        }))
     }
 
     fn table(&self) -> String {
@@ -534,6 +579,12 @@ impl View<'_> {
                 );
             }
         }
+        o.push_str(&self.risks_table());
+        o
+    }
+
+    fn risks_table(&self) -> String {
+        let mut o = String::new();
         for (title, lines) in self.risk_lines() {
             let _ = writeln!(o, "\nrisk: {title} ({})", lines.len());
             let limit = if self.all { lines.len() } else { SHOWN };
@@ -562,7 +613,10 @@ impl View<'_> {
                 "blocked (must enrol before sign-in completes)",
                 r.blocked
                     .iter()
-                    .map(|(u, t)| format!("{} from {}", id(u), format_instant(*t, self.tz)))
+                    .map(|(u, t)| match t {
+                        Some(t) => format!("{} from {}", id(u), format_instant(*t, self.tz)),
+                        None => format!("{} already before the policy's first dated change", id(u)),
+                    })
                     .collect::<Vec<_>>(),
             ),
             (
@@ -699,6 +753,12 @@ impl View<'_> {
             }
             let _ = writeln!(o, "\n</details>");
         }
+        o.push_str(&self.risks_markdown());
+        o
+    }
+
+    fn risks_markdown(&self) -> String {
+        let mut o = String::new();
         let risks = self.risk_lines();
         if !risks.is_empty() {
             let _ = writeln!(o, "\n#### Lock-out risks\n");

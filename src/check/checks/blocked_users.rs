@@ -35,35 +35,80 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if d.outcome != Outcome::Enrol {
                 continue;
             }
-            // Point at the last rule that shaped it: the most specific one.
-            let rule = d.rules.last().map_or(0, |r| r.id);
+            // Point at a rule that holds them at `required` (the most
+            // specific one), not merely at the last rule that applied: an
+            // `optional` group does not block anyone.
+            let epoch = policy.epoch_of(at);
+            let requires = |id: usize| {
+                policy
+                    .rule_settings(epoch, id)
+                    .is_some_and(|s| s.enforcement == Some(crate::policy::Level::Required))
+            };
+            let rule = d
+                .rules
+                .iter()
+                .rev()
+                .map(|r| r.id)
+                .find(|&id| requires(id))
+                .or_else(|| d.rules.last().map(|r| r.id))
+                .unwrap_or(0);
             found.entry((at, rule)).or_default().push(&user.id);
             break;
         }
     }
     for ((at, rule), users) in found {
-        let span = cx
+        // Where `required` comes from at that date: the phase in force that
+        // set it, else the rule's own field.
+        let span = cx.span_of(rule, at, |f| f.enforcement.map(|e| e.span));
+        // The phase that set it, if a rollout did.
+        let phase = cx
             .policy
             .rules
             .get(rule)
-            .map(|r| r.span)
-            .unwrap_or_default();
+            .and_then(|r| r.rollout)
+            .and_then(|i| cx.policy.rollouts.get(i))
+            .and_then(|ro| {
+                ro.phases
+                    .iter()
+                    .rev()
+                    .find(|p| p.at <= at && p.fields.enforcement.is_some())
+            })
+            .filter(|p| p.fields.enforcement.map(|e| e.span) == Some(span));
         let when = if at == cx.today {
             "now".to_string()
         } else {
             format!("from {}", format_instant(at, &cx.policy.timezone))
+        };
+        let help = match phase {
+            Some(p) if p.fields.enrolment.is_some() => {
+                "have them enrol an allowed factor before the phase's grace ends, or lengthen its `enrolment grace`"
+            }
+            Some(_) => {
+                "have them enrol an allowed factor before that date, or give the rollout phase an `enrolment grace` so they can enrol at their next sign-in"
+            }
+            None => {
+                "have them enrol an allowed factor; to give them time, require MFA through a rollout phase with `enrolment grace 14d` instead of on the rule itself"
+            }
         };
         out.push(
             Diagnostic::new(
                 &INFO,
                 span,
                 format!(
-                    "{} user(s) must enrol before they can sign in, {when}: {}",
-                    users.len(),
+                    "{} must enrol before they can sign in, {when}: {}",
+                    crate::check::count(users.len(), "user"),
                     crate::check::some_users(&users, 5)
                 ),
             )
-            .label("requires MFA these users cannot answer"),
+            .label(format!(
+                "requires MFA that {} cannot answer",
+                if users.len() == 1 {
+                    "this user"
+                } else {
+                    "these users"
+                }
+            ))
+            .help(help),
         );
     }
 }

@@ -34,19 +34,33 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for (id, users) in found {
-        let span = cx.policy.rules.get(id).map(|r| r.span).unwrap_or_default();
-        out.push(
-            Diagnostic::new(
-                &INFO,
-                span,
+        let Some(rule) = cx.policy.rules.get(id) else {
+            continue;
+        };
+        // A group has members; a break-glass user rule is about one person.
+        let (message, label, help) = match &rule.subject {
+            crate::policy::Subject::User(u) => (
+                format!("break-glass user `{u}` has no webauthn enrolled"),
+                "break-glass",
+                "have this user enrol a security key (kept offline): a break-glass account that cannot answer a phishing-resistant factor is no way in when the admins are locked out",
+            ),
+            subject => (
                 format!(
-                    "{} has {} member(s) with no webauthn enrolled: {}",
-                    cx.subject(id),
-                    users.len(),
+                    "privileged {subject}: {} no webauthn enrolled: {}",
+                    match users.len() {
+                        1 => "1 member has".to_string(),
+                        n => format!("{n} members have"),
+                    },
                     crate::check::some_users(&users, 5)
                 ),
-            )
-            .label("privileged"),
+                "privileged",
+                INFO.help,
+            ),
+        };
+        out.push(
+            Diagnostic::new(&INFO, rule.span, message)
+                .label(label)
+                .help(help),
         );
     }
 }

@@ -613,7 +613,8 @@ mod risk_tests {
         // ann must enrol webauthn now; sid (sms only) when the rollout makes
         // the default required.
         let jan: Timestamp = "2027-01-01T00:00:00Z".parse().unwrap();
-        assert_eq!(r.blocked, vec![(0, at), (1, jan)]);
+        // 0 is blocked under the base rules, before any dated change.
+        assert_eq!(r.blocked, vec![(0, None), (1, Some(jan))]);
         assert_eq!(r.privileged_without_webauthn, vec![0, 2]);
         // ann loses totp to the new Admins rule; sid and cy lose sms.
         let sms = FactorSet::single(crate::policy::Factor::Sms);

@@ -275,6 +275,16 @@ impl Spec {
         if let Some(f) = &self.default {
             writeln!(s, "default {{ {} }}", fields_text(f, true)).unwrap();
         }
+        // A policy with no rule at all does not check (E028): give the
+        // generator's empty draws an empty default, which changes nothing.
+        let no_rule = self.default.is_none()
+            && self.groups.iter().all(Option::is_none)
+            && self.users.iter().all(Option::is_none)
+            && self.apps.iter().all(Option::is_none)
+            && self.rollouts.is_empty();
+        if no_rule {
+            writeln!(s, "default {{ }}").unwrap();
+        }
         for (g, r) in self.groups.iter().enumerate() {
             let Some(r) = r else { continue };
             let mut body = String::new();

@@ -312,7 +312,8 @@ fn risks_name_who_is_locked_out_and_why() {
     assert_eq!(
         r["blocked"],
         j!([
-            {"user": "anita@acme.test", "from": "2026-12-16T00:00:00+01:00"},
+            // Blocked under the base rules: before any dated change, not "from --at".
+            {"user": "anita@acme.test", "from": null},
             {"user": "bob@acme.test", "from": "2026-12-29T00:00:00+01:00"},
             {"user": "carl@acme.test", "from": "2026-12-29T00:00:00+01:00"},
         ])

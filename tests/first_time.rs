@@ -97,3 +97,80 @@ fn a_huge_bad_line_is_not_echoed_whole() {
         run.stdout
     );
 }
+
+#[test]
+fn typos_in_app_and_group_names_get_a_did_you_mean() {
+    let run = mfac(&[
+        "eval",
+        "policies/acme.mfa",
+        "--user",
+        "ann@acme.test",
+        "--app",
+        "Finanse",
+        "--group",
+        "Admins",
+        "--at",
+        "2026-12-20",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0);
+    json(&run); // stdout stays one JSON object
+    assert!(
+        run.stderr.contains("app `Finanse` has no rule")
+            && run.stderr.contains("did you mean `Finance`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `Administrators`?"),
+        "{}",
+        run.stderr
+    );
+    // Names the policy knows, and names nothing resembles, are quiet.
+    let run = mfac(&[
+        "eval",
+        "policies/acme.mfa",
+        "--user",
+        "a",
+        "--app",
+        "Finance",
+        "--group",
+        "Administrators",
+        "--group",
+        "Marketing",
+        "--at",
+        "2026-12-20",
+    ]);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+
+    let users = write(
+        "typo.users.yaml",
+        "users:\n  - {id: a@x, groups: [Suport Agents, Sales], factors: [totp]}\n",
+    );
+    let run = mfac(&[
+        "simulate",
+        "policies/acme.mfa",
+        "--directory",
+        &users,
+        "--app",
+        "finance",
+        "--at",
+        "2026-12-20",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    json(&run);
+    assert!(
+        run.stderr.contains("did you mean `Finance`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("group `Suport Agents`") && run.stderr.contains("`Support Agents`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("Sales"), "{}", run.stderr);
+}

@@ -108,6 +108,9 @@ pub fn run(a: Args) -> Outcome {
         None => None,
     };
     let group_refs: Vec<&str> = groups.iter().map(String::as_str).collect();
+    for w in super::names::unknown_names(&policy, a.app.as_deref(), &group_refs) {
+        eprintln!("warning: {w}");
+    }
     let ctx = LoginContext::new(&a.user, at)
         .groups(&group_refs)
         .app(a.app.as_deref())

@@ -28,6 +28,7 @@ mod eval;
 mod explain;
 mod failure;
 mod fmt;
+mod names;
 mod render;
 mod simulate;
 mod test;

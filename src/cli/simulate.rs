@@ -87,6 +87,7 @@ pub fn run(a: Args) -> Outcome {
         Failure::input("simulate needs --directory FILE (`-` for standard input)")
     })?;
     reading.finish_and_clear();
+    warn_unknown_names(&policy, a.app.as_deref(), &dir);
     if a.timeline {
         return run_timeline(&a, &policy, &dir);
     }
@@ -313,6 +314,43 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
 
 /// A bar on standard error; hidden with `--quiet` or when standard error is
 /// not a terminal (indicatif checks), so pipes and CI logs stay clean.
+/// Typos in `--app` and in the directory's group names, on stderr. Only the
+/// first distinct unknown group names are compared (a large directory holds
+/// many groups no rule names, and that is normal), and at most five warned.
+fn warn_unknown_names(policy: &mfac::Policy, app: Option<&str>, dir: &Directory) {
+    const LOOKED_AT: usize = 500;
+    const SHOWN: usize = 5;
+    let known: std::collections::BTreeSet<&str> = policy
+        .tables()
+        .groups
+        .iter()
+        .map(|(g, _)| g.as_str())
+        .collect();
+    let mut unknown: Vec<&str> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    'users: for u in &dir.users {
+        for g in &u.groups {
+            let g: &str = g;
+            if !known.contains(g) && seen.insert(g) {
+                unknown.push(g);
+                if unknown.len() == LOOKED_AT {
+                    break 'users;
+                }
+            }
+        }
+    }
+    let warnings = super::names::unknown_names(policy, app, &unknown);
+    for w in warnings.iter().take(SHOWN) {
+        eprintln!("warning: {w}");
+    }
+    if warnings.len() > SHOWN {
+        eprintln!(
+            "warning: and {} more names like these",
+            warnings.len() - SHOWN
+        );
+    }
+}
+
 fn progress_bar(quiet: bool, len: u64) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();

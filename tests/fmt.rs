@@ -65,3 +65,41 @@ fn a_file_that_does_not_parse_is_left_alone() {
     assert!(run.stderr.contains("does not parse"), "{}", run.stderr);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
+
+/// Every policy the README shows is in `mfac fmt`'s layout, so a user who
+/// copies one into a repository does not fail `mfac fmt --check` in CI.
+#[test]
+fn the_readme_policies_are_canonical() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    // Fenced blocks without a language tag that hold a rule.
+    let mut blocks = Vec::new();
+    let mut open: Option<(String, String)> = None;
+    for line in readme.lines() {
+        match (line.strip_prefix("```"), open.take()) {
+            (Some(lang), None) => open = Some((lang.to_string(), String::new())),
+            (Some(_), Some((lang, body))) => {
+                if lang.is_empty() && body.contains("default {") && !body.contains("$ ") {
+                    blocks.push(body);
+                }
+            }
+            (None, Some((lang, mut body))) => {
+                body.push_str(line);
+                body.push('\n');
+                open = Some((lang, body));
+            }
+            (None, None) => {}
+        }
+    }
+    assert!(!blocks.is_empty(), "the README shows a policy");
+    for (i, b) in blocks.iter().enumerate() {
+        let p = std::env::temp_dir().join(format!("mfac-readme-{}-{i}.mfa", std::process::id()));
+        std::fs::write(&p, b).unwrap();
+        let run = common::mfac(&["fmt", "--check", p.to_str().unwrap()]);
+        assert_eq!(
+            run.code, 0,
+            "README policy {i} is not canonical:\n{b}\n{}",
+            run.stdout
+        );
+    }
+}

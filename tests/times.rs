@@ -372,3 +372,45 @@ fn policy_files_refuse_malformed_times_with_the_forms() {
         );
     }
 }
+
+/// One reader: no code outside `src/time.rs` turns text into a time itself
+/// (test modules aside), so no flag or file can read a time another way.
+#[test]
+fn times_are_read_in_one_place() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    walk(&root.join("src"), &mut files);
+    let readers = [
+        "parse::<Timestamp>",
+        "parse::<jiff::Timestamp>",
+        "parse::<civil::Date",
+        "parse::<jiff::civil::Date",
+        "strptime(",
+        "Timestamp::from_str",
+        "Date::from_str",
+    ];
+    for f in files {
+        if f.ends_with("src/time.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for r in readers {
+            assert!(
+                !code.contains(r),
+                "{} reads a time with `{r}`: use mfac::time",
+                f.display()
+            );
+        }
+    }
+}

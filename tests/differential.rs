@@ -2,7 +2,7 @@
 //! policies and logins clustered around the instants where decisions change.
 //!
 //! CI runs a few hundred policies. The long run is
-//! `MFAC_DIFF_CASES=1000000 cargo test --release --test differential`
+//! `MFAC_DIFF_CASES=1000000 cargo test --release --test differential -- --test-threads 1`
 //! (one case is one generated policy with its logins); it prints how many
 //! policies and decisions it compared.
 

@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a broken generator should stop the bench
 
-use mfac::{Factor, LastMfa, Level, LoginContext, Policy};
+use mfac::{Compile, Factor, LastMfa, Level, LoginContext, Policy};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::hint::black_box;

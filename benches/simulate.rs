@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a broken generator should stop the bench
 
 use mfac::directory::{parse, Format};
-use mfac::{Policy, SourceFile};
+use mfac::{Compile, Policy, SourceFile};
 use std::fmt::Write;
 
 const USERS: usize = 100_000;

@@ -3,7 +3,7 @@
 //!
 //! Run: `cargo run --example embed`
 
-use mfac::{Factor, LastMfa, LoginContext, Outcome, Policy};
+use mfac::{Compile, Factor, LastMfa, LoginContext, Outcome, Policy};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let source =

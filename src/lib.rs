@@ -1,6 +1,6 @@
 //! mfac: MFA enforcement policy as code.
 //!
-//! The pipeline, one module per stage:
+//! The pipeline, one module per stage, in layers that only look down:
 //!
 //! 1. [`syntax`]: text to syntax tree (pest), every node with its span.
 //! 2. [`check`]: syntax tree to [`policy::CheckedPolicy`], and every check,
@@ -9,10 +9,14 @@
 //!    written by `mfac compile` as versioned JSON.
 //! 4. [`eval`]: the login-time decision over those tables ([`Policy::decide`]).
 //!
+//! Stages 1-3 are the crate `mfac-lang`; stage 4 and the model it shares
+//! with the others is `mfac-core`, which an identity service can embed on
+//! its own; [`directory`], [`simulate`] and [`diff`] are `mfac-analysis`.
+//!
 //! An identity service embeds the last two:
 //!
 //! ```
-//! use mfac::{Factor, LoginContext, Outcome, Policy};
+//! use mfac::{Compile, Factor, LoginContext, Outcome, Policy};
 //!
 //! let policy = Policy::compile("acme.mfa", r#"
 //!     default { enforcement optional factors webauthn | totp }
@@ -31,21 +35,12 @@
 
 #![forbid(unsafe_code)]
 
-pub mod check;
-pub mod compile;
-pub mod diagnostic;
-pub mod diff;
-pub mod directory;
-pub mod eval;
-pub mod fmt;
-pub mod policy;
-pub mod reference;
-pub mod simulate;
-pub mod source;
-pub mod syntax;
-pub mod time;
+// The layers, re-exported under the paths embedders and the binary use.
+pub use mfac_analysis::{diff, directory, simulate};
+pub use mfac_core::{diagnostic, eval, source, time};
+pub use mfac_lang::{check, compile, fmt, policy, syntax};
 
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use eval::{Decision, LastMfa, LoginContext, Outcome, Policy, Subject};
-pub use policy::{Factor, FactorSet, Level};
-pub use source::SourceFile;
+pub use mfac_core::{Decision, LastMfa, LoginContext, Outcome, Policy, Subject};
+pub use mfac_core::{Diagnostic, Diagnostics, Severity};
+pub use mfac_core::{Factor, FactorSet, Level, SourceFile};
+pub use mfac_lang::Compile;

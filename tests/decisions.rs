@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
 
-use mfac::{Factor, LastMfa, LoginContext, Outcome, Policy};
+use mfac::{Compile, Factor, LastMfa, LoginContext, Outcome, Policy};
 use mfac::{FactorSet, Level};
 
 fn policy(text: &str) -> Policy {

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
 
 use mfac::check::{check, CheckOptions};
-use mfac::{FactorSet, LastMfa, Level, LoginContext, Outcome, Policy, SourceFile};
+use mfac::{Compile, FactorSet, LastMfa, Level, LoginContext, Outcome, Policy, SourceFile};
 use proptest::prelude::*;
 
 const EXAMPLES: [&str; 5] = ["acme", "genesys", "voiso", "cymmetri", "12port"];

@@ -5,7 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use mfac::check::{check, CheckOptions};
-use mfac::{reference, LoginContext, Policy, SourceFile};
+use mfac::{Compile, LoginContext, Policy, SourceFile};
+use mfac_testing::reference;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -1,7 +1,7 @@
 //! `mfac compile POLICY [-o OUT.json]`
 
 use super::{check_source, read_source, Failure, Outcome};
-use mfac::Policy;
+use mfac::{Compile as _, Policy};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]

@@ -30,11 +30,12 @@ mod failure;
 mod fmt;
 mod names;
 mod render;
+mod report;
 mod simulate;
 mod test;
 
 use clap::{Parser, Subcommand};
-use mfac::SourceFile;
+use mfac::{Compile as _, SourceFile};
 use std::io::Read;
 use std::process::ExitCode;
 

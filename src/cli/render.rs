@@ -42,7 +42,7 @@ fn handler() -> miette::GraphicalReportHandler {
 /// Every diagnostic of a file, rendered with the offending text underlined.
 pub fn human(diags: &Diagnostics, out: &mut dyn Write) {
     let h = handler();
-    for report in diags.reports() {
+    for report in super::report::reports(diags) {
         let mut s = String::new();
         if h.render_report(&mut s, &report).is_ok() {
             let _ = writeln!(out, "{s}");

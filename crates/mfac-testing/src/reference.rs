@@ -2,7 +2,7 @@
 //! rather than to be fast.
 //!
 //! It walks the checked policy directly, rule by rule, at the login's
-//! instant. It shares no decision logic with [`crate::eval`]: no compiled
+//! instant. It shares no decision logic with `mfac_core::eval`: no compiled
 //! tables, no `CheckedPolicy::effective`, no group graph, no
 //! `Remember::strictest`, no `Calendar::context`. The differential tests
 //! (`tests/differential.rs`) and the fuzz targets compare the two, so each
@@ -15,12 +15,12 @@
 //! rule adds `backup_code`; a remember window's end is exclusive and an
 //! unknown IP or login count never passes a condition that tests it.
 
-use crate::eval::{LoginContext, Outcome};
-use crate::policy::{
+use jiff::{SignedDuration, Timestamp};
+use mfac_core::eval::{LoginContext, Outcome};
+use mfac_lang::policy::{
     Calendar, CheckedPolicy, Enrolment, Factor, FactorSet, Level, Precedence, Remember, RuleId,
     Subject, TimeContext, Window,
 };
-use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
 
 /// What the reference decides for one login: the fields the differential
@@ -232,7 +232,7 @@ fn rule_at(p: &CheckedPolicy, id: RuleId, t: Timestamp) -> RuleNow {
     let Some(rule) = p.rules.get(id) else {
         return now;
     };
-    let mut set = |f: &crate::policy::Fields, date: Option<Timestamp>| {
+    let mut set = |f: &mfac_lang::policy::Fields, date: Option<Timestamp>| {
         if let Some(v) = f.enforcement {
             now.enforcement = Some(v.value);
         }
@@ -251,7 +251,7 @@ fn rule_at(p: &CheckedPolicy, id: RuleId, t: Timestamp) -> RuleNow {
         }
     };
     set(&rule.fields, None);
-    let mut phases: Vec<&crate::policy::Phase> = p
+    let mut phases: Vec<&mfac_lang::policy::Phase> = p
         .rollouts
         .iter()
         .filter(|r| r.rules.contains(&id))
@@ -356,8 +356,8 @@ fn time_context(cal: &Calendar, p: &CheckedPolicy, at: Timestamp) -> TimeContext
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{check, CheckOptions};
-    use crate::source::SourceFile;
+    use mfac_core::source::SourceFile;
+    use mfac_lang::check::{check, CheckOptions};
 
     fn checked(text: &str) -> CheckedPolicy {
         let out = check(&SourceFile::new("t.mfa", text), &CheckOptions::default());

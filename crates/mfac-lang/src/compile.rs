@@ -6,121 +6,12 @@
 //! Identical settings share one slot of the `settings` pool. Group names map
 //! straight to the group rules their members get, `includes` already closed.
 
-pub mod artifact;
+pub use mfac_core::compile::*;
 
 use crate::check::GroupGraph;
-use crate::policy::{
-    Calendar, CheckedPolicy, Enrolment, FactorSet, Level, Precedence, Remember, Subject,
-};
+use crate::policy::{CheckedPolicy, Enrolment, Subject};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
-
-/// A rule's fields in one epoch, as the evaluator combines them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Settings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enforcement: Option<Level>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub factors: Option<FactorSet>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub recovery: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remember: Option<Remember>,
-    /// When this rule makes enforcement required: its enrolment deadline,
-    /// `None` for immediate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deadline: Option<Timestamp>,
-    /// The rollout phase in force for this rule (index into `phases`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phase: Option<u32>,
-}
-
-impl Settings {
-    pub fn sets_anything(&self) -> bool {
-        self.enforcement.is_some()
-            || self.factors.is_some()
-            || self.remember.is_some()
-            || self.recovery
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubjectKind {
-    Default,
-    Group,
-    User,
-    App,
-}
-
-/// Where a rule came from, for "the rules that shaped the result".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleInfo {
-    pub kind: SubjectKind,
-    /// Group, user or app name; empty for the default.
-    #[serde(default)]
-    pub name: String,
-    pub line: u32,
-    /// True for a rule only a rollout creates.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub implicit: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub privileged: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub break_glass: bool,
-}
-
-impl RuleInfo {
-    pub fn subject(&self) -> Subject {
-        match self.kind {
-            SubjectKind::Default => Subject::Default,
-            SubjectKind::Group => Subject::Group(self.name.clone()),
-            SubjectKind::User => Subject::User(self.name.clone()),
-            SubjectKind::App => Subject::App(self.name.clone()),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PhaseInfo {
-    pub rollout: String,
-    pub at: Timestamp,
-    pub line: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExemptionInfo {
-    pub user: String,
-    pub until: Timestamp,
-    pub reason: String,
-    #[serde(default)]
-    pub ticket: Option<String>,
-    pub line: u32,
-}
-
-/// The compiled policy as data: what `mfac compile` writes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tables {
-    /// The policy file it was compiled from, for `file:line` in decisions.
-    pub source: String,
-    pub precedence: Precedence,
-    pub timezone: String,
-    pub calendar: Calendar,
-    /// Sorted phase dates; epoch 0 is before the first, epoch k starts at `epochs[k-1]`.
-    pub epochs: Vec<Timestamp>,
-    pub rules: Vec<RuleInfo>,
-    pub phases: Vec<PhaseInfo>,
-    pub settings: Vec<Settings>,
-    /// `(epochs.len() + 1) * rules.len()` indexes into `settings`.
-    pub table: Vec<u32>,
-    pub default_rule: Option<u32>,
-    /// Directory group name -> the group rules a member gets.
-    pub groups: Vec<(String, Vec<u32>)>,
-    pub users: Vec<(String, u32)>,
-    pub apps: Vec<(String, u32)>,
-    pub exemptions: Vec<ExemptionInfo>,
-}
 
 /// Lower a checked policy into tables.
 pub fn compile(p: &CheckedPolicy) -> Tables {
@@ -242,5 +133,32 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
         default_rule: p.default_rule().map(|i| i as u32),
         groups,
         exemptions,
+    }
+}
+
+/// Policy text, or a checked policy, to the evaluator of `mfac-core`. A
+/// trait so that `Policy::compile(name, text)` reads as it always has,
+/// while the evaluator's crate knows nothing of the language.
+pub trait Compile: Sized {
+    /// Check and compile policy text. Warnings are dropped; errors are returned.
+    fn compile(name: &str, text: &str) -> Result<Self, crate::diagnostic::Diagnostics>;
+    /// Compile a policy that has been checked.
+    fn from_checked(p: &CheckedPolicy) -> Self;
+}
+
+impl Compile for mfac_core::Policy {
+    fn compile(name: &str, text: &str) -> Result<Self, crate::diagnostic::Diagnostics> {
+        let source = crate::source::SourceFile::new(name, text);
+        let outcome = crate::check::check(&source, &crate::check::CheckOptions::default());
+        match outcome.policy {
+            Some(p) => Ok(Self::from_checked(&p)),
+            None => Err(outcome.diagnostics),
+        }
+    }
+
+    fn from_checked(p: &CheckedPolicy) -> Self {
+        // Tables made by `compile` are valid by construction. If that ever
+        // broke, evaluate nothing rather than panic: deny every login.
+        mfac_core::Policy::from_tables(compile(p)).unwrap_or_else(|_| mfac_core::Policy::deny_all())
     }
 }

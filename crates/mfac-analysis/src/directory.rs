@@ -1,40 +1,14 @@
 //! Directory files: the users a policy is checked and simulated against.
 //! YAML, JSON or CSV; every bad row is reported with its file and line.
 
-use crate::check::codes::BAD_DIRECTORY;
-use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::policy::{Factor, FactorSet};
-use crate::source::SourceFile;
+use mfac_core::diagnostic::{Diagnostic, Diagnostics};
+pub use mfac_core::directory::{DirUser, Directory};
+use mfac_core::policy::{Factor, FactorSet};
+use mfac_core::source::SourceFile;
+use mfac_lang::check::codes::BAD_DIRECTORY;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use std::sync::Arc;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DirUser {
-    pub id: String,
-    /// Group names, shared between the users that hold them.
-    pub groups: Vec<Arc<str>>,
-    pub factors: FactorSet,
-    /// 1-based line of the user in the directory file.
-    pub line: usize,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Directory {
-    pub name: String,
-    pub users: Vec<DirUser>,
-}
-
-impl Directory {
-    /// The id of the user at `index` (empty past the end).
-    pub fn id(&self, index: usize) -> &str {
-        self.users.get(index).map_or("", |u| u.id.as_str())
-    }
-
-    pub fn user(&self, id: &str) -> Option<&DirUser> {
-        self.users.iter().find(|u| u.id == id)
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

@@ -22,7 +22,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let policy = cx.compiled();
     // Today, then every later instant where a decision can change.
     let mut instants: Vec<Timestamp> = std::iter::once(cx.today)
-        .chain(crate::simulate::events(policy).into_keys())
+        .chain(crate::eval::events::events(policy).into_keys())
         .filter(|t| *t >= cx.today)
         .collect();
     instants.sort();
@@ -31,7 +31,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut found: BTreeMap<(Timestamp, usize), Vec<&str>> = BTreeMap::new();
     for user in &dir.users {
         for &at in &instants {
-            let d = crate::simulate::decide_user(policy, user, at, None);
+            let d = crate::directory::decide_user(policy, user, at, None);
             if d.outcome != Outcome::Enrol {
                 continue;
             }

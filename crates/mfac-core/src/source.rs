@@ -24,12 +24,6 @@ impl Span {
     }
 }
 
-impl From<pest::Span<'_>> for Span {
-    fn from(s: pest::Span<'_>) -> Self {
-        Span::new(s.start(), s.end())
-    }
-}
-
 /// A named piece of policy text, shared cheaply between stages.
 #[derive(Clone, Debug)]
 pub struct SourceFile {

@@ -2,10 +2,12 @@
 //! policy and by a "before" (an older policy, or the same policy just before
 //! its latest rollout phase), and what changed between the two.
 
-use crate::directory::{DirUser, Directory};
-use crate::eval::{Decision, LoginContext, Outcome, Policy};
-use crate::policy::{FactorSet, Level};
 use jiff::{SignedDuration, Timestamp};
+pub use mfac_core::directory::decide_user;
+use mfac_core::directory::{DirUser, Directory};
+pub use mfac_core::eval::events::{events, Event};
+use mfac_core::eval::{Decision, Outcome, Policy};
+use mfac_core::policy::{FactorSet, Level};
 use std::collections::BTreeMap;
 
 /// The part of a decision a rollout review compares.
@@ -24,22 +26,6 @@ impl Snapshot {
             factors: d.factors,
         }
     }
-}
-
-/// A directory user signing into `app` at `at`, with their groups and
-/// enrolled factors, and no last MFA (a simulation asks about the MFA step).
-pub fn decide_user<'p>(
-    policy: &'p Policy,
-    user: &DirUser,
-    at: Timestamp,
-    app: Option<&str>,
-) -> Decision<'p> {
-    let groups: Vec<&str> = user.groups.iter().map(|g| &**g).collect();
-    let ctx = LoginContext::new(&user.id, at)
-        .groups(&groups)
-        .app(app)
-        .enrolled_set(user.factors);
-    policy.decide(&ctx)
 }
 
 /// One directory user, before and after.
@@ -242,7 +228,8 @@ pub struct GroupRow {
 mod tests {
     use super::*;
     use crate::directory::{parse, Format};
-    use crate::source::SourceFile;
+    use mfac_core::source::SourceFile;
+    use mfac_lang::Compile as _;
 
     fn dir() -> Directory {
         parse(
@@ -297,27 +284,6 @@ mod tests {
     }
 }
 
-/// Something that happens on a date of the timeline.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// A rollout phase starts.
-    Phase { rollout: String },
-    /// A grace period that a phase of this rollout started ends.
-    GraceEnds { rollout: String },
-    /// An exemption ends.
-    ExemptionEnds { user: String },
-}
-
-impl std::fmt::Display for Event {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Event::Phase { rollout } => write!(f, "rollout {rollout:?} phase"),
-            Event::GraceEnds { rollout } => write!(f, "rollout {rollout:?} grace ends"),
-            Event::ExemptionEnds { user } => write!(f, "exemption of {user} ends"),
-        }
-    }
-}
-
 /// The users' decisions at one instant of the timeline.
 #[derive(Clone, Debug)]
 pub struct Point {
@@ -334,45 +300,6 @@ impl Point {
     pub fn counts(&self) -> BTreeMap<&'static str, usize> {
         counts(self.snapshots.iter().copied())
     }
-}
-
-/// Every instant where some decision may change: phase dates, grace
-/// deadlines, exemption ends, with what happens then.
-pub fn events(policy: &Policy) -> BTreeMap<Timestamp, Vec<Event>> {
-    let t = policy.tables();
-    let mut m: BTreeMap<Timestamp, Vec<Event>> = BTreeMap::new();
-    let mut push = |at: Timestamp, e: Event| {
-        let v = m.entry(at).or_default();
-        if !v.contains(&e) {
-            v.push(e);
-        }
-    };
-    for p in &t.phases {
-        push(
-            p.at,
-            Event::Phase {
-                rollout: p.rollout.clone(),
-            },
-        );
-    }
-    for s in &t.settings {
-        if let Some(d) = s.deadline {
-            let rollout = s
-                .phase
-                .and_then(|i| t.phases.get(i as usize))
-                .map_or_else(String::new, |p| p.rollout.clone());
-            push(d, Event::GraceEnds { rollout });
-        }
-    }
-    for e in &t.exemptions {
-        push(
-            e.until,
-            Event::ExemptionEnds {
-                user: e.user.clone(),
-            },
-        );
-    }
-    m
 }
 
 fn blocked(snapshots: &[Snapshot]) -> Vec<usize> {
@@ -440,7 +367,8 @@ pub fn timeline(
 mod timeline_tests {
     use super::*;
     use crate::directory::{parse, Format};
-    use crate::source::SourceFile;
+    use mfac_core::source::SourceFile;
+    use mfac_lang::Compile as _;
 
     #[test]
     fn users_become_blocked_when_the_grace_ends() {
@@ -548,7 +476,7 @@ pub fn risks(policy: &Policy, sim: &Simulation, dir: &Directory) -> Risks {
             .rules_for(&du.id, &groups)
             .iter()
             .any(|(_, rule)| rule.privileged || rule.break_glass);
-        if privileged && !du.factors.contains(crate::policy::Factor::Webauthn) {
+        if privileged && !du.factors.contains(mfac_core::policy::Factor::Webauthn) {
             r.privileged_without_webauthn.push(u.user);
         }
         let before = du.factors.intersect(u.before.factors);
@@ -587,7 +515,8 @@ pub fn risks(policy: &Policy, sim: &Simulation, dir: &Directory) -> Risks {
 mod risk_tests {
     use super::*;
     use crate::directory::{parse, Format};
-    use crate::source::SourceFile;
+    use mfac_core::source::SourceFile;
+    use mfac_lang::Compile as _;
 
     #[test]
     fn finds_each_kind_of_lock_out() {
@@ -617,8 +546,8 @@ mod risk_tests {
         assert_eq!(r.blocked, vec![(0, None), (1, Some(jan))]);
         assert_eq!(r.privileged_without_webauthn, vec![0, 2]);
         // ann loses totp to the new Admins rule; sid and cy lose sms.
-        let sms = FactorSet::single(crate::policy::Factor::Sms);
-        let totp = FactorSet::single(crate::policy::Factor::Totp);
+        let sms = FactorSet::single(mfac_core::policy::Factor::Sms);
+        let totp = FactorSet::single(mfac_core::policy::Factor::Totp);
         assert_eq!(r.lost_every_factor, vec![(0, totp), (1, sms), (2, sms)]);
         // cy is in both groups: webauthn ∩ (sms | totp) is nothing.
         assert_eq!(

@@ -12,7 +12,7 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 
 #[derive(pest_derive::Parser)]
-#[grammar = "grammar/mfa.pest"]
+#[grammar = "../../grammar/mfa.pest"]
 pub(crate) struct MfaParser;
 
 /// Parse a policy file. Syntax errors stop at the first one (pest does not
@@ -41,7 +41,8 @@ struct Builder {
 }
 
 fn span(p: &Pair<'_, Rule>) -> Span {
-    p.as_span().into()
+    let s = p.as_span();
+    Span::new(s.start(), s.end())
 }
 
 /// The inner pairs, without the keyword and punctuation tokens.

@@ -13,27 +13,13 @@ mod suppress;
 
 pub use groups::GroupGraph;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::directory::Directory;
 use crate::policy::{CheckedPolicy, Effective, FactorSet, Fields, Level, Precedence, RuleId};
 use crate::source::{SourceFile, Span};
 use jiff::Timestamp;
 
-/// A check's registry entry: its stable code and its documentation.
-#[derive(Debug)]
-pub struct CheckInfo {
-    /// Stable code, e.g. `E003`. Never reused for another meaning.
-    pub code: &'static str,
-    /// Kebab-case name, e.g. `duplicate-rule`.
-    pub name: &'static str,
-    pub severity: Severity,
-    /// What the check catches, in one line.
-    pub summary: &'static str,
-    /// The default help text shown with each finding.
-    pub help: &'static str,
-    /// Why it matters, an example, and the fix (for `mfac explain`).
-    pub doc: &'static str,
-}
+pub use crate::diagnostic::CheckInfo;
 
 pub type RunFn = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
@@ -61,7 +47,7 @@ impl Context<'_> {
     /// The checked policy as the evaluator runs it.
     pub fn compiled(&self) -> &crate::eval::Policy {
         self.compiled
-            .get_or_init(|| crate::eval::Policy::from_checked(self.policy))
+            .get_or_init(|| <crate::eval::Policy as crate::Compile>::from_checked(self.policy))
     }
 
     /// One instant in each stretch of time over which every rule is constant.
@@ -347,6 +333,7 @@ registry! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Severity;
 
     #[test]
     fn codes_are_unique_and_ordered() {

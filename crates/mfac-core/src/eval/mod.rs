@@ -1,15 +1,9 @@
-//! Stage 4: the login-time decision, read off the compiled tables.
-//!
-//! ```
-//! use mfac::{LoginContext, Policy, Outcome, Factor};
-//! let policy = Policy::compile("acme.mfa", r#"
-//!     default { enforcement required factors webauthn | totp }
-//! "#).expect("valid policy");
-//! let at = "2026-12-01T10:00:00Z".parse().unwrap();
-//! let d = policy.decide(&LoginContext::new("ann@acme.test", at).enrolled(&[Factor::Totp]));
-//! assert_eq!(d.outcome, Outcome::Challenge);
-//! ```
+//! Stage 4: the login-time decision, read off the compiled tables. A
+//! [`Policy`] comes from `mfac compile` output ([`Policy::from_json`]) or,
+//! through `mfac-lang`, straight from policy text; the crate-level example
+//! of `mfac` shows both.
 
+pub mod events;
 mod explain;
 mod fold;
 
@@ -17,9 +11,7 @@ pub use explain::explain;
 use fold::Acc;
 
 use crate::compile::{self, artifact, ExemptionInfo, RuleInfo, Settings, SubjectKind, Tables};
-use crate::diagnostic::Diagnostics;
-use crate::policy::{CheckedPolicy, Factor, FactorSet, Level, Precedence, Remember, TimeContext};
-use crate::source::SourceFile;
+use crate::policy::{Factor, FactorSet, Level, Precedence, Remember, TimeContext};
 use jiff::{tz::TimeZone, SignedDuration, Timestamp};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -214,34 +206,7 @@ pub struct Policy {
     exemptions: FxHashMap<Box<str>, Box<[u32]>>,
 }
 
-/// What a policy could not be built from.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("the policy has errors")]
-    Policy(Diagnostics),
-    #[error(transparent)]
-    Artifact(#[from] ArtifactError),
-}
-
 impl Policy {
-    /// Check and compile policy text. Warnings are dropped; errors are returned.
-    pub fn compile(name: &str, text: &str) -> Result<Policy, Diagnostics> {
-        let source = SourceFile::new(name, text);
-        let outcome = crate::check::check(&source, &crate::check::CheckOptions::default());
-        match outcome.policy {
-            Some(p) => Ok(Policy::from_checked(&p)),
-            None => Err(outcome.diagnostics),
-        }
-    }
-
-    pub fn from_checked(p: &CheckedPolicy) -> Policy {
-        // Tables made by `compile` are valid by construction.
-        match Policy::from_tables(compile::compile(p)) {
-            Ok(policy) => policy,
-            Err(e) => unreachable_policy(e),
-        }
-    }
-
     /// Load `mfac compile` output.
     pub fn from_json(text: &str) -> Result<Policy, ArtifactError> {
         Policy::from_tables(artifact::from_json(text)?)
@@ -692,48 +657,50 @@ fn next_stamp() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-#[cold]
-fn unreachable_policy(e: ArtifactError) -> Policy {
-    // Tables built by `compile` always validate; if that ever breaks, evaluate
-    // nothing rather than panic: an empty policy with a deny-all default.
-    let _ = e;
-    let deny_all = Tables {
-        source: "<invalid>".to_string(),
-        precedence: Precedence::MostRestrictive,
-        timezone: "UTC".to_string(),
-        calendar: Default::default(),
-        epochs: vec![],
-        rules: vec![RuleInfo {
-            kind: SubjectKind::Default,
-            name: String::new(),
-            line: 0,
-            implicit: true,
-            privileged: false,
-            break_glass: false,
-        }],
-        phases: vec![],
-        settings: vec![Settings {
-            enforcement: Some(Level::Required),
-            factors: Some(FactorSet::EMPTY),
-            ..Settings::default()
-        }],
-        table: vec![0],
-        default_rule: Some(0),
-        groups: vec![],
-        users: vec![],
-        apps: vec![],
-        exemptions: vec![],
-    };
-    Policy {
-        stamp: next_stamp(),
-        tz: TimeZone::UTC,
-        rule_count: 1,
-        groups: FxHashMap::default(),
-        group_rules: Box::default(),
-        folds: deny_all.settings.iter().map(Acc::from_settings).collect(),
-        users: FxHashMap::default(),
-        apps: FxHashMap::default(),
-        exemptions: FxHashMap::default(),
-        tables: deny_all,
+impl Policy {
+    /// A policy that denies every login: one default rule, `required` with
+    /// no allowed factor. What to run when nothing trustworthy can be
+    /// (fail closed), built without validation so that it cannot itself fail.
+    #[cold]
+    pub fn deny_all() -> Policy {
+        let deny_all = Tables {
+            source: "<invalid>".to_string(),
+            precedence: Precedence::MostRestrictive,
+            timezone: "UTC".to_string(),
+            calendar: Default::default(),
+            epochs: vec![],
+            rules: vec![RuleInfo {
+                kind: SubjectKind::Default,
+                name: String::new(),
+                line: 0,
+                implicit: true,
+                privileged: false,
+                break_glass: false,
+            }],
+            phases: vec![],
+            settings: vec![Settings {
+                enforcement: Some(Level::Required),
+                factors: Some(FactorSet::EMPTY),
+                ..Settings::default()
+            }],
+            table: vec![0],
+            default_rule: Some(0),
+            groups: vec![],
+            users: vec![],
+            apps: vec![],
+            exemptions: vec![],
+        };
+        Policy {
+            stamp: next_stamp(),
+            tz: TimeZone::UTC,
+            rule_count: 1,
+            groups: FxHashMap::default(),
+            group_rules: Box::default(),
+            folds: deny_all.settings.iter().map(Acc::from_settings).collect(),
+            users: FxHashMap::default(),
+            apps: FxHashMap::default(),
+            exemptions: FxHashMap::default(),
+            tables: deny_all,
+        }
     }
 }

@@ -388,7 +388,7 @@ pub fn format(text: &str) -> Option<String> {
 #[derive(Debug)]
 pub enum FmtError {
     /// The file does not parse: its diagnostics.
-    Syntax(crate::Diagnostics),
+    Syntax(crate::diagnostic::Diagnostics),
     /// A shape the formatter does not handle although it parses.
     Unsupported,
     /// The formatted text would mean something else (a formatter bug): the
@@ -399,7 +399,7 @@ pub enum FmtError {
 /// Format a policy, and prove the result means the same: both versions are
 /// checked and compiled, and their tables (lines aside) or, when the policy
 /// has errors, their findings must be equal.
-pub fn format_policy(source: &crate::SourceFile) -> Result<String, FmtError> {
+pub fn format_policy(source: &crate::source::SourceFile) -> Result<String, FmtError> {
     use crate::check::{check, CheckOptions};
     let opts = CheckOptions::default();
     let before = check(source, &opts);
@@ -407,7 +407,10 @@ pub fn format_policy(source: &crate::SourceFile) -> Result<String, FmtError> {
         return Err(FmtError::Syntax(before.diagnostics));
     }
     let text = format(source.text()).ok_or(FmtError::Unsupported)?;
-    let after = check(&crate::SourceFile::new(source.name(), text.as_str()), &opts);
+    let after = check(
+        &crate::source::SourceFile::new(source.name(), text.as_str()),
+        &opts,
+    );
     let meaning = |o: &crate::check::CheckOutcome| -> serde_json::Value {
         match &o.policy {
             Some(p) => {

@@ -5,10 +5,10 @@
 //! that means the same (renamed strengths, reordered rules, comments, a
 //! field moved into a rollout that has already started) shows no change.
 
-use crate::compile::{Settings, SubjectKind, Tables};
-use crate::eval::Policy;
-use crate::policy::{FactorSet, Level, Remember};
 use jiff::Timestamp;
+use mfac_core::compile::{Settings, Tables};
+use mfac_core::eval::Policy;
+use mfac_core::policy::{FactorSet, Level, Remember};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A rule's effective fields in one stretch of time; `None` when the side has
@@ -73,15 +73,6 @@ impl Diff {
     }
 }
 
-fn subject_name(kind: SubjectKind, name: &str) -> String {
-    match kind {
-        SubjectKind::Default => "default".to_string(),
-        SubjectKind::Group => format!("group {name:?}"),
-        SubjectKind::User => format!("user {name:?}"),
-        SubjectKind::App => format!("app {name:?}"),
-    }
-}
-
 /// A subject's fields at `at`, read off the tables.
 fn fields_at(p: &Policy, rule: Option<usize>, at: Timestamp) -> Option<Fields> {
     let s = p.rule_settings(p.epoch_of(at), rule?)?;
@@ -116,7 +107,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
         t.rules
             .iter()
             .enumerate()
-            .map(|(i, r)| (subject_name(r.kind, &r.name), i))
+            .map(|(i, r)| (r.subject(), i))
             .collect()
     };
     let (ia, ib) = (index(a), index(b));
@@ -184,7 +175,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
         }
     }
 
-    let exemption = |e: &crate::compile::ExemptionInfo| {
+    let exemption = |e: &mfac_core::compile::ExemptionInfo| {
         let ticket = e
             .ticket
             .as_deref()
@@ -192,27 +183,27 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
         format!(
             "{} until {} ({}{ticket})",
             e.user,
-            crate::time::format_instant(e.until, new.timezone()),
+            mfac_core::time::format_instant(e.until, new.timezone()),
             e.reason
         )
     };
     let ea: BTreeSet<String> = a.exemptions.iter().map(exemption).collect();
     let eb: BTreeSet<String> = b.exemptions.iter().map(exemption).collect();
-    let removed: Vec<&crate::compile::ExemptionInfo> = a
+    let removed: Vec<&mfac_core::compile::ExemptionInfo> = a
         .exemptions
         .iter()
         .filter(|e| !eb.contains(&exemption(e)))
         .collect();
-    let added: Vec<&crate::compile::ExemptionInfo> = b
+    let added: Vec<&mfac_core::compile::ExemptionInfo> = b
         .exemptions
         .iter()
         .filter(|e| !ea.contains(&exemption(e)))
         .collect();
     // A user with exactly one exemption gone and one new: it was edited.
     fn only<'t>(
-        list: &[&'t crate::compile::ExemptionInfo],
+        list: &[&'t mfac_core::compile::ExemptionInfo],
         user: &str,
-    ) -> Option<&'t crate::compile::ExemptionInfo> {
+    ) -> Option<&'t mfac_core::compile::ExemptionInfo> {
         let mut it = list.iter().filter(|e| e.user == user);
         match (it.next(), it.next()) {
             (Some(e), None) => Some(*e),
@@ -227,7 +218,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
             edited.insert(e.user.clone());
         }
     }
-    let text = |list: &[&crate::compile::ExemptionInfo]| -> Vec<String> {
+    let text = |list: &[&mfac_core::compile::ExemptionInfo]| -> Vec<String> {
         let set: BTreeSet<String> = list
             .iter()
             .filter(|e| !edited.contains(&e.user))
@@ -243,6 +234,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mfac_lang::Compile as _;
 
     fn p(text: &str) -> Policy {
         Policy::compile("p.mfa", text).unwrap()

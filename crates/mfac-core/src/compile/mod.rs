@@ -1,0 +1,130 @@
+//! The compiled policy: flat tables, as the evaluator reads them and
+//! `mfac compile` writes them. (Lowering a checked policy into them is
+//! `mfac_lang::compile`.)
+//!
+//! Rollouts are unrolled into epochs: between two phase dates every rule is
+//! constant, so a rule's settings in each epoch are computed once here and
+//! the evaluator reads them with one index, `table[epoch * rules + rule]`.
+//! Identical settings share one slot of the `settings` pool. Group names map
+//! straight to the group rules their members get, `includes` already closed.
+
+pub mod artifact;
+
+use crate::policy::{Calendar, FactorSet, Level, Precedence, Remember};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A rule's fields in one epoch, as the evaluator combines them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Settings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<Level>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factors: Option<FactorSet>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recovery: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remember: Option<Remember>,
+    /// When this rule makes enforcement required: its enrolment deadline,
+    /// `None` for immediate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Timestamp>,
+    /// The rollout phase in force for this rule (index into `phases`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<u32>,
+}
+
+impl Settings {
+    pub fn sets_anything(&self) -> bool {
+        self.enforcement.is_some()
+            || self.factors.is_some()
+            || self.remember.is_some()
+            || self.recovery
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    Default,
+    Group,
+    User,
+    App,
+}
+
+/// Where a rule came from, for "the rules that shaped the result".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    pub kind: SubjectKind,
+    /// Group, user or app name; empty for the default.
+    #[serde(default)]
+    pub name: String,
+    pub line: u32,
+    /// True for a rule only a rollout creates.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub implicit: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub privileged: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub break_glass: bool,
+}
+
+impl SubjectKind {
+    /// `default`, `group "G"`, `user "U"`, `app "A"`: as the language writes
+    /// a rule's subject.
+    pub fn describe(self, name: &str) -> String {
+        match self {
+            SubjectKind::Default => "default".to_string(),
+            SubjectKind::Group => format!("group {name:?}"),
+            SubjectKind::User => format!("user {name:?}"),
+            SubjectKind::App => format!("app {name:?}"),
+        }
+    }
+}
+
+impl RuleInfo {
+    /// The rule's subject as the language writes it.
+    pub fn subject(&self) -> String {
+        self.kind.describe(&self.name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseInfo {
+    pub rollout: String,
+    pub at: Timestamp,
+    pub line: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExemptionInfo {
+    pub user: String,
+    pub until: Timestamp,
+    pub reason: String,
+    #[serde(default)]
+    pub ticket: Option<String>,
+    pub line: u32,
+}
+
+/// The compiled policy as data: what `mfac compile` writes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tables {
+    /// The policy file it was compiled from, for `file:line` in decisions.
+    pub source: String,
+    pub precedence: Precedence,
+    pub timezone: String,
+    pub calendar: Calendar,
+    /// Sorted phase dates; epoch 0 is before the first, epoch k starts at `epochs[k-1]`.
+    pub epochs: Vec<Timestamp>,
+    pub rules: Vec<RuleInfo>,
+    pub phases: Vec<PhaseInfo>,
+    pub settings: Vec<Settings>,
+    /// `(epochs.len() + 1) * rules.len()` indexes into `settings`.
+    pub table: Vec<u32>,
+    pub default_rule: Option<u32>,
+    /// Directory group name -> the group rules a member gets.
+    pub groups: Vec<(String, Vec<u32>)>,
+    pub users: Vec<(String, u32)>,
+    pub apps: Vec<(String, u32)>,
+    pub exemptions: Vec<ExemptionInfo>,
+}

@@ -1,0 +1,196 @@
+//! The one diagnostic type every stage reports with. A diagnostic is written
+//! once (code, message, span, help) and rendered many ways by the front ends:
+//! miette for people, JSON, SARIF and annotations for tools.
+
+use crate::source::{SourceFile, Span};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`: the word every output format uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A secondary location that explains the primary one ("first defined here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub span: Span,
+    pub label: String,
+}
+
+/// A check's registry entry: its stable code and its documentation. The
+/// registry itself (every check, in code order) is `mfac_lang::check::REGISTRY`.
+#[derive(Debug)]
+pub struct CheckInfo {
+    /// Stable code, e.g. `E003`. Never reused for another meaning.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `duplicate-rule`.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// What the check catches, in one line.
+    pub summary: &'static str,
+    /// The default help text shown with each finding.
+    pub help: &'static str,
+    /// Why it matters, an example, and the fix (for `mfac explain`).
+    pub doc: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code from the check registry, e.g. `E003`.
+    pub code: &'static str,
+    /// The check's kebab-case name, e.g. `duplicate-rule`.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line, lowercase, no final period; user input in backticks.
+    pub message: String,
+    pub span: Span,
+    /// What the underlined text is, in a few words.
+    pub label: String,
+    /// What to do about it, in plain words.
+    pub help: String,
+    pub related: Vec<Related>,
+}
+
+impl Diagnostic {
+    /// A diagnostic whose code and severity come from the registry entry.
+    pub fn new(info: &CheckInfo, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code: info.code,
+            name: info.name,
+            severity: info.severity,
+            message: message.into(),
+            span,
+            label: String::new(),
+            help: info.help.to_string(),
+            related: Vec::new(),
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+
+    pub fn related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push(Related {
+            span,
+            label: label.into(),
+        });
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The diagnostics of one source file.
+#[derive(Clone, Debug)]
+pub struct Diagnostics {
+    pub source: SourceFile,
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new(source: SourceFile, mut items: Vec<Diagnostic>) -> Self {
+        items.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
+        Diagnostics { source, items }
+    }
+
+    pub fn errors(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.items.len() - self.errors()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors() > 0
+    }
+
+    /// The contract's JSON rows: code, severity, message, file, line, column.
+    pub fn json_rows(&self) -> Vec<JsonDiagnostic> {
+        self.items
+            .iter()
+            .map(|d| {
+                let (line, column) = self.source.line_col(d.span.start);
+                let (end_line, end_column) = self.source.line_col(d.span.end);
+                JsonDiagnostic {
+                    code: d.code,
+                    name: d.name,
+                    end_line,
+                    end_column,
+                    severity: d.severity,
+                    message: d.message.clone(),
+                    file: self.source.name().to_string(),
+                    line,
+                    column,
+                    help: d.help.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    /// A plain, one-line-per-diagnostic rendering (`file:line:col: severity[code]: message`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.items {
+            let (line, col) = self.source.line_col(d.span.start);
+            writeln!(
+                f,
+                "{}:{}:{}: {}[{}]: {}",
+                self.source.name(),
+                line,
+                col,
+                d.severity,
+                d.code,
+                d.message
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonDiagnostic {
+    pub code: &'static str,
+    /// The check's kebab-case name, e.g. `duplicate-rule`.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// Where the underlined text ends (the column just past it).
+    pub end_line: usize,
+    pub end_column: usize,
+    pub help: String,
+}

@@ -1,0 +1,6 @@
+//! Test support for mfac (not published): the reference evaluator, written
+//! from the design's text and sharing no decision code with `mfac-core`.
+
+#![forbid(unsafe_code)]
+
+pub mod reference;

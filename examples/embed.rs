@@ -12,7 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let policy = Policy::compile("policies/acme.mfa", &source).map_err(|d| d.to_string())?;
 
     // The same evaluator from the compiled JSON artifact.
-    let policy = Policy::from_json(&policy.to_json())?;
+    let policy = Policy::from_json(&policy.to_json()?)?;
 
     let logins = [
         (

@@ -479,7 +479,7 @@ fn grace_on_a_plain_rule_fails_closed_to_immediate() {
 #[test]
 fn compiled_json_round_trip_decides_the_same() {
     let p = acme();
-    let back = Policy::from_json(&p.to_json()).expect("round trip");
+    let back = Policy::from_json(&p.to_json().expect("serialises")).expect("round trip");
     let groups = ["Beta Testers", "Administrators"];
     for at in [
         "2026-11-01T00:00:00Z",

@@ -76,7 +76,7 @@ fn checked(text: &str) -> CheckedPolicy {
         &SourceFile::new("gen.mfa", text),
         &CheckOptions {
             today: Some(gen::TODAY),
-            directory: None,
+            ..CheckOptions::default()
         },
     );
     match out.policy {
@@ -112,7 +112,7 @@ proptest! {
         let text = spec.render();
         let p = checked(&text);
         let compiled = Policy::from_checked(&p);
-        let reloaded = Policy::from_json(&compiled.to_json()).expect("round trip");
+        let reloaded = Policy::from_json(&compiled.to_json().expect("serialises")).expect("round trip");
         for seed in &seeds {
             let login = gen::login(&p, seed);
             let ctx = login.context();

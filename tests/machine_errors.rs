@@ -415,3 +415,62 @@ fn an_empty_or_truncated_policy_fails_closed() {
         assert_eq!(error_object(&run)["code"], "E028");
     }
 }
+
+/// A check turned off in `mfac.toml` does not run at all, and a suppression
+/// of it is not reported as unused.
+#[test]
+fn a_check_turned_off_does_not_run() {
+    let p = write(
+        "off/p.mfa",
+        b"default { enforcement required factors totp }\ngroup \"G\" { enforcement required }\n",
+    );
+    let users = write(
+        "off/u.yaml",
+        b"users:\n  - {id: a@x, groups: [G], factors: []}\n",
+    );
+    let run = mfac(&[
+        "check",
+        &p,
+        "--today",
+        TODAY,
+        "--directory",
+        &users,
+        "--format",
+        "json",
+    ]);
+    let codes = |run: &Run| -> Vec<String> {
+        json(run)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        codes(&run).contains(&"W014".to_string()),
+        "{:?}",
+        codes(&run)
+    );
+    write(
+        "off/mfac.toml",
+        b"[severity]\nW014 = \"off\"\nW002 = \"error\"\n",
+    );
+    write("off/p.mfa", b"default { enforcement required factors totp }\n# mfac: allow(W014) reason \"checked elsewhere\"\ngroup \"G\" { enforcement required }\n");
+    let run = mfac(&[
+        "check",
+        &p,
+        "--today",
+        TODAY,
+        "--directory",
+        &users,
+        "--format",
+        "json",
+    ]);
+    let found = codes(&run);
+    assert!(
+        !found.contains(&"W014".to_string()) && !found.contains(&"W016".to_string()),
+        "{found:?}"
+    );
+    assert_eq!(run.code, 1, "W002 raised to an error: {found:?}");
+    std::fs::remove_file(dir().join("off/mfac.toml")).unwrap();
+}

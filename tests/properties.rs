@@ -78,7 +78,7 @@ proptest! {
             prop_assert!(last.is_some() && !d.usable.is_empty());
         }
         // The compiled JSON decides the same.
-        let back = Policy::from_json(&policy.to_json()).expect("round trip");
+        let back = Policy::from_json(&policy.to_json().expect("serialises")).expect("round trip");
         let e = back.decide(&ctx);
         prop_assert_eq!((d.outcome, d.enforcement, d.factors, d.deadline, d.remembered), (e.outcome, e.enforcement, e.factors, e.deadline, e.remembered));
         // A subject resolved once decides the same, with the same rules;

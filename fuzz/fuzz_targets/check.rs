@@ -25,7 +25,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let policy = Policy::from_checked(&p);
-    let reloaded = Policy::from_json(&policy.to_json()).expect("own artifact loads");
+    let json = policy.to_json().expect("own tables serialise");
+    let reloaded = Policy::from_json(&json).expect("own artifact loads");
     let groups = ["Administrators", "g0", "g1"];
     let at = "2026-12-15T08:00:00Z".parse().expect("instant");
     let ctx = LoginContext::new("u0@x.test", at).groups(&groups);

@@ -116,7 +116,7 @@ pub fn run(a: Args) -> Outcome {
             None
         }
     };
-    let options = CheckOptions { today, directory };
+    let directory = directory.map(std::sync::Arc::new);
 
     let (files, bad_paths) = policy_files(&a.paths);
     for f in bad_paths {
@@ -144,7 +144,7 @@ pub fn run(a: Args) -> Outcome {
                 continue;
             }
         };
-        let mut diags = check(&source, &options).diagnostics;
+        // The severities go into the checker, so a check turned off does not run.
         let config = match (&given, super::config::find(f)) {
             (Some(c), _) => Some(c.clone()),
             (None, Some(path)) => match found.get(&path) {
@@ -163,9 +163,12 @@ pub fn run(a: Args) -> Outcome {
             },
             (None, None) => None,
         };
-        if let Some(c) = config {
-            c.apply(&mut diags);
-        }
+        let options = CheckOptions {
+            today,
+            directory: directory.clone(),
+            config: config.unwrap_or_default(),
+        };
+        let diags = check(&source, &options).diagnostics;
         results.push(diags);
     }
     let errors: usize = results.iter().map(|d| d.errors()).sum();

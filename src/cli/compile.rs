@@ -20,7 +20,10 @@ pub struct Args {
 pub fn run(a: Args) -> Outcome {
     let source = read_source(&a.policy)?;
     let checked = check_source(&source)?;
-    let json = Policy::from_checked(&checked).to_json();
+    // Never write an empty or partial file: a serialisation failure is an error.
+    let json = Policy::from_checked(&checked)
+        .to_json()
+        .map_err(|e| Failure::input(format!("cannot serialise `{}`: {e}", a.policy)))?;
     match &a.output {
         Some(path) => {
             std::fs::write(path, json + "\n")

@@ -11,21 +11,12 @@
 //! be lowered: an error means the policy cannot be trusted to evaluate.
 
 use super::Failure;
-use mfac::{Diagnostics, Severity};
+use mfac::check::config::{ConfigError, Setting};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Error,
-    Warning,
-    Off,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Config {
-    severity: BTreeMap<String, Level>,
-}
+/// A project's severities, as the checker takes them.
+pub type Config = mfac::check::config::CheckConfig;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,38 +41,28 @@ pub fn load(path: &Path) -> Result<Config, Failure> {
     };
     let file: File = toml::from_str(source.text())
         .map_err(|e| bad(e.span().unwrap_or(0..0), e.message().to_string()))?;
-    let mut severity = BTreeMap::new();
+    let mut config = Config::default();
     for (code, level) in file.severity {
-        let check = mfac::check::find(code.get_ref()).ok_or_else(|| {
+        let written = level.span();
+        let setting = Setting::from_name(level.get_ref()).ok_or_else(|| {
             bad(
-                code.span(),
-                format!("`{}` is not a check code", code.get_ref()),
+                written.clone(),
+                format!(
+                    "`{} = \"{}\"`: use \"error\", \"warning\" or \"off\"",
+                    code.get_ref(),
+                    level.get_ref()
+                ),
             )
         })?;
-        let written = level.span();
-        let level = match level.get_ref().as_str() {
-            "error" => Level::Error,
-            "warning" => Level::Warning,
-            "off" => Level::Off,
-            other => {
-                return Err(bad(
-                    level.span(),
-                    format!(
-                        "`{} = \"{other}\"`: use \"error\", \"warning\" or \"off\"",
-                        code.get_ref()
-                    ),
-                ))
-            }
-        };
-        if check.info.severity == Severity::Error && level != Level::Error {
-            return Err(bad(
-                written,
-                format!("{} is an error and cannot be lowered", check.info.code),
-            ));
-        }
-        severity.insert(check.info.code.to_string(), level);
+        config.set(code.get_ref(), setting).map_err(|e| {
+            let span = match e {
+                ConfigError::UnknownCode(_) => code.span(),
+                ConfigError::CannotLower(_) => written,
+            };
+            bad(span, e.to_string())
+        })?;
     }
-    Ok(Config { severity })
+    Ok(config)
 }
 
 /// The nearest `mfac.toml` at or above the folder of `policy`.
@@ -99,19 +80,4 @@ pub fn find(policy: &str) -> Option<PathBuf> {
         here.and_then(|h| found.strip_prefix(h).ok().map(Path::to_path_buf))
             .unwrap_or(found),
     )
-}
-
-impl Config {
-    /// Raise or silence findings as configured.
-    pub fn apply(&self, d: &mut Diagnostics) {
-        d.items
-            .retain_mut(|item| match self.severity.get(item.code) {
-                Some(Level::Off) => false,
-                Some(Level::Error) => {
-                    item.severity = Severity::Error;
-                    true
-                }
-                Some(Level::Warning) | None => true,
-            });
-    }
 }

@@ -411,10 +411,12 @@ pub fn format_policy(source: &crate::source::SourceFile) -> Result<String, FmtEr
         &crate::source::SourceFile::new(source.name(), text.as_str()),
         &opts,
     );
-    let meaning = |o: &crate::check::CheckOutcome| -> serde_json::Value {
-        match &o.policy {
+    // Tables that cannot be compared are no proof: leave the file alone.
+    let meaning = |o: &crate::check::CheckOutcome| -> Result<serde_json::Value, FmtError> {
+        Ok(match &o.policy {
             Some(p) => {
-                let mut v = serde_json::to_value(crate::compile::compile(p)).unwrap_or_default();
+                let mut v = serde_json::to_value(crate::compile::compile(p))
+                    .map_err(|_| FmtError::MeaningChanged)?;
                 strip_lines(&mut v);
                 v
             }
@@ -425,9 +427,9 @@ pub fn format_policy(source: &crate::source::SourceFile) -> Result<String, FmtEr
                     .map(|d| serde_json::json!([d.code, d.message]))
                     .collect(),
             ),
-        }
+        })
     };
-    if meaning(&before) == meaning(&after) {
+    if meaning(&before)? == meaning(&after)? {
         Ok(text)
     } else {
         Err(FmtError::MeaningChanged)

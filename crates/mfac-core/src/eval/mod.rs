@@ -212,8 +212,9 @@ impl Policy {
         Policy::from_tables(artifact::from_json(text)?)
     }
 
-    pub fn to_json(&self) -> String {
-        artifact::to_json(&self.tables).unwrap_or_default()
+    /// The tables as `mfac compile` writes them: versioned JSON with a checksum.
+    pub fn to_json(&self) -> Result<String, ArtifactError> {
+        artifact::to_json(&self.tables).map_err(|e| ArtifactError::Invalid(e.to_string()))
     }
 
     pub fn tables(&self) -> &Tables {

@@ -67,11 +67,6 @@ impl Remember {
             _ => Remember::Never,
         }
     }
-
-    /// True when `self` lets a remembered login through in every case `other` does.
-    pub fn at_least_as_loose_as(self, other: Remember) -> bool {
-        self.strictest(other) == other
-    }
 }
 
 impl std::fmt::Display for Remember {

@@ -48,18 +48,6 @@ impl GroupGraph {
         self.graph.node_weights().map(String::as_str)
     }
 
-    /// Names of the groups a member of `name` belongs to, `name` included.
-    /// Terminates on cycles (the checker reports them separately).
-    pub fn closure(&self, name: &str) -> Vec<&str> {
-        let Some(&start) = self.nodes.get(name) else {
-            return vec![];
-        };
-        Bfs::new(&self.graph, start)
-            .iter(&self.graph)
-            .filter_map(|n| self.graph.node_weight(n).map(String::as_str))
-            .collect()
-    }
-
     /// The group rules that apply to a member of directory group `name`.
     pub fn rules_for(&self, name: &str) -> Vec<RuleId> {
         let Some(&start) = self.nodes.get(name) else {

@@ -7,6 +7,7 @@
 
 pub mod checks;
 pub mod codes;
+pub mod config;
 mod groups;
 mod resolve;
 mod suppress;
@@ -146,8 +147,11 @@ impl Context<'_> {
 pub struct CheckOptions {
     /// The date exemption checks measure from; `None` for today.
     pub today: Option<jiff::civil::Date>,
-    /// Real users, for the checks that need them.
-    pub directory: Option<Directory>,
+    /// Real users, for the checks that need them (shared: one directory is
+    /// checked against many policies, each with its own options).
+    pub directory: Option<std::sync::Arc<Directory>>,
+    /// Severities per check; a check turned off does not run.
+    pub config: config::CheckConfig,
 }
 
 /// The result of checking one file: the policy if it has no errors, and
@@ -179,15 +183,19 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         policy: &policy,
         groups: &groups,
         today: policy.midnight(today),
-        directory: options.directory.as_ref(),
+        directory: options.directory.as_deref(),
         compiled: std::cell::OnceCell::new(),
     };
     for check in REGISTRY {
-        if let Some(run) = check.run {
+        if let Some(run) = check
+            .run
+            .filter(|_| options.config.enabled(check.info.code))
+        {
             run(&cx, &mut found);
         }
     }
-    suppress::apply(source, &mut found);
+    suppress::apply(source, &mut found, &options.config);
+    options.config.apply(&mut found);
     let diagnostics = Diagnostics::new(source.clone(), found);
     CheckOutcome {
         policy: (!diagnostics.has_errors()).then_some(policy),

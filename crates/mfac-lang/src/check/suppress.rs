@@ -100,8 +100,13 @@ fn next_code_line(source: &SourceFile, line: usize) -> usize {
 }
 
 /// Drop the suppressed warnings from `found`; add findings about the
-/// suppressions themselves.
-pub fn apply(source: &SourceFile, found: &mut Vec<Diagnostic>) {
+/// suppressions themselves. A suppression of a check the project turned off
+/// is not reported as unused: the check did not run, so it cannot tell.
+pub fn apply(
+    source: &SourceFile,
+    found: &mut Vec<Diagnostic>,
+    config: &super::config::CheckConfig,
+) {
     let mut sups = Vec::new();
     let mut bad = Vec::new();
     for (start, end, own_line) in comments(source.text()) {
@@ -155,7 +160,13 @@ pub fn apply(source: &SourceFile, found: &mut Vec<Diagnostic>) {
         }
     });
     found.extend(bad);
-    for s in sups.iter().filter(|s| !s.used) {
+    let silent = |s: &&Suppression| {
+        s.used
+            || s.codes
+                .iter()
+                .any(|c| !config.enabled(&c.to_ascii_uppercase()))
+    };
+    for s in sups.iter().filter(|s| !silent(s)) {
         found.push(
             Diagnostic::new(
                 &unused_suppression::INFO,

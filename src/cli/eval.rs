@@ -4,7 +4,6 @@ use super::{load_policy, read_directory, DirectoryArgs, Failure, Outcome};
 use mfac::eval::explain;
 use mfac::time::{format_instant, parse_instant};
 use mfac::{Decision, Factor, FactorSet, LastMfa, LoginContext, Policy};
-use serde_json::json;
 use std::net::IpAddr;
 use std::process::ExitCode;
 
@@ -121,59 +120,14 @@ pub fn run(a: Args) -> Outcome {
     match a.format {
         Format::Json => outln!(
             "{}",
-            super::render::pretty(&decision_json(&policy, &ctx, &d))
+            super::render::pretty(
+                &serde_json::to_value(mfac::wire::DecisionRecord::new(&policy, &ctx, &d))
+                    .map_err(|e| Failure::input(format!("cannot write the decision: {e}")))?
+            )
         ),
         Format::Human => print_human(&policy, &ctx, &d),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The contract's JSON for one decision.
-pub fn decision_json(
-    policy: &Policy,
-    ctx: &LoginContext<'_>,
-    d: &Decision<'_>,
-) -> serde_json::Value {
-    let tz = policy.timezone();
-    json!({
-        "decision": d.outcome.name(),
-        "enforcement": d.enforcement.name(),
-        "factors": d.factors.names(),
-        "usable": d.usable.names(),
-        "deadline": d.deadline.map(|t| format_instant(t, tz)),
-        "remembered": d.remembered,
-        "exempt": d.exempt.map(|e| json!({
-            "until": format_instant(e.until, tz),
-            "reason": e.reason,
-            "ticket": e.ticket,
-        })),
-        "rules": rule_lines(policy, d),
-        "user": ctx.user,
-        "at": format_instant(ctx.at, tz),
-    })
-}
-
-/// `file:line: subject` for each rule that shaped the decision, then the
-/// rollout phases in force for them, then the exemption.
-fn rule_lines(policy: &Policy, d: &Decision<'_>) -> Vec<String> {
-    let mut lines: Vec<String> = d.rules.iter().map(|r| policy.rule_location(r.id)).collect();
-    for r in &d.rules {
-        if let Some(p) = r.phase {
-            let l = policy.phase_location(p);
-            if !lines.contains(&l) {
-                lines.push(l);
-            }
-        }
-    }
-    if let Some(e) = d.exempt {
-        lines.push(format!(
-            "{}:{}: exempt user {:?}",
-            policy.source_name(),
-            e.line,
-            e.user
-        ));
-    }
-    lines
 }
 
 fn print_human(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) {

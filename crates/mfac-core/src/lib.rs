@@ -16,6 +16,7 @@ pub mod eval;
 pub mod policy;
 pub mod source;
 pub mod time;
+pub mod wire;
 
 pub use diagnostic::{CheckInfo, Diagnostic, Diagnostics, Severity};
 pub use eval::{Decision, LastMfa, LoginContext, Outcome, Policy, Subject};

@@ -1,0 +1,83 @@
+//! The JSON contracts, as serde types, so that every front end (the CLI
+//! today, the login service next) answers with the same bytes and a test
+//! can pin each shape. Fields are declared in name order: that is the order
+//! the contract has always printed them in.
+
+use crate::eval::{Decision, LoginContext, Outcome, Policy};
+use crate::policy::{FactorSet, Level};
+use crate::time::format_instant;
+use serde::{Deserialize, Serialize};
+
+/// `mfac eval --format json`: one login's decision (LANGUAGE.md §4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    /// The login's instant, RFC 3339 in the policy's timezone.
+    pub at: String,
+    /// The enrolment deadline of an `enrol_or_skip` inside a grace.
+    pub deadline: Option<String>,
+    pub decision: Outcome,
+    pub enforcement: Level,
+    pub exempt: Option<ExemptRecord>,
+    /// The allowed factor kinds, sorted by name.
+    pub factors: FactorSet,
+    pub remembered: bool,
+    /// The rules that shaped the result, each `file:line: subject`, then
+    /// the rollout phases in force for them, then the exemption.
+    pub rules: Vec<String>,
+    /// The enrolled factor kinds inside the allowed set, sorted by name.
+    pub usable: FactorSet,
+    pub user: String,
+}
+
+/// An exemption in force, for the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExemptRecord {
+    pub reason: String,
+    pub ticket: Option<String>,
+    pub until: String,
+}
+
+impl DecisionRecord {
+    pub fn new(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> DecisionRecord {
+        let tz = policy.timezone();
+        DecisionRecord {
+            at: format_instant(ctx.at, tz),
+            deadline: d.deadline.map(|t| format_instant(t, tz)),
+            decision: d.outcome,
+            enforcement: d.enforcement,
+            exempt: d.exempt.map(|e| ExemptRecord {
+                reason: e.reason.clone(),
+                ticket: e.ticket.clone(),
+                until: format_instant(e.until, tz),
+            }),
+            factors: d.factors,
+            remembered: d.remembered,
+            rules: rule_lines(policy, d),
+            usable: d.usable,
+            user: ctx.user.to_string(),
+        }
+    }
+}
+
+/// `file:line: subject` for each rule that shaped the decision, then the
+/// rollout phases in force for them, then the exemption.
+pub fn rule_lines(policy: &Policy, d: &Decision<'_>) -> Vec<String> {
+    let mut lines: Vec<String> = d.rules.iter().map(|r| policy.rule_location(r.id)).collect();
+    for r in &d.rules {
+        if let Some(p) = r.phase {
+            let l = policy.phase_location(p);
+            if !lines.contains(&l) {
+                lines.push(l);
+            }
+        }
+    }
+    if let Some(e) = d.exempt {
+        lines.push(format!(
+            "{}:{}: exempt user {:?}",
+            policy.source_name(),
+            e.line,
+            e.user
+        ));
+    }
+    lines
+}

@@ -5,7 +5,12 @@
 //! baseline in the same run (a ratio), not with absolute numbers from
 //! another day on this noisy machine.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a broken generator should stop the bench
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a broken generator should stop the bench
 
 use mfac::{Compile, Factor, LastMfa, Level, LoginContext, Policy};
 use std::collections::HashMap;

@@ -5,7 +5,12 @@
 //! peak memory) comes from `examples/gen_directory.rs` and `/usr/bin/time`;
 //! see the README.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a broken generator should stop the bench
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a broken generator should stop the bench
 
 use mfac::directory::{parse, Format};
 use mfac::{Compile, Policy, SourceFile};

@@ -10,6 +10,7 @@
 //! (the shape of `benches/decide.rs`). `users N GROUPS PER_USER`: a CSV
 //! directory of N users, each in PER_USER of the GROUPS groups, with a mix of
 //! enrolled factors. Output is deterministic (a fixed xorshift seed).
+#![allow(clippy::panic, clippy::indexing_slicing)] // a generator for benchmarks: bad arguments may stop it
 
 use std::io::{BufWriter, Write};
 

@@ -1,6 +1,11 @@
 //! The decision at login time, branch by branch, through the public API.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests may panic on broken fixtures
 
 use mfac::{Compile, Factor, LastMfa, LoginContext, Outcome, Policy};
 use mfac::{FactorSet, Level};

@@ -1,6 +1,11 @@
 //! What a first-time user tripped over, each through the real binary.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests may panic on broken fixtures
 
 mod common;
 use common::{json, mfac, TODAY};

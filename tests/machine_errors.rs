@@ -3,7 +3,12 @@
 //! (parsed here), with its code, file, line and column where there is one,
 //! and the contract's exit code.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests may panic on broken fixtures
 
 mod common;
 use common::{json, mfac, Run, TODAY};

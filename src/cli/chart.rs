@@ -70,7 +70,9 @@ pub fn svg(title: &str, points: &[Point], tz: &jiff::tz::TimeZone) -> String {
     for (k, outcome) in STACK.iter().enumerate() {
         let below = |p: &Point| {
             let c = p.counts();
-            STACK[..k]
+            STACK
+                .get(..k)
+                .unwrap_or_default()
                 .iter()
                 .map(|o| c.get(o.name()).copied().unwrap_or(0))
                 .sum::<usize>() as f64

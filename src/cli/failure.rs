@@ -135,7 +135,7 @@ pub fn render(f: &Failure, m: Machine) -> String {
             let mut v = json!({ "error": f.error_json() });
             let rows: Vec<_> = f.found.iter().flat_map(Diagnostics::json_rows).collect();
             if !rows.is_empty() {
-                v["diagnostics"] = json!(rows);
+                super::render::put(&mut v, "diagnostics", json!(rows));
             }
             format!("{}\n", pretty(&v))
         }
@@ -148,14 +148,26 @@ pub fn render(f: &Failure, m: Machine) -> String {
                 .collect();
             if rows.is_empty() {
                 let mut row = f.error_json();
-                row["severity"] = json!("error");
-                row["name"] = json!(mfac::check::find(f.kind).map_or("", |c| c.info.name));
-                row["end_line"] = row["line"].clone();
-                row["end_column"] = row["column"].clone();
-                row["help"] = json!(mfac::check::find(f.kind).map_or("", |c| c.info.help));
+                super::render::put(&mut row, "severity", json!("error"));
+                super::render::put(
+                    &mut row,
+                    "name",
+                    json!(mfac::check::find(f.kind).map_or("", |c| c.info.name)),
+                );
+                let (line, column) = (row.get("line").cloned(), row.get("column").cloned());
+                super::render::put(&mut row, "end_line", line.unwrap_or_default());
+                super::render::put(&mut row, "end_column", column.unwrap_or_default());
+                super::render::put(
+                    &mut row,
+                    "help",
+                    json!(mfac::check::find(f.kind).map_or("", |c| c.info.help)),
+                );
                 rows.push(row);
             }
-            let errors = rows.iter().filter(|r| r["severity"] == "error").count();
+            let errors = rows
+                .iter()
+                .filter(|r| r.get("severity").and_then(Value::as_str) == Some("error"))
+                .count();
             let doc =
                 json!({ "diagnostics": rows, "errors": errors, "warnings": rows.len() - errors });
             format!("{}\n", pretty(&doc))
@@ -163,7 +175,10 @@ pub fn render(f: &Failure, m: Machine) -> String {
         Machine::Sarif => {
             let mut doc = super::render::sarif(&f.found);
             if f.found.is_empty() {
-                if let Some(results) = doc["runs"][0]["results"].as_array_mut() {
+                if let Some(results) = doc
+                    .pointer_mut("/runs/0/results")
+                    .and_then(Value::as_array_mut)
+                {
                     results.push(json!({
                         "ruleId": f.kind,
                         "level": "error",
@@ -183,14 +198,17 @@ pub fn render(f: &Failure, m: Machine) -> String {
         Machine::Junit => {
             let esc = super::render::xml_escape;
             let e = f.error_json();
-            let place = match (e["file"].as_str(), e["line"].as_u64()) {
+            let place = match (
+                e.get("file").and_then(Value::as_str),
+                e.get("line").and_then(Value::as_u64),
+            ) {
                 (Some(file), Some(line)) => format!("{file}:{line}: "),
                 _ => String::new(),
             };
             format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mfac\" tests=\"1\" failures=\"0\" errors=\"1\">\n  <testsuite name=\"mfac\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase classname=\"mfac\" name=\"mfac test\">\n      <error type=\"{}\" message=\"{}\"/>\n    </testcase>\n  </testsuite>\n</testsuites>\n",
-                esc(e["code"].as_str().unwrap_or(f.kind)),
-                esc(&format!("{place}{}", e["message"].as_str().unwrap_or(&f.message)))
+                esc(e.get("code").and_then(Value::as_str).unwrap_or(f.kind)),
+                esc(&format!("{place}{}", e.get("message").and_then(Value::as_str).unwrap_or(&f.message)))
             )
         }
     }

@@ -155,20 +155,24 @@ pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
                 "locations": [location(d.span)],
             });
             if let Some(i) = index(d.code) {
-                r["ruleIndex"] = json!(i);
+                put(&mut r, "ruleIndex", json!(i));
             }
             if !d.related.is_empty() {
-                r["relatedLocations"] = json!(d
-                    .related
-                    .iter()
-                    .enumerate()
-                    .map(|(k, rel)| {
-                        let mut l = location(rel.span);
-                        l["id"] = json!(k);
-                        l["message"] = json!({"text": rel.label});
-                        l
-                    })
-                    .collect::<Vec<_>>());
+                put(
+                    &mut r,
+                    "relatedLocations",
+                    json!(d
+                        .related
+                        .iter()
+                        .enumerate()
+                        .map(|(k, rel)| {
+                            let mut l = location(rel.span);
+                            put(&mut l, "id", json!(k));
+                            put(&mut l, "message", json!({"text": rel.label}));
+                            l
+                        })
+                        .collect::<Vec<_>>()),
+                );
             }
             out.push(r);
         }
@@ -199,4 +203,12 @@ pub fn xml_escape(s: &str) -> String {
 /// compact form is printed rather than nothing.
 pub fn pretty(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}
+
+/// Set `key` of a JSON object (a no-op on anything else): indexing a
+/// `Value` to assign would panic on a non-object.
+pub fn put(v: &mut serde_json::Value, key: &str, value: serde_json::Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.insert(key.to_string(), value);
+    }
 }

@@ -205,7 +205,7 @@ fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
             });
             let mut v = v;
             if let Some(r) = view.as_ref().and_then(View::risks_json) {
-                v["risks"] = r;
+                super::render::put(&mut v, "risks", r);
             }
             o = format!("{}\n", super::render::pretty(&v));
         }
@@ -517,10 +517,10 @@ impl View<'_> {
             })).collect::<Vec<_>>(),
         });
         if s.before == Before::Base {
-            v["base_counts"] = json!(s.before_counts());
+            super::render::put(&mut v, "base_counts", json!(s.before_counts()));
         }
         if let Some(r) = self.risks_json() {
-            v["risks"] = r;
+            super::render::put(&mut v, "risks", r);
         }
         format!("{}\n", super::render::pretty(&v))
     }

@@ -1,6 +1,6 @@
 //! Helpers for the integration tests: run the real `mfac` binary.
 #![allow(dead_code)]
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic on broken fixtures
 
 use std::process::{Command, Stdio};
 

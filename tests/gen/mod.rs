@@ -14,7 +14,12 @@
 //! policy's own phase dates, grace deadlines, exemption ends, remember
 //! window ends and holidays.
 #![allow(dead_code)]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use jiff::{civil, SignedDuration, Timestamp};
 use mfac::policy::{CheckedPolicy, Enrolment, Remember};

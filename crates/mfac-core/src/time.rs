@@ -127,7 +127,7 @@ pub fn parse_when(text: &str) -> Result<When, String> {
             while b.get(end).is_some_and(u8::is_ascii_digit) {
                 end += 1;
             }
-            let frac = &text[start..end];
+            let frac = text.get(start..end).unwrap_or_default();
             if frac.is_empty() || frac.len() > 9 {
                 return bad("a fraction of a second has 1 to 9 digits");
             }
@@ -143,7 +143,7 @@ pub fn parse_when(text: &str) -> Result<When, String> {
         Err(_) => return bad("the time of day is out of range"),
     };
     let dt = date.to_datetime(time);
-    let rest = &b[i..];
+    let rest = b.get(i..).unwrap_or_default();
     let offset_seconds = match rest {
         [] => return Ok(When::Local(dt)),
         [b'Z' | b'z'] => 0,

@@ -1,0 +1,226 @@
+//! The decision itself: the applicable rules folded by the precedence mode,
+//! then the design's steps (exempt, off, deny, remembered, challenge, enrol).
+
+use super::*;
+
+impl Policy {
+    /// Decide one login.
+    pub fn decide<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
+        let rules = self.resolve(ctx.user, ctx.groups);
+        self.decide_resolved(&rules, self.exemption_ids(ctx.user), ctx)
+    }
+
+    /// Decide one login of a resolved subject; `ctx.user` and `ctx.groups`
+    /// are not read, the subject stands for them. A subject resolved against
+    /// another policy (say, before a reload) is resolved again from its names.
+    pub fn decide_subject<'p>(&'p self, subject: &Subject, ctx: &LoginContext<'_>) -> Decision<'p> {
+        if subject.stamp == self.stamp {
+            return self.decide_resolved(&subject.rules, &subject.exemptions, ctx);
+        }
+        let groups: Vec<&str> = subject.groups.iter().map(|g| &**g).collect();
+        let rules = self.resolve(&subject.user, &groups);
+        self.decide_resolved(&rules, self.exemption_ids(&subject.user), ctx)
+    }
+
+    /// The decision proper. `rules` are the subject's rule ids in file order.
+    fn decide_resolved<'p>(
+        &'p self,
+        rules: &[u32],
+        exemptions: &[u32],
+        ctx: &LoginContext<'_>,
+    ) -> Decision<'p> {
+        let epoch = self.epoch_of(ctx.at);
+        let app_rule = ctx.app.and_then(|a| self.apps.get(a)).copied();
+        let mut shaping: Vec<RuleRef<'p>> = Vec::with_capacity(rules.len() + 1);
+        let combined = match self.tables.precedence {
+            Precedence::MostRestrictive => {
+                let mut acc = Acc::default();
+                for &id in rules {
+                    let slot = self.slot(epoch, id);
+                    let f = self.fold_at(slot);
+                    if f.sets_anything() {
+                        acc.add(&f);
+                        shaping.extend(self.rule_ref(id, slot));
+                    }
+                }
+                acc
+            }
+            Precedence::Specific => self.specific(epoch, rules, &mut shaping),
+        };
+        // The app rule tightens in both modes (in `specific` it cannot
+        // loosen at all: see `Acc::tighten`); keep the list in file order.
+        let mut combined = combined;
+        if let Some(id) = app_rule {
+            let slot = self.slot(epoch, id);
+            let f = self.fold_at(slot);
+            let applied = match self.tables.precedence {
+                Precedence::MostRestrictive => {
+                    combined.add(&f);
+                    f
+                }
+                Precedence::Specific => combined.tighten(&f),
+            };
+            if applied.sets_anything() {
+                if let Some(r) = self.rule_ref(id, slot) {
+                    let at = shaping.partition_point(|x| x.id < r.id);
+                    shaping.insert(at, r);
+                }
+            }
+        }
+
+        let enforcement = combined.enforcement().unwrap_or(Level::Off);
+        let mut factors = combined.factors().unwrap_or(FactorSet::NON_RECOVERY);
+        if combined.recovery {
+            factors = factors.with(Factor::BackupCode);
+        }
+        let usable = ctx.enrolled.intersect(factors);
+        let grace_deadline = combined.grace_deadline();
+        let exempt = self.exemption(exemptions, ctx.at);
+
+        let mut deadline = None;
+        let mut remembered = false;
+        let mut remember_miss = None;
+        let outcome = if exempt.is_some() || enforcement == Level::Off {
+            Outcome::Allow
+        } else if factors.is_empty() {
+            Outcome::Deny
+        } else if !usable.is_empty() {
+            match self.remember_holds(combined.remember(), ctx) {
+                Ok(()) => {
+                    remembered = true;
+                    Outcome::Allow
+                }
+                Err(miss) => {
+                    remember_miss = Some(miss);
+                    Outcome::Challenge
+                }
+            }
+        } else if enforcement == Level::Optional {
+            Outcome::EnrolOrSkip
+        } else {
+            match grace_deadline {
+                Some(d) if ctx.at < d => {
+                    deadline = Some(d);
+                    Outcome::EnrolOrSkip
+                }
+                _ => Outcome::Enrol,
+            }
+        };
+
+        Decision {
+            outcome,
+            enforcement,
+            factors,
+            usable,
+            deadline,
+            grace_deadline,
+            remembered,
+            exempt,
+            rules: shaping,
+            remember_miss,
+            epoch,
+        }
+    }
+
+    /// `specific`: field by field the user rule wins, else the groups
+    /// (combined most-restrictively), else the default. (The caller then
+    /// combines the app rule most-restrictively on top.) Pushes the rules
+    /// that decided a field, in file order.
+    fn specific<'p>(&'p self, epoch: usize, rules: &[u32], shaping: &mut Vec<RuleRef<'p>>) -> Acc {
+        let kind = |id: u32| self.tables.rules.get(id as usize).map(|r| r.kind);
+        let (mut user, mut groups, mut default) = (Acc::default(), Acc::default(), Acc::default());
+        for &id in rules {
+            let f = self.fold_at(self.slot(epoch, id));
+            match kind(id) {
+                Some(SubjectKind::User) => user.add(&f),
+                Some(SubjectKind::Group) => groups.add(&f),
+                Some(SubjectKind::Default) => default.add(&f),
+                Some(SubjectKind::App) | None => {}
+            }
+        }
+
+        // Which tier decides each field: 0 user, 1 groups, 2 default.
+        let tiers = [user.sets(), groups.sets(), default.sets()];
+        let enf_tier = tiers.iter().position(|t| t.0);
+        let fac_tier = tiers.iter().position(|t| t.1);
+        let rem_tier = tiers.iter().position(|t| t.2);
+        let decided = |t: usize| [enf_tier, fac_tier, rem_tier].contains(&Some(t));
+
+        for &id in rules {
+            let slot = self.slot(epoch, id);
+            let counts = match kind(id) {
+                Some(SubjectKind::User) => decided(0) || user.recovery,
+                Some(SubjectKind::Default) => decided(2) || default.recovery,
+                Some(SubjectKind::Group) => {
+                    let f = self.fold_at(slot);
+                    let (enf, fac, rem) = f.sets();
+                    (enf_tier == Some(1) && enf)
+                        || (fac_tier == Some(1) && fac)
+                        || (rem_tier == Some(1) && rem)
+                        || f.recovery
+                }
+                Some(SubjectKind::App) | None => false,
+            };
+            if counts {
+                shaping.extend(self.rule_ref(id, slot));
+            }
+        }
+        user.or_else(&groups.or_else(&default))
+    }
+
+    /// A rule that shaped a decision, with the phase its settings came from.
+    fn rule_ref(&self, id: u32, slot: u32) -> Option<RuleRef<'_>> {
+        let phase = self.settings_at(slot).phase;
+        Some(RuleRef {
+            id: id as usize,
+            info: self.tables.rules.get(id as usize)?,
+            phase: phase.and_then(|p| self.tables.phases.get(p as usize)),
+        })
+    }
+
+    fn remember_holds(
+        &self,
+        remember: Option<Remember>,
+        ctx: &LoginContext<'_>,
+    ) -> Result<(), RememberMiss> {
+        let Some(Remember::Window(w)) = remember else {
+            return Err(RememberMiss::NoWindow);
+        };
+        let last = ctx.last_mfa.ok_or(RememberMiss::NoLastMfa)?;
+        if last.at > ctx.at {
+            return Err(RememberMiss::LastMfaInFuture);
+        }
+        let ended = last
+            .at
+            .saturating_add(SignedDuration::from_secs(w.seconds))
+            .unwrap_or(Timestamp::MAX);
+        if ctx.at >= ended {
+            return Err(RememberMiss::Expired { ended });
+        }
+        if w.same_ip {
+            match (ctx.ip, last.ip) {
+                (Some(now), Some(then)) if now == then => {}
+                (Some(_), Some(_)) => return Err(RememberMiss::IpChanged),
+                _ => return Err(RememberMiss::IpUnknown),
+            }
+        }
+        if w.same_context {
+            let cal = &self.tables.calendar;
+            let (then, now) = (
+                cal.context(last.at, &self.tz),
+                cal.context(ctx.at, &self.tz),
+            );
+            if then != now {
+                return Err(RememberMiss::ContextChanged { then, now });
+            }
+        }
+        if let Some(max) = w.max_logins {
+            match last.logins_since {
+                Some(n) if n < max => {}
+                Some(_) => return Err(RememberMiss::TooManyLogins { max }),
+                None => return Err(RememberMiss::LoginCountUnknown),
+            }
+        }
+        Ok(())
+    }
+}

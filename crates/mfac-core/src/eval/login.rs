@@ -1,0 +1,171 @@
+//! What a decision is asked about (a login) and what it answers.
+
+use super::*;
+
+/// What the identity service should do with this login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Let the user in without a second factor.
+    Allow,
+    /// Ask for one of the usable factors.
+    Challenge,
+    /// Offer enrolment; the user may skip it (for now).
+    EnrolOrSkip,
+    /// The user must enrol before sign-in can complete.
+    Enrol,
+    /// No factor can satisfy the policy: refuse.
+    Deny,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Allow,
+        Outcome::Challenge,
+        Outcome::EnrolOrSkip,
+        Outcome::Enrol,
+        Outcome::Deny,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Challenge => "challenge",
+            Outcome::EnrolOrSkip => "enrol_or_skip",
+            Outcome::Enrol => "enrol",
+            Outcome::Deny => "deny",
+        }
+    }
+}
+
+/// The last successful MFA of this user, if the identity service knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastMfa {
+    pub at: Timestamp,
+    pub ip: Option<IpAddr>,
+    /// Logins since that MFA; `None` when unknown.
+    pub logins_since: Option<u32>,
+}
+
+/// Everything the evaluator knows about one login.
+#[derive(Clone, Copy, Debug)]
+pub struct LoginContext<'a> {
+    pub user: &'a str,
+    /// The user's directory groups; `includes` are applied by the policy.
+    pub groups: &'a [&'a str],
+    pub app: Option<&'a str>,
+    pub at: Timestamp,
+    pub ip: Option<IpAddr>,
+    pub enrolled: FactorSet,
+    pub last_mfa: Option<LastMfa>,
+}
+
+impl<'a> LoginContext<'a> {
+    pub fn new(user: &'a str, at: Timestamp) -> Self {
+        LoginContext {
+            user,
+            groups: &[],
+            app: None,
+            at,
+            ip: None,
+            enrolled: FactorSet::EMPTY,
+            last_mfa: None,
+        }
+    }
+
+    pub fn groups(mut self, groups: &'a [&'a str]) -> Self {
+        self.groups = groups;
+        self
+    }
+
+    pub fn app(mut self, app: Option<&'a str>) -> Self {
+        self.app = app;
+        self
+    }
+
+    pub fn ip(mut self, ip: Option<IpAddr>) -> Self {
+        self.ip = ip;
+        self
+    }
+
+    pub fn enrolled(mut self, factors: &[Factor]) -> Self {
+        self.enrolled = factors.iter().copied().collect();
+        self
+    }
+
+    pub fn enrolled_set(mut self, factors: FactorSet) -> Self {
+        self.enrolled = factors;
+        self
+    }
+
+    pub fn last_mfa(mut self, last: Option<LastMfa>) -> Self {
+        self.last_mfa = last;
+        self
+    }
+}
+
+/// A user's rules resolved from names by [`Policy::subject`], to decide many
+/// logins of that user without looking names up again.
+#[derive(Clone, Debug)]
+pub struct Subject {
+    /// Which policy resolved it; another policy resolves again from the names.
+    pub(super) stamp: u64,
+    pub(super) user: Box<str>,
+    pub(super) groups: Box<[Box<str>]>,
+    pub(super) rules: Box<[u32]>,
+    pub(super) exemptions: Box<[u32]>,
+}
+
+/// Why a remember window did not let the login through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RememberMiss {
+    /// The rules set no window, or say `never`.
+    NoWindow,
+    NoLastMfa,
+    /// The last MFA is after the login time.
+    LastMfaInFuture,
+    Expired {
+        ended: Timestamp,
+    },
+    IpUnknown,
+    IpChanged,
+    ContextChanged {
+        then: TimeContext,
+        now: TimeContext,
+    },
+    LoginCountUnknown,
+    TooManyLogins {
+        max: u32,
+    },
+}
+
+/// The decision for one login, and what shaped it.
+#[derive(Clone, Debug)]
+pub struct Decision<'p> {
+    pub outcome: Outcome,
+    pub enforcement: Level,
+    /// The allowed factors (recovery included when a rule allows it).
+    pub factors: FactorSet,
+    /// Enrolled factors inside the allowed set.
+    pub usable: FactorSet,
+    /// Set when the outcome is `enrol_or_skip` because a grace period runs.
+    pub deadline: Option<Timestamp>,
+    /// The enrolment deadline of a required policy with a grace, passed or not.
+    pub grace_deadline: Option<Timestamp>,
+    pub remembered: bool,
+    pub exempt: Option<&'p ExemptionInfo>,
+    /// The rules that shaped the result, in file order.
+    pub rules: Vec<RuleRef<'p>>,
+    /// Why remembering did not apply, when the outcome is a challenge.
+    pub remember_miss: Option<RememberMiss>,
+    /// The epoch the login fell in (0: before the first rollout phase).
+    pub epoch: usize,
+}
+
+/// One rule that shaped a decision, and the rollout phase in force for it.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleRef<'p> {
+    pub id: usize,
+    pub info: &'p RuleInfo,
+    pub phase: Option<&'p compile::PhaseInfo>,
+}

@@ -1,0 +1,247 @@
+//! `mfac simulate`: who is affected by a policy change, and how.
+
+use super::{load_policy, policy_from_source, read_directory, DirectoryArgs, Failure, Outcome};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mfac::directory::Directory;
+use mfac::simulate::{simulate_with_progress, Before, Simulation, Snapshot, UserResult};
+use mfac::time::{format_instant, parse_instant};
+use mfac::SourceFile;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::process::ExitCode;
+
+mod timeline;
+mod view;
+
+use timeline::run_timeline;
+use view::{in_order, md, View};
+
+#[derive(clap::Args)]
+#[command(
+    about = "Decide every user of a directory under a policy change and show who is affected",
+    after_help = "Examples:\n  mfac simulate policies/acme.mfa --directory policies/acme.users.yaml --at 2026-12-16\n  mfac simulate policies/acme.mfa --directory policies/acme.users.yaml --timeline --chart rollout.svg\n  mfac simulate policies/acme.mfa --directory users.csv --base old/acme.mfa --format markdown\n  mfac simulate policies/acme.mfa --directory users.yaml --base-rev origin/main --app Finance\n\nWithout --base or --base-rev, \"before\" is the same policy just before its latest rollout\nphase at or before --at."
+)]
+pub struct Args {
+    /// The `.mfa` policy (or `mfac compile` JSON) to simulate
+    policy: String,
+    #[command(flatten)]
+    directory: DirectoryArgs,
+    /// Compare with this older policy instead
+    #[arg(long, value_name = "OLD_POLICY", conflicts_with = "base_rev")]
+    base: Option<String>,
+    /// Compare with the same policy file at this git revision of its repository
+    #[arg(long, value_name = "REV")]
+    base_rev: Option<String>,
+    /// When the users sign in: `2026-12-15` (midnight) or `2026-12-15T09:00:00` (wall-clock), both in the policy's timezone, or RFC 3339 `2026-12-15T09:00:00Z`; default: now
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// The app they sign into (default: no particular app)
+    #[arg(long, value_name = "A")]
+    app: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// List every changed user (the table shows the first 20)
+    #[arg(long)]
+    all: bool,
+    /// No progress bar (there is none anyway when standard error is not a terminal)
+    #[arg(long, short)]
+    quiet: bool,
+    /// Add the lock-out analysis: who is blocked and from when, privileged
+    /// users without webauthn, users who lose every factor, groups with none
+    #[arg(long)]
+    risks: bool,
+    /// Decide at every rollout phase, grace deadline and exemption end instead
+    #[arg(long, conflicts_with_all = ["base", "base_rev"])]
+    timeline: bool,
+    /// Timeline start: `2026-12-15` (midnight) or `2026-12-15T09:00:00` (wall-clock), both in the policy's timezone, or RFC 3339 `2026-12-15T09:00:00Z`; default: --at, else a day before the first event
+    #[arg(long, value_name = "DATE", requires = "timeline")]
+    from: Option<String>,
+    /// Timeline end: `2026-12-15` (midnight) or `2026-12-15T09:00:00` (wall-clock), both in the policy's timezone, or RFC 3339 `2026-12-15T09:00:00Z`; default: the last event
+    #[arg(long, value_name = "DATE", requires = "timeline")]
+    to: Option<String>,
+    /// Also draw the timeline as an SVG chart of users by decision
+    #[arg(long, value_name = "OUT.svg", requires = "timeline")]
+    chart: Option<String>,
+}
+
+impl Args {
+    /// The `--format` value as written, for failures printed in it.
+    pub fn format_name(&self) -> String {
+        use clap::ValueEnum as _;
+        self.format
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// Changed users shown before "... and N more".
+const SHOWN: usize = 20;
+
+pub fn run(a: Args) -> Outcome {
+    let policy = load_policy(&a.policy)?;
+    let reading = spinner(a.quiet, "reading the directory");
+    let dir = read_directory(&a.directory)?.ok_or_else(|| {
+        Failure::input("simulate needs --directory FILE (`-` for standard input)")
+    })?;
+    reading.finish_and_clear();
+    warn_unknown_names(&policy, a.app.as_deref(), &dir);
+    if a.timeline {
+        return run_timeline(&a, &policy, &dir);
+    }
+    let base = match (&a.base, &a.base_rev) {
+        (Some(path), _) => Some((load_policy(path)?, path.clone())),
+        (None, Some(rev)) => {
+            let source = git_show(&a.policy, rev)?;
+            let name = source.name().to_string();
+            Some((policy_from_source(&source)?, name))
+        }
+        (None, None) => None,
+    };
+    let tz = policy.timezone().clone();
+    let at = match &a.at {
+        Some(t) => parse_instant(t, &tz).map_err(|e| Failure::input(format!("--at: {e}")))?,
+        None => jiff::Timestamp::now(),
+    };
+    let bar = progress_bar(a.quiet, dir.users.len() as u64);
+    let sim = simulate_with_progress(
+        &policy,
+        base.as_ref().map(|(p, _)| p),
+        &dir,
+        at,
+        a.app.as_deref(),
+        &mut |done| bar.set_position(done as u64),
+    );
+    bar.finish_and_clear();
+    if a.risks && matches!(a.format, Format::Csv) {
+        return Err(Failure::input(
+            "--risks has no CSV form: use --format table, json or markdown",
+        ));
+    }
+    let risks = a.risks.then(|| mfac::simulate::risks(&policy, &sim, &dir));
+    let view = View {
+        risks: risks.as_ref(),
+        sim: &sim,
+        dir: &dir,
+        policy: &a.policy,
+        base: base.as_ref().map(|(_, n)| n.as_str()),
+        tz: &tz,
+        all: a.all,
+    };
+    let text = match a.format {
+        Format::Json => view.json(),
+        Format::Table => view.table(),
+        Format::Csv => view.csv(),
+        Format::Markdown => view.markdown(),
+    };
+    out!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Typos in `--app` and in the directory's group names, on stderr. Only the
+/// first distinct unknown group names are compared (a large directory holds
+/// many groups no rule names, and that is normal), and at most five warned.
+fn warn_unknown_names(policy: &mfac::Policy, app: Option<&str>, dir: &Directory) {
+    const LOOKED_AT: usize = 500;
+    const SHOWN: usize = 5;
+    let known: std::collections::BTreeSet<&str> = policy
+        .tables()
+        .groups
+        .iter()
+        .map(|(g, _)| g.as_str())
+        .collect();
+    let mut unknown: Vec<&str> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    'users: for u in &dir.users {
+        for g in &u.groups {
+            let g: &str = g;
+            if !known.contains(g) && seen.insert(g) {
+                unknown.push(g);
+                if unknown.len() == LOOKED_AT {
+                    break 'users;
+                }
+            }
+        }
+    }
+    let warnings = crate::cli::names::unknown_names(policy, app, &unknown);
+    for w in warnings.iter().take(SHOWN) {
+        eprintln!("warning: {w}");
+    }
+    if warnings.len() > SHOWN {
+        eprintln!(
+            "warning: and {} more names like these",
+            warnings.len() - SHOWN
+        );
+    }
+}
+
+/// A bar on standard error; hidden with `--quiet` or when standard error is
+/// not a terminal (indicatif checks), so pipes and CI logs stay clean.
+fn progress_bar(quiet: bool, len: u64) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} users ({eta})") {
+        bar.set_style(style);
+    }
+    bar.set_message("deciding");
+    bar
+}
+
+fn spinner(quiet: bool, msg: &'static str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let s = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        s.set_style(style);
+    }
+    s.set_message(msg);
+    s.enable_steady_tick(std::time::Duration::from_millis(120));
+    s
+}
+
+/// The policy file as it was at `rev`, read with `git show` from the
+/// repository the file lives in.
+fn git_show(policy: &str, rev: &str) -> Result<SourceFile, Failure> {
+    let path = std::path::Path::new(policy);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .ok_or_else(|| Failure::input(format!("`{policy}` is not a file name")))?;
+    let git = |args: &[&str]| -> Result<Vec<u8>, Failure> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .map_err(|e| Failure::input(format!("--base-rev needs git: {e}")))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(Failure::input(format!(
+                "--base-rev {rev}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+    };
+    // `REV:./FILE` is the file relative to `dir`, wherever the repository root is.
+    let spec = format!("{rev}:./{file}");
+    let bytes = git(&["show", &spec])?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::input(format!("`{spec}` is not UTF-8 text")))?;
+    Ok(SourceFile::new(format!("{policy}@{rev}"), text))
+}

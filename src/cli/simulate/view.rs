@@ -1,0 +1,410 @@
+//! A simulation rendered: table, JSON, CSV and markdown, and the lock-out
+//! analysis in each.
+
+use super::*;
+
+pub(super) struct View<'a> {
+    pub(super) risks: Option<&'a mfac::simulate::Risks>,
+    pub(super) sim: &'a Simulation,
+    pub(super) dir: &'a Directory,
+    pub(super) policy: &'a str,
+    pub(super) base: Option<&'a str>,
+    pub(super) tz: &'a jiff::tz::TimeZone,
+    pub(super) all: bool,
+}
+
+pub(super) fn snap_json(s: &Snapshot) -> serde_json::Value {
+    json!({
+        "decision": s.outcome.name(),
+        "enforcement": s.enforcement.name(),
+        "factors": s.factors.names(),
+    })
+}
+
+/// Counts per decision in the design's order: allow, challenge,
+/// enrol_or_skip, enrol, deny.
+pub(super) fn in_order(counts: &BTreeMap<&'static str, usize>) -> [usize; 5] {
+    mfac::eval::Outcome::ALL.map(|o| counts.get(o.name()).copied().unwrap_or(0))
+}
+
+/// Each decision in the design's order, with its before and after counts
+/// and the signed change (blank when none).
+pub(super) fn rows(
+    before: &BTreeMap<&'static str, usize>,
+    after: &BTreeMap<&'static str, usize>,
+) -> Vec<(&'static str, usize, usize, String)> {
+    let (b, a) = (in_order(before), in_order(after));
+    mfac::eval::Outcome::ALL
+        .iter()
+        .zip(b.into_iter().zip(a))
+        .map(|(o, (b, n))| {
+            let delta = n as i64 - b as i64;
+            let delta = if delta == 0 {
+                String::new()
+            } else {
+                format!("{delta:+}")
+            };
+            (o.name(), b, n, delta)
+        })
+        .collect()
+}
+
+/// A markdown table cell: `|` would end the cell.
+pub(super) fn md(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// `enrol (required: webauthn)`.
+pub(super) fn snap_text(s: &Snapshot) -> String {
+    format!(
+        "{} ({}: {})",
+        s.outcome.name(),
+        s.enforcement.name(),
+        s.factors
+    )
+}
+
+impl View<'_> {
+    fn user_id(&self, u: &UserResult) -> &str {
+        self.dir.id(u.user)
+    }
+
+    fn at(&self) -> String {
+        format_instant(self.sim.at, self.tz)
+    }
+
+    /// What "before" was, in words.
+    fn before_text(&self) -> String {
+        match (self.sim.before, self.base) {
+            (Before::Base, Some(b)) => format!("`{b}`"),
+            (Before::Phase(t), _) => format!(
+                "the same policy just before its rollout phase of {}",
+                format_instant(t, self.tz)
+            ),
+            _ => "the same policy (no rollout phase yet at this time: nothing changes)".into(),
+        }
+    }
+
+    pub(super) fn json(&self) -> String {
+        let s = self.sim;
+        let mut v = json!({
+            "at": self.at(),
+            "app": s.app,
+            "users": s.users.len(),
+            "counts": s.after_counts(),
+            "before": match s.before {
+                Before::Base => json!({"kind": "base", "policy": self.base}),
+                Before::Phase(t) => json!({"kind": "phase", "phase": format_instant(t, self.tz)}),
+                Before::Unchanged => json!({"kind": "unchanged"}),
+            },
+            "before_counts": s.before_counts(),
+            "transitions": s.transitions().iter().map(|((from, to), n)| json!({
+                "from": from.name(), "to": to.name(), "users": n,
+            })).collect::<Vec<_>>(),
+            "changed": s.changed().map(|u| json!({
+                "user": self.user_id(u),
+                "before": snap_json(&u.before),
+                "after": snap_json(&u.after),
+            })).collect::<Vec<_>>(),
+        });
+        if s.before == Before::Base {
+            crate::cli::render::put(&mut v, "base_counts", json!(s.before_counts()));
+        }
+        if let Some(r) = self.risks_json() {
+            crate::cli::render::put(&mut v, "risks", r);
+        }
+        format!("{}\n", crate::cli::render::pretty(&v))
+    }
+
+    /// The lock-out analysis as JSON; a block `from` is `null` when it holds
+    /// before any dated change of the policy.
+    pub(super) fn risks_json(&self) -> Option<serde_json::Value> {
+        let r = self.risks?;
+        let id = |i: &usize| self.dir.id(*i);
+        Some(json!({
+            "blocked": r.blocked.iter().map(|(u, t)| json!({"user": id(u), "from": t.map(|t| format_instant(t, self.tz))})).collect::<Vec<_>>(),
+            "privileged_without_webauthn": r.privileged_without_webauthn.iter().map(id).collect::<Vec<_>>(),
+            "lost_every_factor": r.lost_every_factor.iter().map(|(u, f)| json!({"user": id(u), "factors": f.names()})).collect::<Vec<_>>(),
+            "no_allowed_factor": r.no_allowed_factor.iter().map(|(g, us)| json!({"group": g, "users": us.iter().map(id).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        }))
+    }
+
+    pub(super) fn table(&self) -> String {
+        let s = self.sim;
+        let (before, after) = (s.before_counts(), s.after_counts());
+        let changed: Vec<&UserResult> = s.changed().collect();
+        let mut o = String::new();
+        let app = s
+            .app
+            .as_deref()
+            .map_or("no particular app".to_string(), |a| format!("app {a:?}"));
+        let _ = writeln!(
+            o,
+            "{} at {}: {} users signing into {app}",
+            self.policy,
+            self.at(),
+            s.users.len()
+        );
+        let _ = writeln!(o, "before: {}", self.before_text());
+        let _ = writeln!(o, "changed: {} of {} users\n", changed.len(), s.users.len());
+        let _ = writeln!(
+            o,
+            "{:<15} {:>8} {:>8} {:>8}",
+            "decision", "before", "after", "change"
+        );
+        for (name, b, n, delta) in rows(&before, &after) {
+            let _ = writeln!(o, "{name:<15} {b:>8} {n:>8} {delta:>8}");
+        }
+        let transitions = s.transitions();
+        if !transitions.is_empty() {
+            let _ = writeln!(o, "\ntransitions");
+            for ((from, to), n) in &transitions {
+                let _ = writeln!(o, "  {} -> {}: {n}", from.name(), to.name());
+            }
+        }
+        let groups = s.by_group(self.dir);
+        let _ = writeln!(o, "\ngroups (changed first)");
+        let _ = writeln!(
+            o,
+            "  {:<24} {:>6} {:>8}   after: allow/challenge/enrol_or_skip/enrol/deny",
+            "group", "users", "changed"
+        );
+        let limit = if self.all { groups.len() } else { SHOWN };
+        for g in groups.iter().take(limit) {
+            let per: Vec<String> = in_order(&g.after).map(|n| n.to_string()).to_vec();
+            let _ = writeln!(
+                o,
+                "  {:<24} {:>6} {:>8}   {}",
+                g.group,
+                g.users,
+                g.changed,
+                per.join("/")
+            );
+        }
+        if groups.len() > limit {
+            let _ = writeln!(
+                o,
+                "  ... and {} more groups (--all lists them)",
+                groups.len() - limit
+            );
+        }
+        if !changed.is_empty() {
+            let _ = writeln!(o, "\nchanged users");
+            let limit = if self.all { changed.len() } else { SHOWN };
+            for u in changed.iter().take(limit) {
+                let _ = writeln!(
+                    o,
+                    "  {:<28} {} -> {}",
+                    self.user_id(u),
+                    snap_text(&u.before),
+                    snap_text(&u.after)
+                );
+            }
+            if changed.len() > limit {
+                let _ = writeln!(
+                    o,
+                    "  ... and {} more (--all lists them)",
+                    changed.len() - limit
+                );
+            }
+        }
+        o.push_str(&self.risks_table());
+        o
+    }
+
+    pub(super) fn risks_table(&self) -> String {
+        let mut o = String::new();
+        for (title, lines) in self.risk_lines() {
+            let _ = writeln!(o, "\nrisk: {title} ({})", lines.len());
+            let limit = if self.all { lines.len() } else { SHOWN };
+            for l in lines.iter().take(limit) {
+                let _ = writeln!(o, "  {l}");
+            }
+            if lines.len() > limit {
+                let _ = writeln!(
+                    o,
+                    "  ... and {} more (--all lists them)",
+                    lines.len() - limit
+                );
+            }
+        }
+        o
+    }
+
+    /// The lock-out analysis as titled lists of lines; empty lists left out.
+    fn risk_lines(&self) -> Vec<(&'static str, Vec<String>)> {
+        let Some(r) = self.risks else {
+            return Vec::new();
+        };
+        let id = |i: &usize| self.dir.id(*i);
+        let lists = vec![
+            (
+                "blocked (must enrol before sign-in completes)",
+                r.blocked
+                    .iter()
+                    .map(|(u, t)| match t {
+                        Some(t) => format!("{} from {}", id(u), format_instant(*t, self.tz)),
+                        None => format!("{} already before the policy's first dated change", id(u)),
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "privileged or break-glass without webauthn enrolled",
+                r.privileged_without_webauthn
+                    .iter()
+                    .map(|u| id(u).to_string())
+                    .collect(),
+            ),
+            (
+                "the change disallows every factor they have",
+                r.lost_every_factor
+                    .iter()
+                    .map(|(u, f)| format!("{} loses {f}", id(u)))
+                    .collect(),
+            ),
+            (
+                "groups whose rules leave members no allowed factor",
+                r.no_allowed_factor
+                    .iter()
+                    .map(|(g, us)| {
+                        format!("{g}: {}", us.iter().map(id).collect::<Vec<_>>().join(", "))
+                    })
+                    .collect(),
+            ),
+        ];
+        lists.into_iter().filter(|(_, l)| !l.is_empty()).collect()
+    }
+
+    pub(super) fn csv(&self) -> String {
+        let mut o = String::from(
+            "user,changed,before_decision,before_enforcement,before_factors,after_decision,after_enforcement,after_factors\n",
+        );
+        let cell = |s: &str| {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        };
+        for u in &self.sim.users {
+            let snap = |s: &Snapshot| {
+                format!(
+                    "{},{},{}",
+                    s.outcome.name(),
+                    s.enforcement.name(),
+                    s.factors.names().join(";")
+                )
+            };
+            let _ = writeln!(
+                o,
+                "{},{},{},{}",
+                cell(self.user_id(u)),
+                u.changed(),
+                snap(&u.before),
+                snap(&u.after)
+            );
+        }
+        o
+    }
+
+    /// Shaped for a pull-request comment: the summary table first, details folded.
+    pub(super) fn markdown(&self) -> String {
+        let s = self.sim;
+        let (before, after) = (s.before_counts(), s.after_counts());
+        let changed: Vec<&UserResult> = s.changed().collect();
+        let mut o = String::new();
+        let _ = writeln!(o, "### mfac simulate: `{}`\n", self.policy);
+        let app = s
+            .app
+            .as_deref()
+            .map_or(String::new(), |a| format!(" signing into `{a}`"));
+        let _ = writeln!(
+            o,
+            "At {}, {} users{app}, compared with {}: **{} changed**.\n",
+            self.at(),
+            s.users.len(),
+            self.before_text(),
+            changed.len()
+        );
+        let _ = writeln!(
+            o,
+            "| decision | before | after | change |\n|---|---:|---:|---:|"
+        );
+        for (name, b, n, delta) in rows(&before, &after) {
+            let _ = writeln!(o, "| `{name}` | {b} | {n} | {delta} |");
+        }
+        let transitions = s.transitions();
+        if !transitions.is_empty() {
+            let list: Vec<String> = transitions
+                .iter()
+                .map(|((f, t), n)| format!("`{}` → `{}`: {n}", f.name(), t.name()))
+                .collect();
+            let _ = writeln!(o, "\n**Transitions:** {}", list.join(", "));
+        }
+        let groups = s.by_group(self.dir);
+        let _ = writeln!(
+            o,
+            "\n<details><summary>Groups ({})</summary>\n",
+            groups.len()
+        );
+        let _ = writeln!(o, "| group | users | changed | allow | challenge | enrol_or_skip | enrol | deny |\n|---|---:|---:|---:|---:|---:|---:|---:|");
+        for g in &groups {
+            let per: Vec<String> = in_order(&g.after).map(|n| n.to_string()).to_vec();
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                md(&g.group),
+                g.users,
+                g.changed,
+                per.join(" | ")
+            );
+        }
+        let _ = writeln!(o, "\n</details>");
+        if !changed.is_empty() {
+            let limit = if self.all { changed.len() } else { 50 };
+            let _ = writeln!(
+                o,
+                "\n<details><summary>Changed users ({})</summary>\n",
+                changed.len()
+            );
+            let _ = writeln!(o, "| user | before | after |\n|---|---|---|");
+            for u in changed.iter().take(limit) {
+                let _ = writeln!(
+                    o,
+                    "| `{}` | {} | {} |",
+                    md(self.user_id(u)),
+                    md(&snap_text(&u.before)),
+                    md(&snap_text(&u.after))
+                );
+            }
+            if changed.len() > limit {
+                let _ = writeln!(o, "\n… and {} more.", changed.len() - limit);
+            }
+            let _ = writeln!(o, "\n</details>");
+        }
+        o.push_str(&self.risks_markdown());
+        o
+    }
+
+    pub(super) fn risks_markdown(&self) -> String {
+        let mut o = String::new();
+        let risks = self.risk_lines();
+        if !risks.is_empty() {
+            let _ = writeln!(o, "\n#### Lock-out risks\n");
+            for (title, lines) in risks {
+                let _ = writeln!(
+                    o,
+                    "- **{title}** ({}): {}",
+                    lines.len(),
+                    md(&lines
+                        .iter()
+                        .take(10)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("; "))
+                );
+            }
+        }
+        o
+    }
+}

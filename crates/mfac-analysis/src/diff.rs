@@ -6,35 +6,14 @@
 //! field moved into a rollout that has already started) shows no change.
 
 use jiff::Timestamp;
-use mfac_core::compile::{Settings, Tables};
+use mfac_core::compile::Tables;
 use mfac_core::eval::Policy;
-use mfac_core::policy::{FactorSet, Level, Remember};
+
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A rule's effective fields in one stretch of time; `None` when the side has
-/// no rule for the subject.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fields {
-    pub enforcement: Option<Level>,
-    /// Allowed factors, `backup_code` included when the rule grants recovery.
-    pub factors: Option<FactorSet>,
-    pub recovery: bool,
-    /// Enrolment deadline when the rule requires MFA with a grace.
-    pub deadline: Option<Timestamp>,
-    pub remember: Option<Remember>,
-}
-
-impl Fields {
-    fn of(s: &Settings) -> Fields {
-        Fields {
-            enforcement: s.enforcement,
-            factors: s.factors,
-            recovery: s.recovery,
-            deadline: s.deadline,
-            remember: s.remember,
-        }
-    }
-}
+/// A rule's effective fields in one stretch of time: the tables' own
+/// settings, without the phase they came from.
+pub use mfac_core::compile::Settings as Fields;
 
 /// One change of one subject over a stretch of time `[from, until)`;
 /// `None` bounds are open.
@@ -77,7 +56,7 @@ impl Diff {
 fn fields_at(p: &Policy, rule: Option<usize>, at: Timestamp) -> Option<Fields> {
     let s = p.rule_settings(p.epoch_of(at), rule?)?;
     // A rule that sets nothing (now) is no rule at all, for the decision.
-    (s.sets_anything() || s.deadline.is_some()).then(|| Fields::of(s))
+    s.sets_anything().then(|| s.fields())
 }
 
 pub fn diff(old: &Policy, new: &Policy) -> Diff {
@@ -234,6 +213,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mfac_core::policy::Level;
     use mfac_lang::Compile as _;
 
     fn p(text: &str) -> Policy {

@@ -9,7 +9,7 @@
 pub use mfac_core::compile::*;
 
 use crate::check::GroupGraph;
-use crate::policy::{CheckedPolicy, Enrolment, Subject};
+use crate::policy::{CheckedPolicy, Subject};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 
@@ -59,15 +59,8 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
         for id in 0..p.rules.len() {
             let e = p.effective(id, at);
             let s = Settings {
-                enforcement: e.enforcement,
-                factors: e.factors,
-                recovery: e.recovery,
-                remember: e.remember,
-                deadline: match e.enrolment {
-                    Some(Enrolment::Grace(_)) => e.deadline(),
-                    _ => None,
-                },
                 phase: e.phase.and_then(|k| phase_index.get(&k).copied()),
+                ..e.settings()
             };
             let slot = *pool.entry(s).or_insert_with(|| {
                 settings.push(s);

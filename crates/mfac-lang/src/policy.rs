@@ -121,12 +121,20 @@ impl Effective {
         }
     }
 
-    pub fn sets_anything(&self) -> bool {
-        self.enforcement.is_some()
-            || self.factors.is_some()
-            || self.remember.is_some()
-            || self.enrolment.is_some()
-            || self.recovery
+    /// The fields as the tables hold them: the enrolment deadline only where
+    /// the rule requires MFA, since only there is it read.
+    pub fn settings(&self) -> crate::compile::Settings {
+        crate::compile::Settings {
+            enforcement: self.enforcement,
+            factors: self.factors,
+            recovery: self.recovery,
+            remember: self.remember,
+            deadline: match (self.enforcement, self.enrolment) {
+                (Some(Level::Required), Some(Enrolment::Grace(_))) => self.deadline(),
+                _ => None,
+            },
+            phase: None,
+        }
     }
 }
 

@@ -35,11 +35,52 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Does this rule change any decision? The one definition: an
+    /// enrolment deadline alone does not, since it is only read where the
+    /// rule requires MFA.
     pub fn sets_anything(&self) -> bool {
         self.enforcement.is_some()
             || self.factors.is_some()
             || self.remember.is_some()
             || self.recovery
+    }
+
+    /// The fields as a decision reads them, without the phase they came from.
+    pub fn fields(&self) -> Settings {
+        Settings {
+            phase: None,
+            ..*self
+        }
+    }
+
+    /// Combine most-restrictively: the highest enforcement, the factors
+    /// every rule allows, recovery if any grants it, the strictest remember,
+    /// and the earliest enrolment deadline among the rules that require MFA
+    /// (immediate beats any grace). Commutative, associative, idempotent.
+    /// The evaluator's fold (`eval::fold::Acc`) is this in a faster form,
+    /// and a test holds the two to each other.
+    pub fn add(&mut self, o: &Settings) {
+        let required = |s: &Settings| s.enforcement == Some(Level::Required);
+        self.deadline = match (required(self), required(o)) {
+            (true, true) => match (self.deadline, o.deadline) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                _ => None,
+            },
+            (true, false) => self.deadline,
+            (false, true) => o.deadline,
+            (false, false) => None,
+        };
+        self.enforcement = self.enforcement.max(o.enforcement);
+        self.factors = match (self.factors, o.factors) {
+            (Some(a), Some(b)) => Some(a.intersect(b)),
+            (a, b) => a.or(b),
+        };
+        self.recovery |= o.recovery;
+        self.remember = match (self.remember, o.remember) {
+            (Some(a), Some(b)) => Some(a.strictest(b)),
+            (a, b) => a.or(b),
+        };
+        self.phase = None;
     }
 }
 

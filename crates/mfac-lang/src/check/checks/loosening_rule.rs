@@ -2,8 +2,9 @@
 //! loosens what a group or the default demands.
 
 use crate::check::{CheckInfo, Context};
+use crate::compile::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Effective, Factor, Level, Precedence, Remember, RuleId, Subject};
+use crate::policy::{Factor, Level, Precedence, Remember, RuleId, Subject};
 use crate::source::Span;
 
 pub const INFO: CheckInfo = CheckInfo {
@@ -47,18 +48,17 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         'rule: for at in cx.epochs() {
             let r = p.effective(id, at);
             for (groups, what) in &baselines {
+                // What the user would get without this rule: the default (its
+                // implicit fields filled in), or their groups combined.
                 let base = if groups.is_empty() {
-                    let d = cx.default_at(at);
-                    let deadline = cx
-                        .policy
-                        .default_rule()
-                        .and_then(|id| required_deadline(&cx.policy.effective(id, at)));
-                    (d, deadline)
+                    cx.default_at(at).settings()
                 } else {
-                    combine_groups(cx, groups, at)
+                    groups.iter().fold(Settings::default(), |mut acc, &g| {
+                        acc.add(&cx.policy.effective(g, at).settings());
+                        acc
+                    })
                 };
-                let base = (&base.0, base.1);
-                if let Some((field, span)) = loosened(cx, id, at, &r, base) {
+                if let Some((field, span)) = loosened(cx, id, at, &r.settings(), &base) {
                     out.push(
                         Diagnostic::new(
                             &INFO,
@@ -74,56 +74,18 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `Some(deadline)` when the rule holds enforcement at `required`: `None`
-/// inside is immediate enrolment, else the grace's end.
-fn required_deadline(e: &Effective) -> Option<Option<jiff::Timestamp>> {
-    (e.enforcement == Some(Level::Required)).then(|| e.deadline())
-}
-
-/// The earlier of two enrolment demands: immediate beats any grace.
-fn earlier(
-    a: Option<Option<jiff::Timestamp>>,
-    b: Option<Option<jiff::Timestamp>>,
-) -> Option<Option<jiff::Timestamp>> {
-    match (a, b) {
-        (Some(Some(x)), Some(Some(y))) => Some(Some(x.min(y))),
-        (Some(x), Some(y)) => Some(x.and(y)),
-        (x, y) => x.or(y),
-    }
-}
-
-/// The groups' own fields combined most-restrictively, as `specific` mode
-/// does, with the enrolment demand of those that require MFA.
-fn combine_groups(
-    cx: &Context<'_>,
-    ids: &[RuleId],
-    at: jiff::Timestamp,
-) -> (Effective, Option<Option<jiff::Timestamp>>) {
-    let mut acc = Effective::default();
-    let mut deadline = None;
-    for &g in ids {
-        let e = cx.policy.effective(g, at);
-        deadline = earlier(deadline, required_deadline(&e));
-        acc.enforcement = acc.enforcement.max(e.enforcement);
-        acc.factors = match (acc.factors, e.factors) {
-            (Some(a), Some(b)) => Some(a.intersect(b)),
-            (a, b) => a.or(b),
-        };
-        acc.remember = match (acc.remember, e.remember) {
-            (Some(a), Some(b)) => Some(a.strictest(b)),
-            (a, b) => a.or(b),
-        };
-        acc.recovery |= e.recovery;
-    }
-    (acc, deadline)
+/// `Some(deadline)` when the settings hold enforcement at `required`:
+/// `None` inside is immediate enrolment, else the grace's end.
+fn required_deadline(s: &Settings) -> Option<Option<jiff::Timestamp>> {
+    (s.enforcement == Some(Level::Required)).then_some(s.deadline)
 }
 
 fn loosened(
     cx: &Context<'_>,
     id: RuleId,
     at: jiff::Timestamp,
-    r: &Effective,
-    (base, base_deadline): (&Effective, Option<Option<jiff::Timestamp>>),
+    r: &Settings,
+    base: &Settings,
 ) -> Option<(&'static str, Span)> {
     if let (Some(mine), Some(theirs)) = (r.enforcement, base.enforcement) {
         if mine < theirs && theirs > Level::Off {
@@ -165,7 +127,7 @@ fn loosened(
     // The rule that decides the level decides the enrolment deadline: a
     // grace where the base demands enrolment sooner lets members sign in
     // without MFA for longer.
-    if let (Some(Some(mine)), Some(theirs)) = (required_deadline(r), base_deadline) {
+    if let (Some(Some(mine)), Some(theirs)) = (required_deadline(r), required_deadline(base)) {
         if theirs.is_none_or(|t| mine > t) {
             return Some((
                 "enrolment",

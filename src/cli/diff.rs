@@ -3,7 +3,6 @@
 use super::{load_policy, Failure, Outcome};
 use mfac::diff::{diff, Change, Diff, Fields};
 use mfac::time::format_instant;
-use serde_json::json;
 use std::fmt::Write;
 use std::process::ExitCode;
 
@@ -52,7 +51,7 @@ pub fn run(a: Args) -> Outcome {
     let d = diff(&old, &new);
     let tz = new.timezone().clone();
     let text = match a.format {
-        Format::Json => json_text(&d, &tz),
+        Format::Json => json_text(&d, &tz)?,
         Format::Human => lines(&a, &d, &tz, false),
         Format::Markdown => lines(&a, &d, &tz, true),
     };
@@ -187,32 +186,8 @@ fn lines(a: &Args, d: &Diff, tz: &jiff::tz::TimeZone, md: bool) -> String {
     o
 }
 
-fn json_text(d: &Diff, tz: &jiff::tz::TimeZone) -> String {
-    let fields = |f: &Option<Fields>| {
-        f.map(|f| {
-            json!({
-                "enforcement": f.enforcement.map(|l| l.name()),
-                "factors": f.factors.map(|s| s.names()),
-                "recovery": f.recovery,
-                "deadline": f.deadline.map(|t| format_instant(t, tz)),
-                "remember": f.remember.map(|r| r.to_string()),
-            })
-        })
-    };
-    let v = json!({
-        "changed": !d.is_empty(),
-        "settings": d.settings.iter().map(|(n, x, y)| json!({"setting": n, "old": x, "new": y})).collect::<Vec<_>>(),
-        "changes": d.changes.iter().map(|c| json!({
-            "subject": c.subject,
-            "from": c.from.map(|t| format_instant(t, tz)),
-            "until": c.until.map(|t| format_instant(t, tz)),
-            "old": fields(&c.old),
-            "new": fields(&c.new),
-        })).collect::<Vec<_>>(),
-        "includes": d.includes.iter().map(|(g, gained, lost)| json!({"group": g, "gained": gained, "lost": lost})).collect::<Vec<_>>(),
-        "exemptions_removed": d.exemptions_removed,
-        "exemptions_added": d.exemptions_added,
-        "exemptions_changed": d.exemptions_changed,
-    });
-    format!("{}\n", super::render::pretty(&v))
+fn json_text(d: &Diff, tz: &jiff::tz::TimeZone) -> Result<String, Failure> {
+    let v = serde_json::to_value(mfac::diff::wire::DiffRecord::new(d, tz))
+        .map_err(|e| Failure::input(format!("cannot write the diff: {e}")))?;
+    Ok(format!("{}\n", super::render::pretty(&v)))
 }

@@ -210,6 +210,105 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
     d
 }
 
+/// `mfac diff --format json`, as serde types (fields in name order, the
+/// order the JSON has always had). Instants are RFC 3339 in the new
+/// policy's timezone.
+pub mod wire {
+    use super::{Change, Diff, Fields};
+    use mfac_core::time::format_instant;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct DiffRecord {
+        pub changed: bool,
+        pub changes: Vec<ChangeRecord>,
+        pub exemptions_added: Vec<String>,
+        pub exemptions_changed: Vec<String>,
+        pub exemptions_removed: Vec<String>,
+        pub includes: Vec<IncludesRecord>,
+        pub settings: Vec<SettingRecord>,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ChangeRecord {
+        pub from: Option<String>,
+        pub new: Option<FieldsRecord>,
+        pub old: Option<FieldsRecord>,
+        pub subject: String,
+        pub until: Option<String>,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct FieldsRecord {
+        pub deadline: Option<String>,
+        pub enforcement: Option<mfac_core::Level>,
+        pub factors: Option<mfac_core::FactorSet>,
+        pub recovery: bool,
+        /// As the language writes it: `never`, `1h same_ip`.
+        pub remember: Option<String>,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct IncludesRecord {
+        pub gained: Vec<String>,
+        pub group: String,
+        pub lost: Vec<String>,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SettingRecord {
+        pub new: String,
+        pub old: String,
+        pub setting: String,
+    }
+
+    impl DiffRecord {
+        pub fn new(d: &Diff, tz: &jiff::tz::TimeZone) -> DiffRecord {
+            let fields = |f: &Option<Fields>| {
+                f.map(|f| FieldsRecord {
+                    deadline: f.deadline.map(|t| format_instant(t, tz)),
+                    enforcement: f.enforcement,
+                    factors: f.factors,
+                    recovery: f.recovery,
+                    remember: f.remember.map(|r| r.to_string()),
+                })
+            };
+            let change = |c: &Change| ChangeRecord {
+                from: c.from.map(|t| format_instant(t, tz)),
+                new: fields(&c.new),
+                old: fields(&c.old),
+                subject: c.subject.clone(),
+                until: c.until.map(|t| format_instant(t, tz)),
+            };
+            DiffRecord {
+                changed: !d.is_empty(),
+                changes: d.changes.iter().map(change).collect(),
+                exemptions_added: d.exemptions_added.clone(),
+                exemptions_changed: d.exemptions_changed.clone(),
+                exemptions_removed: d.exemptions_removed.clone(),
+                includes: d
+                    .includes
+                    .iter()
+                    .map(|(g, gained, lost)| IncludesRecord {
+                        gained: gained.clone(),
+                        group: g.clone(),
+                        lost: lost.clone(),
+                    })
+                    .collect(),
+                settings: d
+                    .settings
+                    .iter()
+                    .map(|(n, x, y)| SettingRecord {
+                        new: y.clone(),
+                        old: x.clone(),
+                        setting: n.clone(),
+                    })
+                    .collect(),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,6 @@ use mfac::directory::Directory;
 use mfac::simulate::{simulate_with_progress, Before, Simulation, Snapshot, UserResult};
 use mfac::time::{format_instant, parse_instant};
 use mfac::SourceFile;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::process::ExitCode;
@@ -137,7 +136,7 @@ pub fn run(a: Args) -> Outcome {
         all: a.all,
     };
     let text = match a.format {
-        Format::Json => view.json(),
+        Format::Json => view.json()?,
         Format::Table => view.table(),
         Format::Csv => view.csv(),
         Format::Markdown => view.markdown(),

@@ -56,20 +56,15 @@ pub(super) fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> 
     let mut o = String::new();
     match a.format {
         Format::Json => {
-            let v = json!({
-                "users": dir.users.len(),
-                "app": a.app,
-                "timeline": points.iter().map(|p| json!({
-                    "at": format_instant(p.at, &tz),
-                    "events": events_text(p),
-                    "counts": p.counts(),
-                    "newly_blocked": names(p),
-                })).collect::<Vec<_>>(),
-            });
-            let mut v = v;
-            if let Some(r) = view.as_ref().and_then(View::risks_json) {
-                crate::cli::render::put(&mut v, "risks", r);
-            }
+            let record = mfac::simulate::wire::TimelineRecord::new(
+                &points,
+                dir,
+                &tz,
+                a.app.as_deref(),
+                analysed.as_ref().map(|(_, r)| r),
+            );
+            let v = serde_json::to_value(record)
+                .map_err(|e| Failure::input(format!("cannot write the timeline: {e}")))?;
             o = format!("{}\n", crate::cli::render::pretty(&v));
         }
         Format::Csv => {

@@ -13,14 +13,6 @@ pub(super) struct View<'a> {
     pub(super) all: bool,
 }
 
-pub(super) fn snap_json(s: &Snapshot) -> serde_json::Value {
-    json!({
-        "decision": s.outcome.name(),
-        "enforcement": s.enforcement.name(),
-        "factors": s.factors.names(),
-    })
-}
-
 /// Counts per decision in the design's order: allow, challenge,
 /// enrol_or_skip, enrol, deny.
 pub(super) fn in_order(counts: &BTreeMap<&'static str, usize>) -> [usize; 5] {
@@ -85,48 +77,13 @@ impl View<'_> {
         }
     }
 
-    pub(super) fn json(&self) -> String {
-        let s = self.sim;
-        let mut v = json!({
-            "at": self.at(),
-            "app": s.app,
-            "users": s.users.len(),
-            "counts": s.after_counts(),
-            "before": match s.before {
-                Before::Base => json!({"kind": "base", "policy": self.base}),
-                Before::Phase(t) => json!({"kind": "phase", "phase": format_instant(t, self.tz)}),
-                Before::Unchanged => json!({"kind": "unchanged"}),
-            },
-            "before_counts": s.before_counts(),
-            "transitions": s.transitions().iter().map(|((from, to), n)| json!({
-                "from": from.name(), "to": to.name(), "users": n,
-            })).collect::<Vec<_>>(),
-            "changed": s.changed().map(|u| json!({
-                "user": self.user_id(u),
-                "before": snap_json(&u.before),
-                "after": snap_json(&u.after),
-            })).collect::<Vec<_>>(),
-        });
-        if s.before == Before::Base {
-            crate::cli::render::put(&mut v, "base_counts", json!(s.before_counts()));
-        }
-        if let Some(r) = self.risks_json() {
-            crate::cli::render::put(&mut v, "risks", r);
-        }
-        format!("{}\n", crate::cli::render::pretty(&v))
-    }
-
-    /// The lock-out analysis as JSON; a block `from` is `null` when it holds
-    /// before any dated change of the policy.
-    pub(super) fn risks_json(&self) -> Option<serde_json::Value> {
-        let r = self.risks?;
-        let id = |i: &usize| self.dir.id(*i);
-        Some(json!({
-            "blocked": r.blocked.iter().map(|(u, t)| json!({"user": id(u), "from": t.map(|t| format_instant(t, self.tz))})).collect::<Vec<_>>(),
-            "privileged_without_webauthn": r.privileged_without_webauthn.iter().map(id).collect::<Vec<_>>(),
-            "lost_every_factor": r.lost_every_factor.iter().map(|(u, f)| json!({"user": id(u), "factors": f.names()})).collect::<Vec<_>>(),
-            "no_allowed_factor": r.no_allowed_factor.iter().map(|(g, us)| json!({"group": g, "users": us.iter().map(id).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        }))
+    pub(super) fn json(&self) -> Result<String, Failure> {
+        let record = mfac::simulate::wire::SimulationRecord::new(
+            self.sim, self.dir, self.tz, self.base, self.risks,
+        );
+        let v = serde_json::to_value(record)
+            .map_err(|e| Failure::input(format!("cannot write the simulation: {e}")))?;
+        Ok(format!("{}\n", crate::cli::render::pretty(&v)))
     }
 
     pub(super) fn table(&self) -> String {

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 mod risks;
 mod timeline;
+pub mod wire;
 
 pub use risks::{risks, Risks};
 pub use timeline::{timeline, Point};

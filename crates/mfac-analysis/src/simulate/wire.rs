@@ -1,0 +1,231 @@
+//! `mfac simulate --format json` (with and without `--timeline`), as serde
+//! types. Fields are in name order, the order the JSON has always had.
+//! Instants are RFC 3339 in the policy's timezone.
+
+use super::{Before, Point, Risks, Simulation, Snapshot};
+use mfac_core::directory::Directory;
+use mfac_core::time::format_instant;
+use mfac_core::{FactorSet, Level, Outcome};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A simulation at one instant, compared with its "before" (LANGUAGE.md §4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulationRecord {
+    pub app: Option<String>,
+    pub at: String,
+    /// With `--base`: the base policy's counts (also in `before_counts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_counts: Option<BTreeMap<String, usize>>,
+    pub before: BeforeRecord,
+    pub before_counts: BTreeMap<String, usize>,
+    /// Every user whose decision, enforcement or allowed factors differ.
+    pub changed: Vec<ChangedRecord>,
+    pub counts: BTreeMap<String, usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risks: Option<RisksRecord>,
+    pub transitions: Vec<TransitionRecord>,
+    pub users: usize,
+}
+
+/// What the simulation compared with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BeforeRecord {
+    /// Another policy (`--base`, `--base-rev`), by name.
+    Base { policy: Option<String> },
+    /// The same policy just before its latest phase at or before `at`.
+    Phase { phase: String },
+    /// The same policy, which no phase has changed yet.
+    Unchanged,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedRecord {
+    pub after: SnapshotRecord,
+    pub before: SnapshotRecord,
+    pub user: String,
+}
+
+/// The part of a decision a review compares.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotRecord {
+    pub decision: Outcome,
+    pub enforcement: Level,
+    pub factors: FactorSet,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransitionRecord {
+    pub from: Outcome,
+    pub to: Outcome,
+    pub users: usize,
+}
+
+/// `--risks`: who may be locked out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RisksRecord {
+    pub blocked: Vec<BlockedRecord>,
+    pub lost_every_factor: Vec<LostRecord>,
+    pub no_allowed_factor: Vec<GroupUsersRecord>,
+    pub privileged_without_webauthn: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockedRecord {
+    /// When the block began; `None` when it holds before any dated change.
+    pub from: Option<String>,
+    pub user: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostRecord {
+    pub factors: FactorSet,
+    pub user: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupUsersRecord {
+    pub group: String,
+    pub users: Vec<String>,
+}
+
+/// `--timeline`: every user at each date a decision can change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineRecord {
+    pub app: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risks: Option<RisksRecord>,
+    pub timeline: Vec<PointRecord>,
+    pub users: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointRecord {
+    pub at: String,
+    pub counts: BTreeMap<String, usize>,
+    pub events: Vec<String>,
+    /// Who becomes blocked here; at the first point, who is blocked already.
+    pub newly_blocked: Vec<String>,
+}
+
+fn counts(c: BTreeMap<&'static str, usize>) -> BTreeMap<String, usize> {
+    c.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn snapshot(s: &Snapshot) -> SnapshotRecord {
+    SnapshotRecord {
+        decision: s.outcome,
+        enforcement: s.enforcement,
+        factors: s.factors,
+    }
+}
+
+impl RisksRecord {
+    pub fn new(r: &Risks, dir: &Directory, tz: &jiff::tz::TimeZone) -> RisksRecord {
+        let id = |i: &usize| dir.id(*i).to_string();
+        RisksRecord {
+            blocked: r
+                .blocked
+                .iter()
+                .map(|(u, t)| BlockedRecord {
+                    from: t.map(|t| format_instant(t, tz)),
+                    user: id(u),
+                })
+                .collect(),
+            lost_every_factor: r
+                .lost_every_factor
+                .iter()
+                .map(|(u, f)| LostRecord {
+                    factors: *f,
+                    user: id(u),
+                })
+                .collect(),
+            no_allowed_factor: r
+                .no_allowed_factor
+                .iter()
+                .map(|(g, us)| GroupUsersRecord {
+                    group: g.clone(),
+                    users: us.iter().map(id).collect(),
+                })
+                .collect(),
+            privileged_without_webauthn: r.privileged_without_webauthn.iter().map(id).collect(),
+        }
+    }
+}
+
+impl SimulationRecord {
+    /// `base` names the base policy, when there is one.
+    pub fn new(
+        s: &Simulation,
+        dir: &Directory,
+        tz: &jiff::tz::TimeZone,
+        base: Option<&str>,
+        risks: Option<&Risks>,
+    ) -> SimulationRecord {
+        SimulationRecord {
+            app: s.app.clone(),
+            at: format_instant(s.at, tz),
+            base_counts: (s.before == Before::Base).then(|| counts(s.before_counts())),
+            before: match s.before {
+                Before::Base => BeforeRecord::Base {
+                    policy: base.map(str::to_string),
+                },
+                Before::Phase(t) => BeforeRecord::Phase {
+                    phase: format_instant(t, tz),
+                },
+                Before::Unchanged => BeforeRecord::Unchanged,
+            },
+            before_counts: counts(s.before_counts()),
+            changed: s
+                .changed()
+                .map(|u| ChangedRecord {
+                    after: snapshot(&u.after),
+                    before: snapshot(&u.before),
+                    user: dir.id(u.user).to_string(),
+                })
+                .collect(),
+            counts: counts(s.after_counts()),
+            risks: risks.map(|r| RisksRecord::new(r, dir, tz)),
+            transitions: s
+                .transitions()
+                .iter()
+                .map(|((from, to), n)| TransitionRecord {
+                    from: *from,
+                    to: *to,
+                    users: *n,
+                })
+                .collect(),
+            users: s.users.len(),
+        }
+    }
+}
+
+impl TimelineRecord {
+    pub fn new(
+        points: &[Point],
+        dir: &Directory,
+        tz: &jiff::tz::TimeZone,
+        app: Option<&str>,
+        risks: Option<&Risks>,
+    ) -> TimelineRecord {
+        TimelineRecord {
+            app: app.map(str::to_string),
+            risks: risks.map(|r| RisksRecord::new(r, dir, tz)),
+            timeline: points
+                .iter()
+                .map(|p| PointRecord {
+                    at: format_instant(p.at, tz),
+                    counts: counts(p.counts()),
+                    events: p.events.iter().map(ToString::to_string).collect(),
+                    newly_blocked: p
+                        .newly_blocked
+                        .iter()
+                        .map(|&i| dir.id(i).to_string())
+                        .collect(),
+                })
+                .collect(),
+            users: dir.users.len(),
+        }
+    }
+}

@@ -105,3 +105,69 @@ fn check_diagnostics_have_the_contract_fields() {
     }
     assert_eq!(rows[0]["severity"], "error");
 }
+
+/// The machine outputs byte for byte, so that a change to a wire type shows
+/// up in review.
+#[test]
+fn json_outputs_are_pinned() {
+    #[path = "common/mod.rs"]
+    mod common;
+    for (name, args) in [
+        (
+            "eval",
+            &[
+                "eval",
+                "policies/acme.mfa",
+                "--user",
+                "bob@acme.test",
+                "--at",
+                "2026-12-02",
+                "--format",
+                "json",
+            ][..],
+        ),
+        (
+            "simulate",
+            &[
+                "simulate",
+                "policies/acme.mfa",
+                "--directory",
+                "policies/acme.users.yaml",
+                "--at",
+                "2026-12-30",
+                "--base",
+                "tests/fixtures/simulate/acme-before.mfa",
+                "--risks",
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "timeline",
+            &[
+                "simulate",
+                "policies/acme.mfa",
+                "--directory",
+                "policies/acme.users.yaml",
+                "--timeline",
+                "--risks",
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "diff",
+            &[
+                "diff",
+                "tests/fixtures/simulate/acme-before.mfa",
+                "tests/fixtures/diff/acme-extended.mfa",
+                "--format",
+                "json",
+            ],
+        ),
+    ] {
+        let run = common::mfac(args);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        insta::assert_snapshot!(format!("json_{name}"), run.stdout);
+    }
+}

@@ -2,7 +2,6 @@
 
 use super::{read_directory, read_source, render, DirectoryArgs, Failure, Outcome};
 use mfac::check::{check, CheckOptions};
-use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -177,7 +176,9 @@ pub fn run(a: Args) -> Outcome {
     match a.format {
         Format::Json => {
             let rows: Vec<_> = results.iter().flat_map(|d| d.json_rows()).collect();
-            let doc = json!({ "diagnostics": rows, "errors": errors, "warnings": warnings });
+            let report = mfac::diagnostic::CheckReport::new(rows);
+            let doc = serde_json::to_value(report)
+                .map_err(|e| Failure::input(format!("cannot write the report: {e}")))?;
             outln!("{}", super::render::pretty(&doc));
         }
         Format::Sarif => {

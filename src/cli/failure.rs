@@ -6,6 +6,8 @@
 
 use mfac::check::codes;
 use mfac::diagnostic::Diagnostic;
+use mfac::diagnostic::{CheckReport, JsonDiagnostic};
+use mfac::wire::{ErrorRecord, ErrorReport};
 use mfac::{Diagnostics, SourceFile};
 use serde_json::{json, Value};
 
@@ -58,25 +60,25 @@ impl Failure {
     }
 
     /// The contract's error object: `{"code", "message", "file", "line", "column"}`.
-    pub fn error_json(&self) -> Value {
+    pub fn error_record(&self) -> ErrorRecord {
         match self.found.iter().find_map(|d| first(d).map(|x| (d, x))) {
             Some((ds, d)) => {
                 let (line, column) = ds.source.line_col(d.span.start);
-                json!({
-                    "code": d.code,
-                    "message": d.message,
-                    "file": ds.source.name(),
-                    "line": line,
-                    "column": column,
-                })
+                ErrorRecord {
+                    code: d.code.to_string(),
+                    column: Some(column),
+                    file: Some(ds.source.name().to_string()),
+                    line: Some(line),
+                    message: d.message.clone(),
+                }
             }
-            None => json!({
-                "code": self.kind,
-                "message": self.message,
-                "file": null,
-                "line": null,
-                "column": null,
-            }),
+            None => ErrorRecord {
+                code: self.kind.to_string(),
+                column: None,
+                file: None,
+                line: None,
+                message: self.message.clone(),
+            },
         }
     }
 }
@@ -132,44 +134,34 @@ pub fn render(f: &Failure, m: Machine) -> String {
     let pretty = super::render::pretty;
     match m {
         Machine::Json => {
-            let mut v = json!({ "error": f.error_json() });
-            let rows: Vec<_> = f.found.iter().flat_map(Diagnostics::json_rows).collect();
-            if !rows.is_empty() {
-                super::render::put(&mut v, "diagnostics", json!(rows));
-            }
+            let report = ErrorReport {
+                diagnostics: f.found.iter().flat_map(Diagnostics::json_rows).collect(),
+                error: f.error_record(),
+            };
+            let v = serde_json::to_value(report)
+                .unwrap_or_else(|e| json!({"error": {"code": f.kind, "message": e.to_string()}}));
             format!("{}\n", pretty(&v))
         }
         Machine::CheckJson => {
-            let mut rows: Vec<Value> = f
-                .found
-                .iter()
-                .flat_map(Diagnostics::json_rows)
-                .filter_map(|r| serde_json::to_value(r).ok())
-                .collect();
+            let mut rows: Vec<JsonDiagnostic> =
+                f.found.iter().flat_map(Diagnostics::json_rows).collect();
             if rows.is_empty() {
-                let mut row = f.error_json();
-                super::render::put(&mut row, "severity", json!("error"));
-                super::render::put(
-                    &mut row,
-                    "name",
-                    json!(mfac::check::find(f.kind).map_or("", |c| c.info.name)),
-                );
-                let (line, column) = (row.get("line").cloned(), row.get("column").cloned());
-                super::render::put(&mut row, "end_line", line.unwrap_or_default());
-                super::render::put(&mut row, "end_column", column.unwrap_or_default());
-                super::render::put(
-                    &mut row,
-                    "help",
-                    json!(mfac::check::find(f.kind).map_or("", |c| c.info.help)),
-                );
-                rows.push(row);
+                let info = mfac::check::find(f.kind).map(|c| c.info);
+                rows.push(JsonDiagnostic {
+                    code: f.kind.to_string(),
+                    column: None,
+                    end_column: None,
+                    end_line: None,
+                    file: None,
+                    help: info.map_or("", |i| i.help).to_string(),
+                    line: None,
+                    message: f.message.clone(),
+                    name: info.map_or("", |i| i.name).to_string(),
+                    severity: mfac::Severity::Error,
+                });
             }
-            let errors = rows
-                .iter()
-                .filter(|r| r.get("severity").and_then(Value::as_str) == Some("error"))
-                .count();
-            let doc =
-                json!({ "diagnostics": rows, "errors": errors, "warnings": rows.len() - errors });
+            let doc = serde_json::to_value(CheckReport::new(rows))
+                .unwrap_or_else(|e| json!({"error": {"code": f.kind, "message": e.to_string()}}));
             format!("{}\n", pretty(&doc))
         }
         Machine::Sarif => {
@@ -197,18 +189,15 @@ pub fn render(f: &Failure, m: Machine) -> String {
         }
         Machine::Junit => {
             let esc = super::render::xml_escape;
-            let e = f.error_json();
-            let place = match (
-                e.get("file").and_then(Value::as_str),
-                e.get("line").and_then(Value::as_u64),
-            ) {
+            let e = f.error_record();
+            let place = match (&e.file, e.line) {
                 (Some(file), Some(line)) => format!("{file}:{line}: "),
                 _ => String::new(),
             };
             format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mfac\" tests=\"1\" failures=\"0\" errors=\"1\">\n  <testsuite name=\"mfac\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase classname=\"mfac\" name=\"mfac test\">\n      <error type=\"{}\" message=\"{}\"/>\n    </testcase>\n  </testsuite>\n</testsuites>\n",
-                esc(e.get("code").and_then(Value::as_str).unwrap_or(f.kind)),
-                esc(&format!("{place}{}", e.get("message").and_then(Value::as_str).unwrap_or(&f.message)))
+                esc(&e.code),
+                esc(&format!("{place}{}", e.message))
             )
         }
     }

@@ -3,10 +3,10 @@
 //! miette for people, JSON, SARIF and annotations for tools.
 
 use crate::source::{SourceFile, Span};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -141,16 +141,16 @@ impl Diagnostics {
                 let (line, column) = self.source.line_col(d.span.start);
                 let (end_line, end_column) = self.source.line_col(d.span.end);
                 JsonDiagnostic {
-                    code: d.code,
-                    name: d.name,
-                    end_line,
-                    end_column,
-                    severity: d.severity,
-                    message: d.message.clone(),
-                    file: self.source.name().to_string(),
-                    line,
-                    column,
+                    code: d.code.to_string(),
+                    column: Some(column),
+                    end_column: Some(end_column),
+                    end_line: Some(end_line),
+                    file: Some(self.source.name().to_string()),
                     help: d.help.clone(),
+                    line: Some(line),
+                    message: d.message.clone(),
+                    name: d.name.to_string(),
+                    severity: d.severity,
                 }
             })
             .collect()
@@ -179,18 +179,42 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-#[derive(Clone, Debug, Serialize)]
+/// One row of `mfac check --format json` (LANGUAGE.md §4, plus `name`,
+/// `end_line`, `end_column` and `help`). The place is `None` (`null`) only
+/// for an error that has none, such as a bad command-line flag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsonDiagnostic {
-    pub code: &'static str,
-    /// The check's kebab-case name, e.g. `duplicate-rule`.
-    pub name: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    /// Where the underlined text ends (the column just past it).
-    pub end_line: usize,
-    pub end_column: usize,
+    pub code: String,
+    pub column: Option<usize>,
+    pub end_column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub file: Option<String>,
     pub help: String,
+    pub line: Option<usize>,
+    pub message: String,
+    /// The check's kebab-case name, e.g. `duplicate-rule`.
+    pub name: String,
+    pub severity: Severity,
+}
+
+/// `mfac check --format json`: every finding of every file, and the totals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckReport {
+    pub diagnostics: Vec<JsonDiagnostic>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl CheckReport {
+    pub fn new(diagnostics: Vec<JsonDiagnostic>) -> CheckReport {
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        CheckReport {
+            warnings: diagnostics.len() - errors,
+            errors,
+            diagnostics,
+        }
+    }
 }

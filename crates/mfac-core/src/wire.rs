@@ -81,3 +81,22 @@ pub fn rule_lines(policy: &Policy, d: &Decision<'_>) -> Vec<String> {
     }
     lines
 }
+
+/// An error in a command's JSON format: `{"error": {"code", "message",
+/// "file", "line", "column"}}`, with `null` where it has no place, and the
+/// diagnostics behind it when there are any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorReport {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<crate::diagnostic::JsonDiagnostic>,
+    pub error: ErrorRecord,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorRecord {
+    pub code: String,
+    pub column: Option<usize>,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub message: String,
+}

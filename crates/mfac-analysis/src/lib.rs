@@ -1,10 +1,11 @@
 //! mfac-analysis: what mfac says about a policy over many logins, above the
 //! language: real users from directory files ([`directory`]), a change
 //! simulated over them ([`simulate`]), and the semantic diff of two
-//! versions ([`diff`]).
+//! versions ([`diff`]), and policy unit tests ([`policy_tests`]).
 
 #![forbid(unsafe_code)]
 
 pub mod diff;
 pub mod directory;
+pub mod policy_tests;
 pub mod simulate;

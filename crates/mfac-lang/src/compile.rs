@@ -60,7 +60,7 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
             let e = p.effective(id, at);
             let s = Settings {
                 phase: e.phase.and_then(|k| phase_index.get(&k).copied()),
-                ..e.settings()
+                ..e.settings
             };
             let slot = *pool.entry(s).or_insert_with(|| {
                 settings.push(s);

@@ -81,18 +81,33 @@ pub struct Strength {
 }
 
 /// A rule's fields in force at one instant: the base rule with every rollout
-/// phase up to that instant applied, field by field, in date order.
+/// phase up to that instant applied, field by field, in date order. The
+/// decision fields are the tables' own [`Settings`](crate::compile::Settings)
+/// (read through `Deref`: `e.enforcement`); what is kept beside them is where
+/// they came from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Effective {
-    pub enforcement: Option<Level>,
-    pub factors: Option<FactorSet>,
-    pub recovery: bool,
-    pub remember: Option<Remember>,
+    /// As the tables hold them: the enrolment deadline only where the rule
+    /// requires MFA.
+    pub settings: crate::compile::Settings,
     pub enrolment: Option<Enrolment>,
     /// Date of the phase that set `enrolment`: a grace runs from it.
     pub enrolment_from: Option<Timestamp>,
     /// The latest phase in force for this rule: (rollout, phase index).
     pub phase: Option<(usize, usize)>,
+}
+
+impl std::ops::Deref for Effective {
+    type Target = crate::compile::Settings;
+    fn deref(&self) -> &Self::Target {
+        &self.settings
+    }
+}
+
+impl std::ops::DerefMut for Effective {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.settings
+    }
 }
 
 impl Effective {
@@ -121,20 +136,13 @@ impl Effective {
         }
     }
 
-    /// The fields as the tables hold them: the enrolment deadline only where
-    /// the rule requires MFA, since only there is it read.
-    pub fn settings(&self) -> crate::compile::Settings {
-        crate::compile::Settings {
-            enforcement: self.enforcement,
-            factors: self.factors,
-            recovery: self.recovery,
-            remember: self.remember,
-            deadline: match (self.enforcement, self.enrolment) {
-                (Some(Level::Required), Some(Enrolment::Grace(_))) => self.deadline(),
-                _ => None,
-            },
-            phase: None,
-        }
+    /// Compute the deadline from enforcement and enrolment, once every
+    /// phase has been applied.
+    fn settle(&mut self) {
+        self.settings.deadline = match (self.settings.enforcement, self.enrolment) {
+            (Some(Level::Required), Some(Enrolment::Grace(_))) => self.deadline(),
+            _ => None,
+        };
     }
 }
 
@@ -229,6 +237,7 @@ impl CheckedPolicy {
                 }
             }
         }
+        e.settle();
         e
     }
 

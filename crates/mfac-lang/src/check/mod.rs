@@ -59,11 +59,9 @@ impl Context<'_> {
     /// The default rule's fields at `at`; without a default rule, the implicit
     /// one: enforcement off, every non-recovery factor allowed.
     pub fn default_at(&self, at: Timestamp) -> Effective {
-        let implicit = Effective {
-            enforcement: Some(Level::Off),
-            factors: Some(FactorSet::NON_RECOVERY),
-            ..Effective::default()
-        };
+        let mut implicit = Effective::default();
+        implicit.enforcement = Some(Level::Off);
+        implicit.factors = Some(FactorSet::NON_RECOVERY);
         match self.policy.default_rule() {
             Some(id) => {
                 let mut e = self.policy.effective(id, at);

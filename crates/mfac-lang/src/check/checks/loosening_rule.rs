@@ -51,14 +51,14 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 // What the user would get without this rule: the default (its
                 // implicit fields filled in), or their groups combined.
                 let base = if groups.is_empty() {
-                    cx.default_at(at).settings()
+                    cx.default_at(at).settings
                 } else {
                     groups.iter().fold(Settings::default(), |mut acc, &g| {
-                        acc.add(&cx.policy.effective(g, at).settings());
+                        acc.add(&cx.policy.effective(g, at).settings);
                         acc
                     })
                 };
-                if let Some((field, span)) = loosened(cx, id, at, &r.settings(), &base) {
+                if let Some((field, span)) = loosened(cx, id, at, &r.settings, &base) {
                     out.push(
                         Diagnostic::new(
                             &INFO,

@@ -26,7 +26,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let epochs = cx.epochs();
         let sets_nothing = epochs
             .iter()
-            .all(|&at| !p.effective(id, at).settings().sets_anything());
+            .all(|&at| !p.effective(id, at).sets_anything());
         let shadowed = sets_nothing
             || (p.precedence == Precedence::MostRestrictive
                 && epochs

@@ -59,9 +59,14 @@ impl Context<'_> {
     /// The default rule's fields at `at`; without a default rule, the implicit
     /// one: enforcement off, every non-recovery factor allowed.
     pub fn default_at(&self, at: Timestamp) -> Effective {
-        let mut implicit = Effective::default();
-        implicit.enforcement = Some(Level::Off);
-        implicit.factors = Some(FactorSet::NON_RECOVERY);
+        let implicit = Effective {
+            settings: crate::compile::Settings {
+                enforcement: Some(Level::Off),
+                factors: Some(FactorSet::NON_RECOVERY),
+                ..Default::default()
+            },
+            ..Effective::default()
+        };
         match self.policy.default_rule() {
             Some(id) => {
                 let mut e = self.policy.effective(id, at);

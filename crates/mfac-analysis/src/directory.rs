@@ -274,7 +274,7 @@ struct YamlFile {
 
 /// A YAML error as (1-based line, first line of its message), for the
 /// directory's diagnostics and `mfac test`'s errors alike.
-pub fn yaml_error(e: &serde_saphyr::Error) -> (usize, String) {
+pub(crate) fn yaml_error(e: &serde_saphyr::Error) -> (usize, String) {
     let line = e.location().map_or(1, |l| l.line() as usize);
     let first = e
         .to_string()

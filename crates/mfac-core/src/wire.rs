@@ -61,7 +61,7 @@ impl DecisionRecord {
 
 /// `file:line: subject` for each rule that shaped the decision, then the
 /// rollout phases in force for them, then the exemption.
-pub fn rule_lines(policy: &Policy, d: &Decision<'_>) -> Vec<String> {
+fn rule_lines(policy: &Policy, d: &Decision<'_>) -> Vec<String> {
     let mut lines: Vec<String> = d.rules.iter().map(|r| policy.rule_location(r.id)).collect();
     for r in &d.rules {
         if let Some(p) = r.phase {

@@ -7,7 +7,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, Walker};
 use rustc_hash::FxHashMap;
 
-pub struct GroupGraph {
+pub(crate) struct GroupGraph {
     graph: DiGraph<String, ()>,
     nodes: FxHashMap<String, NodeIndex>,
     /// Group rule of each node, if the policy has one.
@@ -15,7 +15,7 @@ pub struct GroupGraph {
 }
 
 impl GroupGraph {
-    pub fn new(policy: &CheckedPolicy) -> Self {
+    pub(crate) fn new(policy: &CheckedPolicy) -> Self {
         let mut g = GroupGraph {
             graph: DiGraph::new(),
             nodes: FxHashMap::default(),
@@ -44,12 +44,12 @@ impl GroupGraph {
     }
 
     /// Every group name the graph knows: group rules and the groups they include.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.graph.node_weights().map(String::as_str)
     }
 
     /// The group rules that apply to a member of directory group `name`.
-    pub fn rules_for(&self, name: &str) -> Vec<RuleId> {
+    pub(crate) fn rules_for(&self, name: &str) -> Vec<RuleId> {
         let Some(&start) = self.nodes.get(name) else {
             return vec![];
         };
@@ -62,7 +62,7 @@ impl GroupGraph {
     }
 
     /// Strongly connected sets of groups that include one another.
-    pub fn cycles(&self) -> Vec<Vec<&str>> {
+    pub(crate) fn cycles(&self) -> Vec<Vec<&str>> {
         petgraph::algo::tarjan_scc(&self.graph)
             .into_iter()
             .filter(|scc| {

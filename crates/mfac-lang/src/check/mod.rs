@@ -12,7 +12,7 @@ mod groups;
 mod resolve;
 mod suppress;
 
-pub use groups::GroupGraph;
+pub(crate) use groups::GroupGraph;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::directory::Directory;
@@ -34,11 +34,11 @@ pub struct Check {
 
 /// Everything a check may look at.
 pub struct Context<'a> {
-    pub policy: &'a CheckedPolicy,
-    pub groups: &'a GroupGraph,
+    pub(crate) policy: &'a CheckedPolicy,
+    pub(crate) groups: &'a GroupGraph,
     /// The instant exemption checks measure from: midnight of `--today`.
-    pub today: Timestamp,
-    pub directory: Option<&'a Directory>,
+    pub(crate) today: Timestamp,
+    pub(crate) directory: Option<&'a Directory>,
     /// The policy compiled, built on first use: the directory checks decide
     /// real users with the evaluator, and share one compilation.
     compiled: std::cell::OnceCell<crate::eval::Policy>,
@@ -46,19 +46,19 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     /// The checked policy as the evaluator runs it.
-    pub fn compiled(&self) -> &crate::eval::Policy {
+    pub(crate) fn compiled(&self) -> &crate::eval::Policy {
         self.compiled
             .get_or_init(|| <crate::eval::Policy as crate::Compile>::from_checked(self.policy))
     }
 
     /// One instant in each stretch of time over which every rule is constant.
-    pub fn epochs(&self) -> Vec<Timestamp> {
+    pub(crate) fn epochs(&self) -> Vec<Timestamp> {
         self.policy.epoch_starts()
     }
 
     /// The default rule's fields at `at`; without a default rule, the implicit
     /// one: enforcement off, every non-recovery factor allowed.
-    pub fn default_at(&self, at: Timestamp) -> Effective {
+    pub(crate) fn default_at(&self, at: Timestamp) -> Effective {
         let implicit = Effective {
             settings: crate::compile::Settings {
                 enforcement: Some(Level::Off),
@@ -80,7 +80,7 @@ impl Context<'_> {
 
     /// Where the field `pick` selects was last set for rule `id` at `at`: the
     /// phase in force that set it, else the rule, else the rule's subject.
-    pub fn span_of(
+    pub(crate) fn span_of(
         &self,
         id: RuleId,
         at: Timestamp,
@@ -105,7 +105,7 @@ impl Context<'_> {
 
     /// Every set of fields in the policy: each rule's own, then each phase's,
     /// with the rules the phase applies to.
-    pub fn all_fields(&self) -> Vec<(&Fields, Vec<RuleId>)> {
+    pub(crate) fn all_fields(&self) -> Vec<(&Fields, Vec<RuleId>)> {
         let rules = self
             .policy
             .rules
@@ -122,7 +122,7 @@ impl Context<'_> {
 
     /// The factors a member of group rule `id` alone may use at `at`: the
     /// group's own combined with the default as the precedence mode does.
-    pub fn member_alone_allowed(&self, id: RuleId, at: Timestamp) -> FactorSet {
+    pub(crate) fn member_alone_allowed(&self, id: RuleId, at: Timestamp) -> FactorSet {
         let own = self.policy.effective(id, at).factors;
         let default = self
             .default_at(at)
@@ -136,7 +136,7 @@ impl Context<'_> {
     }
 
     /// `group "Admins"`, for messages.
-    pub fn subject(&self, id: RuleId) -> String {
+    pub(crate) fn subject(&self, id: RuleId) -> String {
         self.policy
             .rules
             .get(id)
@@ -208,7 +208,7 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
 
 /// The first `n` of some user ids, quoted, and how many more:
 /// "`a`, `b` and 3 more". Findings about many users name a few.
-pub fn some_users(users: &[&str], n: usize) -> String {
+pub(crate) fn some_users(users: &[&str], n: usize) -> String {
     let shown: Vec<String> = users.iter().take(n).map(|u| format!("`{u}`")).collect();
     match users.len().saturating_sub(n) {
         0 => shown.join(", "),
@@ -217,7 +217,7 @@ pub fn some_users(users: &[&str], n: usize) -> String {
 }
 
 /// "1 user", "3 users": a count with its noun, for messages.
-pub fn count(n: usize, noun: &str) -> String {
+pub(crate) fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {

@@ -16,7 +16,7 @@ pub const INFO: CheckInfo = CheckInfo {
 };
 
 /// Why a name is confusable, if it is.
-pub fn confusable(name: &str) -> Option<String> {
+pub(crate) fn confusable(name: &str) -> Option<String> {
     if let Some(c) = name.chars().find(|&c| invisible(c)) {
         return Some(format!(
             "holds the invisible character U+{:04X}",

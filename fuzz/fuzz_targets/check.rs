@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let source = SourceFile::new("fuzz.mfa", text);
     let options = CheckOptions {
         today: Some(jiff::civil::date(2026, 11, 24)),
-        directory: None,
+        ..CheckOptions::default()
     };
     let out = check(&source, &options);
     for d in &out.diagnostics.items {

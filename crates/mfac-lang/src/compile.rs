@@ -8,7 +8,7 @@
 
 pub use mfac_core::compile::*;
 
-use crate::check::GroupGraph;
+use crate::groups::GroupGraph;
 use crate::policy::{CheckedPolicy, Subject};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
@@ -129,29 +129,9 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
     }
 }
 
-/// Policy text, or a checked policy, to the evaluator of `mfac-core`. A
-/// trait so that `Policy::compile(name, text)` reads as it always has,
-/// while the evaluator's crate knows nothing of the language.
-pub trait Compile: Sized {
-    /// Check and compile policy text. Warnings are dropped; errors are returned.
-    fn compile(name: &str, text: &str) -> Result<Self, crate::diagnostic::Diagnostics>;
-    /// Compile a policy that has been checked.
-    fn from_checked(p: &CheckedPolicy) -> Self;
-}
-
-impl Compile for mfac_core::Policy {
-    fn compile(name: &str, text: &str) -> Result<Self, crate::diagnostic::Diagnostics> {
-        let source = crate::source::SourceFile::new(name, text);
-        let outcome = crate::check::check(&source, &crate::check::CheckOptions::default());
-        match outcome.policy {
-            Some(p) => Ok(Self::from_checked(&p)),
-            None => Err(outcome.diagnostics),
-        }
-    }
-
-    fn from_checked(p: &CheckedPolicy) -> Self {
-        // Tables made by `compile` are valid by construction. If that ever
-        // broke, evaluate nothing rather than panic: deny every login.
-        mfac_core::Policy::from_tables(compile(p)).unwrap_or_else(|_| mfac_core::Policy::deny_all())
-    }
+/// A checked policy as the evaluator of `mfac-core`. Tables lowered from a
+/// checked policy always validate; if that ever broke, evaluate nothing
+/// rather than panic: deny every login.
+pub fn policy(p: &CheckedPolicy) -> mfac_core::Policy {
+    mfac_core::Policy::from_tables(compile(p)).unwrap_or_else(|_| mfac_core::Policy::deny_all())
 }

@@ -82,14 +82,14 @@ pub struct Strength {
 
 /// A rule's fields in force at one instant: the base rule with every rollout
 /// phase up to that instant applied, field by field, in date order. The
-/// decision fields are the tables' own [`Settings`](crate::compile::Settings)
+/// decision fields are the tables' own [`Settings`](mfac_core::compile::Settings)
 /// (read through `Deref`: `e.enforcement`); what is kept beside them is where
 /// they came from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Effective {
     /// As the tables hold them: the enrolment deadline only where the rule
     /// requires MFA.
-    pub settings: crate::compile::Settings,
+    pub settings: mfac_core::compile::Settings,
     pub enrolment: Option<Enrolment>,
     /// Date of the phase that set `enrolment`: a grace runs from it.
     pub enrolment_from: Option<Timestamp>,
@@ -98,7 +98,7 @@ pub struct Effective {
 }
 
 impl std::ops::Deref for Effective {
-    type Target = crate::compile::Settings;
+    type Target = mfac_core::compile::Settings;
     fn deref(&self) -> &Self::Target {
         &self.settings
     }

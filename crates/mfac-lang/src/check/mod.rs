@@ -8,11 +8,10 @@
 pub mod checks;
 pub mod codes;
 pub mod config;
-mod groups;
 mod resolve;
 mod suppress;
 
-pub(crate) use groups::GroupGraph;
+pub(crate) use crate::groups::GroupGraph;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::directory::Directory;
@@ -48,7 +47,7 @@ impl Context<'_> {
     /// The checked policy as the evaluator runs it.
     pub(crate) fn compiled(&self) -> &crate::eval::Policy {
         self.compiled
-            .get_or_init(|| <crate::eval::Policy as crate::Compile>::from_checked(self.policy))
+            .get_or_init(|| crate::compile::policy(self.policy))
     }
 
     /// One instant in each stretch of time over which every rule is constant.

@@ -1,5 +1,6 @@
 //! Stage 1: text to syntax tree.
 
+pub mod codes;
 mod parse;
 pub mod tree;
 

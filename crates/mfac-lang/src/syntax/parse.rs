@@ -2,12 +2,12 @@
 //! tree and turns literal values (dates, durations, numbers) into data,
 //! reporting bad values with their spans.
 
+use super::codes;
 use super::tree::*;
-use crate::check::codes;
 use crate::diagnostic::Diagnostic;
-use crate::policy::Level;
 use crate::source::{SourceFile, Span};
 use jiff::civil;
+use mfac_core::policy::Level;
 use pest::iterators::Pair;
 use pest::Parser as _;
 

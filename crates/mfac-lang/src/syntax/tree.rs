@@ -2,9 +2,9 @@
 //! already parsed (dates, durations, numbers) but not yet resolved (factor
 //! names, strengths and subjects are resolved by the checker).
 
-use crate::policy::Level;
 use crate::source::Span;
 use jiff::civil;
+use mfac_core::policy::Level;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spanned<T> {

@@ -1,0 +1,149 @@
+//! The layers only look down. Between crates the compiler refuses a cycle;
+//! inside each crate this test does: no top-level module may reach itself
+//! through `crate::` imports.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Top-level module of a file under `src/` (`check/checks/x.rs` -> `check`).
+fn module_of(src: &Path, file: &Path) -> Option<String> {
+    let rel = file.strip_prefix(src).ok()?;
+    let first = rel
+        .components()
+        .next()?
+        .as_os_str()
+        .to_string_lossy()
+        .into_owned();
+    let name = first.trim_end_matches(".rs").to_string();
+    (name != "lib" && name != "main").then_some(name)
+}
+
+fn edges(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let modules: BTreeSet<String> = files.iter().filter_map(|f| module_of(src, f)).collect();
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in &files {
+        let Some(m) = module_of(src, f) else { continue };
+        let text = std::fs::read_to_string(f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        let deps = out.entry(m.clone()).or_default();
+        for (i, _) in code.match_indices("crate::") {
+            let rest = &code[i + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if modules.contains(&name) && name != m {
+                deps.insert(name);
+            }
+        }
+    }
+    out
+}
+
+fn find_cycle(g: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        n: &str,
+        g: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|p| p == n) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(n.to_string());
+            return Some(cycle);
+        }
+        if done.contains(n) {
+            return None;
+        }
+        path.push(n.to_string());
+        for d in g.get(n).into_iter().flatten() {
+            if let Some(c) = visit(d, g, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(n.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    g.keys()
+        .find_map(|n| visit(n, g, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn no_module_imports_from_a_module_that_imports_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for krate in [
+        "crates/mfac-core",
+        "crates/mfac-lang",
+        "crates/mfac-analysis",
+        "crates/mfac-testing",
+    ] {
+        let g = edges(&root.join(krate).join("src"));
+        assert!(
+            find_cycle(&g).is_none(),
+            "{krate}: import cycle {:?}\n{g:#?}",
+            find_cycle(&g)
+        );
+    }
+    // The test can see a cycle: one made up is found.
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    g.entry("a".into()).or_default().insert("b".into());
+    g.entry("b".into()).or_default().insert("a".into());
+    assert!(find_cycle(&g).is_some());
+}
+
+#[test]
+fn the_evaluator_crate_depends_on_no_language_or_reader() {
+    let manifest = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/mfac-core/Cargo.toml"
+    ))
+    .unwrap();
+    let deps = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .unwrap()
+        .split("\n[")
+        .next()
+        .unwrap();
+    for banned in [
+        "pest",
+        "petgraph",
+        "csv",
+        "serde-saphyr",
+        "clap",
+        "miette",
+        "mfac-lang",
+        "tokio",
+        "axum",
+        "sqlx",
+    ] {
+        assert!(
+            !deps
+                .lines()
+                .any(|l| l.split('=').next().is_some_and(|k| k.trim() == banned)),
+            "mfac-core must not depend on {banned}"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! mfac-login: the half of mfac that runs at sign-in (SERVICE.md "Parts"
+//! and "Login-time rules"), above `mfac-core` and beside the language.
+//!
+//! This first part is the verification logic itself, pure and with an
+//! injectable clock: TOTP ([`totp`]), backup codes ([`backup`]), the failure
+//! throttle ([`throttle`]) and secrets sealed at rest ([`secret`]). The
+//! store that keeps their state (SQLite and PostgreSQL), the login API over
+//! it, WebAuthn and the audit trail build on these.
+
+#![forbid(unsafe_code)]
+
+pub mod backup;
+pub mod clock;
+pub mod secret;
+pub mod throttle;
+pub mod totp;
+
+/// Random bytes from the operating system. A failure of the OS generator is
+/// an error, never a weak fallback.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| RandomError(e.to_string()))?;
+    Ok(buf)
+}
+
+/// The operating system could not supply random bytes.
+#[derive(Debug, thiserror::Error)]
+#[error("the operating system's random number generator failed: {0}")]
+pub struct RandomError(String);

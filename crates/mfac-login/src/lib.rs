@@ -12,8 +12,10 @@
 pub mod backup;
 pub mod clock;
 pub mod secret;
+pub mod store;
 pub mod throttle;
 pub mod totp;
+pub mod verify;
 
 /// Random bytes from the operating system. A failure of the OS generator is
 /// an error, never a weak fallback.

@@ -1,0 +1,209 @@
+//! Enrolling and verifying factors over the store: the seed is generated,
+//! sealed under the key and shown once; a code is checked against the open
+//! seed at the clock's time, and its step accepted in one compare-and-set,
+//! so that of any number of concurrent requests with one code exactly one
+//! succeeds. Every step is audited, without the secret.
+
+use crate::backup;
+use crate::clock::Clock;
+use crate::secret::{SecretError, SecretKey};
+use crate::store::{AuditEvent, Store, StoreError};
+use crate::totp::{self, Seed};
+use std::sync::Arc;
+
+/// Why an operation could not be carried out (a wrong code is not an
+/// error: it is a [`Verification::Failed`]).
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a stored secret cannot be opened: {0}")]
+    Secret(#[from] SecretError),
+    #[error(transparent)]
+    Totp(#[from] totp::TotpError),
+    #[error(transparent)]
+    Backup(#[from] backup::BackupError),
+    #[error("no pending enrolment {0} for this user")]
+    NoEnrolment(i64),
+}
+
+/// The outcome of one verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verification {
+    Verified {
+        factor: i64,
+    },
+    /// `reason`: `invalid_code`, `code_used` (its step was accepted before),
+    /// `no_factor` (nothing of that kind enrolled).
+    Failed {
+        reason: &'static str,
+    },
+}
+
+/// A TOTP enrolment under way: show `uri` (as a QR code) once, then confirm
+/// with the first code.
+pub struct TotpEnrolment {
+    pub factor: i64,
+    pub uri: String,
+}
+
+impl std::fmt::Debug for TotpEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TotpEnrolment {{ factor: {}, uri: .. }}", self.factor)
+    }
+}
+
+/// Verification over one store, one key and one clock.
+pub struct Verifier {
+    pub store: Store,
+    key: SecretKey,
+    clock: Arc<dyn Clock>,
+    /// Shown in authenticator apps beside the account.
+    pub issuer: String,
+}
+
+/// What a seal is bound to: the user and the kind, so a sealed seed copied
+/// to another user's row does not open.
+fn aad(user: &str, kind: &str) -> Vec<u8> {
+    format!("mfac:{kind}:{user}").into_bytes()
+}
+
+impl Verifier {
+    pub fn new(store: Store, key: SecretKey, clock: Arc<dyn Clock>, issuer: &str) -> Verifier {
+        Verifier {
+            store,
+            key,
+            clock,
+            issuer: issuer.to_string(),
+        }
+    }
+
+    async fn audit(&self, user: &str, kind: &str, detail: String) -> Result<(), LoginError> {
+        let e = AuditEvent {
+            at: self.clock.now(),
+            user: user.to_string(),
+            kind: kind.to_string(),
+            detail,
+        };
+        Ok(self.store.audit(&e).await?)
+    }
+
+    /// Start a TOTP enrolment: a new 160-bit seed, sealed and stored pending.
+    pub async fn enrol_totp(&self, user: &str) -> Result<TotpEnrolment, LoginError> {
+        let seed = Seed::generate()?;
+        let sealed = self.key.seal(seed.as_bytes(), &aad(user, "totp"))?;
+        let factor = self
+            .store
+            .add_factor(user, "totp", &sealed, self.clock.now())
+            .await?;
+        let uri = seed.enrolment_uri(&self.issuer, user)?;
+        self.audit(user, "totp_enrolment_started", format!("factor {factor}"))
+            .await?;
+        Ok(TotpEnrolment { factor, uri })
+    }
+
+    /// Confirm an enrolment with the first code the app shows. The code is
+    /// consumed: it cannot then sign in.
+    pub async fn confirm_totp(
+        &self,
+        user: &str,
+        factor: i64,
+        code: &str,
+    ) -> Result<bool, LoginError> {
+        let pending = self.store.factors(user, "totp", "pending").await?;
+        let row = pending
+            .iter()
+            .find(|f| f.id == factor)
+            .ok_or(LoginError::NoEnrolment(factor))?;
+        let seed = Seed::from_bytes(&self.key.open(&row.sealed, &aad(user, "totp"))?)?;
+        let Some(step) = totp::verify(&seed, code, self.clock.now()) else {
+            self.audit(
+                user,
+                "totp_confirm_failed",
+                format!("factor {factor}: invalid_code"),
+            )
+            .await?;
+            return Ok(false);
+        };
+        let step = i64::try_from(step).unwrap_or(i64::MAX);
+        let done = self.store.confirm_factor(user, factor, step).await?;
+        if done {
+            self.audit(user, "totp_enrolled", format!("factor {factor}"))
+                .await?;
+        }
+        Ok(done)
+    }
+
+    /// Verify a TOTP code against the user's active TOTP factors.
+    pub async fn verify_totp(&self, user: &str, code: &str) -> Result<Verification, LoginError> {
+        let now = self.clock.now();
+        let active = self.store.factors(user, "totp", "active").await?;
+        if active.is_empty() {
+            self.audit(user, "verify_failed", "totp: no_factor".into())
+                .await?;
+            return Ok(Verification::Failed {
+                reason: "no_factor",
+            });
+        }
+        let mut used = false;
+        for f in &active {
+            let seed = Seed::from_bytes(&self.key.open(&f.sealed, &aad(user, "totp"))?)?;
+            let Some(step) = totp::verify(&seed, code, now) else {
+                continue;
+            };
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
+            if self.store.accept_step(f.id, step).await? {
+                self.audit(
+                    user,
+                    "verified",
+                    format!("totp factor {}, step {step}", f.id),
+                )
+                .await?;
+                return Ok(Verification::Verified { factor: f.id });
+            }
+            used = true;
+        }
+        let reason = if used { "code_used" } else { "invalid_code" };
+        self.audit(user, "verify_failed", format!("totp: {reason}"))
+            .await?;
+        Ok(Verification::Failed { reason })
+    }
+
+    /// A new set of backup codes, replacing the old; the codes are returned
+    /// once, to show the user, and stored only as hashes.
+    pub async fn new_backup_codes(&self, user: &str) -> Result<Vec<String>, LoginError> {
+        let set = backup::new_codes()?;
+        self.store.replace_backup_codes(user, &set.hashes).await?;
+        self.audit(
+            user,
+            "backup_codes_issued",
+            format!("{} codes", set.hashes.len()),
+        )
+        .await?;
+        Ok(set.shown)
+    }
+
+    /// Verify a backup code; each is usable once. (Whether a backup code may
+    /// answer this login at all is the decision's `factors`.)
+    pub async fn verify_backup_code(
+        &self,
+        user: &str,
+        code: &str,
+    ) -> Result<Verification, LoginError> {
+        let unused = self.store.unused_backup_codes(user).await?;
+        let hashes: Vec<String> = unused.iter().map(|(_, h)| h.clone()).collect();
+        let found = backup::find(code, &hashes)?;
+        let reason = match found.and_then(|i| unused.get(i)) {
+            Some((id, _)) if self.store.use_backup_code(*id, self.clock.now()).await? => {
+                self.audit(user, "verified", format!("backup code {id}"))
+                    .await?;
+                return Ok(Verification::Verified { factor: *id });
+            }
+            Some(_) => "code_used",
+            None => "invalid_code",
+        };
+        self.audit(user, "verify_failed", format!("backup_code: {reason}"))
+            .await?;
+        Ok(Verification::Failed { reason })
+    }
+}

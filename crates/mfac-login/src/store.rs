@@ -1,6 +1,7 @@
-//! The state a login needs, kept where every replica sees it. This is the
-//! embedded SQLite store (one file, WAL, created and migrated on open); the
-//! PostgreSQL store for several replicas implements the same operations.
+//! The state a login needs, kept where every replica sees it: the embedded
+//! SQLite store (one file, WAL, created and migrated on open) or PostgreSQL
+//! for several replicas on one database. Both run the same statements
+//! (`$n` parameters, `RETURNING`), so one behavioural suite tests both.
 //!
 //! Every guarantee that two concurrent requests could break is one SQL
 //! statement, a compare-and-set, never a read followed by a write: a TOTP
@@ -9,9 +10,24 @@
 //! = 'pending'`.
 
 use jiff::Timestamp;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 use std::str::FromStr;
+
+/// A database URL for messages: without its password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
 
 /// Why the store could not answer (never with a secret in it).
 #[derive(Debug, thiserror::Error)]
@@ -64,10 +80,27 @@ pub struct AuditEvent {
     pub detail: String,
 }
 
-/// The embedded store.
+/// A store: SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Run the same code on whichever pool the store has: the statements are
+/// the same, the types behind them are not.
+macro_rules! on_pool {
+    ($store:expr, |$p:ident| $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+        }
+    };
 }
 
 impl Store {
@@ -96,7 +129,49 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool: Pool::Sqlite(pool),
+        })
+    }
+
+    /// Connect to PostgreSQL at `url` (tables in `schema`, created if need
+    /// be) and migrate. Every replica opens the same database.
+    pub async fn open_postgres(url: &str, schema: &str) -> Result<Store, StoreError> {
+        let shown = redact(url);
+        if !schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || schema.is_empty()
+        {
+            return Err(StoreError::Open(
+                shown,
+                format!("`{schema}` is not a plain schema name"),
+            ));
+        }
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Open(shown.clone(), e.to_string()))?;
+        // The schema first, on a connection of its own.
+        let setup = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| StoreError::Open(shown.clone(), e.to_string()))?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            .execute(&setup)
+            .await?;
+        setup.close().await;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.options([("search_path", schema)]))
+            .await
+            .map_err(|e| StoreError::Open(shown, e.to_string()))?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        Ok(Store {
+            pool: Pool::Postgres(pool),
+        })
     }
 
     /// A new factor awaiting its confirming code.
@@ -107,16 +182,18 @@ impl Store {
         sealed: &[u8],
         at: Timestamp,
     ) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO factors (user_id, kind, status, secret, created_at) VALUES ($1, $2, 'pending', $3, $4) RETURNING id",
-        )
-        .bind(user)
-        .bind(kind)
-        .bind(sealed)
-        .bind(at.to_string())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get(0)?)
+        const SQL: &str = "INSERT INTO factors (user_id, kind, status, secret, created_at) VALUES ($1, $2, 'pending', $3, $4) RETURNING id";
+        let at = at.to_string();
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .bind(kind)
+                .bind(sealed)
+                .bind(&at)
+                .fetch_one(p)
+                .await?
+                .try_get::<i64, _>(0)?
+        }))
     }
 
     /// The user's factors of `kind` in `status`.
@@ -126,55 +203,59 @@ impl Store {
         kind: &str,
         status: &str,
     ) -> Result<Vec<FactorRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, kind, status, secret, last_step FROM factors WHERE user_id = $1 AND kind = $2 AND status = $3 ORDER BY id",
-        )
-        .bind(user)
-        .bind(kind)
-        .bind(status)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(FactorRow {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    status: r.try_get("status")?,
-                    sealed: r
-                        .try_get::<Option<Vec<u8>>, _>("secret")?
-                        .unwrap_or_default(),
-                    last_step: r.try_get("last_step")?,
+        const SQL: &str = "SELECT id, kind, status, secret, last_step FROM factors WHERE user_id = $1 AND kind = $2 AND status = $3 ORDER BY id";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .bind(kind)
+                .bind(status)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(FactorRow {
+                        id: r.try_get("id")?,
+                        kind: r.try_get("kind")?,
+                        status: r.try_get("status")?,
+                        sealed: r
+                            .try_get::<Option<Vec<u8>>, _>("secret")?
+                            .unwrap_or_default(),
+                        last_step: r.try_get("last_step")?,
+                    })
                 })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
     }
 
     /// Make a pending factor active, recording the confirming code's step
     /// so it cannot sign in again. False if it was not pending (already
     /// confirmed, by a concurrent request too).
     pub async fn confirm_factor(&self, user: &str, id: i64, step: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE factors SET status = 'active', last_step = $1 WHERE id = $2 AND user_id = $3 AND status = 'pending'",
-        )
-        .bind(step)
-        .bind(id)
-        .bind(user)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        const SQL: &str = "UPDATE factors SET status = 'active', last_step = $1 WHERE id = $2 AND user_id = $3 AND status = 'pending'";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(step)
+                .bind(id)
+                .bind(user)
+                .execute(p)
+                .await?
+                .rows_affected()
+                == 1
+        }))
     }
 
     /// Accept a TOTP step for an active factor, once: the compare-and-set.
     pub async fn accept_step(&self, id: i64, step: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE factors SET last_step = $1 WHERE id = $2 AND status = 'active' AND (last_step IS NULL OR last_step < $1)",
-        )
-        .bind(step)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        const SQL: &str = "UPDATE factors SET last_step = $1 WHERE id = $2 AND status = 'active' AND (last_step IS NULL OR last_step < $1)";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(step)
+                .bind(id)
+                .execute(p)
+                .await?
+                .rows_affected()
+                == 1
+        }))
     }
 
     /// Replace the user's backup codes with a new set of hashes, in one
@@ -184,79 +265,104 @@ impl Store {
         user: &str,
         hashes: &[String],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
-            .bind(user)
-            .execute(&mut *tx)
-            .await?;
-        for h in hashes {
-            sqlx::query("INSERT INTO backup_codes (user_id, hash) VALUES ($1, $2)")
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
                 .bind(user)
-                .bind(h)
                 .execute(&mut *tx)
                 .await?;
-        }
-        tx.commit().await?;
+            for h in hashes {
+                sqlx::query("INSERT INTO backup_codes (user_id, hash) VALUES ($1, $2)")
+                    .bind(user)
+                    .bind(h)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
         Ok(())
     }
 
     /// The user's unused backup codes: (id, hash).
     pub async fn unused_backup_codes(&self, user: &str) -> Result<Vec<(i64, String)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, hash FROM backup_codes WHERE user_id = $1 AND used_at IS NULL ORDER BY id",
-        )
-        .bind(user)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("hash")?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        const SQL: &str =
+            "SELECT id, hash FROM backup_codes WHERE user_id = $1 AND used_at IS NULL ORDER BY id";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("hash")?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
     }
 
     /// Use a backup code, once: the compare-and-set.
     pub async fn use_backup_code(&self, id: i64, at: Timestamp) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE backup_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-                .bind(at.to_string())
+        const SQL: &str = "UPDATE backup_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL";
+        let at = at.to_string();
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(&at)
                 .bind(id)
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() == 1)
+                .execute(p)
+                .await?
+                .rows_affected()
+                == 1
+        }))
     }
 
     /// Append to the audit trail.
     pub async fn audit(&self, e: &AuditEvent) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)")
-            .bind(e.at.to_string())
-            .bind(&e.user)
-            .bind(&e.kind)
-            .bind(&e.detail)
-            .execute(&self.pool)
-            .await?;
+        const SQL: &str = "INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)";
+        let at = e.at.to_string();
+        on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(&at)
+                .bind(&e.user)
+                .bind(&e.kind)
+                .bind(&e.detail)
+                .execute(p)
+                .await?;
+        });
         Ok(())
     }
 
-    /// The audit trail, oldest first.
-    pub async fn audit_events(&self, user: Option<&str>) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = sqlx::query("SELECT at, user_id, kind, detail FROM audit WHERE ($1 IS NULL OR user_id = $1) ORDER BY id")
+    /// The audit trail of `user`, oldest first.
+    pub async fn audit_events(&self, user: &str) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = on_pool!(self, |p| {
+            sqlx::query(
+                "SELECT at, user_id, kind, detail FROM audit WHERE user_id = $1 ORDER BY id",
+            )
             .bind(user)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let at: String = r.try_get("at")?;
+            .fetch_all(p)
+            .await?
+            .into_iter()
+            .map(
+                |r| -> Result<(String, String, String, String), sqlx::Error> {
+                    Ok((
+                        r.try_get("at")?,
+                        r.try_get("user_id")?,
+                        r.try_get("kind")?,
+                        r.try_get("detail")?,
+                    ))
+                },
+            )
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        rows.into_iter()
+            .map(|(at, user, kind, detail)| {
                 Ok(AuditEvent {
                     // Written by `audit` as RFC 3339; anything else is damage.
-                    at: at
-                        .parse()
-                        .map_err(|e: jiff::Error| sqlx::Error::Decode(Box::new(e)))?,
-                    user: r.try_get("user_id")?,
-                    kind: r.try_get("kind")?,
-                    detail: r.try_get("detail")?,
+                    at: at.parse().map_err(|e: jiff::Error| {
+                        StoreError::Query(format!("a damaged audit time: {e}"))
+                    })?,
+                    user,
+                    kind,
+                    detail,
                 })
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+            .collect()
     }
 }

@@ -1,7 +1,14 @@
-//! Real ceremonies over a real SQLite file: codes generated from the seed at
-//! controlled times, the same code twice, the enrolment code reused, many
-//! concurrent requests with one code, backup codes, a wrong key, and no
-//! secret in the audit trail or in `Debug`.
+//! Real ceremonies over both stores, one behavioural suite: codes generated
+//! from the seed at controlled times, the same code twice, the enrolment code
+//! reused, 16 concurrent requests with one code through two connection pools
+//! (two replicas), backup codes, a wrong key, and no secret in the audit
+//! trail, in `Debug` or in the database.
+//!
+//! SQLite runs always, on a temporary file. PostgreSQL runs against the
+//! server in `MFAC_TEST_POSTGRES_URL` (`.ci/run` sets it, e.g.
+//! `postgres://postgres@127.0.0.1:5432/test`), each test in a schema of its
+//! own; without the variable the PostgreSQL tests say so and pass, and with
+//! it a server that cannot be reached fails them.
 
 #![allow(
     clippy::unwrap_used,
@@ -28,26 +35,166 @@ fn db_path(name: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
-struct Setup {
-    v: Arc<Verifier>,
-    clock: Arc<ManualClock>,
-    key: [u8; 32],
-    path: String,
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
 }
 
-async fn setup(name: &str) -> Setup {
-    let path = db_path(name);
-    let store = Store::open_sqlite(&path).await.unwrap();
-    let (key, secret) = SecretKey::generate().unwrap();
-    let clock = Arc::new(ManualClock::new(Timestamp::from_second(T0).unwrap()));
-    let v = Arc::new(Verifier::new(store, secret, clock.clone(), "Acme"));
-    Setup {
-        v,
-        clock,
-        key,
-        path,
+struct Setup {
+    /// Two verifiers on two connection pools to one database: two replicas.
+    v: Arc<Verifier>,
+    other: Arc<Verifier>,
+    clock: Arc<ManualClock>,
+    backend: Backend,
+    /// The SQLite file, or the PostgreSQL URL and schema.
+    place: (String, String),
+}
+
+fn postgres_url() -> Option<String> {
+    std::env::var("MFAC_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+async fn open(backend: Backend, place: &(String, String)) -> Store {
+    match backend {
+        Backend::Sqlite => Store::open_sqlite(&place.0).await.unwrap(),
+        Backend::Postgres => Store::open_postgres(&place.0, &place.1)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("MFAC_TEST_POSTGRES_URL is set but the server cannot be used: {e}")
+            }),
     }
 }
+
+async fn setup(backend: Backend, name: &str) -> Option<Setup> {
+    let place = match backend {
+        Backend::Sqlite => (db_path(name), String::new()),
+        Backend::Postgres => {
+            let Some(url) = postgres_url() else {
+                eprintln!("skipped: set MFAC_TEST_POSTGRES_URL to run the PostgreSQL suite");
+                return None;
+            };
+            let schema = format!("mfac_test_{}_{name}", std::process::id());
+            let pool = sqlx::PgPool::connect(&url).await.unwrap_or_else(|e| {
+                panic!("MFAC_TEST_POSTGRES_URL is set but the server cannot be reached: {e}")
+            });
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            (url, schema)
+        }
+    };
+    let (key, secret) = SecretKey::generate().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp::from_second(T0).unwrap()));
+    let v = Arc::new(Verifier::new(
+        open(backend, &place).await,
+        secret,
+        clock.clone(),
+        "Acme",
+    ));
+    let other = Arc::new(Verifier::new(
+        open(backend, &place).await,
+        SecretKey::from_bytes(&key).unwrap(),
+        clock.clone(),
+        "Acme",
+    ));
+    Some(Setup {
+        v,
+        other,
+        clock,
+        backend,
+        place,
+    })
+}
+
+/// Everything stored, as bytes, to look for secrets in.
+async fn stored_bytes(s: &Setup) -> Vec<u8> {
+    match s.backend {
+        Backend::Sqlite => {
+            let mut b = std::fs::read(&s.place.0).unwrap();
+            b.extend(std::fs::read(format!("{}-wal", s.place.0)).unwrap_or_default());
+            b
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&s.place.0).await.unwrap();
+            let mut b = Vec::new();
+            for (table, cols) in [
+                (
+                    "factors",
+                    "coalesce(encode(secret, 'escape'), '') || user_id || kind || status",
+                ),
+                ("backup_codes", "hash || user_id"),
+                ("audit", "detail || kind || user_id"),
+            ] {
+                let rows: Vec<(String,)> =
+                    sqlx::query_as(&format!("SELECT {cols} FROM {}.{table}", s.place.1))
+                        .fetch_all(&pool)
+                        .await
+                        .unwrap();
+                for (r,) in rows {
+                    b.extend(r.into_bytes());
+                }
+                let raw: Vec<(Vec<u8>,)> = sqlx::query_as(&format!(
+                    "SELECT coalesce(secret, ''::bytea) FROM {}.factors",
+                    s.place.1
+                ))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                for (r,) in raw {
+                    b.extend(r);
+                }
+            }
+            b
+        }
+    }
+}
+
+/// One scenario on both stores.
+macro_rules! on_both_stores {
+    ($name:ident, $scenario:ident) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                if let Some(s) = setup(Backend::Sqlite, stringify!($name)).await {
+                    $scenario(s).await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if let Some(s) = setup(Backend::Postgres, stringify!($name)).await {
+                    let (url, schema) = s.place.clone();
+                    $scenario(s).await;
+                    // Leave the server as it was.
+                    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+                    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    };
+}
+
+on_both_stores!(
+    enrol_confirm_and_sign_in,
+    enrol_confirm_and_sign_in_once_per_code
+);
+on_both_stores!(
+    concurrency,
+    sixteen_concurrent_requests_with_one_code_succeed_once
+);
+on_both_stores!(
+    backup_codes,
+    backup_codes_are_one_use_and_a_new_set_replaces_the_old
+);
+on_both_stores!(secrets, a_wrong_key_is_a_clear_error_and_no_secret_leaks);
 
 /// The seed behind an enrolment link (what the user's app reads from the QR code).
 fn seed_of(uri: &str) -> Seed {
@@ -82,9 +229,7 @@ fn at(s: i64) -> Timestamp {
     Timestamp::from_second(s).unwrap()
 }
 
-#[tokio::test]
-async fn enrol_confirm_and_sign_in_once_per_code() {
-    let s = setup("flow").await;
+async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     let e = s.v.enrol_totp("ann@acme.test").await.unwrap();
     let seed = seed_of(&e.uri);
     // Not yet active: a code does not sign in.
@@ -169,9 +314,7 @@ fn s_now(s: &Setup) -> Timestamp {
     s.clock.now()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixteen_concurrent_requests_with_one_code_succeed_once() {
-    let s = setup("race").await;
+async fn sixteen_concurrent_requests_with_one_code_succeed_once(s: Setup) {
     let e = s.v.enrol_totp("bob@acme.test").await.unwrap();
     let seed = seed_of(&e.uri);
     assert!(s
@@ -182,8 +325,12 @@ async fn sixteen_concurrent_requests_with_one_code_succeed_once() {
     s.clock.advance(SignedDuration::from_secs(30));
     let code = seed.code_at(s_now(&s));
     let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let v = s.v.clone();
+        .map(|k| {
+            let v = if k % 2 == 0 {
+                s.v.clone()
+            } else {
+                s.other.clone()
+            };
             let code = code.clone();
             tokio::spawn(async move { v.verify_totp("bob@acme.test", &code).await.unwrap() })
         })
@@ -199,8 +346,12 @@ async fn sixteen_concurrent_requests_with_one_code_succeed_once() {
     // The same for one backup code.
     let codes = s.v.new_backup_codes("bob@acme.test").await.unwrap();
     let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let v = s.v.clone();
+        .map(|k| {
+            let v = if k % 2 == 0 {
+                s.v.clone()
+            } else {
+                s.other.clone()
+            };
             let code = codes[0].clone();
             tokio::spawn(async move { v.verify_backup_code("bob@acme.test", &code).await.unwrap() })
         })
@@ -214,9 +365,7 @@ async fn sixteen_concurrent_requests_with_one_code_succeed_once() {
     assert_eq!(ok, 1, "a backup code works once, whatever the concurrency");
 }
 
-#[tokio::test]
-async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old() {
-    let s = setup("backup").await;
+async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old(s: Setup) {
     let old = s.v.new_backup_codes("cy@acme.test").await.unwrap();
     assert_eq!(old.len(), 10);
     assert!(matches!(
@@ -260,9 +409,7 @@ async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old() {
     );
 }
 
-#[tokio::test]
-async fn a_wrong_key_is_a_clear_error_and_no_secret_leaks() {
-    let s = setup("leak").await;
+async fn a_wrong_key_is_a_clear_error_and_no_secret_leaks(s: Setup) {
     let e = s.v.enrol_totp("eve@acme.test").await.unwrap();
     let seed = seed_of(&e.uri);
     let code = seed.code_at(at(T0));
@@ -283,10 +430,9 @@ async fn a_wrong_key_is_a_clear_error_and_no_secret_leaks() {
         .to_string();
 
     // The same database under another key: a clear error, never a guess.
-    let store = Store::open_sqlite(&s.path).await.unwrap();
     let (_, other) = SecretKey::generate().unwrap();
     let clock = Arc::new(ManualClock::new(at(T0 + 30)));
-    let wrong = Verifier::new(store, other, clock, "Acme");
+    let wrong = Verifier::new(open(s.backend, &s.place).await, other, clock, "Acme");
     let err = wrong
         .verify_totp("eve@acme.test", &seed.code_at(at(T0 + 30)))
         .await
@@ -298,7 +444,7 @@ async fn a_wrong_key_is_a_clear_error_and_no_secret_leaks() {
     assert!(!err.to_string().contains(&secret_b32));
 
     // Nothing secret in the audit trail, in Debug output, or in the file.
-    let events = s.v.store.audit_events(Some("eve@acme.test")).await.unwrap();
+    let events = s.v.store.audit_events("eve@acme.test").await.unwrap();
     assert!(events.iter().any(|e| e.kind == "totp_enrolled"));
     let shown = format!(
         "{events:?} {e:?} {:?}",
@@ -316,22 +462,18 @@ async fn a_wrong_key_is_a_clear_error_and_no_secret_leaks() {
             "{secret} leaked into {shown}"
         );
     }
-    let file = std::fs::read(&s.path).unwrap();
-    let wal = std::fs::read(format!("{}-wal", s.path)).unwrap_or_default();
-    for blob in [&file, &wal] {
-        assert!(!blob
-            .windows(secret_b32.len())
-            .any(|w| w == secret_b32.as_bytes()));
+    let stored = stored_bytes(&s).await;
+    assert!(!stored
+        .windows(secret_b32.len())
+        .any(|w| w == secret_b32.as_bytes()));
+    assert!(
+        !stored.windows(20).any(|w| w == seed.as_bytes()),
+        "the seed is sealed at rest"
+    );
+    for c in &backup {
         assert!(
-            !blob.windows(20).any(|w| w == seed.as_bytes()),
-            "the seed is sealed at rest"
+            !stored.windows(c.len()).any(|w| w == c.as_bytes()),
+            "backup codes are hashed"
         );
-        for c in &backup {
-            assert!(
-                !blob.windows(c.len()).any(|w| w == c.as_bytes()),
-                "backup codes are hashed"
-            );
-        }
     }
-    let _ = s.key;
 }

@@ -9,6 +9,7 @@
 //! only `WHERE used_at IS NULL`, an enrolment is confirmed only `WHERE status
 //! = 'pending'`.
 
+use crate::throttle::{Gate, Limits, State as ThrottleState};
 use jiff::Timestamp;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
@@ -311,6 +312,77 @@ impl Store {
                 .rows_affected()
                 == 1
         }))
+    }
+
+    /// Reserve one verification attempt for `user` under `limits` at `now`.
+    ///
+    /// The attempt is counted as a failure before the code is checked, in
+    /// one transaction that holds the user's row, and a success then resets
+    /// the count ([`Store::reset_throttle`]). So however many replicas verify
+    /// at once, no more than `limits.hard_limit` attempts are ever made
+    /// without a success, and the lock-out starts on the attempt that reaches
+    /// `limits.max_failures`. Returns the gate as it was before this attempt
+    /// (`Locked`: the attempt is refused and not counted) and whether this
+    /// attempt started a lock-out.
+    pub async fn reserve_attempt(
+        &self,
+        user: &str,
+        limits: &Limits,
+        now: Timestamp,
+    ) -> Result<(Gate, bool), StoreError> {
+        const UPSERT: &str = "INSERT INTO throttle (user_id, consecutive, total, lockouts) VALUES ($1, 0, 0, 0) ON CONFLICT (user_id) DO NOTHING";
+        // A write first, so that the transaction holds the row (PostgreSQL)
+        // or the database (SQLite) before it reads.
+        const HOLD: &str = "UPDATE throttle SET total = total WHERE user_id = $1";
+        const READ: &str =
+            "SELECT consecutive, total, lockouts, locked_until FROM throttle WHERE user_id = $1";
+        const WRITE: &str = "UPDATE throttle SET consecutive = $2, total = $3, lockouts = $4, locked_until = $5 WHERE user_id = $1";
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(UPSERT).bind(user).execute(&mut *tx).await?;
+            sqlx::query(HOLD).bind(user).execute(&mut *tx).await?;
+            let row = sqlx::query(READ).bind(user).fetch_one(&mut *tx).await?;
+            let number = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+            let locked_until: Option<String> = row.try_get("locked_until")?;
+            let state = ThrottleState {
+                consecutive: number(row.try_get("consecutive")?),
+                total: number(row.try_get("total")?),
+                lockouts: number(row.try_get("lockouts")?),
+                locked_until: match locked_until {
+                    Some(t) => Some(
+                        t.parse()
+                            .map_err(|e: jiff::Error| sqlx::Error::Decode(Box::new(e)))?,
+                    ),
+                    None => None,
+                },
+            };
+            let gate = limits.gate(&state, now);
+            let mut started = false;
+            if let Gate::Open { .. } = gate {
+                let (next, lock) = limits.fail(&state, now);
+                started = lock;
+                sqlx::query(WRITE)
+                    .bind(user)
+                    .bind(i64::from(next.consecutive))
+                    .bind(i64::from(next.total))
+                    .bind(i64::from(next.lockouts))
+                    .bind(next.locked_until.map(|t| t.to_string()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok((gate, started))
+        })
+    }
+
+    /// A success: the user's failures are forgotten.
+    pub async fn reset_throttle(&self, user: &str) -> Result<(), StoreError> {
+        // Zeroed, not deleted: a concurrent attempt holding the row keeps it.
+        const SQL: &str = "UPDATE throttle SET consecutive = 0, total = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1";
+        on_pool!(self, |p| {
+            sqlx::query(SQL).bind(user).execute(p).await?;
+        });
+        Ok(())
     }
 
     /// Append to the audit trail.

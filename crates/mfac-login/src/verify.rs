@@ -8,6 +8,7 @@ use crate::backup;
 use crate::clock::Clock;
 use crate::secret::{SecretError, SecretKey};
 use crate::store::{AuditEvent, Store, StoreError};
+use crate::throttle::{Gate, Limits};
 use crate::totp::{self, Seed};
 use std::sync::Arc;
 
@@ -34,10 +35,26 @@ pub enum Verification {
         factor: i64,
     },
     /// `reason`: `invalid_code`, `code_used` (its step was accepted before),
-    /// `no_factor` (nothing of that kind enrolled).
+    /// `no_factor` (nothing of that kind enrolled). `attempts_left` before
+    /// verification locks.
     Failed {
         reason: &'static str,
+        attempts_left: u32,
     },
+    /// Too many failures: no code is checked until `until` (`None`: until
+    /// an administrator resets the user).
+    Locked {
+        until: Option<jiff::Timestamp>,
+    },
+}
+
+/// One verification attempt, counted.
+#[derive(Clone, Copy, Debug)]
+struct Attempt {
+    /// Attempts left after this one, if it fails.
+    left: u32,
+    /// Whether this one, if it fails, locks verification.
+    locks: bool,
 }
 
 /// A TOTP enrolment under way: show `uri` (as a QR code) once, then confirm
@@ -60,6 +77,8 @@ pub struct Verifier {
     clock: Arc<dyn Clock>,
     /// Shown in authenticator apps beside the account.
     pub issuer: String,
+    /// When repeated failures lock verification.
+    pub limits: Limits,
 }
 
 /// What a seal is bound to: the user and the kind, so a sealed seed copied
@@ -75,7 +94,58 @@ impl Verifier {
             key,
             clock,
             issuer: issuer.to_string(),
+            limits: Limits::default(),
         }
+    }
+
+    /// Count this attempt before the code is checked (see
+    /// [`Store::reserve_attempt`]): `Err` carries the refusal when locked.
+    async fn attempt(
+        &self,
+        user: &str,
+        what: &str,
+    ) -> Result<Result<Attempt, Verification>, LoginError> {
+        let (gate, started) = self
+            .store
+            .reserve_attempt(user, &self.limits, self.clock.now())
+            .await?;
+        match gate {
+            Gate::Locked { until } => {
+                let when =
+                    until.map_or("an administrator resets it".to_string(), |t| t.to_string());
+                self.audit(
+                    user,
+                    "verify_refused",
+                    format!("{what}: locked until {when}"),
+                )
+                .await?;
+                Ok(Err(Verification::Locked { until }))
+            }
+            Gate::Open { attempts_left } => Ok(Ok(Attempt {
+                left: attempts_left.saturating_sub(1),
+                locks: started,
+            })),
+        }
+    }
+
+    /// A failed attempt: audited, with the lock-out it started.
+    async fn failed(
+        &self,
+        user: &str,
+        what: &str,
+        reason: &'static str,
+        a: Attempt,
+    ) -> Result<Verification, LoginError> {
+        self.audit(user, "verify_failed", format!("{what}: {reason}"))
+            .await?;
+        if a.locks {
+            self.audit(user, "locked_out", format!("after a failed {what}"))
+                .await?;
+        }
+        Ok(Verification::Failed {
+            reason,
+            attempts_left: a.left,
+        })
     }
 
     async fn audit(&self, user: &str, kind: &str, detail: String) -> Result<(), LoginError> {
@@ -136,14 +206,14 @@ impl Verifier {
 
     /// Verify a TOTP code against the user's active TOTP factors.
     pub async fn verify_totp(&self, user: &str, code: &str) -> Result<Verification, LoginError> {
+        let attempt = match self.attempt(user, "totp").await? {
+            Ok(a) => a,
+            Err(locked) => return Ok(locked),
+        };
         let now = self.clock.now();
         let active = self.store.factors(user, "totp", "active").await?;
         if active.is_empty() {
-            self.audit(user, "verify_failed", "totp: no_factor".into())
-                .await?;
-            return Ok(Verification::Failed {
-                reason: "no_factor",
-            });
+            return self.failed(user, "totp", "no_factor", attempt).await;
         }
         let mut used = false;
         for f in &active {
@@ -153,20 +223,15 @@ impl Verifier {
             };
             let step = i64::try_from(step).unwrap_or(i64::MAX);
             if self.store.accept_step(f.id, step).await? {
-                self.audit(
-                    user,
-                    "verified",
-                    format!("totp factor {}, step {step}", f.id),
-                )
-                .await?;
+                self.store.reset_throttle(user).await?;
+                let detail = format!("totp factor {}, step {step}", f.id);
+                self.audit(user, "verified", detail).await?;
                 return Ok(Verification::Verified { factor: f.id });
             }
             used = true;
         }
         let reason = if used { "code_used" } else { "invalid_code" };
-        self.audit(user, "verify_failed", format!("totp: {reason}"))
-            .await?;
-        Ok(Verification::Failed { reason })
+        self.failed(user, "totp", reason, attempt).await
     }
 
     /// A new set of backup codes, replacing the old; the codes are returned
@@ -190,11 +255,16 @@ impl Verifier {
         user: &str,
         code: &str,
     ) -> Result<Verification, LoginError> {
+        let attempt = match self.attempt(user, "backup_code").await? {
+            Ok(a) => a,
+            Err(locked) => return Ok(locked),
+        };
         let unused = self.store.unused_backup_codes(user).await?;
         let hashes: Vec<String> = unused.iter().map(|(_, h)| h.clone()).collect();
         let found = backup::find(code, &hashes)?;
         let reason = match found.and_then(|i| unused.get(i)) {
             Some((id, _)) if self.store.use_backup_code(*id, self.clock.now()).await? => {
+                self.store.reset_throttle(user).await?;
                 self.audit(user, "verified", format!("backup code {id}"))
                     .await?;
                 return Ok(Verification::Verified { factor: *id });
@@ -202,8 +272,6 @@ impl Verifier {
             Some(_) => "code_used",
             None => "invalid_code",
         };
-        self.audit(user, "verify_failed", format!("backup_code: {reason}"))
-            .await?;
-        Ok(Verification::Failed { reason })
+        self.failed(user, "backup_code", reason, attempt).await
     }
 }

@@ -233,14 +233,15 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     let e = s.v.enrol_totp("ann@acme.test").await.unwrap();
     let seed = seed_of(&e.uri);
     // Not yet active: a code does not sign in.
-    assert_eq!(
+    assert!(matches!(
         s.v.verify_totp("ann@acme.test", &seed.code_at(at(T0)))
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "no_factor"
+            reason: "no_factor",
+            ..
         }
-    );
+    ));
     // A wrong first code does not confirm; the right one does, once.
     assert!(
         !s.v.confirm_totp("ann@acme.test", e.factor, "000000")
@@ -259,12 +260,13 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
         Err(LoginError::NoEnrolment(_))
     ));
     // The confirming code is consumed.
-    assert_eq!(
+    assert!(matches!(
         s.v.verify_totp("ann@acme.test", &first).await.unwrap(),
         Verification::Failed {
-            reason: "code_used"
+            reason: "code_used",
+            ..
         }
-    );
+    ));
     // The next step's code signs in, once.
     s.clock.advance(SignedDuration::from_secs(30));
     let second = seed.code_at(s_now(&s));
@@ -272,12 +274,13 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
         s.v.verify_totp("ann@acme.test", &second).await.unwrap(),
         Verification::Verified { factor: e.factor }
     );
-    assert_eq!(
+    assert!(matches!(
         s.v.verify_totp("ann@acme.test", &second).await.unwrap(),
         Verification::Failed {
-            reason: "code_used"
+            reason: "code_used",
+            ..
         }
-    );
+    ));
     // One step of skew is accepted; two are not.
     let late = seed.code_at(at(T0 + 60));
     s.clock.set(at(T0 + 90));
@@ -287,12 +290,13 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     );
     let stale = seed.code_at(at(T0 + 90));
     s.clock.set(at(T0 + 150));
-    assert_eq!(
+    assert!(matches!(
         s.v.verify_totp("ann@acme.test", &stale).await.unwrap(),
         Verification::Failed {
-            reason: "invalid_code"
+            reason: "invalid_code",
+            ..
         }
-    );
+    ));
     // An older step after a newer one is refused too.
     s.clock.set(at(T0 + 180));
     let newer = seed.code_at(at(T0 + 180));
@@ -301,12 +305,13 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
         Verification::Verified { .. }
     ));
     let older = seed.code_at(at(T0 + 150));
-    assert_eq!(
+    assert!(matches!(
         s.v.verify_totp("ann@acme.test", &older).await.unwrap(),
         Verification::Failed {
-            reason: "code_used"
+            reason: "code_used",
+            ..
         }
-    );
+    ));
 }
 
 fn s_now(s: &Setup) -> Timestamp {
@@ -343,8 +348,9 @@ async fn sixteen_concurrent_requests_with_one_code_succeed_once(s: Setup) {
     }
     assert_eq!(ok, 1, "exactly one of 16 concurrent verifications succeeds");
 
-    // The same for one backup code.
-    let codes = s.v.new_backup_codes("bob@acme.test").await.unwrap();
+    // The same for one backup code (another user: the failed attempts above
+    // count toward bob's throttle).
+    let codes = s.v.new_backup_codes("bea@acme.test").await.unwrap();
     let tasks: Vec<_> = (0..16)
         .map(|k| {
             let v = if k % 2 == 0 {
@@ -353,7 +359,7 @@ async fn sixteen_concurrent_requests_with_one_code_succeed_once(s: Setup) {
                 s.other.clone()
             };
             let code = codes[0].clone();
-            tokio::spawn(async move { v.verify_backup_code("bob@acme.test", &code).await.unwrap() })
+            tokio::spawn(async move { v.verify_backup_code("bea@acme.test", &code).await.unwrap() })
         })
         .collect();
     let mut ok = 0;
@@ -374,24 +380,28 @@ async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old(s: Setup) {
             .unwrap(),
         Verification::Verified { .. }
     ));
-    assert_eq!(
-        s.v.verify_backup_code("cy@acme.test", &old[1])
-            .await
-            .unwrap(),
-        Verification::Failed {
-            reason: "invalid_code"
-        },
+    assert!(
+        matches!(
+            s.v.verify_backup_code("cy@acme.test", &old[1])
+                .await
+                .unwrap(),
+            Verification::Failed {
+                reason: "invalid_code",
+                ..
+            }
+        ),
         "a used code is no longer among the unused"
     );
     let new = s.v.new_backup_codes("cy@acme.test").await.unwrap();
-    assert_eq!(
+    assert!(matches!(
         s.v.verify_backup_code("cy@acme.test", &old[2])
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "invalid_code"
+            reason: "invalid_code",
+            ..
         }
-    );
+    ));
     assert!(matches!(
         s.v.verify_backup_code("cy@acme.test", &new[2])
             .await
@@ -399,14 +409,15 @@ async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old(s: Setup) {
         Verification::Verified { .. }
     ));
     // Another user's code is not this user's.
-    assert_eq!(
+    assert!(matches!(
         s.v.verify_backup_code("dee@acme.test", &new[3])
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "invalid_code"
+            reason: "invalid_code",
+            ..
         }
-    );
+    ));
 }
 
 async fn a_wrong_key_is_a_clear_error_and_no_secret_leaks(s: Setup) {
@@ -476,4 +487,98 @@ async fn a_wrong_key_is_a_clear_error_and_no_secret_leaks(s: Setup) {
             "backup codes are hashed"
         );
     }
+}
+
+on_both_stores!(throttle, five_failures_lock_and_replicas_share_the_count);
+
+async fn five_failures_lock_and_replicas_share_the_count(s: Setup) {
+    let e = s.v.enrol_totp("fay@acme.test").await.unwrap();
+    let seed = seed_of(&e.uri);
+    assert!(s
+        .v
+        .confirm_totp("fay@acme.test", e.factor, &seed.code_at(at(T0)))
+        .await
+        .unwrap());
+    let wrong = if seed.code_at(at(T0)) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    // Four failures, alternating replicas, count down; the fifth locks.
+    for left in (0..5).rev() {
+        let v = if left % 2 == 0 { &s.v } else { &s.other };
+        let r = v.verify_totp("fay@acme.test", wrong).await.unwrap();
+        assert_eq!(
+            r,
+            Verification::Failed {
+                reason: "invalid_code",
+                attempts_left: left
+            },
+            "{left}"
+        );
+    }
+    let until = Some(at(T0 + 60));
+    // Locked: even the right code is not checked.
+    s.clock.advance(SignedDuration::from_secs(30));
+    let right = seed.code_at(s_now(&s));
+    assert_eq!(
+        s.v.verify_totp("fay@acme.test", &right).await.unwrap(),
+        Verification::Locked { until }
+    );
+    assert_eq!(
+        s.other.verify_totp("fay@acme.test", &right).await.unwrap(),
+        Verification::Locked { until }
+    );
+    // At the end of the lock the right code works, and resets the count.
+    s.clock.set(at(T0 + 60));
+    let right = seed.code_at(at(T0 + 60));
+    assert!(matches!(
+        s.v.verify_totp("fay@acme.test", &right).await.unwrap(),
+        Verification::Verified { .. }
+    ));
+    let r = s.other.verify_totp("fay@acme.test", wrong).await.unwrap();
+    assert_eq!(
+        r,
+        Verification::Failed {
+            reason: "invalid_code",
+            attempts_left: 4
+        }
+    );
+    let events = s.v.store.audit_events("fay@acme.test").await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind == "locked_out").count(), 1);
+    assert!(events.iter().any(|e| e.kind == "verify_refused"));
+
+    // Sixteen wrong codes at once through both replicas: five are checked,
+    // eleven refused; the count is shared and never overshoots.
+    let g = s.v.enrol_totp("gus@acme.test").await.unwrap();
+    let gseed = seed_of(&g.uri);
+    assert!(s
+        .v
+        .confirm_totp("gus@acme.test", g.factor, &gseed.code_at(s_now(&s)))
+        .await
+        .unwrap());
+    let wrong = if gseed.code_at(s_now(&s)) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let tasks: Vec<_> = (0..16)
+        .map(|k| {
+            let v = if k % 2 == 0 {
+                s.v.clone()
+            } else {
+                s.other.clone()
+            };
+            tokio::spawn(async move { v.verify_totp("gus@acme.test", wrong).await.unwrap() })
+        })
+        .collect();
+    let (mut failed, mut locked) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Verification::Failed { .. } => failed += 1,
+            Verification::Locked { .. } => locked += 1,
+            Verification::Verified { .. } => panic!("a wrong code verified"),
+        }
+    }
+    assert_eq!((failed, locked), (5, 11));
 }

@@ -385,6 +385,149 @@ impl Store {
         Ok(())
     }
 
+    /// The kinds of factor the user has active (backup codes while any is
+    /// unused).
+    pub async fn enrolled_kinds(&self, user: &str) -> Result<Vec<String>, StoreError> {
+        const SQL: &str = "SELECT DISTINCT kind FROM factors WHERE user_id = $1 AND status = 'active' UNION SELECT 'backup_code' FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// The last verified MFA: (when, from which IP, logins let through since).
+    pub async fn mfa_state(
+        &self,
+        user: &str,
+    ) -> Result<Option<(Timestamp, Option<String>, i64)>, StoreError> {
+        const SQL: &str =
+            "SELECT last_mfa_at, last_mfa_ip, logins_since FROM mfa_state WHERE user_id = $1";
+        let row = on_pool!(self, |p| {
+            match sqlx::query(SQL).bind(user).fetch_optional(p).await? {
+                Some(r) => Some((
+                    r.try_get::<String, _>(0)?,
+                    r.try_get::<Option<String>, _>(1)?,
+                    r.try_get::<i64, _>(2)?,
+                )),
+                None => None,
+            }
+        });
+        row.map(|(at, ip, n)| {
+            let at = at
+                .parse()
+                .map_err(|e: jiff::Error| StoreError::Query(format!("a damaged MFA time: {e}")))?;
+            Ok((at, ip, n))
+        })
+        .transpose()
+    }
+
+    /// A verified MFA: the remember window starts again.
+    pub async fn record_mfa(
+        &self,
+        user: &str,
+        at: Timestamp,
+        ip: Option<&str>,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since) VALUES ($1, $2, $3, 0) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0";
+        let at = at.to_string();
+        on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .bind(&at)
+                .bind(ip)
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// A login let through by the remember window counts toward `max_logins`.
+    pub async fn count_remembered_login(&self, user: &str) -> Result<(), StoreError> {
+        const SQL: &str = "UPDATE mfa_state SET logins_since = logins_since + 1 WHERE user_id = $1";
+        on_pool!(self, |p| {
+            sqlx::query(SQL).bind(user).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// A login under way, awaiting its answer.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_login(
+        &self,
+        id: &str,
+        user: &str,
+        decision: &str,
+        allowed: &str,
+        ip: Option<&str>,
+        at: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO logins (id, user_id, decision, allowed, ip, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let (at, expires) = (at.to_string(), expires.to_string());
+        on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(user)
+                .bind(decision)
+                .bind(allowed)
+                .bind(ip)
+                .bind(&at)
+                .bind(&expires)
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// A login under way: (user, allowed kinds, ip, expires), if it exists
+    /// and has not been answered.
+    pub async fn open_login(
+        &self,
+        id: &str,
+    ) -> Result<Option<(String, String, Option<String>, Timestamp)>, StoreError> {
+        const SQL: &str = "SELECT user_id, allowed, ip, expires_at FROM logins WHERE id = $1 AND answered_at IS NULL";
+        let row = on_pool!(self, |p| {
+            match sqlx::query(SQL).bind(id).fetch_optional(p).await? {
+                Some(r) => Some((
+                    r.try_get::<String, _>(0)?,
+                    r.try_get::<String, _>(1)?,
+                    r.try_get::<Option<String>, _>(2)?,
+                    r.try_get::<String, _>(3)?,
+                )),
+                None => None,
+            }
+        });
+        row.map(|(u, a, ip, e)| {
+            let e = e.parse().map_err(|e: jiff::Error| {
+                StoreError::Query(format!("a damaged login expiry: {e}"))
+            })?;
+            Ok((u, a, ip, e))
+        })
+        .transpose()
+    }
+
+    /// Close a login once answered: the compare-and-set that makes its
+    /// challenge single-use.
+    pub async fn close_login(&self, id: &str, at: Timestamp) -> Result<bool, StoreError> {
+        const SQL: &str =
+            "UPDATE logins SET answered_at = $1 WHERE id = $2 AND answered_at IS NULL";
+        let at = at.to_string();
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(&at)
+                .bind(id)
+                .execute(p)
+                .await?
+                .rows_affected()
+                == 1
+        }))
+    }
+
     /// Append to the audit trail.
     pub async fn audit(&self, e: &AuditEvent) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)";

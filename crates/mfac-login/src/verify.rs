@@ -26,6 +26,8 @@ pub enum LoginError {
     Backup(#[from] backup::BackupError),
     #[error("no pending enrolment {0} for this user")]
     NoEnrolment(i64),
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(String),
 }
 
 /// The outcome of one verification.
@@ -146,6 +148,20 @@ impl Verifier {
             reason,
             attempts_left: a.left,
         })
+    }
+
+    /// The verifier's clock.
+    pub(crate) fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    pub(crate) async fn audit_event(
+        &self,
+        user: &str,
+        kind: &str,
+        detail: String,
+    ) -> Result<(), LoginError> {
+        self.audit(user, kind, detail).await
     }
 
     async fn audit(&self, user: &str, kind: &str, detail: String) -> Result<(), LoginError> {

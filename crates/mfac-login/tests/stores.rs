@@ -582,3 +582,160 @@ async fn five_failures_lock_and_replicas_share_the_count(s: Setup) {
     }
     assert_eq!((failed, locked), (5, 11));
 }
+
+const POLICY: &str = r#"
+default { enforcement required factors totp | sms remember 1h max_logins 3 }
+app "Vault" { factors totp }
+user "root@acme.test" { enforcement required factors totp recovery backup_code }
+"#;
+
+fn policy() -> mfac_core::Policy {
+    use mfac_lang::Compile;
+    mfac_core::Policy::compile("login.mfa", POLICY).unwrap()
+}
+
+use mfac_login::login::{Answer, Answered, Refusal};
+
+on_both_stores!(
+    logins,
+    logins_challenge_once_and_remember_as_the_policy_says
+);
+
+async fn logins_challenge_once_and_remember_as_the_policy_says(s: Setup) {
+    let p = policy();
+    let ip: Option<std::net::IpAddr> = "10.0.0.7".parse().ok();
+    // Nothing enrolled: enrol, and no challenge to answer.
+    let l =
+        s.v.begin_login(&p, "ann@acme.test", &[], None, ip)
+            .await
+            .unwrap();
+    assert_eq!(l.decision.decision, mfac_core::Outcome::Enrol);
+    assert_eq!(
+        s.v.answer(&l.id, &Answer::Totp("123456".into()))
+            .await
+            .unwrap(),
+        Answered::Refused(Refusal::UnknownLogin)
+    );
+
+    let e = s.v.enrol_totp("ann@acme.test").await.unwrap();
+    let seed = seed_of(&e.uri);
+    assert!(s
+        .v
+        .confirm_totp("ann@acme.test", e.factor, &seed.code_at(s_now(&s)))
+        .await
+        .unwrap());
+    s.clock.advance(SignedDuration::from_secs(30));
+
+    // A challenge, answered once with a fresh code.
+    let l =
+        s.v.begin_login(&p, "ann@acme.test", &[], None, ip)
+            .await
+            .unwrap();
+    assert_eq!(l.decision.decision, mfac_core::Outcome::Challenge);
+    assert_eq!(l.decision.usable.names(), ["totp"]);
+    let code = seed.code_at(s_now(&s));
+    assert!(matches!(
+        s.v.answer(&l.id, &Answer::Totp(code.clone()))
+            .await
+            .unwrap(),
+        Answered::Checked(Verification::Verified { .. })
+    ));
+    assert_eq!(
+        s.v.answer(&l.id, &Answer::Totp(code)).await.unwrap(),
+        Answered::Refused(Refusal::UnknownLogin),
+        "single-use"
+    );
+
+    // The remember window: three logins through it (max_logins 3), then a challenge.
+    for k in 0..3 {
+        s.clock.advance(SignedDuration::from_mins(5));
+        let l =
+            s.v.begin_login(&p, "ann@acme.test", &[], None, ip)
+                .await
+                .unwrap();
+        assert_eq!(
+            (l.decision.decision, l.decision.remembered),
+            (mfac_core::Outcome::Allow, true),
+            "login {k}"
+        );
+    }
+    let l =
+        s.v.begin_login(&p, "ann@acme.test", &[], None, ip)
+            .await
+            .unwrap();
+    assert_eq!(
+        l.decision.decision,
+        mfac_core::Outcome::Challenge,
+        "the fourth remembered login is challenged"
+    );
+
+    // An answer of a kind the decision did not allow is not checked: the
+    // Vault allows only totp, so sms (external) is refused there...
+    let vault =
+        s.v.begin_login(&p, "ann@acme.test", &[], Some("Vault"), ip)
+            .await
+            .unwrap();
+    assert_eq!(vault.decision.factors.names(), ["totp"]);
+    assert_eq!(
+        s.v.answer(&vault.id, &Answer::External(mfac_core::Factor::Sms))
+            .await
+            .unwrap(),
+        Answered::Refused(Refusal::NotAllowed)
+    );
+    // ...and a backup code is refused where the policy grants no recovery.
+    assert_eq!(
+        s.v.answer(&l.id, &Answer::BackupCode("AAAAA-AAAAA".into()))
+            .await
+            .unwrap(),
+        Answered::Refused(Refusal::NotAllowed)
+    );
+    // Outside the Vault, sms verified by the caller's provider is accepted and audited.
+    assert!(matches!(
+        s.v.answer(&l.id, &Answer::External(mfac_core::Factor::Sms))
+            .await
+            .unwrap(),
+        Answered::Checked(Verification::Verified { .. })
+    ));
+    // A challenge expires after five minutes.
+    s.clock.advance(SignedDuration::from_mins(61));
+    let l =
+        s.v.begin_login(&p, "ann@acme.test", &[], None, ip)
+            .await
+            .unwrap();
+    assert_eq!(
+        l.decision.decision,
+        mfac_core::Outcome::Challenge,
+        "the window (1h) has ended"
+    );
+    s.clock.advance(SignedDuration::from_secs(300));
+    let code = seed.code_at(s_now(&s));
+    assert_eq!(
+        s.v.answer(&l.id, &Answer::Totp(code)).await.unwrap(),
+        Answered::Refused(Refusal::Expired)
+    );
+
+    // Recovery where the policy grants it: root's backup codes answer.
+    let codes = s.v.new_backup_codes("root@acme.test").await.unwrap();
+    let l =
+        s.v.begin_login(&p, "root@acme.test", &[], None, ip)
+            .await
+            .unwrap();
+    assert_eq!(l.decision.decision, mfac_core::Outcome::Challenge);
+    assert!(matches!(
+        s.v.answer(&l.id, &Answer::BackupCode(codes[0].clone()))
+            .await
+            .unwrap(),
+        Answered::Checked(Verification::Verified { .. })
+    ));
+
+    let events = s.v.store.audit_events("ann@acme.test").await.unwrap();
+    for kind in [
+        "decision",
+        "verified",
+        "answer_refused",
+        "verified_external",
+    ] {
+        assert!(events.iter().any(|e| e.kind == kind), "{kind} audited");
+    }
+    assert!(events.iter().any(|e| e.detail.contains("remembered")));
+}

@@ -1,0 +1,197 @@
+//! The login API: `begin_login` asks the policy what this login needs, from
+//! what the store knows (enrolled factors, the last verified MFA and the
+//! logins since it), and opens a challenge; `answer` checks the answer
+//! against that decision and verifies it. A verified MFA restarts the
+//! remember window; a login let through by the window counts toward
+//! `max_logins`. Every decision and every answer is audited.
+
+use crate::verify::{LoginError, Verification, Verifier};
+use mfac_core::eval::{LastMfa, LoginContext, Outcome, Policy};
+use mfac_core::wire::DecisionRecord;
+use mfac_core::{Factor, FactorSet};
+use std::net::IpAddr;
+
+/// How long a challenge may be answered.
+pub const CHALLENGE_SECONDS: i64 = 5 * 60;
+
+/// A login begun: its id (to answer the challenge with) and the decision,
+/// in the `eval` JSON contract.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Login {
+    pub id: String,
+    pub decision: DecisionRecord,
+}
+
+/// An answer to a challenge.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Answer {
+    Totp(String),
+    BackupCode(String),
+    /// `sms`, `email` or `push`, verified by the caller's own provider.
+    External(Factor),
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Answer::Totp(_) => f.write_str("Totp(..)"),
+            Answer::BackupCode(_) => f.write_str("BackupCode(..)"),
+            Answer::External(k) => write!(f, "External({k})"),
+        }
+    }
+}
+
+impl Answer {
+    fn factor(&self) -> Factor {
+        match self {
+            Answer::Totp(_) => Factor::Totp,
+            Answer::BackupCode(_) => Factor::BackupCode,
+            Answer::External(k) => *k,
+        }
+    }
+}
+
+/// Why an answer was not even checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such login awaits an answer (never begun, or answered already).
+    UnknownLogin,
+    /// The challenge is older than five minutes.
+    Expired,
+    /// The decision did not allow this factor for this login.
+    NotAllowed,
+}
+
+impl Refusal {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Refusal::UnknownLogin => "unknown_login",
+            Refusal::Expired => "expired",
+            Refusal::NotAllowed => "not_allowed",
+        }
+    }
+}
+
+/// The result of an answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answered {
+    Refused(Refusal),
+    Checked(Verification),
+}
+
+fn names(s: FactorSet) -> String {
+    s.names().join(",")
+}
+
+impl Verifier {
+    /// Decide a login from what the store knows, and open its challenge.
+    pub async fn begin_login(
+        &self,
+        policy: &Policy,
+        user: &str,
+        groups: &[&str],
+        app: Option<&str>,
+        ip: Option<IpAddr>,
+    ) -> Result<Login, LoginError> {
+        let now = self.now();
+        let enrolled: FactorSet = self
+            .store
+            .enrolled_kinds(user)
+            .await?
+            .iter()
+            .filter_map(|k| Factor::from_name(k))
+            .collect();
+        let last = self
+            .store
+            .mfa_state(user)
+            .await?
+            .map(|(at, ip, n)| LastMfa {
+                at,
+                ip: ip.and_then(|i| i.parse().ok()),
+                logins_since: u32::try_from(n).ok(),
+            });
+        let ctx = LoginContext::new(user, now)
+            .groups(groups)
+            .app(app)
+            .ip(ip)
+            .enrolled_set(enrolled)
+            .last_mfa(last);
+        let d = policy.decide(&ctx);
+        let id = hex(&crate::random_bytes::<16>().map_err(|e| LoginError::Random(e.to_string()))?);
+        let decision = DecisionRecord::new(policy, &ctx, &d);
+        let mut detail = format!(
+            "login {id}: {} ({})",
+            d.outcome.name(),
+            policy.source_name()
+        );
+        if let Some(e) = d.exempt {
+            let ticket = e.ticket.as_deref().unwrap_or("none");
+            detail.push_str(&format!("; exempt: {} (ticket {ticket})", e.reason));
+        }
+        if d.remembered {
+            self.store.count_remembered_login(user).await?;
+            detail.push_str("; remembered");
+        }
+        self.audit_event(user, "decision", detail).await?;
+        if d.outcome == Outcome::Challenge {
+            let expires = now
+                .checked_add(jiff::SignedDuration::from_secs(CHALLENGE_SECONDS))
+                .unwrap_or(now);
+            let ip = ip.map(|i| i.to_string());
+            self.store
+                .add_login(
+                    &id,
+                    user,
+                    d.outcome.name(),
+                    &names(d.factors),
+                    ip.as_deref(),
+                    now,
+                    expires,
+                )
+                .await?;
+        }
+        Ok(Login { id, decision })
+    }
+
+    /// Answer a login's challenge, once.
+    pub async fn answer(&self, login: &str, answer: &Answer) -> Result<Answered, LoginError> {
+        let now = self.now();
+        let Some((user, allowed, ip, expires)) = self.store.open_login(login).await? else {
+            return Ok(Answered::Refused(Refusal::UnknownLogin));
+        };
+        let user_ref = user.as_str();
+        let refuse = |r: Refusal| async move {
+            let detail = format!("login {login}: {:?} refused: {}", answer, r.reason());
+            self.audit_event(user_ref, "answer_refused", detail).await?;
+            Ok::<_, LoginError>(Answered::Refused(r))
+        };
+        if now >= expires {
+            return refuse(Refusal::Expired).await;
+        }
+        let kind = answer.factor();
+        if !allowed.split(',').any(|k| k == kind.name()) {
+            return refuse(Refusal::NotAllowed).await;
+        }
+        let verification = match answer {
+            Answer::Totp(code) => self.verify_totp(&user, code).await?,
+            Answer::BackupCode(code) => self.verify_backup_code(&user, code).await?,
+            Answer::External(k) => {
+                self.audit_event(&user, "verified_external", format!("login {login}: {k}"))
+                    .await?;
+                Verification::Verified { factor: 0 }
+            }
+        };
+        if let Verification::Verified { .. } = verification {
+            // The challenge is single-use: a second verified answer finds it closed.
+            if !self.store.close_login(login, now).await? {
+                return Ok(Answered::Refused(Refusal::UnknownLogin));
+            }
+            self.store.record_mfa(&user, now, ip.as_deref()).await?;
+        }
+        Ok(Answered::Checked(verification))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

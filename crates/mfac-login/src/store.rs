@@ -385,6 +385,37 @@ impl Store {
         Ok(())
     }
 
+    /// The user's factors that are not removed: (id, kind, status, created).
+    pub async fn list_factors(
+        &self,
+        user: &str,
+    ) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+        const SQL: &str = "SELECT id, kind, status, created_at FROM factors WHERE user_id = $1 AND status <> 'removed' ORDER BY id";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// Remove a factor: its secret is erased, the row kept for the audit.
+    pub async fn remove_factor(&self, user: &str, id: i64) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE factors SET status = 'removed', secret = NULL WHERE id = $1 AND user_id = $2 AND status <> 'removed'";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(user)
+                .execute(p)
+                .await?
+                .rows_affected()
+                == 1
+        }))
+    }
+
     /// The kinds of factor the user has active (backup codes while any is
     /// unused).
     pub async fn enrolled_kinds(&self, user: &str) -> Result<Vec<String>, StoreError> {

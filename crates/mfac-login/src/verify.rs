@@ -50,6 +50,16 @@ pub enum Verification {
     },
 }
 
+/// A factor as listed: no secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FactorInfo {
+    pub id: i64,
+    pub kind: String,
+    /// `pending` (awaiting its confirming code) or `active`.
+    pub status: String,
+    pub created: String,
+}
+
 /// One verification attempt, counted.
 #[derive(Clone, Copy, Debug)]
 struct Attempt {
@@ -64,6 +74,8 @@ struct Attempt {
 pub struct TotpEnrolment {
     pub factor: i64,
     pub uri: String,
+    /// The same link as an SVG QR code.
+    pub qr_svg: String,
 }
 
 impl std::fmt::Debug for TotpEnrolment {
@@ -183,9 +195,14 @@ impl Verifier {
             .add_factor(user, "totp", &sealed, self.clock.now())
             .await?;
         let uri = seed.enrolment_uri(&self.issuer, user)?;
+        let qr_svg = seed.enrolment_qr_svg(&self.issuer, user)?;
         self.audit(user, "totp_enrolment_started", format!("factor {factor}"))
             .await?;
-        Ok(TotpEnrolment { factor, uri })
+        Ok(TotpEnrolment {
+            factor,
+            uri,
+            qr_svg,
+        })
     }
 
     /// Confirm an enrolment with the first code the app shows. The code is
@@ -248,6 +265,32 @@ impl Verifier {
         }
         let reason = if used { "code_used" } else { "invalid_code" };
         self.failed(user, "totp", reason, attempt).await
+    }
+
+    /// The user's factors (never their secrets).
+    pub async fn list_factors(&self, user: &str) -> Result<Vec<FactorInfo>, LoginError> {
+        Ok(self
+            .store
+            .list_factors(user)
+            .await?
+            .into_iter()
+            .map(|(id, kind, status, created)| FactorInfo {
+                id,
+                kind,
+                status,
+                created,
+            })
+            .collect())
+    }
+
+    /// Remove a factor; its secret is erased. False if there was none.
+    pub async fn remove_factor(&self, user: &str, id: i64) -> Result<bool, LoginError> {
+        let done = self.store.remove_factor(user, id).await?;
+        if done {
+            self.audit(user, "factor_removed", format!("factor {id}"))
+                .await?;
+        }
+        Ok(done)
     }
 
     /// A new set of backup codes, replacing the old; the codes are returned

@@ -739,3 +739,48 @@ async fn logins_challenge_once_and_remember_as_the_policy_says(s: Setup) {
     }
     assert!(events.iter().any(|e| e.detail.contains("remembered")));
 }
+
+on_both_stores!(
+    factors,
+    factors_are_listed_without_secrets_and_removed_for_good
+);
+
+async fn factors_are_listed_without_secrets_and_removed_for_good(s: Setup) {
+    let e = s.v.enrol_totp("hal@acme.test").await.unwrap();
+    let seed = seed_of(&e.uri);
+    let listed = s.v.list_factors("hal@acme.test").await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].kind.as_str(), listed[0].status.as_str()),
+        ("totp", "pending")
+    );
+    assert!(s
+        .v
+        .confirm_totp("hal@acme.test", e.factor, &seed.code_at(s_now(&s)))
+        .await
+        .unwrap());
+    assert_eq!(
+        s.v.list_factors("hal@acme.test").await.unwrap()[0].status,
+        "active"
+    );
+    assert!(
+        !s.v.remove_factor("other@acme.test", e.factor)
+            .await
+            .unwrap(),
+        "only the owner removes it"
+    );
+    assert!(s.v.remove_factor("hal@acme.test", e.factor).await.unwrap());
+    assert!(s.v.list_factors("hal@acme.test").await.unwrap().is_empty());
+    s.clock.advance(SignedDuration::from_secs(30));
+    assert!(matches!(
+        s.v.verify_totp("hal@acme.test", &seed.code_at(s_now(&s)))
+            .await
+            .unwrap(),
+        Verification::Failed {
+            reason: "no_factor",
+            ..
+        }
+    ));
+    let stored = stored_bytes(&s).await;
+    assert!(!stored.windows(20).any(|w| w == seed.as_bytes()));
+}

@@ -1,0 +1,182 @@
+//! Login-time latency on each store, in one run: `begin_login`, answering
+//! its TOTP challenge, and both together (median and p99 of each), then
+//! logins per second with two concurrent callers. SQLite always; PostgreSQL
+//! when `MFAC_TEST_POSTGRES_URL` names a server.
+//!
+//! `cargo bench -p mfac-login --bench login`
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use jiff::{SignedDuration, Timestamp};
+use mfac_login::clock::{Clock, ManualClock};
+use mfac_login::login::{Answer, Answered};
+use mfac_login::secret::SecretKey;
+use mfac_login::store::Store;
+use mfac_login::totp::Seed;
+use mfac_login::verify::{Verification, Verifier};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const POLICY: &str = "default { enforcement required factors totp | webauthn }\ngroup \"Admins\" { privileged enforcement required }\n";
+const ROUNDS: usize = 2_000;
+
+fn seed_of(uri: &str) -> Seed {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let s = uri
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let (mut bits, mut n, mut out) = (0u64, 0, Vec::new());
+    for c in s.bytes() {
+        bits = (bits << 5) | A.iter().position(|a| *a == c).unwrap() as u64;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    Seed::from_bytes(&out).unwrap()
+}
+
+fn stats(name: &str, mut d: Vec<Duration>) {
+    d.sort();
+    let at = |q: f64| d[((d.len() as f64 * q) as usize).min(d.len() - 1)];
+    println!(
+        "  {name:<28} median {:>9.1} µs   p99 {:>9.1} µs",
+        at(0.5).as_secs_f64() * 1e6,
+        at(0.99).as_secs_f64() * 1e6
+    );
+}
+
+async fn run(label: &str, store: Store, second: Store) {
+    use mfac_lang::Compile;
+    let policy = mfac_core::Policy::compile("bench.mfa", POLICY).unwrap();
+    let (key, secret) = SecretKey::generate().unwrap();
+    let clock = Arc::new(ManualClock::new(
+        Timestamp::from_second(1_800_000_015).unwrap(),
+    ));
+    let v = Verifier::new(store, secret, clock.clone(), "Bench");
+    let user = "bench@acme.test";
+    let e = v.enrol_totp(user).await.unwrap();
+    let seed = seed_of(&e.uri);
+    assert!(v
+        .confirm_totp(user, e.factor, &seed.code_at(clock.now()))
+        .await
+        .unwrap());
+    let groups = ["Admins"];
+    let (mut begin, mut answer, mut both) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        clock.advance(SignedDuration::from_secs(30)); // a fresh step: each code works once
+        let code = seed.code_at(clock.now());
+        let t0 = Instant::now();
+        let l = v
+            .begin_login(&policy, user, &groups, None, None)
+            .await
+            .unwrap();
+        let t1 = Instant::now();
+        let r = v.answer(&l.id, &Answer::Totp(code)).await.unwrap();
+        let t2 = Instant::now();
+        assert!(
+            matches!(r, Answered::Checked(Verification::Verified { .. })),
+            "{r:?}"
+        );
+        begin.push(t1 - t0);
+        answer.push(t2 - t1);
+        both.push(t2 - t0);
+    }
+    println!("{label}: {ROUNDS} logins, each a challenge answered with TOTP");
+    stats("begin_login", begin);
+    stats("answer (TOTP verify)", answer);
+    stats("begin_login + answer", both);
+
+    // Throughput: two callers, each its own user and clock, on two pools
+    // (replicas); every login must verify.
+    let per = ROUNDS / 2;
+    let mut callers = Vec::new();
+    for (k, store) in [v.store.clone(), second].into_iter().enumerate() {
+        let clock = Arc::new(ManualClock::new(
+            Timestamp::from_second(1_900_000_015).unwrap(),
+        ));
+        let c = Verifier::new(
+            store,
+            SecretKey::from_bytes(&key).unwrap(),
+            clock.clone(),
+            "Bench",
+        );
+        let u = format!("caller{k}@acme.test");
+        let e = c.enrol_totp(&u).await.unwrap();
+        let s = seed_of(&e.uri);
+        assert!(c
+            .confirm_totp(&u, e.factor, &s.code_at(clock.now()))
+            .await
+            .unwrap());
+        callers.push((Arc::new(c), clock, u, s));
+    }
+    let policy = Arc::new(policy);
+    let start = Instant::now();
+    let tasks: Vec<_> = callers
+        .into_iter()
+        .map(|(c, clock, u, s)| {
+            let policy = policy.clone();
+            tokio::spawn(async move {
+                for _ in 0..per {
+                    clock.advance(SignedDuration::from_secs(30));
+                    let l = c.begin_login(&policy, &u, &[], None, None).await.unwrap();
+                    let r = c
+                        .answer(&l.id, &Answer::Totp(s.code_at(clock.now())))
+                        .await
+                        .unwrap();
+                    assert!(
+                        matches!(r, Answered::Checked(Verification::Verified { .. })),
+                        "{r:?}"
+                    );
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "  two concurrent callers: {:.0} verified logins/s\n",
+        (per * 2) as f64 / secs
+    );
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = std::env::temp_dir().join(format!("mfac-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("login.db").to_string_lossy().into_owned();
+        let a = Store::open_sqlite(&path).await.unwrap();
+        let b = Store::open_sqlite(&path).await.unwrap();
+        run("SQLite (file, WAL)", a, b).await;
+        if let Ok(url) = std::env::var("MFAC_TEST_POSTGRES_URL") {
+            let schema = format!("mfac_bench_{}", std::process::id());
+            let a = Store::open_postgres(&url, &schema).await.unwrap();
+            let b = Store::open_postgres(&url, &schema).await.unwrap();
+            run("PostgreSQL (127.0.0.1)", a, b).await;
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        } else {
+            println!("PostgreSQL: skipped (set MFAC_TEST_POSTGRES_URL)");
+        }
+    });
+}

@@ -129,27 +129,26 @@ impl Verifier {
             detail.push_str(&format!("; exempt: {} (ticket {ticket})", e.reason));
         }
         if d.remembered {
-            self.store.count_remembered_login(user).await?;
             detail.push_str("; remembered");
         }
-        self.audit_event(user, "decision", detail).await?;
-        if d.outcome == Outcome::Challenge {
-            let expires = now
-                .checked_add(jiff::SignedDuration::from_secs(CHALLENGE_SECONDS))
-                .unwrap_or(now);
-            let ip = ip.map(|i| i.to_string());
-            self.store
-                .add_login(
-                    &id,
-                    user,
-                    d.outcome.name(),
-                    &names(d.factors),
-                    ip.as_deref(),
-                    now,
-                    expires,
-                )
-                .await?;
-        }
+        // The audit event, the remembered login's count and the challenge:
+        // one transaction.
+        let event = self.event(user, "decision", detail);
+        let allowed = names(d.factors);
+        let ip_text = ip.map(|i| i.to_string());
+        let expires = now
+            .checked_add(jiff::SignedDuration::from_secs(CHALLENGE_SECONDS))
+            .unwrap_or(now);
+        let challenge = (d.outcome == Outcome::Challenge).then(|| crate::store::NewLogin {
+            id: &id,
+            decision: d.outcome.name(),
+            allowed: &allowed,
+            ip: ip_text.as_deref(),
+            expires,
+        });
+        self.store
+            .commit_begun(&event, d.remembered, challenge)
+            .await?;
         Ok(Login { id, decision })
     }
 
@@ -172,21 +171,21 @@ impl Verifier {
         if !allowed.split(',').any(|k| k == kind.name()) {
             return refuse(Refusal::NotAllowed).await;
         }
+        let at = Some((login, ip.as_deref()));
         let verification = match answer {
-            Answer::Totp(code) => self.verify_totp(&user, code).await?,
-            Answer::BackupCode(code) => self.verify_backup_code(&user, code).await?,
+            Answer::Totp(code) => self.check_totp(&user, code, at).await?,
+            Answer::BackupCode(code) => self.check_backup_code(&user, code, at).await?,
             Answer::External(k) => {
-                self.audit_event(&user, "verified_external", format!("login {login}: {k}"))
-                    .await?;
-                Verification::Verified { factor: 0 }
+                let event = self.event(&user, "verified_external", format!("login {login}: {k}"));
+                let proof = crate::store::Proof::External;
+                match self.store.commit_verified(&user, proof, at, &event).await? {
+                    crate::store::Commit::Done => Verification::Verified { factor: 0 },
+                    _ => Verification::Closed,
+                }
             }
         };
-        if let Verification::Verified { .. } = verification {
-            // The challenge is single-use: a second verified answer finds it closed.
-            if !self.store.close_login(login, now).await? {
-                return Ok(Answered::Refused(Refusal::UnknownLogin));
-            }
-            self.store.record_mfa(&user, now, ip.as_deref()).await?;
+        if verification == Verification::Closed {
+            return Ok(Answered::Refused(Refusal::UnknownLogin));
         }
         Ok(Answered::Checked(verification))
     }

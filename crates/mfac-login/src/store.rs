@@ -70,6 +70,38 @@ impl std::fmt::Debug for FactorRow {
     }
 }
 
+/// What a verified answer consumes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proof {
+    /// This TOTP factor's time step, accepted once.
+    TotpStep { factor: i64, step: i64 },
+    /// This backup code, used once.
+    BackupCode { id: i64 },
+    /// A factor the caller's provider verified (sms, email, push).
+    External,
+}
+
+/// How [`Store::commit_verified`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Commit {
+    Done,
+    /// The TOTP step or backup code was used already (by a concurrent request too).
+    ProofUsed,
+    /// The login's challenge was answered already.
+    ChallengeClosed,
+}
+
+/// A challenge to open.
+#[derive(Clone, Copy, Debug)]
+pub struct NewLogin<'a> {
+    pub id: &'a str,
+    pub decision: &'a str,
+    /// The allowed factor kinds, comma-separated.
+    pub allowed: &'a str,
+    pub ip: Option<&'a str>,
+    pub expires: Timestamp,
+}
+
 /// One line of the audit trail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEvent {
@@ -245,20 +277,6 @@ impl Store {
         }))
     }
 
-    /// Accept a TOTP step for an active factor, once: the compare-and-set.
-    pub async fn accept_step(&self, id: i64, step: i64) -> Result<bool, StoreError> {
-        const SQL: &str = "UPDATE factors SET last_step = $1 WHERE id = $2 AND status = 'active' AND (last_step IS NULL OR last_step < $1)";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(step)
-                .bind(id)
-                .execute(p)
-                .await?
-                .rows_affected()
-                == 1
-        }))
-    }
-
     /// Replace the user's backup codes with a new set of hashes, in one
     /// transaction.
     pub async fn replace_backup_codes(
@@ -299,26 +317,11 @@ impl Store {
         }))
     }
 
-    /// Use a backup code, once: the compare-and-set.
-    pub async fn use_backup_code(&self, id: i64, at: Timestamp) -> Result<bool, StoreError> {
-        const SQL: &str = "UPDATE backup_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL";
-        let at = at.to_string();
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(&at)
-                .bind(id)
-                .execute(p)
-                .await?
-                .rows_affected()
-                == 1
-        }))
-    }
-
     /// Reserve one verification attempt for `user` under `limits` at `now`.
     ///
     /// The attempt is counted as a failure before the code is checked, in
     /// one transaction that holds the user's row, and a success then resets
-    /// the count ([`Store::reset_throttle`]). So however many replicas verify
+    /// the count ([`Store::commit_verified`]). So however many replicas verify
     /// at once, no more than `limits.hard_limit` attempts are ever made
     /// without a success, and the lock-out starts on the attempt that reaches
     /// `limits.max_failures`. Returns the gate as it was before this attempt
@@ -373,16 +376,6 @@ impl Store {
             tx.commit().await?;
             Ok((gate, started))
         })
-    }
-
-    /// A success: the user's failures are forgotten.
-    pub async fn reset_throttle(&self, user: &str) -> Result<(), StoreError> {
-        // Zeroed, not deleted: a concurrent attempt holding the row keeps it.
-        const SQL: &str = "UPDATE throttle SET consecutive = 0, total = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1";
-        on_pool!(self, |p| {
-            sqlx::query(SQL).bind(user).execute(p).await?;
-        });
-        Ok(())
     }
 
     /// The user's factors that are not removed: (id, kind, status, created).
@@ -457,64 +450,6 @@ impl Store {
         .transpose()
     }
 
-    /// A verified MFA: the remember window starts again.
-    pub async fn record_mfa(
-        &self,
-        user: &str,
-        at: Timestamp,
-        ip: Option<&str>,
-    ) -> Result<(), StoreError> {
-        const SQL: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since) VALUES ($1, $2, $3, 0) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0";
-        let at = at.to_string();
-        on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(user)
-                .bind(&at)
-                .bind(ip)
-                .execute(p)
-                .await?;
-        });
-        Ok(())
-    }
-
-    /// A login let through by the remember window counts toward `max_logins`.
-    pub async fn count_remembered_login(&self, user: &str) -> Result<(), StoreError> {
-        const SQL: &str = "UPDATE mfa_state SET logins_since = logins_since + 1 WHERE user_id = $1";
-        on_pool!(self, |p| {
-            sqlx::query(SQL).bind(user).execute(p).await?;
-        });
-        Ok(())
-    }
-
-    /// A login under way, awaiting its answer.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn add_login(
-        &self,
-        id: &str,
-        user: &str,
-        decision: &str,
-        allowed: &str,
-        ip: Option<&str>,
-        at: Timestamp,
-        expires: Timestamp,
-    ) -> Result<(), StoreError> {
-        const SQL: &str = "INSERT INTO logins (id, user_id, decision, allowed, ip, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        let (at, expires) = (at.to_string(), expires.to_string());
-        on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(id)
-                .bind(user)
-                .bind(decision)
-                .bind(allowed)
-                .bind(ip)
-                .bind(&at)
-                .bind(&expires)
-                .execute(p)
-                .await?;
-        });
-        Ok(())
-    }
-
     /// A login under way: (user, allowed kinds, ip, expires), if it exists
     /// and has not been answered.
     pub async fn open_login(
@@ -542,21 +477,129 @@ impl Store {
         .transpose()
     }
 
-    /// Close a login once answered: the compare-and-set that makes its
-    /// challenge single-use.
-    pub async fn close_login(&self, id: &str, at: Timestamp) -> Result<bool, StoreError> {
-        const SQL: &str =
+    /// A verified answer, committed with everything it changes in one
+    /// transaction: the proof is consumed (a TOTP step accepted, or a backup
+    /// code used, by compare-and-set), the failure count reset, the login's
+    /// challenge closed (compare-and-set), the remember window restarted, and
+    /// the audit event written. When a compare-and-set finds the proof or
+    /// the challenge already used, nothing changes.
+    pub async fn commit_verified(
+        &self,
+        user: &str,
+        proof: Proof,
+        login: Option<(&str, Option<&str>)>,
+        event: &AuditEvent,
+    ) -> Result<Commit, StoreError> {
+        const STEP: &str = "UPDATE factors SET last_step = $1 WHERE id = $2 AND status = 'active' AND (last_step IS NULL OR last_step < $1)";
+        const CODE: &str = "UPDATE backup_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL";
+        const RESET: &str = "UPDATE throttle SET consecutive = 0, total = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1";
+        const CLOSE: &str =
             "UPDATE logins SET answered_at = $1 WHERE id = $2 AND answered_at IS NULL";
-        let at = at.to_string();
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
+        const MFA: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since) VALUES ($1, $2, $3, 0) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0";
+        const AUDIT: &str = "INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)";
+        let at = event.at.to_string();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let consumed = match proof {
+                Proof::TotpStep { factor, step } => {
+                    sqlx::query(STEP)
+                        .bind(step)
+                        .bind(factor)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        == 1
+                }
+                Proof::BackupCode { id } => {
+                    sqlx::query(CODE)
+                        .bind(&at)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        == 1
+                }
+                Proof::External => true,
+            };
+            if !consumed {
+                tx.rollback().await?;
+                return Ok(Commit::ProofUsed);
+            }
+            sqlx::query(RESET).bind(user).execute(&mut *tx).await?;
+            if let Some((id, ip)) = login {
+                let closed = sqlx::query(CLOSE)
+                    .bind(&at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
+                if !closed {
+                    tx.rollback().await?;
+                    return Ok(Commit::ChallengeClosed);
+                }
+                sqlx::query(MFA)
+                    .bind(user)
+                    .bind(&at)
+                    .bind(ip)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(AUDIT)
                 .bind(&at)
-                .bind(id)
-                .execute(p)
-                .await?
-                .rows_affected()
-                == 1
-        }))
+                .bind(&event.user)
+                .bind(&event.kind)
+                .bind(&event.detail)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Commit::Done)
+        })
+    }
+
+    /// A login decided, in one transaction: its audit event, the remembered
+    /// login counted toward `max_logins`, and the challenge opened.
+    pub async fn commit_begun(
+        &self,
+        event: &AuditEvent,
+        remembered: bool,
+        challenge: Option<NewLogin<'_>>,
+    ) -> Result<(), StoreError> {
+        const AUDIT: &str = "INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)";
+        const COUNT: &str =
+            "UPDATE mfa_state SET logins_since = logins_since + 1 WHERE user_id = $1";
+        const LOGIN: &str = "INSERT INTO logins (id, user_id, decision, allowed, ip, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let at = event.at.to_string();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(AUDIT)
+                .bind(&at)
+                .bind(&event.user)
+                .bind(&event.kind)
+                .bind(&event.detail)
+                .execute(&mut *tx)
+                .await?;
+            if remembered {
+                sqlx::query(COUNT)
+                    .bind(&event.user)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if let Some(l) = &challenge {
+                sqlx::query(LOGIN)
+                    .bind(l.id)
+                    .bind(&event.user)
+                    .bind(l.decision)
+                    .bind(l.allowed)
+                    .bind(l.ip)
+                    .bind(&at)
+                    .bind(l.expires.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// Append to the audit trail.

@@ -7,7 +7,7 @@
 use crate::backup;
 use crate::clock::Clock;
 use crate::secret::{SecretError, SecretKey};
-use crate::store::{AuditEvent, Store, StoreError};
+use crate::store::{AuditEvent, Commit, Proof, Store, StoreError};
 use crate::throttle::{Gate, Limits};
 use crate::totp::{self, Seed};
 use std::sync::Arc;
@@ -48,6 +48,8 @@ pub enum Verification {
     Locked {
         until: Option<jiff::Timestamp>,
     },
+    /// The login's challenge was answered already, by another request.
+    Closed,
 }
 
 /// A factor as listed: no secret.
@@ -239,6 +241,17 @@ impl Verifier {
 
     /// Verify a TOTP code against the user's active TOTP factors.
     pub async fn verify_totp(&self, user: &str, code: &str) -> Result<Verification, LoginError> {
+        self.check_totp(user, code, None).await
+    }
+
+    /// Verify a TOTP code; with `login`, the verification also closes that
+    /// challenge and restarts the remember window, in the same transaction.
+    pub(crate) async fn check_totp(
+        &self,
+        user: &str,
+        code: &str,
+        login: Option<(&str, Option<&str>)>,
+    ) -> Result<Verification, LoginError> {
         let attempt = match self.attempt(user, "totp").await? {
             Ok(a) => a,
             Err(locked) => return Ok(locked),
@@ -255,13 +268,21 @@ impl Verifier {
                 continue;
             };
             let step = i64::try_from(step).unwrap_or(i64::MAX);
-            if self.store.accept_step(f.id, step).await? {
-                self.store.reset_throttle(user).await?;
-                let detail = format!("totp factor {}, step {step}", f.id);
-                self.audit(user, "verified", detail).await?;
-                return Ok(Verification::Verified { factor: f.id });
+            let event = self.event(
+                user,
+                "verified",
+                format!("totp factor {}, step {step}", f.id),
+            );
+            let proof = Proof::TotpStep { factor: f.id, step };
+            match self
+                .store
+                .commit_verified(user, proof, login, &event)
+                .await?
+            {
+                Commit::Done => return Ok(Verification::Verified { factor: f.id }),
+                Commit::ProofUsed => used = true,
+                Commit::ChallengeClosed => return Ok(Verification::Closed),
             }
-            used = true;
         }
         let reason = if used { "code_used" } else { "invalid_code" };
         self.failed(user, "totp", reason, attempt).await
@@ -314,6 +335,15 @@ impl Verifier {
         user: &str,
         code: &str,
     ) -> Result<Verification, LoginError> {
+        self.check_backup_code(user, code, None).await
+    }
+
+    pub(crate) async fn check_backup_code(
+        &self,
+        user: &str,
+        code: &str,
+        login: Option<(&str, Option<&str>)>,
+    ) -> Result<Verification, LoginError> {
         let attempt = match self.attempt(user, "backup_code").await? {
             Ok(a) => a,
             Err(locked) => return Ok(locked),
@@ -322,15 +352,31 @@ impl Verifier {
         let hashes: Vec<String> = unused.iter().map(|(_, h)| h.clone()).collect();
         let found = backup::find(code, &hashes)?;
         let reason = match found.and_then(|i| unused.get(i)) {
-            Some((id, _)) if self.store.use_backup_code(*id, self.clock.now()).await? => {
-                self.store.reset_throttle(user).await?;
-                self.audit(user, "verified", format!("backup code {id}"))
-                    .await?;
-                return Ok(Verification::Verified { factor: *id });
+            Some((id, _)) => {
+                let event = self.event(user, "verified", format!("backup code {id}"));
+                let proof = Proof::BackupCode { id: *id };
+                match self
+                    .store
+                    .commit_verified(user, proof, login, &event)
+                    .await?
+                {
+                    Commit::Done => return Ok(Verification::Verified { factor: *id }),
+                    Commit::ChallengeClosed => return Ok(Verification::Closed),
+                    Commit::ProofUsed => "code_used",
+                }
             }
-            Some(_) => "code_used",
             None => "invalid_code",
         };
         self.failed(user, "backup_code", reason, attempt).await
+    }
+
+    /// An audit event at the clock's time.
+    pub(crate) fn event(&self, user: &str, kind: &str, detail: String) -> AuditEvent {
+        AuditEvent {
+            at: self.clock.now(),
+            user: user.to_string(),
+            kind: kind.to_string(),
+            detail,
+        }
     }
 }

@@ -17,6 +17,7 @@ pub mod store;
 pub mod throttle;
 pub mod totp;
 pub mod verify;
+pub mod webauthn;
 
 /// Random bytes from the operating system. A failure of the OS generator is
 /// an error, never a weak fallback.

@@ -602,6 +602,147 @@ impl Store {
         Ok(())
     }
 
+    /// Keep a ceremony's (sealed) state until it is answered, once, within
+    /// its time.
+    pub async fn add_ceremony(
+        &self,
+        id: &str,
+        user: &str,
+        kind: &str,
+        sealed: &[u8],
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO ceremonies (id, user_id, kind, state, expires_at) VALUES ($1, $2, $3, $4, $5)";
+        let expires = expires.to_string();
+        on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(user)
+                .bind(kind)
+                .bind(sealed)
+                .bind(&expires)
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Take a ceremony's state, once: the compare-and-set that makes it
+    /// single-use. `None` if unknown, another user's or kind's, used, or
+    /// expired at `now`.
+    pub async fn take_ceremony(
+        &self,
+        id: &str,
+        user: &str,
+        kind: &str,
+        now: Timestamp,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        const TAKE: &str = "UPDATE ceremonies SET used_at = $1 WHERE id = $2 AND user_id = $3 AND kind = $4 AND used_at IS NULL";
+        const READ: &str = "SELECT state, expires_at FROM ceremonies WHERE id = $1";
+        let at = now.to_string();
+        let row = on_pool!(self, |p| {
+            let taken = sqlx::query(TAKE)
+                .bind(&at)
+                .bind(id)
+                .bind(user)
+                .bind(kind)
+                .execute(p)
+                .await?
+                .rows_affected()
+                == 1;
+            if taken {
+                let r = sqlx::query(READ).bind(id).fetch_one(p).await?;
+                Some((r.try_get::<Vec<u8>, _>(0)?, r.try_get::<String, _>(1)?))
+            } else {
+                None
+            }
+        });
+        match row {
+            Some((state, expires)) => {
+                let expires: Timestamp = expires.parse().map_err(|e: jiff::Error| {
+                    StoreError::Query(format!("a damaged ceremony expiry: {e}"))
+                })?;
+                Ok((now < expires).then_some(state))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// An active WebAuthn factor. False when the credential id is already
+    /// registered, to this user or any other.
+    pub async fn add_passkey(
+        &self,
+        user: &str,
+        credential_id: &str,
+        sealed: &[u8],
+        counter: u32,
+        flags: (bool, bool),
+        at: Timestamp,
+    ) -> Result<Option<i64>, StoreError> {
+        const SQL: &str = "INSERT INTO factors (user_id, kind, status, secret, created_at, credential_id, counter, backup_eligible, backup_state) VALUES ($1, 'webauthn', 'active', $2, $3, $4, $5, $6, $7) ON CONFLICT (credential_id) WHERE credential_id IS NOT NULL DO NOTHING RETURNING id";
+        let at = at.to_string();
+        Ok(on_pool!(self, |p| {
+            match sqlx::query(SQL)
+                .bind(user)
+                .bind(sealed)
+                .bind(&at)
+                .bind(credential_id)
+                .bind(i64::from(counter))
+                .bind(i64::from(flags.0))
+                .bind(i64::from(flags.1))
+                .fetch_optional(p)
+                .await?
+            {
+                Some(r) => Some(r.try_get::<i64, _>(0)?),
+                None => None,
+            }
+        }))
+    }
+
+    /// The stored counter of a passkey, moved forward only: the
+    /// compare-and-set that refuses a counter going back. A counter of 0
+    /// (an authenticator that keeps none) always passes.
+    pub async fn advance_passkey(
+        &self,
+        id: i64,
+        sealed: &[u8],
+        counter: u32,
+        backup_state: bool,
+    ) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE factors SET secret = $1, counter = $2, backup_state = $3 WHERE id = $4 AND status = 'active' AND ($2 = 0 OR counter IS NULL OR counter < $2)";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(sealed)
+                .bind(i64::from(counter))
+                .bind(i64::from(backup_state))
+                .bind(id)
+                .execute(p)
+                .await?
+                .rows_affected()
+                == 1
+        }))
+    }
+
+    /// The user's active passkeys: (id, credential id, sealed passkey).
+    pub async fn passkeys(&self, user: &str) -> Result<Vec<(i64, String, Vec<u8>)>, StoreError> {
+        const SQL: &str = "SELECT id, credential_id, secret FROM factors WHERE user_id = $1 AND kind = 'webauthn' AND status = 'active' ORDER BY id";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get(0)?,
+                        r.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
+                        r.try_get::<Option<Vec<u8>>, _>(2)?.unwrap_or_default(),
+                    ))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
     /// Append to the audit trail.
     pub async fn audit(&self, e: &AuditEvent) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)";

@@ -28,6 +28,8 @@ pub enum LoginError {
     NoEnrolment(i64),
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// The outcome of one verification.
@@ -64,7 +66,7 @@ pub struct FactorInfo {
 
 /// One verification attempt, counted.
 #[derive(Clone, Copy, Debug)]
-struct Attempt {
+pub(crate) struct Attempt {
     /// Attempts left after this one, if it fails.
     left: u32,
     /// Whether this one, if it fails, locks verification.
@@ -95,6 +97,8 @@ pub struct Verifier {
     pub issuer: String,
     /// When repeated failures lock verification.
     pub limits: Limits,
+    /// The WebAuthn relying party, when passkeys are configured.
+    pub webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 /// What a seal is bound to: the user and the kind, so a sealed seed copied
@@ -111,12 +115,17 @@ impl Verifier {
             clock,
             issuer: issuer.to_string(),
             limits: Limits::default(),
+            webauthn: None,
         }
+    }
+
+    pub(crate) fn key(&self) -> &SecretKey {
+        &self.key
     }
 
     /// Count this attempt before the code is checked (see
     /// [`Store::reserve_attempt`]): `Err` carries the refusal when locked.
-    async fn attempt(
+    pub(crate) async fn attempt(
         &self,
         user: &str,
         what: &str,
@@ -145,7 +154,7 @@ impl Verifier {
     }
 
     /// A failed attempt: audited, with the lock-out it started.
-    async fn failed(
+    pub(crate) async fn failed(
         &self,
         user: &str,
         what: &str,

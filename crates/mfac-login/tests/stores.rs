@@ -90,18 +90,19 @@ async fn setup(backend: Backend, name: &str) -> Option<Setup> {
     };
     let (key, secret) = SecretKey::generate().unwrap();
     let clock = Arc::new(ManualClock::new(Timestamp::from_second(T0).unwrap()));
-    let v = Arc::new(Verifier::new(
-        open(backend, &place).await,
-        secret,
-        clock.clone(),
-        "Acme",
-    ));
-    let other = Arc::new(Verifier::new(
+    let rp = || {
+        Some(mfac_login::webauthn::relying_party("acme.test", "https://acme.test", "Acme").unwrap())
+    };
+    let mut v = Verifier::new(open(backend, &place).await, secret, clock.clone(), "Acme");
+    v.webauthn = rp();
+    let mut other = Verifier::new(
         open(backend, &place).await,
         SecretKey::from_bytes(&key).unwrap(),
         clock.clone(),
         "Acme",
-    ));
+    );
+    other.webauthn = rp();
+    let (v, other) = (Arc::new(v), Arc::new(other));
     Some(Setup {
         v,
         other,
@@ -783,4 +784,186 @@ async fn factors_are_listed_without_secrets_and_removed_for_good(s: Setup) {
     ));
     let stored = stored_bytes(&s).await;
     assert!(!stored.windows(20).any(|w| w == seed.as_bytes()));
+}
+
+on_both_stores!(
+    passkeys,
+    passkeys_register_sign_in_and_refuse_replays_clones_and_strangers
+);
+
+async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Setup) {
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    let origin = url::Url::parse("https://acme.test").unwrap();
+    let user = "ivy@acme.test";
+    let mut key = SoftPasskey::new(true);
+
+    // Register: the ceremony is single-use.
+    let c = s.v.start_passkey_registration(user).await.unwrap();
+    let reg = key.do_registration(origin.clone(), c.challenge).unwrap();
+    let id =
+        s.v.finish_passkey_registration(user, &c.id, &reg)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(
+        s.v.finish_passkey_registration(user, &c.id, &reg)
+            .await
+            .unwrap(),
+        Err("ceremony")
+    );
+
+    // Sign in, on either replica.
+    let a = s
+        .other
+        .start_passkey_authentication(user)
+        .await
+        .unwrap()
+        .unwrap();
+    let cred = key.do_authentication(origin.clone(), a.challenge).unwrap();
+    assert_eq!(
+        s.v.finish_passkey_authentication(user, &a.id, &cred)
+            .await
+            .unwrap(),
+        Verification::Verified { factor: id }
+    );
+    // A replayed assertion: the ceremony is used, and a new one wants a new challenge.
+    assert!(matches!(
+        s.v.finish_passkey_authentication(user, &a.id, &cred)
+            .await
+            .unwrap(),
+        Verification::Failed {
+            reason: "ceremony",
+            ..
+        }
+    ));
+    let b =
+        s.v.start_passkey_authentication(user)
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(matches!(
+        s.v.finish_passkey_authentication(user, &b.id, &cred)
+            .await
+            .unwrap(),
+        Verification::Failed {
+            reason: "invalid",
+            ..
+        }
+    ));
+
+    // A cloned authenticator: an older signature arrives after a newer one.
+    let older =
+        s.v.start_passkey_authentication(user)
+            .await
+            .unwrap()
+            .unwrap();
+    let older_cred = key
+        .do_authentication(origin.clone(), older.challenge)
+        .unwrap();
+    let newer =
+        s.v.start_passkey_authentication(user)
+            .await
+            .unwrap()
+            .unwrap();
+    let newer_cred = key
+        .do_authentication(origin.clone(), newer.challenge)
+        .unwrap();
+    assert!(matches!(
+        s.v.finish_passkey_authentication(user, &newer.id, &newer_cred)
+            .await
+            .unwrap(),
+        Verification::Verified { .. }
+    ));
+    assert!(matches!(
+        s.v.finish_passkey_authentication(user, &older.id, &older_cred)
+            .await
+            .unwrap(),
+        Verification::Failed {
+            reason: "counter_regression",
+            ..
+        }
+    ));
+    let events = s.v.store.audit_events(user).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "possible_cloned_authenticator"),
+        "{events:?}"
+    );
+
+    // A wrong origin, and no user verification, are refused at registration.
+    let c =
+        s.v.start_passkey_registration("jo@acme.test")
+            .await
+            .unwrap();
+    let evil = url::Url::parse("https://acme.evil").unwrap();
+    let reg = SoftPasskey::new(true).do_registration(evil, c.challenge);
+    if let Ok(reg) = reg {
+        assert_eq!(
+            s.v.finish_passkey_registration("jo@acme.test", &c.id, &reg)
+                .await
+                .unwrap(),
+            Err("invalid")
+        );
+    }
+    // The ceremony demands user verification: an authenticator that cannot
+    // verify its user has nothing to answer with.
+    let c =
+        s.v.start_passkey_registration("jo@acme.test")
+            .await
+            .unwrap();
+    assert!(
+        SoftPasskey::new(false)
+            .do_registration(origin.clone(), c.challenge)
+            .is_err(),
+        "UV required"
+    );
+
+    // A ceremony expires after five minutes.
+    let late =
+        s.v.start_passkey_authentication(user)
+            .await
+            .unwrap()
+            .unwrap();
+    let late_cred = key
+        .do_authentication(origin.clone(), late.challenge)
+        .unwrap();
+    s.clock.advance(SignedDuration::from_secs(301));
+    assert!(matches!(
+        s.v.finish_passkey_authentication(user, &late.id, &late_cred)
+            .await
+            .unwrap(),
+        Verification::Failed {
+            reason: "ceremony",
+            ..
+        }
+    ));
+
+    // A credential id is registered once, to anyone (the store's own guard).
+    let n =
+        s.v.store
+            .add_passkey(
+                "kim@acme.test",
+                "same-id",
+                b"x",
+                0,
+                (false, false),
+                s_now(&s),
+            )
+            .await
+            .unwrap();
+    let again =
+        s.v.store
+            .add_passkey(
+                "lee@acme.test",
+                "same-id",
+                b"y",
+                0,
+                (false, false),
+                s_now(&s),
+            )
+            .await
+            .unwrap();
+    assert!(n.is_some() && again.is_none());
 }

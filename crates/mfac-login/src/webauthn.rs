@@ -1,0 +1,291 @@
+//! Passkeys (webauthn-rs, RustCrypto): registration and sign-in ceremonies
+//! whose state is kept in the store, sealed, single-use and expiring after
+//! five minutes; user verification required; a credential id registered to
+//! anyone refused; a signature counter that goes back refused and audited as
+//! a possible cloned authenticator; backup-eligible and backup-state flags
+//! recorded. The relying party id and origin are configuration.
+
+use crate::store::Commit;
+use crate::verify::{LoginError, Verification, Verifier};
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Url, Uuid,
+    WebauthnError,
+};
+use webauthn_rs::{Webauthn, WebauthnBuilder};
+
+/// How long a ceremony may be answered.
+pub const CEREMONY_SECONDS: i64 = 5 * 60;
+
+/// The relying party: its id (a domain) and the origin browsers sign for.
+pub fn relying_party(rp_id: &str, origin: &str, name: &str) -> Result<Webauthn, LoginError> {
+    let origin =
+        Url::parse(origin).map_err(|e| LoginError::Config(format!("origin `{origin}`: {e}")))?;
+    WebauthnBuilder::new(rp_id, &origin)
+        .and_then(|b| b.rp_name(name).build())
+        .map_err(|e| LoginError::Config(format!("relying party `{rp_id}` for `{origin}`: {e}")))
+}
+
+/// A ceremony begun: its id, to finish it with, and what the browser needs.
+#[derive(Debug)]
+pub struct Ceremony<T> {
+    pub id: String,
+    pub challenge: T,
+}
+
+fn aad(user: &str, what: &str) -> Vec<u8> {
+    format!("mfac:{what}:{user}").into_bytes()
+}
+
+fn credential_text(p: &Passkey) -> String {
+    serde_json::to_string(p.cred_id())
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_string()
+}
+
+impl Verifier {
+    fn rp(&self) -> Result<&Webauthn, LoginError> {
+        self.webauthn
+            .as_ref()
+            .ok_or_else(|| LoginError::Config("no WebAuthn relying party is configured".into()))
+    }
+
+    async fn keep_ceremony<S: serde::Serialize>(
+        &self,
+        user: &str,
+        kind: &str,
+        state: &S,
+    ) -> Result<String, LoginError> {
+        let id: String = crate::random_bytes::<16>()
+            .map_err(|e| LoginError::Random(e.to_string()))?
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let json = serde_json::to_vec(state)
+            .map_err(|e| LoginError::Config(format!("ceremony state: {e}")))?;
+        let sealed = self.key().seal(&json, &aad(user, kind))?;
+        let expires = self
+            .now()
+            .checked_add(jiff::SignedDuration::from_secs(CEREMONY_SECONDS))
+            .unwrap_or_else(|_| self.now());
+        self.store
+            .add_ceremony(&id, user, kind, &sealed, expires)
+            .await?;
+        Ok(id)
+    }
+
+    async fn take_ceremony<S: serde::de::DeserializeOwned>(
+        &self,
+        user: &str,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<S>, LoginError> {
+        let Some(sealed) = self.store.take_ceremony(id, user, kind, self.now()).await? else {
+            return Ok(None);
+        };
+        let json = self.key().open(&sealed, &aad(user, kind))?;
+        serde_json::from_slice(&json)
+            .map(Some)
+            .map_err(|e| LoginError::Config(format!("ceremony state: {e}")))
+    }
+
+    async fn passkeys_of(&self, user: &str) -> Result<Vec<(i64, Passkey)>, LoginError> {
+        let mut out = Vec::new();
+        for (id, _, sealed) in self.store.passkeys(user).await? {
+            let json = self.key().open(&sealed, &aad(user, "webauthn"))?;
+            let pk: Passkey = serde_json::from_slice(&json)
+                .map_err(|e| LoginError::Config(format!("a stored passkey: {e}")))?;
+            out.push((id, pk));
+        }
+        Ok(out)
+    }
+
+    /// Begin registering a passkey; the user's existing credentials are
+    /// excluded, so an authenticator is not registered twice.
+    pub async fn start_passkey_registration(
+        &self,
+        user: &str,
+    ) -> Result<Ceremony<CreationChallengeResponse>, LoginError> {
+        let handle = Uuid::from_bytes(
+            crate::random_bytes::<16>().map_err(|e| LoginError::Random(e.to_string()))?,
+        );
+        let existing: Vec<_> = self
+            .passkeys_of(user)
+            .await?
+            .iter()
+            .map(|(_, p)| p.cred_id().clone())
+            .collect();
+        let (challenge, state) = self
+            .rp()?
+            .start_passkey_registration(handle, user, user, Some(existing))
+            .map_err(|e| LoginError::Config(format!("cannot start a registration: {e}")))?;
+        let id = self
+            .keep_ceremony(user, "webauthn_register", &state)
+            .await?;
+        Ok(Ceremony { id, challenge })
+    }
+
+    /// Finish a registration. `Ok(None)` with the reason when refused: the
+    /// ceremony unknown, used or expired (`ceremony`), the response invalid
+    /// (`invalid`: a wrong origin, no user verification, ...), or the
+    /// credential registered already (`credential_registered`).
+    pub async fn finish_passkey_registration(
+        &self,
+        user: &str,
+        ceremony: &str,
+        response: &RegisterPublicKeyCredential,
+    ) -> Result<Result<i64, &'static str>, LoginError> {
+        let Some(state) = self
+            .take_ceremony::<PasskeyRegistration>(user, "webauthn_register", ceremony)
+            .await?
+        else {
+            self.audit_event(user, "passkey_refused", "registration: ceremony".into())
+                .await?;
+            return Ok(Err("ceremony"));
+        };
+        let passkey = match self.rp()?.finish_passkey_registration(response, &state) {
+            Ok(p) => p,
+            Err(e) => {
+                self.audit_event(
+                    user,
+                    "passkey_refused",
+                    format!("registration: invalid ({e})"),
+                )
+                .await?;
+                return Ok(Err("invalid"));
+            }
+        };
+        let json = serde_json::to_vec(&passkey)
+            .map_err(|e| LoginError::Config(format!("passkey: {e}")))?;
+        let sealed = self.key().seal(&json, &aad(user, "webauthn"))?;
+        let cred = credential_text(&passkey);
+        // webauthn-rs records the flags in the credential; a fresh one starts at counter 0.
+        match self
+            .store
+            .add_passkey(user, &cred, &sealed, 0, (false, false), self.now())
+            .await?
+        {
+            Some(id) => {
+                self.audit_event(user, "passkey_enrolled", format!("factor {id}"))
+                    .await?;
+                Ok(Ok(id))
+            }
+            None => {
+                self.audit_event(
+                    user,
+                    "passkey_refused",
+                    "registration: credential_registered".into(),
+                )
+                .await?;
+                Ok(Err("credential_registered"))
+            }
+        }
+    }
+
+    /// Begin signing in with a passkey (user verification required).
+    pub async fn start_passkey_authentication(
+        &self,
+        user: &str,
+    ) -> Result<Option<Ceremony<RequestChallengeResponse>>, LoginError> {
+        let keys: Vec<Passkey> = self
+            .passkeys_of(user)
+            .await?
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let (challenge, state) = self
+            .rp()?
+            .start_passkey_authentication(&keys)
+            .map_err(|e| LoginError::Config(format!("cannot start a sign-in: {e}")))?;
+        let id = self
+            .keep_ceremony(user, "webauthn_authenticate", &state)
+            .await?;
+        Ok(Some(Ceremony { id, challenge }))
+    }
+
+    /// Finish a passkey sign-in: counted by the throttle like any
+    /// verification; a counter that goes back is refused and audited.
+    pub async fn finish_passkey_authentication(
+        &self,
+        user: &str,
+        ceremony: &str,
+        response: &PublicKeyCredential,
+    ) -> Result<Verification, LoginError> {
+        let attempt = match self.attempt(user, "webauthn").await? {
+            Ok(a) => a,
+            Err(locked) => return Ok(locked),
+        };
+        let Some(state) = self
+            .take_ceremony::<PasskeyAuthentication>(user, "webauthn_authenticate", ceremony)
+            .await?
+        else {
+            return self.failed(user, "webauthn", "ceremony", attempt).await;
+        };
+        let result = match self.rp()?.finish_passkey_authentication(response, &state) {
+            Ok(r) => r,
+            Err(WebauthnError::CredentialPossibleCompromise) => {
+                self.audit_event(
+                    user,
+                    "possible_cloned_authenticator",
+                    "the signature counter went back".into(),
+                )
+                .await?;
+                return self
+                    .failed(user, "webauthn", "counter_regression", attempt)
+                    .await;
+            }
+            Err(e) => {
+                self.audit_event(user, "passkey_refused", format!("sign-in: {e}"))
+                    .await?;
+                return self.failed(user, "webauthn", "invalid", attempt).await;
+            }
+        };
+        let mut keys = self.passkeys_of(user).await?;
+        let Some((id, key)) = keys
+            .iter_mut()
+            .find(|(_, p)| p.cred_id() == result.cred_id())
+        else {
+            return self.failed(user, "webauthn", "invalid", attempt).await;
+        };
+        key.update_credential(&result);
+        let json =
+            serde_json::to_vec(&*key).map_err(|e| LoginError::Config(format!("passkey: {e}")))?;
+        let sealed = self.key().seal(&json, &aad(user, "webauthn"))?;
+        // The counter moves forward only, also between replicas.
+        if !self
+            .store
+            .advance_passkey(*id, &sealed, result.counter(), result.backup_state())
+            .await?
+        {
+            self.audit_event(
+                user,
+                "possible_cloned_authenticator",
+                format!("factor {id}: the counter went back"),
+            )
+            .await?;
+            return self
+                .failed(user, "webauthn", "counter_regression", attempt)
+                .await;
+        }
+        let event = self.event(
+            user,
+            "verified",
+            format!(
+                "webauthn factor {id}, backup state {}",
+                result.backup_state()
+            ),
+        );
+        match self
+            .store
+            .commit_verified(user, crate::store::Proof::External, None, &event)
+            .await?
+        {
+            Commit::Done => Ok(Verification::Verified { factor: *id }),
+            _ => Ok(Verification::Closed),
+        }
+    }
+}

@@ -19,6 +19,7 @@ macro_rules! outln {
     }};
 }
 
+mod audit;
 mod chart;
 mod check;
 mod compile;
@@ -64,6 +65,7 @@ enum Command {
     Explain(explain::Args),
     Fmt(fmt::Args),
     Test(test::Args),
+    Audit(audit::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(
         after_help = "Examples:\n  mfac completions bash > /etc/bash_completion.d/mfac\n  mfac completions zsh > \"${fpath[1]}/_mfac\""
@@ -118,6 +120,7 @@ pub fn main() -> ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Test(a) => test::run(a),
+        Command::Audit(a) => audit::run(a),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into a buffer first: clap_complete panics on a failed write.
@@ -160,6 +163,7 @@ impl Command {
             Command::Simulate(a) => ("simulate", a.format_name()),
             Command::Diff(a) => ("diff", a.format_name()),
             Command::Test(a) => ("test", a.format_name()),
+            Command::Audit(a) => ("audit", a.format_name()),
             _ => return None,
         };
         Machine::named(name, &format)

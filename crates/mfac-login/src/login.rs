@@ -131,9 +131,32 @@ impl Verifier {
         if d.remembered {
             detail.push_str("; remembered");
         }
+        // A privileged user let in with no factor verified (exempt,
+        // remembered, or MFA off) is its own kind of event, for
+        // `mfac audit --privileged-without-mfa`.
+        let privileged = d
+            .rules
+            .iter()
+            .any(|r| r.info.privileged || r.info.break_glass);
+        let kind = if privileged && d.outcome == Outcome::Allow {
+            let why = if d.exempt.is_some() {
+                "exempt"
+            } else if d.remembered {
+                "remembered"
+            } else {
+                "enforcement off"
+            };
+            let rules = decision.rules.join("; ");
+            detail.push_str(&format!(
+                "; privileged, let in without MFA: {why}; rules: {rules}"
+            ));
+            "privileged_without_mfa"
+        } else {
+            "decision"
+        };
         // The audit event, the remembered login's count and the challenge:
         // one transaction.
-        let event = self.event(user, "decision", detail);
+        let event = self.event(user, kind, detail);
         let allowed = names(d.factors);
         let ip_text = ip.map(|i| i.to_string());
         let expires = now

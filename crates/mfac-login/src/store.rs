@@ -137,6 +137,17 @@ macro_rules! on_pool {
 }
 
 impl Store {
+    /// Open a store by URL: `postgres://...` (tables in the schema named by
+    /// `MFAC`'s default, `mfac`), else a SQLite file path (`sqlite:` prefix
+    /// optional).
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Store::open_postgres(url, "mfac").await
+        } else {
+            Store::open_sqlite(url.strip_prefix("sqlite:").unwrap_or(url)).await
+        }
+    }
+
     /// Open (creating and migrating if need be) the SQLite file at `path`;
     /// `:memory:` for a private in-memory store.
     pub async fn open_sqlite(path: &str) -> Result<Store, StoreError> {
@@ -757,6 +768,42 @@ impl Store {
                 .await?;
         });
         Ok(())
+    }
+
+    /// The audit trail, oldest first, of one user or everyone, of one kind
+    /// of event or all.
+    pub async fn audit_log(
+        &self,
+        user: Option<&str>,
+        kind: Option<&str>,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        const SQL: &str = "SELECT at, user_id, kind, detail FROM audit WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR kind = $2) ORDER BY id";
+        let rows = on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user.unwrap_or(""))
+                .bind(kind.unwrap_or(""))
+                .fetch_all(p)
+                .await?
+                .into_iter()
+                .map(
+                    |r| -> Result<(String, String, String, String), sqlx::Error> {
+                        Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))
+                    },
+                )
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        rows.into_iter()
+            .map(|(at, user, kind, detail)| {
+                Ok(AuditEvent {
+                    at: at.parse().map_err(|e: jiff::Error| {
+                        StoreError::Query(format!("a damaged audit time: {e}"))
+                    })?,
+                    user,
+                    kind,
+                    detail,
+                })
+            })
+            .collect()
     }
 
     /// The audit trail of `user`, oldest first.

@@ -1,6 +1,7 @@
 //! Login-time latency on each store, in one run: `begin_login`, answering
-//! its TOTP challenge, and both together (median and p99 of each), then
-//! logins per second with two concurrent callers. SQLite always; PostgreSQL
+//! its TOTP challenge, and both together, and a passkey ceremony's start and
+//! finish (median and p99 of each), then logins per second with two
+//! concurrent callers. SQLite always; PostgreSQL
 //! when `MFAC_TEST_POSTGRES_URL` names a server.
 //!
 //! `cargo bench -p mfac-login --bench login`
@@ -63,7 +64,10 @@ async fn run(label: &str, store: Store, second: Store) {
     let clock = Arc::new(ManualClock::new(
         Timestamp::from_second(1_800_000_015).unwrap(),
     ));
-    let v = Verifier::new(store, secret, clock.clone(), "Bench");
+    let mut v = Verifier::new(store, secret, clock.clone(), "Bench");
+    v.webauthn = Some(
+        mfac_login::webauthn::relying_party("acme.test", "https://acme.test", "Bench").unwrap(),
+    );
     let user = "bench@acme.test";
     let e = v.enrol_totp(user).await.unwrap();
     let seed = seed_of(&e.uri);
@@ -96,6 +100,44 @@ async fn run(label: &str, store: Store, second: Store) {
     stats("begin_login", begin);
     stats("answer (TOTP verify)", answer);
     stats("begin_login + answer", both);
+
+    // Passkeys: a sign-in ceremony started and finished with a software
+    // authenticator (its signing time is left out).
+    {
+        use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+        use webauthn_authenticator_rs::WebauthnAuthenticator;
+        let origin = url::Url::parse("https://acme.test").unwrap();
+        let mut key = SoftPasskey::new(true);
+        let pk_user = "passkey@acme.test";
+        let c = v.start_passkey_registration(pk_user).await.unwrap();
+        let reg = key.do_registration(origin.clone(), c.challenge).unwrap();
+        v.finish_passkey_registration(pk_user, &c.id, &reg)
+            .await
+            .unwrap()
+            .unwrap();
+        let (mut start, mut finish) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS / 4 {
+            let t0 = Instant::now();
+            let a = v
+                .start_passkey_authentication(pk_user)
+                .await
+                .unwrap()
+                .unwrap();
+            let t1 = Instant::now();
+            let cred = key.do_authentication(origin.clone(), a.challenge).unwrap();
+            let t2 = Instant::now();
+            let r = v
+                .finish_passkey_authentication(pk_user, &a.id, &cred)
+                .await
+                .unwrap();
+            let t3 = Instant::now();
+            assert!(matches!(r, Verification::Verified { .. }), "{r:?}");
+            start.push(t1 - t0);
+            finish.push(t3 - t2);
+        }
+        stats("passkey start", start);
+        stats("passkey finish (verify)", finish);
+    }
 
     // Throughput: two callers, each its own user and clock, on two pools
     // (replicas); every login must verify.

@@ -29,21 +29,11 @@ pub struct Args {
     #[arg(long, conflicts_with = "kind")]
     privileged_without_mfa: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-}
-
-impl Args {
-    /// The `--format` value as written, for failures printed in it.
-    pub fn format_name(&self) -> String {
-        use clap::ValueEnum as _;
-        self.format
-            .to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_string())
-    }
+    pub(super) format: Format,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
+pub(super) enum Format {
     Table,
     Json,
     Csv,

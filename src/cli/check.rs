@@ -15,7 +15,7 @@ pub struct Args {
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    pub(super) format: Format,
     /// The date exemption checks measure from, as `2026-12-15` (default: today in each policy's timezone)
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
@@ -30,18 +30,8 @@ pub struct Args {
     config: Option<String>,
 }
 
-impl Args {
-    /// The `--format` value as written, for failures printed in it.
-    pub fn format_name(&self) -> String {
-        use clap::ValueEnum as _;
-        self.format
-            .to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_string())
-    }
-}
-
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
+pub(super) enum Format {
     Human,
     Json,
     /// GitHub Actions annotations (`::error file=...::message`)

@@ -17,21 +17,11 @@ pub struct Args {
     /// The new policy
     new: String,
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    pub(super) format: Format,
     /// Exit 3 when the policies differ in effect, 0 when they do not (1 and 2
     /// keep their meaning: policy errors, bad input), for scripts
     #[arg(long)]
     exit_code: bool,
-}
-
-impl Args {
-    /// The `--format` value as written, for failures printed in it.
-    pub fn format_name(&self) -> String {
-        use clap::ValueEnum as _;
-        self.format
-            .to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_string())
-    }
 }
 
 /// `--exit-code`: the policies differ in effect. Not 1 or 2, which already
@@ -39,7 +29,7 @@ impl Args {
 pub const CHANGED: u8 = 3;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
+pub(super) enum Format {
     Human,
     Json,
     Markdown,

@@ -46,21 +46,11 @@ pub struct Args {
     #[command(flatten)]
     directory: DirectoryArgs,
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-}
-
-impl Args {
-    /// The `--format` value as written, for failures printed in it.
-    pub fn format_name(&self) -> String {
-        use clap::ValueEnum as _;
-        self.format
-            .to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_string())
-    }
+    pub(super) format: Format,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
+pub(super) enum Format {
     Human,
     Json,
 }

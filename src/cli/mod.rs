@@ -153,17 +153,23 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A value of a `--format` flag as written on the command line.
+fn value_name(v: &impl clap::ValueEnum) -> String {
+    v.to_possible_value()
+        .map_or_else(String::new, |p| p.get_name().to_string())
+}
+
 impl Command {
     /// The machine format this command was asked for, if any, so that its
     /// failure is printed in it.
     fn machine(&self) -> Option<Machine> {
         let (name, format) = match self {
-            Command::Check(a) => ("check", a.format_name()),
-            Command::Eval(a) => ("eval", a.format_name()),
-            Command::Simulate(a) => ("simulate", a.format_name()),
-            Command::Diff(a) => ("diff", a.format_name()),
-            Command::Test(a) => ("test", a.format_name()),
-            Command::Audit(a) => ("audit", a.format_name()),
+            Command::Check(a) => ("check", value_name(&a.format)),
+            Command::Eval(a) => ("eval", value_name(&a.format)),
+            Command::Simulate(a) => ("simulate", value_name(&a.format)),
+            Command::Diff(a) => ("diff", value_name(&a.format)),
+            Command::Test(a) => ("test", value_name(&a.format)),
+            Command::Audit(a) => ("audit", value_name(&a.format)),
             _ => return None,
         };
         Machine::named(name, &format)

@@ -18,24 +18,14 @@ pub struct Args {
     /// Test files, or folders searched for `*.test.yaml` (default: the current folder)
     paths: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    pub(super) format: Format,
     /// Fail when fewer than this percentage of rules and rollout phases are exercised
     #[arg(long, value_name = "PERCENT")]
     coverage_threshold: Option<f64>,
 }
 
-impl Args {
-    /// The `--format` value as written, for failures printed in it.
-    pub fn format_name(&self) -> String {
-        use clap::ValueEnum as _;
-        self.format
-            .to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_string())
-    }
-}
-
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
+pub(super) enum Format {
     Human,
     Json,
     Junit,

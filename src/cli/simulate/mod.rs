@@ -39,7 +39,7 @@ pub struct Args {
     #[arg(long, value_name = "A")]
     app: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    pub(super) format: Format,
     /// List every changed user (the table shows the first 20)
     #[arg(long)]
     all: bool,
@@ -64,18 +64,8 @@ pub struct Args {
     chart: Option<String>,
 }
 
-impl Args {
-    /// The `--format` value as written, for failures printed in it.
-    pub fn format_name(&self) -> String {
-        use clap::ValueEnum as _;
-        self.format
-            .to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_string())
-    }
-}
-
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
+pub(super) enum Format {
     Table,
     Json,
     Csv,

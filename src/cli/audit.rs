@@ -78,13 +78,7 @@ pub fn run(a: Args) -> Outcome {
             );
         }
         Format::Csv => {
-            let cell = |s: &str| {
-                if s.contains([',', '"', '\n']) {
-                    format!("\"{}\"", s.replace('"', "\"\""))
-                } else {
-                    s.to_string()
-                }
-            };
+            let cell = crate::cli::render::csv_cell;
             o.push_str("at,user,kind,detail\n");
             for e in &events {
                 let _ = writeln!(

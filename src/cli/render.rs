@@ -212,3 +212,13 @@ pub fn put(v: &mut serde_json::Value, key: &str, value: serde_json::Value) {
         o.insert(key.to_string(), value);
     }
 }
+
+/// A CSV cell: quoted, with quotes doubled, where it holds a comma, a quote
+/// or a newline.
+pub fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

@@ -30,6 +30,12 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// A time the store wrote (RFC 3339); anything else is damage.
+fn stored_time(text: &str, what: &str) -> Result<Timestamp, StoreError> {
+    text.parse()
+        .map_err(|e: jiff::Error| StoreError::Query(format!("a damaged {what}: {e}")))
+}
+
 /// Why the store could not answer (never with a secret in it).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -453,9 +459,7 @@ impl Store {
             }
         });
         row.map(|(at, ip, n)| {
-            let at = at
-                .parse()
-                .map_err(|e: jiff::Error| StoreError::Query(format!("a damaged MFA time: {e}")))?;
+            let at = stored_time(&at, "MFA time")?;
             Ok((at, ip, n))
         })
         .transpose()
@@ -480,9 +484,7 @@ impl Store {
             }
         });
         row.map(|(u, a, ip, e)| {
-            let e = e.parse().map_err(|e: jiff::Error| {
-                StoreError::Query(format!("a damaged login expiry: {e}"))
-            })?;
+            let e = stored_time(&e, "login expiry")?;
             Ok((u, a, ip, e))
         })
         .transpose()
@@ -670,9 +672,7 @@ impl Store {
         });
         match row {
             Some((state, expires)) => {
-                let expires: Timestamp = expires.parse().map_err(|e: jiff::Error| {
-                    StoreError::Query(format!("a damaged ceremony expiry: {e}"))
-                })?;
+                let expires = stored_time(&expires, "ceremony expiry")?;
                 Ok((now < expires).then_some(state))
             }
             None => Ok(None),
@@ -795,9 +795,7 @@ impl Store {
         rows.into_iter()
             .map(|(at, user, kind, detail)| {
                 Ok(AuditEvent {
-                    at: at.parse().map_err(|e: jiff::Error| {
-                        StoreError::Query(format!("a damaged audit time: {e}"))
-                    })?,
+                    at: stored_time(&at, "audit time")?,
                     user,
                     kind,
                     detail,
@@ -808,38 +806,6 @@ impl Store {
 
     /// The audit trail of `user`, oldest first.
     pub async fn audit_events(&self, user: &str) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = on_pool!(self, |p| {
-            sqlx::query(
-                "SELECT at, user_id, kind, detail FROM audit WHERE user_id = $1 ORDER BY id",
-            )
-            .bind(user)
-            .fetch_all(p)
-            .await?
-            .into_iter()
-            .map(
-                |r| -> Result<(String, String, String, String), sqlx::Error> {
-                    Ok((
-                        r.try_get("at")?,
-                        r.try_get("user_id")?,
-                        r.try_get("kind")?,
-                        r.try_get("detail")?,
-                    ))
-                },
-            )
-            .collect::<Result<Vec<_>, sqlx::Error>>()?
-        });
-        rows.into_iter()
-            .map(|(at, user, kind, detail)| {
-                Ok(AuditEvent {
-                    // Written by `audit` as RFC 3339; anything else is damage.
-                    at: at.parse().map_err(|e: jiff::Error| {
-                        StoreError::Query(format!("a damaged audit time: {e}"))
-                    })?,
-                    user,
-                    kind,
-                    detail,
-                })
-            })
-            .collect()
+        self.audit_log(Some(user), None).await
     }
 }

@@ -236,13 +236,7 @@ impl View<'_> {
         let mut o = String::from(
             "user,changed,before_decision,before_enforcement,before_factors,after_decision,after_enforcement,after_factors\n",
         );
-        let cell = |s: &str| {
-            if s.contains([',', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
-            }
-        };
+        let cell = crate::cli::render::csv_cell;
         for u in &self.sim.users {
             let snap = |s: &Snapshot| {
                 format!(

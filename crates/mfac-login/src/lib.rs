@@ -27,6 +27,14 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
     Ok(buf)
 }
 
+/// An id nobody can guess (logins, ceremonies): 128 random bits, in hex.
+pub fn random_id() -> Result<String, RandomError> {
+    Ok(random_bytes::<16>()?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// The operating system could not supply random bytes.
 #[derive(Debug, thiserror::Error)]
 #[error("the operating system's random number generator failed: {0}")]

@@ -117,7 +117,7 @@ impl Verifier {
             .enrolled_set(enrolled)
             .last_mfa(last);
         let d = policy.decide(&ctx);
-        let id = hex(&crate::random_bytes::<16>().map_err(|e| LoginError::Random(e.to_string()))?);
+        let id = crate::random_id()?;
         let decision = DecisionRecord::new(policy, &ctx, &d);
         let mut detail = format!(
             "login {id}: {} ({})",
@@ -212,8 +212,4 @@ impl Verifier {
         }
         Ok(Answered::Checked(verification))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

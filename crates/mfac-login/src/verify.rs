@@ -26,8 +26,8 @@ pub enum LoginError {
     Backup(#[from] backup::BackupError),
     #[error("no pending enrolment {0} for this user")]
     NoEnrolment(i64),
-    #[error("the operating system's random number generator failed: {0}")]
-    Random(String),
+    #[error(transparent)]
+    Random(#[from] crate::RandomError),
     #[error("{0}")]
     Config(String),
 }

@@ -57,11 +57,7 @@ impl Verifier {
         kind: &str,
         state: &S,
     ) -> Result<String, LoginError> {
-        let id: String = crate::random_bytes::<16>()
-            .map_err(|e| LoginError::Random(e.to_string()))?
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let id = crate::random_id()?;
         let json = serde_json::to_vec(state)
             .map_err(|e| LoginError::Config(format!("ceremony state: {e}")))?;
         let sealed = self.key().seal(&json, &aad(user, kind))?;
@@ -107,9 +103,7 @@ impl Verifier {
         &self,
         user: &str,
     ) -> Result<Ceremony<CreationChallengeResponse>, LoginError> {
-        let handle = Uuid::from_bytes(
-            crate::random_bytes::<16>().map_err(|e| LoginError::Random(e.to_string()))?,
-        );
+        let handle = Uuid::from_bytes(crate::random_bytes::<16>()?);
         let existing: Vec<_> = self
             .passkeys_of(user)
             .await?

@@ -11,11 +11,7 @@ mod common;
 use common::{json, mfac, TODAY};
 
 fn write(name: &str, text: &str) -> String {
-    let d = std::env::temp_dir().join(format!("mfac-first-{}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    let p = d.join(name);
-    std::fs::write(&p, text).expect("write");
-    p.to_string_lossy().into_owned()
+    common::write_temp("first", name, text)
 }
 
 fn first_diagnostic(path: &str) -> serde_json::Value {

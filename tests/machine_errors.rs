@@ -15,23 +15,11 @@ use common::{json, mfac, Run, TODAY};
 use serde_json::Value;
 
 fn dir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("mfac-machine-{}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+    common::temp_dir("machine")
 }
 
 fn write(name: &str, bytes: &[u8]) -> String {
-    let p = dir().join(name);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("dir");
-    }
-    // Tests run in parallel and share some files: write whole, then rename,
-    // so that no reader sees a half-written one.
-    let tmp =
-        p.with_extension(format!("tmp{:?}", std::thread::current().id()).replace(['(', ')'], ""));
-    std::fs::write(&tmp, bytes).expect("write");
-    std::fs::rename(&tmp, &p).expect("rename");
-    p.to_string_lossy().into_owned()
+    common::write_temp("machine", name, bytes)
 }
 
 fn good() -> String {

@@ -9,21 +9,8 @@
 mod common;
 use common::{json, mfac};
 
-fn dir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("mfac-times-{}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
 fn write(name: &str, text: &str) -> String {
-    let p = dir().join(name);
-    // Tests run in parallel and share some files: write whole, then rename,
-    // so that no reader sees a half-written one.
-    let tmp =
-        p.with_extension(format!("tmp{:?}", std::thread::current().id()).replace(['(', ')'], ""));
-    std::fs::write(&tmp, text).expect("write");
-    std::fs::rename(&tmp, &p).expect("rename");
-    p.to_string_lossy().into_owned()
+    common::write_temp("times", name, text)
 }
 
 /// Berlin is UTC+2 in May: 18:00 there is 16:00Z.

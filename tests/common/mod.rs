@@ -51,3 +51,25 @@ pub fn json(run: &Run) -> serde_json::Value {
 
 /// The date every fixture is checked on, so snapshots do not age.
 pub const TODAY: &str = "2026-11-24";
+
+/// A temporary folder of this test process, by tag.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("mfac-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+/// Write `name` under [`temp_dir`] and return its path. Tests run in
+/// parallel and share some files: the file is written whole, then renamed
+/// into place, so that no reader sees a half-written one.
+pub fn write_temp(tag: &str, name: &str, bytes: impl AsRef<[u8]>) -> String {
+    let p = temp_dir(tag).join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("dir");
+    }
+    let tmp =
+        p.with_extension(format!("tmp{:?}", std::thread::current().id()).replace(['(', ')'], ""));
+    std::fs::write(&tmp, bytes).expect("write");
+    std::fs::rename(&tmp, &p).expect("rename");
+    p.to_string_lossy().into_owned()
+}

@@ -114,6 +114,8 @@ pub fn parse_with(
     // One allocation per distinct group name, shared by its members: a
     // million users in twenty groups each hold pointers, not 20M strings.
     let mut names: FxHashMap<String, Arc<str>> = FxHashMap::default();
+    // The same names in the order first met, for the directory's `groups`.
+    let mut groups: Vec<Arc<str>> = Vec::new();
     let mut users = Vec::new();
     // Each record becomes a user as soon as it is read, so a large CSV never
     // holds its raw records and its users at once.
@@ -166,7 +168,11 @@ pub fn parse_with(
                 .map(|g| {
                     names
                         .entry(g.to_string())
-                        .or_insert_with(|| Arc::from(g))
+                        .or_insert_with(|| {
+                            let name: Arc<str> = Arc::from(g);
+                            groups.push(name.clone());
+                            name
+                        })
                         .clone()
                 })
                 .collect(),
@@ -184,6 +190,7 @@ pub fn parse_with(
         Ok(Directory {
             name: source.name().to_string(),
             users,
+            groups,
         })
     } else {
         Err(fail(errors))

@@ -20,6 +20,8 @@ pub struct DirUser {
 pub struct Directory {
     pub name: String,
     pub users: Vec<DirUser>,
+    /// Every distinct group name the users hold, in the order first met.
+    pub groups: Vec<Arc<str>>,
 }
 
 impl Directory {

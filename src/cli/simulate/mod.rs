@@ -147,19 +147,14 @@ fn warn_unknown_names(policy: &mfac::Policy, app: Option<&str>, dir: &Directory)
         .iter()
         .map(|(g, _)| g.as_str())
         .collect();
-    let mut unknown: Vec<&str> = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    'users: for u in &dir.users {
-        for g in &u.groups {
-            let g: &str = g;
-            if !known.contains(g) && seen.insert(g) {
-                unknown.push(g);
-                if unknown.len() == LOOKED_AT {
-                    break 'users;
-                }
-            }
-        }
-    }
+    // The directory lists its distinct group names: no walk over every user.
+    let unknown: Vec<&str> = dir
+        .groups
+        .iter()
+        .map(|g| &**g)
+        .filter(|g| !known.contains(g))
+        .take(LOOKED_AT)
+        .collect();
     let warnings = crate::cli::names::unknown_names(policy, app, &unknown);
     for w in warnings.iter().take(SHOWN) {
         eprintln!("warning: {w}");

@@ -131,6 +131,20 @@ enum Pool {
     Postgres(PgPool),
 }
 
+/// Append an audit event through `$exec` (a pool or a transaction): the one
+/// statement every audited change writes, in its own transaction.
+macro_rules! insert_audit {
+    ($exec:expr, $at:expr, $e:expr) => {
+        sqlx::query("INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)")
+            .bind($at)
+            .bind(&$e.user)
+            .bind(&$e.kind)
+            .bind(&$e.detail)
+            .execute($exec)
+            .await?
+    };
+}
+
 /// Run the same code on whichever pool the store has: the statements are
 /// the same, the types behind them are not.
 macro_rules! on_pool {
@@ -509,7 +523,6 @@ impl Store {
         const CLOSE: &str =
             "UPDATE logins SET answered_at = $1 WHERE id = $2 AND answered_at IS NULL";
         const MFA: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since) VALUES ($1, $2, $3, 0) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0";
-        const AUDIT: &str = "INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)";
         let at = event.at.to_string();
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
@@ -558,13 +571,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            sqlx::query(AUDIT)
-                .bind(&at)
-                .bind(&event.user)
-                .bind(&event.kind)
-                .bind(&event.detail)
-                .execute(&mut *tx)
-                .await?;
+            insert_audit!(&mut *tx, &at, event);
             tx.commit().await?;
             Ok(Commit::Done)
         })
@@ -578,20 +585,13 @@ impl Store {
         remembered: bool,
         challenge: Option<NewLogin<'_>>,
     ) -> Result<(), StoreError> {
-        const AUDIT: &str = "INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)";
         const COUNT: &str =
             "UPDATE mfa_state SET logins_since = logins_since + 1 WHERE user_id = $1";
         const LOGIN: &str = "INSERT INTO logins (id, user_id, decision, allowed, ip, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
         let at = event.at.to_string();
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            sqlx::query(AUDIT)
-                .bind(&at)
-                .bind(&event.user)
-                .bind(&event.kind)
-                .bind(&event.detail)
-                .execute(&mut *tx)
-                .await?;
+            insert_audit!(&mut *tx, &at, event);
             if remembered {
                 sqlx::query(COUNT)
                     .bind(&event.user)
@@ -756,16 +756,9 @@ impl Store {
 
     /// Append to the audit trail.
     pub async fn audit(&self, e: &AuditEvent) -> Result<(), StoreError> {
-        const SQL: &str = "INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)";
         let at = e.at.to_string();
         on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(&at)
-                .bind(&e.user)
-                .bind(&e.kind)
-                .bind(&e.detail)
-                .execute(p)
-                .await?;
+            insert_audit!(p, &at, e);
         });
         Ok(())
     }

@@ -31,12 +31,15 @@ pub(super) enum Format {
     Junit,
 }
 
+/// One case run, with the file it came from.
 struct Result_ {
     file: String,
-    name: String,
-    /// (field, expected, actual) for each mismatch.
-    failures: Vec<(String, String, String)>,
-    rules: Vec<String>,
+    case: policy_tests::CaseResult,
+}
+
+/// `field: expected X, got Y`.
+fn mismatch(m: &policy_tests::Mismatch) -> String {
+    format!("{}: expected {}, got {}", m.field, m.expected, m.actual)
 }
 
 fn test_files(paths: &[String]) -> Result<Vec<PathBuf>, Failure> {
@@ -92,19 +95,16 @@ pub fn run(a: Args) -> Outcome {
             hit.extend(r.rules.iter().cloned());
             results.push(Result_ {
                 file: shown.clone(),
-                name: r.name,
-                failures: r
-                    .failures
-                    .into_iter()
-                    .map(|m| (m.field, m.expected, m.actual))
-                    .collect(),
-                rules: r.rules,
+                case: r,
             });
         }
         coverage.push((policy_path.to_string_lossy().into_owned(), all, hit));
     }
 
-    let failed = results.iter().filter(|r| !r.failures.is_empty()).count();
+    let failed = results
+        .iter()
+        .filter(|r| !r.case.failures.is_empty())
+        .count();
     let passed = results.len() - failed;
     let total: usize = coverage.iter().map(|c| c.1.len()).sum();
     let covered: usize = coverage
@@ -122,14 +122,14 @@ pub fn run(a: Args) -> Outcome {
     match a.format {
         Format::Human => {
             for r in &results {
-                if r.failures.is_empty() {
-                    let _ = writeln!(o, "ok    {}: {}", r.file, r.name);
+                if r.case.failures.is_empty() {
+                    let _ = writeln!(o, "ok    {}: {}", r.file, r.case.name);
                 } else {
-                    let _ = writeln!(o, "FAIL  {}: {}", r.file, r.name);
-                    for (f, want, got) in &r.failures {
-                        let _ = writeln!(o, "        {f}: expected {want}, got {got}");
+                    let _ = writeln!(o, "FAIL  {}: {}", r.file, r.case.name);
+                    for m in &r.case.failures {
+                        let _ = writeln!(o, "        {}", mismatch(m));
                     }
-                    for rule in &r.rules {
+                    for rule in &r.case.rules {
                         let _ = writeln!(o, "        decided by {rule}");
                     }
                 }
@@ -156,18 +156,19 @@ pub fn run(a: Args) -> Outcome {
                     .iter()
                     .map(|r| CaseRecord {
                         failures: r
+                            .case
                             .failures
                             .iter()
-                            .map(|(f, w, g)| MismatchRecord {
-                                actual: g.clone(),
-                                expected: w.clone(),
-                                field: f.clone(),
+                            .map(|m| MismatchRecord {
+                                actual: m.actual.clone(),
+                                expected: m.expected.clone(),
+                                field: m.field.clone(),
                             })
                             .collect(),
                         file: r.file.clone(),
-                        name: r.name.clone(),
-                        ok: r.failures.is_empty(),
-                        rules: r.rules.clone(),
+                        name: r.case.name.clone(),
+                        ok: r.case.failures.is_empty(),
+                        rules: r.case.rules.clone(),
                     })
                     .collect(),
                 coverage: CoverageRecord {
@@ -197,7 +198,7 @@ pub fn run(a: Args) -> Outcome {
             for f in &files {
                 let shown = f.display().to_string();
                 let mine: Vec<&Result_> = results.iter().filter(|r| r.file == shown).collect();
-                let fails = mine.iter().filter(|r| !r.failures.is_empty()).count();
+                let fails = mine.iter().filter(|r| !r.case.failures.is_empty()).count();
                 let _ = writeln!(
                     o,
                     r#"  <testsuite name="{}" tests="{}" failures="{fails}">"#,
@@ -205,30 +206,26 @@ pub fn run(a: Args) -> Outcome {
                     mine.len()
                 );
                 for r in mine {
-                    if r.failures.is_empty() {
+                    if r.case.failures.is_empty() {
                         let _ = writeln!(
                             o,
                             r#"    <testcase classname="{}" name="{}"/>"#,
                             esc(&shown),
-                            esc(&r.name)
+                            esc(&r.case.name)
                         );
                     } else {
-                        let msg: Vec<String> = r
-                            .failures
-                            .iter()
-                            .map(|(f, w, g)| format!("{f}: expected {w}, got {g}"))
-                            .collect();
+                        let msg: Vec<String> = r.case.failures.iter().map(mismatch).collect();
                         let _ = writeln!(
                             o,
                             r#"    <testcase classname="{}" name="{}">"#,
                             esc(&shown),
-                            esc(&r.name)
+                            esc(&r.case.name)
                         );
                         let _ = writeln!(
                             o,
                             r#"      <failure message="{}">{}</failure>"#,
                             esc(&msg.join("; ")),
-                            esc(&r.rules.join("\n"))
+                            esc(&r.case.rules.join("\n"))
                         );
                         let _ = writeln!(o, "    </testcase>");
                     }

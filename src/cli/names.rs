@@ -57,13 +57,18 @@ pub fn unknown_names(policy: &mfac::Policy, app: Option<&str>, groups: &[&str]) 
             ));
         }
     }
-    let known = || policy.tables().groups.iter().map(|(g, _)| g.as_str());
+    let known: std::collections::BTreeSet<&str> = policy
+        .tables()
+        .groups
+        .iter()
+        .map(|(g, _)| g.as_str())
+        .collect();
     let mut seen = std::collections::BTreeSet::new();
     for g in groups {
-        if known().any(|k| k == *g) || !seen.insert(*g) {
+        if known.contains(g) || !seen.insert(*g) {
             continue;
         }
-        if let Some(m) = did_you_mean(g, known()) {
+        if let Some(m) = did_you_mean(g, known.iter().copied()) {
             out.push(format!(
                 "group `{g}` is not named in the policy, so it changes nothing (did you mean `{m}`?)"
             ));

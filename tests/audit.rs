@@ -31,11 +31,9 @@ fn store_with_events(name: &str) -> String {
         let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
         let clock = std::sync::Arc::new(ManualClock::new(at));
         let v = Verifier::new(store, key, clock.clone(), "Acme");
-        let policy = mfac::Policy::compile(
-            "p.mfa",
-            "max_exemption 3650d\ndefault { enforcement required factors totp }\ngroup \"Admins\" { privileged enforcement required factors totp }\nexempt user \"ann@acme.test\" until 2027-02-01 reason \"lost phone\" ticket \"SEC-9\"\n",
-        )
-        .unwrap();
+        let text = "max_exemption 3650d\ndefault { enforcement required factors totp }\ngroup \"Admins\" { privileged enforcement required factors totp }\nexempt user \"ann@acme.test\" until 2027-02-01 reason \"lost phone\" ticket \"SEC-9\"\n";
+        let compiled = mfac::Policy::compile("p.mfa", text).unwrap();
+        let policy = mfac_login::login::Running::new(compiled, "p.mfa", text.as_bytes(), at);
         // An exempt admin is let in without MFA; a plain user is challenged.
         v.begin_login(&policy, "ann@acme.test", &["Admins"], None, None).await.unwrap();
         clock.advance(jiff::SignedDuration::from_hours(1));
@@ -55,7 +53,7 @@ fn the_audit_trail_filtered_in_every_format() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["kind"].as_str().unwrap())
+        .map(|e| e["type"].as_str().unwrap())
         .collect();
     assert_eq!(
         kinds,
@@ -77,6 +75,16 @@ fn the_audit_trail_filtered_in_every_format() {
     let v = json(&run);
     let events = v["events"].as_array().unwrap();
     assert_eq!(events.len(), 1);
+    // The contract's fields: which decision, which login, which policy.
+    let e = &events[0];
+    assert_eq!(e["user"], "ann@acme.test");
+    assert_eq!(e["decision"], "allow");
+    assert_eq!(e["exempt"], "lost phone (ticket SEC-9)");
+    assert_eq!(e["decision_id"].as_str().unwrap().len(), 32);
+    assert_eq!(
+        e["policy_sha256"], "19129fed10c9c73939ccab074ec972209f485bb28788d0142a627df90776408f",
+        "{e}"
+    );
     let detail = events[0]["detail"].as_str().unwrap();
     assert!(
         detail.contains("exempt") && detail.contains("SEC-9") && detail.contains("lost phone"),
@@ -97,7 +105,7 @@ fn the_audit_trail_filtered_in_every_format() {
         "csv",
     ]);
     assert!(
-        run.stdout.starts_with("at,user,kind,detail\n"),
+        run.stdout.starts_with("id,at,type,user,app,ip,decision,factor,result,reason,decision_id,login_id,policy_sha256,exempt,detail\n"),
         "{}",
         run.stdout
     );

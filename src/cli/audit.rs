@@ -55,40 +55,32 @@ pub fn run(a: Args) -> Outcome {
         .enable_all()
         .build()
         .map_err(|e| Failure::input(format!("cannot start: {e}")))?;
+    let query = mfac_login::store::AuditQuery {
+        user: a.user.as_deref(),
+        kind,
+        since,
+        limit: None,
+    };
     let events = runtime
         .block_on(async {
             let store = mfac_login::store::Store::open(&a.db).await?;
-            store.audit_log(a.user.as_deref(), kind).await
+            store.audit_log(&query).await
         })
         .map_err(|e| Failure::input(e.to_string()))?;
-    let events: Vec<_> = events
-        .into_iter()
-        .filter(|e| since.is_none_or(|s| e.at >= s))
-        .collect();
     let mut o = String::new();
     match a.format {
         Format::Json => {
-            let rows: Vec<_> = events
-                .iter()
-                .map(|e| serde_json::json!({"at": e.at.to_string(), "detail": e.detail, "kind": e.kind, "user": e.user}))
-                .collect();
             o = format!(
                 "{}\n",
-                super::render::pretty(&serde_json::json!({ "events": rows }))
+                super::render::pretty(&serde_json::json!({ "events": events }))
             );
         }
         Format::Csv => {
             let cell = crate::cli::render::csv_cell;
-            o.push_str("at,user,kind,detail\n");
+            let _ = writeln!(o, "{}", mfac_login::store::AuditEvent::COLUMNS.join(","));
             for e in &events {
-                let _ = writeln!(
-                    o,
-                    "{},{},{},{}",
-                    e.at,
-                    cell(&e.user),
-                    cell(&e.kind),
-                    cell(&e.detail)
-                );
+                let row: Vec<String> = e.cells().iter().map(|c| cell(c)).collect();
+                let _ = writeln!(o, "{}", row.join(","));
             }
         }
         Format::Table => {

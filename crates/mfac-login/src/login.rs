@@ -12,14 +12,47 @@ use mfac_core::{Factor, FactorSet};
 use std::net::IpAddr;
 
 /// How long a challenge may be answered.
-pub const CHALLENGE_SECONDS: i64 = 5 * 60;
+pub const CHALLENGE: jiff::SignedDuration = jiff::SignedDuration::from_secs(5 * 60);
 
-/// A login begun: its id (to answer the challenge with) and the decision,
-/// in the `eval` JSON contract.
+/// How many times a login is decided again when a concurrent login of the
+/// same user changed its remember-window state first.
+const BEGIN_TRIES: usize = 8;
+
+/// A login begun: its id (to answer the challenge with), the id of its
+/// decision (both repeated by its audit events) and the decision, in the
+/// `eval` JSON contract.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Login {
     pub id: String,
+    pub decision_id: String,
     pub decision: DecisionRecord,
+}
+
+/// A policy as it runs at sign-in: compiled, with the file it came from and
+/// the sha256 of its text, which every decision's audit event carries, so
+/// that an event says which version of the policy decided it.
+#[derive(Debug)]
+pub struct Running {
+    pub policy: Policy,
+    pub file: String,
+    pub sha256: String,
+    pub loaded_at: jiff::Timestamp,
+}
+
+impl Running {
+    pub fn new(policy: Policy, file: &str, text: &[u8], loaded_at: jiff::Timestamp) -> Running {
+        use sha2::Digest;
+        let sha256 = sha2::Sha256::digest(text)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Running {
+            policy,
+            file: file.to_string(),
+            sha256,
+            loaded_at,
+        }
+    }
 }
 
 /// An answer to a challenge.
@@ -87,29 +120,62 @@ impl Verifier {
     /// Decide a login from what the store knows, and open its challenge.
     pub async fn begin_login(
         &self,
-        policy: &Policy,
+        running: &Running,
         user: &str,
         groups: &[&str],
         app: Option<&str>,
         ip: Option<IpAddr>,
     ) -> Result<Login, LoginError> {
+        // A login let through by a remember window is counted by
+        // compare-and-set on the state it was decided from; when another
+        // login of the same user changed that state first, decide again, so
+        // concurrent logins never pass `max_logins` together.
+        for _ in 0..BEGIN_TRIES {
+            let state = self.store.login_state(user).await?;
+            let (login, event, challenge) = self.decide(running, user, groups, app, ip, &state)?;
+            let remembered = if login.decision.remembered {
+                state.last_mfa.as_ref()
+            } else {
+                None
+            };
+            let challenge = challenge.as_ref().map(|allowed| crate::store::NewLogin {
+                allowed,
+                expires: self.now().checked_add(CHALLENGE).unwrap_or(event.at),
+            });
+            if self
+                .store
+                .commit_begun(&event, remembered, challenge)
+                .await?
+            {
+                return Ok(login);
+            }
+        }
+        Err(LoginError::Contention(user.to_string()))
+    }
+
+    /// The decision of one login from the store's state: the login, its
+    /// audit event, and the allowed factors when it is a challenge.
+    fn decide(
+        &self,
+        running: &Running,
+        user: &str,
+        groups: &[&str],
+        app: Option<&str>,
+        ip: Option<IpAddr>,
+        state: &crate::store::LoginState,
+    ) -> Result<(Login, crate::store::AuditEvent, Option<String>), LoginError> {
+        let policy = &running.policy;
         let now = self.now();
-        let enrolled: FactorSet = self
-            .store
-            .enrolled_kinds(user)
-            .await?
+        let enrolled: FactorSet = state
+            .enrolled
             .iter()
             .filter_map(|k| Factor::from_name(k))
             .collect();
-        let last = self
-            .store
-            .mfa_state(user)
-            .await?
-            .map(|(at, ip, n)| LastMfa {
-                at,
-                ip: ip.and_then(|i| i.parse().ok()),
-                logins_since: u32::try_from(n).ok(),
-            });
+        let last = state.last_mfa.as_ref().map(|m| LastMfa {
+            at: m.at,
+            ip: m.ip.as_deref().and_then(|i| i.parse().ok()),
+            logins_since: u32::try_from(m.logins_since).ok(),
+        });
         let ctx = LoginContext::new(user, now)
             .groups(groups)
             .app(app)
@@ -118,12 +184,9 @@ impl Verifier {
             .last_mfa(last);
         let d = policy.decide(&ctx);
         let id = crate::random_id()?;
+        let decision_id = crate::random_id()?;
         let decision = DecisionRecord::new(policy, &ctx, &d);
-        let mut detail = format!(
-            "login {id}: {} ({})",
-            d.outcome.name(),
-            policy.source_name()
-        );
+        let mut detail = format!("login {id}: {} ({})", d.outcome.name(), running.file);
         if let Some(e) = d.exempt {
             let ticket = e.ticket.as_deref().unwrap_or("none");
             detail.push_str(&format!("; exempt: {} (ticket {ticket})", e.reason));
@@ -154,57 +217,65 @@ impl Verifier {
         } else {
             "decision"
         };
-        // The audit event, the remembered login's count and the challenge:
-        // one transaction.
-        let event = self.event(user, kind, detail);
-        let allowed = names(d.factors);
-        let ip_text = ip.map(|i| i.to_string());
-        let expires = now
-            .checked_add(jiff::SignedDuration::from_secs(CHALLENGE_SECONDS))
-            .unwrap_or(now);
-        let challenge = (d.outcome == Outcome::Challenge).then(|| crate::store::NewLogin {
-            id: &id,
-            decision: d.outcome.name(),
-            allowed: &allowed,
-            ip: ip_text.as_deref(),
-            expires,
+        let mut event = self.event(user, kind, detail);
+        event.app = app.map(str::to_string);
+        event.ip = ip.map(|i| i.to_string());
+        event.decision = Some(d.outcome.name().to_string());
+        event.decision_id = Some(decision_id.clone());
+        event.login_id = Some(id.clone());
+        event.policy_sha256 = Some(running.sha256.clone());
+        event.exempt = d.exempt.map(|e| {
+            let ticket = e.ticket.as_deref().unwrap_or("none");
+            format!("{} (ticket {ticket})", e.reason)
         });
-        self.store
-            .commit_begun(&event, d.remembered, challenge)
-            .await?;
-        Ok(Login { id, decision })
+        let challenge = (d.outcome == Outcome::Challenge).then(|| names(d.factors));
+        let login = Login {
+            id,
+            decision_id,
+            decision,
+        };
+        Ok((login, event, challenge))
     }
 
     /// Answer a login's challenge, once.
     pub async fn answer(&self, login: &str, answer: &Answer) -> Result<Answered, LoginError> {
         let now = self.now();
-        let Some((user, allowed, ip, expires)) = self.store.open_login(login).await? else {
+        let Some(open) = self.store.open_login(login).await? else {
             return Ok(Answered::Refused(Refusal::UnknownLogin));
         };
-        let user_ref = user.as_str();
+        let open = &open;
         let refuse = |r: Refusal| async move {
             let detail = format!("login {login}: {:?} refused: {}", answer, r.reason());
-            self.audit_event(user_ref, "answer_refused", detail).await?;
+            let mut e = self.event(&open.user, "answer_refused", detail);
+            e.login_id = Some(open.id.clone());
+            e.decision_id.clone_from(&open.decision_id);
+            e.policy_sha256.clone_from(&open.policy_sha256);
+            e.factor = Some(answer.factor().name().to_string());
+            e.result = Some("failed".to_string());
+            e.reason = Some(r.reason().to_string());
+            self.store.audit(&e).await?;
             Ok::<_, LoginError>(Answered::Refused(r))
         };
-        if now >= expires {
+        if now >= open.expires {
             return refuse(Refusal::Expired).await;
         }
         let kind = answer.factor();
-        if !allowed.split(',').any(|k| k == kind.name()) {
+        if !open.allowed.split(',').any(|k| k == kind.name()) {
             return refuse(Refusal::NotAllowed).await;
         }
-        let at = Some((login, ip.as_deref()));
+        let user = open.user.as_str();
+        let at = Some(open);
         let verification = match answer {
-            Answer::Totp(code) => self.check_totp(&user, code, at).await?,
-            Answer::BackupCode(code) => self.check_backup_code(&user, code, at).await?,
+            Answer::Totp(code) => self.check_totp(user, code, at).await?,
+            Answer::BackupCode(code) => self.check_backup_code(user, code, at).await?,
             Answer::External(k) => {
-                let event = self.event(&user, "verified_external", format!("login {login}: {k}"));
-                let proof = crate::store::Proof::External;
-                match self.store.commit_verified(&user, proof, at, &event).await? {
-                    crate::store::Commit::Done => Verification::Verified { factor: 0 },
-                    _ => Verification::Closed,
-                }
+                // Verified by the caller's own provider: recorded, not
+                // throttled.
+                let mut attempt = self.attempt(user, k.name(), at);
+                attempt.throttled = false;
+                let detail = format!("login {login}: {k}");
+                attempt.proofs.push((crate::store::Proof::External, detail));
+                self.settle(&attempt, &[0]).await?
             }
         };
         if verification == Verification::Closed {

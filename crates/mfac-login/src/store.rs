@@ -12,7 +12,9 @@
 use crate::throttle::{Gate, Limits, State as ThrottleState};
 use jiff::Timestamp;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::Row;
 use std::str::FromStr;
 
@@ -76,47 +78,239 @@ impl std::fmt::Debug for FactorRow {
     }
 }
 
-/// What a verified answer consumes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a verified answer consumes, by compare-and-set.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Proof {
     /// This TOTP factor's time step, accepted once.
     TotpStep { factor: i64, step: i64 },
     /// This backup code, used once.
     BackupCode { id: i64 },
+    /// This passkey's signature counter, moved forward only (a counter of 0,
+    /// from an authenticator that keeps none, always passes), with the
+    /// passkey resealed after the ceremony updated it.
+    Passkey {
+        factor: i64,
+        sealed: Vec<u8>,
+        counter: u32,
+        backup_state: bool,
+    },
     /// A factor the caller's provider verified (sms, email, push).
     External,
 }
 
-/// How [`Store::commit_verified`] ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Commit {
-    Done,
-    /// The TOTP step or backup code was used already (by a concurrent request too).
-    ProofUsed,
-    /// The login's challenge was answered already.
-    ChallengeClosed,
+impl std::fmt::Debug for Proof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Proof::TotpStep { factor, step } => write!(f, "TotpStep({factor}, {step})"),
+            Proof::BackupCode { id } => write!(f, "BackupCode({id})"),
+            Proof::Passkey {
+                factor, counter, ..
+            } => write!(f, "Passkey({factor}, counter {counter})"),
+            Proof::External => f.write_str("External"),
+        }
+    }
 }
 
-/// A challenge to open.
+impl Proof {
+    /// Why an answer failed whose proof was consumed already.
+    fn used_reason(&self) -> &'static str {
+        match self {
+            Proof::Passkey { .. } => "counter",
+            _ => "replayed",
+        }
+    }
+}
+
+/// One verification attempt, settled in one transaction by
+/// [`Store::settle`].
+#[derive(Debug)]
+pub struct Attempt<'a> {
+    pub user: &'a str,
+    /// What was verified, for the audit trail: `totp`, `webauthn`, ...
+    pub what: &'a str,
+    /// What the answer would consume, each with the detail of its
+    /// `verified` event, in order: the first whose compare-and-set succeeds
+    /// verifies. Empty when the answer matched nothing.
+    pub proofs: Vec<(Proof, String)>,
+    /// Why the attempt failed when `proofs` is empty.
+    pub miss: &'static str,
+    /// The login whose challenge this answers: closed with the
+    /// verification; the remember window restarts from its IP.
+    pub login: Option<&'a OpenLogin>,
+    /// Whether the failure throttle applies (not to a factor the caller's
+    /// own provider verified).
+    pub throttled: bool,
+    pub at: Timestamp,
+}
+
+/// How [`Store::settle`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    /// `proofs[i]` was consumed.
+    Verified(usize),
+    Failed {
+        reason: &'static str,
+        attempts_left: u32,
+    },
+    /// Refused unchecked: too many failures (`None`: until an administrator
+    /// resets the user).
+    Locked { until: Option<Timestamp> },
+    /// The login's challenge was answered already, by another request.
+    Closed,
+}
+
+/// A challenge to open: its login's id, decision and policy come from the
+/// decision's audit event.
 #[derive(Clone, Copy, Debug)]
 pub struct NewLogin<'a> {
-    pub id: &'a str,
-    pub decision: &'a str,
     /// The allowed factor kinds, comma-separated.
     pub allowed: &'a str,
-    pub ip: Option<&'a str>,
     pub expires: Timestamp,
 }
 
-/// One line of the audit trail.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One line of the audit trail: its kind and a one-line detail, and the
+/// fields of the HTTP contract's event (SERVICE.md, `GET /v1/audit`), each
+/// `None` where it does not apply. Never a secret: factor ids, reasons,
+/// steps.
+///
+/// Serialised, it is the contract's event (the field order too), with the
+/// detail last: the one wire form of `GET /v1/audit` and `mfac audit`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct AuditEvent {
+    /// Given by the store, in the order events were written; 0 before.
+    pub id: i64,
     pub at: Timestamp,
-    pub user: String,
-    /// `totp_enrolled`, `totp_verified`, `verify_failed`, `locked_out`, ...
+    /// `decision`, `verified`, `verify_failed`, `locked_out`, ...
+    #[serde(rename = "type")]
     pub kind: String,
-    /// What happened, without any secret: factor ids, reasons, steps.
+    pub user: String,
+    pub app: Option<String>,
+    pub ip: Option<String>,
+    /// The decision's outcome: `allow`, `challenge`, `deny`.
+    pub decision: Option<String>,
+    pub factor: Option<String>,
+    /// `verified`, `failed`, `locked`.
+    pub result: Option<String>,
+    pub reason: Option<String>,
+    pub decision_id: Option<String>,
+    pub login_id: Option<String>,
+    pub policy_sha256: Option<String>,
+    /// The exemption a login went through: its reason and ticket.
+    pub exempt: Option<String>,
     pub detail: String,
+}
+
+impl AuditEvent {
+    /// The columns of [`AuditEvent`]'s CSV form, in its serialised order.
+    pub const COLUMNS: [&'static str; 15] = [
+        "id",
+        "at",
+        "type",
+        "user",
+        "app",
+        "ip",
+        "decision",
+        "factor",
+        "result",
+        "reason",
+        "decision_id",
+        "login_id",
+        "policy_sha256",
+        "exempt",
+        "detail",
+    ];
+
+    /// The event's fields as text, in [`AuditEvent::COLUMNS`]' order
+    /// (empty where a field does not apply).
+    pub fn cells(&self) -> [String; 15] {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        [
+            self.id.to_string(),
+            self.at.to_string(),
+            self.kind.clone(),
+            self.user.clone(),
+            o(&self.app),
+            o(&self.ip),
+            o(&self.decision),
+            o(&self.factor),
+            o(&self.result),
+            o(&self.reason),
+            o(&self.decision_id),
+            o(&self.login_id),
+            o(&self.policy_sha256),
+            o(&self.exempt),
+            self.detail.clone(),
+        ]
+    }
+}
+
+impl AuditEvent {
+    pub fn new(at: Timestamp, user: &str, kind: &str, detail: String) -> AuditEvent {
+        AuditEvent {
+            at,
+            user: user.to_string(),
+            kind: kind.to_string(),
+            detail,
+            ..AuditEvent::default()
+        }
+    }
+}
+
+/// What the audit trail is asked for: every filter optional.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery<'a> {
+    pub user: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub since: Option<Timestamp>,
+    /// The newest this many (oldest first among them).
+    pub limit: Option<usize>,
+}
+
+/// What a decision reads from the store ([`Store::login_state`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoginState {
+    /// Factor kinds active (`backup_code` while any code is unused).
+    pub enrolled: Vec<String>,
+    pub last_mfa: Option<LastMfaRow>,
+}
+
+/// The last verified MFA, and the logins the remember window let through
+/// since.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastMfaRow {
+    pub at: Timestamp,
+    pub ip: Option<String>,
+    pub logins_since: i64,
+}
+
+/// A login under way, as the store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenLogin {
+    pub id: String,
+    pub user: String,
+    /// The allowed factor kinds, comma-separated.
+    pub allowed: String,
+    pub ip: Option<String>,
+    pub expires: Timestamp,
+    pub decision_id: Option<String>,
+    pub app: Option<String>,
+    pub policy_sha256: Option<String>,
+}
+
+/// When a SQLite commit is on disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is synced to disk before it returns (SQLite's
+    /// `synchronous = FULL`): an accepted TOTP step, a used backup code, an
+    /// audit event survive a power cut.
+    #[default]
+    Full,
+    /// Commits reach the write-ahead log, synced at checkpoints
+    /// (`synchronous = NORMAL`): they survive a crash of mfac, not of the
+    /// machine, which may forget its last commits (and then accept a code
+    /// of those last 90 seconds again). About one disk sync less per
+    /// commit.
+    Normal,
 }
 
 /// A store: SQLite or PostgreSQL.
@@ -135,13 +329,27 @@ enum Pool {
 /// statement every audited change writes, in its own transaction.
 macro_rules! insert_audit {
     ($exec:expr, $at:expr, $e:expr) => {
-        sqlx::query("INSERT INTO audit (at, user_id, kind, detail) VALUES ($1, $2, $3, $4)")
-            .bind($at)
-            .bind(&$e.user)
-            .bind(&$e.kind)
-            .bind(&$e.detail)
-            .execute($exec)
-            .await?
+        sqlx::query(concat!(
+            "INSERT INTO audit (at, user_id, kind, detail, app, ip, decision, factor, result, ",
+            "reason, decision_id, login_id, policy_sha256, exempt) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ))
+        .bind($at)
+        .bind(&$e.user)
+        .bind(&$e.kind)
+        .bind(&$e.detail)
+        .bind(&$e.app)
+        .bind(&$e.ip)
+        .bind(&$e.decision)
+        .bind(&$e.factor)
+        .bind(&$e.result)
+        .bind(&$e.reason)
+        .bind(&$e.decision_id)
+        .bind(&$e.login_id)
+        .bind(&$e.policy_sha256)
+        .bind(&$e.exempt)
+        .execute($exec)
+        .await?
     };
 }
 
@@ -158,19 +366,41 @@ macro_rules! on_pool {
 
 impl Store {
     /// Open a store by URL: `postgres://...` (tables in the schema named by
-    /// `MFAC`'s default, `mfac`), else a SQLite file path (`sqlite:` prefix
-    /// optional).
+    /// `MFAC`'s default, `mfac`), else a SQLite file: `sqlite://PATH`,
+    /// `sqlite:PATH` or a bare path, with `?sync=full` (the default) or
+    /// `?sync=normal` (see [`Durability`]).
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Store::open_postgres(url, "mfac").await
-        } else {
-            Store::open_sqlite(url.strip_prefix("sqlite:").unwrap_or(url)).await
+            return Store::open_postgres(url, "mfac").await;
         }
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let (path, durability) = match rest.split_once('?') {
+            None => (rest, Durability::Full),
+            Some((path, "sync=full")) => (path, Durability::Full),
+            Some((path, "sync=normal")) => (path, Durability::Normal),
+            Some((path, q)) => {
+                return Err(StoreError::Open(
+                    path.to_string(),
+                    format!(
+                        "unknown option `{q}` (the one option is `sync=full` or `sync=normal`)"
+                    ),
+                ))
+            }
+        };
+        Store::open_sqlite_with(path, durability).await
     }
 
-    /// Open (creating and migrating if need be) the SQLite file at `path`;
-    /// `:memory:` for a private in-memory store.
+    /// Open (creating and migrating if need be) the SQLite file at `path`,
+    /// every commit durable; `:memory:` for a private in-memory store.
     pub async fn open_sqlite(path: &str) -> Result<Store, StoreError> {
+        Store::open_sqlite_with(path, Durability::Full).await
+    }
+
+    /// Open the SQLite file at `path` with the given durability.
+    pub async fn open_sqlite_with(path: &str, durability: Durability) -> Result<Store, StoreError> {
         let url = if path == ":memory:" {
             "sqlite::memory:".to_string()
         } else {
@@ -180,12 +410,19 @@ impl Store {
             .map_err(|e| StoreError::Open(path.to_string(), e.to_string()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match durability {
+                Durability::Full => SqliteSynchronous::Full,
+                Durability::Normal => SqliteSynchronous::Normal,
+            })
             .busy_timeout(std::time::Duration::from_secs(5))
             .foreign_keys(true);
         // One connection for an in-memory store: each would be its own database.
         let max = if path == ":memory:" { 1 } else { 8 };
+        // A connection to a local file does not go stale: no ping (a round
+        // trip to the connection's thread) before each use.
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Open(path.to_string(), e.to_string()))?;
@@ -348,67 +585,6 @@ impl Store {
         }))
     }
 
-    /// Reserve one verification attempt for `user` under `limits` at `now`.
-    ///
-    /// The attempt is counted as a failure before the code is checked, in
-    /// one transaction that holds the user's row, and a success then resets
-    /// the count ([`Store::commit_verified`]). So however many replicas verify
-    /// at once, no more than `limits.hard_limit` attempts are ever made
-    /// without a success, and the lock-out starts on the attempt that reaches
-    /// `limits.max_failures`. Returns the gate as it was before this attempt
-    /// (`Locked`: the attempt is refused and not counted) and whether this
-    /// attempt started a lock-out.
-    pub async fn reserve_attempt(
-        &self,
-        user: &str,
-        limits: &Limits,
-        now: Timestamp,
-    ) -> Result<(Gate, bool), StoreError> {
-        const UPSERT: &str = "INSERT INTO throttle (user_id, consecutive, total, lockouts) VALUES ($1, 0, 0, 0) ON CONFLICT (user_id) DO NOTHING";
-        // A write first, so that the transaction holds the row (PostgreSQL)
-        // or the database (SQLite) before it reads.
-        const HOLD: &str = "UPDATE throttle SET total = total WHERE user_id = $1";
-        const READ: &str =
-            "SELECT consecutive, total, lockouts, locked_until FROM throttle WHERE user_id = $1";
-        const WRITE: &str = "UPDATE throttle SET consecutive = $2, total = $3, lockouts = $4, locked_until = $5 WHERE user_id = $1";
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            sqlx::query(UPSERT).bind(user).execute(&mut *tx).await?;
-            sqlx::query(HOLD).bind(user).execute(&mut *tx).await?;
-            let row = sqlx::query(READ).bind(user).fetch_one(&mut *tx).await?;
-            let number = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-            let locked_until: Option<String> = row.try_get("locked_until")?;
-            let state = ThrottleState {
-                consecutive: number(row.try_get("consecutive")?),
-                total: number(row.try_get("total")?),
-                lockouts: number(row.try_get("lockouts")?),
-                locked_until: match locked_until {
-                    Some(t) => Some(
-                        t.parse()
-                            .map_err(|e: jiff::Error| sqlx::Error::Decode(Box::new(e)))?,
-                    ),
-                    None => None,
-                },
-            };
-            let gate = limits.gate(&state, now);
-            let mut started = false;
-            if let Gate::Open { .. } = gate {
-                let (next, lock) = limits.fail(&state, now);
-                started = lock;
-                sqlx::query(WRITE)
-                    .bind(user)
-                    .bind(i64::from(next.consecutive))
-                    .bind(i64::from(next.total))
-                    .bind(i64::from(next.lockouts))
-                    .bind(next.locked_until.map(|t| t.to_string()))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok((gate, started))
-        })
-    }
-
     /// The user's factors that are not removed: (id, kind, status, created).
     pub async fn list_factors(
         &self,
@@ -440,179 +616,308 @@ impl Store {
         }))
     }
 
-    /// The kinds of factor the user has active (backup codes while any is
-    /// unused).
-    pub async fn enrolled_kinds(&self, user: &str) -> Result<Vec<String>, StoreError> {
-        const SQL: &str = "SELECT DISTINCT kind FROM factors WHERE user_id = $1 AND status = 'active' UNION SELECT 'backup_code' FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
+    /// What a decision reads from the store, on one connection: the kinds
+    /// of factor the user has active (backup codes while any is unused) and
+    /// the last verified MFA.
+    pub async fn login_state(&self, user: &str) -> Result<LoginState, StoreError> {
+        const KINDS: &str = "SELECT DISTINCT kind FROM factors WHERE user_id = $1 AND status = 'active' UNION SELECT 'backup_code' FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
+        const MFA: &str =
+            "SELECT last_mfa_at, last_mfa_ip, logins_since FROM mfa_state WHERE user_id = $1";
+        let (enrolled, row) = on_pool!(self, |p| {
+            let mut c = p.acquire().await?;
+            let enrolled = sqlx::query(KINDS)
                 .bind(user)
-                .fetch_all(p)
+                .fetch_all(&mut *c)
                 .await?
                 .iter()
                 .map(|r| r.try_get::<String, _>(0))
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        }))
-    }
-
-    /// The last verified MFA: (when, from which IP, logins let through since).
-    pub async fn mfa_state(
-        &self,
-        user: &str,
-    ) -> Result<Option<(Timestamp, Option<String>, i64)>, StoreError> {
-        const SQL: &str =
-            "SELECT last_mfa_at, last_mfa_ip, logins_since FROM mfa_state WHERE user_id = $1";
-        let row = on_pool!(self, |p| {
-            match sqlx::query(SQL).bind(user).fetch_optional(p).await? {
+                .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            let row = match sqlx::query(MFA).bind(user).fetch_optional(&mut *c).await? {
                 Some(r) => Some((
                     r.try_get::<String, _>(0)?,
                     r.try_get::<Option<String>, _>(1)?,
                     r.try_get::<i64, _>(2)?,
                 )),
                 None => None,
-            }
+            };
+            (enrolled, row)
         });
-        row.map(|(at, ip, n)| {
-            let at = stored_time(&at, "MFA time")?;
-            Ok((at, ip, n))
-        })
-        .transpose()
+        let last_mfa = row
+            .map(|(at, ip, logins_since)| {
+                Ok::<_, StoreError>(LastMfaRow {
+                    at: stored_time(&at, "MFA time")?,
+                    ip,
+                    logins_since,
+                })
+            })
+            .transpose()?;
+        Ok(LoginState { enrolled, last_mfa })
     }
 
-    /// A login under way: (user, allowed kinds, ip, expires), if it exists
-    /// and has not been answered.
-    pub async fn open_login(
-        &self,
-        id: &str,
-    ) -> Result<Option<(String, String, Option<String>, Timestamp)>, StoreError> {
-        const SQL: &str = "SELECT user_id, allowed, ip, expires_at FROM logins WHERE id = $1 AND answered_at IS NULL";
+    /// A login under way, if it exists and has not been answered.
+    pub async fn open_login(&self, id: &str) -> Result<Option<OpenLogin>, StoreError> {
+        const SQL: &str = "SELECT user_id, allowed, ip, expires_at, decision_id, app, policy_sha256 FROM logins WHERE id = $1 AND answered_at IS NULL";
         let row = on_pool!(self, |p| {
             match sqlx::query(SQL).bind(id).fetch_optional(p).await? {
                 Some(r) => Some((
-                    r.try_get::<String, _>(0)?,
-                    r.try_get::<String, _>(1)?,
-                    r.try_get::<Option<String>, _>(2)?,
                     r.try_get::<String, _>(3)?,
+                    OpenLogin {
+                        id: id.to_string(),
+                        user: r.try_get(0)?,
+                        allowed: r.try_get(1)?,
+                        ip: r.try_get(2)?,
+                        expires: Timestamp::UNIX_EPOCH,
+                        decision_id: r.try_get(4)?,
+                        app: r.try_get(5)?,
+                        policy_sha256: r.try_get(6)?,
+                    },
                 )),
                 None => None,
             }
         });
-        row.map(|(u, a, ip, e)| {
-            let e = stored_time(&e, "login expiry")?;
-            Ok((u, a, ip, e))
+        row.map(|(expires, mut l)| {
+            l.expires = stored_time(&expires, "login expiry")?;
+            Ok(l)
         })
         .transpose()
     }
 
-    /// A verified answer, committed with everything it changes in one
-    /// transaction: the proof is consumed (a TOTP step accepted, or a backup
-    /// code used, by compare-and-set), the failure count reset, the login's
-    /// challenge closed (compare-and-set), the remember window restarted, and
-    /// the audit event written. When a compare-and-set finds the proof or
-    /// the challenge already used, nothing changes.
-    pub async fn commit_verified(
-        &self,
-        user: &str,
-        proof: Proof,
-        login: Option<(&str, Option<&str>)>,
-        event: &AuditEvent,
-    ) -> Result<Commit, StoreError> {
+    /// Settle one verification attempt in one transaction, so that it is
+    /// counted, checked and recorded at once whatever other replicas do:
+    /// the failure throttle's row is held first (a refusal when locked);
+    /// then the first proof whose compare-and-set succeeds verifies — the
+    /// failure count reset, the login's challenge closed (compare-and-set
+    /// too), the remember window restarted; otherwise the failure is
+    /// counted, with the lock-out it starts. Every outcome writes its audit
+    /// events in the same transaction. So however many replicas verify at
+    /// once, no more than `limits.hard_limit` failures are ever counted
+    /// without a success, and each proof is consumed at most once.
+    pub async fn settle(&self, a: &Attempt<'_>, limits: &Limits) -> Result<Settled, StoreError> {
+        // Creates the row or takes it, so the transaction holds the row
+        // (PostgreSQL) or the database (SQLite) before it reads it.
+        const HOLD: &str = "INSERT INTO throttle (user_id, consecutive, total, lockouts) VALUES ($1, 0, 0, 0) ON CONFLICT (user_id) DO UPDATE SET total = throttle.total RETURNING consecutive, total, lockouts, locked_until";
+        const FAIL: &str = "UPDATE throttle SET consecutive = $2, total = $3, lockouts = $4, locked_until = $5 WHERE user_id = $1";
+        const RESET: &str = "UPDATE throttle SET consecutive = 0, total = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1";
         const STEP: &str = "UPDATE factors SET last_step = $1 WHERE id = $2 AND status = 'active' AND (last_step IS NULL OR last_step < $1)";
         const CODE: &str = "UPDATE backup_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL";
-        const RESET: &str = "UPDATE throttle SET consecutive = 0, total = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1";
+        const COUNTER: &str = "UPDATE factors SET secret = $1, counter = $2, backup_state = $3 WHERE id = $4 AND status = 'active' AND ($2 = 0 OR counter IS NULL OR counter < $2)";
         const CLOSE: &str =
             "UPDATE logins SET answered_at = $1 WHERE id = $2 AND answered_at IS NULL";
         const MFA: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since) VALUES ($1, $2, $3, 0) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0";
-        let at = event.at.to_string();
+        let at = a.at.to_string();
+        let event = |kind: &str, detail: String, result: &str, reason: Option<&str>| {
+            let mut e = AuditEvent::new(a.at, a.user, kind, detail);
+            e.factor = Some(a.what.to_string());
+            e.result = Some(result.to_string());
+            e.reason = reason.map(str::to_string);
+            if let Some(l) = a.login {
+                e.login_id = Some(l.id.clone());
+                e.decision_id.clone_from(&l.decision_id);
+                e.app.clone_from(&l.app);
+                e.ip.clone_from(&l.ip);
+                e.policy_sha256.clone_from(&l.policy_sha256);
+            }
+            e
+        };
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let consumed = match proof {
-                Proof::TotpStep { factor, step } => {
-                    sqlx::query(STEP)
-                        .bind(step)
-                        .bind(factor)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
-                        == 1
+            let mut state = ThrottleState::default();
+            let mut left = u32::MAX;
+            if a.throttled {
+                let row = sqlx::query(HOLD).bind(a.user).fetch_one(&mut *tx).await?;
+                let number = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+                let locked_until: Option<String> = row.try_get("locked_until")?;
+                state = ThrottleState {
+                    consecutive: number(row.try_get("consecutive")?),
+                    total: number(row.try_get("total")?),
+                    lockouts: number(row.try_get("lockouts")?),
+                    locked_until: match locked_until {
+                        Some(t) => Some(stored_time(&t, "lock-out time")?),
+                        None => None,
+                    },
+                };
+                match limits.gate(&state, a.at) {
+                    Gate::Locked { until } => {
+                        let when = until
+                            .map_or("an administrator resets it".to_string(), |t| t.to_string());
+                        let detail = format!("{}: locked until {when}", a.what);
+                        let e = event("verify_refused", detail, "locked", Some("locked"));
+                        insert_audit!(&mut *tx, &at, e);
+                        tx.commit().await?;
+                        return Ok(Settled::Locked { until });
+                    }
+                    Gate::Open { attempts_left } => left = attempts_left,
                 }
-                Proof::BackupCode { id } => {
-                    sqlx::query(CODE)
-                        .bind(&at)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
-                        == 1
-                }
-                Proof::External => true,
-            };
-            if !consumed {
-                tx.rollback().await?;
-                return Ok(Commit::ProofUsed);
             }
-            sqlx::query(RESET).bind(user).execute(&mut *tx).await?;
-            if let Some((id, ip)) = login {
-                let closed = sqlx::query(CLOSE)
-                    .bind(&at)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1;
-                if !closed {
-                    tx.rollback().await?;
-                    return Ok(Commit::ChallengeClosed);
+            let mut used = None;
+            for (i, (proof, detail)) in a.proofs.iter().enumerate() {
+                let consumed = match proof {
+                    Proof::TotpStep { factor, step } => {
+                        sqlx::query(STEP)
+                            .bind(step)
+                            .bind(factor)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected()
+                            == 1
+                    }
+                    Proof::BackupCode { id } => {
+                        sqlx::query(CODE)
+                            .bind(&at)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected()
+                            == 1
+                    }
+                    Proof::Passkey {
+                        factor,
+                        sealed,
+                        counter,
+                        backup_state,
+                    } => {
+                        sqlx::query(COUNTER)
+                            .bind(sealed)
+                            .bind(i64::from(*counter))
+                            .bind(i64::from(*backup_state))
+                            .bind(factor)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected()
+                            == 1
+                    }
+                    Proof::External => true,
+                };
+                if !consumed {
+                    if let Proof::Passkey { factor, .. } = proof {
+                        let e = event(
+                            "possible_cloned_authenticator",
+                            format!("factor {factor}: the counter went back"),
+                            "failed",
+                            Some("counter"),
+                        );
+                        insert_audit!(&mut *tx, &at, e);
+                    }
+                    used = Some(proof.used_reason());
+                    continue;
                 }
-                sqlx::query(MFA)
-                    .bind(user)
-                    .bind(&at)
-                    .bind(ip)
+                if state != ThrottleState::default() || !a.throttled {
+                    sqlx::query(RESET).bind(a.user).execute(&mut *tx).await?;
+                }
+                if let Some(l) = a.login {
+                    let closed = sqlx::query(CLOSE)
+                        .bind(&at)
+                        .bind(&l.id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        == 1;
+                    if !closed {
+                        tx.rollback().await?;
+                        return Ok(Settled::Closed);
+                    }
+                    sqlx::query(MFA)
+                        .bind(a.user)
+                        .bind(&at)
+                        .bind(&l.ip)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let kind = match proof {
+                    Proof::External => "verified_external",
+                    _ => "verified",
+                };
+                insert_audit!(&mut *tx, &at, event(kind, detail.clone(), "verified", None));
+                tx.commit().await?;
+                return Ok(Settled::Verified(i));
+            }
+            let reason = used.unwrap_or(a.miss);
+            let mut lock = false;
+            if a.throttled {
+                let next;
+                (next, lock) = limits.fail(&state, a.at);
+                sqlx::query(FAIL)
+                    .bind(a.user)
+                    .bind(i64::from(next.consecutive))
+                    .bind(i64::from(next.total))
+                    .bind(i64::from(next.lockouts))
+                    .bind(next.locked_until.map(|t| t.to_string()))
                     .execute(&mut *tx)
                     .await?;
             }
-            insert_audit!(&mut *tx, &at, event);
+            let e = event(
+                "verify_failed",
+                format!("{}: {reason}", a.what),
+                "failed",
+                Some(reason),
+            );
+            insert_audit!(&mut *tx, &at, e);
+            if lock {
+                let e = event(
+                    "locked_out",
+                    format!("after a failed {}", a.what),
+                    "locked",
+                    Some(reason),
+                );
+                insert_audit!(&mut *tx, &at, e);
+            }
             tx.commit().await?;
-            Ok(Commit::Done)
+            Ok(Settled::Failed {
+                reason,
+                attempts_left: left.saturating_sub(1),
+            })
         })
     }
 
     /// A login decided, in one transaction: its audit event, the remembered
-    /// login counted toward `max_logins`, and the challenge opened.
+    /// login counted toward `max_logins`, and the challenge opened. The
+    /// count is a compare-and-set on the state the decision read
+    /// (`remembered`): false, and nothing written, when another login
+    /// counted or an MFA was verified in between — decide again.
     pub async fn commit_begun(
         &self,
         event: &AuditEvent,
-        remembered: bool,
+        remembered: Option<&LastMfaRow>,
         challenge: Option<NewLogin<'_>>,
-    ) -> Result<(), StoreError> {
-        const COUNT: &str =
-            "UPDATE mfa_state SET logins_since = logins_since + 1 WHERE user_id = $1";
-        const LOGIN: &str = "INSERT INTO logins (id, user_id, decision, allowed, ip, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    ) -> Result<bool, StoreError> {
+        const COUNT: &str = "UPDATE mfa_state SET logins_since = logins_since + 1 WHERE user_id = $1 AND logins_since = $2 AND last_mfa_at = $3";
+        const LOGIN: &str = "INSERT INTO logins (id, user_id, decision, allowed, ip, created_at, expires_at, decision_id, app, policy_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         let at = event.at.to_string();
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            insert_audit!(&mut *tx, &at, event);
-            if remembered {
-                sqlx::query(COUNT)
+            if let Some(last) = remembered {
+                let counted = sqlx::query(COUNT)
                     .bind(&event.user)
+                    .bind(last.logins_since)
+                    .bind(last.at.to_string())
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected()
+                    == 1;
+                if !counted {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
             }
+            insert_audit!(&mut *tx, &at, event);
             if let Some(l) = &challenge {
                 sqlx::query(LOGIN)
-                    .bind(l.id)
+                    .bind(&event.login_id)
                     .bind(&event.user)
-                    .bind(l.decision)
+                    .bind(&event.decision)
                     .bind(l.allowed)
-                    .bind(l.ip)
+                    .bind(&event.ip)
                     .bind(&at)
                     .bind(l.expires.to_string())
+                    .bind(&event.decision_id)
+                    .bind(&event.app)
+                    .bind(&event.policy_sha256)
                     .execute(&mut *tx)
                     .await?;
             }
             tx.commit().await?;
         });
-        Ok(())
+        Ok(true)
     }
 
     /// Keep a ceremony's (sealed) state until it is answered, once, within
@@ -650,24 +955,19 @@ impl Store {
         kind: &str,
         now: Timestamp,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        const TAKE: &str = "UPDATE ceremonies SET used_at = $1 WHERE id = $2 AND user_id = $3 AND kind = $4 AND used_at IS NULL";
-        const READ: &str = "SELECT state, expires_at FROM ceremonies WHERE id = $1";
+        const TAKE: &str = "UPDATE ceremonies SET used_at = $1 WHERE id = $2 AND user_id = $3 AND kind = $4 AND used_at IS NULL RETURNING state, expires_at";
         let at = now.to_string();
         let row = on_pool!(self, |p| {
-            let taken = sqlx::query(TAKE)
+            match sqlx::query(TAKE)
                 .bind(&at)
                 .bind(id)
                 .bind(user)
                 .bind(kind)
-                .execute(p)
+                .fetch_optional(p)
                 .await?
-                .rows_affected()
-                == 1;
-            if taken {
-                let r = sqlx::query(READ).bind(id).fetch_one(p).await?;
-                Some((r.try_get::<Vec<u8>, _>(0)?, r.try_get::<String, _>(1)?))
-            } else {
-                None
+            {
+                Some(r) => Some((r.try_get::<Vec<u8>, _>(0)?, r.try_get::<String, _>(1)?)),
+                None => None,
             }
         });
         match row {
@@ -710,30 +1010,6 @@ impl Store {
         }))
     }
 
-    /// The stored counter of a passkey, moved forward only: the
-    /// compare-and-set that refuses a counter going back. A counter of 0
-    /// (an authenticator that keeps none) always passes.
-    pub async fn advance_passkey(
-        &self,
-        id: i64,
-        sealed: &[u8],
-        counter: u32,
-        backup_state: bool,
-    ) -> Result<bool, StoreError> {
-        const SQL: &str = "UPDATE factors SET secret = $1, counter = $2, backup_state = $3 WHERE id = $4 AND status = 'active' AND ($2 = 0 OR counter IS NULL OR counter < $2)";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(sealed)
-                .bind(i64::from(counter))
-                .bind(i64::from(backup_state))
-                .bind(id)
-                .execute(p)
-                .await?
-                .rows_affected()
-                == 1
-        }))
-    }
-
     /// The user's active passkeys: (id, credential id, sealed passkey).
     pub async fn passkeys(&self, user: &str) -> Result<Vec<(i64, String, Vec<u8>)>, StoreError> {
         const SQL: &str = "SELECT id, credential_id, secret FROM factors WHERE user_id = $1 AND kind = 'webauthn' AND status = 'active' ORDER BY id";
@@ -763,42 +1039,63 @@ impl Store {
         Ok(())
     }
 
-    /// The audit trail, oldest first, of one user or everyone, of one kind
-    /// of event or all.
-    pub async fn audit_log(
-        &self,
-        user: Option<&str>,
-        kind: Option<&str>,
-    ) -> Result<Vec<AuditEvent>, StoreError> {
-        const SQL: &str = "SELECT at, user_id, kind, detail FROM audit WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR kind = $2) ORDER BY id";
+    /// The audit trail, oldest first, filtered by `q`.
+    pub async fn audit_log(&self, q: &AuditQuery<'_>) -> Result<Vec<AuditEvent>, StoreError> {
+        // Times are compared here, not in SQL: RFC 3339 text with fractions
+        // of a second does not sort as the instants do.
+        const SQL: &str = "SELECT id, at, user_id, kind, detail, app, ip, decision, factor, result, reason, decision_id, login_id, policy_sha256, exempt FROM audit WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR kind = $2) ORDER BY id";
         let rows = on_pool!(self, |p| {
             sqlx::query(SQL)
-                .bind(user.unwrap_or(""))
-                .bind(kind.unwrap_or(""))
+                .bind(q.user.unwrap_or(""))
+                .bind(q.kind.unwrap_or(""))
                 .fetch_all(p)
                 .await?
                 .into_iter()
-                .map(
-                    |r| -> Result<(String, String, String, String), sqlx::Error> {
-                        Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))
-                    },
-                )
+                .map(|r| -> Result<(String, AuditEvent), sqlx::Error> {
+                    let text = |i: usize| r.try_get::<Option<String>, _>(i);
+                    Ok((
+                        r.try_get(1)?,
+                        AuditEvent {
+                            id: r.try_get(0)?,
+                            at: Timestamp::UNIX_EPOCH,
+                            user: r.try_get(2)?,
+                            kind: r.try_get(3)?,
+                            detail: r.try_get(4)?,
+                            app: text(5)?,
+                            ip: text(6)?,
+                            decision: text(7)?,
+                            factor: text(8)?,
+                            result: text(9)?,
+                            reason: text(10)?,
+                            decision_id: text(11)?,
+                            login_id: text(12)?,
+                            policy_sha256: text(13)?,
+                            exempt: text(14)?,
+                        },
+                    ))
+                })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
-        rows.into_iter()
-            .map(|(at, user, kind, detail)| {
-                Ok(AuditEvent {
-                    at: stored_time(&at, "audit time")?,
-                    user,
-                    kind,
-                    detail,
-                })
-            })
-            .collect()
+        let mut events = Vec::with_capacity(rows.len());
+        for (at, mut e) in rows {
+            e.at = stored_time(&at, "audit time")?;
+            if q.since.is_none_or(|since| e.at >= since) {
+                events.push(e);
+            }
+        }
+        if let Some(n) = q.limit {
+            let skip = events.len().saturating_sub(n);
+            events.drain(..skip);
+        }
+        Ok(events)
     }
 
     /// The audit trail of `user`, oldest first.
     pub async fn audit_events(&self, user: &str) -> Result<Vec<AuditEvent>, StoreError> {
-        self.audit_log(Some(user), None).await
+        let q = AuditQuery {
+            user: Some(user),
+            ..AuditQuery::default()
+        };
+        self.audit_log(&q).await
     }
 }

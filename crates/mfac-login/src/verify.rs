@@ -7,8 +7,8 @@
 use crate::backup;
 use crate::clock::Clock;
 use crate::secret::{SecretError, SecretKey};
-use crate::store::{AuditEvent, Commit, Proof, Store, StoreError};
-use crate::throttle::{Gate, Limits};
+use crate::store::{Attempt, AuditEvent, OpenLogin, Proof, Settled, Store, StoreError};
+use crate::throttle::Limits;
 use crate::totp::{self, Seed};
 use std::sync::Arc;
 
@@ -30,6 +30,8 @@ pub enum LoginError {
     Random(#[from] crate::RandomError),
     #[error("{0}")]
     Config(String),
+    #[error("the logins of `{0}` kept changing under this one; try again")]
+    Contention(String),
 }
 
 /// The outcome of one verification.
@@ -38,9 +40,12 @@ pub enum Verification {
     Verified {
         factor: i64,
     },
-    /// `reason`: `invalid_code`, `code_used` (its step was accepted before),
-    /// `no_factor` (nothing of that kind enrolled). `attempts_left` before
-    /// verification locks.
+    /// `reason`, in the HTTP contract's words: `wrong_code` (a code or an
+    /// assertion that does not verify), `replayed` (its step or code was
+    /// accepted before), `not_allowed` (nothing of that kind enrolled),
+    /// `expired` (a passkey ceremony unknown, used or past its time),
+    /// `counter` (a passkey's signature counter went back). `attempts_left`
+    /// before verification locks.
     Failed {
         reason: &'static str,
         attempts_left: u32,
@@ -62,15 +67,6 @@ pub struct FactorInfo {
     /// `pending` (awaiting its confirming code) or `active`.
     pub status: String,
     pub created: String,
-}
-
-/// One verification attempt, counted.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Attempt {
-    /// Attempts left after this one, if it fails.
-    left: u32,
-    /// Whether this one, if it fails, locks verification.
-    locks: bool,
 }
 
 /// A TOTP enrolment under way: show `uri` (as a QR code) once, then confirm
@@ -123,54 +119,47 @@ impl Verifier {
         &self.key
     }
 
-    /// Count this attempt before the code is checked (see
-    /// [`Store::reserve_attempt`]): `Err` carries the refusal when locked.
-    pub(crate) async fn attempt(
+    /// Settle an attempt in the store (one transaction: counted, checked,
+    /// recorded) and say how it ended; `factors[i]` is the factor id that
+    /// `proofs[i]` verifies.
+    pub(crate) async fn settle(
         &self,
-        user: &str,
-        what: &str,
-    ) -> Result<Result<Attempt, Verification>, LoginError> {
-        let (gate, started) = self
-            .store
-            .reserve_attempt(user, &self.limits, self.clock.now())
-            .await?;
-        match gate {
-            Gate::Locked { until } => {
-                let when =
-                    until.map_or("an administrator resets it".to_string(), |t| t.to_string());
-                self.audit(
-                    user,
-                    "verify_refused",
-                    format!("{what}: locked until {when}"),
-                )
-                .await?;
-                Ok(Err(Verification::Locked { until }))
-            }
-            Gate::Open { attempts_left } => Ok(Ok(Attempt {
-                left: attempts_left.saturating_sub(1),
-                locks: started,
-            })),
-        }
+        attempt: &Attempt<'_>,
+        factors: &[i64],
+    ) -> Result<Verification, LoginError> {
+        Ok(match self.store.settle(attempt, &self.limits).await? {
+            Settled::Verified(i) => Verification::Verified {
+                factor: factors.get(i).copied().unwrap_or(0),
+            },
+            Settled::Failed {
+                reason,
+                attempts_left,
+            } => Verification::Failed {
+                reason,
+                attempts_left,
+            },
+            Settled::Locked { until } => Verification::Locked { until },
+            Settled::Closed => Verification::Closed,
+        })
     }
 
-    /// A failed attempt: audited, with the lock-out it started.
-    pub(crate) async fn failed(
+    /// An attempt at `what` by `user` now, answering `login`, that matched
+    /// nothing yet.
+    pub(crate) fn attempt<'a>(
         &self,
-        user: &str,
-        what: &str,
-        reason: &'static str,
-        a: Attempt,
-    ) -> Result<Verification, LoginError> {
-        self.audit(user, "verify_failed", format!("{what}: {reason}"))
-            .await?;
-        if a.locks {
-            self.audit(user, "locked_out", format!("after a failed {what}"))
-                .await?;
+        user: &'a str,
+        what: &'a str,
+        login: Option<&'a OpenLogin>,
+    ) -> Attempt<'a> {
+        Attempt {
+            user,
+            what,
+            proofs: Vec::new(),
+            miss: "wrong_code",
+            login,
+            throttled: true,
+            at: self.clock.now(),
         }
-        Ok(Verification::Failed {
-            reason,
-            attempts_left: a.left,
-        })
     }
 
     /// The verifier's clock.
@@ -188,13 +177,7 @@ impl Verifier {
     }
 
     async fn audit(&self, user: &str, kind: &str, detail: String) -> Result<(), LoginError> {
-        let e = AuditEvent {
-            at: self.clock.now(),
-            user: user.to_string(),
-            kind: kind.to_string(),
-            detail,
-        };
-        Ok(self.store.audit(&e).await?)
+        Ok(self.store.audit(&self.event(user, kind, detail)).await?)
     }
 
     /// Start a TOTP enrolment: a new 160-bit seed, sealed and stored pending.
@@ -259,42 +242,29 @@ impl Verifier {
         &self,
         user: &str,
         code: &str,
-        login: Option<(&str, Option<&str>)>,
+        login: Option<&OpenLogin>,
     ) -> Result<Verification, LoginError> {
-        let attempt = match self.attempt(user, "totp").await? {
-            Ok(a) => a,
-            Err(locked) => return Ok(locked),
-        };
-        let now = self.clock.now();
+        // The code is checked against every seed before the store is
+        // touched; what it matched is then settled in one transaction.
+        let mut attempt = self.attempt(user, "totp", login);
         let active = self.store.factors(user, "totp", "active").await?;
         if active.is_empty() {
-            return self.failed(user, "totp", "no_factor", attempt).await;
+            attempt.miss = "not_allowed";
         }
-        let mut used = false;
+        let mut ids = Vec::new();
         for f in &active {
             let seed = Seed::from_bytes(&self.key.open(&f.sealed, &aad(user, "totp"))?)?;
-            let Some(step) = totp::verify(&seed, code, now) else {
+            let Some(step) = totp::verify(&seed, code, attempt.at) else {
                 continue;
             };
             let step = i64::try_from(step).unwrap_or(i64::MAX);
-            let event = self.event(
-                user,
-                "verified",
-                format!("totp factor {}, step {step}", f.id),
-            );
-            let proof = Proof::TotpStep { factor: f.id, step };
-            match self
-                .store
-                .commit_verified(user, proof, login, &event)
-                .await?
-            {
-                Commit::Done => return Ok(Verification::Verified { factor: f.id }),
-                Commit::ProofUsed => used = true,
-                Commit::ChallengeClosed => return Ok(Verification::Closed),
-            }
+            let detail = format!("totp factor {}, step {step}", f.id);
+            attempt
+                .proofs
+                .push((Proof::TotpStep { factor: f.id, step }, detail));
+            ids.push(f.id);
         }
-        let reason = if used { "code_used" } else { "invalid_code" };
-        self.failed(user, "totp", reason, attempt).await
+        self.settle(&attempt, &ids).await
     }
 
     /// The user's factors (never their secrets).
@@ -351,41 +321,22 @@ impl Verifier {
         &self,
         user: &str,
         code: &str,
-        login: Option<(&str, Option<&str>)>,
+        login: Option<&OpenLogin>,
     ) -> Result<Verification, LoginError> {
-        let attempt = match self.attempt(user, "backup_code").await? {
-            Ok(a) => a,
-            Err(locked) => return Ok(locked),
-        };
+        let mut attempt = self.attempt(user, "backup_code", login);
         let unused = self.store.unused_backup_codes(user).await?;
         let hashes: Vec<String> = unused.iter().map(|(_, h)| h.clone()).collect();
-        let found = backup::find(code, &hashes)?;
-        let reason = match found.and_then(|i| unused.get(i)) {
-            Some((id, _)) => {
-                let event = self.event(user, "verified", format!("backup code {id}"));
-                let proof = Proof::BackupCode { id: *id };
-                match self
-                    .store
-                    .commit_verified(user, proof, login, &event)
-                    .await?
-                {
-                    Commit::Done => return Ok(Verification::Verified { factor: *id }),
-                    Commit::ChallengeClosed => return Ok(Verification::Closed),
-                    Commit::ProofUsed => "code_used",
-                }
-            }
-            None => "invalid_code",
-        };
-        self.failed(user, "backup_code", reason, attempt).await
+        let found = backup::find(code, &hashes)?.and_then(|i| unused.get(i));
+        let ids: Vec<i64> = found.iter().map(|(id, _)| *id).collect();
+        if let Some((id, _)) = found {
+            let proof = Proof::BackupCode { id: *id };
+            attempt.proofs.push((proof, format!("backup code {id}")));
+        }
+        self.settle(&attempt, &ids).await
     }
 
     /// An audit event at the clock's time.
     pub(crate) fn event(&self, user: &str, kind: &str, detail: String) -> AuditEvent {
-        AuditEvent {
-            at: self.clock.now(),
-            user: user.to_string(),
-            kind: kind.to_string(),
-            detail,
-        }
+        AuditEvent::new(self.clock.now(), user, kind, detail)
     }
 }

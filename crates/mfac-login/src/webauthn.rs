@@ -5,7 +5,7 @@
 //! a possible cloned authenticator; backup-eligible and backup-state flags
 //! recorded. The relying party id and origin are configuration.
 
-use crate::store::Commit;
+use crate::store::Proof;
 use crate::verify::{LoginError, Verification, Verifier};
 use webauthn_rs::prelude::{
     CreationChallengeResponse, Passkey, PasskeyAuthentication, PasskeyRegistration,
@@ -136,7 +136,7 @@ impl Verifier {
         else {
             self.audit_event(user, "passkey_refused", "registration: ceremony".into())
                 .await?;
-            return Ok(Err("ceremony"));
+            return Ok(Err("expired"));
         };
         let passkey = match self.rp()?.finish_passkey_registration(response, &state) {
             Ok(p) => p,
@@ -147,7 +147,7 @@ impl Verifier {
                     format!("registration: invalid ({e})"),
                 )
                 .await?;
-                return Ok(Err("invalid"));
+                return Ok(Err("wrong_code"));
             }
         };
         let json = serde_json::to_vec(&passkey)
@@ -209,15 +209,13 @@ impl Verifier {
         ceremony: &str,
         response: &PublicKeyCredential,
     ) -> Result<Verification, LoginError> {
-        let attempt = match self.attempt(user, "webauthn").await? {
-            Ok(a) => a,
-            Err(locked) => return Ok(locked),
-        };
+        let mut attempt = self.attempt(user, "webauthn", None);
         let Some(state) = self
             .take_ceremony::<PasskeyAuthentication>(user, "webauthn_authenticate", ceremony)
             .await?
         else {
-            return self.failed(user, "webauthn", "ceremony", attempt).await;
+            attempt.miss = "expired";
+            return self.settle(&attempt, &[]).await;
         };
         let result = match self.rp()?.finish_passkey_authentication(response, &state) {
             Ok(r) => r,
@@ -228,58 +226,40 @@ impl Verifier {
                     "the signature counter went back".into(),
                 )
                 .await?;
-                return self
-                    .failed(user, "webauthn", "counter_regression", attempt)
-                    .await;
+                attempt.miss = "counter";
+                return self.settle(&attempt, &[]).await;
             }
             Err(e) => {
                 self.audit_event(user, "passkey_refused", format!("sign-in: {e}"))
                     .await?;
-                return self.failed(user, "webauthn", "invalid", attempt).await;
+                attempt.miss = "wrong_code";
+                return self.settle(&attempt, &[]).await;
             }
         };
+        attempt.miss = "wrong_code";
         let mut keys = self.passkeys_of(user).await?;
         let Some((id, key)) = keys
             .iter_mut()
             .find(|(_, p)| p.cred_id() == result.cred_id())
         else {
-            return self.failed(user, "webauthn", "invalid", attempt).await;
+            return self.settle(&attempt, &[]).await;
         };
         key.update_credential(&result);
         let json =
             serde_json::to_vec(&*key).map_err(|e| LoginError::Config(format!("passkey: {e}")))?;
-        let sealed = self.key().seal(&json, &aad(user, "webauthn"))?;
-        // The counter moves forward only, also between replicas.
-        if !self
-            .store
-            .advance_passkey(*id, &sealed, result.counter(), result.backup_state())
-            .await?
-        {
-            self.audit_event(
-                user,
-                "possible_cloned_authenticator",
-                format!("factor {id}: the counter went back"),
-            )
-            .await?;
-            return self
-                .failed(user, "webauthn", "counter_regression", attempt)
-                .await;
-        }
-        let event = self.event(
-            user,
-            "verified",
-            format!(
-                "webauthn factor {id}, backup state {}",
-                result.backup_state()
-            ),
+        // The counter moves forward only, also between replicas: the
+        // store's compare-and-set on it is the proof this answer consumes.
+        let proof = Proof::Passkey {
+            factor: *id,
+            sealed: self.key().seal(&json, &aad(user, "webauthn"))?,
+            counter: result.counter(),
+            backup_state: result.backup_state(),
+        };
+        let detail = format!(
+            "webauthn factor {id}, backup state {}",
+            result.backup_state()
         );
-        match self
-            .store
-            .commit_verified(user, crate::store::Proof::External, None, &event)
-            .await?
-        {
-            Commit::Done => Ok(Verification::Verified { factor: *id }),
-            _ => Ok(Verification::Closed),
-        }
+        attempt.proofs.push((proof, detail));
+        self.settle(&attempt, &[*id]).await
     }
 }

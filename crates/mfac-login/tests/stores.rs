@@ -239,7 +239,7 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "no_factor",
+            reason: "not_allowed",
             ..
         }
     ));
@@ -264,7 +264,7 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     assert!(matches!(
         s.v.verify_totp("ann@acme.test", &first).await.unwrap(),
         Verification::Failed {
-            reason: "code_used",
+            reason: "replayed",
             ..
         }
     ));
@@ -278,7 +278,7 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     assert!(matches!(
         s.v.verify_totp("ann@acme.test", &second).await.unwrap(),
         Verification::Failed {
-            reason: "code_used",
+            reason: "replayed",
             ..
         }
     ));
@@ -294,7 +294,7 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     assert!(matches!(
         s.v.verify_totp("ann@acme.test", &stale).await.unwrap(),
         Verification::Failed {
-            reason: "invalid_code",
+            reason: "wrong_code",
             ..
         }
     ));
@@ -309,7 +309,7 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     assert!(matches!(
         s.v.verify_totp("ann@acme.test", &older).await.unwrap(),
         Verification::Failed {
-            reason: "code_used",
+            reason: "replayed",
             ..
         }
     ));
@@ -387,7 +387,7 @@ async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old(s: Setup) {
                 .await
                 .unwrap(),
             Verification::Failed {
-                reason: "invalid_code",
+                reason: "wrong_code",
                 ..
             }
         ),
@@ -399,7 +399,7 @@ async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old(s: Setup) {
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "invalid_code",
+            reason: "wrong_code",
             ..
         }
     ));
@@ -415,7 +415,7 @@ async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old(s: Setup) {
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "invalid_code",
+            reason: "wrong_code",
             ..
         }
     ));
@@ -512,7 +512,7 @@ async fn five_failures_lock_and_replicas_share_the_count(s: Setup) {
         assert_eq!(
             r,
             Verification::Failed {
-                reason: "invalid_code",
+                reason: "wrong_code",
                 attempts_left: left
             },
             "{left}"
@@ -541,7 +541,7 @@ async fn five_failures_lock_and_replicas_share_the_count(s: Setup) {
     assert_eq!(
         r,
         Verification::Failed {
-            reason: "invalid_code",
+            reason: "wrong_code",
             attempts_left: 4
         }
     );
@@ -590,9 +590,11 @@ app "Vault" { factors totp }
 user "root@acme.test" { enforcement required factors totp recovery backup_code }
 "#;
 
-fn policy() -> mfac_core::Policy {
+fn policy() -> mfac_login::login::Running {
     use mfac_lang::Compile;
-    mfac_core::Policy::compile("login.mfa", POLICY).unwrap()
+    let compiled = mfac_core::Policy::compile("login.mfa", POLICY).unwrap();
+    let at = jiff::Timestamp::UNIX_EPOCH;
+    mfac_login::login::Running::new(compiled, "login.mfa", POLICY.as_bytes(), at)
 }
 
 use mfac_login::login::{Answer, Answered, Refusal};
@@ -778,7 +780,7 @@ async fn factors_are_listed_without_secrets_and_removed_for_good(s: Setup) {
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "no_factor",
+            reason: "not_allowed",
             ..
         }
     ));
@@ -810,7 +812,7 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
         s.v.finish_passkey_registration(user, &c.id, &reg)
             .await
             .unwrap(),
-        Err("ceremony")
+        Err("expired")
     );
 
     // Sign in, on either replica.
@@ -833,7 +835,7 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "ceremony",
+            reason: "expired",
             ..
         }
     ));
@@ -847,7 +849,7 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "invalid",
+            reason: "wrong_code",
             ..
         }
     ));
@@ -880,7 +882,7 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "counter_regression",
+            reason: "counter",
             ..
         }
     ));
@@ -904,7 +906,7 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
             s.v.finish_passkey_registration("jo@acme.test", &c.id, &reg)
                 .await
                 .unwrap(),
-            Err("invalid")
+            Err("wrong_code")
         );
     }
     // The ceremony demands user verification: an authenticator that cannot
@@ -935,7 +937,7 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "ceremony",
+            reason: "expired",
             ..
         }
     ));

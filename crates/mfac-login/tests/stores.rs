@@ -969,3 +969,89 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
             .unwrap();
     assert!(n.is_some() && again.is_none());
 }
+
+on_both_stores!(remembered, concurrent_logins_never_pass_max_logins_together);
+
+/// Sixteen logins of one user at once, on two replicas, inside a remember
+/// window of `max_logins 3`: exactly three are let through by it, the rest
+/// are challenged. And each event names its login, decision and policy.
+async fn concurrent_logins_never_pass_max_logins_together(s: Setup) {
+    let p = Arc::new(policy());
+    let ip: Option<std::net::IpAddr> = "10.0.0.9".parse().ok();
+    let e = s.v.enrol_totp("ivy@acme.test").await.unwrap();
+    let seed = seed_of(&e.uri);
+    assert!(s
+        .v
+        .confirm_totp("ivy@acme.test", e.factor, &seed.code_at(s_now(&s)))
+        .await
+        .unwrap());
+    s.clock.advance(SignedDuration::from_secs(30));
+    let l =
+        s.v.begin_login(&p, "ivy@acme.test", &[], None, ip)
+            .await
+            .unwrap();
+    let answered =
+        s.v.answer(&l.id, &Answer::Totp(seed.code_at(s_now(&s))))
+            .await
+            .unwrap();
+    assert!(matches!(
+        answered,
+        Answered::Checked(Verification::Verified { .. })
+    ));
+    s.clock.advance(SignedDuration::from_mins(1));
+    let tasks: Vec<_> = (0..16)
+        .map(|k| {
+            let v = if k % 2 == 0 {
+                s.v.clone()
+            } else {
+                s.other.clone()
+            };
+            let p = p.clone();
+            tokio::spawn(async move {
+                v.begin_login(&p, "ivy@acme.test", &[], None, ip)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut remembered = 0;
+    for t in tasks {
+        let l = t.await.unwrap();
+        match l.decision.decision {
+            mfac_core::Outcome::Allow => {
+                assert!(l.decision.remembered);
+                remembered += 1;
+            }
+            mfac_core::Outcome::Challenge => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(remembered, 3, "max_logins 3 holds under concurrency");
+
+    // The verified answer's event repeats the login, its decision and the
+    // policy's sha256; the decision's event carries them too.
+    let events = s.v.store.audit_events("ivy@acme.test").await.unwrap();
+    let verified = events
+        .iter()
+        .find(|e| e.kind == "verified" && e.login_id.as_deref() == Some(l.id.as_str()))
+        .expect("the answer's event");
+    assert_eq!(
+        verified.decision_id.as_deref(),
+        Some(l.decision_id.as_str())
+    );
+    assert_eq!(verified.policy_sha256.as_deref(), Some(p.sha256.as_str()));
+    assert_eq!(
+        (verified.factor.as_deref(), verified.result.as_deref()),
+        (Some("totp"), Some("verified"))
+    );
+    assert_eq!(verified.ip.as_deref(), Some("10.0.0.9"));
+    assert_eq!(p.sha256.len(), 64);
+    let decided = events
+        .iter()
+        .find(|e| e.kind == "decision" && e.login_id.as_deref() == Some(l.id.as_str()))
+        .expect("the decision's event");
+    assert_eq!(decided.decision.as_deref(), Some("challenge"));
+    assert_eq!(decided.policy_sha256, verified.policy_sha256);
+    let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids in order: {ids:?}");
+}

@@ -10,6 +10,7 @@ use mfac_core::eval::{LastMfa, LoginContext, Outcome, Policy};
 use mfac_core::wire::DecisionRecord;
 use mfac_core::{Factor, FactorSet};
 use std::net::IpAddr;
+use webauthn_rs::prelude::{PublicKeyCredential, RequestChallengeResponse};
 
 /// How long a challenge may be answered.
 pub const CHALLENGE: jiff::SignedDuration = jiff::SignedDuration::from_secs(5 * 60);
@@ -21,11 +22,14 @@ const BEGIN_TRIES: usize = 8;
 /// A login begun: its id (to answer the challenge with), the id of its
 /// decision (both repeated by its audit events) and the decision, in the
 /// `eval` JSON contract.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Login {
     pub id: String,
     pub decision_id: String,
     pub decision: DecisionRecord,
+    /// A challenge that a passkey may answer, for a user who has one: the
+    /// options for `navigator.credentials.get`.
+    pub webauthn: Option<RequestChallengeResponse>,
 }
 
 /// A policy as it runs at sign-in: compiled, with the file it came from and
@@ -56,10 +60,12 @@ impl Running {
 }
 
 /// An answer to a challenge.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum Answer {
     Totp(String),
     BackupCode(String),
+    /// The browser's answer to the login's passkey challenge.
+    Passkey(Box<PublicKeyCredential>),
     /// `sms`, `email` or `push`, verified by the caller's own provider.
     External(Factor),
 }
@@ -69,6 +75,7 @@ impl std::fmt::Debug for Answer {
         match self {
             Answer::Totp(_) => f.write_str("Totp(..)"),
             Answer::BackupCode(_) => f.write_str("BackupCode(..)"),
+            Answer::Passkey(_) => f.write_str("Passkey(..)"),
             Answer::External(k) => write!(f, "External({k})"),
         }
     }
@@ -79,6 +86,7 @@ impl Answer {
         match self {
             Answer::Totp(_) => Factor::Totp,
             Answer::BackupCode(_) => Factor::BackupCode,
+            Answer::Passkey(_) => Factor::Webauthn,
             Answer::External(k) => *k,
         }
     }
@@ -93,6 +101,8 @@ pub enum Refusal {
     Expired,
     /// The decision did not allow this factor for this login.
     NotAllowed,
+    /// The login needed no answer (allowed, denied, or to enrol).
+    NoChallenge,
 }
 
 impl Refusal {
@@ -101,6 +111,7 @@ impl Refusal {
             Refusal::UnknownLogin => "unknown_login",
             Refusal::Expired => "expired",
             Refusal::NotAllowed => "not_allowed",
+            Refusal::NoChallenge => "no_challenge",
         }
     }
 }
@@ -138,17 +149,25 @@ impl Verifier {
             } else {
                 None
             };
-            let challenge = challenge.as_ref().map(|allowed| crate::store::NewLogin {
-                allowed,
+            let kept = crate::store::NewLogin {
+                allowed: challenge.as_deref().unwrap_or(""),
                 expires: self.now().checked_add(CHALLENGE).unwrap_or(event.at),
-            });
-            if self
-                .store
-                .commit_begun(&event, remembered, challenge)
-                .await?
-            {
-                return Ok(login);
+            };
+            if !self.store.commit_begun(&event, remembered, kept).await? {
+                continue;
             }
+            let mut login = login;
+            let passkey = challenge
+                .as_deref()
+                .is_some_and(|a| a.split(',').any(|k| k == Factor::Webauthn.name()));
+            if passkey && self.webauthn.is_some() {
+                let ceremony = crate::webauthn::login_ceremony(&login.id);
+                login.webauthn = self
+                    .start_passkey_ceremony(user, ceremony)
+                    .await?
+                    .map(|c| c.challenge);
+            }
+            return Ok(login);
         }
         Err(LoginError::Contention(user.to_string()))
     }
@@ -233,6 +252,7 @@ impl Verifier {
             id,
             decision_id,
             decision,
+            webauthn: None,
         };
         Ok((login, event, challenge))
     }
@@ -243,6 +263,12 @@ impl Verifier {
         let Some(open) = self.store.open_login(login).await? else {
             return Ok(Answered::Refused(Refusal::UnknownLogin));
         };
+        if open.decision != Outcome::Challenge.name() {
+            return Ok(Answered::Refused(Refusal::NoChallenge));
+        }
+        if open.answered {
+            return Ok(Answered::Refused(Refusal::UnknownLogin));
+        }
         let open = &open;
         let refuse = |r: Refusal| async move {
             let detail = format!("login {login}: {:?} refused: {}", answer, r.reason());
@@ -268,6 +294,10 @@ impl Verifier {
         let verification = match answer {
             Answer::Totp(code) => self.check_totp(user, code, at).await?,
             Answer::BackupCode(code) => self.check_backup_code(user, code, at).await?,
+            Answer::Passkey(credential) => {
+                let ceremony = crate::webauthn::login_ceremony(login);
+                self.check_passkey(user, &ceremony, credential, at).await?
+            }
             Answer::External(k) => {
                 // Verified by the caller's own provider: recorded, not
                 // throttled.

@@ -159,11 +159,12 @@ pub enum Settled {
     Closed,
 }
 
-/// A challenge to open: its login's id, decision and policy come from the
-/// decision's audit event.
+/// A login to keep: its id, decision and policy come from the decision's
+/// audit event.
 #[derive(Clone, Copy, Debug)]
 pub struct NewLogin<'a> {
-    /// The allowed factor kinds, comma-separated.
+    /// The allowed factor kinds of a challenge, comma-separated; empty for
+    /// a login that needs no answer.
     pub allowed: &'a str,
     pub expires: Timestamp,
 }
@@ -266,6 +267,19 @@ pub struct AuditQuery<'a> {
     pub limit: Option<usize>,
 }
 
+/// A factor as listed: never its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedFactor {
+    pub id: i64,
+    pub kind: String,
+    /// `pending` (awaiting its confirmation) or `active`.
+    pub status: String,
+    pub created: String,
+    pub label: Option<String>,
+    /// When it last verified an answer.
+    pub last_used: Option<String>,
+}
+
 /// What a decision reads from the store ([`Store::login_state`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LoginState {
@@ -295,6 +309,9 @@ pub struct OpenLogin {
     pub decision_id: Option<String>,
     pub app: Option<String>,
     pub policy_sha256: Option<String>,
+    /// `challenge`, or the outcome of a login that needed no answer.
+    pub decision: String,
+    pub answered: bool,
 }
 
 /// When a SQLite commit is on disk.
@@ -481,9 +498,10 @@ impl Store {
         user: &str,
         kind: &str,
         sealed: &[u8],
+        label: Option<&str>,
         at: Timestamp,
     ) -> Result<i64, StoreError> {
-        const SQL: &str = "INSERT INTO factors (user_id, kind, status, secret, created_at) VALUES ($1, $2, 'pending', $3, $4) RETURNING id";
+        const SQL: &str = "INSERT INTO factors (user_id, kind, status, secret, created_at, label) VALUES ($1, $2, 'pending', $3, $4, $5) RETURNING id";
         let at = at.to_string();
         Ok(on_pool!(self, |p| {
             sqlx::query(SQL)
@@ -491,6 +509,7 @@ impl Store {
                 .bind(kind)
                 .bind(sealed)
                 .bind(&at)
+                .bind(label)
                 .fetch_one(p)
                 .await?
                 .try_get::<i64, _>(0)?
@@ -585,19 +604,25 @@ impl Store {
         }))
     }
 
-    /// The user's factors that are not removed: (id, kind, status, created).
-    pub async fn list_factors(
-        &self,
-        user: &str,
-    ) -> Result<Vec<(i64, String, String, String)>, StoreError> {
-        const SQL: &str = "SELECT id, kind, status, created_at FROM factors WHERE user_id = $1 AND status <> 'removed' ORDER BY id";
+    /// The user's factors that are not removed.
+    pub async fn list_factors(&self, user: &str) -> Result<Vec<ListedFactor>, StoreError> {
+        const SQL: &str = "SELECT id, kind, status, created_at, label, last_used_at FROM factors WHERE user_id = $1 AND status <> 'removed' ORDER BY id";
         Ok(on_pool!(self, |p| {
             sqlx::query(SQL)
                 .bind(user)
                 .fetch_all(p)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+                .map(|r| {
+                    Ok(ListedFactor {
+                        id: r.try_get(0)?,
+                        kind: r.try_get(1)?,
+                        status: r.try_get(2)?,
+                        created: r.try_get(3)?,
+                        label: r.try_get(4)?,
+                        last_used: r.try_get(5)?,
+                    })
+                })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?
         }))
     }
@@ -654,9 +679,9 @@ impl Store {
         Ok(LoginState { enrolled, last_mfa })
     }
 
-    /// A login under way, if it exists and has not been answered.
+    /// A login, if it exists (answered or not).
     pub async fn open_login(&self, id: &str) -> Result<Option<OpenLogin>, StoreError> {
-        const SQL: &str = "SELECT user_id, allowed, ip, expires_at, decision_id, app, policy_sha256 FROM logins WHERE id = $1 AND answered_at IS NULL";
+        const SQL: &str = "SELECT user_id, allowed, ip, expires_at, decision_id, app, policy_sha256, decision, answered_at FROM logins WHERE id = $1";
         let row = on_pool!(self, |p| {
             match sqlx::query(SQL).bind(id).fetch_optional(p).await? {
                 Some(r) => Some((
@@ -670,6 +695,8 @@ impl Store {
                         decision_id: r.try_get(4)?,
                         app: r.try_get(5)?,
                         policy_sha256: r.try_get(6)?,
+                        decision: r.try_get(7)?,
+                        answered: r.try_get::<Option<String>, _>(8)?.is_some(),
                     },
                 )),
                 None => None,
@@ -698,9 +725,9 @@ impl Store {
         const HOLD: &str = "INSERT INTO throttle (user_id, consecutive, total, lockouts) VALUES ($1, 0, 0, 0) ON CONFLICT (user_id) DO UPDATE SET total = throttle.total RETURNING consecutive, total, lockouts, locked_until";
         const FAIL: &str = "UPDATE throttle SET consecutive = $2, total = $3, lockouts = $4, locked_until = $5 WHERE user_id = $1";
         const RESET: &str = "UPDATE throttle SET consecutive = 0, total = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1";
-        const STEP: &str = "UPDATE factors SET last_step = $1 WHERE id = $2 AND status = 'active' AND (last_step IS NULL OR last_step < $1)";
+        const STEP: &str = "UPDATE factors SET last_step = $1, last_used_at = $3 WHERE id = $2 AND status = 'active' AND (last_step IS NULL OR last_step < $1)";
         const CODE: &str = "UPDATE backup_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL";
-        const COUNTER: &str = "UPDATE factors SET secret = $1, counter = $2, backup_state = $3 WHERE id = $4 AND status = 'active' AND ($2 = 0 OR counter IS NULL OR counter < $2)";
+        const COUNTER: &str = "UPDATE factors SET secret = $1, counter = $2, backup_state = $3, last_used_at = $5 WHERE id = $4 AND status = 'active' AND ($2 = 0 OR counter IS NULL OR counter < $2)";
         const CLOSE: &str =
             "UPDATE logins SET answered_at = $1 WHERE id = $2 AND answered_at IS NULL";
         const MFA: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since) VALUES ($1, $2, $3, 0) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0";
@@ -756,6 +783,7 @@ impl Store {
                         sqlx::query(STEP)
                             .bind(step)
                             .bind(factor)
+                            .bind(&at)
                             .execute(&mut *tx)
                             .await?
                             .rows_affected()
@@ -781,6 +809,7 @@ impl Store {
                             .bind(i64::from(*counter))
                             .bind(i64::from(*backup_state))
                             .bind(factor)
+                            .bind(&at)
                             .execute(&mut *tx)
                             .await?
                             .rows_affected()
@@ -870,7 +899,8 @@ impl Store {
     }
 
     /// A login decided, in one transaction: its audit event, the remembered
-    /// login counted toward `max_logins`, and the challenge opened. The
+    /// login counted toward `max_logins`, and the login kept (a challenge
+    /// open to its answer). The
     /// count is a compare-and-set on the state the decision read
     /// (`remembered`): false, and nothing written, when another login
     /// counted or an MFA was verified in between — decide again.
@@ -878,7 +908,7 @@ impl Store {
         &self,
         event: &AuditEvent,
         remembered: Option<&LastMfaRow>,
-        challenge: Option<NewLogin<'_>>,
+        login: NewLogin<'_>,
     ) -> Result<bool, StoreError> {
         const COUNT: &str = "UPDATE mfa_state SET logins_since = logins_since + 1 WHERE user_id = $1 AND logins_since = $2 AND last_mfa_at = $3";
         const LOGIN: &str = "INSERT INTO logins (id, user_id, decision, allowed, ip, created_at, expires_at, decision_id, app, policy_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -900,21 +930,19 @@ impl Store {
                 }
             }
             insert_audit!(&mut *tx, &at, event);
-            if let Some(l) = &challenge {
-                sqlx::query(LOGIN)
-                    .bind(&event.login_id)
-                    .bind(&event.user)
-                    .bind(&event.decision)
-                    .bind(l.allowed)
-                    .bind(&event.ip)
-                    .bind(&at)
-                    .bind(l.expires.to_string())
-                    .bind(&event.decision_id)
-                    .bind(&event.app)
-                    .bind(&event.policy_sha256)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            sqlx::query(LOGIN)
+                .bind(&event.login_id)
+                .bind(&event.user)
+                .bind(&event.decision)
+                .bind(login.allowed)
+                .bind(&event.ip)
+                .bind(&at)
+                .bind(login.expires.to_string())
+                .bind(&event.decision_id)
+                .bind(&event.app)
+                .bind(&event.policy_sha256)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         });
         Ok(true)
@@ -979,34 +1007,57 @@ impl Store {
         }
     }
 
-    /// An active WebAuthn factor. False when the credential id is already
-    /// registered, to this user or any other.
-    pub async fn add_passkey(
+    /// A pending WebAuthn factor made active with its credential. `None`
+    /// when the credential id is already registered, to this user or any
+    /// other; false when there is no such pending factor.
+    pub async fn activate_passkey(
         &self,
         user: &str,
+        factor: i64,
         credential_id: &str,
         sealed: &[u8],
-        counter: u32,
         flags: (bool, bool),
-        at: Timestamp,
-    ) -> Result<Option<i64>, StoreError> {
-        const SQL: &str = "INSERT INTO factors (user_id, kind, status, secret, created_at, credential_id, counter, backup_eligible, backup_state) VALUES ($1, 'webauthn', 'active', $2, $3, $4, $5, $6, $7) ON CONFLICT (credential_id) WHERE credential_id IS NOT NULL DO NOTHING RETURNING id";
-        let at = at.to_string();
-        Ok(on_pool!(self, |p| {
-            match sqlx::query(SQL)
-                .bind(user)
-                .bind(sealed)
-                .bind(&at)
+    ) -> Result<Option<bool>, StoreError> {
+        const TAKEN: &str = "SELECT 1 FROM factors WHERE credential_id = $1";
+        const SQL: &str = "UPDATE factors SET status = 'active', secret = $1, credential_id = $2, counter = 0, backup_eligible = $3, backup_state = $4 WHERE id = $5 AND user_id = $6 AND kind = 'webauthn' AND status = 'pending'";
+        on_pool!(self, |p| {
+            if sqlx::query(TAKEN)
                 .bind(credential_id)
-                .bind(i64::from(counter))
-                .bind(i64::from(flags.0))
-                .bind(i64::from(flags.1))
                 .fetch_optional(p)
                 .await?
+                .is_some()
             {
-                Some(r) => Some(r.try_get::<i64, _>(0)?),
-                None => None,
+                return Ok(None);
             }
+            let done = sqlx::query(SQL)
+                .bind(sealed)
+                .bind(credential_id)
+                .bind(i64::from(flags.0))
+                .bind(i64::from(flags.1))
+                .bind(factor)
+                .bind(user)
+                .execute(p)
+                .await;
+            match done {
+                Ok(r) => Ok(Some(r.rows_affected() == 1)),
+                // Registered by a concurrent request between the two
+                // statements: the unique index decides.
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    /// Erase the user's backup codes (a reset). False if none was unused.
+    pub async fn remove_backup_codes(&self, user: &str) -> Result<bool, StoreError> {
+        const SQL: &str = "DELETE FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .execute(p)
+                .await?
+                .rows_affected()
+                > 0
         }))
     }
 

@@ -7,7 +7,9 @@
 use crate::backup;
 use crate::clock::Clock;
 use crate::secret::{SecretError, SecretKey};
-use crate::store::{Attempt, AuditEvent, OpenLogin, Proof, Settled, Store, StoreError};
+use crate::store::{
+    Attempt, AuditEvent, ListedFactor, OpenLogin, Proof, Settled, Store, StoreError,
+};
 use crate::throttle::Limits;
 use crate::totp::{self, Seed};
 use std::sync::Arc;
@@ -57,16 +59,6 @@ pub enum Verification {
     },
     /// The login's challenge was answered already, by another request.
     Closed,
-}
-
-/// A factor as listed: no secret.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FactorInfo {
-    pub id: i64,
-    pub kind: String,
-    /// `pending` (awaiting its confirming code) or `active`.
-    pub status: String,
-    pub created: String,
 }
 
 /// A TOTP enrolment under way: show `uri` (as a QR code) once, then confirm
@@ -182,11 +174,20 @@ impl Verifier {
 
     /// Start a TOTP enrolment: a new 160-bit seed, sealed and stored pending.
     pub async fn enrol_totp(&self, user: &str) -> Result<TotpEnrolment, LoginError> {
+        self.enrol_totp_labelled(user, None).await
+    }
+
+    /// Start a TOTP enrolment with the label its owner gave it.
+    pub async fn enrol_totp_labelled(
+        &self,
+        user: &str,
+        label: Option<&str>,
+    ) -> Result<TotpEnrolment, LoginError> {
         let seed = Seed::generate()?;
         let sealed = self.key.seal(seed.as_bytes(), &aad(user, "totp"))?;
         let factor = self
             .store
-            .add_factor(user, "totp", &sealed, self.clock.now())
+            .add_factor(user, "totp", &sealed, label, self.clock.now())
             .await?;
         let uri = seed.enrolment_uri(&self.issuer, user)?;
         let qr_svg = seed.enrolment_qr_svg(&self.issuer, user)?;
@@ -268,19 +269,19 @@ impl Verifier {
     }
 
     /// The user's factors (never their secrets).
-    pub async fn list_factors(&self, user: &str) -> Result<Vec<FactorInfo>, LoginError> {
-        Ok(self
-            .store
-            .list_factors(user)
-            .await?
-            .into_iter()
-            .map(|(id, kind, status, created)| FactorInfo {
-                id,
-                kind,
-                status,
-                created,
-            })
-            .collect())
+    pub async fn list_factors(&self, user: &str) -> Result<Vec<ListedFactor>, LoginError> {
+        Ok(self.store.list_factors(user).await?)
+    }
+
+    /// Erase the user's unused backup codes (a reset after a lost sheet).
+    /// False if there were none.
+    pub async fn remove_backup_codes(&self, user: &str) -> Result<bool, LoginError> {
+        let done = self.store.remove_backup_codes(user).await?;
+        if done {
+            self.audit(user, "factor_removed", "backup codes".into())
+                .await?;
+        }
+        Ok(done)
     }
 
     /// Remove a factor; its secret is erased. False if there was none.

@@ -5,7 +5,7 @@
 //! a possible cloned authenticator; backup-eligible and backup-state flags
 //! recorded. The relying party id and origin are configuration.
 
-use crate::store::Proof;
+use crate::store::{OpenLogin, Proof};
 use crate::verify::{LoginError, Verification, Verifier};
 use webauthn_rs::prelude::{
     CreationChallengeResponse, Passkey, PasskeyAuthentication, PasskeyRegistration,
@@ -33,6 +33,16 @@ pub struct Ceremony<T> {
     pub challenge: T,
 }
 
+/// The ceremony of registering pending factor `factor`.
+fn register_ceremony(factor: i64) -> String {
+    format!("register-{factor}")
+}
+
+/// The passkey ceremony of answering login `login`.
+pub(crate) fn login_ceremony(login: &str) -> String {
+    format!("login-{login}")
+}
+
 fn aad(user: &str, what: &str) -> Vec<u8> {
     format!("mfac:{what}:{user}").into_bytes()
 }
@@ -51,13 +61,14 @@ impl Verifier {
             .ok_or_else(|| LoginError::Config("no WebAuthn relying party is configured".into()))
     }
 
+    /// Keep a ceremony's state under `id`.
     async fn keep_ceremony<S: serde::Serialize>(
         &self,
+        id: String,
         user: &str,
         kind: &str,
         state: &S,
     ) -> Result<String, LoginError> {
-        let id = crate::random_id()?;
         let json = serde_json::to_vec(state)
             .map_err(|e| LoginError::Config(format!("ceremony state: {e}")))?;
         let sealed = self.key().seal(&json, &aad(user, kind))?;
@@ -97,11 +108,22 @@ impl Verifier {
         Ok(out)
     }
 
-    /// Begin registering a passkey; the user's existing credentials are
-    /// excluded, so an authenticator is not registered twice.
+    /// Begin registering a passkey: a pending factor, whose id (as text)
+    /// is the ceremony's, to finish it with. The user's existing
+    /// credentials are excluded, so an authenticator is not registered
+    /// twice.
     pub async fn start_passkey_registration(
         &self,
         user: &str,
+    ) -> Result<Ceremony<CreationChallengeResponse>, LoginError> {
+        self.start_passkey_registration_labelled(user, None).await
+    }
+
+    /// Begin registering a passkey with the label its owner gave it.
+    pub async fn start_passkey_registration_labelled(
+        &self,
+        user: &str,
+        label: Option<&str>,
     ) -> Result<Ceremony<CreationChallengeResponse>, LoginError> {
         let handle = Uuid::from_bytes(crate::random_bytes::<16>()?);
         let existing: Vec<_> = self
@@ -114,27 +136,43 @@ impl Verifier {
             .rp()?
             .start_passkey_registration(handle, user, user, Some(existing))
             .map_err(|e| LoginError::Config(format!("cannot start a registration: {e}")))?;
-        let id = self
-            .keep_ceremony(user, "webauthn_register", &state)
+        let factor = self
+            .store
+            .add_factor(user, "webauthn", &[], label, self.now())
             .await?;
-        Ok(Ceremony { id, challenge })
+        self.keep_ceremony(register_ceremony(factor), user, "webauthn_register", &state)
+            .await?;
+        Ok(Ceremony {
+            id: factor.to_string(),
+            challenge,
+        })
     }
 
-    /// Finish a registration. `Ok(None)` with the reason when refused: the
-    /// ceremony unknown, used or expired (`ceremony`), the response invalid
-    /// (`invalid`: a wrong origin, no user verification, ...), or the
-    /// credential registered already (`credential_registered`).
+    /// Finish a registration: `ceremony` is the pending factor's id. `Ok(Err)`
+    /// with the reason when refused: the ceremony unknown, used or expired
+    /// (`expired`), the response invalid (`wrong_code`: a wrong origin, no
+    /// user verification, ...), or the credential registered already
+    /// (`credential_registered`).
     pub async fn finish_passkey_registration(
         &self,
         user: &str,
         ceremony: &str,
         response: &RegisterPublicKeyCredential,
     ) -> Result<Result<i64, &'static str>, LoginError> {
-        let Some(state) = self
-            .take_ceremony::<PasskeyRegistration>(user, "webauthn_register", ceremony)
-            .await?
-        else {
-            self.audit_event(user, "passkey_refused", "registration: ceremony".into())
+        let factor = ceremony.parse::<i64>().ok();
+        let state = match factor {
+            Some(f) => {
+                self.take_ceremony::<PasskeyRegistration>(
+                    user,
+                    "webauthn_register",
+                    &register_ceremony(f),
+                )
+                .await?
+            }
+            None => None,
+        };
+        let (Some(factor), Some(state)) = (factor, state) else {
+            self.audit_event(user, "passkey_refused", "registration: expired".into())
                 .await?;
             return Ok(Err("expired"));
         };
@@ -157,14 +195,15 @@ impl Verifier {
         // webauthn-rs records the flags in the credential; a fresh one starts at counter 0.
         match self
             .store
-            .add_passkey(user, &cred, &sealed, 0, (false, false), self.now())
+            .activate_passkey(user, factor, &cred, &sealed, (false, false))
             .await?
         {
-            Some(id) => {
-                self.audit_event(user, "passkey_enrolled", format!("factor {id}"))
+            Some(true) => {
+                self.audit_event(user, "passkey_enrolled", format!("factor {factor}"))
                     .await?;
-                Ok(Ok(id))
+                Ok(Ok(factor))
             }
+            Some(false) => Ok(Err("expired")),
             None => {
                 self.audit_event(
                     user,
@@ -177,10 +216,20 @@ impl Verifier {
         }
     }
 
-    /// Begin signing in with a passkey (user verification required).
+    /// Begin signing in with a passkey (user verification required);
+    /// `None` if the user has none.
     pub async fn start_passkey_authentication(
         &self,
         user: &str,
+    ) -> Result<Option<Ceremony<RequestChallengeResponse>>, LoginError> {
+        self.start_passkey_ceremony(user, crate::random_id()?).await
+    }
+
+    /// Begin a passkey sign-in whose ceremony is kept under `id`.
+    pub(crate) async fn start_passkey_ceremony(
+        &self,
+        user: &str,
+        id: String,
     ) -> Result<Option<Ceremony<RequestChallengeResponse>>, LoginError> {
         let keys: Vec<Passkey> = self
             .passkeys_of(user)
@@ -196,7 +245,7 @@ impl Verifier {
             .start_passkey_authentication(&keys)
             .map_err(|e| LoginError::Config(format!("cannot start a sign-in: {e}")))?;
         let id = self
-            .keep_ceremony(user, "webauthn_authenticate", &state)
+            .keep_ceremony(id, user, "webauthn_authenticate", &state)
             .await?;
         Ok(Some(Ceremony { id, challenge }))
     }
@@ -209,7 +258,19 @@ impl Verifier {
         ceremony: &str,
         response: &PublicKeyCredential,
     ) -> Result<Verification, LoginError> {
-        let mut attempt = self.attempt(user, "webauthn", None);
+        self.check_passkey(user, ceremony, response, None).await
+    }
+
+    /// Finish a passkey sign-in; with `login`, the verification also closes
+    /// that challenge and restarts the remember window.
+    pub(crate) async fn check_passkey(
+        &self,
+        user: &str,
+        ceremony: &str,
+        response: &PublicKeyCredential,
+        login: Option<&OpenLogin>,
+    ) -> Result<Verification, LoginError> {
+        let mut attempt = self.attempt(user, "webauthn", login);
         let Some(state) = self
             .take_ceremony::<PasskeyAuthentication>(user, "webauthn_authenticate", ceremony)
             .await?

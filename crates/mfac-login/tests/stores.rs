@@ -617,7 +617,7 @@ async fn logins_challenge_once_and_remember_as_the_policy_says(s: Setup) {
         s.v.answer(&l.id, &Answer::Totp("123456".into()))
             .await
             .unwrap(),
-        Answered::Refused(Refusal::UnknownLogin)
+        Answered::Refused(Refusal::NoChallenge)
     );
 
     let e = s.v.enrol_totp("ann@acme.test").await.unwrap();
@@ -943,31 +943,39 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
     ));
 
     // A credential id is registered once, to anyone (the store's own guard).
+    let now = s_now(&s);
+    let kim =
+        s.v.store
+            .add_factor("kim@acme.test", "webauthn", b"", None, now)
+            .await
+            .unwrap();
+    let lee =
+        s.v.store
+            .add_factor("lee@acme.test", "webauthn", b"", None, now)
+            .await
+            .unwrap();
     let n =
         s.v.store
-            .add_passkey(
-                "kim@acme.test",
-                "same-id",
-                b"x",
-                0,
-                (false, false),
-                s_now(&s),
-            )
+            .activate_passkey("kim@acme.test", kim, "same-id", b"x", (false, false))
             .await
             .unwrap();
     let again =
         s.v.store
-            .add_passkey(
-                "lee@acme.test",
-                "same-id",
-                b"y",
-                0,
-                (false, false),
-                s_now(&s),
-            )
+            .activate_passkey("lee@acme.test", lee, "same-id", b"y", (false, false))
             .await
             .unwrap();
-    assert!(n.is_some() && again.is_none());
+    assert_eq!(n, Some(true));
+    assert_eq!(again, None, "registered already, to kim");
+    let not_pending =
+        s.v.store
+            .activate_passkey("lee@acme.test", kim, "other-id", b"y", (false, false))
+            .await
+            .unwrap();
+    assert_eq!(
+        not_pending,
+        Some(false),
+        "kim's factor is not lee's to activate"
+    );
 }
 
 on_both_stores!(remembered, concurrent_logins_never_pass_max_logins_together);
@@ -1054,4 +1062,62 @@ async fn concurrent_logins_never_pass_max_logins_together(s: Setup) {
     assert_eq!(decided.policy_sha256, verified.policy_sha256);
     let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids in order: {ids:?}");
+}
+
+on_both_stores!(passkey_login, a_passkey_answers_a_login_challenge);
+
+/// A login whose decision allows webauthn carries the passkey challenge;
+/// the browser's answer verifies the login, once, and restarts the remember
+/// window; the listing shows when the factor was last used.
+async fn a_passkey_answers_a_login_challenge(s: Setup) {
+    use mfac_lang::Compile;
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    let origin = url::Url::parse("https://acme.test").unwrap();
+    let user = "pia@acme.test";
+    let mut key = SoftPasskey::new(true);
+    let c =
+        s.v.start_passkey_registration_labelled(user, Some("laptop"))
+            .await
+            .unwrap();
+    let listed = s.v.list_factors(user).await.unwrap();
+    assert_eq!(
+        (listed[0].kind.as_str(), listed[0].status.as_str()),
+        ("webauthn", "pending")
+    );
+    assert_eq!(c.id, listed[0].id.to_string(), "the ceremony is the factor");
+    let reg = key.do_registration(origin.clone(), c.challenge).unwrap();
+    let factor =
+        s.v.finish_passkey_registration(user, &c.id, &reg)
+            .await
+            .unwrap()
+            .unwrap();
+
+    let text = "default { enforcement required factors webauthn remember 1h }\n";
+    let compiled = mfac_core::Policy::compile("p.mfa", text).unwrap();
+    let p = mfac_login::login::Running::new(compiled, "p.mfa", text.as_bytes(), s_now(&s));
+    let l = s.v.begin_login(&p, user, &[], None, None).await.unwrap();
+    assert_eq!(l.decision.decision, mfac_core::Outcome::Challenge);
+    let options = l.webauthn.clone().expect("a passkey challenge");
+    let cred = key.do_authentication(origin.clone(), options).unwrap();
+    let answer = Answer::Passkey(Box::new(cred));
+    assert_eq!(
+        s.v.answer(&l.id, &answer).await.unwrap(),
+        Answered::Checked(Verification::Verified { factor })
+    );
+    assert_eq!(
+        s.v.answer(&l.id, &answer).await.unwrap(),
+        Answered::Refused(Refusal::UnknownLogin),
+        "answered once"
+    );
+    let listed = s.v.list_factors(user).await.unwrap();
+    assert_eq!(listed[0].label.as_deref(), Some("laptop"));
+    assert!(listed[0].last_used.is_some());
+    s.clock.advance(SignedDuration::from_mins(10));
+    let again = s.v.begin_login(&p, user, &[], None, None).await.unwrap();
+    assert_eq!(
+        (again.decision.decision, again.decision.remembered),
+        (mfac_core::Outcome::Allow, true),
+        "inside the remember window"
+    );
 }

@@ -32,6 +32,7 @@ mod fmt;
 mod names;
 mod render;
 mod report;
+mod serve;
 mod simulate;
 mod test;
 
@@ -66,6 +67,7 @@ enum Command {
     Fmt(fmt::Args),
     Test(test::Args),
     Audit(audit::Args),
+    Serve(serve::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(
         after_help = "Examples:\n  mfac completions bash > /etc/bash_completion.d/mfac\n  mfac completions zsh > \"${fpath[1]}/_mfac\""
@@ -121,6 +123,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(a) => fmt::run(a),
         Command::Test(a) => test::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Serve(a) => serve::run(a),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into a buffer first: clap_complete panics on a failed write.

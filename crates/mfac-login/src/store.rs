@@ -492,6 +492,11 @@ impl Store {
         })
     }
 
+    /// Close every connection, after the work in flight (a shutdown).
+    pub async fn close(&self) {
+        on_pool!(self, |p| p.close().await)
+    }
+
     /// A new factor awaiting its confirming code.
     pub async fn add_factor(
         &self,

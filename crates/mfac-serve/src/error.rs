@@ -1,0 +1,150 @@
+//! The service's one error type: every refusal is a status and a JSON body
+//! `{"error": {"code", "message"}}`, never a 500 for bad input and never
+//! with a secret in it (messages name fields, not the values sent).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// A request the service refuses, or cannot answer.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// Stable, for programs: `bad_request`, `unauthorized`, `not_found`, ...
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+}
+
+/// The login layer failed: the store is unreachable or damaged, or a
+/// stored secret does not open. The login is not allowed (fail closed); the
+/// message says what broke, without a secret (the layer's errors carry
+/// none).
+impl From<mfac_login::verify::LoginError> for ApiError {
+    fn from(e: mfac_login::verify::LoginError) -> ApiError {
+        use mfac_login::verify::LoginError as E;
+        match e {
+            E::Contention(_) => ApiError::new(StatusCode::CONFLICT, "contention", e.to_string()),
+            E::NoEnrolment(_) => ApiError::not_found(e.to_string()),
+            _ => {
+                tracing::error!(error = %e, "the login layer failed");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the login store cannot answer now; nothing was allowed",
+                )
+            }
+        }
+    }
+}
+
+impl From<mfac_login::store::StoreError> for ApiError {
+    fn from(e: mfac_login::store::StoreError) -> ApiError {
+        mfac_login::verify::LoginError::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "error": { "code": self.code, "message": self.message }
+        });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// A JSON request body, read within the body limit and parsed with the
+/// request type's own rules (unknown fields refused): every failure is a
+/// JSON 4xx, where axum's own extractor answers in plain text.
+pub struct Body<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for Body<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| {
+                let status = r.status();
+                let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "too_large"
+                } else {
+                    "bad_body"
+                };
+                ApiError::new(status, code, r.body_text())
+            })?;
+        let bytes = if bytes.is_empty() {
+            axum::body::Bytes::from_static(b"{}")
+        } else {
+            bytes
+        };
+        serde_json::from_slice(&bytes)
+            .map(Body)
+            .map_err(|e| ApiError::bad(format!("the body is not a valid request: {}", scrub(&e))))
+    }
+}
+
+/// A JSON error's message without the value that caused it: serde quotes
+/// the offending value (`invalid type: string "123456"`), which may be a
+/// code; the kind of mistake, the field and the place are enough.
+pub fn scrub(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let place = format!("line {} column {}", e.line(), e.column());
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => format!("malformed JSON at {place}"),
+        Category::Data => {
+            let text = e.to_string();
+            let named = ["unknown field", "missing field", "unknown variant"]
+                .iter()
+                .any(|p| text.starts_with(p));
+            match text.split(',').next() {
+                // `unknown field `x`, expected one of ...`: only the name.
+                Some(first) if named => format!("{first} at {place}"),
+                _ => format!("a value of the wrong type or form at {place}"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parse_error_keeps_the_field_and_drops_the_value() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct R {
+            code: String,
+        }
+        let e = serde_json::from_str::<R>(r#"{"code": 123456}"#).unwrap_err();
+        let s = scrub(&e);
+        assert!(!s.contains("123456"), "{s}");
+        assert!(s.contains("invalid type"), "{s}");
+        let e = serde_json::from_str::<R>(r#"{"code": "1", "extra": 1}"#).unwrap_err();
+        assert!(scrub(&e).contains("unknown field `extra`"), "{}", scrub(&e));
+        let e = serde_json::from_str::<R>(r#"{}"#).unwrap_err();
+        assert!(scrub(&e).contains("missing field `code`"), "{}", scrub(&e));
+    }
+}

@@ -1,0 +1,588 @@
+//! The routes of SERVICE.md's HTTP contract, each a plain function from the
+//! request to the library's call and back to the contract's JSON.
+
+use crate::error::{ApiError, Body};
+use crate::metrics::labels;
+use crate::App;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use mfac_core::eval::{LastMfa, LoginContext};
+use mfac_core::{Factor, FactorSet};
+use mfac_login::login::{Answer, Answered, Refusal};
+use mfac_login::verify::Verification;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+type Shared = State<Arc<App>>;
+
+/// The longest user id, group, app or label accepted.
+const MAX_NAME: usize = 256;
+/// The most groups one request may name.
+const MAX_GROUPS: usize = 1000;
+
+/// A user id, group, app or label: not empty, not too long, and no control
+/// characters (which would forge lines in logs and the audit).
+fn name<'a>(what: &str, v: &'a str) -> Result<&'a str, ApiError> {
+    if v.is_empty() || v.len() > MAX_NAME || v.chars().any(char::is_control) {
+        return Err(ApiError::bad(format!(
+            "`{what}` must be 1 to {MAX_NAME} bytes without control characters"
+        )));
+    }
+    Ok(v)
+}
+
+fn groups(v: &[String]) -> Result<Vec<&str>, ApiError> {
+    if v.len() > MAX_GROUPS {
+        return Err(ApiError::bad(format!("at most {MAX_GROUPS} groups")));
+    }
+    v.iter().map(|g| name("groups", g)).collect()
+}
+
+fn ip(v: Option<&str>, what: &str) -> Result<Option<IpAddr>, ApiError> {
+    v.map(|t| {
+        t.parse()
+            .map_err(|_| ApiError::bad(format!("`{what}` is not an IP address")))
+    })
+    .transpose()
+}
+
+fn count_decision(app: &App, outcome: &str) {
+    app.metrics
+        .count("mfac_decisions_total", labels(&[("outcome", outcome)]));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideRequest {
+    user: String,
+    #[serde(default)]
+    groups: Vec<String>,
+    app: Option<String>,
+    ip: Option<String>,
+    at: Option<String>,
+    #[serde(default)]
+    enrolled: Vec<String>,
+    last_mfa: Option<LastMfaRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LastMfaRequest {
+    at: String,
+    ip: Option<String>,
+    logins_since: Option<u32>,
+}
+
+/// `POST /v1/decide`: `mfac eval --format json`'s object plus a
+/// `decision_id`. Pure: the caller supplies the state.
+pub async fn decide(
+    State(app): Shared,
+    Body(r): Body<DecideRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let running = app.policy.load();
+    let policy = &running.policy;
+    let tz = policy.timezone();
+    let when = |t: &str, what: &str| {
+        mfac_core::time::parse_instant(t, tz).map_err(|e| ApiError::bad(format!("`{what}`: {e}")))
+    };
+    let at = match &r.at {
+        Some(t) => when(t, "at")?,
+        None => app.now(),
+    };
+    let mut enrolled = FactorSet::EMPTY;
+    for f in &r.enrolled {
+        let k = Factor::from_name(f).ok_or_else(|| {
+            ApiError::bad(
+                "`enrolled`: a factor kind is one of webauthn, totp, sms, email, push, backup_code",
+            )
+        })?;
+        enrolled = enrolled.with(k);
+    }
+    let last = match &r.last_mfa {
+        Some(m) => Some(LastMfa {
+            at: when(&m.at, "last_mfa.at")?,
+            ip: ip(m.ip.as_deref(), "last_mfa.ip")?,
+            logins_since: m.logins_since,
+        }),
+        None => None,
+    };
+    let group_refs = groups(&r.groups)?;
+    let ctx = LoginContext::new(name("user", &r.user)?, at)
+        .groups(&group_refs)
+        .app(r.app.as_deref().map(|a| name("app", a)).transpose()?)
+        .ip(ip(r.ip.as_deref(), "ip")?)
+        .enrolled_set(enrolled)
+        .last_mfa(last);
+    let d = policy.decide(&ctx);
+    count_decision(&app, d.outcome.name());
+    let record = mfac_core::wire::DecisionRecord::new(policy, &ctx, &d);
+    let mut v = serde_json::to_value(record)
+        .map_err(|e| ApiError::bad(format!("cannot write the decision: {e}")))?;
+    let id = mfac_login::random_id().map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            e.to_string(),
+        )
+    })?;
+    tracing::info!(decision_id = %id, outcome = d.outcome.name(), sha256 = %running.sha256, "decide");
+    if let Value::Object(o) = &mut v {
+        o.insert("decision_id".into(), Value::String(id));
+    }
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    user: String,
+    #[serde(default)]
+    groups: Vec<String>,
+    app: Option<String>,
+    ip: Option<String>,
+}
+
+/// `POST /v1/logins`: the decision from the store's state, and the
+/// challenge to answer.
+pub async fn begin_login(
+    State(app): Shared,
+    Body(r): Body<LoginRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let running = app.policy.load_full();
+    let user = name("user", &r.user)?;
+    let group_refs = groups(&r.groups)?;
+    let app_name = r.app.as_deref().map(|a| name("app", a)).transpose()?;
+    let login = app
+        .verifier
+        .begin_login(
+            &running,
+            user,
+            &group_refs,
+            app_name,
+            ip(r.ip.as_deref(), "ip")?,
+        )
+        .await
+        .inspect_err(|_| {
+            app.metrics
+                .count("mfac_audit_write_failures_total", String::new())
+        })?;
+    let outcome = login.decision.decision;
+    count_decision(&app, outcome.name());
+    let challenge = (outcome == mfac_core::Outcome::Challenge).then(|| {
+        json!({
+            "factors": login.decision.usable.names(),
+            "webauthn": login.webauthn,
+        })
+    });
+    Ok(Json(json!({
+        "login_id": login.id,
+        "decision_id": login.decision_id,
+        "decision": login.decision,
+        "challenge": challenge,
+    })))
+}
+
+/// `POST /v1/logins/{login_id}/verify`: one of four shapes, told apart by
+/// `factor`.
+pub async fn verify(
+    State(app): Shared,
+    Path(login_id): Path<String>,
+    Body(body): Body<Value>,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Code {
+        #[allow(dead_code)]
+        factor: String,
+        code: String,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Credential {
+        #[allow(dead_code)]
+        factor: String,
+        credential: Box<webauthn_rs::prelude::PublicKeyCredential>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct External {
+        #[allow(dead_code)]
+        factor: String,
+        external: bool,
+    }
+    fn shape<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ApiError> {
+        serde_json::from_value(v).map_err(|e| {
+            ApiError::bad(format!(
+                "the body is not a valid request: {}",
+                crate::error::scrub(&e)
+            ))
+        })
+    }
+    let kind = body
+        .get("factor")
+        .and_then(Value::as_str)
+        .and_then(Factor::from_name)
+        .ok_or_else(|| {
+            ApiError::bad("`factor` is one of totp, webauthn, backup_code, sms, email, push")
+        })?;
+    let answer = match kind {
+        Factor::Totp => Answer::Totp(shape::<Code>(body)?.code),
+        Factor::BackupCode => Answer::BackupCode(shape::<Code>(body)?.code),
+        Factor::Webauthn => Answer::Passkey(shape::<Credential>(body)?.credential),
+        Factor::Sms | Factor::Email | Factor::Push => {
+            if !shape::<External>(body)?.external {
+                return Err(ApiError::bad(
+                    "sms, email and push are verified by your provider: send `\"external\": true`",
+                ));
+            }
+            Answer::External(kind)
+        }
+    };
+    if login_id.len() > 64 {
+        return Err(ApiError::not_found("no such login"));
+    }
+    let answered = app.verifier.answer(&login_id, &answer).await?;
+    let result = |r: &str| {
+        app.metrics.count(
+            "mfac_verifications_total",
+            labels(&[("factor", kind.name()), ("result", r)]),
+        );
+    };
+    let failed = |reason: &str, left: Option<u32>| {
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"result": "failed", "reason": reason, "attempts_left": left})),
+        )
+            .into_response()
+    };
+    Ok(match answered {
+        Answered::Refused(Refusal::UnknownLogin) => {
+            return Err(ApiError::not_found(
+                "no login with this id awaits an answer",
+            ))
+        }
+        Answered::Refused(Refusal::NoChallenge) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "no_challenge",
+                "this login needed no verification",
+            ))
+        }
+        Answered::Refused(r) => {
+            result("failed");
+            failed(r.reason(), None)
+        }
+        Answered::Checked(Verification::Verified { .. }) => {
+            result("verified");
+            let user = app
+                .verifier
+                .store
+                .open_login(&login_id)
+                .await?
+                .map(|l| l.user)
+                .unwrap_or_default();
+            Json(json!({
+                "result": "verified",
+                "login_id": login_id,
+                "user": user,
+                "factor": kind.name(),
+            }))
+            .into_response()
+        }
+        Answered::Checked(Verification::Failed {
+            reason,
+            attempts_left,
+        }) => {
+            result("failed");
+            if attempts_left == 0 {
+                app.metrics.count("mfac_lockouts_total", String::new());
+            }
+            failed(reason, Some(attempts_left))
+        }
+        Answered::Checked(Verification::Locked { until }) => {
+            result("locked");
+            let retry = until.map(|u| u.duration_since(app.now()).as_secs().max(1));
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(json!({"result": "locked", "retry_after_s": retry})),
+            )
+                .into_response()
+        }
+        Answered::Checked(Verification::Closed) => {
+            return Err(ApiError::not_found(
+                "no login with this id awaits an answer",
+            ))
+        }
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    label: Option<String>,
+}
+
+/// `POST /v1/users/{user}/factors/totp`.
+pub async fn enrol_totp(
+    State(app): Shared,
+    Path(user): Path<String>,
+    Body(r): Body<Label>,
+) -> Result<Response, ApiError> {
+    let user = name("user", &user)?;
+    let label = r.label.as_deref().map(|l| name("label", l)).transpose()?;
+    let e = app.verifier.enrol_totp_labelled(user, label).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "factor_id": e.factor.to_string(),
+            "kind": "totp",
+            "status": "pending",
+            "otpauth_uri": e.uri,
+            "qr_svg": e.qr_svg,
+        })),
+    )
+        .into_response())
+}
+
+/// `POST /v1/users/{user}/factors/webauthn`.
+pub async fn enrol_webauthn(
+    State(app): Shared,
+    Path(user): Path<String>,
+    Body(r): Body<Label>,
+) -> Result<Response, ApiError> {
+    let user = name("user", &user)?;
+    let label = r.label.as_deref().map(|l| name("label", l)).transpose()?;
+    let c = app
+        .verifier
+        .start_passkey_registration_labelled(user, label)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "factor_id": c.id,
+            "kind": "webauthn",
+            "status": "pending",
+            "options": c.challenge,
+        })),
+    )
+        .into_response())
+}
+
+/// `POST /v1/users/{user}/factors/backup_code`: a new set, shown once.
+pub async fn new_backup_codes(
+    State(app): Shared,
+    Path(user): Path<String>,
+    Body(_): Body<EmptyBody>,
+) -> Result<Response, ApiError> {
+    let user = name("user", &user)?;
+    let codes = app.verifier.new_backup_codes(user).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "factor_id": "backup_code",
+            "kind": "backup_code",
+            "status": "active",
+            "codes": codes,
+        })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyBody {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Confirm {
+    code: Option<String>,
+    credential: Option<Box<webauthn_rs::prelude::RegisterPublicKeyCredential>>,
+}
+
+fn factor_id(v: &str) -> Result<i64, ApiError> {
+    v.parse()
+        .map_err(|_| ApiError::not_found("no such factor for this user"))
+}
+
+/// `POST /v1/users/{user}/factors/{factor_id}/confirm`.
+pub async fn confirm(
+    State(app): Shared,
+    Path((user, factor)): Path<(String, String)>,
+    Body(r): Body<Confirm>,
+) -> Result<Response, ApiError> {
+    let user = name("user", &user)?;
+    let id = factor_id(&factor)?;
+    let listed = app.verifier.list_factors(user).await?;
+    let Some(f) = listed.iter().find(|f| f.id == id && f.status == "pending") else {
+        return Err(ApiError::not_found(
+            "no pending factor with this id for this user",
+        ));
+    };
+    let wrong = |reason: &str| {
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"result": "failed", "reason": reason})),
+        )
+            .into_response()
+    };
+    let done = match (f.kind.as_str(), r.code, r.credential) {
+        ("totp", Some(code), None) => {
+            if !app.verifier.confirm_totp(user, id, &code).await? {
+                return Ok(wrong("wrong_code"));
+            }
+            "totp"
+        }
+        ("webauthn", None, Some(cred)) => {
+            match app
+                .verifier
+                .finish_passkey_registration(user, &factor, &cred)
+                .await?
+            {
+                Ok(_) => "webauthn",
+                Err(reason) => return Ok(wrong(reason)),
+            }
+        }
+        ("totp", ..) => {
+            return Err(ApiError::bad(
+                "a TOTP factor is confirmed with `code` alone",
+            ))
+        }
+        _ => {
+            return Err(ApiError::bad(
+                "a passkey is confirmed with `credential` alone",
+            ))
+        }
+    };
+    Ok(Json(json!({"factor_id": factor, "kind": done, "status": "active"})).into_response())
+}
+
+/// `GET /v1/users/{user}/factors`: never a secret.
+pub async fn list_factors(
+    State(app): Shared,
+    Path(user): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let user = name("user", &user)?;
+    let mut out: Vec<Value> = app
+        .verifier
+        .list_factors(user)
+        .await?
+        .into_iter()
+        .map(|f| {
+            json!({
+                "factor_id": f.id.to_string(),
+                "kind": f.kind,
+                "status": f.status,
+                "label": f.label,
+                "created_at": f.created,
+                "last_used_at": f.last_used,
+            })
+        })
+        .collect();
+    let left = app.verifier.store.unused_backup_codes(user).await?.len();
+    if left > 0 {
+        out.push(json!({
+            "factor_id": "backup_code",
+            "kind": "backup_code",
+            "status": "active",
+            "label": null,
+            "created_at": null,
+            "last_used_at": null,
+            "remaining": left,
+        }));
+    }
+    Ok(Json(json!({ "factors": out })))
+}
+
+/// `DELETE /v1/users/{user}/factors/{factor_id}`: a reset after a lost
+/// device (audited); `backup_code` erases the unused codes.
+pub async fn remove_factor(
+    State(app): Shared,
+    Path((user, factor)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let user = name("user", &user)?;
+    let done = if factor == "backup_code" {
+        app.verifier.remove_backup_codes(user).await?
+    } else {
+        app.verifier
+            .remove_factor(user, factor_id(&factor)?)
+            .await?
+    };
+    if !done {
+        return Err(ApiError::not_found("no such factor for this user"));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    user: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    since: Option<String>,
+    limit: Option<usize>,
+}
+
+/// The most events one `GET /v1/audit` returns.
+const MAX_EVENTS: usize = 1000;
+
+/// `GET /v1/audit?user=&type=&since=&limit=`: the newest `limit` events
+/// (100 by default), oldest first.
+pub async fn audit(
+    State(app): Shared,
+    q: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad(e.body_text()))?;
+    let since = q
+        .since
+        .as_deref()
+        .map(|t| {
+            mfac_core::time::parse_instant(t, &jiff::tz::TimeZone::UTC)
+                .map_err(|e| ApiError::bad(format!("`since`: {e}")))
+        })
+        .transpose()?;
+    let limit = q.limit.unwrap_or(100);
+    if limit == 0 || limit > MAX_EVENTS {
+        return Err(ApiError::bad(format!("`limit` is 1 to {MAX_EVENTS}")));
+    }
+    let query = mfac_login::store::AuditQuery {
+        user: q.user.as_deref(),
+        kind: q.kind.as_deref(),
+        since,
+        limit: Some(limit),
+    };
+    let events = app.verifier.store.audit_log(&query).await?;
+    Ok(Json(json!({ "events": events })))
+}
+
+/// `GET /healthz` (no token): the running policy and the last reload's
+/// failure, if the last reload failed.
+pub async fn healthz(State(app): Shared) -> Json<Value> {
+    let p = app.policy.load();
+    let error = app.reload_error.load();
+    Json(json!({
+        "status": "ok",
+        "policy": {
+            "file": p.file,
+            "sha256": p.sha256,
+            "loaded_at": p.loaded_at.to_string(),
+        },
+        "reload_error": error.as_deref(),
+    }))
+}
+
+/// `GET /metrics`: Prometheus text.
+pub async fn metrics(State(app): Shared) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+        .into_response()
+}

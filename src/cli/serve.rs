@@ -1,0 +1,226 @@
+//! `mfac serve POLICY`: the login-time service (SERVICE.md), started from
+//! flags. Exit 1 if the policy has errors, 2 on bad flags or an unusable
+//! database or key; then it serves until SIGTERM or Ctrl-C.
+
+use super::{Failure, Outcome};
+use mfac_login::secret::SecretKey;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(clap::Args)]
+#[command(
+    about = "Serve decisions and verify factors at sign-in (HTTP)",
+    after_help = "Examples:\n  mfac serve policies/acme.mfa --demo\n  mfac serve policies/acme.mfa --db postgres://mfac@db/mfac --token-file /etc/mfac/tokens --key-file /etc/mfac/key --rp-id login.acme.test --origin https://login.acme.test --watch"
+)]
+pub struct Args {
+    /// The policy file; reloaded on SIGHUP (and with --watch, when it changes)
+    #[arg(value_name = "POLICY")]
+    policy: PathBuf,
+    /// The address to listen on (plain HTTP; put TLS in a proxy in front)
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// The store: sqlite://FILE (created on first start) or postgres://...
+    #[arg(long, default_value = "sqlite://mfac.db", value_name = "URL")]
+    db: String,
+    /// Bearer tokens the /v1 routes accept, one per line (at least 32 characters)
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// The key that seals secrets at rest: 64 hex digits (never in the database)
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+    /// The WebAuthn relying party id: the site's domain
+    #[arg(long, default_value = "localhost", value_name = "ID")]
+    rp_id: String,
+    /// The origin browsers sign passkeys for [default: http://localhost:PORT]
+    #[arg(long, value_name = "URL")]
+    origin: Option<String>,
+    /// Reload the policy when its file changes
+    #[arg(long)]
+    watch: bool,
+    /// Generate a token and a key, and serve a sign-in page at /demo
+    #[arg(long)]
+    demo: bool,
+    /// Consecutive failures that lock verification
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    max_failures: u32,
+    /// The first lock-out, in seconds; each repeated one doubles it
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    lockout: u32,
+    /// The longest lock-out, in seconds
+    #[arg(long, default_value_t = 86_400, value_name = "SECONDS")]
+    max_lockout: u32,
+    /// Failures without a success after which only an administrator unlocks
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    hard_limit: u32,
+    /// Shown beside the account in authenticator apps
+    #[arg(long, default_value = "mfac", value_name = "NAME")]
+    issuer: String,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    let t = text.trim();
+    if t.len() % 2 != 0 {
+        return None;
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| t.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
+}
+
+/// Read the key file: 64 hex digits. Errors name the file, never its text.
+fn read_key(path: &Path) -> Result<SecretKey, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::input(format!("--key-file {}: {e}", path.display())))?;
+    let bytes = unhex(&text).filter(|b| b.len() == 32).ok_or_else(|| {
+        Failure::input(format!(
+            "--key-file {}: the key is 64 hex digits (32 bytes)",
+            path.display()
+        ))
+    })?;
+    SecretKey::from_bytes(&bytes)
+        .map_err(|e| Failure::input(format!("--key-file {}: {e}", path.display())))
+}
+
+/// `--demo` without `--key-file`: a key beside the database, made once
+/// (readable by its owner only) and reused, so a restart still opens the
+/// secrets.
+fn demo_key(db: &str) -> Result<SecretKey, Failure> {
+    let base = db
+        .strip_prefix("sqlite://")
+        .or_else(|| db.strip_prefix("sqlite:"))
+        .filter(|_| !db.starts_with("postgres"))
+        .map(|p| p.split('?').next().unwrap_or(p).to_string())
+        .unwrap_or_else(|| "mfac-demo".to_string());
+    let path = PathBuf::from(format!("{base}.key"));
+    if !path.exists() {
+        let (bytes, _) = SecretKey::generate().map_err(|e| Failure::input(e.to_string()))?;
+        write_private(&path, &hex(&bytes))?;
+        eprintln!("mfac serve: demo key written to {}", path.display());
+    }
+    read_key(&path)
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))?;
+    writeln!(f, "{text}")
+        .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))
+}
+
+pub fn run(a: Args) -> Outcome {
+    // Logs go to stderr, one line per event, never with a secret (the
+    // service logs routes, statuses and ids, not bodies or tokens).
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+    let (tokens, demo_token) = match (&a.token_file, a.demo) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::input(format!("--token-file {}: {e}", path.display())))?;
+            let t = mfac_serve::Tokens::parse(&text)
+                .map_err(|e| Failure::input(format!("--token-file {}: {e}", path.display())))?;
+            (t, a.demo.then(String::new))
+        }
+        (None, true) => {
+            let bytes =
+                mfac_login::random_bytes::<32>().map_err(|e| Failure::input(e.to_string()))?;
+            let token = hex(&bytes);
+            let t = mfac_serve::Tokens::parse(&token).map_err(Failure::input)?;
+            println!("mfac serve: demo token {token}");
+            (t, Some(token))
+        }
+        (None, false) => {
+            return Err(Failure::input(
+                "--token-file is needed (or --demo, which generates a token)",
+            ))
+        }
+    };
+    let key = match (&a.key_file, a.demo) {
+        (Some(path), _) => read_key(path)?,
+        (None, true) => demo_key(&a.db)?,
+        (None, false) => {
+            return Err(Failure::input(
+                "--key-file is needed (or --demo, which generates a key)",
+            ))
+        }
+    };
+    let running = mfac_serve::reload::load(&a.policy, jiff::Timestamp::now()).map_err(|e| {
+        let mut f = Failure::input(e.to_string());
+        if matches!(e, mfac_serve::reload::LoadError::Invalid(_)) {
+            f.code = 1;
+        }
+        f
+    })?;
+    let origin = a
+        .origin
+        .clone()
+        .unwrap_or_else(|| format!("http://localhost:{}", a.listen.port()));
+    let limits = mfac_login::throttle::Limits {
+        max_failures: a.max_failures.max(1),
+        backoff: jiff::SignedDuration::from_secs(i64::from(a.lockout)),
+        max_backoff: jiff::SignedDuration::from_secs(i64::from(a.max_lockout)),
+        hard_limit: a.hard_limit.max(1),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::input(format!("cannot start: {e}")))?;
+    runtime.block_on(async move {
+        let store = mfac_login::store::Store::open(&a.db)
+            .await
+            .map_err(|e| Failure::input(e.to_string()))?;
+        let clock: Arc<dyn mfac_login::clock::Clock> = Arc::new(mfac_login::clock::SystemClock);
+        let mut verifier = mfac_login::verify::Verifier::new(store, key, clock.clone(), &a.issuer);
+        verifier.limits = limits;
+        verifier.webauthn = Some(
+            mfac_login::webauthn::relying_party(&a.rp_id, &origin, &a.issuer)
+                .map_err(|e| Failure::input(format!("--rp-id/--origin: {e}")))?,
+        );
+        let sha = running.sha256.clone();
+        let app = Arc::new(mfac_serve::App::new(
+            verifier,
+            clock,
+            running,
+            a.policy.clone(),
+            tokens,
+            demo_token,
+        ));
+        mfac_serve::reload::on_sighup(app.clone())
+            .map_err(|e| Failure::input(format!("cannot listen for SIGHUP: {e}")))?;
+        if a.watch {
+            mfac_serve::reload::watch(app.clone());
+        }
+        let listener = tokio::net::TcpListener::bind(a.listen)
+            .await
+            .map_err(|e| Failure::input(format!("--listen {}: {e}", a.listen)))?;
+        let addr = listener.local_addr().unwrap_or(a.listen);
+        eprintln!(
+            "mfac serve: listening on http://{addr} (policy {} sha256 {sha})",
+            a.policy.display()
+        );
+        if app.demo_token.is_some() {
+            eprintln!(
+                "mfac serve: the demo page is at http://localhost:{}/demo",
+                addr.port()
+            );
+        }
+        mfac_serve::serve(app, listener, mfac_serve::shutdown_signal())
+            .await
+            .map_err(|e| Failure::input(format!("the server stopped: {e}")))?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

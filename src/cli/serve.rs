@@ -120,6 +120,37 @@ fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))
 }
 
+/// For the tests of the real binary only: the system's clock shifted by
+/// the seconds written in the file named by `MFAC_TEST_CLOCK_OFFSET_FILE`,
+/// read at every tick, so a test can step past a challenge's five minutes
+/// or a remember window. Announced on stderr when in use.
+struct OffsetClock(PathBuf);
+
+impl mfac_login::clock::Clock for OffsetClock {
+    fn now(&self) -> jiff::Timestamp {
+        let offset = std::fs::read_to_string(&self.0)
+            .ok()
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        let now = jiff::Timestamp::now();
+        now.checked_add(jiff::SignedDuration::from_secs(offset))
+            .unwrap_or(now)
+    }
+}
+
+fn clock() -> Arc<dyn mfac_login::clock::Clock> {
+    match std::env::var_os("MFAC_TEST_CLOCK_OFFSET_FILE") {
+        Some(path) => {
+            eprintln!(
+                "mfac serve: WARNING: the clock is shifted by the seconds in {} (MFAC_TEST_CLOCK_OFFSET_FILE, for tests)",
+                PathBuf::from(&path).display()
+            );
+            Arc::new(OffsetClock(PathBuf::from(path)))
+        }
+        None => Arc::new(mfac_login::clock::SystemClock),
+    }
+}
+
 pub fn run(a: Args) -> Outcome {
     // Logs go to stderr, one line per event, never with a secret (the
     // service logs routes, statuses and ids, not bodies or tokens).
@@ -165,10 +196,6 @@ pub fn run(a: Args) -> Outcome {
         }
         f
     })?;
-    let origin = a
-        .origin
-        .clone()
-        .unwrap_or_else(|| format!("http://localhost:{}", a.listen.port()));
     let limits = mfac_login::throttle::Limits {
         max_failures: a.max_failures.max(1),
         backoff: jiff::SignedDuration::from_secs(i64::from(a.lockout)),
@@ -183,7 +210,17 @@ pub fn run(a: Args) -> Outcome {
         let store = mfac_login::store::Store::open(&a.db)
             .await
             .map_err(|e| Failure::input(e.to_string()))?;
-        let clock: Arc<dyn mfac_login::clock::Clock> = Arc::new(mfac_login::clock::SystemClock);
+        // Bound first, so the default origin names the port actually
+        // taken (`--listen 127.0.0.1:0` picks one).
+        let listener = tokio::net::TcpListener::bind(a.listen)
+            .await
+            .map_err(|e| Failure::input(format!("--listen {}: {e}", a.listen)))?;
+        let addr = listener.local_addr().unwrap_or(a.listen);
+        let origin = a
+            .origin
+            .clone()
+            .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
+        let clock = clock();
         let mut verifier = mfac_login::verify::Verifier::new(store, key, clock.clone(), &a.issuer);
         verifier.limits = limits;
         verifier.webauthn = Some(
@@ -204,10 +241,6 @@ pub fn run(a: Args) -> Outcome {
         if a.watch {
             mfac_serve::reload::watch(app.clone());
         }
-        let listener = tokio::net::TcpListener::bind(a.listen)
-            .await
-            .map_err(|e| Failure::input(format!("--listen {}: {e}", a.listen)))?;
-        let addr = listener.local_addr().unwrap_or(a.listen);
         eprintln!(
             "mfac serve: listening on http://{addr} (policy {} sha256 {sha})",
             a.policy.display()

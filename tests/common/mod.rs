@@ -53,6 +53,8 @@ pub fn json(run: &Run) -> serde_json::Value {
 pub const TODAY: &str = "2026-11-24";
 
 /// A temporary folder of this test process, by tag.
+pub mod server;
+
 pub fn temp_dir(tag: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("mfac-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&d).expect("temp dir");

@@ -372,6 +372,28 @@ macro_rules! insert_audit {
 
 /// Run the same code on whichever pool the store has: the statements are
 /// the same, the types behind them are not.
+/// A `throttle` row (`consecutive, total, lockouts, locked_until`) of
+/// either database.
+fn throttle_row<R>(row: &R) -> Result<ThrottleState, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let number = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    let locked_until: Option<String> = row.try_get("locked_until")?;
+    Ok(ThrottleState {
+        consecutive: number(row.try_get("consecutive")?),
+        total: number(row.try_get("total")?),
+        lockouts: number(row.try_get("lockouts")?),
+        locked_until: match locked_until {
+            Some(t) => Some(stored_time(&t, "lock-out time")?),
+            None => None,
+        },
+    })
+}
+
 macro_rules! on_pool {
     ($store:expr, |$p:ident| $body:expr) => {
         match &$store.pool {
@@ -684,6 +706,19 @@ impl Store {
         Ok(LoginState { enrolled, last_mfa })
     }
 
+    /// The user's failure count as it stands (a fresh state when none was
+    /// counted): what a refusal that tried no secret reports.
+    pub async fn throttle_state(&self, user: &str) -> Result<ThrottleState, StoreError> {
+        const SQL: &str =
+            "SELECT consecutive, total, lockouts, locked_until FROM throttle WHERE user_id = $1";
+        on_pool!(self, |p| {
+            match sqlx::query(SQL).bind(user).fetch_optional(p).await? {
+                Some(row) => throttle_row(&row),
+                None => Ok(ThrottleState::default()),
+            }
+        })
+    }
+
     /// A login, if it exists (answered or not).
     pub async fn open_login(&self, id: &str) -> Result<Option<OpenLogin>, StoreError> {
         const SQL: &str = "SELECT user_id, allowed, ip, expires_at, decision_id, app, policy_sha256, decision, answered_at FROM logins WHERE id = $1";
@@ -757,17 +792,7 @@ impl Store {
             let mut left = u32::MAX;
             if a.throttled {
                 let row = sqlx::query(HOLD).bind(a.user).fetch_one(&mut *tx).await?;
-                let number = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-                let locked_until: Option<String> = row.try_get("locked_until")?;
-                state = ThrottleState {
-                    consecutive: number(row.try_get("consecutive")?),
-                    total: number(row.try_get("total")?),
-                    lockouts: number(row.try_get("lockouts")?),
-                    locked_until: match locked_until {
-                        Some(t) => Some(stored_time(&t, "lock-out time")?),
-                        None => None,
-                    },
-                };
+                state = throttle_row(&row)?;
                 match limits.gate(&state, a.at) {
                     Gate::Locked { until } => {
                         let when = until

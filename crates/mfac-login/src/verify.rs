@@ -111,6 +111,13 @@ impl Verifier {
         &self.key
     }
 
+    /// Whether the user may try a factor now, and how many failures are
+    /// left before a lock-out; counts nothing.
+    pub async fn gate(&self, user: &str) -> Result<crate::throttle::Gate, LoginError> {
+        let state = self.store.throttle_state(user).await?;
+        Ok(self.limits.gate(&state, self.now()))
+    }
+
     /// Settle an attempt in the store (one transaction: counted, checked,
     /// recorded) and say how it ended; `factors[i]` is the factor id that
     /// `proofs[i]` verifies.

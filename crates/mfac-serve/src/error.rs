@@ -114,12 +114,17 @@ pub fn scrub(e: &serde_json::Error) -> String {
         Category::Syntax | Category::Eof | Category::Io => format!("malformed JSON at {place}"),
         Category::Data => {
             let text = e.to_string();
-            let named = ["unknown field", "missing field", "unknown variant"]
+            // Field names are the caller's keys, not values: keep them.
+            let named = ["unknown field", "missing field"]
                 .iter()
                 .any(|p| text.starts_with(p));
             match text.split(',').next() {
                 // `unknown field `x`, expected one of ...`: only the name.
                 Some(first) if named => format!("{first} at {place}"),
+                // `unknown variant `v`` quotes a value: leave it out.
+                _ if text.starts_with("unknown variant") => {
+                    format!("a value that is not one of the allowed words at {place}")
+                }
                 _ => format!("a value of the wrong type or form at {place}"),
             }
         }
@@ -141,7 +146,7 @@ mod tests {
         let e = serde_json::from_str::<R>(r#"{"code": 123456}"#).unwrap_err();
         let s = scrub(&e);
         assert!(!s.contains("123456"), "{s}");
-        assert!(s.contains("invalid type"), "{s}");
+        assert!(s.contains("wrong type"), "{s}");
         let e = serde_json::from_str::<R>(r#"{"code": "1", "extra": 1}"#).unwrap_err();
         assert!(scrub(&e).contains("unknown field `extra`"), "{}", scrub(&e));
         let e = serde_json::from_str::<R>(r#"{}"#).unwrap_err();

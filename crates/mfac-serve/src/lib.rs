@@ -168,7 +168,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
         )
         .route(
             "/v1/users/{user}/factors/backup_code",
-            post(routes::new_backup_codes),
+            post(routes::new_backup_codes).delete(routes::remove_backup_codes),
         )
         .route(
             "/v1/users/{user}/factors/{factor_id}/confirm",

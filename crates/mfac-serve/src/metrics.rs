@@ -96,7 +96,11 @@ impl Metrics {
                 for ((f, l), n) in c.iter() {
                     if *f == family {
                         any = true;
-                        let _ = writeln!(o, "{family}{{{l}}} {n}");
+                        if l.is_empty() {
+                            let _ = writeln!(o, "{family} {n}");
+                        } else {
+                            let _ = writeln!(o, "{family}{{{l}}} {n}");
+                        }
                     }
                 }
                 if !any && !family.ends_with("responses_total") {
@@ -135,7 +139,10 @@ mod tests {
         m.count("mfac_decisions_total", labels(&[("outcome", "allow")]));
         m.count("mfac_decisions_total", labels(&[("outcome", "allow")]));
         m.observe("/v1/decide", 0.0007);
+        m.count("mfac_lockouts_total", String::new());
         let t = m.render();
+        // Unlabelled: no empty braces.
+        assert!(t.contains("\nmfac_lockouts_total 1\n"), "{t}");
         assert!(
             t.contains("mfac_decisions_total{outcome=\"allow\"} 2"),
             "{t}"

@@ -11,6 +11,7 @@ use axum::Json;
 use mfac_core::eval::{LastMfa, LoginContext};
 use mfac_core::{Factor, FactorSet};
 use mfac_login::login::{Answer, Answered, Refusal};
+use mfac_login::throttle::Gate;
 use mfac_login::verify::Verification;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -245,14 +246,30 @@ pub async fn verify(
     if login_id.len() > 64 {
         return Err(ApiError::not_found("no such login"));
     }
-    let answered = app.verifier.answer(&login_id, &answer).await?;
+    let answered = match app.verifier.answer(&login_id, &answer).await? {
+        // An expired challenge or a factor the decision did not allow tried
+        // no secret, so it counts no failure; it reports the count as it
+        // stands, and a locked user hears that they are locked.
+        Answered::Refused(r @ (Refusal::Expired | Refusal::NotAllowed)) => {
+            let open = app.verifier.store.open_login(&login_id).await?;
+            let user = open.map(|l| l.user).unwrap_or_default();
+            Answered::Checked(match app.verifier.gate(&user).await? {
+                Gate::Open { attempts_left } => Verification::Failed {
+                    reason: r.reason(),
+                    attempts_left,
+                },
+                Gate::Locked { until } => Verification::Locked { until },
+            })
+        }
+        other => other,
+    };
     let result = |r: &str| {
         app.metrics.count(
             "mfac_verifications_total",
             labels(&[("factor", kind.name()), ("result", r)]),
         );
     };
-    let failed = |reason: &str, left: Option<u32>| {
+    let failed = |reason: &str, left: u32| {
         (
             StatusCode::UNAUTHORIZED,
             Json(json!({"result": "failed", "reason": reason, "attempts_left": left})),
@@ -272,9 +289,10 @@ pub async fn verify(
                 "this login needed no verification",
             ))
         }
-        Answered::Refused(r) => {
+        // Turned into a checked failure above; kept for the match.
+        Answered::Refused(r @ (Refusal::Expired | Refusal::NotAllowed)) => {
             result("failed");
-            failed(r.reason(), None)
+            failed(r.reason(), 0)
         }
         Answered::Checked(Verification::Verified { .. }) => {
             result("verified");
@@ -301,7 +319,7 @@ pub async fn verify(
             if attempts_left == 0 {
                 app.metrics.count("mfac_lockouts_total", String::new());
             }
-            failed(reason, Some(attempts_left))
+            failed(reason, attempts_left)
         }
         Answered::Checked(Verification::Locked { until }) => {
             result("locked");
@@ -504,13 +522,24 @@ pub async fn remove_factor(
     Path((user, factor)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let user = name("user", &user)?;
-    let done = if factor == "backup_code" {
-        app.verifier.remove_backup_codes(user).await?
-    } else {
-        app.verifier
-            .remove_factor(user, factor_id(&factor)?)
-            .await?
-    };
+    let done = app
+        .verifier
+        .remove_factor(user, factor_id(&factor)?)
+        .await?;
+    removed(done)
+}
+
+/// `DELETE /v1/users/{user}/factors/backup_code`: the whole set at once,
+/// as it was issued.
+pub async fn remove_backup_codes(
+    State(app): Shared,
+    Path(user): Path<String>,
+) -> Result<Response, ApiError> {
+    let user = name("user", &user)?;
+    removed(app.verifier.remove_backup_codes(user).await?)
+}
+
+fn removed(done: bool) -> Result<Response, ApiError> {
     if !done {
         return Err(ApiError::not_found("no such factor for this user"));
     }

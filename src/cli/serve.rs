@@ -158,28 +158,34 @@ pub fn run(a: Args) -> Outcome {
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
-    let (tokens, demo_token) = match (&a.token_file, a.demo) {
-        (Some(path), _) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::input(format!("--token-file {}: {e}", path.display())))?;
-            let t = mfac_serve::Tokens::parse(&text)
-                .map_err(|e| Failure::input(format!("--token-file {}: {e}", path.display())))?;
-            (t, a.demo.then(String::new))
-        }
-        (None, true) => {
-            let bytes =
-                mfac_login::random_bytes::<32>().map_err(|e| Failure::input(e.to_string()))?;
-            let token = hex(&bytes);
-            let t = mfac_serve::Tokens::parse(&token).map_err(Failure::input)?;
-            println!("mfac serve: demo token {token}");
-            (t, Some(token))
-        }
-        (None, false) => {
+    // `--demo` mints a token of its own for the page, accepted beside any
+    // in `--token-file`.
+    let demo_token = if a.demo {
+        let bytes = mfac_login::random_bytes::<32>().map_err(|e| Failure::input(e.to_string()))?;
+        Some(hex(&bytes))
+    } else {
+        None
+    };
+    let mut token_text = match &a.token_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| Failure::input(format!("--token-file {}: {e}", path.display())))?,
+        None if a.demo => String::new(),
+        None => {
             return Err(Failure::input(
                 "--token-file is needed (or --demo, which generates a token)",
             ))
         }
     };
+    if let Some(t) = &demo_token {
+        token_text = format!("{token_text}\n{t}\n");
+    }
+    let tokens = mfac_serve::Tokens::parse(&token_text).map_err(|e| match &a.token_file {
+        Some(path) => Failure::input(format!("--token-file {}: {e}", path.display())),
+        None => Failure::input(e),
+    })?;
+    if let Some(t) = &demo_token {
+        println!("mfac serve: demo token {t}");
+    }
     let key = match (&a.key_file, a.demo) {
         (Some(path), _) => read_key(path)?,
         (None, true) => demo_key(&a.db)?,

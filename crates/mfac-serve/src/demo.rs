@@ -9,10 +9,20 @@ use std::sync::Arc;
 const PAGE: &str = include_str!("demo.html");
 
 pub async fn page(State(app): State<Arc<App>>) -> Html<String> {
-    // The token is a JSON string in a script: quoted by serde_json, and
-    // `<` escaped so it cannot close the script element.
-    let token = serde_json::to_string(app.demo_token.as_deref().unwrap_or(""))
-        .unwrap_or_default()
-        .replace('<', "\\u003c");
-    Html(PAGE.replace("\"__MFAC_DEMO_TOKEN__\"", &token))
+    let running = app.policy.load_full();
+    let sorted = |names: &mut dyn Iterator<Item = &str>| {
+        let mut v: Vec<String> = names.map(str::to_string).collect();
+        v.sort();
+        v
+    };
+    let config = serde_json::json!({
+        "token": app.demo_token.as_deref().unwrap_or(""),
+        "groups": sorted(&mut running.policy.group_names()),
+        "users": sorted(&mut running.policy.user_names()),
+        "apps": sorted(&mut running.policy.apps()),
+    });
+    // A JSON object in a script element: quoted by serde_json, and `<`
+    // escaped so no name can close the element.
+    let config = config.to_string().replace('<', "\\u003c");
+    Html(PAGE.replace("\"__MFAC_DEMO__\"", &config))
 }

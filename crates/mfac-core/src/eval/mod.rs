@@ -60,6 +60,16 @@ impl Policy {
         self.tables.apps.iter().map(|(n, _)| n.as_str())
     }
 
+    /// Names of the groups that have rules, in no particular order.
+    pub fn group_names(&self) -> impl Iterator<Item = &str> {
+        self.groups.keys().map(|n| &**n)
+    }
+
+    /// Names of the users that have rules, in no particular order.
+    pub fn user_names(&self) -> impl Iterator<Item = &str> {
+        self.users.keys().map(|n| &**n)
+    }
+
     pub fn rule(&self, id: usize) -> Option<&RuleInfo> {
         self.tables.rules.get(id)
     }

@@ -10,7 +10,7 @@
 )]
 
 mod common;
-use common::server::{seed_of, start, Server};
+use common::server::{begin, enrol_totp, now, start, wait_for, Server};
 use common::{json, mfac};
 use serde_json::json;
 
@@ -19,53 +19,6 @@ default { enforcement required factors totp | webauthn | sms }
 group "Kiosk" { enforcement off }
 user "root@acme.test" { recovery backup_code }
 "#;
-
-/// The server's idea of now: the tests shift it through the clock file.
-fn now(offset: i64) -> jiff::Timestamp {
-    jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_secs(offset))
-        .unwrap()
-}
-
-/// Enrol and confirm a TOTP factor for `user`; returns the seed and the
-/// confirming code (consumed).
-fn enrol_totp(s: &Server, user: &str) -> (mfac_login::totp::Seed, String) {
-    let r = s.post(
-        &format!("/v1/users/{user}/factors/totp"),
-        json!({"label": "phone"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let v = r.json();
-    assert_eq!(
-        (v["kind"].as_str(), v["status"].as_str()),
-        (Some("totp"), Some("pending"))
-    );
-    assert!(v["qr_svg"].as_str().unwrap().starts_with("<svg"));
-    let seed = seed_of(v["otpauth_uri"].as_str().unwrap());
-    let id = v["factor_id"].as_str().unwrap();
-    let wrong = s.post(
-        &format!("/v1/users/{user}/factors/{id}/confirm"),
-        json!({"code": "000000"}),
-    );
-    assert_eq!(wrong.status, 401, "{}", wrong.body);
-    let code = seed.code_at(now(0));
-    let ok = s.post(
-        &format!("/v1/users/{user}/factors/{id}/confirm"),
-        json!({"code": code}),
-    );
-    assert_eq!(ok.status, 200, "{}", ok.body);
-    assert_eq!(ok.json()["status"], "active");
-    (seed, code)
-}
-
-fn begin(s: &Server, user: &str, groups: &[&str]) -> serde_json::Value {
-    let r = s.post(
-        "/v1/logins",
-        json!({"user": user, "groups": groups, "ip": "10.0.0.7"}),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.json()
-}
 
 #[test]
 fn tokens_guard_every_v1_route_and_bad_input_is_a_json_4xx() {
@@ -611,16 +564,6 @@ fn a_reload_never_swaps_in_a_bad_policy() {
         metrics.contains("mfac_reloads_total{result=\"ok\"} 1"),
         "{metrics}"
     );
-}
-
-fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
-    for _ in 0..100 {
-        if let Some(v) = f() {
-            return v;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("timed out waiting");
 }
 
 #[test]

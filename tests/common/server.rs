@@ -2,8 +2,14 @@
 //! over a plain TCP stream (one request per connection), so the tests
 //! exercise the binary as an identity provider would.
 #![allow(dead_code)]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
+use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -230,4 +236,62 @@ pub fn seed_of(uri: &str) -> mfac_login::totp::Seed {
         }
     }
     mfac_login::totp::Seed::from_bytes(&out).unwrap()
+}
+
+/// The server's idea of now: the tests shift it through the clock file.
+pub fn now(offset: i64) -> jiff::Timestamp {
+    jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_secs(offset))
+        .unwrap()
+}
+
+/// Enrol and confirm a TOTP factor for `user`; returns the seed and the
+/// confirming code (consumed).
+pub fn enrol_totp(s: &Server, user: &str) -> (mfac_login::totp::Seed, String) {
+    let r = s.post(
+        &format!("/v1/users/{user}/factors/totp"),
+        json!({"label": "phone"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v = r.json();
+    assert_eq!(
+        (v["kind"].as_str(), v["status"].as_str()),
+        (Some("totp"), Some("pending"))
+    );
+    assert!(v["qr_svg"].as_str().unwrap().starts_with("<svg"));
+    let seed = seed_of(v["otpauth_uri"].as_str().unwrap());
+    let id = v["factor_id"].as_str().unwrap();
+    let wrong = s.post(
+        &format!("/v1/users/{user}/factors/{id}/confirm"),
+        json!({"code": "000000"}),
+    );
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    let code = seed.code_at(now(0));
+    let ok = s.post(
+        &format!("/v1/users/{user}/factors/{id}/confirm"),
+        json!({"code": code}),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.json()["status"], "active");
+    (seed, code)
+}
+
+pub fn begin(s: &Server, user: &str, groups: &[&str]) -> serde_json::Value {
+    let r = s.post(
+        "/v1/logins",
+        json!({"user": user, "groups": groups, "ip": "10.0.0.7"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+/// Polls `f` every 100 ms until it answers, for up to 10 s.
+pub fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..100 {
+        if let Some(v) = f() {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("timed out waiting");
 }

@@ -18,9 +18,27 @@ use sqlx::sqlite::{
 use sqlx::Row;
 use std::str::FromStr;
 
-/// A database URL for messages: without its password.
+/// A database URL for messages: without its password, in the user part
+/// or as a `password=` parameter.
 fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (url, query) = match url.split_once('?') {
+        Some((u, q)) => (u, Some(q)),
+        None => (url, None),
+    };
+    let query = query.map(|q| {
+        let kept: Vec<&str> = q
+            .split('&')
+            .map(|p| {
+                if p.starts_with("password=") {
+                    "password=***"
+                } else {
+                    p
+                }
+            })
+            .collect();
+        format!("?{}", kept.join("&"))
+    });
+    let base = match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
             match creds.split_once(':') {
@@ -29,7 +47,8 @@ fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
-    }
+    };
+    format!("{base}{}", query.unwrap_or_default())
 }
 
 /// A time the store wrote (RFC 3339); anything else is damage.
@@ -372,6 +391,31 @@ macro_rules! insert_audit {
 
 /// Run the same code on whichever pool the store has: the statements are
 /// the same, the types behind them are not.
+/// `postgres://...?schema=NAME&...` -> the URL without it, and NAME: the
+/// schema is mfac's parameter, not the driver's.
+fn take_schema(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut schema = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|p| match p.strip_prefix("schema=") {
+            Some(name) => {
+                schema = Some(name.to_string());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    (url, schema)
+}
+
 /// A `throttle` row (`consecutive, total, lockouts, locked_until`) of
 /// either database.
 fn throttle_row<R>(row: &R) -> Result<ThrottleState, StoreError>
@@ -404,13 +448,14 @@ macro_rules! on_pool {
 }
 
 impl Store {
-    /// Open a store by URL: `postgres://...` (tables in the schema named by
-    /// `MFAC`'s default, `mfac`), else a SQLite file: `sqlite://PATH`,
+    /// Open a store by URL: `postgres://...` (tables in the schema `mfac`,
+    /// or the one `?schema=NAME` names), else a SQLite file: `sqlite://PATH`,
     /// `sqlite:PATH` or a bare path, with `?sync=full` (the default) or
     /// `?sync=normal` (see [`Durability`]).
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Store::open_postgres(url, "mfac").await;
+            let (url, schema) = take_schema(url);
+            return Store::open_postgres(&url, schema.as_deref().unwrap_or("mfac")).await;
         }
         let rest = url
             .strip_prefix("sqlite://")
@@ -1178,5 +1223,34 @@ impl Store {
             ..AuditQuery::default()
         };
         self.audit_log(&q).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_passwords_and_give_up_the_schema() {
+        assert_eq!(
+            redact("postgres://mfac:hunter2@db/mfac?password=hunter2&sslmode=require"),
+            "postgres://mfac:***@db/mfac?password=***&sslmode=require"
+        );
+        assert_eq!(redact("postgres://db/mfac"), "postgres://db/mfac");
+        assert_eq!(
+            take_schema("postgres://db/test?schema=r1&sslmode=disable"),
+            (
+                "postgres://db/test?sslmode=disable".to_string(),
+                Some("r1".to_string())
+            )
+        );
+        assert_eq!(
+            take_schema("postgres://db/test?schema=r1"),
+            ("postgres://db/test".to_string(), Some("r1".to_string()))
+        );
+        assert_eq!(
+            take_schema("postgres://db/test"),
+            ("postgres://db/test".to_string(), None)
+        );
     }
 }

@@ -98,6 +98,8 @@ fn no_module_imports_from_a_module_that_imports_it() {
         "crates/mfac-lang",
         "crates/mfac-analysis",
         "crates/mfac-testing",
+        "crates/mfac-login",
+        "crates/mfac-serve",
     ] {
         let g = edges(&root.join(krate).join("src"));
         assert!(
@@ -144,6 +146,50 @@ fn the_evaluator_crate_depends_on_no_language_or_reader() {
                 .lines()
                 .any(|l| l.split('=').next().is_some_and(|k| k.trim() == banned)),
             "mfac-core must not depend on {banned}"
+        );
+    }
+}
+
+/// The `[dependencies]` names of a workspace crate's manifest.
+fn dependencies(krate: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(krate)
+        .join("Cargo.toml");
+    let manifest = std::fs::read_to_string(path).unwrap();
+    let deps = manifest.split("[dependencies]").nth(1).unwrap_or("");
+    let deps = deps.split("\n[").next().unwrap_or("");
+    deps.lines()
+        .filter_map(|l| l.split('=').next())
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('#'))
+        .collect()
+}
+
+#[test]
+fn the_login_layers_look_only_down() {
+    // The login library sits on the evaluator alone: no language, no HTTP.
+    let login = dependencies("crates/mfac-login");
+    assert!(login.contains(&"mfac-core".to_string()), "{login:?}");
+    for banned in [
+        "mfac-lang",
+        "mfac-analysis",
+        "mfac-serve",
+        "axum",
+        "tower-http",
+        "clap",
+    ] {
+        assert!(
+            !login.iter().any(|d| d == banned),
+            "mfac-login must not depend on {banned}"
+        );
+    }
+    // The service is over the library, and never the command line.
+    let serve = dependencies("crates/mfac-serve");
+    assert!(serve.contains(&"mfac-login".to_string()), "{serve:?}");
+    for banned in ["mfac", "clap", "miette"] {
+        assert!(
+            !serve.iter().any(|d| d == banned),
+            "mfac-serve must not depend on {banned}"
         );
     }
 }

@@ -57,6 +57,11 @@ pub struct Args {
     /// Shown beside the account in authenticator apps
     #[arg(long, default_value = "mfac", value_name = "NAME")]
     issuer: String,
+    /// The least severe log lines written: `info` logs every request but a
+    /// successful /v1/decide, /healthz or /metrics (route, status, time);
+    /// `debug` those too; `warn` keeps reload failures and errors only
+    #[arg(long, default_value = "info", value_name = "LEVEL", value_parser = ["error", "warn", "info", "debug"])]
+    log: String,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -154,7 +159,14 @@ fn clock() -> Arc<dyn mfac_login::clock::Clock> {
 pub fn run(a: Args) -> Outcome {
     // Logs go to stderr, one line per event, never with a secret (the
     // service logs routes, statuses and ids, not bodies or tokens).
+    let level = match a.log.as_str() {
+        "error" => tracing_subscriber::filter::LevelFilter::ERROR,
+        "warn" => tracing_subscriber::filter::LevelFilter::WARN,
+        "debug" => tracing_subscriber::filter::LevelFilter::DEBUG,
+        _ => tracing_subscriber::filter::LevelFilter::INFO,
+    };
     let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();

@@ -42,8 +42,19 @@ impl Response {
 pub const TOKEN: &str = "test-token-0123456789abcdef0123456789";
 
 /// Start `mfac serve` on `policy` text (a port of its own), with `extra`
-/// flags; waits until it listens.
+/// flags and a clock the test shifts ([`Server::set_clock`]); waits until
+/// it listens.
 pub fn start(tag: &str, policy: &str, extra: &[&str]) -> Server {
+    launch(tag, policy, extra, true)
+}
+
+/// [`start`] on the system clock, as in production (the shifted clock reads
+/// its file at every look; a load test must not measure that).
+pub fn start_on_system_clock(tag: &str, policy: &str, extra: &[&str]) -> Server {
+    launch(tag, policy, extra, false)
+}
+
+fn launch(tag: &str, policy: &str, extra: &[&str], shifted: bool) -> Server {
     let dir = super::temp_dir(&format!("serve-{tag}"));
     std::fs::write(dir.join("policy.mfa"), policy).unwrap();
     std::fs::write(dir.join("tokens"), format!("# tests\n{TOKEN}\n")).unwrap();
@@ -66,13 +77,16 @@ pub fn start(tag: &str, policy: &str, extra: &[&str]) -> Server {
         args.push(db);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
-    spawn(args, dir, clock_file)
+    spawn(args, dir, clock_file, shifted)
 }
 
-pub fn spawn(args: Vec<String>, dir: PathBuf, clock_file: PathBuf) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mfac"))
+fn spawn(args: Vec<String>, dir: PathBuf, clock_file: PathBuf, shifted: bool) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mfac"));
+    if shifted {
+        command.env("MFAC_TEST_CLOCK_OFFSET_FILE", &clock_file);
+    }
+    let mut child = command
         .args(&args)
-        .env("MFAC_TEST_CLOCK_OFFSET_FILE", &clock_file)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -353,6 +353,11 @@ pub enum Durability {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// SQLite takes one writer at a time: writers queue here, in order,
+    /// rather than in SQLite's busy handler, which sleeps and retries and
+    /// under load stalls a commit for tens or hundreds of milliseconds.
+    /// `None` for PostgreSQL, whose rows lock on their own.
+    writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 #[derive(Clone, Debug)]
@@ -516,6 +521,7 @@ impl Store {
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            writer: Some(std::sync::Arc::default()),
         })
     }
 
@@ -556,7 +562,16 @@ impl Store {
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
         Ok(Store {
             pool: Pool::Postgres(pool),
+            writer: None,
         })
+    }
+
+    /// The turn to write (SQLite), held until the guard drops.
+    async fn writing(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.writer {
+            Some(w) => Some(w.lock().await),
+            None => None,
+        }
     }
 
     /// Close every connection, after the work in flight (a shutdown).
@@ -573,6 +588,7 @@ impl Store {
         label: Option<&str>,
         at: Timestamp,
     ) -> Result<i64, StoreError> {
+        let _writing = self.writing().await;
         const SQL: &str = "INSERT INTO factors (user_id, kind, status, secret, created_at, label) VALUES ($1, $2, 'pending', $3, $4, $5) RETURNING id";
         let at = at.to_string();
         Ok(on_pool!(self, |p| {
@@ -623,6 +639,7 @@ impl Store {
     /// so it cannot sign in again. False if it was not pending (already
     /// confirmed, by a concurrent request too).
     pub async fn confirm_factor(&self, user: &str, id: i64, step: i64) -> Result<bool, StoreError> {
+        let _writing = self.writing().await;
         const SQL: &str = "UPDATE factors SET status = 'active', last_step = $1 WHERE id = $2 AND user_id = $3 AND status = 'pending'";
         Ok(on_pool!(self, |p| {
             sqlx::query(SQL)
@@ -643,6 +660,7 @@ impl Store {
         user: &str,
         hashes: &[String],
     ) -> Result<(), StoreError> {
+        let _writing = self.writing().await;
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
@@ -701,6 +719,7 @@ impl Store {
 
     /// Remove a factor: its secret is erased, the row kept for the audit.
     pub async fn remove_factor(&self, user: &str, id: i64) -> Result<bool, StoreError> {
+        let _writing = self.writing().await;
         const SQL: &str = "UPDATE factors SET status = 'removed', secret = NULL WHERE id = $1 AND user_id = $2 AND status <> 'removed'";
         Ok(on_pool!(self, |p| {
             sqlx::query(SQL)
@@ -805,6 +824,7 @@ impl Store {
     /// once, no more than `limits.hard_limit` failures are ever counted
     /// without a success, and each proof is consumed at most once.
     pub async fn settle(&self, a: &Attempt<'_>, limits: &Limits) -> Result<Settled, StoreError> {
+        let _writing = self.writing().await;
         // Creates the row or takes it, so the transaction holds the row
         // (PostgreSQL) or the database (SQLite) before it reads it.
         const HOLD: &str = "INSERT INTO throttle (user_id, consecutive, total, lockouts) VALUES ($1, 0, 0, 0) ON CONFLICT (user_id) DO UPDATE SET total = throttle.total RETURNING consecutive, total, lockouts, locked_until";
@@ -985,6 +1005,7 @@ impl Store {
         remembered: Option<&LastMfaRow>,
         login: NewLogin<'_>,
     ) -> Result<bool, StoreError> {
+        let _writing = self.writing().await;
         const COUNT: &str = "UPDATE mfa_state SET logins_since = logins_since + 1 WHERE user_id = $1 AND logins_since = $2 AND last_mfa_at = $3";
         const LOGIN: &str = "INSERT INTO logins (id, user_id, decision, allowed, ip, created_at, expires_at, decision_id, app, policy_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         let at = event.at.to_string();
@@ -1033,6 +1054,7 @@ impl Store {
         sealed: &[u8],
         expires: Timestamp,
     ) -> Result<(), StoreError> {
+        let _writing = self.writing().await;
         const SQL: &str = "INSERT INTO ceremonies (id, user_id, kind, state, expires_at) VALUES ($1, $2, $3, $4, $5)";
         let expires = expires.to_string();
         on_pool!(self, |p| {
@@ -1058,6 +1080,7 @@ impl Store {
         kind: &str,
         now: Timestamp,
     ) -> Result<Option<Vec<u8>>, StoreError> {
+        let _writing = self.writing().await;
         const TAKE: &str = "UPDATE ceremonies SET used_at = $1 WHERE id = $2 AND user_id = $3 AND kind = $4 AND used_at IS NULL RETURNING state, expires_at";
         let at = now.to_string();
         let row = on_pool!(self, |p| {
@@ -1093,6 +1116,7 @@ impl Store {
         sealed: &[u8],
         flags: (bool, bool),
     ) -> Result<Option<bool>, StoreError> {
+        let _writing = self.writing().await;
         const TAKEN: &str = "SELECT 1 FROM factors WHERE credential_id = $1";
         const SQL: &str = "UPDATE factors SET status = 'active', secret = $1, credential_id = $2, counter = 0, backup_eligible = $3, backup_state = $4 WHERE id = $5 AND user_id = $6 AND kind = 'webauthn' AND status = 'pending'";
         on_pool!(self, |p| {
@@ -1125,6 +1149,7 @@ impl Store {
 
     /// Erase the user's backup codes (a reset). False if none was unused.
     pub async fn remove_backup_codes(&self, user: &str) -> Result<bool, StoreError> {
+        let _writing = self.writing().await;
         const SQL: &str = "DELETE FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
         Ok(on_pool!(self, |p| {
             sqlx::query(SQL)
@@ -1158,6 +1183,7 @@ impl Store {
 
     /// Append to the audit trail.
     pub async fn audit(&self, e: &AuditEvent) -> Result<(), StoreError> {
+        let _writing = self.writing().await;
         let at = e.at.to_string();
         on_pool!(self, |p| {
             insert_audit!(p, &at, e);

@@ -8,4 +8,5 @@
 pub mod diff;
 pub mod directory;
 pub mod policy_tests;
+pub mod prove;
 pub mod simulate;

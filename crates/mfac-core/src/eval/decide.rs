@@ -115,6 +115,7 @@ impl Policy {
             deadline,
             grace_deadline,
             remembered,
+            remember: combined.remember(),
             exempt,
             rules: shaping,
             remember_miss,

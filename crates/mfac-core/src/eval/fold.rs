@@ -11,7 +11,7 @@ use crate::policy::{FactorSet, Level, Remember, Window};
 use jiff::Timestamp;
 
 /// One rule's settings, or several rules' combined most-restrictively.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Acc {
     /// 0 when no rule sets enforcement, else `1 + Level`: `max` is the most
     /// restrictive.
@@ -29,7 +29,7 @@ pub(crate) struct Acc {
 
 /// `remember` as fields that combine one by one: `never` wins, else the
 /// shortest window with the union of conditions and the smallest login limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct RememberAcc {
     set: bool,
     never: bool,
@@ -179,6 +179,36 @@ impl Acc {
             sets_factors: fac || o.sets_factors,
             remember: if rem { self.remember } else { o.remember },
             recovery: self.recovery || o.recovery,
+        }
+    }
+
+    /// Only the fields asked for; the rest as no rule set them. Projection
+    /// commutes with [`Acc::add`], [`Acc::or_else`] and [`Acc::tighten`]
+    /// field by field, which is what makes a search over projections exact.
+    pub(crate) fn project(
+        &self,
+        level: bool,
+        factors: bool,
+        recovery: bool,
+        remember: bool,
+        deadline: bool,
+    ) -> Acc {
+        let none = Acc::default();
+        Acc {
+            level: if level { self.level } else { none.level },
+            factors: if factors { self.factors } else { none.factors },
+            sets_factors: factors && self.sets_factors,
+            recovery: recovery && self.recovery,
+            deadline: if deadline {
+                self.deadline
+            } else {
+                none.deadline
+            },
+            remember: if remember {
+                self.remember
+            } else {
+                none.remember
+            },
         }
     }
 

@@ -153,6 +153,9 @@ pub struct Decision<'p> {
     /// The enrolment deadline of a required policy with a grace, passed or not.
     pub grace_deadline: Option<Timestamp>,
     pub remembered: bool,
+    /// The effective remember setting (`None`: no rule sets one), whether
+    /// or not the outcome reached it.
+    pub remember: Option<Remember>,
     pub exempt: Option<&'p ExemptionInfo>,
     /// The rules that shaped the result, in file order.
     pub rules: Vec<RuleRef<'p>>,

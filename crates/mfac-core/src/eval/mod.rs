@@ -9,6 +9,7 @@ mod explain;
 mod fold;
 mod load;
 mod login;
+pub mod space;
 
 pub use explain::explain;
 use fold::Acc;

@@ -1,0 +1,295 @@
+//! The proof engine (`mfac_analysis::prove`) against a brute-force oracle:
+//! on generated policies, every subset of the directory groups, every named
+//! user and "anyone else", every app and none, and every instant around the
+//! policy's edges, decided one by one by the compiled evaluator. The two
+//! must agree on every property: whether it holds, and the fewest groups
+//! that break it. Every counterexample the engine gives is replayed through
+//! the evaluator and must break the property.
+//!
+//! CI runs a few hundred policies; `MFAC_PROVE_CASES=100000 cargo test
+//! --release --test prove` is the long run.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod gen;
+
+use jiff::Timestamp;
+use mfac::check::{check, CheckOptions};
+use mfac::eval::space::Effective;
+use mfac::eval::LoginContext;
+use mfac::policy::CheckedPolicy;
+use mfac::prove::{prove, Condition, Property, Scope};
+use mfac::{Compile, Factor, FactorSet, Level, Policy, SourceFile};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, FileFailurePersistence};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static POLICIES: AtomicU64 = AtomicU64::new(0);
+static PROPERTIES: AtomicU64 = AtomicU64::new(0);
+static REFUTED: AtomicU64 = AtomicU64::new(0);
+/// Time spent (ns) in the brute force's decisions and in the engine.
+static ORACLE_NS: AtomicU64 = AtomicU64::new(0);
+static ENGINE_NS: AtomicU64 = AtomicU64::new(0);
+
+fn timed<T>(clock: &AtomicU64, f: impl FnOnce() -> T) -> T {
+    let t = std::time::Instant::now();
+    let v = f();
+    clock.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    v
+}
+
+fn cases() -> u32 {
+    std::env::var("MFAC_PROVE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(120)
+}
+
+fn checked(text: &str) -> CheckedPolicy {
+    let out = check(
+        &SourceFile::new("gen.mfa", text),
+        &CheckOptions {
+            today: Some(gen::TODAY),
+            ..CheckOptions::default()
+        },
+    );
+    out.policy.unwrap_or_else(|| {
+        panic!(
+            "the generator made a policy with errors:\n{text}\n{}",
+            out.diagnostics
+        )
+    })
+}
+
+/// Properties checked per policy.
+const SAMPLE: usize = 40;
+
+/// A user no rule names.
+const ANYONE: &str = "anyone@oracle.test";
+
+/// One login of the brute force, and what the evaluator made of it.
+struct Point {
+    groups: u32,
+    user: Option<String>,
+    app: Option<String>,
+    at: Timestamp,
+    effective: Effective,
+    exempt: bool,
+    /// Rules that applied: for the scopes.
+    privileged: bool,
+    break_glass: bool,
+    member_of: Vec<String>,
+}
+
+fn effective_of(
+    policy: &Policy,
+    user: &str,
+    groups: &[&str],
+    app: Option<&str>,
+    at: Timestamp,
+) -> (Effective, bool) {
+    let ctx = LoginContext::new(user, at)
+        .groups(groups)
+        .app(app)
+        .enrolled_set(FactorSet::ALL);
+    let d = policy.decide(&ctx);
+    (
+        Effective {
+            enforcement: d.enforcement,
+            factors: d.factors,
+            recovery: d.factors.contains(Factor::BackupCode),
+            remember: d.remember,
+            grace_deadline: d.grace_deadline,
+        },
+        d.exempt.is_some(),
+    )
+}
+
+fn points(p: &CheckedPolicy, policy: &Policy) -> (Vec<String>, Vec<Point>) {
+    let mut groups: Vec<String> = policy.group_names().map(str::to_string).collect();
+    groups.sort();
+    assert!(
+        groups.len() <= 10,
+        "the oracle enumerates subsets of at most 10 groups"
+    );
+    let mut users: Vec<Option<String>> = policy
+        .user_names()
+        .chain(policy.exempted_users())
+        .map(|u| Some(u.to_string()))
+        .collect();
+    users.sort();
+    users.dedup();
+    users.push(None);
+    // The generator's app names, with a rule or not (a property may name
+    // one without), and no app.
+    let mut apps: Vec<Option<String>> = gen::APPS.iter().map(|a| Some(a.to_string())).collect();
+    apps.push(None);
+    let second = jiff::SignedDuration::from_secs(1);
+    let mut instants: Vec<Timestamp> = gen::edges(p)
+        .into_iter()
+        .flat_map(|e| {
+            [
+                e.checked_sub(second).unwrap(),
+                e,
+                e.checked_add(second).unwrap(),
+            ]
+        })
+        .collect();
+    instants.push(Timestamp::UNIX_EPOCH);
+    instants.sort();
+    instants.dedup();
+    let mut out = Vec::new();
+    for mask in 0u32..(1 << groups.len()) {
+        let chosen: Vec<&str> = (0..groups.len())
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| groups[i].as_str())
+            .collect();
+        for user in &users {
+            let name = user.as_deref().unwrap_or(ANYONE);
+            let rules = policy.rules_for(name, &chosen);
+            let privileged = rules.iter().any(|(_, r)| r.privileged);
+            let break_glass = rules.iter().any(|(_, r)| r.break_glass);
+            let member_of: Vec<String> = rules
+                .iter()
+                .filter(|(_, r)| r.kind == mfac_core::compile::SubjectKind::Group)
+                .map(|(_, r)| r.name.clone())
+                .collect();
+            for app in &apps {
+                for &at in &instants {
+                    let (effective, exempt) =
+                        effective_of(policy, name, &chosen, app.as_deref(), at);
+                    out.push(Point {
+                        groups: mask,
+                        user: user.clone(),
+                        app: app.clone(),
+                        at,
+                        effective,
+                        exempt,
+                        privileged,
+                        break_glass,
+                        member_of: member_of.clone(),
+                    });
+                }
+            }
+        }
+    }
+    (groups, out)
+}
+
+fn in_scope(pt: &Point, prop: &Property) -> bool {
+    let scope = match &prop.scope {
+        Scope::Everyone => true,
+        Scope::Privileged => pt.privileged,
+        Scope::BreakGlass => pt.break_glass,
+        Scope::MembersOf(g) => pt.member_of.contains(g),
+        Scope::User(u) => pt.user.as_deref() == Some(u),
+    };
+    scope
+        && prop.app.as_ref().is_none_or(|a| pt.app.as_ref() == Some(a))
+        && prop.from.is_none_or(|f| pt.at >= f)
+        && prop.until.is_none_or(|u| pt.at < u)
+}
+
+/// The fewest groups of a point that breaks `prop`, by brute force.
+fn oracle(points: &[Point], prop: &Property) -> Option<u32> {
+    points
+        .iter()
+        .filter(|pt| in_scope(pt, prop))
+        .filter(|pt| prop.condition.holds(&pt.effective, pt.exempt) != prop.always)
+        .map(|pt| pt.groups.count_ones())
+        .min()
+}
+
+fn properties(policy: &Policy, from: Timestamp) -> Vec<Property> {
+    let mut scopes = vec![Scope::Everyone, Scope::Privileged, Scope::BreakGlass];
+    scopes.extend(gen::GROUPS.iter().map(|g| Scope::MembersOf(g.to_string())));
+    scopes.extend(policy.user_names().map(|u| Scope::User(u.to_string())));
+    let set = |fs: &[Factor]| fs.iter().copied().collect::<FactorSet>();
+    let conditions = [
+        Condition::Enforcement(Level::Optional),
+        Condition::Enforcement(Level::Required),
+        Condition::FactorsWithin(set(&[Factor::Webauthn])),
+        Condition::FactorsWithin(set(&[Factor::Webauthn, Factor::Totp])),
+        Condition::FactorsInclude(set(&[Factor::Sms, Factor::Email])),
+        Condition::FactorsInclude(set(&[Factor::BackupCode])),
+        Condition::FactorsNone,
+        Condition::RememberNever,
+        Condition::Recovery,
+        Condition::Exempt,
+    ];
+    let mut out = Vec::new();
+    for scope in &scopes {
+        for condition in conditions {
+            for always in [true, false] {
+                for (app, bounded) in [(None, false), (Some("a0".to_string()), false), (None, true)]
+                {
+                    out.push(Property {
+                        scope: scope.clone(),
+                        app,
+                        from: bounded.then_some(from),
+                        until: None,
+                        always,
+                        condition,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(Config {
+        cases: cases(),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..Config::default()
+    })]
+
+    #[test]
+    fn the_engine_agrees_with_brute_force(spec in gen::spec(), pick in any::<u64>()) {
+        let text = spec.render();
+        let p = checked(&text);
+        let policy = Policy::from_checked(&p);
+        let (_, pts) = timed(&ORACLE_NS, || points(&p, &policy));
+        let from = p.midnight(gen::TODAY);
+        // A sample of the properties per policy (all of them on every
+        // policy would cost the brute force 20 times as much): over a few
+        // hundred policies every scope, condition and bound comes up.
+        let all = properties(&policy, from);
+        let sample = (0..SAMPLE).map(|i| &all[(pick as usize).wrapping_add(i * 7919) % all.len()]);
+        for prop in sample {
+            let want = timed(&ORACLE_NS, || oracle(&pts, prop));
+            let got = timed(&ENGINE_NS, || prove(&policy, prop)).expect("a judgeable property");
+            match (&got, want) {
+                (Ok(()), None) => {}
+                (Err(c), Some(n)) => {
+                    prop_assert_eq!(c.groups.len() as u32, n, "fewest groups for {:?}\n{}\n{:?}", prop, text, c);
+                    // The replay: the evaluator must show the violation.
+                    let groups: Vec<&str> = c.groups.iter().map(String::as_str).collect();
+                    let user = c.user.as_deref().unwrap_or(ANYONE);
+                    let (e, exempt) = effective_of(&policy, user, &groups, c.app.as_deref(), c.at);
+                    prop_assert!(prop.condition.holds(&e, exempt) != prop.always, "replay of {:?} holds\n{}", c, text);
+                    prop_assert_eq!(e, c.effective, "the reported settings, for {:?}\n{}", prop, text);
+                    REFUTED.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => prop_assert!(false, "engine {:?}, oracle {:?}, for {:?}\n{}", got, want, prop, text),
+            }
+            PROPERTIES.fetch_add(1, Ordering::Relaxed);
+        }
+        let n = POLICIES.fetch_add(1, Ordering::Relaxed) + 1;
+        if n == u64::from(cases()) {
+            println!(
+                "prove: {n} policies, {} properties ({} refuted), engine = brute force; brute force {:.1} s, engine {:.1} s",
+                PROPERTIES.load(Ordering::Relaxed),
+                REFUTED.load(Ordering::Relaxed),
+                ORACLE_NS.load(Ordering::Relaxed) as f64 / 1e9,
+                ENGINE_NS.load(Ordering::Relaxed) as f64 / 1e9,
+            );
+        }
+    }
+}

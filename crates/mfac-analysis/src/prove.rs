@@ -126,6 +126,9 @@ impl Condition {
 pub enum Unjudgeable {
     /// `from` is not before `until`: no instant to speak of.
     EmptySpan,
+    /// `members of group G` where the policy has no group G: nobody is in
+    /// the scope, and a property of nobody proves nothing.
+    UnknownGroup(String),
 }
 
 /// The directory groups, sorted, and whether each puts its members in the
@@ -287,6 +290,11 @@ pub fn prove(policy: &Policy, p: &Property) -> Result<Result<(), Counterexample>
     }
     let fields = p.condition.fields();
     let groups = groups_of(policy, &p.scope);
+    if let Scope::MembersOf(g) = &p.scope {
+        if !groups.iter().any(|(_, inside)| *inside) {
+            return Err(Unjudgeable::UnknownGroup(g.clone()));
+        }
+    }
     let users = users_of(policy, &p.scope);
     let apps: Vec<Option<String>> = match &p.app {
         Some(a) => vec![Some(a.clone())],

@@ -232,24 +232,7 @@ fn dechunk(body: &str) -> String {
 
 /// The TOTP seed in an otpauth URI.
 pub fn seed_of(uri: &str) -> mfac_login::totp::Seed {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let s = uri
-        .split("secret=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    let (mut bits, mut n, mut out) = (0u64, 0, Vec::new());
-    for c in s.bytes() {
-        bits = (bits << 5) | A.iter().position(|a| *a == c).unwrap() as u64;
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    mfac_login::totp::Seed::from_bytes(&out).unwrap()
+    mfac_login::totp::Seed::from_enrolment_uri(uri).unwrap()
 }
 
 /// The server's idea of now: the tests shift it through the clock file.

@@ -27,24 +27,7 @@ const POLICY: &str = "default { enforcement required factors totp | webauthn }\n
 const ROUNDS: usize = 2_000;
 
 fn seed_of(uri: &str) -> Seed {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let s = uri
-        .split("secret=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    let (mut bits, mut n, mut out) = (0u64, 0, Vec::new());
-    for c in s.bytes() {
-        bits = (bits << 5) | A.iter().position(|a| *a == c).unwrap() as u64;
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    Seed::from_bytes(&out).unwrap()
+    Seed::from_enrolment_uri(uri).unwrap()
 }
 
 fn stats(name: &str, mut d: Vec<Duration>) {

@@ -199,31 +199,7 @@ on_both_stores!(secrets, a_wrong_key_is_a_clear_error_and_no_secret_leaks);
 
 /// The seed behind an enrolment link (what the user's app reads from the QR code).
 fn seed_of(uri: &str) -> Seed {
-    let secret = uri
-        .split("secret=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    let bytes = base32_decode(secret);
-    Seed::from_bytes(&bytes).unwrap()
-}
-
-fn base32_decode(s: &str) -> Vec<u8> {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut bits = 0u64;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.bytes().filter(|c| *c != b'=') {
-        bits = (bits << 5) | A.iter().position(|a| *a == c).unwrap() as u64;
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    out
+    Seed::from_enrolment_uri(uri).unwrap()
 }
 
 fn at(s: i64) -> Timestamp {

@@ -36,9 +36,10 @@
 #![forbid(unsafe_code)]
 
 // The layers, re-exported under the paths embedders and the binary use.
-pub use mfac_analysis::{diff, directory, policy_tests, prove, simulate};
+pub use mfac_analysis::{diff, directory, policy_tests, simulate};
 pub use mfac_core::{diagnostic, eval, source, time, wire};
 pub use mfac_lang::{check, compile, fmt, policy, syntax};
+pub use mfac_prove as prove;
 
 pub use mfac_core::{Decision, LastMfa, LoginContext, Outcome, Policy, Subject};
 pub use mfac_core::{Diagnostic, Diagnostics, Severity};

@@ -95,6 +95,7 @@ fn no_module_imports_from_a_module_that_imports_it() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for krate in [
         "crates/mfac-core",
+        "crates/mfac-prove",
         "crates/mfac-lang",
         "crates/mfac-analysis",
         "crates/mfac-testing",
@@ -163,6 +164,20 @@ fn dependencies(krate: &str) -> Vec<String> {
         .map(|k| k.trim().to_string())
         .filter(|k| !k.is_empty() && !k.starts_with('#'))
         .collect()
+}
+
+#[test]
+fn the_proof_engine_reads_only_the_evaluator() {
+    // It proves properties of compiled tables: no language, no readers, so
+    // the checker can use it without a cycle.
+    let deps = dependencies("crates/mfac-prove");
+    assert!(deps.contains(&"mfac-core".to_string()), "{deps:?}");
+    for d in &deps {
+        assert!(
+            ["mfac-core", "jiff", "rustc-hash"].contains(&d.as_str()),
+            "mfac-prove must not depend on {d}"
+        );
+    }
 }
 
 #[test]

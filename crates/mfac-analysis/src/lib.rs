@@ -8,5 +8,4 @@
 pub mod diff;
 pub mod directory;
 pub mod policy_tests;
-pub mod prove;
 pub mod simulate;

@@ -114,6 +114,12 @@ impl Policy {
         Some((id as usize, self.tables.rules.get(id as usize)?))
     }
 
+    /// The rule of a named app, if any.
+    pub fn app_rule(&self, app: &str) -> Option<(usize, &RuleInfo)> {
+        let id = *self.apps.get(app)?;
+        Some((id as usize, self.tables.rules.get(id as usize)?))
+    }
+
     /// Users named by an exemption.
     pub fn exempted_users(&self) -> impl Iterator<Item = &str> {
         self.exemptions.keys().map(|n| &**n)

@@ -1,4 +1,4 @@
-//! Properties proven over the policy's whole space: every user (each named
+//! mfac-prove: properties proven over a compiled policy's whole space: every user (each named
 //! one and "any other user"), every set of directory groups (closed over
 //! `includes`), every app (each named one and "any other app") and every
 //! instant, or refuted with a minimal counterexample.
@@ -10,6 +10,20 @@
 //! search over joins of the distinct per-group summaries, projected to the
 //! fields the property reads, visits every reachable value, each first with
 //! the fewest groups that reach it.
+//!
+//! The engine reads only the compiled policy (mfac-core), so it sits right
+//! above the evaluator: the checker (mfac-lang) judges assertions and its
+//! policy-wide checks with it, and `mfac diff --deny-loosening` compares two
+//! policies over the same space ([`loosen`]).
+
+#![forbid(unsafe_code)]
+
+pub mod loosen;
+#[cfg(feature = "mutants")]
+pub mod mutants;
+mod replay;
+
+pub use replay::{field_rules, replay_args, replay_user, FieldRules};
 
 use jiff::Timestamp;
 use mfac_core::eval::space::{Effective, Fields, Span, Summary};
@@ -131,9 +145,39 @@ pub enum Unjudgeable {
     UnknownGroup(String),
 }
 
+/// Which part of the space a proof quantifies over, beyond the property.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Space {
+    /// Named users (a user rule or an exemption) as well as "any other
+    /// user". The checker's built-in privileged checks leave them out: they
+    /// cannot know whether a named user is in a privileged group, so a named
+    /// user's own rule is judged separately, as a warning.
+    pub named_users: bool,
+    /// A deliberately broken engine, for the mutation test.
+    #[cfg(feature = "mutants")]
+    pub mutant: Option<mutants::Mutant>,
+}
+
+impl Default for Space {
+    fn default() -> Space {
+        Space {
+            named_users: true,
+            #[cfg(feature = "mutants")]
+            mutant: None,
+        }
+    }
+}
+
+impl Space {
+    #[cfg(feature = "mutants")]
+    fn broken(&self, m: mutants::Mutant) -> bool {
+        self.mutant == Some(m)
+    }
+}
+
 /// The directory groups, sorted, and whether each puts its members in the
 /// scope.
-fn groups_of(policy: &Policy, scope: &Scope) -> Vec<(String, bool)> {
+pub(crate) fn groups_of(policy: &Policy, scope: &Scope) -> Vec<(String, bool)> {
     let mut names: Vec<String> = policy.group_names().map(str::to_string).collect();
     names.sort();
     names
@@ -153,19 +197,29 @@ fn groups_of(policy: &Policy, scope: &Scope) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// The user classes: each named user (a user rule or an exemption), then
-/// `None` for anyone else; and whether the user alone is in the scope.
-fn users_of(policy: &Policy, scope: &Scope) -> Vec<(Option<String>, bool)> {
-    if let Scope::User(u) = scope {
-        return vec![(Some(u.clone()), true)];
-    }
-    let mut named: Vec<String> = policy
-        .user_names()
-        .chain(policy.exempted_users())
+/// The named users of some policies (a user rule or an exemption), sorted.
+pub(crate) fn named_users<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Vec<String> {
+    let mut named: Vec<String> = policies
+        .into_iter()
+        .flat_map(|p| p.user_names().chain(p.exempted_users()))
         .map(str::to_string)
         .collect();
     named.sort();
     named.dedup();
+    named
+}
+
+/// The user classes: each named user (a user rule or an exemption), then
+/// `None` for anyone else; and whether the user alone is in the scope.
+fn users_of(policy: &Policy, scope: &Scope, space: &Space) -> Vec<(Option<String>, bool)> {
+    if let Scope::User(u) = scope {
+        return vec![(Some(u.clone()), true)];
+    }
+    let named = if space.named_users {
+        named_users([policy])
+    } else {
+        Vec::new()
+    };
     let alone = |u: Option<&str>| match scope {
         Scope::Everyone | Scope::User(_) => true,
         Scope::Privileged => u
@@ -183,22 +237,50 @@ fn users_of(policy: &Policy, scope: &Scope) -> Vec<(Option<String>, bool)> {
             (Some(u), a)
         })
         .collect();
+    #[cfg(feature = "mutants")]
+    if space.broken(mutants::Mutant::NoAnonymousUser) {
+        return out;
+    }
     out.push((None, alone(None)));
     out
 }
 
-/// The pieces of time: the epochs cut again at every exemption's end and
-/// at the property's own bounds, clipped to them; each with its epoch.
-fn pieces(
-    policy: &Policy,
+/// The apps: the one a property names, else each named app of the
+/// policies and `None` for any other app.
+pub(crate) fn apps_of<'a>(
+    named: Option<&str>,
+    policies: impl IntoIterator<Item = &'a Policy>,
+) -> Vec<Option<String>> {
+    if let Some(a) = named {
+        return vec![Some(a.to_string())];
+    }
+    let mut a: Vec<Option<String>> = policies
+        .into_iter()
+        .flat_map(|p| p.apps())
+        .map(|a| Some(a.to_string()))
+        .collect();
+    a.sort();
+    a.dedup();
+    a.push(None);
+    a
+}
+
+/// The pieces of time: the policies' epochs cut again at every exemption's
+/// end and at the bounds, clipped to them.
+pub(crate) fn pieces<'a>(
+    policies: impl IntoIterator<Item = &'a Policy>,
     from: Option<Timestamp>,
     until: Option<Timestamp>,
-) -> Vec<(usize, Span)> {
-    let mut cuts: Vec<Timestamp> = policy
-        .epoch_spans()
-        .iter()
-        .filter_map(|s| s.start)
-        .chain(policy.exemption_ends())
+) -> Vec<Span> {
+    let mut cuts: Vec<Timestamp> = policies
+        .into_iter()
+        .flat_map(|p| {
+            p.epoch_spans()
+                .iter()
+                .filter_map(|s| s.start)
+                .chain(p.exemption_ends())
+                .collect::<Vec<_>>()
+        })
         .chain(from)
         .chain(until)
         .collect();
@@ -211,8 +293,7 @@ fn pieces(
         let after_from = from.is_none_or(|f| start.is_some_and(|s| s >= f));
         let before_until = until.is_none_or(|u| end.is_some_and(|e| e <= u));
         if after_from && before_until {
-            let at = instant(&span);
-            out.push((policy.epoch_of(at), span));
+            out.push(span);
         }
         start = end;
     }
@@ -230,27 +311,25 @@ pub fn instant(span: &Span) -> Timestamp {
     }
 }
 
-/// Every summary a set of in-scope groups can reach in `epoch`, projected
-/// to `fields`, each with the fewest groups (indices into `groups`) that
-/// reach it, and whether those put the member in the scope.
-fn reachable(
-    policy: &Policy,
-    epoch: usize,
-    groups: &[(String, bool)],
-    fields: Fields,
-) -> Vec<(Summary, bool, Vec<usize>)> {
-    // One representative per distinct (summary, scope) of a single group:
-    // two groups alike add the same to any set.
-    let mut reps: Vec<(Summary, bool, usize)> = Vec::new();
-    let mut seen_rep: FxHashMap<(Summary, bool), ()> = FxHashMap::default();
-    for (i, (name, inside)) in groups.iter().enumerate() {
-        let s = policy.group_summary(epoch, name).project(fields);
-        if seen_rep.insert((s, *inside), ()).is_none() {
-            reps.push((s, *inside, i));
+/// Every value the joins of some sets' `singles` reach, from `start`, each
+/// with the fewest singles (by their index) that reach it: a breadth-first
+/// search, so the first path to a value is a shortest one. Two singles
+/// alike add the same to any set, so only one of each is tried; the
+/// search is over the distinct values, not over 2^n sets.
+pub(crate) fn reachable<K: Copy + Eq + std::hash::Hash>(
+    singles: impl IntoIterator<Item = (K, usize)>,
+    start: K,
+    join: impl Fn(&K, &K) -> K,
+    one_step: bool,
+) -> Vec<(K, Vec<usize>)> {
+    let mut reps: Vec<(K, usize)> = Vec::new();
+    let mut seen: FxHashMap<K, ()> = FxHashMap::default();
+    for (k, i) in singles {
+        if seen.insert(k, ()).is_none() {
+            reps.push((k, i));
         }
     }
-    let start = (Summary::none().project(fields), false);
-    let mut best: FxHashMap<(Summary, bool), Vec<usize>> = FxHashMap::default();
+    let mut best: FxHashMap<K, Vec<usize>> = FxHashMap::default();
     best.insert(start, Vec::new());
     let mut order = vec![start];
     let mut frontier = vec![start];
@@ -258,8 +337,8 @@ fn reachable(
         let mut next = Vec::new();
         for state in &frontier {
             let witness = best.get(state).cloned().unwrap_or_default();
-            for (s, inside, i) in &reps {
-                let to = (state.0.join(s), state.1 || *inside);
+            for (s, i) in &reps {
+                let to = join(state, s);
                 if let std::collections::hash_map::Entry::Vacant(slot) = best.entry(to) {
                     let mut w = witness.clone();
                     w.push(*i);
@@ -269,51 +348,112 @@ fn reachable(
                 }
             }
         }
+        if one_step {
+            break;
+        }
         frontier = next;
     }
     order
         .into_iter()
         .map(|k| {
             let w = best.remove(&k).unwrap_or_default();
-            (k.0, k.1, w)
+            (k, w)
         })
         .collect()
+}
+
+/// A summary reached, whether it puts the member in the scope, and the
+/// fewest groups (by index) that reach it.
+type Reached = ((Summary, bool), Vec<usize>);
+
+/// Every summary a set of groups can reach in `epoch`, projected to
+/// `fields`, with whether those groups put the member in the scope.
+#[cfg_attr(not(feature = "mutants"), allow(unused_variables))]
+fn reachable_in_scope(
+    policy: &Policy,
+    epoch: usize,
+    groups: &[(String, bool)],
+    fields: Fields,
+    space: &Space,
+) -> Vec<Reached> {
+    let singles = groups.iter().enumerate().map(|(i, (name, inside))| {
+        (
+            (policy.group_summary(epoch, name).project(fields), *inside),
+            i,
+        )
+    });
+    #[cfg(feature = "mutants")]
+    let one_step = space.broken(mutants::Mutant::NoJoins);
+    #[cfg(not(feature = "mutants"))]
+    let one_step = false;
+    reachable(
+        singles,
+        (Summary::none().project(fields), false),
+        |a, b| (a.0.join(&b.0), a.1 || b.1),
+        one_step,
+    )
+}
+
+/// The summary of some groups by name, in full (not projected).
+pub(crate) fn summary_of(policy: &Policy, epoch: usize, groups: &[String]) -> Summary {
+    groups.iter().fold(Summary::none(), |acc, g| {
+        acc.join(&policy.group_summary(epoch, g))
+    })
 }
 
 /// Prove `p` over the whole space, or return the counterexample with the
 /// fewest groups (then the earliest time, then the first user and app).
 pub fn prove(policy: &Policy, p: &Property) -> Result<Result<(), Counterexample>, Unjudgeable> {
+    prove_in(policy, p, &Space::default())
+}
+
+/// [`prove`] over a chosen part of the space.
+pub fn prove_in(
+    policy: &Policy,
+    p: &Property,
+    space: &Space,
+) -> Result<Result<(), Counterexample>, Unjudgeable> {
     if let (Some(f), Some(u)) = (p.from, p.until) {
         if f >= u {
             return Err(Unjudgeable::EmptySpan);
         }
     }
-    let fields = p.condition.fields();
+    #[allow(unused_mut)]
+    let mut fields = p.condition.fields();
+    #[cfg(feature = "mutants")]
+    if space.broken(mutants::Mutant::CoarseProjection) {
+        fields.recovery = false;
+    }
     let groups = groups_of(policy, &p.scope);
     if let Scope::MembersOf(g) = &p.scope {
         if !groups.iter().any(|(_, inside)| *inside) {
             return Err(Unjudgeable::UnknownGroup(g.clone()));
         }
     }
-    let users = users_of(policy, &p.scope);
-    let apps: Vec<Option<String>> = match &p.app {
-        Some(a) => vec![Some(a.clone())],
-        None => {
-            let mut a: Vec<Option<String>> = policy.apps().map(|a| Some(a.to_string())).collect();
-            a.sort();
-            a.push(None);
-            a
-        }
-    };
+    let users = users_of(policy, &p.scope, space);
+    #[allow(unused_mut)]
+    let mut apps = apps_of(p.app.as_deref(), [policy]);
+    #[cfg(feature = "mutants")]
+    if space.broken(mutants::Mutant::NoOtherApp) && apps.len() > 1 {
+        apps.pop();
+    }
+    #[allow(unused_mut)]
+    let mut times = pieces([policy], p.from, p.until);
+    #[cfg(feature = "mutants")]
+    if space.broken(mutants::Mutant::EpochsOnly) {
+        // Cut only at rollout dates: exemption ends are forgotten.
+        times = pieces_without_exemptions(policy, p.from, p.until);
+    }
     // (groups, piece, user, app) of the best counterexample so far.
     let mut best: Option<((usize, usize, usize, usize), Counterexample)> = None;
-    let mut by_epoch: FxHashMap<usize, Vec<(Summary, bool, Vec<usize>)>> = FxHashMap::default();
-    for (k, (epoch, span)) in pieces(policy, p.from, p.until).into_iter().enumerate() {
+    let mut by_epoch: FxHashMap<usize, Vec<Reached>> = FxHashMap::default();
+    for (k, span) in times.into_iter().enumerate() {
         let at = instant(&span);
+        let epoch = policy.epoch_of(at);
         let states = by_epoch
             .entry(epoch)
-            .or_insert_with(|| reachable(policy, epoch, &groups, fields));
-        for (s, inside, witness) in states.iter() {
+            .or_insert_with(|| reachable_in_scope(policy, epoch, &groups, fields, space));
+        for ((s, inside), witness) in states.iter() {
             if best.as_ref().is_some_and(|(key, _)| key.0 < witness.len()) {
                 continue;
             }
@@ -338,9 +478,7 @@ pub fn prove(policy: &Policy, p: &Property) -> Result<Result<(), Counterexample>
                             .collect();
                         // The whole settings of those groups, not the
                         // projection the search ran on, for the report.
-                        let full = names.iter().fold(Summary::none(), |acc, g| {
-                            acc.join(&policy.group_summary(epoch, g))
-                        });
+                        let full = summary_of(policy, epoch, &names);
                         let effective =
                             policy.effective(epoch, user.as_deref(), app.as_deref(), &full);
                         best = Some((
@@ -364,4 +502,20 @@ pub fn prove(policy: &Policy, p: &Property) -> Result<Result<(), Counterexample>
         None => Ok(()),
         Some((_, c)) => Err(c),
     })
+}
+
+#[cfg(feature = "mutants")]
+fn pieces_without_exemptions(
+    policy: &Policy,
+    from: Option<Timestamp>,
+    until: Option<Timestamp>,
+) -> Vec<Span> {
+    pieces([policy], from, until)
+        .into_iter()
+        .filter(|s| {
+            s.start.is_none_or(|t| {
+                policy.epoch_spans().iter().any(|e| e.start == Some(t)) || Some(t) == from
+            })
+        })
+        .collect()
 }

@@ -1,0 +1,228 @@
+//! Does NEW loosen anyone compared with OLD? Over the same space as a
+//! proof (every named user of either and anyone else, every set of groups
+//! of either, every app of either and any other, every instant), each kind
+//! of loosening is looked for with the fewest groups.
+//!
+//! A set of groups has a summary in each policy; the pair joins
+//! componentwise, so the pairs a set can reach are the joins of the
+//! distinct per-group pairs, and the same search as a proof's is exact.
+
+use crate::{apps_of, instant, named_users, pieces, reachable, summary_of};
+use jiff::Timestamp;
+use mfac_core::eval::space::{Effective, Fields, Span, Summary};
+use mfac_core::policy::Remember;
+use mfac_core::{Level, Policy};
+
+/// What NEW gives more of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// A lower enforcement level.
+    Enforcement,
+    /// A factor allowed that OLD did not allow (where MFA is asked for).
+    Factors,
+    /// A remember window where OLD had none, or a longer or less
+    /// conditioned one.
+    Remember,
+    /// A later enrolment deadline for a login required under both.
+    Grace,
+    /// An exemption where OLD had none.
+    Exemption,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Enforcement,
+        Kind::Factors,
+        Kind::Remember,
+        Kind::Grace,
+        Kind::Exemption,
+    ];
+
+    /// `enforcement`, `factors`, ...: the word every output uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Enforcement => "enforcement",
+            Kind::Factors => "factors",
+            Kind::Remember => "remember",
+            Kind::Grace => "grace",
+            Kind::Exemption => "exemption",
+        }
+    }
+
+    fn fields(self) -> Fields {
+        let mut f = Fields::default();
+        match self {
+            Kind::Enforcement => f.enforcement = true,
+            Kind::Factors => {
+                f.enforcement = true;
+                f.factors = true;
+                f.recovery = true;
+            }
+            Kind::Remember => f.remember = true,
+            Kind::Grace => {
+                f.enforcement = true;
+                f.deadline = true;
+            }
+            Kind::Exemption => {}
+        }
+        f
+    }
+
+    /// Is `new` looser than `old` in this respect?
+    pub fn looser(self, old: &Side, new: &Side) -> bool {
+        let (o, n) = (&old.effective, &new.effective);
+        match self {
+            Kind::Enforcement => n.enforcement < o.enforcement,
+            Kind::Factors => n.enforcement > Level::Off && !n.factors.is_subset(o.factors),
+            Kind::Remember => window_looser(o.remember, n.remember),
+            Kind::Grace => {
+                o.enforcement == Level::Required
+                    && n.enforcement == Level::Required
+                    && match (o.grace_deadline, n.grace_deadline) {
+                        (_, None) => false,
+                        (None, Some(_)) => true,
+                        (Some(a), Some(b)) => b > a,
+                    }
+            }
+            Kind::Exemption => new.exempt && !old.exempt,
+        }
+    }
+}
+
+/// A window in `new` that lets more logins through than `old`'s.
+fn window_looser(old: Option<Remember>, new: Option<Remember>) -> bool {
+    let Some(Remember::Window(n)) = new else {
+        return false;
+    };
+    let Some(Remember::Window(o)) = old else {
+        return true;
+    };
+    n.seconds > o.seconds
+        || (o.same_ip && !n.same_ip)
+        || (o.same_context && !n.same_context)
+        || match (o.max_logins, n.max_logins) {
+            (Some(a), Some(b)) => b > a,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+}
+
+/// One policy's side of a login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Side {
+    pub effective: Effective,
+    pub exempt: bool,
+}
+
+/// A login that NEW treats more loosely than OLD, with the fewest groups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loosening {
+    pub kind: Kind,
+    pub groups: Vec<String>,
+    /// A named user, or `None`: any user neither policy names.
+    pub user: Option<String>,
+    /// A named app, or `None`: any app neither policy names (or none).
+    pub app: Option<String>,
+    pub span: Span,
+    pub at: Timestamp,
+    pub old: Side,
+    pub new: Side,
+}
+
+fn side(
+    p: &Policy,
+    at: Timestamp,
+    user: Option<&str>,
+    app: Option<&str>,
+    groups: &Summary,
+) -> Side {
+    Side {
+        effective: p.effective(p.epoch_of(at), user, app, groups),
+        exempt: user.is_some_and(|u| p.exemption_at(u, at).is_some()),
+    }
+}
+
+/// Every kind of loosening NEW makes over OLD, each with its minimal
+/// counterexample, in [`Kind`] order; empty when NEW loosens nobody.
+pub fn loosenings(old: &Policy, new: &Policy) -> Vec<Loosening> {
+    Kind::ALL
+        .into_iter()
+        .filter_map(|k| loosening(old, new, k))
+        .collect()
+}
+
+/// The loosening of one kind with the fewest groups (then the earliest
+/// time, the first user and app), if NEW makes it.
+pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
+    let mut groups: Vec<String> = old
+        .group_names()
+        .chain(new.group_names())
+        .map(str::to_string)
+        .collect();
+    groups.sort();
+    groups.dedup();
+    let mut users: Vec<Option<String>> = named_users([old, new]).into_iter().map(Some).collect();
+    users.push(None);
+    let apps = apps_of(None, [old, new]);
+    let fields = kind.fields();
+    let mut best: Option<((usize, usize, usize, usize), Loosening)> = None;
+    for (k, span) in pieces([old, new], None, None).into_iter().enumerate() {
+        let at = instant(&span);
+        let (eo, en) = (old.epoch_of(at), new.epoch_of(at));
+        let singles = groups.iter().enumerate().map(|(i, g)| {
+            let pair = (
+                old.group_summary(eo, g).project(fields),
+                new.group_summary(en, g).project(fields),
+            );
+            (pair, i)
+        });
+        let none = (
+            Summary::none().project(fields),
+            Summary::none().project(fields),
+        );
+        let states = reachable(
+            singles,
+            none,
+            |a, b| (a.0.join(&b.0), a.1.join(&b.1)),
+            false,
+        );
+        for ((so, sn), witness) in &states {
+            if best.as_ref().is_some_and(|(key, _)| key.0 < witness.len()) {
+                continue;
+            }
+            for (ui, user) in users.iter().enumerate() {
+                for (ai, app) in apps.iter().enumerate() {
+                    let (u, a) = (user.as_deref(), app.as_deref());
+                    let o = side(old, at, u, a, so);
+                    let n = side(new, at, u, a, sn);
+                    if !kind.looser(&o, &n) {
+                        continue;
+                    }
+                    let key = (witness.len(), k, ui, ai);
+                    if best.as_ref().is_some_and(|(b, _)| key >= *b) {
+                        continue;
+                    }
+                    let names: Vec<String> = witness
+                        .iter()
+                        .filter_map(|&i| groups.get(i).cloned())
+                        .collect();
+                    let (fo, fnew) = (summary_of(old, eo, &names), summary_of(new, en, &names));
+                    best = Some((
+                        key,
+                        Loosening {
+                            kind,
+                            groups: names,
+                            user: user.clone(),
+                            app: app.clone(),
+                            span,
+                            at,
+                            old: side(old, at, u, a, &fo),
+                            new: side(new, at, u, a, &fnew),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    best.map(|(_, l)| l)
+}

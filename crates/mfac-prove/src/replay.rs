@@ -1,0 +1,135 @@
+//! What a reviewer needs to believe a counterexample: the rules behind each
+//! effective field, and the `mfac eval` arguments that replay the login.
+
+use crate::{Condition, Counterexample};
+use mfac_core::compile::Settings;
+use mfac_core::policy::{Precedence, Remember};
+use mfac_core::{Factor, Policy};
+
+/// For each effective field, the rules that set it (`file:line: subject`,
+/// with the rollout phase in force), among the rules that applied. In
+/// `specific` mode only the winning tier (user, else groups, else default)
+/// and the app rule.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldRules {
+    pub enforcement: Vec<String>,
+    pub factors: Vec<String>,
+    pub recovery: Vec<String>,
+    pub remember: Vec<String>,
+    pub deadline: Vec<String>,
+}
+
+/// A user id the policy does not name, standing for "any other user".
+pub fn replay_user(policy: &Policy, c: &Counterexample) -> String {
+    if let Some(u) = &c.user {
+        return u.clone();
+    }
+    let taken = |u: &str| {
+        policy
+            .user_names()
+            .chain(policy.exempted_users())
+            .any(|n| n == u)
+    };
+    (0..)
+        .map(|i| match i {
+            0 => "someone@example.test".to_string(),
+            i => format!("someone{i}@example.test"),
+        })
+        .find(|u| !taken(u))
+        .unwrap_or_default()
+}
+
+/// The arguments of `mfac eval POLICY ...` that replay `c`. For a remember
+/// window, a login remembered inside it (an allowed factor enrolled, the
+/// last MFA at the same instant and address), so the decision shows it.
+pub fn replay_args(policy: &Policy, c: &Counterexample, condition: Condition) -> Vec<String> {
+    let mut args = vec!["--user".to_string(), replay_user(policy, c)];
+    for g in &c.groups {
+        args.extend(["--group".to_string(), g.clone()]);
+    }
+    if let Some(a) = &c.app {
+        args.extend(["--app".to_string(), a.clone()]);
+    }
+    let at = c.at.to_string();
+    args.extend(["--at".to_string(), at.clone()]);
+    let window = matches!(c.effective.remember, Some(Remember::Window(_)));
+    if condition == Condition::RememberNever && window {
+        if let Some(f) = c
+            .effective
+            .factors
+            .iter()
+            .find(|f| *f != Factor::BackupCode)
+        {
+            let ip = "192.0.2.1".to_string();
+            args.extend([
+                "--enrolled".to_string(),
+                f.name().to_string(),
+                "--last-mfa".to_string(),
+                at,
+                "--ip".to_string(),
+                ip.clone(),
+                "--last-mfa-ip".to_string(),
+                ip,
+            ]);
+        }
+    }
+    args
+}
+
+/// The rules behind each effective field of `c`.
+pub fn field_rules(policy: &Policy, c: &Counterexample) -> FieldRules {
+    let epoch = policy.epoch_of(c.at);
+    let user = replay_user(policy, c);
+    let groups: Vec<&str> = c.groups.iter().map(String::as_str).collect();
+    let applied = policy.rules_for(&user, &groups);
+    let app = c
+        .app
+        .as_deref()
+        .and_then(|a| policy.app_rule(a))
+        .map(|(id, _)| id);
+    let settings = |id: usize| policy.rule_settings(epoch, id);
+    let tier = |id: usize| match policy.rule(id).map(|r| r.kind) {
+        Some(mfac_core::compile::SubjectKind::User) => 0,
+        Some(mfac_core::compile::SubjectKind::Group) => 1,
+        _ => 2,
+    };
+    let location = |id: usize| {
+        let mut s = policy.rule_location(id);
+        let phase = settings(id)
+            .and_then(|s| s.phase)
+            .and_then(|p| policy.tables().phases.get(p as usize));
+        if let Some(p) = phase {
+            s.push_str(&format!(" (as changed by {})", policy.phase_location(p)));
+        }
+        s
+    };
+    let pick = |sets: &dyn Fn(&Settings) -> bool| -> Vec<String> {
+        let setters: Vec<usize> = applied
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|&id| settings(id).is_some_and(sets))
+            .collect();
+        let chosen: Vec<usize> = match policy.precedence() {
+            Precedence::MostRestrictive => setters,
+            Precedence::Specific => {
+                let best = setters.iter().map(|&id| tier(id)).min();
+                setters
+                    .into_iter()
+                    .filter(|&id| Some(tier(id)) == best)
+                    .collect()
+            }
+        };
+        chosen
+            .into_iter()
+            .chain(app.filter(|&id| settings(id).is_some_and(sets)))
+            .map(location)
+            .collect()
+    };
+    FieldRules {
+        enforcement: pick(&|s| s.enforcement.is_some()),
+        factors: pick(&|s| s.factors.is_some()),
+        recovery: pick(&|s| s.recovery),
+        remember: pick(&|s| s.remember.is_some()),
+        deadline: pick(&|s| s.deadline.is_some()),
+    }
+}

@@ -1,6 +1,6 @@
 //! `mfac eval POLICY --user ID ...`
 
-use super::{load_policy, read_directory, DirectoryArgs, Failure, Outcome};
+use super::{load_policy_for_eval, read_directory, DirectoryArgs, Failure, Outcome};
 use mfac::eval::explain;
 use mfac::time::{format_instant, parse_instant};
 use mfac::{Decision, Factor, FactorSet, LastMfa, LoginContext, Policy};
@@ -56,7 +56,7 @@ pub(super) enum Format {
 }
 
 pub fn run(a: Args) -> Outcome {
-    let policy = load_policy(&a.policy)?;
+    let policy = load_policy_for_eval(&a.policy)?;
     let tz = policy.timezone().clone();
     let at = match &a.at {
         Some(t) => parse_instant(t, &tz).map_err(|e| Failure::input(format!("--at: {e}")))?,

@@ -158,6 +158,7 @@ pub fn render(f: &Failure, m: Machine) -> String {
                     message: f.message.clone(),
                     name: info.map_or("", |i| i.name).to_string(),
                     severity: mfac::Severity::Error,
+                    counterexample: None,
                 });
             }
             let doc = serde_json::to_value(CheckReport::new(rows))

@@ -288,12 +288,36 @@ pub fn load_policy(path: &str) -> Result<mfac::Policy, Failure> {
     policy_from_source(&read_source(path)?)
 }
 
+/// Load POLICY for `mfac eval`: as [`load_policy`], except that a policy
+/// whose only errors are failing assertions is evaluated (saying so on
+/// stderr), so that the replay line of a counterexample works.
+pub fn load_policy_for_eval(path: &str) -> Result<mfac::Policy, Failure> {
+    let source = read_source(path)?;
+    if looks_compiled(&source) {
+        return policy_from_source(&source);
+    }
+    let outcome = mfac::check::check(&source, &mfac::check::CheckOptions::default());
+    if let Some(p) = &outcome.refuted {
+        eprintln!(
+            "mfac: `{}` has {} (see `mfac check`); evaluating it anyway",
+            source.name(),
+            render::plural(outcome.diagnostics.errors(), "failing assertion")
+        );
+        return Ok(mfac::Policy::from_checked(p));
+    }
+    checked_or_failure(outcome).map(|p| mfac::Policy::from_checked(&p))
+}
+
+/// Compiled JSON rather than `.mfa` source?
+fn looks_compiled(source: &SourceFile) -> bool {
+    source.name().to_ascii_lowercase().ends_with(".json")
+        || source.text().trim_start().starts_with('{')
+}
+
 /// A policy from text already read: compiled JSON or `.mfa` source.
 pub fn policy_from_source(source: &SourceFile) -> Result<mfac::Policy, Failure> {
     let name = source.name();
-    let looks_compiled =
-        name.to_ascii_lowercase().ends_with(".json") || source.text().trim_start().starts_with('{');
-    if looks_compiled {
+    if looks_compiled(source) {
         return mfac::Policy::from_json(source.text()).map_err(|e| {
             let span = e.line_col().map_or_else(Default::default, |(l, c)| {
                 let start = source.line_start(l.saturating_sub(1)) + c.saturating_sub(1);
@@ -313,14 +337,23 @@ pub fn policy_from_source(source: &SourceFile) -> Result<mfac::Policy, Failure> 
 /// Check a policy for compiling or evaluating: its errors are rendered on
 /// stderr and end the command with exit code 1.
 pub fn check_source(source: &SourceFile) -> Result<mfac::policy::CheckedPolicy, Failure> {
-    let outcome = mfac::check::check(source, &mfac::check::CheckOptions::default());
+    checked_or_failure(mfac::check::check(
+        source,
+        &mfac::check::CheckOptions::default(),
+    ))
+}
+
+/// The checked policy, or its errors as the failure that exits 1.
+fn checked_or_failure(
+    outcome: mfac::check::CheckOutcome,
+) -> Result<mfac::policy::CheckedPolicy, Failure> {
     let errors = outcome.diagnostics.errors();
     outcome.policy.ok_or_else(|| {
         Failure::located(
             1,
             format!(
                 "`{}` has {}",
-                source.name(),
+                outcome.diagnostics.source.name(),
                 render::plural(errors, "error")
             ),
             outcome.diagnostics,

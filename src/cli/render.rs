@@ -65,11 +65,15 @@ pub fn github(diags: &Diagnostics) -> String {
     for d in &diags.items {
         let (line, col) = diags.source.line_col(d.span.start);
         let (end_line, end_col) = diags.source.line_col(d.span.end);
-        let help = if d.help.is_empty() {
+        let mut help = if d.help.is_empty() {
             String::new()
         } else {
             format!("\n{}", d.help)
         };
+        if let Some(c) = &d.counterexample {
+            help.push('\n');
+            help.push_str(&c.text());
+        }
         let place = (diags.source.name(), [line, col, end_line, end_col]);
         out.push_str(&github_annotation(
             d.severity.name(),
@@ -148,12 +152,19 @@ pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
                     "region": region(&diags.source, span),
                 }})
             };
+            let text = match &d.counterexample {
+                Some(c) => format!("{}\n{}", d.message, c.text()),
+                None => d.message.clone(),
+            };
             let mut r = json!({
                 "ruleId": d.code,
                 "level": level(d.severity),
-                "message": {"text": d.message},
+                "message": {"text": text},
                 "locations": [location(d.span)],
             });
+            if let Some(c) = &d.counterexample {
+                put(&mut r, "properties", json!({"counterexample": c}));
+            }
             if let Some(i) = index(d.code) {
                 put(&mut r, "ruleIndex", json!(i));
             }

@@ -115,10 +115,12 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        if self.diagnostic.help.is_empty() {
-            None
-        } else {
-            Some(Box::new(&self.diagnostic.help))
+        let d = self.diagnostic;
+        match (&d.counterexample, d.help.is_empty()) {
+            (Some(c), true) => Some(Box::new(c.text())),
+            (Some(c), false) => Some(Box::new(format!("{}\n{}", d.help, c.text()))),
+            (None, true) => None,
+            (None, false) => Some(Box::new(&d.help)),
         }
     }
 

@@ -68,6 +68,117 @@ pub struct Diagnostic {
     /// What to do about it, in plain words.
     pub help: String,
     pub related: Vec<Related>,
+    /// For a finding the proof engine made: the login that shows it.
+    pub counterexample: Option<Box<Counterexample>>,
+}
+
+/// A login that breaks a property, as every output format carries it: who
+/// (the fewest groups, the user, the app), when, what they get, the rules
+/// behind each field, and the `mfac eval` command line that replays it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counterexample {
+    /// The fewest directory groups that break it (with their `includes`).
+    pub groups: Vec<String>,
+    /// A named user, or `null`: any user without a user rule or exemption.
+    pub user: Option<String>,
+    /// A named app, or `null`: any app without an app rule (or none).
+    pub app: Option<String>,
+    /// The stretch of time in which every instant breaks it, `[from,
+    /// until)` in the policy's timezone; `null` for an open end.
+    pub from: Option<String>,
+    pub until: Option<String>,
+    /// The instant the replay uses (RFC 3339, UTC).
+    pub at: String,
+    pub effective: EffectiveSettings,
+    /// For each field, the rules that set it (`file:line: subject`).
+    pub rules: FieldRules,
+    /// The `mfac eval` command line that reproduces it.
+    pub eval: String,
+}
+
+/// The effective settings of a login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectiveSettings {
+    pub enforcement: String,
+    /// Allowed factor kinds, sorted; a recovery `backup_code` included.
+    pub factors: Vec<String>,
+    pub recovery: bool,
+    /// `never`, a window such as `8h same_ip`, or `null` when no rule sets one.
+    pub remember: Option<String>,
+    /// The enrolment deadline (RFC 3339), when there is a grace period.
+    pub deadline: Option<String>,
+    pub exempt: bool,
+}
+
+/// The rules behind each effective field.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldRules {
+    pub enforcement: Vec<String>,
+    pub factors: Vec<String>,
+    pub recovery: Vec<String>,
+    pub remember: Vec<String>,
+    pub deadline: Vec<String>,
+}
+
+impl Counterexample {
+    /// Who: "a member of `A` and `B`", "user `u` in no group".
+    pub fn who(&self) -> String {
+        let names: Vec<String> = self.groups.iter().map(|g| format!("`{g}`")).collect();
+        match (&self.user, names.is_empty()) {
+            (None, true) => "a user in no group".to_string(),
+            (None, false) => format!("a member of {}", names.join(" and ")),
+            (Some(u), true) => format!("user `{u}` in no group"),
+            (Some(u), false) => format!("user `{u}` as a member of {}", names.join(" and ")),
+        }
+    }
+
+    /// The counterexample as lines of text, for people (after the help).
+    pub fn text(&self) -> String {
+        let app = match &self.app {
+            Some(a) => format!("app `{a}`"),
+            None => "any app without an app rule".to_string(),
+        };
+        let when = match (&self.from, &self.until) {
+            (None, None) => "at any time".to_string(),
+            (Some(f), None) => format!("from {f} on"),
+            (None, Some(u)) => format!("before {u}"),
+            (Some(f), Some(u)) => format!("from {f} until {u}"),
+        };
+        let e = &self.effective;
+        let factors = if e.factors.is_empty() {
+            "none".to_string()
+        } else {
+            e.factors.join(" | ")
+        };
+        let mut gets = format!("enforcement {}, factors {factors}", e.enforcement);
+        if let Some(r) = &e.remember {
+            gets.push_str(&format!(", remember {r}"));
+        }
+        if let Some(d) = &e.deadline {
+            gets.push_str(&format!(", enrol by {d}"));
+        }
+        if e.exempt {
+            gets.push_str(", exempt");
+        }
+        let mut s = format!(
+            "counterexample: {} (and no other group), signing in to {app}, {when}\n  gets: {gets}",
+            self.who()
+        );
+        let r = &self.rules;
+        for (field, rules) in [
+            ("enforcement", &r.enforcement),
+            ("factors", &r.factors),
+            ("recovery", &r.recovery),
+            ("remember", &r.remember),
+            ("deadline", &r.deadline),
+        ] {
+            if !rules.is_empty() {
+                s.push_str(&format!("\n  {field} from: {}", rules.join("; ")));
+            }
+        }
+        s.push_str(&format!("\n  replay: {}", self.eval));
+        s
+    }
 }
 
 impl Diagnostic {
@@ -82,7 +193,13 @@ impl Diagnostic {
             label: String::new(),
             help: info.help.to_string(),
             related: Vec::new(),
+            counterexample: None,
         }
+    }
+
+    pub fn counterexample(mut self, c: Counterexample) -> Self {
+        self.counterexample = Some(Box::new(c));
+        self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -151,6 +268,7 @@ impl Diagnostics {
                     message: d.message.clone(),
                     name: d.name.to_string(),
                     severity: d.severity,
+                    counterexample: d.counterexample.as_deref().cloned(),
                 }
             })
             .collect()
@@ -195,6 +313,10 @@ pub struct JsonDiagnostic {
     /// The check's kebab-case name, e.g. `duplicate-rule`.
     pub name: String,
     pub severity: Severity,
+    /// For a failing assertion or a finding of the proof engine: the login
+    /// that shows it. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<Counterexample>,
 }
 
 /// `mfac check --format json`: every finding of every file, and the totals.

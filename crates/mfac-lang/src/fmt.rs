@@ -98,7 +98,7 @@ fn lex(text: &str) -> Option<Vec<Tok<'_>>> {
     Some(toks)
 }
 
-const TOP: [&str; 11] = [
+const TOP: [&str; 12] = [
     "precedence",
     "timezone",
     "max_exemption",
@@ -110,6 +110,7 @@ const TOP: [&str; 11] = [
     "app",
     "exempt",
     "rollout",
+    "assert",
 ];
 const RULE_ENTRIES: [&str; 9] = [
     "enforcement",
@@ -128,6 +129,7 @@ enum Block {
     Rule,
     Calendar,
     Rollout,
+    Assert,
 }
 
 impl Block {
@@ -136,6 +138,7 @@ impl Block {
             Block::Rule => RULE_ENTRIES.contains(&w),
             Block::Calendar => w == "work_hours" || w == "holiday",
             Block::Rollout => w == "applies" || w == "on",
+            Block::Assert => w == "for" || w == "always" || w == "never",
         }
     }
 }
@@ -238,6 +241,7 @@ pub fn format(text: &str) -> Option<String> {
         let kind = match *keyword {
             "calendar" => Some(Block::Calendar),
             "rollout" => Some(Block::Rollout),
+            "assert" => Some(Block::Assert),
             "default" | "group" | "user" | "app" => Some(Block::Rule),
             _ => None,
         };
@@ -315,6 +319,17 @@ pub fn format(text: &str) -> Option<String> {
                         None => entries.push(vec![Tok::Comment(comment_text(t), false)]),
                     },
                     Tok::Comment(_, false) => entries.push(vec![t.clone()]),
+                    // `always remember never`: that `never` is the condition's.
+                    Tok::Word("never")
+                        if kind == Block::Assert
+                            && entries
+                                .last()
+                                .is_some_and(|e| e.last() == Some(&Tok::Word("remember"))) =>
+                    {
+                        if let Some(e) = entries.last_mut() {
+                            e.push(t.clone());
+                        }
+                    }
                     Tok::Word(w) if kind.starts_entry(w) => entries.push(vec![t.clone()]),
                     _ => {
                         // Continues the current entry (values, a phase's fields).
@@ -418,7 +433,17 @@ pub fn format_policy(source: &crate::source::SourceFile) -> Result<String, FmtEr
                 let mut v = serde_json::to_value(crate::compile::compile(p))
                     .map_err(|_| FmtError::MeaningChanged)?;
                 strip_lines(&mut v);
-                v
+                // Assertions are not in the tables; what they claim must
+                // survive formatting too.
+                let claims: Vec<String> = p
+                    .assertions
+                    .iter()
+                    .map(|a| {
+                        let c: Vec<_> = a.claims.iter().map(|c| &c.value).collect();
+                        format!("{:?} {c:?}", a.name)
+                    })
+                    .collect();
+                serde_json::json!([v, claims])
             }
             None => serde_json::Value::Array(
                 o.diagnostics

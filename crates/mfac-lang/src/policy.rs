@@ -159,6 +159,18 @@ pub struct CheckedPolicy {
     pub rules: Vec<Rule>,
     pub exemptions: Vec<Exemption>,
     pub rollouts: Vec<Rollout>,
+    pub assertions: Vec<Assertion>,
+}
+
+/// An `assert` block: properties `mfac check` proves over the whole space.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assertion {
+    pub name: String,
+    pub span: Span,
+    /// The scope and its bounds, as written: where a finding about them points.
+    pub scope_span: Span,
+    /// Each `always`/`never` line as a property of its own, with its span.
+    pub claims: Vec<At<mfac_prove::Property>>,
 }
 
 impl CheckedPolicy {

@@ -23,7 +23,9 @@ pub mod loosen;
 pub mod mutants;
 mod replay;
 
-pub use replay::{field_rules, replay_args, replay_user, FieldRules};
+pub use replay::{
+    field_rules, replay_args, replay_user, report, settings_report, shell_word, FieldRules,
+};
 
 use jiff::Timestamp;
 use mfac_core::eval::space::{Effective, Fields, Span, Summary};
@@ -135,6 +137,59 @@ impl Condition {
     }
 }
 
+impl Property {
+    /// What a login that breaks the property gets, in a few words:
+    /// "enforcement `optional`", "`sms` allowed", "a remember window `8h`".
+    pub fn violation(&self, e: &Effective, exempt: bool) -> String {
+        let factors = |set: FactorSet| {
+            if set.is_empty() {
+                "no factor".to_string()
+            } else {
+                format!("`{}`", set.names().join(" | "))
+            }
+        };
+        match (self.condition, self.always) {
+            (Condition::Enforcement(l), true) => {
+                format!("enforcement `{}`, below `{l}`", e.enforcement)
+            }
+            (Condition::Enforcement(_), false) => format!("enforcement `{}`", e.enforcement),
+            (Condition::FactorsWithin(set), true) => {
+                let ordinary = if e.recovery {
+                    e.factors.without(Factor::BackupCode)
+                } else {
+                    e.factors
+                };
+                let extra = FactorSet::from_bits(ordinary.bits() & !set.bits()).unwrap_or(ordinary);
+                format!("{} allowed, outside {}", factors(extra), factors(set))
+            }
+            (Condition::FactorsWithin(set), false) => {
+                format!("factors {} all within {}", factors(e.factors), factors(set))
+            }
+            (Condition::FactorsInclude(set), true) => {
+                format!("factors {}, none of {}", factors(e.factors), factors(set))
+            }
+            (Condition::FactorsInclude(set), false) => {
+                format!("{} allowed", factors(e.factors.intersect(set)))
+            }
+            (Condition::FactorsNone, false) => {
+                format!(
+                    "enforcement `{}` and no factor allowed: locked out",
+                    e.enforcement
+                )
+            }
+            (Condition::FactorsNone, true) => "a login that is not locked out".to_string(),
+            (Condition::RememberNever, _) => match e.remember {
+                Some(Remember::Window(w)) => format!("a remember window `{}`", Remember::Window(w)),
+                _ => "no remember window".to_string(),
+            },
+            (Condition::Recovery, true) => "no recovery factor".to_string(),
+            (Condition::Recovery, false) => "a recovery factor (`backup_code`)".to_string(),
+            (Condition::Exempt, _) if exempt => "an active exemption".to_string(),
+            (Condition::Exempt, _) => "no exemption".to_string(),
+        }
+    }
+}
+
 /// Why a property cannot be judged: it names what the policy lacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unjudgeable {
@@ -215,11 +270,6 @@ fn users_of(policy: &Policy, scope: &Scope, space: &Space) -> Vec<(Option<String
     if let Scope::User(u) = scope {
         return vec![(Some(u.clone()), true)];
     }
-    let named = if space.named_users {
-        named_users([policy])
-    } else {
-        Vec::new()
-    };
     let alone = |u: Option<&str>| match scope {
         Scope::Everyone | Scope::User(_) => true,
         Scope::Privileged => u
@@ -230,18 +280,24 @@ fn users_of(policy: &Policy, scope: &Scope, space: &Space) -> Vec<(Option<String
             .is_some_and(|(_, r)| r.break_glass),
         Scope::MembersOf(_) => false,
     };
-    let mut out: Vec<(Option<String>, bool)> = named
-        .into_iter()
-        .map(|u| {
-            let a = alone(Some(&u));
-            (Some(u), a)
-        })
-        .collect();
+    // Anyone else first: of two counterexamples alike, the more general.
+    let mut out: Vec<(Option<String>, bool)> = Vec::new();
     #[cfg(feature = "mutants")]
-    if space.broken(mutants::Mutant::NoAnonymousUser) {
-        return out;
+    let anonymous = !space.broken(mutants::Mutant::NoAnonymousUser);
+    #[cfg(not(feature = "mutants"))]
+    let anonymous = true;
+    if anonymous {
+        out.push((None, alone(None)));
     }
-    out.push((None, alone(None)));
+    let named = if space.named_users {
+        named_users([policy])
+    } else {
+        Vec::new()
+    };
+    out.extend(named.into_iter().map(|u| {
+        let a = alone(Some(&u));
+        (Some(u), a)
+    }));
     out
 }
 
@@ -254,15 +310,17 @@ pub(crate) fn apps_of<'a>(
     if let Some(a) = named {
         return vec![Some(a.to_string())];
     }
-    let mut a: Vec<Option<String>> = policies
+    let mut named: Vec<String> = policies
         .into_iter()
         .flat_map(|p| p.apps())
-        .map(|a| Some(a.to_string()))
+        .map(str::to_string)
         .collect();
-    a.sort();
-    a.dedup();
-    a.push(None);
-    a
+    named.sort();
+    named.dedup();
+    // Any other app first: of two counterexamples alike, the more general.
+    std::iter::once(None)
+        .chain(named.into_iter().map(Some))
+        .collect()
 }
 
 /// The pieces of time: the policies' epochs cut again at every exemption's
@@ -407,6 +465,24 @@ pub fn prove(policy: &Policy, p: &Property) -> Result<Result<(), Counterexample>
     prove_in(policy, p, &Space::default())
 }
 
+/// Whether `p` can be judged at all, without proving it.
+pub fn judgeable(policy: &Policy, p: &Property) -> Result<(), Unjudgeable> {
+    if let (Some(f), Some(u)) = (p.from, p.until) {
+        if f >= u {
+            return Err(Unjudgeable::EmptySpan);
+        }
+    }
+    if let Scope::MembersOf(g) = &p.scope {
+        if !groups_of(policy, &p.scope)
+            .iter()
+            .any(|(_, inside)| *inside)
+        {
+            return Err(Unjudgeable::UnknownGroup(g.clone()));
+        }
+    }
+    Ok(())
+}
+
 /// [`prove`] over a chosen part of the space.
 pub fn prove_in(
     policy: &Policy,
@@ -435,7 +511,7 @@ pub fn prove_in(
     let mut apps = apps_of(p.app.as_deref(), [policy]);
     #[cfg(feature = "mutants")]
     if space.broken(mutants::Mutant::NoOtherApp) && apps.len() > 1 {
-        apps.pop();
+        apps.remove(0);
     }
     #[allow(unused_mut)]
     let mut times = pieces([policy], p.from, p.until);
@@ -447,7 +523,7 @@ pub fn prove_in(
     // (groups, piece, user, app) of the best counterexample so far.
     let mut best: Option<((usize, usize, usize, usize), Counterexample)> = None;
     let mut by_epoch: FxHashMap<usize, Vec<Reached>> = FxHashMap::default();
-    for (k, span) in times.into_iter().enumerate() {
+    for (k, span) in times.iter().copied().enumerate() {
         let at = instant(&span);
         let epoch = policy.epoch_of(at);
         let states = by_epoch
@@ -500,8 +576,48 @@ pub fn prove_in(
     }
     Ok(match best {
         None => Ok(()),
-        Some((_, c)) => Err(c),
+        Some((_, c)) => Err(widen(policy, p, &times, c)),
     })
+}
+
+/// The counterexample's span grown over the neighbouring pieces of time in
+/// which the same login still breaks the property: "from D on" rather than
+/// the one piece between two cuts that do not matter to it.
+fn widen(policy: &Policy, p: &Property, times: &[Span], mut c: Counterexample) -> Counterexample {
+    let breaks = |span: &Span| {
+        let at = instant(span);
+        let epoch = policy.epoch_of(at);
+        let s = summary_of(policy, epoch, &c.groups);
+        let e = policy.effective(epoch, c.user.as_deref(), c.app.as_deref(), &s);
+        let exempt = c
+            .user
+            .as_deref()
+            .is_some_and(|u| policy.exemption_at(u, at).is_some());
+        p.condition.holds(&e, exempt) != p.always
+    };
+    let Some(k) = times.iter().position(|s| *s == c.span) else {
+        return c;
+    };
+    let first = times
+        .get(..k)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take_while(|s| breaks(s))
+        .last()
+        .map_or(c.span.start, |s| s.start);
+    let last = times
+        .get(k + 1..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|s| breaks(s))
+        .last()
+        .map_or(c.span.end, |s| s.end);
+    c.span = Span {
+        start: first,
+        end: last,
+    };
+    c
 }
 
 #[cfg(feature = "mutants")]

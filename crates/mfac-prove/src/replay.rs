@@ -3,21 +3,9 @@
 
 use crate::{Condition, Counterexample};
 use mfac_core::compile::Settings;
+pub use mfac_core::diagnostic::FieldRules;
 use mfac_core::policy::{Precedence, Remember};
 use mfac_core::{Factor, Policy};
-
-/// For each effective field, the rules that set it (`file:line: subject`,
-/// with the rollout phase in force), among the rules that applied. In
-/// `specific` mode only the winning tier (user, else groups, else default)
-/// and the app rule.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FieldRules {
-    pub enforcement: Vec<String>,
-    pub factors: Vec<String>,
-    pub recovery: Vec<String>,
-    pub remember: Vec<String>,
-    pub deadline: Vec<String>,
-}
 
 /// A user id the policy does not name, standing for "any other user".
 pub fn replay_user(policy: &Policy, c: &Counterexample) -> String {
@@ -76,7 +64,9 @@ pub fn replay_args(policy: &Policy, c: &Counterexample, condition: Condition) ->
     args
 }
 
-/// The rules behind each effective field of `c`.
+/// The rules behind each effective field of `c`: among the rules that
+/// applied, those that set the field; in `specific` mode only the winning
+/// tier (user, else groups, else default), and the app rule.
 pub fn field_rules(policy: &Policy, c: &Counterexample) -> FieldRules {
     let epoch = policy.epoch_of(c.at);
     let user = replay_user(policy, c);
@@ -131,5 +121,69 @@ pub fn field_rules(policy: &Policy, c: &Counterexample) -> FieldRules {
         recovery: pick(&|s| s.recovery),
         remember: pick(&|s| s.remember.is_some()),
         deadline: pick(&|s| s.deadline.is_some()),
+    }
+}
+
+/// A word for a POSIX shell: as is when it is plain, else single-quoted.
+pub fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The effective settings as every output format shows them.
+pub fn settings_report(
+    policy: &Policy,
+    e: &mfac_core::eval::space::Effective,
+    exempt: bool,
+) -> mfac_core::diagnostic::EffectiveSettings {
+    let tz = policy.timezone();
+    mfac_core::diagnostic::EffectiveSettings {
+        enforcement: e.enforcement.name().to_string(),
+        factors: e.factors.names().into_iter().map(str::to_string).collect(),
+        recovery: e.recovery,
+        remember: e.remember.map(|r| r.to_string()),
+        deadline: e
+            .grace_deadline
+            .filter(|_| e.enforcement == mfac_core::Level::Required)
+            .map(|d| mfac_core::time::format_instant(d, tz)),
+        exempt,
+    }
+}
+
+/// `c` as the diagnostics carry it, with the rules behind each field and
+/// the `mfac eval` line that replays it.
+pub fn report(
+    policy: &Policy,
+    c: &Counterexample,
+    condition: Condition,
+) -> mfac_core::diagnostic::Counterexample {
+    let tz = policy.timezone();
+    let when = |t: Option<jiff::Timestamp>| t.map(|t| mfac_core::time::format_instant(t, tz));
+    let mut eval = vec![
+        "mfac".to_string(),
+        "eval".to_string(),
+        shell_word(policy.source_name()),
+    ];
+    eval.extend(
+        replay_args(policy, c, condition)
+            .iter()
+            .map(|a| shell_word(a)),
+    );
+    mfac_core::diagnostic::Counterexample {
+        groups: c.groups.clone(),
+        user: c.user.clone(),
+        app: c.app.clone(),
+        from: when(c.span.start),
+        until: when(c.span.end),
+        at: c.at.to_string(),
+        effective: settings_report(policy, &c.effective, c.exempt),
+        rules: field_rules(policy, c),
+        eval: eval.join(" "),
     }
 }

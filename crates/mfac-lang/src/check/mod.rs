@@ -161,6 +161,9 @@ pub struct CheckOptions {
 #[derive(Debug)]
 pub struct CheckOutcome {
     pub policy: Option<CheckedPolicy>,
+    /// The policy when its only errors are failing assertions: `mfac eval`
+    /// still evaluates it, so a counterexample's replay line works.
+    pub refuted: Option<CheckedPolicy>,
     pub diagnostics: Diagnostics,
 }
 
@@ -168,6 +171,7 @@ pub struct CheckOutcome {
 pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
     let fail = |items| CheckOutcome {
         policy: None,
+        refuted: None,
         diagnostics: Diagnostics::new(source.clone(), items),
     };
     let tree = match crate::syntax::parse(source) {
@@ -199,8 +203,20 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
     suppress::apply(source, &mut found, &options.config);
     options.config.apply(&mut found);
     let diagnostics = Diagnostics::new(source.clone(), found);
+    let refuted = diagnostics.has_errors()
+        && diagnostics
+            .items
+            .iter()
+            .filter(|d| d.is_error())
+            .all(|d| d.code == checks::assertion_fails::INFO.code);
+    let (policy, refuted) = match (diagnostics.has_errors(), refuted) {
+        (false, _) => (Some(policy), None),
+        (true, true) => (None, Some(policy)),
+        (true, false) => (None, None),
+    };
     CheckOutcome {
-        policy: (!diagnostics.has_errors()).then_some(policy),
+        policy,
+        refuted,
         diagnostics,
     }
 }
@@ -321,6 +337,8 @@ registry! {
     bad_argument,
     bad_test_file,
     no_rules => run,
+    assertion_fails => run,
+    bad_assertion => run,
     no_default => run,
     shadowed_rule => run,
     loosening_rule => run,

@@ -32,6 +32,7 @@ pub(super) fn resolve(
         rules: Vec::new(),
         exemptions: Vec::new(),
         rollouts: Vec::new(),
+        assertions: Vec::new(),
     };
 
     // Declarations first: dates need the timezone, rules need the strengths.
@@ -167,6 +168,12 @@ pub(super) fn resolve(
             rules,
             phases,
         });
+    }
+    for item in &tree.items {
+        if let Item::Assert(a) = item {
+            let assertion = r.assertion(a, &policy);
+            policy.assertions.push(assertion);
+        }
     }
     (policy, r.errors)
 }
@@ -541,8 +548,90 @@ impl Resolver {
         }
     }
 
-    fn exemption(&mut self, e: &syn::ExemptDecl, policy: &CheckedPolicy) -> Exemption {
-        for (keyword, again, first) in &e.repeated {
+    fn assertion(&mut self, a: &syn::AssertDecl, policy: &CheckedPolicy) -> Assertion {
+        use mfac_prove::{Condition, Property, Scope};
+        self.repeated(&a.repeated);
+        let scope = match &a.scope.value {
+            syn::ScopeSyntax::Everyone => Scope::Everyone,
+            syn::ScopeSyntax::Privileged => Scope::Privileged,
+            syn::ScopeSyntax::BreakGlass => Scope::BreakGlass,
+            syn::ScopeSyntax::MembersOf(g) => Scope::MembersOf(g.clone()),
+            syn::ScopeSyntax::User(u) => Scope::User(u.clone()),
+        };
+        let from = a.from.as_ref().map(|d| self.instant(policy, d));
+        let until = a.until.as_ref().map(|d| self.instant(policy, d));
+        let mut scope_span = a.scope.span;
+        for s in [
+            a.app.as_ref().map(|x| x.span),
+            a.from.as_ref().map(|x| x.span),
+            a.until.as_ref().map(|x| x.span),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            scope_span = Span::new(scope_span.start.min(s.start), scope_span.end.max(s.end));
+        }
+        let claims = a
+            .claims
+            .iter()
+            .filter_map(|c| {
+                let condition = match &c.condition {
+                    syn::ConditionSyntax::Enforcement(l) => Condition::Enforcement(*l),
+                    syn::ConditionSyntax::FactorsWithin(e) => {
+                        Condition::FactorsWithin(self.claim_set(e)?)
+                    }
+                    syn::ConditionSyntax::FactorsInclude(e) => {
+                        Condition::FactorsInclude(self.claim_set(e)?)
+                    }
+                    syn::ConditionSyntax::FactorsNone => Condition::FactorsNone,
+                    syn::ConditionSyntax::RememberNever => Condition::RememberNever,
+                    syn::ConditionSyntax::Recovery => Condition::Recovery,
+                    syn::ConditionSyntax::Exempt => Condition::Exempt,
+                };
+                Some(At {
+                    value: Property {
+                        scope: scope.clone(),
+                        app: a.app.as_ref().map(|x| x.value.clone()),
+                        from,
+                        until,
+                        always: c.always,
+                        condition,
+                    },
+                    span: c.span,
+                })
+            })
+            .collect();
+        Assertion {
+            name: a.name.value.clone(),
+            span: a.span,
+            scope_span,
+            claims,
+        }
+    }
+
+    /// A factor set in an assertion, where `backup_code` may be named: a
+    /// condition can speak of the recovery factor.
+    fn claim_set(&mut self, expr: &syn::FactorExpr) -> Option<FactorSet> {
+        let (recovery, names): (Vec<_>, Vec<_>) = expr
+            .names
+            .iter()
+            .cloned()
+            .partition(|n| n.value == Factor::BackupCode.name());
+        let rest = syn::FactorExpr {
+            names,
+            span: expr.span,
+        };
+        let set = self.factor_set(&rest)?;
+        Some(if recovery.is_empty() {
+            set
+        } else {
+            set.with(Factor::BackupCode)
+        })
+    }
+
+    /// Clauses written twice are duplicate-field errors.
+    fn repeated(&mut self, repeated: &[(&'static str, Span, Span)]) {
+        for (keyword, again, first) in repeated {
             self.errors.push(
                 Diagnostic::new(
                     &codes::DUPLICATE_FIELD,
@@ -553,6 +642,10 @@ impl Resolver {
                 .related(*first, "first set here"),
             );
         }
+    }
+
+    fn exemption(&mut self, e: &syn::ExemptDecl, policy: &CheckedPolicy) -> Exemption {
+        self.repeated(&e.repeated);
         Exemption {
             user: e.user.value.clone(),
             until: e.until.as_ref().map(|u| At {

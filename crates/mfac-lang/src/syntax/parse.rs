@@ -86,6 +86,17 @@ fn is_token(r: Rule) -> bool {
             | Rule::k_rollout
             | Rule::k_applies
             | Rule::k_on
+            | Rule::k_assert
+            | Rule::k_for
+            | Rule::k_everyone
+            | Rule::k_members
+            | Rule::k_of
+            | Rule::k_in
+            | Rule::k_from
+            | Rule::k_always
+            | Rule::k_within
+            | Rule::k_include
+            | Rule::k_none
             | Rule::lbrace
             | Rule::rbrace
             | Rule::equals
@@ -133,6 +144,7 @@ impl Builder {
             }
             Rule::exempt_decl => Item::Exempt(self.exempt(p)?),
             Rule::rollout_decl => Item::Rollout(self.rollout(p)?),
+            Rule::assert_decl => Item::Assert(self.assertion(p)?),
             _ => return None,
         })
     }
@@ -304,6 +316,95 @@ impl Builder {
             phases,
             span: sp,
         })
+    }
+
+    fn assertion(&mut self, p: Pair<'_, Rule>) -> Option<AssertDecl> {
+        let sp = span(&p);
+        let mut it = parts(p);
+        let name = self.string(it.next()?);
+        let mut clauses = parts(it.next()?);
+        let scope = clauses.next()?;
+        let scope_span = span(&scope);
+        let inner = parts(scope).next()?;
+        let scope = match inner.as_rule() {
+            Rule::everyone => ScopeSyntax::Everyone,
+            Rule::privileged_scope => ScopeSyntax::Privileged,
+            Rule::break_glass_scope => ScopeSyntax::BreakGlass,
+            Rule::members_scope => {
+                let group = parts(inner).next()?;
+                ScopeSyntax::MembersOf(self.string(parts(group).next()?).value)
+            }
+            Rule::user_subject => ScopeSyntax::User(self.string(parts(inner).next()?).value),
+            _ => return None,
+        };
+        let mut a = AssertDecl {
+            name,
+            scope: Spanned::new(scope, scope_span),
+            app: None,
+            from: None,
+            until: None,
+            repeated: Vec::new(),
+            claims: Vec::new(),
+            span: sp,
+        };
+        for clause in clauses {
+            let csp = span(&clause);
+            let kind = clause.as_rule();
+            let value = parts(clause).next()?;
+            let (keyword, previous) = match kind {
+                Rule::in_app => {
+                    let mut app = self.string(parts(value).next()?);
+                    app.span = csp;
+                    ("in app", a.app.replace(app).map(|s| s.span))
+                }
+                Rule::from_clause => {
+                    let d = self.datetime(value)?;
+                    ("from", a.from.replace(d).map(|d| d.span))
+                }
+                Rule::until_clause => {
+                    let d = self.datetime(value)?;
+                    ("until", a.until.replace(d).map(|d| d.span))
+                }
+                _ => continue,
+            };
+            if let Some(first) = previous {
+                a.repeated.push((keyword, csp, first));
+            }
+        }
+        for claim in it {
+            // To the claim's last word: a factor set's span runs on over
+            // the whitespace and comments after it.
+            let end = claim
+                .clone()
+                .into_inner()
+                .flatten()
+                .last()
+                .map_or(claim.as_span().end(), |p| p.as_span().end());
+            let csp = Span::new(claim.as_span().start(), end);
+            let mut parts_of = parts(claim);
+            let always = parts_of.next()?.as_rule() == Rule::always;
+            let cond = parts_of.next()?;
+            let mut cit = parts(cond.clone());
+            let condition = match cond.as_rule() {
+                Rule::enforcement_cond => {
+                    let level = Level::from_name(cit.next()?.as_str())?;
+                    ConditionSyntax::Enforcement(level)
+                }
+                Rule::factors_within => ConditionSyntax::FactorsWithin(factor_expr(cit.next()?)),
+                Rule::factors_include => ConditionSyntax::FactorsInclude(factor_expr(cit.next()?)),
+                Rule::factors_none => ConditionSyntax::FactorsNone,
+                Rule::remember_never => ConditionSyntax::RememberNever,
+                Rule::recovery_cond => ConditionSyntax::Recovery,
+                Rule::exempt_cond => ConditionSyntax::Exempt,
+                _ => return None,
+            };
+            a.claims.push(ClaimDecl {
+                always,
+                condition,
+                span: csp,
+            });
+        }
+        Some(a)
     }
 
     fn string(&mut self, p: Pair<'_, Rule>) -> Spanned<String> {
@@ -529,6 +630,24 @@ pub(crate) fn describe(r: Rule) -> Option<&'static str> {
         Rule::k_rollout | Rule::rollout_decl => "`rollout`",
         Rule::k_applies | Rule::applies => "`applies`",
         Rule::k_on | Rule::phase => "`on`",
+        Rule::k_assert | Rule::assert_decl => "`assert`",
+        Rule::k_for | Rule::for_clause => "`for`",
+        Rule::scope => {
+            "`everyone`, `privileged`, `break_glass`, `members of group \"G\"` or `user \"U\"`"
+        }
+        Rule::k_everyone | Rule::everyone => "`everyone`",
+        Rule::k_members | Rule::members_scope => "`members of`",
+        Rule::k_of => "`of`",
+        Rule::k_in | Rule::in_app => "`in app`",
+        Rule::k_from | Rule::from_clause => "`from`",
+        Rule::claim => "`always` or `never`",
+        Rule::k_always | Rule::always => "`always`",
+        Rule::k_within | Rule::factors_within => "`within`",
+        Rule::k_include | Rule::factors_include => "`include`",
+        Rule::k_none | Rule::factors_none => "`none`",
+        Rule::enforcement_cond | Rule::remember_never | Rule::recovery_cond | Rule::exempt_cond => {
+            "a condition (`enforcement`, `factors`, `remember never`, `recovery` or `exempt`)"
+        }
         Rule::lbrace => "`{`",
         Rule::rbrace => "`}`",
         Rule::equals => "`=`",

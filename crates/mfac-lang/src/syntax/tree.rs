@@ -33,6 +33,7 @@ pub enum Item {
     Rule(RuleDecl),
     Exempt(ExemptDecl),
     Rollout(RolloutDecl),
+    Assert(AssertDecl),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,4 +183,46 @@ pub struct PhaseDecl {
     pub at: Spanned<DateLit>,
     pub fields: Vec<Field>,
     pub span: Span,
+}
+
+/// `assert "name" { for SCOPE [in app A] [from D] [until D]  always|never CONDITION ... }`.
+#[derive(Clone, Debug)]
+pub struct AssertDecl {
+    pub name: Spanned<String>,
+    pub scope: Spanned<ScopeSyntax>,
+    pub app: Option<Spanned<String>>,
+    pub from: Option<Spanned<DateLit>>,
+    pub until: Option<Spanned<DateLit>>,
+    /// Clauses written more than once: (keyword, span of the repeat, span of the first).
+    pub repeated: Vec<(&'static str, Span, Span)>,
+    pub claims: Vec<ClaimDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScopeSyntax {
+    Everyone,
+    Privileged,
+    BreakGlass,
+    MembersOf(String),
+    User(String),
+}
+
+/// `always CONDITION` or `never CONDITION`.
+#[derive(Clone, Debug)]
+pub struct ClaimDecl {
+    pub always: bool,
+    pub condition: ConditionSyntax,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ConditionSyntax {
+    Enforcement(Level),
+    FactorsWithin(FactorExpr),
+    FactorsInclude(FactorExpr),
+    FactorsNone,
+    RememberNever,
+    Recovery,
+    Exempt,
 }

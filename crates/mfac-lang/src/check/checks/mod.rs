@@ -2,7 +2,9 @@
 //! looks at the resolved policy as a whole, `run`.
 
 pub mod app_cannot_loosen;
+pub mod assertion_fails;
 pub mod bad_argument;
+pub mod bad_assertion;
 pub mod bad_compiled;
 pub mod bad_config;
 pub mod bad_directory;

@@ -1,0 +1,46 @@
+//! E029 `assertion-fails`: an `assert` block's claim does not hold for some
+//! login: some user, set of groups, app and instant.
+
+use crate::check::{CheckInfo, Context};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub const INFO: CheckInfo = CheckInfo {
+    code: "E029",
+    name: "assertion-fails",
+    severity: Severity::Error,
+    summary: "an assertion does not hold: some login (a user, a set of groups, an app, an instant) gets settings it rules out",
+    help: "change the policy so that the property holds, or, if the property is wrong, the assertion; replay the counterexample with the `mfac eval` line below",
+    doc: "Why: an assertion states what must always hold, for every user (named or not yet created), every combination of directory groups, every app and every instant. `mfac check` proves it over that whole space, or shows the login with the fewest groups that breaks it, with the rules that produced each setting and an `mfac eval` command line that reproduces it. `mfac eval` still evaluates such a policy, so the replay works; `compile` and `serve` refuse it.\n\nExample:\n    default { enforcement optional factors webauthn | totp | sms }\n    group \"Administrators\" { privileged enforcement required }\n    assert \"admins are phishing-resistant\" { for privileged always factors within webauthn }\n\nFix: `group \"Administrators\" { privileged enforcement required factors webauthn }`.",
+};
+
+pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    if cx.policy.assertions.is_empty() {
+        return;
+    }
+    let policy = cx.compiled();
+    for a in &cx.policy.assertions {
+        for claim in &a.claims {
+            let p = &claim.value;
+            // An unjudgeable property is E030's.
+            let Ok(Err(c)) = mfac_prove::prove(policy, p) else {
+                continue;
+            };
+            let report = mfac_prove::report(policy, &c, p.condition);
+            out.push(
+                Diagnostic::new(
+                    &INFO,
+                    claim.span,
+                    format!(
+                        "assertion `{}` fails: {} gets {}",
+                        a.name,
+                        report.who(),
+                        p.violation(&c.effective, c.exempt)
+                    ),
+                )
+                .label("does not hold")
+                .related(a.scope_span, "for these logins")
+                .counterexample(report),
+            );
+        }
+    }
+}

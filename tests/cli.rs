@@ -116,9 +116,24 @@ fn check_json_has_the_contract_shape() {
     );
 }
 
+/// `mfac check policies/*.mfa`, the README's main command: the example
+/// policies, not `policies/failing/`.
+fn check_examples() -> common::Run {
+    let mut files: Vec<String> = std::fs::read_dir("policies")
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".mfa"))
+        .collect();
+    files.sort();
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--today", TODAY]);
+    mfac(&args)
+}
+
 #[test]
 fn all_example_policies_pass_check_with_their_directories() {
-    let run = mfac(&["check", "policies/", "--today", TODAY]);
+    let run = check_examples();
     assert_eq!(run.code, 0, "{}", run.stdout);
     for (policy, dir) in [
         ("acme", "acme.users.yaml"),
@@ -137,10 +152,24 @@ fn all_example_policies_pass_check_with_their_directories() {
         ]);
         assert_eq!(run.code, 0, "{policy}: {}", run.stdout);
     }
-    insta::assert_snapshot!(
-        "check_policies",
-        mfac(&["check", "policies/", "--today", TODAY]).stdout
-    );
+    insta::assert_snapshot!("check_policies", check_examples().stdout);
+    // The policy that fails on purpose, and only it, makes `policies/` fail.
+    let all = json(&mfac(&[
+        "check",
+        "policies/",
+        "--today",
+        TODAY,
+        "--format",
+        "json",
+    ]));
+    let errors: Vec<&str> = all["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(errors, ["policies/failing/12port-service-account.mfa"]);
 }
 
 #[test]

@@ -160,8 +160,13 @@ impl Counterexample {
         if e.exempt {
             gets.push_str(", exempt");
         }
+        let only = if self.groups.is_empty() {
+            ""
+        } else {
+            " (and no other group)"
+        };
         let mut s = format!(
-            "counterexample: {} (and no other group), signing in to {app}, {when}\n  gets: {gets}",
+            "counterexample: {}{only}, signing in to {app}, {when}\n  gets: {gets}",
             self.who()
         );
         let r = &self.rules;

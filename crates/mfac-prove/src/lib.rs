@@ -201,22 +201,41 @@ pub enum Unjudgeable {
 }
 
 /// Which part of the space a proof quantifies over, beyond the property.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Space {
-    /// Named users (a user rule or an exemption) as well as "any other
-    /// user". The checker's built-in privileged checks leave them out: they
-    /// cannot know whether a named user is in a privileged group, so a named
-    /// user's own rule is judged separately, as a warning.
-    pub named_users: bool,
+    pub users: Users,
     /// A deliberately broken engine, for the mutation test.
     #[cfg(feature = "mutants")]
     pub mutant: Option<mutants::Mutant>,
 }
 
+/// The user classes a proof quantifies over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Users {
+    /// Every named user (a user rule or an exemption) and anyone else.
+    All,
+    /// Anyone the policy does not name. The checker's built-in privileged
+    /// checks start here: they cannot know whether a named user is in a
+    /// privileged group, so a named user's own rule is judged on its own.
+    Unnamed,
+    /// This user only (in the property's scope through their groups).
+    Only(String),
+}
+
+impl Space {
+    /// The whole space, for these users.
+    pub fn of(users: Users) -> Space {
+        Space {
+            users,
+            ..Space::default()
+        }
+    }
+}
+
 impl Default for Space {
     fn default() -> Space {
         Space {
-            named_users: true,
+            users: Users::All,
             #[cfg(feature = "mutants")]
             mutant: None,
         }
@@ -289,10 +308,10 @@ fn users_of(policy: &Policy, scope: &Scope, space: &Space) -> Vec<(Option<String
     if anonymous {
         out.push((None, alone(None)));
     }
-    let named = if space.named_users {
-        named_users([policy])
-    } else {
-        Vec::new()
+    let named = match &space.users {
+        Users::All => named_users([policy]),
+        Users::Unnamed => Vec::new(),
+        Users::Only(u) => return vec![(Some(u.clone()), alone(Some(u)))],
     };
     out.extend(named.into_iter().map(|u| {
         let a = alone(Some(&u));

@@ -134,6 +134,35 @@ impl Context<'_> {
         }
     }
 
+    /// A property over the whole space (every instant, app and set of
+    /// groups) for `scope` and `users`, refuted: the counterexample with the
+    /// fewest groups, or `None` when it holds (or cannot be judged).
+    pub(crate) fn refute(
+        &self,
+        scope: mfac_prove::Scope,
+        always: bool,
+        condition: mfac_prove::Condition,
+        users: mfac_prove::Users,
+    ) -> Option<Refuted> {
+        let property = mfac_prove::Property {
+            scope,
+            app: None,
+            from: None,
+            until: None,
+            always,
+            condition,
+        };
+        let policy = self.compiled();
+        let found = mfac_prove::prove_in(policy, &property, &mfac_prove::Space::of(users));
+        let Ok(Err(c)) = found else { return None };
+        let report = mfac_prove::report(policy, &c, condition);
+        Some(Refuted {
+            what: property.violation(&c.effective, c.exempt),
+            counterexample: c,
+            report,
+        })
+    }
+
     /// `group "Admins"`, for messages.
     pub(crate) fn subject(&self, id: RuleId) -> String {
         self.policy
@@ -142,6 +171,15 @@ impl Context<'_> {
             .map(|r| r.subject.to_string())
             .unwrap_or_default()
     }
+}
+
+/// A property the engine refuted, for a check's finding.
+pub(crate) struct Refuted {
+    /// What the login gets, in a few words ("enforcement `optional`, below `required`").
+    pub what: String,
+    pub counterexample: mfac_prove::Counterexample,
+    /// As the diagnostic carries it.
+    pub report: crate::diagnostic::Counterexample,
 }
 
 /// Options that change what the checker reports.
@@ -356,6 +394,8 @@ registry! {
     bad_suppression,
     unused_suppression,
     app_cannot_loosen => run,
+    privileged_relies_on_others => run,
+    privileged_user_exception => run,
 }
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ pub mod no_rules;
 pub mod phase_order;
 pub mod privileged_below_required;
 pub mod privileged_exemption;
+pub mod privileged_relies_on_others;
+pub mod privileged_user_exception;
 pub mod privileged_without_webauthn;
 pub mod remember_privileged;
 pub mod remember_range;
@@ -48,3 +50,34 @@ pub mod unreadable_file;
 pub mod unused_suppression;
 pub mod user_without_factor;
 pub mod weak_factor_privileged;
+
+/// A property of every privileged group's members, by any route: proven
+/// once for all of them, and only when that fails, once per privileged
+/// group, each refuted group giving one finding (made by `finding` from the
+/// group's rule and the counterexample).
+pub(crate) fn privileged_members(
+    cx: &super::Context<'_>,
+    always: bool,
+    condition: mfac_prove::Condition,
+    finding: impl Fn(crate::policy::RuleId, super::Refuted) -> crate::diagnostic::Diagnostic,
+    out: &mut Vec<crate::diagnostic::Diagnostic>,
+) {
+    use mfac_prove::{Scope, Users};
+    if cx
+        .refute(Scope::Privileged, always, condition, Users::All)
+        .is_none()
+    {
+        return;
+    }
+    for (id, rule) in cx.policy.rules.iter().enumerate() {
+        let crate::policy::Subject::Group(g) = &rule.subject else {
+            continue;
+        };
+        if rule.privileged.is_none() {
+            continue;
+        }
+        if let Some(r) = cx.refute(Scope::MembersOf(g.clone()), always, condition, Users::All) {
+            out.push(finding(id, r));
+        }
+    }
+}

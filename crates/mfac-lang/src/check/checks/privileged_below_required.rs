@@ -1,69 +1,100 @@
-//! E012 `privileged-below-required`: a privileged group or break-glass user
-//! whose own rule, or a phase of it, leaves enforcement below `required`.
+//! E012 `privileged-below-required`: some member of a privileged group, or
+//! a break-glass user, can sign in below `enforcement required`: judged on
+//! the settings they get (the default, every group they could be in,
+//! `includes`, apps, every rollout phase), with a counterexample.
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::Level;
+use crate::policy::{Level, RuleId, Subject};
+use mfac_prove::{Condition, Scope, Users};
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "E012",
     name: "privileged-below-required",
     severity: Severity::Error,
-    summary: "a privileged group or break-glass user is not held at `enforcement required` by its own rule at all times",
-    help: "set `enforcement required` in the rule itself, and in every rollout phase that changes it",
-    doc: "Why: privileged accounts are the ones attackers want. Their own rule must demand MFA; relying on the default or on another rule means one edit elsewhere can silently drop it.\n\nExample:\n    group \"Administrators\" { privileged factors webauthn }\n\nFix: `group \"Administrators\" { privileged enforcement required factors webauthn }`.",
+    summary: "a member of a privileged group, or a break-glass user, can sign in below `enforcement required` (in some combination of groups, app or date)",
+    help: "set `enforcement required` in the privileged rule, and in every rollout phase that changes it; in `specific` mode no user or group rule may lower it",
+    doc: "Why: privileged accounts are the ones attackers want. What counts is what their members get: the default, every group they may also be in, the app, and each rollout phase. The check proves that every member of every privileged group (with any other groups, in any app, at any date) and every break-glass user is held at `required`, or shows the login that is not. A user rule that would hold a privileged member lower is judged by W019 (or here, when `--directory` shows the membership); a privileged rule held at `required` only by other rules is W018.\n\nExample:\n    default { enforcement optional }\n    group \"Administrators\" { privileged enforcement optional factors webauthn }\n\nFix: `group \"Administrators\" { privileged enforcement required factors webauthn }`.",
 };
 
+const REQUIRED: Condition = Condition::Enforcement(Level::Required);
+
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for rule in &cx.policy.rules {
-        let what = match (rule.privileged, rule.break_glass) {
-            (Some(_), _) => "privileged",
-            (_, Some(_)) => "break-glass",
-            _ => continue,
-        };
-        match rule.fields.enforcement {
-            Some(e) if e.value == Level::Required => {}
-            Some(e) => out.push(
-                Diagnostic::new(
-                    &INFO,
-                    e.span,
-                    format!("{what} {} has enforcement `{}`", rule.subject, e.value),
-                )
-                .label("below `required`"),
-            ),
-            None => out.push(
-                Diagnostic::new(
-                    &INFO,
-                    rule.span,
-                    format!(
-                        "{what} {} does not set `enforcement required`",
-                        rule.subject
-                    ),
-                )
-                .label("no enforcement of its own"),
-            ),
-        }
-        let Some(rollout) = rule.rollout.and_then(|r| cx.policy.rollouts.get(r)) else {
-            continue;
-        };
-        for phase in &rollout.phases {
-            if let Some(e) = phase
-                .fields
-                .enforcement
-                .filter(|e| e.value < Level::Required)
-            {
-                out.push(
-                    Diagnostic::new(
-                        &INFO,
-                        e.span,
-                        format!(
-                            "rollout `{}` lowers {what} {} to `{}`",
-                            rollout.name, rule.subject, e.value
-                        ),
-                    )
-                    .label("below `required`"),
-                );
+    let p = cx.policy;
+    // Members of privileged groups first as anyone the policy does not
+    // name; per group only when the whole scope fails, which keeps the
+    // common case (it holds) to one proof.
+    if cx
+        .refute(Scope::Privileged, true, REQUIRED, Users::Unnamed)
+        .is_some()
+    {
+        for (id, rule) in p.rules.iter().enumerate() {
+            let Subject::Group(g) = &rule.subject else {
+                continue;
+            };
+            if rule.privileged.is_none() {
+                continue;
+            }
+            let scope = Scope::MembersOf(g.clone());
+            if let Some(r) = cx.refute(scope, true, REQUIRED, Users::Unnamed) {
+                let message = format!("a member of privileged {} gets {}", rule.subject, r.what);
+                out.push(finding(cx, id, r, message));
             }
         }
     }
+    for (id, rule) in p.rules.iter().enumerate() {
+        let Subject::User(u) = &rule.subject else {
+            continue;
+        };
+        if rule.break_glass.is_some() {
+            if let Some(r) = cx.refute(Scope::User(u.clone()), true, REQUIRED, Users::All) {
+                let message = format!("break-glass {} gets {}", rule.subject, r.what);
+                out.push(finding(cx, id, r, message));
+            }
+        } else if in_privileged_group(cx, u) && lowers(cx, id) {
+            // The directory shows the membership: W019's concern is real.
+            if let Some(r) = cx.refute(Scope::Privileged, true, REQUIRED, Users::Only(u.clone())) {
+                let message = format!(
+                    "{} is in a privileged group in the directory, and its rule gives it {}",
+                    rule.subject, r.what
+                );
+                out.push(finding(cx, id, r, message));
+            }
+        }
+    }
+}
+
+/// The finding at the rule's enforcement as it stood then (the phase in
+/// force that set it, else the rule's own field, else its subject).
+fn finding(cx: &Context<'_>, id: RuleId, r: crate::check::Refuted, message: String) -> Diagnostic {
+    let span = cx.span_of(id, r.counterexample.at, |f| f.enforcement.map(|e| e.span));
+    Diagnostic::new(&INFO, span, message)
+        .label("below `required` for this login")
+        .counterexample(r.report)
+}
+
+/// Does the directory (with `--directory`) put this user in a privileged group?
+pub(crate) fn in_privileged_group(cx: &Context<'_>, user: &str) -> bool {
+    let Some(d) = cx.directory else { return false };
+    let policy = cx.compiled();
+    d.users.iter().filter(|x| x.id == user).any(|x| {
+        x.groups
+            .iter()
+            .any(|g| policy.group_rule_infos(g).iter().any(|(_, r)| r.privileged))
+    })
+}
+
+/// Does the rule (or a phase of it) set enforcement below `required`?
+pub(crate) fn lowers(cx: &Context<'_>, id: RuleId) -> bool {
+    let Some(rule) = cx.policy.rules.get(id) else {
+        return false;
+    };
+    let phases = rule
+        .rollout
+        .and_then(|r| cx.policy.rollouts.get(r))
+        .map(|r| r.phases.iter().map(|p| &p.fields).collect::<Vec<_>>())
+        .unwrap_or_default();
+    std::iter::once(&rule.fields)
+        .chain(phases)
+        .any(|f| f.enforcement.is_some_and(|e| e.value < Level::Required))
 }

@@ -1,45 +1,38 @@
-//! W005 `remember-privileged`: a remember window on a privileged group.
+//! W005 `remember-privileged`: a member of a privileged group can skip MFA
+//! inside a remember window, by any route.
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::Remember;
+use mfac_prove::Condition;
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "W005",
     name: "remember-privileged",
     severity: Severity::Warning,
-    summary: "a privileged group lets logins skip MFA inside a remember window",
+    summary: "a privileged group's members may skip MFA inside a remember window (from any rule that applies to them)",
     help: "use `remember never` for privileged groups",
-    doc: "Why: a remember window lets a login through without a second factor. For admin accounts that window is exactly what a session thief needs.\n\nExample:\n    group \"Administrators\" { privileged enforcement required remember 8h }\n\nFix: `remember never`.",
+    doc: "Why: a remember window lets a login through without a second factor. For admin accounts that window is exactly what a session thief needs. The check proves it over what members get (a window from the default, another group, a user rule, an app or a rollout phase counts), and shows a login that gets one.\n\nExample:\n    group \"Administrators\" { privileged enforcement required remember 8h }\n\nFix: `remember never`.",
 };
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for rule in &cx.policy.rules {
-        if rule.privileged.is_none() {
-            continue;
-        }
-        let phases = rule
-            .rollout
-            .and_then(|r| cx.policy.rollouts.get(r))
-            .map(|r| r.phases.iter().map(|p| &p.fields).collect::<Vec<_>>())
-            .unwrap_or_default();
-        for fields in std::iter::once(&rule.fields).chain(phases) {
-            if let Some(r) = fields
-                .remember
-                .filter(|r| matches!(r.value, Remember::Window(_)))
-            {
-                out.push(
-                    Diagnostic::new(
-                        &INFO,
-                        r.span,
-                        format!(
-                            "privileged {} remembers MFA for `{}`",
-                            rule.subject, r.value
-                        ),
-                    )
-                    .label("MFA skipped inside this window"),
-                );
-            }
-        }
-    }
+    super::privileged_members(
+        cx,
+        true,
+        Condition::RememberNever,
+        |rule, r| {
+            let span = cx.span_of(rule, r.counterexample.at, |f| f.remember.map(|x| x.span));
+            Diagnostic::new(
+                &INFO,
+                span,
+                format!(
+                    "a member of privileged {} gets {}",
+                    cx.subject(rule),
+                    r.what
+                ),
+            )
+            .label("MFA skipped inside the window")
+            .counterexample(r.report)
+        },
+        out,
+    );
 }

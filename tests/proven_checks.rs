@@ -1,0 +1,121 @@
+//! The policy-wide checks judge what members get (the default, every group
+//! they could also be in, `includes`, user rules, apps, every rollout
+//! phase), not one rule's text; each finding carries its counterexample.
+//! These are the cases the old, rule-by-rule checks got wrong.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+use common::{json, mfac, write_temp, TODAY};
+
+/// (code, line, has a counterexample) of each finding.
+fn findings(tag: &str, text: &str, extra: &[&str]) -> Vec<(String, u64, bool)> {
+    let path = write_temp(tag, "p.mfa", text);
+    let mut args = vec!["check", &path, "--today", TODAY, "--format", "json"];
+    args.extend(extra);
+    let doc = json(&mfac(&args));
+    doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d.get("counterexample").is_some(),
+            )
+        })
+        .collect()
+}
+
+fn codes(f: &[(String, u64, bool)]) -> Vec<&str> {
+    f.iter().map(|(c, _, _)| c.as_str()).collect()
+}
+
+#[test]
+fn a_privileged_group_held_at_required_by_the_default_is_not_an_error() {
+    let f = findings(
+        "e012-default",
+        "default { enforcement required factors webauthn | totp }\ngroup \"Admins\" { privileged factors webauthn remember never }\nuser \"bg@x.test\" { break_glass enforcement required factors webauthn recovery backup_code }\n",
+        &[],
+    );
+    assert_eq!(codes(&f), ["W018"], "{f:?}");
+}
+
+#[test]
+fn a_privileged_member_lowered_by_a_rollout_of_the_default_is_an_error() {
+    // The group says nothing of enforcement; the default holds it at
+    // `required` until a rollout lowers the default.
+    let f = findings(
+        "e012-rollout",
+        "default { enforcement required factors webauthn }\ngroup \"Admins\" { privileged factors webauthn }\nrollout \"relax\" {\n  applies default\n  on 2027-01-01 enforcement optional\n}\n",
+        &[],
+    );
+    assert!(f.contains(&("E012".to_string(), 2, true)), "{f:?}");
+}
+
+#[test]
+fn a_named_user_rule_below_required_is_a_warning_or_with_the_directory_an_error() {
+    let text = "precedence specific\ndefault { enforcement required factors totp }\ngroup \"Admins\" { privileged enforcement required factors webauthn remember never }\nuser \"svc@x.test\" { enforcement off }\n";
+    let f = findings("w019", text, &[]);
+    assert!(f.contains(&("W019".to_string(), 4, true)), "{f:?}");
+    assert!(!codes(&f).contains(&"E012"), "{f:?}");
+    let users = write_temp(
+        "w019-dir",
+        "users.yaml",
+        "users:\n  - id: svc@x.test\n    groups: [Admins]\n    factors: [webauthn]\n",
+    );
+    let f = findings("w019-e012", text, &["--directory", &users]);
+    assert!(f.contains(&("E012".to_string(), 4, true)), "{f:?}");
+    assert!(!codes(&f).contains(&"W019"), "{f:?}");
+}
+
+#[test]
+fn weak_factors_and_remember_windows_from_the_default_or_another_group_are_found() {
+    // The group restates neither factors nor remember: both come from the
+    // default.
+    let f = findings(
+        "w004-w005",
+        "default { enforcement optional factors webauthn | sms remember 8h }\ngroup \"Admins\" { privileged enforcement required }\nuser \"bg@x.test\" { break_glass enforcement required factors webauthn recovery backup_code }\n",
+        &[],
+    );
+    assert!(f.contains(&("W004".to_string(), 2, true)), "{f:?}");
+    assert!(f.contains(&("W005".to_string(), 2, true)), "{f:?}");
+    // A user rule in `specific` mode is a route too.
+    let f = findings(
+        "w004-user",
+        "precedence specific\ndefault { enforcement required factors webauthn remember never }\ngroup \"Admins\" { privileged enforcement required factors webauthn remember never }\nuser \"ann@x.test\" { factors sms }\nuser \"bg@x.test\" { break_glass enforcement required factors webauthn recovery backup_code }\n",
+        &[],
+    );
+    assert!(f.contains(&("W004".to_string(), 3, true)), "{f:?}");
+}
+
+#[test]
+fn three_groups_that_share_no_factor_all_together_are_a_lock_out() {
+    // Every two share one; all three share none.
+    let f = findings(
+        "w008-three",
+        "default { enforcement required factors webauthn | totp | sms }\ngroup \"A\" { factors webauthn | totp }\ngroup \"B\" { factors totp | sms }\ngroup \"C\" { factors webauthn | sms }\n",
+        &[],
+    );
+    assert!(f.contains(&("W008".to_string(), 4, true)), "{f:?}");
+    let path = write_temp(
+        "w008-three-msg",
+        "p.mfa",
+        "default { enforcement required factors webauthn | totp | sms }\ngroup \"A\" { factors webauthn | totp }\ngroup \"B\" { factors totp | sms }\ngroup \"C\" { factors webauthn | sms }\n",
+    );
+    let doc = json(&mfac(&["check", &path, "--format", "json"]));
+    let c = &doc["diagnostics"][0]["counterexample"];
+    assert_eq!(c["groups"], serde_json::json!(["A", "B", "C"]));
+    assert_eq!(c["effective"]["factors"], serde_json::json!([]));
+}
+
+#[test]
+fn disjoint_groups_with_enforcement_off_lock_nobody_out() {
+    let f = findings(
+        "w008-off",
+        "default { enforcement off }\ngroup \"A\" { factors sms }\ngroup \"B\" { factors webauthn }\n",
+        &[],
+    );
+    assert!(!codes(&f).contains(&"W008"), "{f:?}");
+}

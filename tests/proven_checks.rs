@@ -119,3 +119,17 @@ fn disjoint_groups_with_enforcement_off_lock_nobody_out() {
     );
     assert!(!codes(&f).contains(&"W008"), "{f:?}");
 }
+
+#[test]
+fn in_specific_mode_a_group_rule_that_changes_no_combination_is_shadowed() {
+    // `Staff` repeats the default, and the only other group that sets
+    // enforcement is stricter: no set of groups comes out differently.
+    let text = "precedence specific\ndefault { enforcement optional factors totp | webauthn }\ngroup \"Staff\" { enforcement optional }\ngroup \"Admins\" { enforcement required }\n";
+    let f = findings("w002-specific", text, &[]);
+    assert!(f.contains(&("W002".to_string(), 3, false)), "{f:?}");
+    // With a looser group beside it, `Staff` lifts members of both from
+    // `off` to `optional`: it matters.
+    let text = format!("{text}group \"Contractors\" {{ enforcement off }}\n");
+    let f = findings("w002-specific-live", &text, &[]);
+    assert!(!f.iter().any(|(c, l, _)| c == "W002" && *l == 3), "{f:?}");
+}

@@ -654,3 +654,43 @@ fn pieces_without_exemptions(
         })
         .collect()
 }
+
+/// The group rules among `rules` that change no login's settings: added to
+/// any set of groups, in any epoch, they leave the effective settings as
+/// they were. Judged for a user without a user rule in no particular app,
+/// which is enough: a user rule only takes fields away from the groups, and
+/// an app only tightens on top, so neither can make a difference appear
+/// that is not there without them.
+pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
+    let mut names: Vec<&str> = policy.group_names().collect();
+    names.sort_unstable();
+    let mut live = vec![false; rules.len()];
+    for (epoch, _) in policy.epoch_spans().iter().enumerate() {
+        let singles = names
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (policy.group_summary(epoch, g), i));
+        let states = reachable(singles, Summary::none(), Summary::join, false);
+        for (k, &rule) in rules.iter().enumerate() {
+            if live.get(k).copied().unwrap_or(true) {
+                continue;
+            }
+            let r = policy.rule_summary(epoch, rule);
+            let changes = states.iter().any(|(s, _)| {
+                let with = s.join(&r);
+                with != *s
+                    && policy.effective(epoch, None, None, &with)
+                        != policy.effective(epoch, None, None, s)
+            });
+            if let (true, Some(slot)) = (changes, live.get_mut(k)) {
+                *slot = true;
+            }
+        }
+    }
+    rules
+        .iter()
+        .zip(live)
+        .filter(|(_, l)| !l)
+        .map(|(r, _)| *r)
+        .collect()
+}

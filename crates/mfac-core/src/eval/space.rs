@@ -98,6 +98,15 @@ impl Policy {
         Summary(acc)
     }
 
+    /// The summary of one rule alone in an epoch (what it adds to a set of
+    /// groups that it is part of).
+    pub fn rule_summary(&self, epoch: usize, rule: usize) -> Summary {
+        match u32::try_from(rule) {
+            Ok(id) if rule < self.rule_count => Summary(self.fold_at(self.slot(epoch, id))),
+            _ => Summary::none(),
+        }
+    }
+
     /// The group rules a member of directory group `group` gets, as rule
     /// infos: whether it makes its members privileged, break-glass, or
     /// members of another group.

@@ -36,7 +36,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 &INFO,
                 span,
                 format!(
-                    "{} would sign in below `required` as a member of a privileged group: {}",
+                    "{} as a member of a privileged group would get {}",
                     rule.subject, r.what
                 ),
             )

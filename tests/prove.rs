@@ -352,3 +352,108 @@ fn the_oracle_catches_every_broken_engine() {
         "the oracle did not catch {missed:?} in {tried} policies"
     );
 }
+
+/// `mfac diff --deny-loosening`'s engine against brute force: on pairs of
+/// generated policies, every subset of both policies' groups, every user
+/// class, app and instant; the fewest groups of each kind of loosening must
+/// agree, and each counterexample must replay as a loosening.
+#[test]
+fn loosenings_agree_with_brute_force() {
+    use mfac::prove::loosen::{loosening, Kind, Side};
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]),
+    );
+    let pairs = (cases() / 4).max(20);
+    let mut found = 0;
+    for _ in 0..pairs {
+        let a = gen::spec().new_tree(&mut runner).unwrap().current();
+        let b = gen::spec().new_tree(&mut runner).unwrap().current();
+        let (ta, tb) = (a.render(), b.render());
+        let (ca, cb) = (checked(&ta), checked(&tb));
+        let (old, new) = (Policy::from_checked(&ca), Policy::from_checked(&cb));
+        let mut groups: Vec<String> = old
+            .group_names()
+            .chain(new.group_names())
+            .map(str::to_string)
+            .collect();
+        groups.sort();
+        groups.dedup();
+        let mut users: Vec<Option<String>> = old
+            .user_names()
+            .chain(old.exempted_users())
+            .chain(new.user_names())
+            .chain(new.exempted_users())
+            .map(|u| Some(u.to_string()))
+            .collect();
+        users.sort();
+        users.dedup();
+        users.push(None);
+        let mut apps: Vec<Option<String>> = gen::APPS.iter().map(|a| Some(a.to_string())).collect();
+        apps.push(None);
+        let second = jiff::SignedDuration::from_secs(1);
+        let mut instants: Vec<Timestamp> = gen::edges(&ca)
+            .into_iter()
+            .chain(gen::edges(&cb))
+            .flat_map(|e| {
+                [
+                    e.checked_sub(second).unwrap(),
+                    e,
+                    e.checked_add(second).unwrap(),
+                ]
+            })
+            .collect();
+        instants.push(Timestamp::UNIX_EPOCH);
+        let side = |p: &Policy, user: &str, chosen: &[&str], app: Option<&str>, at| {
+            let (effective, exempt) = effective_of(p, user, chosen, app, at);
+            Side { effective, exempt }
+        };
+        let mut want = [None::<u32>; 5];
+        for mask in 0u32..(1 << groups.len()) {
+            let chosen: Vec<&str> = (0..groups.len())
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| groups[i].as_str())
+                .collect();
+            for user in &users {
+                let name = user.as_deref().unwrap_or(ANYONE);
+                for app in &apps {
+                    for &at in &instants {
+                        let o = side(&old, name, &chosen, app.as_deref(), at);
+                        let n = side(&new, name, &chosen, app.as_deref(), at);
+                        for (k, kind) in Kind::ALL.iter().enumerate() {
+                            if kind.looser(&o, &n) {
+                                let w = &mut want[k];
+                                *w =
+                                    Some(w.map_or(mask.count_ones(), |x| x.min(mask.count_ones())));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (k, kind) in Kind::ALL.iter().enumerate() {
+            let got = loosening(&old, &new, *kind);
+            assert_eq!(
+                got.as_ref().map(|l| l.groups.len() as u32),
+                want[k],
+                "{kind:?}\nOLD:\n{ta}\nNEW:\n{tb}\n{got:?}"
+            );
+            if let Some(l) = got {
+                found += 1;
+                let chosen: Vec<&str> = l.groups.iter().map(String::as_str).collect();
+                let user = l.user.as_deref().unwrap_or(ANYONE);
+                let o = side(&old, user, &chosen, l.app.as_deref(), l.at);
+                let n = side(&new, user, &chosen, l.app.as_deref(), l.at);
+                assert!(
+                    kind.looser(&o, &n),
+                    "replay of {l:?}\nOLD:\n{ta}\nNEW:\n{tb}"
+                );
+                assert_eq!((o, n), (l.old, l.new), "the reported sides of {l:?}");
+            }
+        }
+    }
+    println!("loosen: {pairs} policy pairs, {found} loosenings, engine = brute force");
+}

@@ -1,6 +1,7 @@
 //! `mfac diff OLD NEW`: what a policy change means, without a directory.
 
-use super::{load_policy, Failure, Outcome};
+use super::{git_show, load_policy, policy_from_source, Failure, Outcome};
+use mfac::diff::wire::LooseningRecord;
 use mfac::diff::{diff, Change, Diff, Fields};
 use mfac::time::format_instant;
 use std::fmt::Write;
@@ -9,13 +10,20 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 #[command(
     about = "Show what changes in effect between two versions of a policy, per subject and date range",
-    after_help = "Examples:\n  mfac diff old/acme.mfa policies/acme.mfa\n  mfac diff acme-v1.json policies/acme.mfa --format markdown\n  mfac diff old.mfa new.mfa --exit-code || [ $? -eq 3 ] && echo changed\n\nReordered rules, renamed strengths and comments are not changes: the two\npolicies are compared as compiled, field by field, over time."
+    after_help = "Examples:\n  mfac diff old/acme.mfa policies/acme.mfa\n  mfac diff acme-v1.json policies/acme.mfa --format markdown\n  mfac diff old.mfa new.mfa --exit-code || [ $? -eq 3 ] && echo changed\n  mfac diff policies/acme.mfa --base-rev origin/main --deny-loosening\n\nReordered rules, renamed strengths and comments are not changes: the two\npolicies are compared as compiled, field by field, over time.\n\n--deny-loosening proves that NEW loosens no login compared with OLD (lower\nenforcement, an extra factor, a new or longer remember window, a longer\ngrace, a new exemption) for every user, set of groups, app and instant, and\nexits 1 with a counterexample for each kind of loosening otherwise."
 )]
 pub struct Args {
-    /// The old policy (`.mfa` or `mfac compile` JSON)
-    old: String,
-    /// The new policy
-    new: String,
+    /// OLD NEW: the old policy and the new one (`.mfa` or `mfac compile`
+    /// JSON); with --base-rev, NEW only
+    #[arg(value_name = "POLICY", num_args = 1..=2, required = true)]
+    policies: Vec<String>,
+    /// Take OLD from NEW's file at this git revision of its repository
+    #[arg(long, value_name = "REV")]
+    base_rev: Option<String>,
+    /// Prove that NEW loosens no login compared with OLD; exit 1 with a
+    /// counterexample for each loosening otherwise
+    #[arg(long)]
+    deny_loosening: bool,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(super) format: Format,
     /// Exit 3 when the policies differ in effect, 0 when they do not (1 and 2
@@ -35,18 +43,59 @@ pub(super) enum Format {
     Markdown,
 }
 
+/// The two sides by name, as the output shows them.
+struct Names {
+    old: String,
+    new: String,
+}
+
 pub fn run(a: Args) -> Outcome {
-    let old = load_policy(&a.old)?;
-    let new = load_policy(&a.new)?;
+    let (old, new, names) = match (a.policies.as_slice(), &a.base_rev) {
+        ([old, new], None) => (
+            load_policy(old)?,
+            load_policy(new)?,
+            Names {
+                old: old.clone(),
+                new: new.clone(),
+            },
+        ),
+        ([new], Some(rev)) => {
+            let source = git_show(new, rev)?;
+            let names = Names {
+                old: source.name().to_string(),
+                new: new.clone(),
+            };
+            (policy_from_source(&source)?, load_policy(new)?, names)
+        }
+        (_, None) => {
+            return Err(Failure::input(
+                "give OLD and NEW, or NEW with --base-rev REV",
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(Failure::input(
+                "with --base-rev, give only NEW: OLD is NEW's file at that revision",
+            ))
+        }
+    };
     let d = diff(&old, &new);
+    let loosenings: Option<Vec<LooseningRecord>> = a.deny_loosening.then(|| {
+        mfac::prove::loosen::loosenings(&old, &new)
+            .iter()
+            .map(|l| LooseningRecord::new(l, &old, &new))
+            .collect()
+    });
     let tz = new.timezone().clone();
     let text = match a.format {
-        Format::Json => json_text(&d, &tz)?,
-        Format::Human => lines(&a, &d, &tz, false),
-        Format::Markdown => lines(&a, &d, &tz, true),
+        Format::Json => json_text(&d, loosenings.as_deref(), &tz)?,
+        Format::Human => lines(&names, &d, loosenings.as_deref(), &tz, false),
+        Format::Markdown => lines(&names, &d, loosenings.as_deref(), &tz, true),
     };
     out!("{text}");
-    Ok::<_, Failure>(if a.exit_code && !d.is_empty() {
+    let loosened = loosenings.as_ref().is_some_and(|l| !l.is_empty());
+    Ok::<_, Failure>(if loosened {
+        ExitCode::from(1)
+    } else if a.exit_code && !d.is_empty() {
         ExitCode::from(CHANGED)
     } else {
         ExitCode::SUCCESS
@@ -100,7 +149,13 @@ fn field_changes(c: &Change, tz: &jiff::tz::TimeZone) -> Vec<String> {
     out
 }
 
-fn lines(a: &Args, d: &Diff, tz: &jiff::tz::TimeZone, md: bool) -> String {
+fn lines(
+    a: &Names,
+    d: &Diff,
+    loosenings: Option<&[LooseningRecord]>,
+    tz: &jiff::tz::TimeZone,
+    md: bool,
+) -> String {
     let mut o = String::new();
     if md {
         let _ = writeln!(o, "### mfac diff: `{}` → `{}`\n", a.old, a.new);
@@ -109,8 +164,67 @@ fn lines(a: &Args, d: &Diff, tz: &jiff::tz::TimeZone, md: bool) -> String {
     }
     if d.is_empty() {
         let _ = writeln!(o, "no effective change");
-        return o;
+    } else {
+        changes(&mut o, d, tz, md);
     }
+    if let Some(l) = loosenings {
+        loosening_lines(&mut o, l, md);
+    }
+    o
+}
+
+/// `--deny-loosening`'s verdict: each kind of loosening with the login
+/// that shows it, or the proof that there is none.
+fn loosening_lines(o: &mut String, list: &[LooseningRecord], md: bool) {
+    if list.is_empty() {
+        let _ = writeln!(
+            o,
+            "{}no loosening: NEW is at least as strict as OLD for every user, set of groups, app and instant",
+            if md { "\n" } else { "" }
+        );
+        return;
+    }
+    let title = format!(
+        "loosenings: NEW is looser than OLD in {}",
+        super::render::plural(list.len(), "way")
+    );
+    if md {
+        let _ = writeln!(o, "\n**{title}**\n");
+    } else {
+        let _ = writeln!(o, "{title}");
+    }
+    for l in list {
+        let c = &l.counterexample;
+        let app = c
+            .app
+            .as_ref()
+            .map_or("any app without an app rule".to_string(), |a| {
+                format!("app `{a}`")
+            });
+        let when = match (&c.from, &c.until) {
+            (None, None) => "at any time".to_string(),
+            (Some(f), None) => format!("from {f}"),
+            (None, Some(u)) => format!("before {u}"),
+            (Some(f), Some(u)) => format!("from {f} until {u}"),
+        };
+        if md {
+            let _ = writeln!(
+                o,
+                "- **{}**: {}, for {} signing in to {app}, {when}\n  replay: `{}`",
+                l.kind, l.change, l.reaches, c.eval
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "  {}: {}, for {} signing in to {app}, {when}\n    replay: {}",
+                l.kind, l.change, l.reaches, c.eval
+            );
+        }
+    }
+}
+
+/// The effective changes, subject by subject.
+fn changes(o: &mut String, d: &Diff, tz: &jiff::tz::TimeZone, md: bool) {
     let bullet = if md { "- " } else { "  " };
     for (name, x, y) in &d.settings {
         let _ = writeln!(o, "{name}: {x} -> {y}");
@@ -173,11 +287,16 @@ fn lines(a: &Args, d: &Diff, tz: &jiff::tz::TimeZone, md: bool) -> String {
             }
         }
     }
-    o
 }
 
-fn json_text(d: &Diff, tz: &jiff::tz::TimeZone) -> Result<String, Failure> {
-    let v = serde_json::to_value(mfac::diff::wire::DiffRecord::new(d, tz))
+fn json_text(
+    d: &Diff,
+    loosenings: Option<&[LooseningRecord]>,
+    tz: &jiff::tz::TimeZone,
+) -> Result<String, Failure> {
+    let mut record = mfac::diff::wire::DiffRecord::new(d, tz);
+    record.loosenings = loosenings.map(<[_]>::to_vec);
+    let v = serde_json::to_value(record)
         .map_err(|e| Failure::input(format!("cannot write the diff: {e}")))?;
     Ok(format!("{}\n", super::render::pretty(&v)))
 }

@@ -360,3 +360,39 @@ fn checked_or_failure(
         )
     })
 }
+
+/// The policy file as it was at `rev`, read with `git show` from the
+/// repository the file lives in.
+pub fn git_show(policy: &str, rev: &str) -> Result<SourceFile, Failure> {
+    let path = std::path::Path::new(policy);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .ok_or_else(|| Failure::input(format!("`{policy}` is not a file name")))?;
+    let git = |args: &[&str]| -> Result<Vec<u8>, Failure> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .map_err(|e| Failure::input(format!("--base-rev needs git: {e}")))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(Failure::input(format!(
+                "--base-rev {rev}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+    };
+    // `REV:./FILE` is the file relative to `dir`, wherever the repository root is.
+    let spec = format!("{rev}:./{file}");
+    let bytes = git(&["show", &spec])?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::input(format!("`{spec}` is not UTF-8 text")))?;
+    Ok(SourceFile::new(format!("{policy}@{rev}"), text))
+}

@@ -221,6 +221,10 @@ pub mod wire {
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
     pub struct DiffRecord {
         pub changed: bool,
+        /// With `--deny-loosening`: every kind of loosening NEW makes over
+        /// OLD, each with its counterexample. Absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub loosenings: Option<Vec<LooseningRecord>>,
         pub changes: Vec<ChangeRecord>,
         pub exemptions_added: Vec<String>,
         pub exemptions_changed: Vec<String>,
@@ -246,6 +250,40 @@ pub mod wire {
         pub recovery: bool,
         /// As the language writes it: `never`, `1h same_ip`.
         pub remember: Option<String>,
+    }
+
+    /// One loosening: its kind, what changed, and the login that shows it
+    /// (as NEW treats it, with the rules and the `mfac eval` replay on NEW)
+    /// beside what OLD gave the same login.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct LooseningRecord {
+        /// `enforcement`, `factors`, `remember`, `grace` or `exemption`.
+        pub kind: String,
+        /// `old -> new`, e.g. "enforcement `required` -> `optional`".
+        pub change: String,
+        /// Who it reaches, e.g. "a member of `Contractors`".
+        pub reaches: String,
+        pub counterexample: mfac_core::diagnostic::Counterexample,
+        pub old: mfac_core::diagnostic::EffectiveSettings,
+    }
+
+    impl LooseningRecord {
+        pub fn new(
+            l: &mfac_prove::loosen::Loosening,
+            old: &mfac_core::eval::Policy,
+            new: &mfac_core::eval::Policy,
+        ) -> LooseningRecord {
+            let c = l.on_new();
+            let counterexample =
+                mfac_prove::report(new, &c, mfac_prove::loosening_condition(l.kind));
+            LooseningRecord {
+                kind: l.kind.name().to_string(),
+                change: l.change(new.timezone()),
+                reaches: counterexample.who(),
+                old: mfac_prove::settings_report(old, &l.old.effective, l.old.exempt),
+                counterexample,
+            }
+        }
     }
 
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -282,6 +320,7 @@ pub mod wire {
             };
             DiffRecord {
                 changed: !d.is_empty(),
+                loosenings: None,
                 changes: d.changes.iter().map(change).collect(),
                 exemptions_added: d.exemptions_added.clone(),
                 exemptions_changed: d.exemptions_changed.clone(),

@@ -24,7 +24,8 @@ pub mod mutants;
 mod replay;
 
 pub use replay::{
-    field_rules, replay_args, replay_user, report, settings_report, shell_word, FieldRules,
+    field_rules, loosening_condition, replay_args, replay_user, report, settings_report,
+    shell_word, FieldRules,
 };
 
 use jiff::Timestamp;
@@ -614,29 +615,32 @@ fn widen(policy: &Policy, p: &Property, times: &[Span], mut c: Counterexample) -
             .is_some_and(|u| policy.exemption_at(u, at).is_some());
         p.condition.holds(&e, exempt) != p.always
     };
-    let Some(k) = times.iter().position(|s| *s == c.span) else {
-        return c;
+    c.span = widen_span(times, c.span, breaks);
+    c
+}
+
+/// `span` (one of `times`, which are in order and adjoin) grown over its
+/// neighbours while `holds` of them.
+pub(crate) fn widen_span(times: &[Span], span: Span, holds: impl Fn(&Span) -> bool) -> Span {
+    let Some(k) = times.iter().position(|s| *s == span) else {
+        return span;
     };
-    let first = times
+    let start = times
         .get(..k)
         .unwrap_or_default()
         .iter()
         .rev()
-        .take_while(|s| breaks(s))
+        .take_while(|s| holds(s))
         .last()
-        .map_or(c.span.start, |s| s.start);
-    let last = times
+        .map_or(span.start, |s| s.start);
+    let end = times
         .get(k + 1..)
         .unwrap_or_default()
         .iter()
-        .take_while(|s| breaks(s))
+        .take_while(|s| holds(s))
         .last()
-        .map_or(c.span.end, |s| s.end);
-    c.span = Span {
-        start: first,
-        end: last,
-    };
-    c
+        .map_or(span.end, |s| s.end);
+    Span { start, end }
 }
 
 #[cfg(feature = "mutants")]

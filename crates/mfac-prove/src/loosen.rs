@@ -7,7 +7,7 @@
 //! componentwise, so the pairs a set can reach are the joins of the
 //! distinct per-group pairs, and the same search as a proof's is exact.
 
-use crate::{apps_of, instant, named_users, pieces, reachable, summary_of};
+use crate::{apps_of, instant, named_users, pieces, reachable, summary_of, widen_span};
 use jiff::Timestamp;
 use mfac_core::eval::space::{Effective, Fields, Span, Summary};
 use mfac_core::policy::Remember;
@@ -161,12 +161,15 @@ pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
         .collect();
     groups.sort();
     groups.dedup();
-    let mut users: Vec<Option<String>> = named_users([old, new]).into_iter().map(Some).collect();
-    users.push(None);
+    // Anyone else first: of two counterexamples alike, the more general.
+    let users: Vec<Option<String>> = std::iter::once(None)
+        .chain(named_users([old, new]).into_iter().map(Some))
+        .collect();
     let apps = apps_of(None, [old, new]);
     let fields = kind.fields();
     let mut best: Option<((usize, usize, usize, usize), Loosening)> = None;
-    for (k, span) in pieces([old, new], None, None).into_iter().enumerate() {
+    let times = pieces([old, new], None, None);
+    for (k, span) in times.iter().copied().enumerate() {
         let at = instant(&span);
         let (eo, en) = (old.epoch_of(at), new.epoch_of(at));
         let singles = groups.iter().enumerate().map(|(i, g)| {
@@ -224,5 +227,64 @@ pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
             }
         }
     }
-    best.map(|(_, l)| l)
+    best.map(|(_, mut l)| {
+        let looser_then = |span: &Span| {
+            let at = instant(span);
+            let (u, a) = (l.user.as_deref(), l.app.as_deref());
+            let so = summary_of(old, old.epoch_of(at), &l.groups);
+            let sn = summary_of(new, new.epoch_of(at), &l.groups);
+            kind.looser(&side(old, at, u, a, &so), &side(new, at, u, a, &sn))
+        };
+        l.span = widen_span(&times, l.span, looser_then);
+        l
+    })
+}
+
+impl Loosening {
+    /// The login on NEW's side, as a proof's counterexample: what NEW
+    /// gives it, for the report and its replay.
+    pub fn on_new(&self) -> crate::Counterexample {
+        crate::Counterexample {
+            groups: self.groups.clone(),
+            user: self.user.clone(),
+            app: self.app.clone(),
+            span: self.span,
+            at: self.at,
+            effective: self.new.effective,
+            exempt: self.new.exempt,
+        }
+    }
+
+    /// What got looser, `old -> new`, in a few words.
+    pub fn change(&self, tz: &jiff::tz::TimeZone) -> String {
+        let (o, n) = (&self.old.effective, &self.new.effective);
+        let remember = |r: Option<Remember>| r.map_or("none".to_string(), |r| r.to_string());
+        let deadline = |d: Option<Timestamp>| {
+            d.map_or("immediately".to_string(), |d| {
+                format!("by {}", mfac_core::time::format_instant(d, tz))
+            })
+        };
+        match self.kind {
+            Kind::Enforcement => format!("enforcement `{}` -> `{}`", o.enforcement, n.enforcement),
+            Kind::Factors => {
+                let added = mfac_core::FactorSet::from_bits(n.factors.bits() & !o.factors.bits())
+                    .unwrap_or(n.factors);
+                format!(
+                    "factors `{}` -> `{}` (adds `{}`)",
+                    o.factors, n.factors, added
+                )
+            }
+            Kind::Remember => format!(
+                "remember `{}` -> `{}`",
+                remember(o.remember),
+                remember(n.remember)
+            ),
+            Kind::Grace => format!(
+                "enrol {} -> {}",
+                deadline(o.grace_deadline),
+                deadline(n.grace_deadline)
+            ),
+            Kind::Exemption => "not exempt -> exempt".to_string(),
+        }
+    }
 }

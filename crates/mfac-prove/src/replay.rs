@@ -187,3 +187,12 @@ pub fn report(
         eval: eval.join(" "),
     }
 }
+
+/// The condition whose replay arguments show a loosening of `kind`: a
+/// remember window needs a remembered login to show.
+pub fn loosening_condition(kind: crate::loosen::Kind) -> Condition {
+    match kind {
+        crate::loosen::Kind::Remember => Condition::RememberNever,
+        _ => Condition::Exempt,
+    }
+}

@@ -1,11 +1,12 @@
 //! `mfac simulate`: who is affected by a policy change, and how.
 
-use super::{load_policy, policy_from_source, read_directory, DirectoryArgs, Failure, Outcome};
+use super::{
+    git_show, load_policy, policy_from_source, read_directory, DirectoryArgs, Failure, Outcome,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mfac::directory::Directory;
 use mfac::simulate::{simulate_with_progress, Before, Simulation, Snapshot, UserResult};
 use mfac::time::{format_instant, parse_instant};
-use mfac::SourceFile;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::process::ExitCode;
@@ -192,40 +193,4 @@ fn spinner(quiet: bool, msg: &'static str) -> ProgressBar {
     s.set_message(msg);
     s.enable_steady_tick(std::time::Duration::from_millis(120));
     s
-}
-
-/// The policy file as it was at `rev`, read with `git show` from the
-/// repository the file lives in.
-fn git_show(policy: &str, rev: &str) -> Result<SourceFile, Failure> {
-    let path = std::path::Path::new(policy);
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let file = path
-        .file_name()
-        .and_then(|f| f.to_str())
-        .ok_or_else(|| Failure::input(format!("`{policy}` is not a file name")))?;
-    let git = |args: &[&str]| -> Result<Vec<u8>, Failure> {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .output()
-            .map_err(|e| Failure::input(format!("--base-rev needs git: {e}")))?;
-        if out.status.success() {
-            Ok(out.stdout)
-        } else {
-            Err(Failure::input(format!(
-                "--base-rev {rev}: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )))
-        }
-    };
-    // `REV:./FILE` is the file relative to `dir`, wherever the repository root is.
-    let spec = format!("{rev}:./{file}");
-    let bytes = git(&["show", &spec])?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Failure::input(format!("`{spec}` is not UTF-8 text")))?;
-    Ok(SourceFile::new(format!("{policy}@{rev}"), text))
 }

@@ -55,6 +55,10 @@ fn fixture_repo(name: &str) -> PathBuf {
 }
 
 fn run_ci(dir: &Path, base: &str) -> (i32, String, String) {
+    run_ci_with(dir, base, &[])
+}
+
+fn run_ci_with(dir: &Path, base: &str, env: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new("bash")
         .arg(Path::new(ROOT).join("examples/ci/mfa-policy-ci.sh"))
         .arg(base)
@@ -64,6 +68,8 @@ fn run_ci(dir: &Path, base: &str) -> (i32, String, String) {
         .env("MFAC_TODAY", "2026-11-24")
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("MFAC_ALLOW_LOOSENING")
+        .envs(env.iter().copied())
         .output()
         .expect("bash runs");
     (
@@ -76,8 +82,10 @@ fn run_ci(dir: &Path, base: &str) -> (i32, String, String) {
 #[test]
 fn the_ci_script_reviews_a_policy_change_end_to_end() {
     let dir = fixture_repo("ok");
-    let (code, stdout, stderr) = run_ci(&dir, "main");
+    // The change adds an exemption: a loosening, marked as intended here.
+    let (code, stdout, stderr) = run_ci_with(&dir, "main", &[("MFAC_ALLOW_LOOSENING", "true")]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("loosening marked as intended"), "{stdout}");
     assert!(stdout.contains("checked 1 file: 0 errors"), "{stdout}");
     assert!(stdout.contains("9 passed, 0 failed"), "{stdout}");
     let report = std::fs::read_to_string(dir.join("mfac-simulate.md")).unwrap();
@@ -107,5 +115,44 @@ fn the_ci_script_fails_on_an_unformatted_policy() {
         !dir.join("mfac-simulate.md").exists(),
         "no simulation after a failed step"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_ci_script_fails_on_a_loosening_not_marked_as_intended() {
+    let dir = fixture_repo("loosening");
+    let (code, stdout, stderr) = run_ci(&dir, "main");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains("loosens MFA"), "{stderr}");
+    let report = std::fs::read_to_string(dir.join("mfac-simulate.md")).unwrap();
+    assert!(
+        report.contains("**exemption**: not exempt -> exempt"),
+        "{report}"
+    );
+    assert!(report.contains("replay: `mfac eval"), "{report}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_ci_script_passes_a_change_that_only_tightens() {
+    let dir = fixture_repo("tightening");
+    // A new base with the whole change, then a change that only adds a
+    // stricter group.
+    git(&dir, &["checkout", "-qB", "main"]);
+    git(&dir, &["checkout", "-qb", "tighten"]);
+    let policy = dir.join("policies/acme.mfa");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let tighter = text.replacen(
+        "group \"Beta Testers\"",
+        "group \"Contractors\" { enforcement required }\n\ngroup \"Beta Testers\"",
+        1,
+    );
+    assert_ne!(text, tighter);
+    std::fs::write(&policy, tighter).unwrap();
+    git(&dir, &["commit", "-qam", "contractors: MFA required"]);
+    let (code, stdout, stderr) = run_ci(&dir, "main");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let report = std::fs::read_to_string(dir.join("mfac-simulate.md")).unwrap();
+    assert!(report.contains("no loosening"), "{report}");
     std::fs::remove_dir_all(&dir).ok();
 }

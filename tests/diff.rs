@@ -126,3 +126,76 @@ fn exit_code_says_whether_anything_changed() {
         "bad input stays 2"
     );
 }
+
+#[test]
+fn deny_loosening_exits_1_with_a_counterexample_per_kind() {
+    // The old acme (before the rollout) against today's: the change adds an
+    // exemption (a loosening) and otherwise tightens.
+    let run = mfac(&[
+        "diff",
+        "tests/fixtures/simulate/acme-before.mfa",
+        "policies/acme.mfa",
+        "--deny-loosening",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let doc = json(&run);
+    let l = doc["loosenings"].as_array().unwrap();
+    assert_eq!(l.len(), 1, "{doc}");
+    assert_eq!(l[0]["kind"], "exemption");
+    assert_eq!(l[0]["counterexample"]["user"], "bob@acme.test");
+    assert_eq!(l[0]["old"]["exempt"], false);
+    assert_eq!(l[0]["counterexample"]["effective"]["exempt"], true);
+    // The other way round: lower enforcement and sms come back.
+    let run = mfac(&[
+        "diff",
+        "policies/acme.mfa",
+        "tests/fixtures/simulate/acme-before.mfa",
+        "--deny-loosening",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains("enforcement: enforcement `optional` -> `off`"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("(adds `sms`)"), "{}", run.stdout);
+    assert!(run.stdout.contains("replay: mfac eval"), "{}", run.stdout);
+}
+
+#[test]
+fn deny_loosening_passes_a_rewrite_and_keeps_the_json_contract_without_it() {
+    let run = mfac(&[
+        "diff",
+        "policies/acme.mfa",
+        "tests/fixtures/diff/acme-rewritten.mfa",
+        "--deny-loosening",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("no loosening"), "{}", run.stdout);
+    // Without the flag, no `loosenings` key: the diff's JSON is as it was.
+    let doc = json(&mfac(&[
+        "diff",
+        "policies/acme.mfa",
+        "tests/fixtures/diff/acme-rewritten.mfa",
+        "--format",
+        "json",
+    ]));
+    assert!(doc.get("loosenings").is_none(), "{doc}");
+}
+
+#[test]
+fn diff_takes_old_and_new_or_new_with_base_rev() {
+    let run = mfac(&["diff", "policies/acme.mfa"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = mfac(&[
+        "diff",
+        "policies/acme.mfa",
+        "policies/acme.mfa",
+        "--base-rev",
+        "HEAD",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}

@@ -2,7 +2,9 @@
 # The policy review that CI and the pre-commit hook both run:
 #   check (annotations in GitHub), fmt --check, the policy unit tests, and,
 #   given a base revision, a dry run of the change for every policy that has
-#   a directory beside it, written as markdown for the pull request.
+#   a directory beside it, written as markdown for the pull request, and the
+#   proof that the change loosens nobody (`mfac diff --deny-loosening`): a
+#   loosening fails the run unless the change is marked as intended.
 #
 # usage: mfa-policy-ci.sh [BASE_REV]
 # env:   MFAC            the mfac binary (default: mfac on PATH)
@@ -10,6 +12,10 @@
 #        MFAC_REPORT     where the simulation markdown goes (default: mfac-simulate.md)
 #        MFAC_FORMAT     check output: github in Actions, human elsewhere
 #        MFAC_AT, MFAC_TODAY  fix the instant and date (tests; default: now)
+#        MFAC_ALLOW_LOOSENING  `true` when the change is meant to loosen (the
+#                        workflow sets it from the pull request's label
+#                        `mfa-loosening-intended`); the loosenings are still
+#                        reported
 set -euo pipefail
 mfac=${MFAC:-mfac}
 dir=${MFAC_POLICIES:-policies}
@@ -33,4 +39,29 @@ if [ -n "$base" ]; then
     echo >> "$report"
   done
   echo "simulation written to $report"
+
+  loosened=()
+  for policy in "$dir"/*.mfa; do
+    git cat-file -e "$base:./$policy" 2>/dev/null || continue
+    # Exit 1 is a loosening (the markdown says which, with a counterexample);
+    # anything else is an error of its own.
+    status=0
+    "$mfac" diff "$policy" --base-rev "$base" --deny-loosening --format markdown \
+      >> "$report" || status=$?
+    echo >> "$report"
+    case $status in
+      0) ;;
+      1) loosened+=("$policy") ;;
+      *) exit "$status" ;;
+    esac
+  done
+  if [ ${#loosened[@]} -gt 0 ]; then
+    if [ "${MFAC_ALLOW_LOOSENING:-}" = true ]; then
+      echo "loosening marked as intended: ${loosened[*]} (see $report)"
+    else
+      echo "this change loosens MFA for some logins: ${loosened[*]} (see $report)" >&2
+      echo "if that is intended, mark the pull request (label mfa-loosening-intended)" >&2
+      exit 1
+    fi
+  fi
 fi

@@ -1,7 +1,12 @@
-//! How long proofs take: ten properties (the §5 kinds) over a generated
-//! policy with GROUPS groups, 100 apps, 50 users, 10 rollouts and 20
-//! exemptions, at 1,000 and 10,000 groups, and with more rollouts, to show
-//! how the cost grows with groups and with epochs.
+//! How long proofs take, over a generated policy with GROUPS groups, 100
+//! apps, 50 users, 10 rollouts and 20 exemptions, at 1,000 to 10,000
+//! groups and with more rollouts, to show how the cost grows with groups
+//! and with epochs:
+//!
+//! - `mfac check` of the policy as written: every built-in check (the
+//!   engine-based ones included) and, in the second column, with ten
+//!   assertions (the §5 kinds) added to the text;
+//! - the engine alone on the same ten properties.
 //!
 //! `cargo bench --bench prove`. One run, release, wall time per size.
 
@@ -89,6 +94,23 @@ fn policy_text(groups: usize, rollouts: usize) -> String {
     s
 }
 
+/// The ten properties of [`properties`], as `assert` blocks.
+const ASSERTIONS: &str = r#"
+assert "admins" {
+  for privileged
+  always enforcement required
+  always factors within webauthn
+  always remember never
+  never exempt
+}
+assert "nobody locked out" { for everyone never factors none }
+assert "everyone asked" { for everyone always enforcement optional }
+assert "app1 never sms" { for everyone in app "app1" never factors include sms }
+assert "g1 not remembered" { for members of group "g1" always remember never }
+assert "u3 required" { for user "u3@acme.test" always enforcement required }
+assert "no recovery" { for everyone never recovery }
+"#;
+
 fn properties() -> Vec<Property> {
     let set = |fs: &[Factor]| fs.iter().copied().collect::<FactorSet>();
     let p = |scope: Scope, always: bool, condition: Condition| Property {
@@ -142,19 +164,29 @@ fn properties() -> Vec<Property> {
 
 fn run(groups: usize, rollouts: usize) {
     let text = policy_text(groups, rollouts);
+    let options = CheckOptions {
+        today: Some(jiff::civil::date(2026, 12, 1)),
+        ..CheckOptions::default()
+    };
     let t = Instant::now();
-    let out = check(
-        &SourceFile::new("big.mfa", &text),
-        &CheckOptions {
-            today: Some(jiff::civil::date(2026, 12, 1)),
-            ..CheckOptions::default()
-        },
-    );
+    let out = check(&SourceFile::new("big.mfa", &text), &options);
     let checked = out
         .policy
         .unwrap_or_else(|| panic!("the generated policy has errors:\n{}", out.diagnostics));
-    let policy = Policy::from_checked(&checked);
     let load = t.elapsed();
+    let findings = out.diagnostics.items.len();
+    let with_assertions = format!("{text}{ASSERTIONS}");
+    let t = Instant::now();
+    let out = check(&SourceFile::new("big.mfa", &with_assertions), &options);
+    let asserted = t.elapsed();
+    let failing = out
+        .diagnostics
+        .items
+        .iter()
+        .filter(|d| d.code == "E029")
+        .count();
+    assert!(out.refuted.is_some(), "only failing assertions are errors");
+    let policy = Policy::from_checked(&checked);
     let t = Instant::now();
     let mut refuted = 0;
     for prop in properties() {
@@ -164,9 +196,10 @@ fn run(groups: usize, rollouts: usize) {
     }
     let proofs = t.elapsed();
     println!(
-        "{groups:>6} groups, {rollouts:>3} rollouts ({} epochs): check + compile {:>7.1} ms; 10 properties {:>8.1} ms ({refuted} refuted)",
+        "{groups:>6} groups, {rollouts:>3} rollouts ({:>2} epochs): check {:>7.1} ms ({findings} findings); check + 10 assertions {:>7.1} ms ({failing} fail); engine alone, 10 properties {:>7.1} ms ({refuted} refuted)",
         policy.epoch_spans().len(),
         load.as_secs_f64() * 1e3,
+        asserted.as_secs_f64() * 1e3,
         proofs.as_secs_f64() * 1e3,
     );
 }

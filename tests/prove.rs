@@ -110,16 +110,31 @@ fn effective_of(
     )
 }
 
-fn points(p: &CheckedPolicy, policy: &Policy) -> (Vec<String>, Vec<Point>) {
-    let mut groups: Vec<String> = policy.group_names().map(str::to_string).collect();
+/// The brute force's space for some policies: their groups (sorted), user
+/// classes (each named user, then anyone else), the generator's apps and
+/// none, and every instant one second around each edge of theirs.
+struct BruteSpace {
+    groups: Vec<String>,
+    users: Vec<Option<String>>,
+    apps: Vec<Option<String>>,
+    instants: Vec<Timestamp>,
+}
+
+fn brute_space(ps: &[(&CheckedPolicy, &Policy)]) -> BruteSpace {
+    let mut groups: Vec<String> = ps
+        .iter()
+        .flat_map(|(_, p)| p.group_names())
+        .map(str::to_string)
+        .collect();
     groups.sort();
+    groups.dedup();
     assert!(
         groups.len() <= 10,
         "the oracle enumerates subsets of at most 10 groups"
     );
-    let mut users: Vec<Option<String>> = policy
-        .user_names()
-        .chain(policy.exempted_users())
+    let mut users: Vec<Option<String>> = ps
+        .iter()
+        .flat_map(|(_, p)| p.user_names().chain(p.exempted_users()))
         .map(|u| Some(u.to_string()))
         .collect();
     users.sort();
@@ -130,8 +145,9 @@ fn points(p: &CheckedPolicy, policy: &Policy) -> (Vec<String>, Vec<Point>) {
     let mut apps: Vec<Option<String>> = gen::APPS.iter().map(|a| Some(a.to_string())).collect();
     apps.push(None);
     let second = jiff::SignedDuration::from_secs(1);
-    let mut instants: Vec<Timestamp> = gen::edges(p)
-        .into_iter()
+    let mut instants: Vec<Timestamp> = ps
+        .iter()
+        .flat_map(|(c, _)| gen::edges(c))
         .flat_map(|e| {
             [
                 e.checked_sub(second).unwrap(),
@@ -143,6 +159,21 @@ fn points(p: &CheckedPolicy, policy: &Policy) -> (Vec<String>, Vec<Point>) {
     instants.push(Timestamp::UNIX_EPOCH);
     instants.sort();
     instants.dedup();
+    BruteSpace {
+        groups,
+        users,
+        apps,
+        instants,
+    }
+}
+
+fn points(p: &CheckedPolicy, policy: &Policy) -> (Vec<String>, Vec<Point>) {
+    let BruteSpace {
+        groups,
+        users,
+        apps,
+        instants,
+    } = brute_space(&[(p, policy)]);
     let mut out = Vec::new();
     for mask in 0u32..(1 << groups.len()) {
         let chosen: Vec<&str> = (0..groups.len())
@@ -375,38 +406,12 @@ fn loosenings_agree_with_brute_force() {
         let (ta, tb) = (a.render(), b.render());
         let (ca, cb) = (checked(&ta), checked(&tb));
         let (old, new) = (Policy::from_checked(&ca), Policy::from_checked(&cb));
-        let mut groups: Vec<String> = old
-            .group_names()
-            .chain(new.group_names())
-            .map(str::to_string)
-            .collect();
-        groups.sort();
-        groups.dedup();
-        let mut users: Vec<Option<String>> = old
-            .user_names()
-            .chain(old.exempted_users())
-            .chain(new.user_names())
-            .chain(new.exempted_users())
-            .map(|u| Some(u.to_string()))
-            .collect();
-        users.sort();
-        users.dedup();
-        users.push(None);
-        let mut apps: Vec<Option<String>> = gen::APPS.iter().map(|a| Some(a.to_string())).collect();
-        apps.push(None);
-        let second = jiff::SignedDuration::from_secs(1);
-        let mut instants: Vec<Timestamp> = gen::edges(&ca)
-            .into_iter()
-            .chain(gen::edges(&cb))
-            .flat_map(|e| {
-                [
-                    e.checked_sub(second).unwrap(),
-                    e,
-                    e.checked_add(second).unwrap(),
-                ]
-            })
-            .collect();
-        instants.push(Timestamp::UNIX_EPOCH);
+        let BruteSpace {
+            groups,
+            users,
+            apps,
+            instants,
+        } = brute_space(&[(&ca, &old), (&cb, &new)]);
         let side = |p: &Policy, user: &str, chosen: &[&str], app: Option<&str>, at| {
             let (effective, exempt) = effective_of(p, user, chosen, app, at);
             Side { effective, exempt }

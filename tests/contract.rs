@@ -171,3 +171,40 @@ fn json_outputs_are_pinned() {
         insta::assert_snapshot!(format!("json_{name}"), run.stdout);
     }
 }
+
+/// The outputs that carry counterexamples, pinned the same way: a failing
+/// assertion in `check --format json`, and `diff --deny-loosening`. Both
+/// exit 1.
+#[test]
+fn counterexample_outputs_are_pinned() {
+    #[path = "common/mod.rs"]
+    mod common;
+    for (name, args) in [
+        (
+            "check_counterexample",
+            &[
+                "check",
+                "policies/failing/12port-service-account.mfa",
+                "--today",
+                common::TODAY,
+                "--format",
+                "json",
+            ][..],
+        ),
+        (
+            "diff_loosening",
+            &[
+                "diff",
+                "policies/acme.mfa",
+                "tests/fixtures/simulate/acme-before.mfa",
+                "--deny-loosening",
+                "--format",
+                "json",
+            ],
+        ),
+    ] {
+        let run = common::mfac(args);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        insta::assert_snapshot!(format!("json_{name}"), run.stdout);
+    }
+}

@@ -47,7 +47,7 @@ fn cases() -> u32 {
     std::env::var("MFAC_PROVE_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(120)
+        .unwrap_or(300)
 }
 
 fn checked(text: &str) -> CheckedPolicy {

@@ -25,27 +25,23 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let policy = cx.policy;
-    let group_rule = |name: &str| policy.rule_for(&Subject::Group(name.to_string()));
-    // Point at the last group's factors, and at the others' as related.
-    let rules: Vec<_> = c.groups.iter().filter_map(|g| group_rule(g)).collect();
+    // The rules that set factors for this login: its groups', then the
+    // user's and the app's. Point at the last, and at the others as related.
+    let subjects = c
+        .groups
+        .iter()
+        .map(|g| Subject::Group(g.clone()))
+        .chain(c.user.iter().map(|u| Subject::User(u.clone())))
+        .chain(c.app.iter().map(|a| Subject::App(a.clone())));
     let factors_span = |id| cx.span_of(id, c.at, |f| f.factors.map(|x| x.span));
-    let (span, others) = match rules.split_last() {
-        Some((&last, others)) => (factors_span(last), others.to_vec()),
-        None => match c
-            .app
-            .as_ref()
-            .and_then(|a| policy.rule_for(&Subject::App(a.clone())))
-        {
-            Some(app) => (factors_span(app), Vec::new()),
-            None => (
-                c.user
-                    .as_ref()
-                    .and_then(|u| policy.rule_for(&Subject::User(u.clone())))
-                    .map_or_else(Default::default, factors_span),
-                Vec::new(),
-            ),
-        },
+    let rules: Vec<_> = subjects
+        .filter_map(|s| policy.rule_for(&s))
+        .filter(|&id| policy.effective(id, c.at).factors.is_some())
+        .collect();
+    let Some((&last, others)) = rules.split_last() else {
+        return;
     };
+    let (span, others) = (factors_span(last), others.to_vec());
     let mut d = Diagnostic::new(&INFO, span, format!("{} gets {}", r.report.who(), r.what))
         .label("no factor left in common")
         .counterexample(r.report.clone());

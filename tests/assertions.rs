@@ -102,7 +102,11 @@ fn the_replay_line_reproduces_the_violation() {
     // eval evaluates a policy whose only errors are failing assertions,
     // and says so on stderr.
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("1 failing assertion"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 error with a counterexample"),
+        "{}",
+        run.stderr
+    );
     let decision = json(&run);
     assert_eq!(decision["enforcement"], "off");
     assert_eq!(decision["decision"], "allow");
@@ -242,4 +246,48 @@ fn the_example_policies_carry_assertions_that_hold() {
         ]));
         assert_eq!(doc["errors"], 0, "{name}: {doc}");
     }
+}
+
+/// Every counterexample the checker prints, for every check's fixture and
+/// every policy in `policies/`, is replayed with its own `mfac eval` line:
+/// the decision must show the settings the counterexample reports.
+#[test]
+fn every_printed_counterexample_replays_through_eval() {
+    let mut files: Vec<String> = Vec::new();
+    for dir in ["tests/fixtures/checks", "policies", "policies/failing"] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path().to_string_lossy().into_owned();
+            if p.ends_with(".mfa") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut replayed = 0;
+    for file in &files {
+        let doc = json(&mfac(&[
+            "check", file, "--today", TODAY, "--format", "json",
+        ]));
+        for d in doc["diagnostics"].as_array().unwrap() {
+            let Some(c) = d.get("counterexample") else {
+                continue;
+            };
+            let words = shell_split(c["eval"].as_str().unwrap());
+            let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+            args.extend(["--format", "json"]);
+            let run = mfac(&args);
+            assert_eq!(run.code, 0, "{file} {}: {}", d["code"], run.stderr);
+            let got = json(&run);
+            let want = &c["effective"];
+            assert_eq!(got["enforcement"], want["enforcement"], "{file} {d}");
+            assert_eq!(got["factors"], want["factors"], "{file} {d}");
+            assert_eq!(!got["exempt"].is_null(), want["exempt"], "{file} {d}");
+            if want["remember"].as_str().is_some_and(|r| r != "never") {
+                // The replay signs in again inside the window.
+                assert_eq!(got["remembered"], true, "{file} {d}");
+            }
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 10, "only {replayed} counterexamples replayed");
 }

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use mfac::wire::DecisionRecord;
 use mfac::{Compile, Factor, LoginContext, Policy};
 use serde_json::Value;
@@ -110,8 +112,6 @@ fn check_diagnostics_have_the_contract_fields() {
 /// up in review.
 #[test]
 fn json_outputs_are_pinned() {
-    #[path = "common/mod.rs"]
-    mod common;
     for (name, args) in [
         (
             "eval",
@@ -177,8 +177,6 @@ fn json_outputs_are_pinned() {
 /// exit 1.
 #[test]
 fn counterexample_outputs_are_pinned() {
-    #[path = "common/mod.rs"]
-    mod common;
     for (name, args) in [
         (
             "check_counterexample",

@@ -289,8 +289,9 @@ pub fn load_policy(path: &str) -> Result<mfac::Policy, Failure> {
 }
 
 /// Load POLICY for `mfac eval`: as [`load_policy`], except that a policy
-/// whose only errors are failing assertions is evaluated (saying so on
-/// stderr), so that the replay line of a counterexample works.
+/// whose only errors are refuted properties (failing assertions, or a
+/// built-in finding with a counterexample) is evaluated, saying so on
+/// stderr, so that the replay line of a counterexample works.
 pub fn load_policy_for_eval(path: &str) -> Result<mfac::Policy, Failure> {
     let source = read_source(path)?;
     if looks_compiled(&source) {
@@ -299,9 +300,9 @@ pub fn load_policy_for_eval(path: &str) -> Result<mfac::Policy, Failure> {
     let outcome = mfac::check::check(&source, &mfac::check::CheckOptions::default());
     if let Some(p) = &outcome.refuted {
         eprintln!(
-            "mfac: `{}` has {} (see `mfac check`); evaluating it anyway",
+            "mfac: `{}` has {} with a counterexample, such as a failing assertion (see `mfac check`); evaluating it anyway",
             source.name(),
-            render::plural(outcome.diagnostics.errors(), "failing assertion")
+            render::plural(outcome.diagnostics.errors(), "error")
         );
         return Ok(mfac::Policy::from_checked(p));
     }

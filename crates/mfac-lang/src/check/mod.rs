@@ -199,8 +199,11 @@ pub struct CheckOptions {
 #[derive(Debug)]
 pub struct CheckOutcome {
     pub policy: Option<CheckedPolicy>,
-    /// The policy when its only errors are failing assertions: `mfac eval`
-    /// still evaluates it, so a counterexample's replay line works.
+    /// The policy when its only errors are refuted properties (failing
+    /// assertions, and built-in findings such as E012 that come with a
+    /// counterexample): its meaning is whole, so `mfac eval` still
+    /// evaluates it and a counterexample's replay line works. Compiling or
+    /// serving it is refused all the same.
     pub refuted: Option<CheckedPolicy>,
     pub diagnostics: Diagnostics,
 }
@@ -246,7 +249,7 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
             .items
             .iter()
             .filter(|d| d.is_error())
-            .all(|d| d.code == checks::assertion_fails::INFO.code);
+            .all(|d| d.counterexample.is_some());
     let (policy, refuted) = match (diagnostics.has_errors(), refuted) {
         (false, _) => (Some(policy), None),
         (true, true) => (None, Some(policy)),

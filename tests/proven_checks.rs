@@ -133,3 +133,26 @@ fn in_specific_mode_a_group_rule_that_changes_no_combination_is_shadowed() {
     let f = findings("w002-specific-live", &text, &[]);
     assert!(!f.iter().any(|(c, l, _)| c == "W002" && *l == 3), "{f:?}");
 }
+
+#[test]
+fn many_distinct_settings_do_not_make_the_checks_search_forever() {
+    // A thousand groups, each with its own remember window and login
+    // limit, in `specific` mode: W002's search over whole settings gives up
+    // (saying nothing) instead of visiting every combination, and the
+    // privileged checks have nobody in scope to search for. The lock-out
+    // (a webauthn-only group beside a totp-only one) is still found.
+    let mut text = String::from(
+        "precedence specific\ndefault { enforcement optional factors webauthn | totp | sms }\n",
+    );
+    for i in 0..1000 {
+        let factors = ["webauthn", "totp", "sms", "webauthn | totp", "totp | sms"][i % 5];
+        text.push_str(&format!(
+            "group \"g{i}\" {{ enforcement required factors {factors} remember {}m max_logins {} }}\n",
+            10 + i % 1400,
+            2 + (i * 7) % 99
+        ));
+    }
+    let f = findings("many-settings", &text, &[]);
+    assert!(codes(&f).contains(&"W008"), "{:?}", &f[..3]);
+    assert!(!codes(&f).contains(&"W002"));
+}

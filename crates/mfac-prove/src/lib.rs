@@ -400,6 +400,18 @@ pub(crate) fn reachable<K: Copy + Eq + std::hash::Hash>(
     join: impl Fn(&K, &K) -> K,
     one_step: bool,
 ) -> Vec<(K, Vec<usize>)> {
+    reachable_within(singles, start, join, one_step, usize::MAX).0
+}
+
+/// [`reachable`], stopping once more than `limit` values are found; the
+/// flag says whether the search finished (every value is there).
+pub(crate) fn reachable_within<K: Copy + Eq + std::hash::Hash>(
+    singles: impl IntoIterator<Item = (K, usize)>,
+    start: K,
+    join: impl Fn(&K, &K) -> K,
+    one_step: bool,
+    limit: usize,
+) -> (Vec<(K, Vec<usize>)>, bool) {
     let mut reps: Vec<(K, usize)> = Vec::new();
     let mut seen: FxHashMap<K, ()> = FxHashMap::default();
     for (k, i) in singles {
@@ -411,7 +423,12 @@ pub(crate) fn reachable<K: Copy + Eq + std::hash::Hash>(
     best.insert(start, Vec::new());
     let mut order = vec![start];
     let mut frontier = vec![start];
+    let mut complete = true;
     while !frontier.is_empty() {
+        if order.len() > limit {
+            complete = false;
+            break;
+        }
         let mut next = Vec::new();
         for state in &frontier {
             let witness = best.get(state).cloned().unwrap_or_default();
@@ -431,13 +448,14 @@ pub(crate) fn reachable<K: Copy + Eq + std::hash::Hash>(
         }
         frontier = next;
     }
-    order
+    let found = order
         .into_iter()
         .map(|k| {
             let w = best.remove(&k).unwrap_or_default();
             (k, w)
         })
-        .collect()
+        .collect();
+    (found, complete)
 }
 
 /// A summary reached, whether it puts the member in the scope, and the
@@ -527,6 +545,12 @@ pub fn prove_in(
         }
     }
     let users = users_of(policy, &p.scope, space);
+    // Nobody in the scope (no privileged group, say): nothing to search.
+    // Without this, a search over groups that never enter the scope could
+    // still visit every join of theirs.
+    if !groups.iter().any(|(_, inside)| *inside) && !users.iter().any(|(_, alone)| *alone) {
+        return Ok(Ok(()));
+    }
     #[allow(unused_mut)]
     let mut apps = apps_of(p.app.as_deref(), [policy]);
     #[cfg(feature = "mutants")]
@@ -659,12 +683,20 @@ fn pieces_without_exemptions(
         .collect()
 }
 
+/// The most distinct combinations of whole group settings W002 searches in
+/// one epoch before it gives up (its search reads every field, so settings
+/// such as many different remember windows multiply).
+const INERT_LIMIT: usize = 20_000;
+
 /// The group rules among `rules` that change no login's settings: added to
 /// any set of groups, in any epoch, they leave the effective settings as
 /// they were. Judged for a user without a user rule in no particular app,
 /// which is enough: a user rule only takes fields away from the groups, and
 /// an app only tightens on top, so neither can make a difference appear
 /// that is not there without them.
+///
+/// Gives up (returns none) when the combinations are more than
+/// [`INERT_LIMIT`] in an epoch.
 pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
     let mut names: Vec<&str> = policy.group_names().collect();
     names.sort_unstable();
@@ -674,7 +706,14 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
             .iter()
             .enumerate()
             .map(|(i, g)| (policy.group_summary(epoch, g), i));
-        let states = reachable(singles, Summary::none(), Summary::join, false);
+        let (states, complete) =
+            reachable_within(singles, Summary::none(), Summary::join, false, INERT_LIMIT);
+        if !complete {
+            // Too many distinct combinations to judge: call every rule
+            // live rather than guess (W002 is a warning; saying nothing is
+            // the safe side).
+            return Vec::new();
+        }
         for (k, &rule) in rules.iter().enumerate() {
             if live.get(k).copied().unwrap_or(true) {
                 continue;

@@ -110,7 +110,7 @@ impl Condition {
                 f.factors = true;
                 f.recovery = true;
             }
-            Condition::RememberNever => f.remember = true,
+            Condition::RememberNever => f.remember_kind = true,
             Condition::Recovery => f.recovery = true,
             Condition::Exempt => {}
         }

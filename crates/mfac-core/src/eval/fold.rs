@@ -191,6 +191,7 @@ impl Acc {
         factors: bool,
         recovery: bool,
         remember: bool,
+        remember_kind: bool,
         deadline: bool,
     ) -> Acc {
         let none = Acc::default();
@@ -206,6 +207,15 @@ impl Acc {
             },
             remember: if remember {
                 self.remember
+            } else if remember_kind && self.remember.set {
+                // One window stands for every window: the join keeps
+                // `never` over a window and a window over nothing, which is
+                // all the kind needs.
+                RememberAcc {
+                    set: true,
+                    never: self.remember.never,
+                    ..none.remember
+                }
             } else {
                 none.remember
             },

@@ -25,6 +25,10 @@ pub struct Fields {
     pub factors: bool,
     pub recovery: bool,
     pub remember: bool,
+    /// Only whether a remember window, `never` or nothing results (what
+    /// `remember never` reads): many different windows then count as one,
+    /// which keeps a search small. Ignored when `remember` is set.
+    pub remember_kind: bool,
     pub deadline: bool,
 }
 
@@ -34,6 +38,7 @@ impl Fields {
         factors: true,
         recovery: true,
         remember: true,
+        remember_kind: false,
         deadline: true,
     };
 }
@@ -51,10 +56,14 @@ impl Summary {
     }
 
     pub fn project(&self, f: Fields) -> Summary {
-        Summary(
-            self.0
-                .project(f.enforcement, f.factors, f.recovery, f.remember, f.deadline),
-        )
+        Summary(self.0.project(
+            f.enforcement,
+            f.factors,
+            f.recovery,
+            f.remember,
+            f.remember_kind,
+            f.deadline,
+        ))
     }
 }
 

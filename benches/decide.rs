@@ -238,3 +238,36 @@ fn naive_hashmap_level_only(bencher: divan::Bencher) {
         black_box(level)
     });
 }
+
+/// Only the 20 group-name look-ups of a decision: the policy's own index.
+#[divan::bench]
+fn lookups_policy_index(bencher: divan::Bencher) {
+    let f = fixture("most_restrictive");
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 1) % USERS;
+        let n: u32 = f.users[i]
+            .1
+            .iter()
+            .filter_map(|g| f.policy.group_id(black_box(g.as_str())))
+            .sum();
+        black_box(n)
+    });
+}
+
+/// The same 20 look-ups in a `HashMap<String, _>`.
+#[divan::bench]
+fn lookups_naive_hashmap(bencher: divan::Bencher) {
+    let f = fixture("most_restrictive");
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 1) % USERS;
+        let n: u32 = f.users[i]
+            .1
+            .iter()
+            .filter_map(|g| f.naive.get(black_box(g.as_str())))
+            .map(|l| *l as u32)
+            .sum();
+        black_box(n)
+    });
+}

@@ -106,9 +106,18 @@ try {
   await signIn("allow (remembered)");
   // A Kiosk member needs nothing.
   await page.check("#groups input[value=Kiosk]");
-  await signIn("allow");
-  const kiosk = await page.locator("#outcome").textContent();
-  if (kiosk !== "allow") throw new Error(`a Kiosk member is let in outright, not "${kiosk}"`);
+  // "allow" is inside the previous "allow (remembered)", so wait for the
+  // outcome to read exactly "allow": reading it at once raced the answer.
+  await page.click("#signin");
+  try {
+    await page.waitForFunction(() => document.querySelector("#outcome")?.textContent === "allow", null, {
+      timeout: 10000,
+    });
+  } catch (e) {
+    const kiosk = await page.locator("#outcome").textContent();
+    throw new Error(`a Kiosk member is let in outright, not "${kiosk}"`);
+  }
+  console.log('ok: #outcome shows exactly "allow"');
   await page.uncheck("#groups input[value=Kiosk]");
   await see("#audit", "verified");
   await page.screenshot({ path: process.env.MFAC_SCREENSHOT, fullPage: true });

@@ -5,7 +5,7 @@ use super::{
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mfac::directory::Directory;
-use mfac::simulate::{simulate_with_progress, Before, Simulation, Snapshot, UserResult};
+use mfac::simulate::{simulate_with_progress, stream, Before, Keep, Listed, Snapshot, Summary};
 use mfac::time::{format_instant, parse_instant};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -73,18 +73,16 @@ pub(super) enum Format {
     Markdown,
 }
 
-/// Changed users shown before "... and N more".
+/// Changed users (and groups) the table shows before "... and N more".
 const SHOWN: usize = 20;
+/// Changed users the markdown shows before "… and N more".
+const MARKDOWN_SHOWN: usize = 50;
 
 pub fn run(a: Args) -> Outcome {
     let policy = load_policy(&a.policy)?;
-    let reading = spinner(a.quiet, "reading the directory");
-    let dir = read_directory(&a.directory)?.ok_or_else(|| {
-        Failure::input("simulate needs --directory FILE (`-` for standard input)")
-    })?;
-    reading.finish_and_clear();
-    warn_unknown_names(&policy, a.app.as_deref(), &dir);
     if a.timeline {
+        let dir = read_whole_directory(&a)?;
+        warn_unknown_names(&policy, a.app.as_deref(), &unknown_in(&policy, &dir));
         return run_timeline(&a, &policy, &dir);
     }
     let base = match (&a.base, &a.base_rev) {
@@ -101,26 +99,49 @@ pub fn run(a: Args) -> Outcome {
         Some(t) => parse_instant(t, &tz).map_err(|e| Failure::input(format!("--at: {e}")))?,
         None => jiff::Timestamp::now(),
     };
-    let bar = progress_bar(a.quiet, dir.users.len() as u64);
-    let sim = simulate_with_progress(
-        &policy,
-        base.as_ref().map(|(p, _)| p),
-        &dir,
-        at,
-        a.app.as_deref(),
-        &mut |done| bar.set_position(done as u64),
-    );
-    bar.finish_and_clear();
-    if a.risks && matches!(a.format, Format::Csv) {
-        return Err(Failure::input(
-            "--risks has no CSV form: use --format table, json or markdown",
-        ));
-    }
-    let risks = a.risks.then(|| mfac::simulate::risks(&policy, &sim, &dir));
+    let base_policy = base.as_ref().map(|(p, _)| p);
+    let streamed = match streamable(&a) {
+        Some(path) => stream(&a, path, &policy, base_policy, at)?,
+        None => None,
+    };
+    // The reference path: the whole directory in memory, then decided. For
+    // YAML, JSON, standard input, `--risks`, and any file the streamed
+    // reader stops at (whose diagnostics this path gives).
+    let whole;
+    let (summary, risks) = match streamed {
+        Some((summary, unknown)) => {
+            let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
+            warn_unknown_names(&policy, a.app.as_deref(), &unknown);
+            (summary, None)
+        }
+        None => {
+            whole = read_whole_directory(&a)?;
+            let dir = &whole;
+            warn_unknown_names(&policy, a.app.as_deref(), &unknown_in(&policy, dir));
+            let bar = progress_bar(a.quiet, dir.users.len() as u64, "users");
+            let sim = simulate_with_progress(
+                &policy,
+                base_policy,
+                dir,
+                at,
+                a.app.as_deref(),
+                &mut |done| bar.set_position(done as u64),
+            );
+            bar.finish_and_clear();
+            if a.risks && matches!(a.format, Format::Csv) {
+                return Err(Failure::input(
+                    "--risks has no CSV form: use --format table, json or markdown",
+                ));
+            }
+            let risks = a
+                .risks
+                .then(|| (mfac::simulate::risks(&policy, &sim, dir), dir));
+            (Summary::of(&sim, dir, keep(&a)), risks)
+        }
+    };
     let view = View {
-        risks: risks.as_ref(),
-        sim: &sim,
-        dir: &dir,
+        risks: risks.as_ref().map(|(r, d)| (r, *d)),
+        sim: &summary,
         policy: &a.policy,
         base: base.as_ref().map(|(_, n)| n.as_str()),
         tz: &tz,
@@ -136,27 +157,93 @@ pub fn run(a: Args) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
+fn read_whole_directory(a: &Args) -> Result<Directory, Failure> {
+    let reading = spinner(a.quiet, "reading the directory");
+    let dir = read_directory(&a.directory)?.ok_or_else(|| {
+        Failure::input("simulate needs --directory FILE (`-` for standard input)")
+    })?;
+    reading.finish_and_clear();
+    Ok(dir)
+}
+
+/// Which users the report lists: the table shows the first [`SHOWN`]
+/// changed users and markdown the first [`MARKDOWN_SHOWN`] (all with
+/// `--all`), JSON every changed user, CSV every user.
+fn keep(a: &Args) -> Keep {
+    match a.format {
+        Format::Table if !a.all => Keep::Changed(Some(SHOWN)),
+        Format::Markdown if !a.all => Keep::Changed(Some(MARKDOWN_SHOWN)),
+        Format::Table | Format::Markdown | Format::Json => Keep::Changed(None),
+        Format::Csv => Keep::Every,
+    }
+}
+
+/// The directory file to stream, when this run can: a CSV file (not
+/// standard input, which cannot be read twice) and no `--risks`, whose
+/// analysis goes back to each user.
+fn streamable(a: &Args) -> Option<&str> {
+    let path = a.directory.directory.as_deref().filter(|p| *p != "-")?;
+    let format = a
+        .directory
+        .directory_format
+        .unwrap_or_else(|| mfac::directory::Format::from_path(path));
+    (format == mfac::directory::Format::Csv && !a.risks).then_some(path)
+}
+
+/// Simulate straight from the file; `None` when the reference path must
+/// read it (it holds something that path reports).
+fn stream(
+    a: &Args,
+    path: &str,
+    policy: &mfac::Policy,
+    base: Option<&mfac::Policy>,
+    at: jiff::Timestamp,
+) -> Result<Option<(Summary, Vec<String>)>, Failure> {
+    let unreadable = |e: std::io::Error| {
+        Failure::at(
+            &mfac::check::codes::UNREADABLE_FILE,
+            mfac::SourceFile::new(path, ""),
+            mfac::source::Span::default(),
+            format!("cannot read `{path}`: {e}"),
+        )
+    };
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    let bar = progress_bar(a.quiet, size, "bytes");
+    let columns = a.directory.columns.clone().unwrap_or_default();
+    let req = stream::Request {
+        policy,
+        base,
+        at,
+        app: a.app.as_deref(),
+        columns: &columns,
+        keep: keep(a),
+    };
+    let done = stream::simulate_csv(&|| std::fs::File::open(path), size, req, &mut |b| {
+        bar.set_position(b)
+    })
+    .map_err(unreadable)?;
+    bar.finish_and_clear();
+    Ok(done.map(|d| (d.summary, d.unknown_groups)))
+}
+
+/// The directory's group names no rule names, in the order first met (at
+/// most [`stream::UNKNOWN_KEPT`]; the directory lists its distinct names,
+/// so this is no walk over every user).
+fn unknown_in<'d>(policy: &mfac::Policy, dir: &'d Directory) -> Vec<&'d str> {
+    dir.groups
+        .iter()
+        .map(|g| &**g)
+        .filter(|g| policy.group_id(g).is_none())
+        .take(stream::UNKNOWN_KEPT)
+        .collect()
+}
+
 /// Typos in `--app` and in the directory's group names, on stderr. Only the
 /// first distinct unknown group names are compared (a large directory holds
 /// many groups no rule names, and that is normal), and at most five warned.
-fn warn_unknown_names(policy: &mfac::Policy, app: Option<&str>, dir: &Directory) {
-    const LOOKED_AT: usize = 500;
+fn warn_unknown_names(policy: &mfac::Policy, app: Option<&str>, unknown: &[&str]) {
     const SHOWN: usize = 5;
-    let known: std::collections::BTreeSet<&str> = policy
-        .tables()
-        .groups
-        .iter()
-        .map(|(g, _)| g.as_str())
-        .collect();
-    // The directory lists its distinct group names: no walk over every user.
-    let unknown: Vec<&str> = dir
-        .groups
-        .iter()
-        .map(|g| &**g)
-        .filter(|g| !known.contains(g))
-        .take(LOOKED_AT)
-        .collect();
-    let warnings = crate::cli::names::unknown_names(policy, app, &unknown);
+    let warnings = crate::cli::names::unknown_names(policy, app, unknown);
     for w in warnings.iter().take(SHOWN) {
         eprintln!("warning: {w}");
     }
@@ -170,12 +257,14 @@ fn warn_unknown_names(policy: &mfac::Policy, app: Option<&str>, dir: &Directory)
 
 /// A bar on standard error; hidden with `--quiet` or when standard error is
 /// not a terminal (indicatif checks), so pipes and CI logs stay clean.
-fn progress_bar(quiet: bool, len: u64) -> ProgressBar {
+fn progress_bar(quiet: bool, len: u64, unit: &str) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} users ({eta})") {
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{msg}} {{wide_bar}} {{pos}}/{{len}} {unit} ({{eta}})"
+    )) {
         bar.set_style(style);
     }
     bar.set_message("deciding");

@@ -38,12 +38,12 @@ pub(super) fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> 
     let analysed = a.risks.then(|| {
         let sim = mfac::simulate::simulate(policy, None, dir, from, a.app.as_deref());
         let risks = mfac::simulate::risks(policy, &sim, dir);
-        (sim, risks)
+        // The view renders only the risks here: no user needs listing.
+        (Summary::of(&sim, dir, Keep::Changed(Some(0))), risks)
     });
     let view = analysed.as_ref().map(|(sim, risks)| View {
-        risks: Some(risks),
+        risks: Some((risks, dir)),
         sim,
-        dir,
         policy: &a.policy,
         base: None,
         tz: &tz,

@@ -4,9 +4,9 @@
 use super::*;
 
 pub(super) struct View<'a> {
-    pub(super) risks: Option<&'a mfac::simulate::Risks>,
-    pub(super) sim: &'a Simulation,
-    pub(super) dir: &'a Directory,
+    /// The lock-out analysis, and the directory its indexes point into.
+    pub(super) risks: Option<(&'a mfac::simulate::Risks, &'a Directory)>,
+    pub(super) sim: &'a Summary,
     pub(super) policy: &'a str,
     pub(super) base: Option<&'a str>,
     pub(super) tz: &'a jiff::tz::TimeZone,
@@ -21,11 +21,7 @@ pub(super) fn in_order(counts: &BTreeMap<&'static str, usize>) -> [usize; 5] {
 
 /// Each decision in the design's order, with its before and after counts
 /// and the signed change (blank when none).
-pub(super) fn rows(
-    before: &BTreeMap<&'static str, usize>,
-    after: &BTreeMap<&'static str, usize>,
-) -> Vec<(&'static str, usize, usize, String)> {
-    let (b, a) = (in_order(before), in_order(after));
+pub(super) fn rows(b: [usize; 5], a: [usize; 5]) -> Vec<(&'static str, usize, usize, String)> {
     mfac::eval::Outcome::ALL
         .iter()
         .zip(b.into_iter().zip(a))
@@ -57,10 +53,6 @@ pub(super) fn snap_text(s: &Snapshot) -> String {
 }
 
 impl View<'_> {
-    fn user_id(&self, u: &UserResult) -> &str {
-        self.dir.id(u.user)
-    }
-
     fn at(&self) -> String {
         format_instant(self.sim.at, self.tz)
     }
@@ -78,9 +70,11 @@ impl View<'_> {
     }
 
     pub(super) fn json(&self) -> Result<String, Failure> {
-        let record = mfac::simulate::wire::SimulationRecord::new(
-            self.sim, self.dir, self.tz, self.base, self.risks,
-        );
+        let risks = self
+            .risks
+            .map(|(r, dir)| mfac::simulate::wire::RisksRecord::new(r, dir, self.tz));
+        let record =
+            mfac::simulate::wire::SimulationRecord::new(self.sim, self.tz, self.base, risks);
         let v = serde_json::to_value(record)
             .map_err(|e| Failure::input(format!("cannot write the simulation: {e}")))?;
         Ok(format!("{}\n", crate::cli::render::pretty(&v)))
@@ -88,8 +82,7 @@ impl View<'_> {
 
     pub(super) fn table(&self) -> String {
         let s = self.sim;
-        let (before, after) = (s.before_counts(), s.after_counts());
-        let changed: Vec<&UserResult> = s.changed().collect();
+        let changed: Vec<&Listed> = s.changed_listed().collect();
         let mut o = String::new();
         let app = s
             .app
@@ -100,16 +93,16 @@ impl View<'_> {
             "{} at {}: {} users signing into {app}",
             self.policy,
             self.at(),
-            s.users.len()
+            s.users
         );
         let _ = writeln!(o, "before: {}", self.before_text());
-        let _ = writeln!(o, "changed: {} of {} users\n", changed.len(), s.users.len());
+        let _ = writeln!(o, "changed: {} of {} users\n", s.changed, s.users);
         let _ = writeln!(
             o,
             "{:<15} {:>8} {:>8} {:>8}",
             "decision", "before", "after", "change"
         );
-        for (name, b, n, delta) in rows(&before, &after) {
+        for (name, b, n, delta) in rows(s.before_counts, s.after_counts) {
             let _ = writeln!(o, "{name:<15} {b:>8} {n:>8} {delta:>8}");
         }
         let transitions = s.transitions();
@@ -119,7 +112,7 @@ impl View<'_> {
                 let _ = writeln!(o, "  {} -> {}: {n}", from.name(), to.name());
             }
         }
-        let groups = s.by_group(self.dir);
+        let groups = &s.groups;
         let _ = writeln!(o, "\ngroups (changed first)");
         let _ = writeln!(
             o,
@@ -128,7 +121,7 @@ impl View<'_> {
         );
         let limit = if self.all { groups.len() } else { SHOWN };
         for g in groups.iter().take(limit) {
-            let per: Vec<String> = in_order(&g.after).map(|n| n.to_string()).to_vec();
+            let per: Vec<String> = g.after.map(|n| n.to_string()).to_vec();
             let _ = writeln!(
                 o,
                 "  {:<24} {:>6} {:>8}   {}",
@@ -145,24 +138,20 @@ impl View<'_> {
                 groups.len() - limit
             );
         }
-        if !changed.is_empty() {
+        if s.changed > 0 {
             let _ = writeln!(o, "\nchanged users");
-            let limit = if self.all { changed.len() } else { SHOWN };
+            let limit = if self.all { s.changed } else { SHOWN };
             for u in changed.iter().take(limit) {
                 let _ = writeln!(
                     o,
                     "  {:<28} {} -> {}",
-                    self.user_id(u),
+                    u.id,
                     snap_text(&u.before),
                     snap_text(&u.after)
                 );
             }
-            if changed.len() > limit {
-                let _ = writeln!(
-                    o,
-                    "  ... and {} more (--all lists them)",
-                    changed.len() - limit
-                );
+            if s.changed > limit {
+                let _ = writeln!(o, "  ... and {} more (--all lists them)", s.changed - limit);
             }
         }
         o.push_str(&self.risks_table());
@@ -190,10 +179,10 @@ impl View<'_> {
 
     /// The lock-out analysis as titled lists of lines; empty lists left out.
     fn risk_lines(&self) -> Vec<(&'static str, Vec<String>)> {
-        let Some(r) = self.risks else {
+        let Some((r, dir)) = self.risks else {
             return Vec::new();
         };
-        let id = |i: &usize| self.dir.id(*i);
+        let id = |i: &usize| dir.id(*i);
         let lists = vec![
             (
                 "blocked (must enrol before sign-in completes)",
@@ -237,7 +226,7 @@ impl View<'_> {
             "user,changed,before_decision,before_enforcement,before_factors,after_decision,after_enforcement,after_factors\n",
         );
         let cell = crate::cli::render::csv_cell;
-        for u in &self.sim.users {
+        for u in &self.sim.listed {
             let snap = |s: &Snapshot| {
                 format!(
                     "{},{},{}",
@@ -249,7 +238,7 @@ impl View<'_> {
             let _ = writeln!(
                 o,
                 "{},{},{},{}",
-                cell(self.user_id(u)),
+                cell(&u.id),
                 u.changed(),
                 snap(&u.before),
                 snap(&u.after)
@@ -261,8 +250,7 @@ impl View<'_> {
     /// Shaped for a pull-request comment: the summary table first, details folded.
     pub(super) fn markdown(&self) -> String {
         let s = self.sim;
-        let (before, after) = (s.before_counts(), s.after_counts());
-        let changed: Vec<&UserResult> = s.changed().collect();
+        let changed: Vec<&Listed> = s.changed_listed().collect();
         let mut o = String::new();
         let _ = writeln!(o, "### mfac simulate: `{}`\n", self.policy);
         let app = s
@@ -273,15 +261,15 @@ impl View<'_> {
             o,
             "At {}, {} users{app}, compared with {}: **{} changed**.\n",
             self.at(),
-            s.users.len(),
+            s.users,
             self.before_text(),
-            changed.len()
+            s.changed
         );
         let _ = writeln!(
             o,
             "| decision | before | after | change |\n|---|---:|---:|---:|"
         );
-        for (name, b, n, delta) in rows(&before, &after) {
+        for (name, b, n, delta) in rows(s.before_counts, s.after_counts) {
             let _ = writeln!(o, "| `{name}` | {b} | {n} | {delta} |");
         }
         let transitions = s.transitions();
@@ -292,15 +280,15 @@ impl View<'_> {
                 .collect();
             let _ = writeln!(o, "\n**Transitions:** {}", list.join(", "));
         }
-        let groups = s.by_group(self.dir);
+        let groups = &s.groups;
         let _ = writeln!(
             o,
             "\n<details><summary>Groups ({})</summary>\n",
             groups.len()
         );
         let _ = writeln!(o, "| group | users | changed | allow | challenge | enrol_or_skip | enrol | deny |\n|---|---:|---:|---:|---:|---:|---:|---:|");
-        for g in &groups {
-            let per: Vec<String> = in_order(&g.after).map(|n| n.to_string()).to_vec();
+        for g in groups {
+            let per: Vec<String> = g.after.map(|n| n.to_string()).to_vec();
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} |",
@@ -311,25 +299,25 @@ impl View<'_> {
             );
         }
         let _ = writeln!(o, "\n</details>");
-        if !changed.is_empty() {
-            let limit = if self.all { changed.len() } else { 50 };
+        if s.changed > 0 {
+            let limit = if self.all { s.changed } else { MARKDOWN_SHOWN };
             let _ = writeln!(
                 o,
                 "\n<details><summary>Changed users ({})</summary>\n",
-                changed.len()
+                s.changed
             );
             let _ = writeln!(o, "| user | before | after |\n|---|---|---|");
             for u in changed.iter().take(limit) {
                 let _ = writeln!(
                     o,
                     "| `{}` | {} | {} |",
-                    md(self.user_id(u)),
+                    md(&u.id),
                     md(&snap_text(&u.before)),
                     md(&snap_text(&u.after))
                 );
             }
-            if changed.len() > limit {
-                let _ = writeln!(o, "\n… and {} more.", changed.len() - limit);
+            if s.changed > limit {
+                let _ = writeln!(o, "\n… and {} more.", s.changed - limit);
             }
             let _ = writeln!(o, "\n</details>");
         }

@@ -6,34 +6,22 @@ use jiff::{SignedDuration, Timestamp};
 pub use mfac_core::directory::decide_user;
 use mfac_core::directory::{DirUser, Directory};
 pub use mfac_core::eval::events::{events, Event};
-use mfac_core::eval::{Decision, Outcome, Policy};
-use mfac_core::policy::{FactorSet, Level};
+use mfac_core::eval::{Outcome, Policy};
+use mfac_core::policy::FactorSet;
 use std::collections::BTreeMap;
 
 mod risks;
+pub mod stream;
+mod summary;
 mod timeline;
 pub mod wire;
 
 pub use risks::{risks, Risks};
+pub use summary::{named, rank, GroupRow, Keep, Listed, Summary, Tally, NO_GROUP};
 pub use timeline::{timeline, Point};
 
 /// The part of a decision a rollout review compares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Snapshot {
-    pub outcome: Outcome,
-    pub enforcement: Level,
-    pub factors: FactorSet,
-}
-
-impl Snapshot {
-    pub fn of(d: &Decision<'_>) -> Snapshot {
-        Snapshot {
-            outcome: d.outcome,
-            enforcement: d.enforcement,
-            factors: d.factors,
-        }
-    }
-}
+pub use mfac_core::eval::Verdict as Snapshot;
 
 /// One directory user, before and after.
 #[derive(Clone, Copy, Debug)]
@@ -92,21 +80,7 @@ pub fn simulate_with_progress(
     app: Option<&str>,
     progress: &mut dyn FnMut(usize),
 ) -> Simulation {
-    let (before_policy, before_at, before) = match base {
-        Some(b) => (b, at, Before::Base),
-        None => match latest_phase(policy, at) {
-            // One nanosecond before the phase: the instant the old rules
-            // last held.
-            Some(phase) => (
-                policy,
-                phase
-                    .checked_sub(SignedDuration::from_nanos(1))
-                    .unwrap_or(phase),
-                Before::Phase(phase),
-            ),
-            None => (policy, at, Before::Unchanged),
-        },
-    };
+    let (before_policy, before_at, before) = before_of(policy, base, at);
     let snap = |p: &Policy, t: Timestamp, u: &DirUser| Snapshot::of(&decide_user(p, u, t, app));
     let users = dir
         .users
@@ -137,6 +111,30 @@ pub fn simulate_with_progress(
     }
 }
 
+/// What "before" is for a simulation at `at`: the policy and instant to
+/// decide it with, and what it is.
+pub(crate) fn before_of<'p>(
+    policy: &'p Policy,
+    base: Option<&'p Policy>,
+    at: Timestamp,
+) -> (&'p Policy, Timestamp, Before) {
+    match base {
+        Some(b) => (b, at, Before::Base),
+        None => match latest_phase(policy, at) {
+            // One nanosecond before the phase: the instant the old rules
+            // last held.
+            Some(phase) => (
+                policy,
+                phase
+                    .checked_sub(SignedDuration::from_nanos(1))
+                    .unwrap_or(phase),
+                Before::Phase(phase),
+            ),
+            None => (policy, at, Before::Unchanged),
+        },
+    }
+}
+
 /// The latest rollout phase instant at or before `at`.
 fn latest_phase(policy: &Policy, at: Timestamp) -> Option<Timestamp> {
     let epochs = &policy.tables().epochs;
@@ -154,81 +152,9 @@ pub fn counts(snaps: impl Iterator<Item = Snapshot>) -> BTreeMap<&'static str, u
 }
 
 impl Simulation {
-    pub fn after_counts(&self) -> BTreeMap<&'static str, usize> {
-        counts(self.users.iter().map(|u| u.after))
-    }
-
-    pub fn before_counts(&self) -> BTreeMap<&'static str, usize> {
-        counts(self.users.iter().map(|u| u.before))
-    }
-
     pub fn changed(&self) -> impl Iterator<Item = &UserResult> {
         self.users.iter().filter(|u| u.changed())
     }
-
-    /// `(before, after) -> users` for users whose decision changed, most
-    /// users first.
-    pub fn transitions(&self) -> Vec<((Outcome, Outcome), usize)> {
-        let rank = |o: Outcome| Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
-        let mut m: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-        for u in self
-            .users
-            .iter()
-            .filter(|u| u.before.outcome != u.after.outcome)
-        {
-            *m.entry((rank(u.before.outcome), rank(u.after.outcome)))
-                .or_default() += 1;
-        }
-        let mut v: Vec<((Outcome, Outcome), usize)> = m
-            .into_iter()
-            .filter_map(|((a, b), n)| Some(((*Outcome::ALL.get(a)?, *Outcome::ALL.get(b)?), n)))
-            .collect();
-        v.sort_by_key(|t| std::cmp::Reverse(t.1));
-        v
-    }
-
-    /// Per directory group: its users, how many changed, and how many end in
-    /// each decision. Groups with changes first, then by size.
-    pub fn by_group(&self, dir: &Directory) -> Vec<GroupRow> {
-        let mut m: BTreeMap<&str, GroupRow> = BTreeMap::new();
-        for u in &self.users {
-            let Some(du) = dir.users.get(u.user) else {
-                continue;
-            };
-            let names: Vec<&str> = if du.groups.is_empty() {
-                vec!["(no group)"]
-            } else {
-                du.groups.iter().map(|g| &**g).collect()
-            };
-            for g in names {
-                let row = m.entry(g).or_insert_with(|| GroupRow {
-                    group: g.to_string(),
-                    users: 0,
-                    changed: 0,
-                    after: counts(std::iter::empty()),
-                });
-                row.users += 1;
-                row.changed += usize::from(u.changed());
-                *row.after.entry(u.after.outcome.name()).or_default() += 1;
-            }
-        }
-        let mut v: Vec<GroupRow> = m.into_values().collect();
-        v.sort_by(|a, b| {
-            b.changed
-                .cmp(&a.changed)
-                .then(b.users.cmp(&a.users))
-                .then(a.group.cmp(&b.group))
-        });
-        v
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct GroupRow {
-    pub group: String,
-    pub users: usize,
-    pub changed: usize,
-    pub after: BTreeMap<&'static str, usize>,
 }
 
 #[cfg(test)]
@@ -265,17 +191,20 @@ mod tests {
         );
         // a keeps a challenge; b (sms only) and c (nothing) go from enrol_or_skip to enrol.
         assert_eq!(s.changed().count(), 3, "enforcement changed for all");
+        let sum = Summary::of(&s, &dir(), Keep::Changed(None));
         assert_eq!(
-            s.transitions(),
+            sum.transitions(),
             vec![((Outcome::EnrolOrSkip, Outcome::Enrol), 2)]
         );
-        assert_eq!(s.after_counts()["enrol"], 2);
-        assert_eq!(s.before_counts()["enrol_or_skip"], 2);
-        let groups = s.by_group(&dir());
+        assert_eq!(named(&sum.after_counts)["enrol"], 2);
+        assert_eq!(named(&sum.before_counts)["enrol_or_skip"], 2);
+        assert_eq!((sum.changed, sum.listed.len()), (3, 3));
         assert_eq!(
-            (groups[0].group.as_str(), groups[0].users),
-            ("(no group)", 2)
+            (sum.groups[0].group.as_str(), sum.groups[0].users),
+            (NO_GROUP, 2)
         );
+        let first = Summary::of(&s, &dir(), Keep::Changed(Some(1)));
+        assert_eq!((first.changed, first.listed.len()), (3, 1));
         // Before the phase nothing has changed yet.
         let early = simulate(
             &p,

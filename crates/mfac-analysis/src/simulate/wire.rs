@@ -2,7 +2,7 @@
 //! types. Fields are in name order, the order the JSON has always had.
 //! Instants are RFC 3339 in the policy's timezone.
 
-use super::{Before, Point, Risks, Simulation, Snapshot};
+use super::{named, Before, Point, Risks, Snapshot, Summary};
 use mfac_core::directory::Directory;
 use mfac_core::time::format_instant;
 use mfac_core::{FactorSet, Level, Outcome};
@@ -157,16 +157,15 @@ impl RisksRecord {
 impl SimulationRecord {
     /// `base` names the base policy, when there is one.
     pub fn new(
-        s: &Simulation,
-        dir: &Directory,
+        s: &Summary,
         tz: &jiff::tz::TimeZone,
         base: Option<&str>,
-        risks: Option<&Risks>,
+        risks: Option<RisksRecord>,
     ) -> SimulationRecord {
         SimulationRecord {
             app: s.app.clone(),
             at: format_instant(s.at, tz),
-            base_counts: (s.before == Before::Base).then(|| counts(s.before_counts())),
+            base_counts: (s.before == Before::Base).then(|| counts(named(&s.before_counts))),
             before: match s.before {
                 Before::Base => BeforeRecord::Base {
                     policy: base.map(str::to_string),
@@ -176,17 +175,17 @@ impl SimulationRecord {
                 },
                 Before::Unchanged => BeforeRecord::Unchanged,
             },
-            before_counts: counts(s.before_counts()),
+            before_counts: counts(named(&s.before_counts)),
             changed: s
-                .changed()
+                .changed_listed()
                 .map(|u| ChangedRecord {
                     after: snapshot(&u.after),
                     before: snapshot(&u.before),
-                    user: dir.id(u.user).to_string(),
+                    user: u.id.clone(),
                 })
                 .collect(),
-            counts: counts(s.after_counts()),
-            risks: risks.map(|r| RisksRecord::new(r, dir, tz)),
+            counts: counts(named(&s.after_counts)),
+            risks,
             transitions: s
                 .transitions()
                 .iter()
@@ -196,7 +195,7 @@ impl SimulationRecord {
                     users: *n,
                 })
                 .collect(),
-            users: s.users.len(),
+            users: s.users,
         }
     }
 }

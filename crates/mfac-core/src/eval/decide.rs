@@ -10,6 +10,38 @@ impl Policy {
         self.decide_resolved(&rules, self.exemption_ids(ctx.user), ctx)
     }
 
+    /// Decide one login of a user whose directory groups are already
+    /// resolved to ids ([`Policy::group_id`]; names no rule names are left
+    /// out). `ctx.groups` is not read.
+    pub fn decide_group_ids<'p>(
+        &'p self,
+        group_ids: &[u32],
+        ctx: &LoginContext<'_>,
+    ) -> Decision<'p> {
+        let rules = self.resolve_ids(ctx.user, group_ids.len(), group_ids.iter().copied());
+        self.decide_resolved(&rules, self.exemption_ids(ctx.user), ctx)
+    }
+
+    /// What [`Policy::decide_group_ids`] decides, without the list of rules
+    /// that shaped it: what `mfac simulate` reads for each of a directory's
+    /// users. `scratch` is reused between calls, so a million users cost no
+    /// allocation. The rules are folded unsorted and with repeats, which
+    /// the fold allows (it is a join: order and repeats do not change it).
+    pub fn verdict_group_ids(
+        &self,
+        group_ids: &[u32],
+        ctx: &LoginContext<'_>,
+        scratch: &mut Vec<u32>,
+    ) -> Verdict {
+        scratch.clear();
+        scratch.extend(self.tables.default_rule);
+        for &g in group_ids {
+            scratch.extend_from_slice(self.rules_of_group(g));
+        }
+        scratch.extend(self.users.get(ctx.user).copied());
+        Verdict::of(&self.decide_with::<false>(scratch, self.exemption_ids(ctx.user), ctx))
+    }
+
     /// Decide one login of a resolved subject; `ctx.user` and `ctx.groups`
     /// are not read, the subject stands for them. A subject resolved against
     /// another policy (say, before a reload) is resolved again from its names.
@@ -29,9 +61,25 @@ impl Policy {
         exemptions: &[u32],
         ctx: &LoginContext<'_>,
     ) -> Decision<'p> {
+        self.decide_with::<true>(rules, exemptions, ctx)
+    }
+
+    /// The decision, listing the rules that shaped it when `RECORD`
+    /// (`rules` must then be in file order, each once); without, the list
+    /// stays empty and unallocated and `rules` may come in any order.
+    fn decide_with<'p, const RECORD: bool>(
+        &'p self,
+        rules: &[u32],
+        exemptions: &[u32],
+        ctx: &LoginContext<'_>,
+    ) -> Decision<'p> {
         let epoch = self.epoch_of(ctx.at);
         let app_rule = ctx.app.and_then(|a| self.apps.get(a)).copied();
-        let mut shaping: Vec<RuleRef<'p>> = Vec::with_capacity(rules.len() + 1);
+        let mut shaping: Vec<RuleRef<'p>> = if RECORD {
+            Vec::with_capacity(rules.len() + 1)
+        } else {
+            Vec::new()
+        };
         let combined = match self.tables.precedence {
             Precedence::MostRestrictive => {
                 let mut acc = Acc::default();
@@ -40,12 +88,14 @@ impl Policy {
                     let f = self.fold_at(slot);
                     if f.sets_anything() {
                         acc.add(&f);
-                        shaping.extend(self.rule_ref(id, slot));
+                        if RECORD {
+                            shaping.extend(self.rule_ref(id, slot));
+                        }
                     }
                 }
                 acc
             }
-            Precedence::Specific => self.specific(epoch, rules, &mut shaping),
+            Precedence::Specific => self.specific::<RECORD>(epoch, rules, &mut shaping),
         };
         // The app rule tightens in both modes (in `specific` it cannot
         // loosen at all: see `Acc::tighten`); keep the list in file order.
@@ -60,7 +110,7 @@ impl Policy {
                 }
                 Precedence::Specific => combined.tighten(&f),
             };
-            if applied.sets_anything() {
+            if RECORD && applied.sets_anything() {
                 if let Some(r) = self.rule_ref(id, slot) {
                     let at = shaping.partition_point(|x| x.id < r.id);
                     shaping.insert(at, r);
@@ -126,8 +176,13 @@ impl Policy {
     /// `specific`: field by field the user rule wins, else the groups
     /// (combined most-restrictively), else the default. (The caller then
     /// combines the app rule most-restrictively on top.) Pushes the rules
-    /// that decided a field, in file order.
-    fn specific<'p>(&'p self, epoch: usize, rules: &[u32], shaping: &mut Vec<RuleRef<'p>>) -> Acc {
+    /// that decided a field, in file order, when `RECORD`.
+    fn specific<'p, const RECORD: bool>(
+        &'p self,
+        epoch: usize,
+        rules: &[u32],
+        shaping: &mut Vec<RuleRef<'p>>,
+    ) -> Acc {
         let kind = |id: u32| self.tables.rules.get(id as usize).map(|r| r.kind);
         let (mut user, mut groups, mut default) = (Acc::default(), Acc::default(), Acc::default());
         for &id in rules {
@@ -147,7 +202,7 @@ impl Policy {
         let rem_tier = tiers.iter().position(|t| t.2);
         let decided = |t: usize| [enf_tier, fac_tier, rem_tier].contains(&Some(t));
 
-        for &id in rules {
+        for &id in rules.iter().filter(|_| RECORD) {
             let slot = self.slot(epoch, id);
             let counts = match kind(id) {
                 Some(SubjectKind::User) => decided(0) || user.recovery,

@@ -67,17 +67,29 @@ impl Policy {
                 .push(i as u32);
         }
         let mut group_rules = Vec::new();
-        let mut groups = FxHashMap::default();
-        for (name, ids) in &t.groups {
+        let mut group_ranges = Vec::with_capacity(t.groups.len());
+        for (_, ids) in &t.groups {
             let start = group_rules.len() as u32;
             group_rules.extend_from_slice(ids);
-            groups.insert(Box::from(name.as_str()), (start, group_rules.len() as u32));
+            group_ranges.push((start, group_rules.len() as u32));
+        }
+        // The compiler lists each group once; a foreign artifact that
+        // repeats one is refused rather than have one entry shadow another.
+        let groups = names::NameIndex::new(t.groups.iter().map(|(n, _)| n.as_str()));
+        if groups.len() != t.groups.len()
+            || t.groups
+                .iter()
+                .enumerate()
+                .any(|(i, (n, _))| groups.get(n) != Some(i as u32))
+        {
+            return Err(bad("a group is listed twice"));
         }
         Ok(Policy {
             stamp: next_stamp(),
             tz,
             rule_count: n,
             groups,
+            group_ranges: group_ranges.into_boxed_slice(),
             group_rules: group_rules.into_boxed_slice(),
             folds: t.settings.iter().map(Acc::from_settings).collect(),
             users: index(&t.users),

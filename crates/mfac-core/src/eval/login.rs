@@ -139,6 +139,25 @@ pub enum RememberMiss {
     },
 }
 
+/// The three things a rollout review compares about a decision
+/// ([`Policy::verdict_group_ids`]): what happens, the level, the factors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub enforcement: Level,
+    pub factors: FactorSet,
+}
+
+impl Verdict {
+    pub fn of(d: &Decision<'_>) -> Verdict {
+        Verdict {
+            outcome: d.outcome,
+            enforcement: d.enforcement,
+            factors: d.factors,
+        }
+    }
+}
+
 /// The decision for one login, and what shaped it.
 #[derive(Clone, Debug)]
 pub struct Decision<'p> {

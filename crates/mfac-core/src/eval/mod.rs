@@ -9,11 +9,14 @@ mod explain;
 mod fold;
 mod load;
 mod login;
+mod names;
 pub mod space;
 
 pub use explain::explain;
 use fold::Acc;
-pub use login::{Decision, LastMfa, LoginContext, Outcome, RememberMiss, RuleRef, Subject};
+pub use login::{
+    Decision, LastMfa, LoginContext, Outcome, RememberMiss, RuleRef, Subject, Verdict,
+};
 
 use crate::compile::{self, artifact, ExemptionInfo, RuleInfo, Settings, SubjectKind, Tables};
 use crate::policy::{Factor, FactorSet, Level, Precedence, Remember, TimeContext};
@@ -33,8 +36,10 @@ pub struct Policy {
     stamp: u64,
     tz: TimeZone,
     rule_count: usize,
-    /// Group name -> range of `group_rules`: one probe and one flat read per group.
-    groups: FxHashMap<Box<str>, (u32, u32)>,
+    /// Group name -> dense group id ([`Policy::group_id`]).
+    groups: names::NameIndex,
+    /// Group id -> range of `group_rules`: one probe and one flat read per group.
+    group_ranges: Box<[(u32, u32)]>,
     group_rules: Box<[u32]>,
     /// `settings` converted for folding, by slot.
     folds: Box<[Acc]>,
@@ -63,7 +68,24 @@ impl Policy {
 
     /// Names of the groups that have rules, in no particular order.
     pub fn group_names(&self) -> impl Iterator<Item = &str> {
-        self.groups.keys().map(|n| &**n)
+        (0..self.groups.len() as u32).map(|i| self.groups.name(i))
+    }
+
+    /// The dense id (`0..group_count()`) of a group that has rules; `None`
+    /// for a name no rule names, which no decision reads. Resolve a
+    /// directory's names once, then decide with [`Policy::decide_group_ids`].
+    pub fn group_id(&self, name: &str) -> Option<u32> {
+        self.groups.get(name)
+    }
+
+    /// The name of group id `id` (empty past the end).
+    pub fn group_name(&self, id: u32) -> &str {
+        self.groups.name(id)
+    }
+
+    /// How many groups have rules: ids are `0..group_count()`.
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
     }
 
     /// Names of the users that have rules, in no particular order.
@@ -135,9 +157,16 @@ impl Policy {
     }
 
     /// The group rules a member of directory group `name` gets.
-    fn rules_of_group(&self, name: &str) -> &[u32] {
+    fn rules_of_group_named(&self, name: &str) -> &[u32] {
         self.groups
             .get(name)
+            .map_or(&[], |id| self.rules_of_group(id))
+    }
+
+    /// The group rules a member of group id `id` gets.
+    fn rules_of_group(&self, id: u32) -> &[u32] {
+        self.group_ranges
+            .get(id as usize)
             .and_then(|&(a, b)| self.group_rules.get(a as usize..b as usize))
             .unwrap_or_default()
     }
@@ -178,7 +207,14 @@ impl Policy {
     /// Default, group (with `includes`) and user rules of a user, in file
     /// order, each once.
     fn resolve(&self, user: &str, groups: &[&str]) -> Vec<u32> {
-        let mut rules: Vec<u32> = Vec::with_capacity(groups.len() * 2 + 2);
+        let ids = groups.iter().filter_map(|g| self.groups.get(g));
+        self.resolve_ids(user, groups.len(), ids)
+    }
+
+    /// [`Policy::resolve`] for groups already resolved to ids (`count` of
+    /// them at most, for the capacity).
+    fn resolve_ids(&self, user: &str, count: usize, groups: impl Iterator<Item = u32>) -> Vec<u32> {
+        let mut rules: Vec<u32> = Vec::with_capacity(count * 2 + 2);
         rules.extend(self.tables.default_rule);
         for g in groups {
             rules.extend_from_slice(self.rules_of_group(g));
@@ -236,7 +272,8 @@ impl Policy {
             stamp: next_stamp(),
             tz: TimeZone::UTC,
             rule_count: 1,
-            groups: FxHashMap::default(),
+            groups: names::NameIndex::default(),
+            group_ranges: Box::default(),
             group_rules: Box::default(),
             folds: deny_all.settings.iter().map(Acc::from_settings).collect(),
             users: FxHashMap::default(),

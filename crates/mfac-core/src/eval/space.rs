@@ -101,7 +101,7 @@ impl Policy {
     /// it reaches through `includes`); a group without rules adds nothing.
     pub fn group_summary(&self, epoch: usize, group: &str) -> Summary {
         let mut acc = Acc::default();
-        for &id in self.rules_of_group(group) {
+        for &id in self.rules_of_group_named(group) {
             acc.add(&self.fold_at(self.slot(epoch, id)));
         }
         Summary(acc)
@@ -120,7 +120,7 @@ impl Policy {
     /// infos: whether it makes its members privileged, break-glass, or
     /// members of another group.
     pub fn group_rule_infos(&self, group: &str) -> Vec<(usize, &RuleInfo)> {
-        self.rules_of_group(group)
+        self.rules_of_group_named(group)
             .iter()
             .filter_map(|&id| Some((id as usize, self.tables.rules.get(id as usize)?)))
             .collect()

@@ -1,0 +1,592 @@
+//! `mfac simulate` straight from a CSV directory file, holding what the
+//! report needs and not the users.
+//!
+//! The reference path ([`crate::directory::parse_with`], then
+//! [`super::simulate`]) turns every row into owned strings and a user, then
+//! decides; a million users in twenty groups each is then most of a
+//! gigabyte before the first decision. Here one thread reads records as
+//! bytes into a reused record, looks each group name up once in the
+//! policy's own index (and the base policy's), and hands compact batches of
+//! ids to a second thread, which decides each user and keeps only counts,
+//! the per-group rows and the users the report lists ([`Keep`]).
+//!
+//! Errors are not reported here. At the first thing the reference reader
+//! would refuse (a malformed row, an unknown factor or field, an empty or
+//! repeated id), this path stops and answers `None`: the caller
+//! reads the file the reference way, whose diagnostics are the contract.
+//!
+//! Repeated ids are found in memory that does not grow with the file: a
+//! blocked Bloom filter (at most 64 MiB) flags ids that may have been seen;
+//! if any are flagged, a second pass counts those ids exactly.
+
+use super::summary::{GroupRow, Keep, Summary, Tally, NO_GROUP};
+use super::{before_of, Before};
+use crate::directory::Columns;
+use jiff::Timestamp;
+use mfac_core::eval::{LoginContext, Policy};
+use mfac_core::policy::{Factor, FactorSet};
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::Hasher;
+use std::io::Read;
+use std::sync::mpsc;
+
+/// What a streamed simulation decides: the policy, what "before" is, when,
+/// and which users the report lists.
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    pub policy: &'a Policy,
+    pub base: Option<&'a Policy>,
+    pub at: Timestamp,
+    pub app: Option<&'a str>,
+    pub columns: &'a Columns,
+    pub keep: Keep,
+}
+
+/// A simulation streamed to its end.
+#[derive(Debug)]
+pub struct Streamed {
+    pub summary: Summary,
+    /// Directory group names no rule of the policy names, in the order
+    /// first met (at most [`UNKNOWN_KEPT`]), for typo warnings.
+    pub unknown_groups: Vec<String>,
+}
+
+/// How many unknown group names [`Streamed::Done`] returns.
+pub const UNKNOWN_KEPT: usize = 500;
+
+/// Users per batch handed from the reader to the decider.
+const BATCH: usize = 2048;
+
+/// Stream a CSV directory through the simulation. `open` opens the file
+/// (called again for the exact second pass over ids the filter flagged);
+/// `progress` gets the bytes read so far, now and then. `None`: the file
+/// holds something the reference reader refuses; read it that way for the
+/// diagnostics.
+pub fn simulate_csv<R: Read + Send>(
+    open: &dyn Fn() -> std::io::Result<R>,
+    size_hint: u64,
+    req: Request<'_>,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<Option<Streamed>> {
+    let (before_policy, before_at, before) = before_of(req.policy, req.base, req.at);
+    let mut filter = Bloom::new(size_hint);
+    let mut suspects: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
+    let mut names = Names::new(req.policy, req.base.filter(|_| before == Before::Base));
+    let (to_decider, batches) = mpsc::sync_channel::<Batch>(4);
+    let (recycle, spent) = mpsc::channel::<Batch>();
+    let decided = std::thread::scope(|s| {
+        let decider = s.spawn(move || {
+            let mut d = Decider {
+                tally: Tally::default(),
+                rows: Vec::new(),
+                no_group: GroupRow::new(NO_GROUP),
+                scratch: Vec::new(),
+            };
+            for b in batches {
+                d.batch(&b, req, before_policy, before_at, before);
+                // The reader may have stopped: a batch it no longer wants is dropped.
+                let _ = recycle.send(b);
+            }
+            d
+        });
+        let read = read_csv(
+            open()?,
+            req.columns,
+            &mut |b| to_decider.send(b).is_ok(),
+            &mut || spent.try_recv().ok(),
+            &mut names,
+            &mut filter,
+            &mut suspects,
+            progress,
+        );
+        drop(to_decider);
+        let decider = decider
+            .join()
+            .map_err(|_| std::io::Error::other("the simulation's decider stopped"))?;
+        Ok::<_, std::io::Error>((read?, decider))
+    });
+    let (read, d) = decided?;
+    if !read || (!suspects.is_empty() && repeats(open()?, req.columns, &mut suspects)?) {
+        return Ok(None);
+    }
+    let mut rows: Vec<GroupRow> = d
+        .rows
+        .into_iter()
+        .enumerate()
+        .filter(|(_, r)| r.users > 0)
+        .map(|(slot, mut r)| {
+            r.group = names.name(slot as u32).to_string();
+            r
+        })
+        .collect();
+    if d.no_group.users > 0 {
+        rows.push(d.no_group);
+    }
+    Ok(Some(Streamed {
+        summary: d
+            .tally
+            .finish(req.at, before, req.app.map(String::from), rows),
+        unknown_groups: names.unknown.iter().take(UNKNOWN_KEPT).cloned().collect(),
+    }))
+}
+
+/// Users of one batch: their ids back to back, and per user ranges into
+/// the id lists.
+#[derive(Default)]
+struct Batch {
+    ids: String,
+    users: Vec<User>,
+    /// Group ids in the policy, and in the base policy when there is one.
+    after: Vec<u32>,
+    before: Vec<u32>,
+    /// Report rows, by slot ([`Names`]), once per group the user lists.
+    slots: Vec<u32>,
+}
+
+#[derive(Clone, Copy)]
+struct User {
+    id_end: u32,
+    after_end: u32,
+    before_end: u32,
+    slots_end: u32,
+    factors: FactorSet,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.users.clear();
+        self.after.clear();
+        self.before.clear();
+        self.slots.clear();
+    }
+}
+
+/// Group names as report slots: the policy's groups are their own ids,
+/// names it does not know are numbered after them as they are first met.
+struct Names<'p> {
+    policy: &'p Policy,
+    base: Option<&'p Policy>,
+    known: u32,
+    interned: FxHashMap<String, u32>,
+    unknown: Vec<String>,
+}
+
+impl<'p> Names<'p> {
+    fn new(policy: &'p Policy, base: Option<&'p Policy>) -> Names<'p> {
+        Names {
+            policy,
+            base,
+            known: policy.group_count() as u32,
+            interned: FxHashMap::default(),
+            unknown: Vec::new(),
+        }
+    }
+
+    /// One group name of a user: its ids and report slot into the batch.
+    fn add(&mut self, name: &str, b: &mut Batch) {
+        let slot = match self.policy.group_id(name) {
+            Some(id) => {
+                b.after.push(id);
+                id
+            }
+            None => match self.interned.get(name) {
+                Some(&slot) => slot,
+                None => {
+                    let slot = self.known + self.unknown.len() as u32;
+                    self.interned.insert(name.to_string(), slot);
+                    self.unknown.push(name.to_string());
+                    slot
+                }
+            },
+        };
+        if let Some(id) = self.base.and_then(|p| p.group_id(name)) {
+            b.before.push(id);
+        }
+        b.slots.push(slot);
+    }
+
+    fn name(&self, slot: u32) -> &str {
+        match slot.checked_sub(self.known) {
+            None => self.policy.group_name(slot),
+            Some(i) => self.unknown.get(i as usize).map_or("", String::as_str),
+        }
+    }
+}
+
+/// Read every record into batches; `false` when the reference reader
+/// would refuse the file (or the decider stopped).
+#[allow(clippy::too_many_arguments)] // one call site; the pieces are the reader's state
+fn read_csv(
+    input: impl Read,
+    columns: &Columns,
+    send: &mut dyn FnMut(Batch) -> bool,
+    reuse: &mut dyn FnMut() -> Option<Batch>,
+    names: &mut Names<'_>,
+    filter: &mut Bloom,
+    suspects: &mut FxHashMap<Box<[u8]>, u32>,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<bool> {
+    let Some((mut reader, roles)) = open_csv(input, columns)? else {
+        return Ok(false);
+    };
+    let mut rec = csv::ByteRecord::new();
+    let mut b = Batch::default();
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) if e.is_io_error() => return Err(std::io::Error::other(e)),
+            Err(_) => return Ok(false),
+        }
+        let Some(user) = fields(&rec, &roles) else {
+            return Ok(false);
+        };
+        if user.id.trim().is_empty() {
+            return Ok(false);
+        }
+        let Some(factors) = factor_set(user.factors) else {
+            return Ok(false);
+        };
+        if filter.insert(user.id.as_bytes()) {
+            suspects.insert(user.id.as_bytes().into(), 0);
+        }
+        b.ids.push_str(user.id);
+        for g in list(user.groups) {
+            names.add(g, &mut b);
+        }
+        b.users.push(User {
+            id_end: b.ids.len() as u32,
+            after_end: b.after.len() as u32,
+            before_end: b.before.len() as u32,
+            slots_end: b.slots.len() as u32,
+            factors,
+        });
+        if b.users.len() == BATCH {
+            progress(rec.position().map_or(0, csv::Position::byte));
+            let next = reuse().unwrap_or_default();
+            if !send(std::mem::replace(&mut b, next)) {
+                return Ok(false);
+            }
+            b.clear();
+        }
+    }
+    if !b.users.is_empty() && !send(b) {
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// What each CSV column is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Id,
+    Groups,
+    Factors,
+    Other,
+}
+
+/// A CSV reader past its header, and each column's role.
+type Opened<R> = (csv::Reader<Unbom<R>>, Vec<Role>);
+
+/// The reader past the header, and each column's role; `None` when the
+/// reference reader refuses the header.
+fn open_csv<R: Read>(input: R, columns: &Columns) -> std::io::Result<Option<Opened<R>>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .buffer_capacity(1 << 16)
+        .from_reader(Unbom::new(input));
+    let headers = match reader.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) if e.is_io_error() => return Err(std::io::Error::other(e)),
+        Err(_) => return Ok(None),
+    };
+    let mut roles = Vec::with_capacity(headers.len());
+    for h in &headers {
+        let Ok(h) = std::str::from_utf8(h) else {
+            return Ok(None);
+        };
+        let h = h.trim();
+        roles.push(if h == columns.id {
+            Role::Id
+        } else if h == columns.groups {
+            Role::Groups
+        } else if h == columns.factors {
+            Role::Factors
+        } else {
+            Role::Other
+        });
+    }
+    if !roles.contains(&Role::Id) {
+        return Ok(None);
+    }
+    Ok(Some((reader, roles)))
+}
+
+/// One record's cells, by role (a later column of the same role wins, as
+/// in the reference reader).
+struct Fields<'r> {
+    id: &'r str,
+    groups: &'r str,
+    factors: &'r str,
+}
+
+fn fields<'r>(rec: &'r csv::ByteRecord, roles: &[Role]) -> Option<Fields<'r>> {
+    let mut f = Fields {
+        id: "",
+        groups: "",
+        factors: "",
+    };
+    for (role, cell) in roles.iter().zip(rec.iter()) {
+        let cell = std::str::from_utf8(cell).ok()?.trim();
+        match role {
+            Role::Id => f.id = cell,
+            Role::Groups => f.groups = cell,
+            Role::Factors => f.factors = cell,
+            Role::Other => return None,
+        }
+    }
+    Some(f)
+}
+
+/// A cell as a list: split at `;`, trimmed, empty items dropped.
+fn list(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(';').map(str::trim).filter(|x| !x.is_empty())
+}
+
+fn factor_set(cell: &str) -> Option<FactorSet> {
+    list(cell).try_fold(FactorSet::EMPTY, |set, f| {
+        Factor::from_name(f).map(|k| set.with(k))
+    })
+}
+
+/// The second pass: does any flagged id occur twice?
+fn repeats(
+    input: impl Read,
+    columns: &Columns,
+    suspects: &mut FxHashMap<Box<[u8]>, u32>,
+) -> std::io::Result<bool> {
+    let Some((mut reader, roles)) = open_csv(input, columns)? else {
+        return Ok(true);
+    };
+    let mut rec = csv::ByteRecord::new();
+    while reader
+        .read_byte_record(&mut rec)
+        .map_err(std::io::Error::other)?
+    {
+        let Some(user) = fields(&rec, &roles) else {
+            return Ok(true);
+        };
+        if let Some(n) = suspects.get_mut(user.id.as_bytes()) {
+            *n += 1;
+            if *n > 1 {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// The decider's state: the running tally and a row per report slot.
+struct Decider {
+    tally: Tally,
+    rows: Vec<GroupRow>,
+    no_group: GroupRow,
+    /// Reused by every decision.
+    scratch: Vec<u32>,
+}
+
+impl Decider {
+    fn batch(
+        &mut self,
+        b: &Batch,
+        req: Request<'_>,
+        before_policy: &Policy,
+        before_at: Timestamp,
+        before: Before,
+    ) {
+        let (mut id0, mut a0, mut b0, mut s0) = (0, 0, 0, 0);
+        for u in &b.users {
+            let id = b.ids.get(id0..u.id_end as usize).unwrap_or("");
+            let after_ids = b.after.get(a0..u.after_end as usize).unwrap_or_default();
+            let ctx = LoginContext::new(id, req.at)
+                .app(req.app)
+                .enrolled_set(u.factors);
+            let scratch = &mut self.scratch;
+            let after = req.policy.verdict_group_ids(after_ids, &ctx, scratch);
+            let before_snap = match before {
+                Before::Unchanged => after,
+                Before::Phase(_) => before_policy.verdict_group_ids(
+                    after_ids,
+                    &LoginContext {
+                        at: before_at,
+                        ..ctx
+                    },
+                    scratch,
+                ),
+                Before::Base => {
+                    let ids = b.before.get(b0..u.before_end as usize).unwrap_or_default();
+                    before_policy.verdict_group_ids(ids, &ctx, scratch)
+                }
+            };
+            let changed = self
+                .tally
+                .add(before_snap, after, req.keep, || id.to_string());
+            let slots = b.slots.get(s0..u.slots_end as usize).unwrap_or_default();
+            if slots.is_empty() {
+                self.no_group.add(changed, after.outcome);
+            }
+            for &slot in slots {
+                let slot = slot as usize;
+                if self.rows.len() <= slot {
+                    self.rows.resize_with(slot + 1, || GroupRow::new(""));
+                }
+                if let Some(row) = self.rows.get_mut(slot) {
+                    row.add(changed, after.outcome);
+                }
+            }
+            (id0, a0, b0, s0) = (
+                u.id_end as usize,
+                u.after_end as usize,
+                u.before_end as usize,
+                u.slots_end as usize,
+            );
+        }
+    }
+}
+
+/// A reader that drops a leading UTF-8 byte-order mark, as the reference
+/// reader does with the text.
+struct Unbom<R> {
+    inner: R,
+    /// The first bytes, read ahead to look for the mark.
+    head: Vec<u8>,
+    at: usize,
+    started: bool,
+}
+
+impl<R: Read> Unbom<R> {
+    fn new(inner: R) -> Unbom<R> {
+        Unbom {
+            inner,
+            head: Vec::new(),
+            at: 0,
+            started: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Unbom<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.started {
+            self.started = true;
+            let mut head = [0u8; 3];
+            let mut n = 0;
+            while n < 3 {
+                match self.inner.read(head.get_mut(n..).unwrap_or_default())? {
+                    0 => break,
+                    k => n += k,
+                }
+            }
+            let head = head.get(..n).unwrap_or_default();
+            self.head = if head == b"\xEF\xBB\xBF" {
+                Vec::new()
+            } else {
+                head.to_vec()
+            };
+        }
+        if let Some(rest) = self.head.get(self.at..).filter(|r| !r.is_empty()) {
+            let n = rest.len().min(buf.len());
+            if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            self.at += n;
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
+/// A blocked Bloom filter over user ids: each id sets eight bits in one
+/// 512-bit block, so an insert touches one cache line. Sized from the
+/// file, a bit per two bytes (some 60 bits per user of a typical export:
+/// about one id in ten million flagged by chance), up to 64 MiB; past
+/// that the memory stays the same and only the rate of flagged ids grows.
+struct Bloom {
+    words: Vec<u64>,
+    blocks: u64,
+}
+
+impl Bloom {
+    fn new(size_hint: u64) -> Bloom {
+        const MAX_WORDS: u64 = 1 << 23; // 64 MiB
+        let words = (size_hint / 128)
+            .clamp(1 << 10, MAX_WORDS)
+            .next_power_of_two();
+        Bloom {
+            words: vec![0; words as usize],
+            blocks: words / 8,
+        }
+    }
+
+    /// Add an id; `true` when every one of its bits was set already (it
+    /// may have been seen).
+    fn insert(&mut self, id: &[u8]) -> bool {
+        let mut h = FxHasher::default();
+        h.write(id);
+        let mut x = h.finish();
+        let block = (mix(&mut x) % self.blocks) as usize * 8;
+        let mut bits = mix(&mut x);
+        let mut seen = true;
+        for _ in 0..8 {
+            let bit = (bits & 511) as usize;
+            bits >>= 9;
+            if let Some(w) = self.words.get_mut(block + bit / 64) {
+                let mask = 1u64 << (bit % 64);
+                seen &= *w & mask != 0;
+                *w |= mask;
+            }
+        }
+        seen
+    }
+}
+
+/// splitmix64: the next well-mixed word from a running state.
+fn mix(x: &mut u64) -> u64 {
+    *x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_flags_every_repeat() {
+        let mut f = Bloom::new(0);
+        let ids: Vec<String> = (0..5000).map(|i| format!("user{i}@x")).collect();
+        let fresh = ids.iter().filter(|i| !f.insert(i.as_bytes())).count();
+        assert!(fresh > 4900, "few false alarms on a small filter: {fresh}");
+        assert!(
+            ids.iter().all(|i| f.insert(i.as_bytes())),
+            "no repeat missed"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_and_nothing_else() {
+        let read = |bytes: &[u8]| {
+            let mut out = Vec::new();
+            Unbom::new(bytes).read_to_end(&mut out).unwrap();
+            out
+        };
+        assert_eq!(read(b"\xEF\xBB\xBFid\n"), b"id\n");
+        assert_eq!(read(b"id\n"), b"id\n");
+        assert_eq!(read(b"i"), b"i");
+        assert_eq!(read(b""), b"");
+        assert_eq!(read(b"\xEF\xBBx"), b"\xEF\xBBx");
+    }
+}

@@ -3,4 +3,5 @@
 
 #![forbid(unsafe_code)]
 
+pub mod generate;
 pub mod reference;

@@ -1,0 +1,283 @@
+//! The streamed simulation against the reference (the whole directory read
+//! by `directory::parse_with`, then `simulate`): on generated CSV files,
+//! good and bad, it must give the same summary for every report, and stop
+//! (for the reference's diagnostics) exactly where the reference refuses.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mfac_analysis::directory::{parse_with, Columns, Format};
+use mfac_analysis::simulate::stream::{simulate_csv, Request, UNKNOWN_KEPT};
+use mfac_analysis::simulate::{simulate, Keep, Summary};
+use mfac_core::eval::Policy;
+use mfac_core::source::SourceFile;
+use mfac_lang::Compile as _;
+use proptest::prelude::*;
+use std::io::Cursor;
+
+const POLICY: &str = r#"timezone "Europe/Berlin"
+default { enforcement optional factors webauthn | totp | sms }
+group "A" { enforcement required }
+group "B" { factors webauthn | totp includes "C" }
+group "C" { enforcement off }
+group "Ä b" { enforcement required factors webauthn }
+user "user1" { enforcement required factors totp }
+app "Fin" { enforcement required factors webauthn }
+rollout "r" {
+  applies group "A", group "C"
+  on 2026-12-01 enforcement optional
+  on 2027-01-01 enforcement required enrolment grace 14d
+}
+"#;
+
+const BASE: &str = r#"precedence specific
+default { enforcement required factors totp | sms }
+group "A" { enforcement off }
+group "D" { factors webauthn }
+"#;
+
+fn policies() -> (Policy, Policy) {
+    let p = Policy::compile("p.mfa", POLICY).unwrap_or_else(|d| panic!("{d:?}"));
+    let b = Policy::compile("b.mfa", BASE).unwrap_or_else(|d| panic!("{d:?}"));
+    (p, b)
+}
+
+const KEEPS: [Keep; 4] = [
+    Keep::Changed(Some(2)),
+    Keep::Changed(Some(0)),
+    Keep::Changed(None),
+    Keep::Every,
+];
+
+/// Streamed and reference agree on `text`; returns whether it was accepted.
+fn agree(
+    text: &str,
+    columns: &Columns,
+    base: bool,
+    at: &str,
+    app: Option<&str>,
+    keep: Keep,
+) -> Result<bool, TestCaseError> {
+    let (policy, base_policy) = policies();
+    let base = base.then_some(&base_policy);
+    let at: jiff::Timestamp = at.parse().unwrap();
+    let req = Request {
+        policy: &policy,
+        base,
+        at,
+        app,
+        columns,
+        keep,
+    };
+    let bytes = text.as_bytes();
+    let streamed = simulate_csv(
+        &|| Ok(Cursor::new(bytes)),
+        bytes.len() as u64,
+        req,
+        &mut |_| {},
+    )
+    .expect("reading from memory");
+    let reference = parse_with(&SourceFile::new("d.csv", text), Format::Csv, columns);
+    match (streamed, reference) {
+        (None, Err(_)) => Ok(false),
+        (Some(s), Ok(dir)) => {
+            let sim = simulate(&policy, base, &dir, at, app);
+            prop_assert_eq!(&s.summary, &Summary::of(&sim, &dir, keep));
+            let unknown: Vec<String> = dir
+                .groups
+                .iter()
+                .filter(|g| policy.group_id(g).is_none())
+                .take(UNKNOWN_KEPT)
+                .map(|g| g.to_string())
+                .collect();
+            prop_assert_eq!(s.unknown_groups, unknown);
+            Ok(true)
+        }
+        (s, r) => Err(TestCaseError::fail(format!(
+            "streamed {} but the reference {}",
+            if s.is_some() { "accepted" } else { "stopped" },
+            match r {
+                Ok(_) => "accepted".to_string(),
+                Err(d) => format!("refused: {:?}", d.items.first().map(|i| &i.message)),
+            }
+        ))),
+    }
+}
+
+fn cell() -> impl Strategy<Value = String> {
+    let group = prop::sample::select(vec![
+        "A", "B", "C", "D", "E", " A ", "", "Ä b", "\u{a0}A", "a",
+    ]);
+    prop::collection::vec(group, 0..4).prop_map(|g| g.join(";"))
+}
+
+fn factors() -> impl Strategy<Value = String> {
+    let f = prop::sample::select(vec![
+        "totp",
+        "sms",
+        "webauthn",
+        " totp ",
+        "",
+        "backup_code",
+        "fido",
+    ]);
+    // Mostly good factors: an unknown kind makes the whole file refused.
+    (prop::collection::vec(f, 0..3), 0..80u8).prop_map(|(f, roll)| {
+        if roll == 0 {
+            f.join(";")
+        } else {
+            f.into_iter()
+                .filter(|x| *x != "fido")
+                .collect::<Vec<_>>()
+                .join(";")
+        }
+    })
+}
+
+/// A CSV cell, quoted now and then (a comma inside, or just because).
+fn quoted(s: &str, quote: bool) -> String {
+    if quote || s.contains(',') || s.contains('"') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct File {
+    text: String,
+    columns: Columns,
+}
+
+fn file() -> impl Strategy<Value = File> {
+    let header = prop::sample::select(vec![
+        ("id,groups,factors", Columns::default(), 3),
+        ("groups, id ,factors", Columns::default(), 3),
+        ("id,groups", Columns::default(), 2),
+        ("id,groups,factors,role", Columns::default(), 4),
+        ("groups,factors", Columns::default(), 2),
+        (
+            "email,member_of,mfa",
+            "id=email,groups=member_of,factors=mfa".parse().unwrap(),
+            3,
+        ),
+        ("id,id,groups", Columns::default(), 3),
+    ]);
+    let row = (
+        0..40usize,
+        0..80u8,
+        cell(),
+        factors(),
+        any::<bool>(),
+        0..200u8,
+    );
+    (
+        header,
+        prop::collection::vec(row, 0..20),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |((header, columns, width), rows, bom, crlf, last_newline)| {
+                let nl = if crlf { "\r\n" } else { "\n" };
+                let mut text = String::new();
+                if bom {
+                    text.push('\u{feff}');
+                }
+                text.push_str(header);
+                for (n, kind, groups, factors, quote, shape) in rows {
+                    // Ids mostly distinct; now and then one repeats, is empty or
+                    // is padded with Unicode spaces.
+                    let id = match kind {
+                        0 => "user1".to_string(),
+                        1 => String::new(),
+                        2..=6 => format!("\u{a0}user{n}\u{2003}-{}", text.len()),
+                        _ => format!("user{n}-{}", text.len()),
+                    };
+                    let mut cells = vec![
+                        quoted(&id, quote),
+                        quoted(&groups, quote),
+                        quoted(&factors, false),
+                    ];
+                    cells.resize(width, "x".to_string());
+                    if shape == 0 {
+                        cells.pop(); // a short row
+                    }
+                    if header.starts_with("groups,") && width == 3 {
+                        cells.swap(0, 1);
+                    }
+                    text.push_str(nl);
+                    text.push_str(&cells.join(","));
+                }
+                if last_newline {
+                    text.push_str(nl);
+                }
+                File { text, columns }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn streamed_agrees_with_the_reference(
+        f in file(),
+        base in any::<bool>(),
+        at in prop::sample::select(vec![
+            "2026-11-01T00:00:00Z", "2026-12-05T00:00:00Z", "2027-01-10T00:00:00Z", "2027-02-01T00:00:00Z",
+        ]),
+        app in prop::sample::select(vec![None, Some("Fin"), Some("Other")]),
+        keep in prop::sample::select(KEEPS.to_vec()),
+    ) {
+        agree(&f.text, &f.columns, base, at, app, keep)?;
+    }
+}
+
+#[test]
+fn the_generator_makes_good_files_as_well_as_bad_ones() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut good, mut bad) = (0, 0);
+    for _ in 0..300 {
+        let f = file().new_tree(&mut runner).unwrap().current();
+        let accepted =
+            parse_with(&SourceFile::new("d.csv", &f.text), Format::Csv, &f.columns).is_ok();
+        if accepted {
+            good += 1;
+        } else {
+            bad += 1;
+        }
+    }
+    eprintln!("good {good}, bad {bad}");
+    assert!(good > 60 && bad > 60, "good {good}, bad {bad}");
+}
+
+#[test]
+fn a_repeated_id_far_apart_is_found_by_the_second_pass() {
+    let mut text = String::from("id,groups,factors\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("user{i},A;B,totp\n"));
+    }
+    for keep in KEEPS {
+        assert!(agree(
+            &text,
+            &Columns::default(),
+            false,
+            "2027-01-10T00:00:00Z",
+            None,
+            keep
+        )
+        .unwrap());
+    }
+    text.push_str("user7,C,\n");
+    assert!(!agree(
+        &text,
+        &Columns::default(),
+        true,
+        "2027-01-10T00:00:00Z",
+        None,
+        Keep::Every
+    )
+    .unwrap());
+}

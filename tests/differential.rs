@@ -134,6 +134,18 @@ proptest! {
             DECISIONS.fetch_add(1, Ordering::Relaxed);
             BRANCHES[branch(&want)].fetch_add(1, Ordering::Relaxed);
         }
+        // Again, backwards and twice: `decide` now meets users it resolved
+        // and folded before (its per-thread cache), at other instants, apps
+        // and groups, and must answer exactly as a decision from scratch,
+        // down to the list of rules.
+        for seed in seeds.iter().rev().chain(seeds.iter()) {
+            let login = gen::login(&p, seed);
+            let ctx = login.context();
+            let cached = compiled.decide(&ctx);
+            let fresh = compiled.decide_uncached(&ctx);
+            prop_assert_eq!(format!("{cached:?}"), format!("{fresh:?}"), "\n{}\nlogin: {:?}", text, ctx);
+            prop_assert_eq!(compiled_view(&cached), reference::decide(&p, &ctx));
+        }
         let n = POLICIES.fetch_add(1, Ordering::Relaxed) + 1;
         if n == u64::from(cases()) {
             println!(

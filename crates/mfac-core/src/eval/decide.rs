@@ -5,7 +5,51 @@ use super::*;
 
 impl Policy {
     /// Decide one login.
+    ///
+    /// A user decided again on the same thread, under this policy and with
+    /// the same groups, is not resolved again (see `recent.rs`).
     pub fn decide<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
+        let epoch = self.epoch_of(ctx.at);
+        let app_rule = ctx.app.and_then(|a| self.apps.get(a)).copied();
+        recent::with(self.stamp, ctx.user, ctx.groups, |hit| match hit {
+            Some(r) => {
+                // Folded before for this epoch and app: only the steps
+                // that read the login itself remain.
+                if let Some((acc, shaped)) = r.folded(epoch, app_rule) {
+                    let mut shaping = Vec::with_capacity(shaped.len());
+                    shaping.extend(
+                        shaped
+                            .iter()
+                            .filter_map(|&(id, phase)| self.rule_ref_at(id, phase)),
+                    );
+                    return (self.conclude(acc, shaping, &r.exemptions, epoch, ctx), None);
+                }
+                let mut shaping = Vec::with_capacity(r.rules.len() + 1);
+                let acc = self.combine::<true>(epoch, &r.rules, app_rule, &mut shaping);
+                r.fold(epoch, app_rule, acc, &shaping, |x| {
+                    self.phase_of(epoch, x.id as u32)
+                });
+                (self.conclude(acc, shaping, &r.exemptions, epoch, ctx), None)
+            }
+            None => {
+                let rules = self.resolve(ctx.user, ctx.groups);
+                let exemptions = self.exemption_ids(ctx.user);
+                let mut shaping = Vec::with_capacity(rules.len() + 1);
+                let acc = self.combine::<true>(epoch, &rules, app_rule, &mut shaping);
+                let mut keep =
+                    recent::Recent::new(self.stamp, ctx.user, ctx.groups, &rules, exemptions);
+                keep.fold(epoch, app_rule, acc, &shaping, |x| {
+                    self.phase_of(epoch, x.id as u32)
+                });
+                let d = self.conclude(acc, shaping, exemptions, epoch, ctx);
+                (d, Some(keep))
+            }
+        })
+    }
+
+    /// [`Policy::decide`] without the per-thread cache: every name looked
+    /// up and every rule resolved (for tests and benchmarks that compare).
+    pub fn decide_uncached<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
         let rules = self.resolve(ctx.user, ctx.groups);
         self.decide_resolved(&rules, self.exemption_ids(ctx.user), ctx)
     }
@@ -80,6 +124,20 @@ impl Policy {
         } else {
             Vec::new()
         };
+        let combined = self.combine::<RECORD>(epoch, rules, app_rule, &mut shaping);
+        self.conclude(combined, shaping, exemptions, epoch, ctx)
+    }
+
+    /// The subject's rules and the app rule folded by the precedence mode:
+    /// what every field is. Pushes the rules that shaped it, in file order,
+    /// when `RECORD`.
+    pub(super) fn combine<'p, const RECORD: bool>(
+        &'p self,
+        epoch: usize,
+        rules: &[u32],
+        app_rule: Option<u32>,
+        shaping: &mut Vec<RuleRef<'p>>,
+    ) -> Acc {
         let combined = match self.tables.precedence {
             Precedence::MostRestrictive => {
                 let mut acc = Acc::default();
@@ -95,7 +153,7 @@ impl Policy {
                 }
                 acc
             }
-            Precedence::Specific => self.specific::<RECORD>(epoch, rules, &mut shaping),
+            Precedence::Specific => self.specific::<RECORD>(epoch, rules, shaping),
         };
         // The app rule tightens in both modes (in `specific` it cannot
         // loosen at all: see `Acc::tighten`); keep the list in file order.
@@ -117,7 +175,19 @@ impl Policy {
                 }
             }
         }
+        combined
+    }
 
+    /// The design's steps on the combined fields: exempt, off, deny,
+    /// remembered, challenge, enrol.
+    pub(super) fn conclude<'p>(
+        &'p self,
+        combined: Acc,
+        shaping: Vec<RuleRef<'p>>,
+        exemptions: &[u32],
+        epoch: usize,
+        ctx: &LoginContext<'_>,
+    ) -> Decision<'p> {
         let enforcement = combined.enforcement().unwrap_or(Level::Off);
         let mut factors = combined.factors().unwrap_or(FactorSet::NON_RECOVERY);
         if combined.recovery {
@@ -224,8 +294,23 @@ impl Policy {
         user.or_else(&groups.or_else(&default))
     }
 
+    /// The index of the phase a rule's settings in an epoch came from.
+    fn phase_of(&self, epoch: usize, id: u32) -> Option<u32> {
+        self.settings_at(self.slot(epoch, id)).phase
+    }
+
+    /// A rule that shaped a decision, with the phase (by index) its
+    /// settings came from.
+    fn rule_ref_at(&self, id: u32, phase: Option<u32>) -> Option<RuleRef<'_>> {
+        Some(RuleRef {
+            id: id as usize,
+            info: self.tables.rules.get(id as usize)?,
+            phase: phase.and_then(|p| self.tables.phases.get(p as usize)),
+        })
+    }
+
     /// A rule that shaped a decision, with the phase its settings came from.
-    fn rule_ref(&self, id: u32, slot: u32) -> Option<RuleRef<'_>> {
+    pub(super) fn rule_ref(&self, id: u32, slot: u32) -> Option<RuleRef<'_>> {
         let phase = self.settings_at(slot).phase;
         Some(RuleRef {
             id: id as usize,

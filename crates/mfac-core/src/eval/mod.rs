@@ -10,6 +10,7 @@ mod fold;
 mod load;
 mod login;
 mod names;
+mod recent;
 pub mod space;
 
 pub use explain::explain;

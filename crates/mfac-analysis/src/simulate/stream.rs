@@ -5,12 +5,11 @@
 //! [`super::simulate`]) turns every row into owned strings and a user, then
 //! decides; a million users in twenty groups each is then most of a
 //! gigabyte before the first decision. Here one thread reads records as
-//! bytes into a reused record and hands batches of raw cells (ids and group
-//! lists back to back) to a second thread, which looks each group name up
-//! once in the policy's own index (and the base policy's), decides each
-//! user from those ids, and keeps only counts, the per-group rows and the
-//! users the report lists ([`Keep`]). The two threads' shares of the work
-//! were measured to be about even.
+//! bytes into a reused record, looks each group name up once in the
+//! policy's own index (and the base policy's), and hands compact batches of
+//! ids to a second thread, which decides each user and keeps only counts,
+//! the per-group rows and the users the report lists ([`Keep`]). The two
+//! threads' shares of the work were measured to be about even.
 //!
 //! Errors are not reported here. At the first thing the reference reader
 //! would refuse (a malformed row, an unknown factor or field, an empty or
@@ -71,22 +70,21 @@ pub fn simulate_csv<R: Read + Send>(
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<Option<Streamed>> {
     let (before_policy, before_at, before) = before_of(req.policy, req.base, req.at);
-    let mut filter = Bloom::new(size_hint);
-    let mut suspects: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
-    let names = Names::new(req.policy, req.base.filter(|_| before == Before::Base));
+    let mut names = Names::new(req.policy, req.base.filter(|_| before == Before::Base));
     let (to_decider, batches) = mpsc::sync_channel::<Batch>(4);
     let (recycle, spent) = mpsc::channel::<Batch>();
     let decided = std::thread::scope(|s| {
         let decider = s.spawn(move || {
             let mut d = Decider {
                 tally: Tally::default(),
-                names,
-                ids: Ids::default(),
+                filter: Bloom::new(size_hint),
+                suspects: FxHashMap::default(),
                 rows: Vec::new(),
                 no_group: GroupRow::new(NO_GROUP),
                 scratch: Vec::new(),
             };
             for b in batches {
+                flag_repeats(&b, &mut d.filter, &mut d.suspects);
                 d.batch(&b, req, before_policy, before_at, before);
                 // The reader may have stopped: a batch it no longer wants is dropped.
                 let _ = recycle.send(b);
@@ -98,8 +96,7 @@ pub fn simulate_csv<R: Read + Send>(
             req.columns,
             &mut |b| to_decider.send(b).is_ok(),
             &mut || spent.try_recv().ok(),
-            &mut filter,
-            &mut suspects,
+            &mut names,
             progress,
         );
         drop(to_decider);
@@ -109,7 +106,7 @@ pub fn simulate_csv<R: Read + Send>(
         Ok::<_, std::io::Error>((read?, decider))
     });
     let (read, mut d) = decided?;
-    if !read || (!suspects.is_empty() && repeats(open()?, req.columns, &mut suspects)?) {
+    if !read || (!d.suspects.is_empty() && repeats(open()?, req.columns, &mut d.suspects)?) {
         return Ok(None);
     }
     let mut rows: Vec<GroupRow> = std::mem::take(&mut d.rows)
@@ -117,7 +114,7 @@ pub fn simulate_csv<R: Read + Send>(
         .enumerate()
         .filter(|(_, r)| r.users > 0)
         .map(|(slot, mut r)| {
-            r.group = d.names.name(slot as u32).to_string();
+            r.group = names.name(slot as u32).to_string();
             r
         })
         .collect();
@@ -128,40 +125,50 @@ pub fn simulate_csv<R: Read + Send>(
         summary: d
             .tally
             .finish(req.at, before, req.app.map(String::from), rows),
-        unknown_groups: d.names.unknown.iter().take(UNKNOWN_KEPT).cloned().collect(),
+        unknown_groups: names.unknown.iter().take(UNKNOWN_KEPT).cloned().collect(),
     }))
 }
 
-/// Users of one batch as read: their ids and group cells back to back.
+/// Users of one batch: their ids back to back, and per user the ends of
+/// their ranges in the id lists.
 #[derive(Default)]
 struct Batch {
     ids: String,
-    groups: String,
     users: Vec<User>,
+    /// Group ids in the policy, and in the base policy when there is one.
+    after: Vec<u32>,
+    before: Vec<u32>,
+    /// Report rows, by slot ([`Names`]), once per group the user lists.
+    slots: Vec<u32>,
 }
 
 #[derive(Clone, Copy)]
 struct User {
     id_end: u32,
-    groups_end: u32,
+    after_end: u32,
+    before_end: u32,
+    slots_end: u32,
     factors: FactorSet,
 }
 
 impl Batch {
     fn clear(&mut self) {
         self.ids.clear();
-        self.groups.clear();
         self.users.clear();
+        self.after.clear();
+        self.before.clear();
+        self.slots.clear();
     }
-}
 
-/// One user's groups, resolved: ids in the policy (and the base policy,
-/// when there is one) and report slots ([`Names`]), once per group listed.
-#[derive(Default)]
-struct Ids {
-    after: Vec<u32>,
-    before: Vec<u32>,
-    slots: Vec<u32>,
+    /// Each user's id, in order.
+    fn ids(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.users.iter().map(move |u| {
+            let id = self.ids.get(start..u.id_end as usize).unwrap_or("");
+            start = u.id_end as usize;
+            id
+        })
+    }
 }
 
 /// Group names as report slots: the policy's groups are their own ids,
@@ -185,8 +192,8 @@ impl<'p> Names<'p> {
         }
     }
 
-    /// One group name of a user: its ids and report slot.
-    fn add(&mut self, name: &str, b: &mut Ids) {
+    /// One group name of a user: its ids and report slot into the batch.
+    fn add(&mut self, name: &str, b: &mut Batch) {
         let slot = match self.policy.group_id(name) {
             Some(id) => {
                 b.after.push(id);
@@ -224,8 +231,7 @@ fn read_csv(
     columns: &Columns,
     send: &mut dyn FnMut(Batch) -> bool,
     reuse: &mut dyn FnMut() -> Option<Batch>,
-    filter: &mut Bloom,
-    suspects: &mut FxHashMap<Box<[u8]>, u32>,
+    names: &mut Names<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<bool> {
     let Some((mut reader, roles)) = open_csv(input, columns)? else {
@@ -249,14 +255,15 @@ fn read_csv(
         let Some(factors) = factor_set(user.factors) else {
             return Ok(false);
         };
-        if filter.insert(user.id.as_bytes()) {
-            suspects.insert(user.id.as_bytes().into(), 0);
-        }
         b.ids.push_str(user.id);
-        b.groups.push_str(user.groups);
+        for g in list(user.groups) {
+            names.add(g, &mut b);
+        }
         b.users.push(User {
             id_end: b.ids.len() as u32,
-            groups_end: b.groups.len() as u32,
+            after_end: b.after.len() as u32,
+            before_end: b.before.len() as u32,
+            slots_end: b.slots.len() as u32,
             factors,
         });
         if b.users.len() == BATCH {
@@ -274,6 +281,19 @@ fn read_csv(
     Ok(true)
 }
 
+/// Add a batch's ids to the filter, keeping those it flags. Done a batch
+/// at a time by the decider, not as each row is read: the filter is far
+/// bigger than the caches, a loop of nothing but independent inserts lets
+/// the processor wait for many of those memory reads at once, and the
+/// reader has the heavier share of the rest.
+fn flag_repeats(b: &Batch, filter: &mut Bloom, suspects: &mut FxHashMap<Box<[u8]>, u32>) {
+    for id in b.ids() {
+        if filter.insert(id.as_bytes()) {
+            suspects.insert(id.as_bytes().into(), 0);
+        }
+    }
+}
+
 /// What each CSV column is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -289,8 +309,10 @@ type Opened<R> = (csv::Reader<Unbom<R>>, Vec<Role>);
 /// The reader past the header, and each column's role; `None` when the
 /// reference reader refuses the header.
 fn open_csv<R: Read>(input: R, columns: &Columns) -> std::io::Result<Option<Opened<R>>> {
+    // No `Trim`: csv trims by building a new record for every row. Each
+    // cell is trimmed as it is read instead (`str::trim`, the Unicode
+    // trim the reference reader's `StringRecord` uses).
     let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
         .buffer_capacity(1 << 16)
         .from_reader(Unbom::new(input));
     let headers = match reader.byte_headers() {
@@ -384,12 +406,12 @@ fn repeats(
     Ok(false)
 }
 
-/// The decider's state: the group names, the running tally and a row per
-/// report slot. It resolves the names, not the reader, which has the CSV
-/// to parse: that splits the work between two cores about evenly.
-struct Decider<'p> {
-    names: Names<'p>,
-    ids: Ids,
+/// The decider's state: the repeated-id filter, the running tally and a
+/// row per report slot.
+struct Decider {
+    filter: Bloom,
+    /// Ids the filter flagged, for the exact second pass.
+    suspects: FxHashMap<Box<[u8]>, u32>,
     tally: Tally,
     rows: Vec<GroupRow>,
     no_group: GroupRow,
@@ -397,7 +419,7 @@ struct Decider<'p> {
     scratch: Vec<u32>,
 }
 
-impl Decider<'_> {
+impl Decider {
     fn batch(
         &mut self,
         b: &Batch,
@@ -406,42 +428,37 @@ impl Decider<'_> {
         before_at: Timestamp,
         before: Before,
     ) {
-        let (mut id0, mut g0) = (0, 0);
-        for u in &b.users {
-            let id = b.ids.get(id0..u.id_end as usize).unwrap_or("");
-            let groups = b.groups.get(g0..u.groups_end as usize).unwrap_or("");
-            (id0, g0) = (u.id_end as usize, u.groups_end as usize);
-            let ids = &mut self.ids;
-            ids.after.clear();
-            ids.before.clear();
-            ids.slots.clear();
-            for g in list(groups) {
-                self.names.add(g, ids);
-            }
+        let (mut a0, mut b0, mut s0) = (0, 0, 0);
+        for (u, id) in b.users.iter().zip(b.ids()) {
+            let after_ids = b.after.get(a0..u.after_end as usize).unwrap_or_default();
+            let before_ids = b.before.get(b0..u.before_end as usize).unwrap_or_default();
+            let slots = b.slots.get(s0..u.slots_end as usize).unwrap_or_default();
+            (a0, b0, s0) = (
+                u.after_end as usize,
+                u.before_end as usize,
+                u.slots_end as usize,
+            );
             let ctx = LoginContext::new(id, req.at)
                 .app(req.app)
                 .enrolled_set(u.factors);
             let scratch = &mut self.scratch;
-            let after = req.policy.verdict_group_ids(&ids.after, &ctx, scratch);
+            let after = req.policy.verdict_group_ids(after_ids, &ctx, scratch);
             let before_snap = match before {
                 Before::Unchanged => after,
                 Before::Phase(_) => before_policy.verdict_group_ids(
-                    &ids.after,
-                    &LoginContext {
-                        at: before_at,
-                        ..ctx
-                    },
+                    after_ids,
+                    &LoginContext { at: before_at, ..ctx },
                     scratch,
                 ),
-                Before::Base => before_policy.verdict_group_ids(&ids.before, &ctx, scratch),
+                Before::Base => before_policy.verdict_group_ids(before_ids, &ctx, scratch),
             };
             let changed = self
                 .tally
                 .add(before_snap, after, req.keep, || id.to_string());
-            if ids.slots.is_empty() {
+            if slots.is_empty() {
                 self.no_group.add(changed, after.outcome);
             }
-            for &slot in &ids.slots {
+            for &slot in slots {
                 let slot = slot as usize;
                 if self.rows.len() <= slot {
                     self.rows.resize_with(slot + 1, || GroupRow::new(""));
@@ -506,7 +523,7 @@ impl<R: Read> Read for Unbom<R> {
     }
 }
 
-/// A blocked Bloom filter over user ids: each id sets eight bits in one
+/// A blocked Bloom filter over user ids: each id sets sixteen bits in one
 /// 512-bit block, so an insert touches one cache line. Sized from the
 /// file, a bit per two bytes (some 60 bits per user of a typical export:
 /// about one id in ten million flagged by chance), up to 64 MiB; past
@@ -536,11 +553,16 @@ impl Bloom {
         let mut x = h.finish();
         // `blocks` is a power of two: a mask, not a division.
         let block = (mix(&mut x) & (self.blocks - 1)) as usize * 8;
-        let mut bits = mix(&mut x);
+        let mut bits = [mix(&mut x), mix(&mut x), mix(&mut x)];
         let mut seen = true;
-        for _ in 0..8 {
-            let bit = (bits & 511) as usize;
-            bits >>= 9;
+        for k in 0..16 {
+            // Nine bits pick one of 512; seven picks from each 64-bit word.
+            let word = bits.get_mut(k / 7).map_or(0, |w| {
+                let v = *w;
+                *w >>= 9;
+                v
+            });
+            let bit = (word & 511) as usize;
             if let Some(w) = self.words.get_mut(block + bit / 64) {
                 let mask = 1u64 << (bit % 64);
                 seen &= *w & mask != 0;

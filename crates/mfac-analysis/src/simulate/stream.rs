@@ -379,6 +379,33 @@ fn factor_set(cell: &str) -> Option<FactorSet> {
     })
 }
 
+/// Read and split every record as the streamed simulation does (bytes,
+/// UTF-8, trimmed cells, group lists split, factors parsed), deciding
+/// nothing: the number of users and of group names they list, or `None`
+/// where the reference reader would refuse the file. The floor under
+/// [`simulate_csv`] that the simulate benchmark prints beside it.
+pub fn parse_only(input: impl Read, columns: &Columns) -> std::io::Result<Option<(usize, usize)>> {
+    let Some((mut reader, roles)) = open_csv(input, columns)? else {
+        return Ok(None);
+    };
+    let mut rec = csv::ByteRecord::new();
+    let (mut users, mut groups) = (0usize, 0usize);
+    while reader
+        .read_byte_record(&mut rec)
+        .map_err(std::io::Error::other)?
+    {
+        let Some(user) = fields(&rec, &roles) else {
+            return Ok(None);
+        };
+        if user.id.is_empty() || factor_set(user.factors).is_none() {
+            return Ok(None);
+        }
+        groups += list(user.groups).count();
+        users += 1;
+    }
+    Ok(Some((users, groups)))
+}
+
 /// The second pass: does any flagged id occur twice?
 fn repeats(
     input: impl Read,
@@ -447,7 +474,10 @@ impl Decider {
                 Before::Unchanged => after,
                 Before::Phase(_) => before_policy.verdict_group_ids(
                     after_ids,
-                    &LoginContext { at: before_at, ..ctx },
+                    &LoginContext {
+                        at: before_at,
+                        ..ctx
+                    },
                     scratch,
                 ),
                 Before::Base => before_policy.verdict_group_ids(before_ids, &ctx, scratch),

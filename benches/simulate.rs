@@ -22,7 +22,7 @@
 )] // a broken fixture should stop the bench
 
 use mfac::directory::{parse, Columns, Format};
-use mfac::simulate::stream::{parse_only, simulate_csv, Request};
+use mfac::simulate::stream::{parse_only, simulate_file, Request, Streams};
 use mfac::simulate::Keep;
 use mfac::{Compile, Policy, SourceFile};
 use std::io::Read;
@@ -80,7 +80,9 @@ fn a_read_bytes_only() -> usize {
 fn b_parse_records_only() -> (usize, usize) {
     let f = fixture();
     let file = std::fs::File::open(&f.csv).unwrap();
-    parse_only(file, &Columns::default()).unwrap().unwrap()
+    parse_only(Streams::Csv, file, &Columns::default())
+        .unwrap()
+        .unwrap()
 }
 
 /// `mfac simulate` as it runs now: streamed, two threads, counts and the
@@ -98,7 +100,8 @@ fn c_simulate_streamed() -> usize {
         keep: Keep::Changed(Some(20)),
     };
     let size = std::fs::metadata(&f.csv).unwrap().len();
-    let done = simulate_csv(&|| std::fs::File::open(&f.csv), size, req, &mut |_| {})
+    let open = || std::fs::File::open(&f.csv);
+    let done = simulate_file(Streams::Csv, &open, size, req, &mut |_| {})
         .unwrap()
         .unwrap();
     done.summary.users

@@ -2,8 +2,8 @@
 //! printed before it streamed: each output is compared with the hash of
 //! the output of the last release that read the whole directory (recorded
 //! from that binary, commit 188e122). The example directories are turned
-//! into CSV, the form that streams; a generated directory of 100,000 users
-//! in 20 of 1,000 groups each covers the large case.
+//! into CSV and JSON, the forms that stream; a generated directory of
+//! 100,000 users in 20 of 1,000 groups each covers the large case.
 //!
 //! On a mismatch the test shows the difference from the reference path
 //! (the same directory as YAML/JSON, read whole), which was checked against
@@ -82,6 +82,21 @@ fn as_csv(path: &str) -> String {
         ));
     }
     out
+}
+
+/// A directory file as JSON, lists as lists.
+fn as_json(path: &str) -> String {
+    let source = mfac::SourceFile::new(path, std::fs::read_to_string(path).unwrap());
+    let dir = mfac::directory::parse(&source, mfac::directory::Format::from_path(path)).unwrap();
+    let users: Vec<serde_json::Value> = dir
+        .users
+        .iter()
+        .map(|u| {
+            let groups: Vec<&str> = u.groups.iter().map(|g| &**g).collect();
+            serde_json::json!({"id": u.id, "groups": groups, "factors": u.factors.names()})
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "users": users })).unwrap()
 }
 
 fn users_file(policy: &str) -> String {
@@ -186,6 +201,23 @@ fn a_generated_100k_user_directory_prints_what_it_printed_before() {
             &text[..text.len().min(3000)]
         );
     }
+    // The same users as JSON stream to the same report.
+    let json = as_json(&dir.join("u100k.csv").display().to_string());
+    std::fs::write(dir.join("u100k.json"), json).unwrap();
+    for (args, want) in LARGE.iter().take(2) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mfac"))
+            .current_dir(&dir)
+            .args(["simulate", "p1000.mfa", "--directory", "u100k.json"])
+            .args(args.split(' '))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(fnv(&out.stdout), *want, "{args}, as JSON");
+    }
 }
 
 /// A CSV file the streamed reader stops at gets the reference reader's
@@ -221,6 +253,40 @@ fn a_bad_csv_directory_is_reported_as_before() {
     ];
     for (name, bytes, want) in cases {
         let path = write_temp("stream-bad", name, bytes);
+        let run = mfac(&["simulate", "policies/acme.mfa", "--directory", &path]);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(want), "{name}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{name}: {}", run.stdout);
+    }
+}
+
+/// The same for a JSON directory the streamed reader stops at.
+#[test]
+fn a_bad_json_directory_is_reported_as_before() {
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "dup.json",
+            r#"{"users": [{"id": "a"}, {"id": "a"}]}"#,
+            "duplicate user id `a`",
+        ),
+        (
+            "role.json",
+            r#"{"users": [{"id": "a", "role": "x"}]}"#,
+            "unknown field `role`",
+        ),
+        (
+            "num.json",
+            r#"{"users": [{"id": "a", "groups": 5}]}"#,
+            "must be a string or a list of strings",
+        ),
+        (
+            "cut.json",
+            r#"{"users": [{"id": "a"}"#,
+            "malformed directory",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let path = write_temp("stream-bad-json", name, text);
         let run = mfac(&["simulate", "policies/acme.mfa", "--directory", &path]);
         assert_eq!(run.code, 2, "{name}: {}", run.stderr);
         assert!(run.stderr.contains(want), "{name}: {}", run.stderr);

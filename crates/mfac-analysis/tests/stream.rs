@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mfac_analysis::directory::{parse_with, Columns, Format};
-use mfac_analysis::simulate::stream::{simulate_csv, Request, UNKNOWN_KEPT};
+use mfac_analysis::simulate::stream::{simulate_file, Request, Streams, UNKNOWN_KEPT};
 use mfac_analysis::simulate::{simulate, Keep, Summary};
 use mfac_core::eval::Policy;
 use mfac_core::source::SourceFile;
@@ -48,7 +48,8 @@ const KEEPS: [Keep; 4] = [
     Keep::Every,
 ];
 
-/// Streamed and reference agree on `text`; returns whether it was accepted.
+/// Streamed and reference agree on `text` (CSV); returns whether it was
+/// accepted.
 fn agree(
     text: &str,
     columns: &Columns,
@@ -57,6 +58,38 @@ fn agree(
     app: Option<&str>,
     keep: Keep,
 ) -> Result<bool, TestCaseError> {
+    let got = compare(Streams::Csv, text, columns, base, at, app, keep)?;
+    // CSV streams everything the reference reads.
+    prop_assert!(
+        got != Compared::OnlyReference,
+        "the reference read what the stream stopped at"
+    );
+    Ok(got == Compared::Both)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Compared {
+    /// Both read the file and agree.
+    Both,
+    /// Both refuse it.
+    Neither,
+    /// The stream stopped where the reference reads on (allowed: the CLI
+    /// then takes the reference path).
+    OnlyReference,
+}
+
+/// Streamed and reference on `text`: a summary the stream gives is the
+/// reference's, and a file the reference refuses the stream stops at.
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    format: Streams,
+    text: &str,
+    columns: &Columns,
+    base: bool,
+    at: &str,
+    app: Option<&str>,
+    keep: Keep,
+) -> Result<Compared, TestCaseError> {
     let (policy, base_policy) = policies();
     let base = base.then_some(&base_policy);
     let at: jiff::Timestamp = at.parse().unwrap();
@@ -69,16 +102,17 @@ fn agree(
         keep,
     };
     let bytes = text.as_bytes();
-    let streamed = simulate_csv(
-        &|| Ok(Cursor::new(bytes)),
-        bytes.len() as u64,
-        req,
-        &mut |_| {},
-    )
-    .expect("reading from memory");
-    let reference = parse_with(&SourceFile::new("d.csv", text), Format::Csv, columns);
+    let open = || Ok(Cursor::new(bytes));
+    let streamed = simulate_file(format, &open, bytes.len() as u64, req, &mut |_| {})
+        .expect("reading from memory");
+    let reference_format = match format {
+        Streams::Csv => Format::Csv,
+        Streams::Json => Format::Json,
+    };
+    let reference = parse_with(&SourceFile::new("d", text), reference_format, columns);
     match (streamed, reference) {
-        (None, Err(_)) => Ok(false),
+        (None, Err(_)) => Ok(Compared::Neither),
+        (None, Ok(_)) => Ok(Compared::OnlyReference),
         (Some(s), Ok(dir)) => {
             let sim = simulate(&policy, base, &dir, at, app);
             prop_assert_eq!(&s.summary, &Summary::of(&sim, &dir, keep));
@@ -90,15 +124,11 @@ fn agree(
                 .map(|g| g.to_string())
                 .collect();
             prop_assert_eq!(s.unknown_groups, unknown);
-            Ok(true)
+            Ok(Compared::Both)
         }
-        (s, r) => Err(TestCaseError::fail(format!(
-            "streamed {} but the reference {}",
-            if s.is_some() { "accepted" } else { "stopped" },
-            match r {
-                Ok(_) => "accepted".to_string(),
-                Err(d) => format!("refused: {:?}", d.items.first().map(|i| &i.message)),
-            }
+        (Some(_), Err(d)) => Err(TestCaseError::fail(format!(
+            "streamed, but the reference refused: {:?}",
+            d.items.first().map(|i| &i.message)
         ))),
     }
 }
@@ -280,4 +310,121 @@ fn a_repeated_id_far_apart_is_found_by_the_second_pass() {
         Keep::Every
     )
     .unwrap());
+}
+
+/// A JSON directory, good or (now and then) bad in one of the ways the
+/// reference reader refuses.
+fn json_file() -> impl Strategy<Value = String> {
+    let value = prop::sample::select(vec![
+        r#""A;B""#,
+        r#"["A", " B ", ""]"#,
+        r#"[]"#,
+        r#"null"#,
+        r#""""#,
+        r#"["Ä b", "E"]"#,
+        r#""C""#,
+    ]);
+    // Now and then a value the reference refuses.
+    let value = (
+        value,
+        0..40u8,
+        prop::sample::select(vec![r#"5"#, r#"[1]"#, r#"{"a": 1}"#]),
+    )
+        .prop_map(|(good, roll, bad)| if roll == 0 { bad } else { good });
+    let factors = prop::sample::select(vec![
+        r#""totp;sms""#,
+        r#"["webauthn"]"#,
+        r#"["totp", " sms "]"#,
+        r#"[]"#,
+        r#"null"#,
+        r#"" totp ;""#,
+    ]);
+    let factors = (
+        factors,
+        0..40u8,
+        prop::sample::select(vec![r#"[""]"#, r#""fido""#]),
+    )
+        .prop_map(|(good, roll, bad)| if roll == 0 { bad } else { good });
+    let user = (0..40usize, 0..80u8, value, factors, 0..80u8);
+    (prop::collection::vec(user, 0..15), 0..30u8, any::<bool>()).prop_map(|(users, top, pretty)| {
+        let sep = if pretty { ",\n  " } else { "," };
+        let body: Vec<String> = users
+            .into_iter()
+            .enumerate()
+            .map(|(i, (n, kind, groups, factors, extra))| {
+                let id = match kind {
+                    0 => r#""user1""#.to_string(),
+                    1 => r#""""#.to_string(),
+                    2 => r#"["x"]"#.to_string(),
+                    3 => format!(r#"" user{n}-{i} ""#),
+                    _ => format!(r#""user{n}-{i}""#),
+                };
+                let mut fields = vec![format!(r#""id": {id}"#)];
+                if extra != 1 {
+                    fields.push(format!(r#""groups": {groups}"#));
+                }
+                if extra != 2 {
+                    fields.push(format!(r#""factors": {factors}"#));
+                }
+                if extra == 3 {
+                    fields.push(r#""role": "x""#.to_string());
+                }
+                if extra == 4 {
+                    fields.reverse();
+                }
+                if extra == 5 {
+                    return "7".to_string();
+                }
+                format!("{{{}}}", fields.join(", "))
+            })
+            .collect();
+        let list = format!("[{}]", body.join(sep));
+        match top {
+            0 => format!(r#"{{"users": {list}, "extra": 1}}"#),
+            1 => format!(r#"{{"users": {list}"#), // cut short
+            2 => list,
+            3 => "\u{feff}".to_string() + &format!("{{\"users\": {list}}}\n"),
+            4 => format!(r#"{{"users": {list}}} x"#),
+            _ => format!(r#"{{"users": {list}}}"#),
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn streamed_json_agrees_with_the_reference(
+        text in json_file(),
+        base in any::<bool>(),
+        at in prop::sample::select(vec!["2026-11-01T00:00:00Z", "2027-01-10T00:00:00Z"]),
+        app in prop::sample::select(vec![None, Some("Fin")]),
+        keep in prop::sample::select(KEEPS.to_vec()),
+    ) {
+        let got = compare(Streams::Json, &text, &Columns::default(), base, at, app, keep)?;
+        prop_assert!(got != Compared::OnlyReference, "the stream stopped at a file the reference reads:\n{}", text);
+    }
+}
+
+#[test]
+fn the_json_generator_makes_good_files_as_well_as_bad_ones() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut good, mut bad) = (0, 0);
+    for _ in 0..300 {
+        let text = json_file().new_tree(&mut runner).unwrap().current();
+        let ok = parse_with(
+            &SourceFile::new("d.json", &text),
+            Format::Json,
+            &Columns::default(),
+        )
+        .is_ok();
+        if ok {
+            good += 1;
+        } else {
+            bad += 1;
+        }
+    }
+    eprintln!("json: good {good}, bad {bad}");
+    assert!(good > 60 && bad > 60, "good {good}, bad {bad}");
 }

@@ -101,12 +101,12 @@ pub fn run(a: Args) -> Outcome {
     };
     let base_policy = base.as_ref().map(|(p, _)| p);
     let streamed = match streamable(&a) {
-        Some(path) => stream(&a, path, &policy, base_policy, at)?,
+        Some((path, format)) => stream(&a, path, format, &policy, base_policy, at)?,
         None => None,
     };
     // The reference path: the whole directory in memory, then decided. For
-    // YAML, JSON, standard input, `--risks`, and any file the streamed
-    // reader stops at (whose diagnostics this path gives).
+    // YAML, standard input, `--risks`, and any file the streamed reader
+    // stops at (whose diagnostics this path gives).
     let whole;
     let (summary, risks) = match streamed {
         Some((summary, unknown)) => {
@@ -178,16 +178,18 @@ fn keep(a: &Args) -> Keep {
     }
 }
 
-/// The directory file to stream, when this run can: a CSV file (not
-/// standard input, which cannot be read twice) and no `--risks`, whose
-/// analysis goes back to each user.
-fn streamable(a: &Args) -> Option<&str> {
+/// The directory file to stream, and its form, when this run can: a CSV
+/// or JSON file (not standard input, which cannot be read twice) and no
+/// `--risks`, whose analysis goes back to each user.
+fn streamable(a: &Args) -> Option<(&str, stream::Streams)> {
     let path = a.directory.directory.as_deref().filter(|p| *p != "-")?;
     let format = a
         .directory
         .directory_format
         .unwrap_or_else(|| mfac::directory::Format::from_path(path));
-    (format == mfac::directory::Format::Csv && !a.risks).then_some(path)
+    stream::Streams::of(format)
+        .filter(|_| !a.risks)
+        .map(|f| (path, f))
 }
 
 /// Simulate straight from the file; `None` when the reference path must
@@ -195,6 +197,7 @@ fn streamable(a: &Args) -> Option<&str> {
 fn stream(
     a: &Args,
     path: &str,
+    format: stream::Streams,
     policy: &mfac::Policy,
     base: Option<&mfac::Policy>,
     at: jiff::Timestamp,
@@ -218,10 +221,9 @@ fn stream(
         columns: &columns,
         keep: keep(a),
     };
-    let done = stream::simulate_csv(&|| std::fs::File::open(path), size, req, &mut |b| {
-        bar.set_position(b)
-    })
-    .map_err(unreadable)?;
+    let open = || std::fs::File::open(path);
+    let done = stream::simulate_file(format, &open, size, req, &mut |b| bar.set_position(b))
+        .map_err(unreadable)?;
     bar.finish_and_clear();
     Ok(done.map(|d| (d.summary, d.unknown_groups)))
 }

@@ -22,7 +22,7 @@
 
 use super::summary::{GroupRow, Keep, Summary, Tally, NO_GROUP};
 use super::{before_of, Before};
-use crate::directory::Columns;
+use crate::directory::{Columns, Format};
 use jiff::Timestamp;
 use mfac_core::eval::{LoginContext, Policy};
 use mfac_core::policy::{Factor, FactorSet};
@@ -30,6 +30,8 @@ use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::Hasher;
 use std::io::Read;
 use std::sync::mpsc;
+
+mod json;
 
 /// What a streamed simulation decides: the policy, what "before" is, when,
 /// and which users the report lists.
@@ -58,12 +60,32 @@ pub const UNKNOWN_KEPT: usize = 500;
 /// Users per batch handed from the reader to the decider.
 const BATCH: usize = 2048;
 
-/// Stream a CSV directory through the simulation. `open` opens the file
-/// (called again for the exact second pass over ids the filter flagged);
-/// `progress` gets the bytes read so far, now and then. `None`: the file
-/// holds something the reference reader refuses; read it that way for the
-/// diagnostics.
-pub fn simulate_csv<R: Read + Send>(
+/// The directory formats read as a stream. YAML is not: its reader
+/// (serde-saphyr) reads a whole document, so YAML takes the reference path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Streams {
+    Csv,
+    Json,
+}
+
+impl Streams {
+    /// The streamed form of a directory format, if it has one.
+    pub fn of(format: Format) -> Option<Streams> {
+        match format {
+            Format::Csv => Some(Streams::Csv),
+            Format::Json => Some(Streams::Json),
+            Format::Yaml => None,
+        }
+    }
+}
+
+/// Stream a CSV or JSON directory through the simulation. `open` opens the
+/// file (called again for the exact second pass over ids the filter
+/// flagged); `progress` gets the bytes read so far, now and then. `None`:
+/// the file holds something the reference reader refuses; read it that way
+/// for the diagnostics.
+pub fn simulate_file<R: Read + Send>(
+    format: Streams,
     open: &dyn Fn() -> std::io::Result<R>,
     size_hint: u64,
     req: Request<'_>,
@@ -91,7 +113,8 @@ pub fn simulate_csv<R: Read + Send>(
             }
             d
         });
-        let read = read_csv(
+        let read = read_batches(
+            format,
             open()?,
             req.columns,
             &mut |b| to_decider.send(b).is_ok(),
@@ -106,7 +129,8 @@ pub fn simulate_csv<R: Read + Send>(
         Ok::<_, std::io::Error>((read?, decider))
     });
     let (read, mut d) = decided?;
-    if !read || (!d.suspects.is_empty() && repeats(open()?, req.columns, &mut d.suspects)?) {
+    if !read || (!d.suspects.is_empty() && repeats(format, open()?, req.columns, &mut d.suspects)?)
+    {
         return Ok(None);
     }
     let mut rows: Vec<GroupRow> = std::mem::take(&mut d.rows)
@@ -223,10 +247,10 @@ impl<'p> Names<'p> {
     }
 }
 
-/// Read every record into batches of raw cells; `false` when the reference reader
-/// would refuse the file (or the decider stopped).
-#[allow(clippy::too_many_arguments)] // one call site; the pieces are the reader's state
-fn read_csv(
+/// Read every user into batches of resolved ids; `false` when the
+/// reference reader would refuse the file (or the decider stopped).
+fn read_batches(
+    format: Streams,
     input: impl Read,
     columns: &Columns,
     send: &mut dyn FnMut(Batch) -> bool,
@@ -234,31 +258,16 @@ fn read_csv(
     names: &mut Names<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<bool> {
-    let Some((mut reader, roles)) = open_csv(input, columns)? else {
-        return Ok(false);
-    };
-    let mut rec = csv::ByteRecord::new();
     let mut b = Batch::default();
-    loop {
-        match reader.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) if e.is_io_error() => return Err(std::io::Error::other(e)),
-            Err(_) => return Ok(false),
+    let read = read_users(format, input, columns, &mut |rec, at| {
+        if rec.id.trim().is_empty() {
+            return false;
         }
-        let Some(user) = fields(&rec, &roles) else {
-            return Ok(false);
+        let Some(factors) = rec.factors.factors() else {
+            return false;
         };
-        if user.id.trim().is_empty() {
-            return Ok(false);
-        }
-        let Some(factors) = factor_set(user.factors) else {
-            return Ok(false);
-        };
-        b.ids.push_str(user.id);
-        for g in list(user.groups) {
-            names.add(g, &mut b);
-        }
+        b.ids.push_str(rec.id);
+        rec.groups.each_group(|g| names.add(g, &mut b));
         b.users.push(User {
             id_end: b.ids.len() as u32,
             after_end: b.after.len() as u32,
@@ -267,18 +276,103 @@ fn read_csv(
             factors,
         });
         if b.users.len() == BATCH {
-            progress(rec.position().map_or(0, csv::Position::byte));
+            progress(at);
             let next = reuse().unwrap_or_default();
             if !send(std::mem::replace(&mut b, next)) {
-                return Ok(false);
+                return false;
             }
             b.clear();
         }
+        true
+    })?;
+    Ok(read && (b.users.is_empty() || send(b)))
+}
+
+/// A cell as the file has it: text (a CSV cell, or a JSON string, split at
+/// `;` when it holds a list) or a JSON list of strings.
+#[derive(Clone, Copy, Debug)]
+enum CellRef<'a> {
+    Text(&'a str),
+    List(&'a [String]),
+}
+
+impl CellRef<'_> {
+    /// Each group name, trimmed, empty ones dropped (in both forms, as the
+    /// reference reader does).
+    fn each_group(self, mut f: impl FnMut(&str)) {
+        match self {
+            CellRef::Text(t) => list(t).for_each(f),
+            CellRef::List(l) => l
+                .iter()
+                .map(|g| g.trim())
+                .filter(|g| !g.is_empty())
+                .for_each(&mut f),
+        }
     }
-    if !b.users.is_empty() && !send(b) {
+
+    /// The factor set; `None` for an unknown kind. A list's items are only
+    /// trimmed, so an empty item is an unknown kind, as the reference
+    /// reader has it; text drops empty items.
+    fn factors(self) -> Option<FactorSet> {
+        let add = |set: FactorSet, f: &str| Factor::from_name(f).map(|k| set.with(k));
+        match self {
+            CellRef::Text(t) => list(t).try_fold(FactorSet::EMPTY, add),
+            CellRef::List(l) => l.iter().try_fold(FactorSet::EMPTY, |s, f| add(s, f.trim())),
+        }
+    }
+}
+
+/// One user as read, before any check.
+#[derive(Clone, Copy, Debug)]
+struct Rec<'a> {
+    id: &'a str,
+    groups: CellRef<'a>,
+    factors: CellRef<'a>,
+}
+
+/// Read a directory file's users in order, calling `each` with each and
+/// the bytes read so far; `Ok(false)` where the reference reader would
+/// refuse the file, or `each` said stop.
+fn read_users(
+    format: Streams,
+    input: impl Read,
+    columns: &Columns,
+    each: &mut dyn FnMut(Rec<'_>, u64) -> bool,
+) -> std::io::Result<bool> {
+    match format {
+        Streams::Csv => read_csv_users(input, columns, each),
+        Streams::Json => json::read_users(input, columns, each),
+    }
+}
+
+fn read_csv_users(
+    input: impl Read,
+    columns: &Columns,
+    each: &mut dyn FnMut(Rec<'_>, u64) -> bool,
+) -> std::io::Result<bool> {
+    let Some((mut reader, roles)) = open_csv(input, columns)? else {
         return Ok(false);
+    };
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => return Ok(true),
+            Err(e) if e.is_io_error() => return Err(std::io::Error::other(e)),
+            Err(_) => return Ok(false),
+        }
+        let Some(f) = fields(&rec, &roles) else {
+            return Ok(false);
+        };
+        let user = Rec {
+            id: f.id,
+            groups: CellRef::Text(f.groups),
+            factors: CellRef::Text(f.factors),
+        };
+        if !each(user, rec.position().map_or(0, csv::Position::byte)) {
+            return Ok(false);
+        }
     }
-    Ok(true)
 }
 
 /// Add a batch's ids to the filter, keeping those it flags. Done a batch
@@ -373,64 +467,45 @@ fn list(cell: &str) -> impl Iterator<Item = &str> {
     cell.split(';').map(str::trim).filter(|x| !x.is_empty())
 }
 
-fn factor_set(cell: &str) -> Option<FactorSet> {
-    list(cell).try_fold(FactorSet::EMPTY, |set, f| {
-        Factor::from_name(f).map(|k| set.with(k))
-    })
-}
-
-/// Read and split every record as the streamed simulation does (bytes,
-/// UTF-8, trimmed cells, group lists split, factors parsed), deciding
-/// nothing: the number of users and of group names they list, or `None`
-/// where the reference reader would refuse the file. The floor under
-/// [`simulate_csv`] that the simulate benchmark prints beside it.
-pub fn parse_only(input: impl Read, columns: &Columns) -> std::io::Result<Option<(usize, usize)>> {
-    let Some((mut reader, roles)) = open_csv(input, columns)? else {
-        return Ok(None);
-    };
-    let mut rec = csv::ByteRecord::new();
+/// Read every user as the streamed simulation does (UTF-8, trimmed
+/// cells, group lists split, factors parsed), deciding nothing: the number
+/// of users and of group names they list, or `None` where the reference
+/// reader would refuse the file. The floor under [`simulate_file`] that the
+/// simulate benchmark prints beside it.
+pub fn parse_only(
+    format: Streams,
+    input: impl Read,
+    columns: &Columns,
+) -> std::io::Result<Option<(usize, usize)>> {
     let (mut users, mut groups) = (0usize, 0usize);
-    while reader
-        .read_byte_record(&mut rec)
-        .map_err(std::io::Error::other)?
-    {
-        let Some(user) = fields(&rec, &roles) else {
-            return Ok(None);
-        };
-        if user.id.is_empty() || factor_set(user.factors).is_none() {
-            return Ok(None);
+    let read = read_users(format, input, columns, &mut |rec, _| {
+        if rec.id.trim().is_empty() || rec.factors.factors().is_none() {
+            return false;
         }
-        groups += list(user.groups).count();
+        rec.groups.each_group(|_| groups += 1);
         users += 1;
-    }
-    Ok(Some((users, groups)))
+        true
+    })?;
+    Ok(read.then_some((users, groups)))
 }
 
-/// The second pass: does any flagged id occur twice?
+/// The second pass: does any flagged id occur twice (or has the file
+/// changed so that it no longer reads)?
 fn repeats(
+    format: Streams,
     input: impl Read,
     columns: &Columns,
     suspects: &mut FxHashMap<Box<[u8]>, u32>,
 ) -> std::io::Result<bool> {
-    let Some((mut reader, roles)) = open_csv(input, columns)? else {
-        return Ok(true);
-    };
-    let mut rec = csv::ByteRecord::new();
-    while reader
-        .read_byte_record(&mut rec)
-        .map_err(std::io::Error::other)?
-    {
-        let Some(user) = fields(&rec, &roles) else {
-            return Ok(true);
-        };
-        if let Some(n) = suspects.get_mut(user.id.as_bytes()) {
+    let mut twice = false;
+    let read = read_users(format, input, columns, &mut |rec, _| {
+        if let Some(n) = suspects.get_mut(rec.id.as_bytes()) {
             *n += 1;
-            if *n > 1 {
-                return Ok(true);
-            }
+            twice |= *n > 1;
         }
-    }
-    Ok(false)
+        !twice
+    })?;
+    Ok(twice || !read)
 }
 
 /// The decider's state: the repeated-id filter, the running tally and a

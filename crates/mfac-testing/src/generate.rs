@@ -36,7 +36,14 @@ pub fn policy(out: &mut impl Write, groups: usize) -> std::io::Result<()> {
     }
     for r in 0..10 {
         let subjects: Vec<String> = (0..10)
-            .map(|i| format!("group \"g{}\"", (r * 100 + i * 10 + 1) % groups.max(1)))
+            // Spread over the groups, each group in one rollout at most
+            // (for 100 groups or more; at 1,000, g1, g11, ... g991).
+            .map(|i| {
+                format!(
+                    "group \"g{}\"",
+                    ((r * 10 + i) * groups / 100 + 1) % groups.max(1)
+                )
+            })
             .collect();
         writeln!(
             out,

@@ -22,7 +22,7 @@
 )] // a broken fixture should stop the bench
 
 use mfac::directory::{parse, Columns, Format};
-use mfac::simulate::stream::{parse_only, simulate_file, Request, Streams};
+use mfac::simulate::stream::{parse_only, simulate_file, Request};
 use mfac::simulate::Keep;
 use mfac::{Compile, Policy, SourceFile};
 use std::io::Read;
@@ -80,7 +80,7 @@ fn a_read_bytes_only() -> usize {
 fn b_parse_records_only() -> (usize, usize) {
     let f = fixture();
     let file = std::fs::File::open(&f.csv).unwrap();
-    parse_only(Streams::Csv, file, &Columns::default())
+    parse_only(Format::Csv, file, &Columns::default())
         .unwrap()
         .unwrap()
 }
@@ -101,7 +101,7 @@ fn c_simulate_streamed() -> usize {
     };
     let size = std::fs::metadata(&f.csv).unwrap().len();
     let open = || std::fs::File::open(&f.csv);
-    let done = simulate_file(Streams::Csv, &open, size, req, &mut |_| {})
+    let done = simulate_file(Format::Csv, &open, size, req, &mut |_| {})
         .unwrap()
         .unwrap();
     done.summary.users

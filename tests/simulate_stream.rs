@@ -1,19 +1,19 @@
 //! The streamed `mfac simulate` prints, byte for byte, what `mfac simulate`
 //! printed before it streamed: each output is compared with the hash of
 //! the output of the last release that read the whole directory (recorded
-//! from that binary, commit 188e122). The example directories are turned
-//! into CSV and JSON, the forms that stream; a generated directory of
-//! 100,000 users in 20 of 1,000 groups each covers the large case.
+//! from that binary, commit 188e122). The example directories, as they
+//! are and turned into CSV, JSON and YAML, all stream; a generated
+//! directory of 100,000 users in 20 of 1,000 groups each covers the large
+//! case.
 //!
 //! On a mismatch the test shows the difference from the reference path
-//! (the same directory as YAML/JSON, read whole), which was checked against
-//! the same hashes.
+//! (the same directory on standard input, read whole).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use common::{mfac, temp_dir, write_temp};
+use common::{mfac, mfac_stdin, temp_dir, write_temp};
 
 /// FNV-1a, 64 bits: a stable hash to pin an output too large to keep.
 fn fnv(bytes: &[u8]) -> u64 {
@@ -99,6 +99,26 @@ fn as_json(path: &str) -> String {
     serde_json::to_string_pretty(&serde_json::json!({ "users": users })).unwrap()
 }
 
+/// A directory file as block-style YAML (each scalar JSON-quoted, which
+/// YAML reads as a double-quoted scalar).
+fn as_yaml(path: &str) -> String {
+    let source = mfac::SourceFile::new(path, std::fs::read_to_string(path).unwrap());
+    let dir = mfac::directory::parse(&source, mfac::directory::Format::from_path(path)).unwrap();
+    let q = |s: &str| serde_json::to_string(s).unwrap();
+    let mut out = String::from("users:\n");
+    for u in &dir.users {
+        let groups: Vec<String> = u.groups.iter().map(|g| q(g)).collect();
+        let factors: Vec<String> = u.factors.names().iter().map(|f| q(f)).collect();
+        out.push_str(&format!(
+            "  - id: {}\n    groups: [{}]\n    factors: [{}]\n",
+            q(&u.id),
+            groups.join(", "),
+            factors.join(", ")
+        ));
+    }
+    out
+}
+
 fn users_file(policy: &str) -> String {
     ["yaml", "json", "csv"]
         .iter()
@@ -120,19 +140,31 @@ fn the_example_directories_print_what_they_printed_before() {
     for (policy, run, want) in EXAMPLES {
         let original = users_file(policy);
         let csv = write_temp("stream", &format!("{policy}.users.csv"), as_csv(&original));
+        let json = write_temp(
+            "stream",
+            &format!("{policy}.users.json"),
+            as_json(&original),
+        );
+        let yaml = write_temp(
+            "stream",
+            &format!("{policy}.users.yaml"),
+            as_yaml(&original),
+        );
         let path = format!("policies/{policy}.mfa");
-        let streamed = simulate(&path, &csv, RUNS[run]);
-        if fnv(streamed.as_bytes()) != want {
-            let whole = simulate(&path, &original, RUNS[run]);
-            assert_eq!(
-                streamed, whole,
-                "{policy} {:?}: streamed vs read whole",
-                RUNS[run]
-            );
-            panic!(
-                "{policy} {:?}: both differ from before:\n{whole}",
-                RUNS[run]
-            );
+        // The original, and the same users as CSV, JSON and YAML: all streamed.
+        for directory in [&original, &csv, &json, &yaml] {
+            let out = simulate(&path, directory, RUNS[run]);
+            if fnv(out.as_bytes()) != want {
+                // Read whole (standard input is never streamed), for the diff.
+                let text = std::fs::read(&original).unwrap();
+                let format = original.rsplit('.').next().unwrap();
+                let mut args = vec!["simulate", &path, "--directory", "-"];
+                args.extend_from_slice(&["--directory-format", format]);
+                args.extend_from_slice(RUNS[run]);
+                let whole = mfac_stdin(&args, Some(&text)).stdout;
+                assert_eq!(out, whole, "{policy} {:?}: {directory}", RUNS[run]);
+                panic!("{policy} {:?}: differs from before:\n{out}", RUNS[run]);
+            }
         }
     }
 }
@@ -287,6 +319,36 @@ fn a_bad_json_directory_is_reported_as_before() {
     ];
     for (name, text, want) in cases {
         let path = write_temp("stream-bad-json", name, text);
+        let run = mfac(&["simulate", "policies/acme.mfa", "--directory", &path]);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(want), "{name}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{name}: {}", run.stdout);
+    }
+}
+
+/// And a YAML directory the streamed reader stops at.
+#[test]
+fn a_bad_yaml_directory_is_reported_as_before() {
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "dup.yaml",
+            "users:\n  - id: a\n  - id: a\n",
+            "duplicate user id `a`",
+        ),
+        (
+            "role.yaml",
+            "users:\n  - id: a\n    role: x\n",
+            "unknown field `role`",
+        ),
+        (
+            "num.yaml",
+            "users:\n  - id: a\n    groups: [1]\n",
+            "malformed directory",
+        ),
+        ("top.yaml", "users: []\nextra: 1\n", "malformed directory"),
+    ];
+    for (name, text, want) in cases {
+        let path = write_temp("stream-bad-yaml", name, text);
         let run = mfac(&["simulate", "policies/acme.mfa", "--directory", &path]);
         assert_eq!(run.code, 2, "{name}: {}", run.stderr);
         assert!(run.stderr.contains(want), "{name}: {}", run.stderr);

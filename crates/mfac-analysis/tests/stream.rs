@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mfac_analysis::directory::{parse_with, Columns, Format};
-use mfac_analysis::simulate::stream::{simulate_file, Request, Streams, UNKNOWN_KEPT};
+use mfac_analysis::simulate::stream::{simulate_file, Request, UNKNOWN_KEPT};
 use mfac_analysis::simulate::{simulate, Keep, Summary};
 use mfac_core::eval::Policy;
 use mfac_core::source::SourceFile;
@@ -58,7 +58,7 @@ fn agree(
     app: Option<&str>,
     keep: Keep,
 ) -> Result<bool, TestCaseError> {
-    let got = compare(Streams::Csv, text, columns, base, at, app, keep)?;
+    let got = compare(Format::Csv, text, columns, base, at, app, keep)?;
     // CSV streams everything the reference reads.
     prop_assert!(
         got != Compared::OnlyReference,
@@ -82,7 +82,7 @@ enum Compared {
 /// reference's, and a file the reference refuses the stream stops at.
 #[allow(clippy::too_many_arguments)]
 fn compare(
-    format: Streams,
+    format: Format,
     text: &str,
     columns: &Columns,
     base: bool,
@@ -105,11 +105,7 @@ fn compare(
     let open = || Ok(Cursor::new(bytes));
     let streamed = simulate_file(format, &open, bytes.len() as u64, req, &mut |_| {})
         .expect("reading from memory");
-    let reference_format = match format {
-        Streams::Csv => Format::Csv,
-        Streams::Json => Format::Json,
-    };
-    let reference = parse_with(&SourceFile::new("d", text), reference_format, columns);
+    let reference = parse_with(&SourceFile::new("d", text), format, columns);
     match (streamed, reference) {
         (None, Err(_)) => Ok(Compared::Neither),
         (None, Ok(_)) => Ok(Compared::OnlyReference),
@@ -401,7 +397,7 @@ proptest! {
         app in prop::sample::select(vec![None, Some("Fin")]),
         keep in prop::sample::select(KEEPS.to_vec()),
     ) {
-        let got = compare(Streams::Json, &text, &Columns::default(), base, at, app, keep)?;
+        let got = compare(Format::Json, &text, &Columns::default(), base, at, app, keep)?;
         prop_assert!(got != Compared::OnlyReference, "the stream stopped at a file the reference reads:\n{}", text);
     }
 }
@@ -427,4 +423,113 @@ fn the_json_generator_makes_good_files_as_well_as_bad_ones() {
     }
     eprintln!("json: good {good}, bad {bad}");
     assert!(good > 60 && bad > 60, "good {good}, bad {bad}");
+}
+
+/// A YAML directory in block style, with YAML's own turns: plain, quoted
+/// and numeric scalars, `~`, flow lists, anchors and aliases, comments.
+fn yaml_file() -> impl Strategy<Value = String> {
+    let groups = prop::sample::select(vec![
+        "[A, B]",
+        "A;B",
+        "\"Ä b\"",
+        "~",
+        "[]",
+        "\n      - C\n      - ' A '",
+        "&g [E]",
+        "*g",
+    ]);
+    // Now and then a value the reference refuses.
+    let groups = (
+        groups,
+        0..30u8,
+        prop::sample::select(vec!["5", "{a: 1}", "[1]", "[A, 2]"]),
+    )
+        .prop_map(|(good, roll, bad)| if roll == 0 { bad } else { good });
+    let factors = prop::sample::select(vec!["totp", "[webauthn, sms]", "'totp ; sms'", "~", "[]"]);
+    let factors = (
+        factors,
+        0..30u8,
+        prop::sample::select(vec!["[\"\"]", "fido", "yes", "[7]"]),
+    )
+        .prop_map(|(good, roll, bad)| if roll == 0 { bad } else { good });
+    let id = prop::sample::select(vec!["user{n}", "\"user{n}\"", "'user{n}'", "' user{n}'"]);
+    let id = (
+        id,
+        0..30u8,
+        prop::sample::select(vec!["12", "~", "user1", "[a]"]),
+    )
+        .prop_map(|(good, roll, bad)| if roll == 0 { bad } else { good });
+    let user = (0..40usize, id, groups, factors, 0..60u8);
+    (prop::collection::vec(user, 0..12), 0..40u8).prop_map(|(users, top)| {
+        let mut text = String::from("# generated\nusers:\n");
+        let mut anchored = false;
+        for (i, (n, id, groups, factors, extra)) in users.into_iter().enumerate() {
+            let id = id.replace("{n}", &format!("{n}x{i}"));
+            // An alias needs its anchor first.
+            let groups = if groups == "*g" && !anchored {
+                "[A]"
+            } else {
+                groups
+            };
+            anchored |= groups.starts_with('&');
+            text.push_str(&format!("  - id: {id}\n"));
+            if extra != 1 {
+                text.push_str(&format!("    groups: {groups}\n"));
+            }
+            if extra != 2 {
+                text.push_str(&format!("    factors: {factors}\n"));
+            }
+            if extra == 3 {
+                text.push_str("    role: admin\n");
+            }
+        }
+        match top {
+            0 => text + "extra: 1\n",
+            1 => text + "---\nusers: []\n",
+            2 => text.replace("users:\n", "users: 5\n"),
+            _ => text,
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn streamed_yaml_agrees_with_the_reference(
+        text in prop_oneof![yaml_file(), json_file()],
+        base in any::<bool>(),
+        at in prop::sample::select(vec!["2026-11-01T00:00:00Z", "2027-01-10T00:00:00Z"]),
+        keep in prop::sample::select(KEEPS.to_vec()),
+    ) {
+        // Stopping where the reference reads on is allowed (the CLI then
+        // reads the file whole); reading on where it refuses is not.
+        compare(Format::Yaml, &text, &Columns::default(), base, at, None, keep)?;
+    }
+}
+
+#[test]
+fn the_yaml_generator_makes_files_both_readers_read() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let counts = &mut [0usize; 3];
+    for _ in 0..300 {
+        let text = yaml_file().new_tree(&mut runner).unwrap().current();
+        let got = compare(
+            Format::Yaml,
+            &text,
+            &Columns::default(),
+            false,
+            "2027-01-10T00:00:00Z",
+            None,
+            Keep::Every,
+        )
+        .unwrap();
+        counts[got as usize] += 1;
+    }
+    eprintln!(
+        "yaml: both {}, neither {}, only the reference {}",
+        counts[0], counts[1], counts[2]
+    );
+    assert!(counts[0] > 40 && counts[1] > 40, "{counts:?}");
 }

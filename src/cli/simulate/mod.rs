@@ -105,8 +105,8 @@ pub fn run(a: Args) -> Outcome {
         None => None,
     };
     // The reference path: the whole directory in memory, then decided. For
-    // YAML, standard input, `--risks`, and any file the streamed reader
-    // stops at (whose diagnostics this path gives).
+    // standard input, `--risks`, and any file the streamed reader stops at
+    // (whose diagnostics this path gives).
     let whole;
     let (summary, risks) = match streamed {
         Some((summary, unknown)) => {
@@ -178,18 +178,16 @@ fn keep(a: &Args) -> Keep {
     }
 }
 
-/// The directory file to stream, and its form, when this run can: a CSV
-/// or JSON file (not standard input, which cannot be read twice) and no
-/// `--risks`, whose analysis goes back to each user.
-fn streamable(a: &Args) -> Option<(&str, stream::Streams)> {
+/// The directory file to stream, and its format, when this run can: a
+/// file (not standard input, which cannot be read twice) and no `--risks`,
+/// whose analysis goes back to each user.
+fn streamable(a: &Args) -> Option<(&str, mfac::directory::Format)> {
     let path = a.directory.directory.as_deref().filter(|p| *p != "-")?;
     let format = a
         .directory
         .directory_format
         .unwrap_or_else(|| mfac::directory::Format::from_path(path));
-    stream::Streams::of(format)
-        .filter(|_| !a.risks)
-        .map(|f| (path, f))
+    (!a.risks).then_some((path, format))
 }
 
 /// Simulate straight from the file; `None` when the reference path must
@@ -197,7 +195,7 @@ fn streamable(a: &Args) -> Option<(&str, stream::Streams)> {
 fn stream(
     a: &Args,
     path: &str,
-    format: stream::Streams,
+    format: mfac::directory::Format,
     policy: &mfac::Policy,
     base: Option<&mfac::Policy>,
     at: jiff::Timestamp,

@@ -31,7 +31,7 @@ use std::hash::Hasher;
 use std::io::Read;
 use std::sync::mpsc;
 
-mod json;
+mod de;
 
 /// What a streamed simulation decides: the policy, what "before" is, when,
 /// and which users the report lists.
@@ -60,32 +60,13 @@ pub const UNKNOWN_KEPT: usize = 500;
 /// Users per batch handed from the reader to the decider.
 const BATCH: usize = 2048;
 
-/// The directory formats read as a stream. YAML is not: its reader
-/// (serde-saphyr) reads a whole document, so YAML takes the reference path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Streams {
-    Csv,
-    Json,
-}
-
-impl Streams {
-    /// The streamed form of a directory format, if it has one.
-    pub fn of(format: Format) -> Option<Streams> {
-        match format {
-            Format::Csv => Some(Streams::Csv),
-            Format::Json => Some(Streams::Json),
-            Format::Yaml => None,
-        }
-    }
-}
-
-/// Stream a CSV or JSON directory through the simulation. `open` opens the
+/// Stream a directory file (CSV, JSON or YAML) through the simulation. `open` opens the
 /// file (called again for the exact second pass over ids the filter
 /// flagged); `progress` gets the bytes read so far, now and then. `None`:
 /// the file holds something the reference reader refuses; read it that way
 /// for the diagnostics.
 pub fn simulate_file<R: Read + Send>(
-    format: Streams,
+    format: Format,
     open: &dyn Fn() -> std::io::Result<R>,
     size_hint: u64,
     req: Request<'_>,
@@ -250,7 +231,7 @@ impl<'p> Names<'p> {
 /// Read every user into batches of resolved ids; `false` when the
 /// reference reader would refuse the file (or the decider stopped).
 fn read_batches(
-    format: Streams,
+    format: Format,
     input: impl Read,
     columns: &Columns,
     send: &mut dyn FnMut(Batch) -> bool,
@@ -334,14 +315,15 @@ struct Rec<'a> {
 /// the bytes read so far; `Ok(false)` where the reference reader would
 /// refuse the file, or `each` said stop.
 fn read_users(
-    format: Streams,
+    format: Format,
     input: impl Read,
     columns: &Columns,
     each: &mut dyn FnMut(Rec<'_>, u64) -> bool,
 ) -> std::io::Result<bool> {
     match format {
-        Streams::Csv => read_csv_users(input, columns, each),
-        Streams::Json => json::read_users(input, columns, each),
+        Format::Csv => read_csv_users(input, columns, each),
+        Format::Json => de::read_json(input, columns, each),
+        Format::Yaml => de::read_yaml(input, columns, each),
     }
 }
 
@@ -473,7 +455,7 @@ fn list(cell: &str) -> impl Iterator<Item = &str> {
 /// reader would refuse the file. The floor under [`simulate_file`] that the
 /// simulate benchmark prints beside it.
 pub fn parse_only(
-    format: Streams,
+    format: Format,
     input: impl Read,
     columns: &Columns,
 ) -> std::io::Result<Option<(usize, usize)>> {
@@ -492,7 +474,7 @@ pub fn parse_only(
 /// The second pass: does any flagged id occur twice (or has the file
 /// changed so that it no longer reads)?
 fn repeats(
-    format: Streams,
+    format: Format,
     input: impl Read,
     columns: &Columns,
     suspects: &mut FxHashMap<Box<[u8]>, u32>,

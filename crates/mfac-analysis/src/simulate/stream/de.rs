@@ -1,19 +1,21 @@
-//! The users of a JSON directory (`{"users": [{...}, ...]}`), read as a
-//! stream: one user at a time into reused buffers, so memory does not grow
-//! with the file. At anything the reference reader would refuse (a field
-//! other than the mapped three, a value that is neither a string, a list of
-//! strings nor null, a key beside `users`, malformed JSON) it stops and
-//! says so, and the reference reader reports it.
+//! The users of a JSON or YAML directory (`users:` and a list of users),
+//! read as a stream: one user at a time into reused buffers, through the
+//! same serde visitors for both, so memory does not grow with the file. At
+//! anything the reference reader might refuse (a field other than the
+//! mapped three, a value that is neither a string, a list of strings nor
+//! null, a key beside `users`, malformed text) it stops and says so, and the
+//! reference reader reads the file and reports it. Stopping is always safe;
+//! reading on where the reference would refuse is what the tests rule out.
 
 use super::{CellRef, Rec, Unbom};
 use crate::directory::Columns;
 use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 use std::io::Read;
 
-/// Read every user, calling `each` with it and the bytes read so far;
-/// `Ok(false)` where the reference reader refuses the file, or `each`
-/// said stop.
-pub(super) fn read_users(
+/// Read every user of a JSON directory, calling `each` with it and the
+/// bytes read so far; `Ok(false)` where the reference reader refuses the
+/// file, or `each` said stop.
+pub(super) fn read_json(
     input: impl Read,
     columns: &Columns,
     each: &mut dyn FnMut(Rec<'_>, u64) -> bool,
@@ -39,6 +41,33 @@ pub(super) fn read_users(
         Err(_) => return Ok(false),
     }
     Ok(state.seen_users && de.end().is_ok())
+}
+
+/// [`read_json`] for a YAML directory (one document). Any error stops the
+/// stream, an unreadable file included: the reference reader then reads
+/// the file again and says what is wrong with it.
+pub(super) fn read_yaml(
+    input: impl Read,
+    columns: &Columns,
+    each: &mut dyn FnMut(Rec<'_>, u64) -> bool,
+) -> std::io::Result<bool> {
+    let read = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let counted = Counted {
+        inner: Unbom::new(input),
+        read: read.clone(),
+    };
+    let mut state = State {
+        columns,
+        each,
+        read,
+        user: User::default(),
+        key: String::new(),
+        seen_users: false,
+    };
+    let done = serde_saphyr::with_deserializer_from_reader(counted, |de| {
+        de.deserialize_map(Top(&mut state))
+    });
+    Ok(done.is_ok() && state.seen_users)
 }
 
 /// A reader that counts the bytes it hands on, for the progress bar.
@@ -219,6 +248,19 @@ impl<'de> Visitor<'de> for Text<'_> {
     }
 }
 
+/// A list item: a string and nothing else. Read with `deserialize_any`, not
+/// as a string: a YAML reader turns `1` into "1" when asked for a string,
+/// where the reference reader (which asks for any value) sees a number and
+/// refuses it.
+struct Item<'b>(&'b mut String);
+
+impl<'de> DeserializeSeed<'de> for Item<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(Text(self.0))
+    }
+}
+
 /// A field's value: a string, a list of strings, or null.
 struct AnyCell<'b>(&'b mut Slot);
 
@@ -255,7 +297,7 @@ impl<'de> Visitor<'de> for AnyCell<'_> {
             let Some(buf) = slot.list.get_mut(slot.len) else {
                 return Err(stop());
             };
-            if seq.next_element_seed(Text(buf))?.is_none() {
+            if seq.next_element_seed(Item(buf))?.is_none() {
                 return Ok(());
             }
             slot.len += 1;

@@ -1,11 +1,12 @@
-//! `mfac simulate` straight from a CSV directory file, holding what the
-//! report needs and not the users.
+//! `mfac simulate` straight from a directory file (CSV, JSON or YAML),
+//! holding what the report needs and not the users.
 //!
 //! The reference path ([`crate::directory::parse_with`], then
 //! [`super::simulate`]) turns every row into owned strings and a user, then
 //! decides; a million users in twenty groups each is then most of a
-//! gigabyte before the first decision. Here one thread reads records as
-//! bytes into a reused record, looks each group name up once in the
+//! gigabyte before the first decision. Here one thread reads users into
+//! reused buffers (CSV records as bytes, `csv.rs`; JSON and YAML through
+//! serde visitors, `de.rs`), looks each group name up once in the
 //! policy's own index (and the base policy's), and hands compact batches of
 //! ids to a second thread, which decides each user and keeps only counts,
 //! the per-group rows and the users the report lists ([`Keep`]). The two
@@ -17,8 +18,9 @@
 //! reads the file the reference way, whose diagnostics are the contract.
 //!
 //! Repeated ids are found in memory that does not grow with the file: a
-//! blocked Bloom filter (at most 64 MiB) flags ids that may have been seen;
-//! if any are flagged, a second pass counts those ids exactly.
+//! blocked Bloom filter (`bloom.rs`, at most 64 MiB) flags ids that may
+//! have been seen; if any are flagged, a second pass counts those ids
+//! exactly.
 
 use super::summary::{GroupRow, Keep, Summary, Tally, NO_GROUP};
 use super::{before_of, Before};
@@ -26,12 +28,15 @@ use crate::directory::{Columns, Format};
 use jiff::Timestamp;
 use mfac_core::eval::{LoginContext, Policy};
 use mfac_core::policy::{Factor, FactorSet};
-use rustc_hash::{FxHashMap, FxHasher};
-use std::hash::Hasher;
+use rustc_hash::FxHashMap;
 use std::io::Read;
 use std::sync::mpsc;
 
+mod bloom;
+mod csv;
 mod de;
+
+use bloom::Bloom;
 
 /// What a streamed simulation decides: the policy, what "before" is, when,
 /// and which users the report lists.
@@ -321,39 +326,9 @@ fn read_users(
     each: &mut dyn FnMut(Rec<'_>, u64) -> bool,
 ) -> std::io::Result<bool> {
     match format {
-        Format::Csv => read_csv_users(input, columns, each),
+        Format::Csv => csv::read_users(input, columns, each),
         Format::Json => de::read_json(input, columns, each),
         Format::Yaml => de::read_yaml(input, columns, each),
-    }
-}
-
-fn read_csv_users(
-    input: impl Read,
-    columns: &Columns,
-    each: &mut dyn FnMut(Rec<'_>, u64) -> bool,
-) -> std::io::Result<bool> {
-    let Some((mut reader, roles)) = open_csv(input, columns)? else {
-        return Ok(false);
-    };
-    let mut rec = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => return Ok(true),
-            Err(e) if e.is_io_error() => return Err(std::io::Error::other(e)),
-            Err(_) => return Ok(false),
-        }
-        let Some(f) = fields(&rec, &roles) else {
-            return Ok(false);
-        };
-        let user = Rec {
-            id: f.id,
-            groups: CellRef::Text(f.groups),
-            factors: CellRef::Text(f.factors),
-        };
-        if !each(user, rec.position().map_or(0, csv::Position::byte)) {
-            return Ok(false);
-        }
     }
 }
 
@@ -368,80 +343,6 @@ fn flag_repeats(b: &Batch, filter: &mut Bloom, suspects: &mut FxHashMap<Box<[u8]
             suspects.insert(id.as_bytes().into(), 0);
         }
     }
-}
-
-/// What each CSV column is.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Id,
-    Groups,
-    Factors,
-    Other,
-}
-
-/// A CSV reader past its header, and each column's role.
-type Opened<R> = (csv::Reader<Unbom<R>>, Vec<Role>);
-
-/// The reader past the header, and each column's role; `None` when the
-/// reference reader refuses the header.
-fn open_csv<R: Read>(input: R, columns: &Columns) -> std::io::Result<Option<Opened<R>>> {
-    // No `Trim`: csv trims by building a new record for every row. Each
-    // cell is trimmed as it is read instead (`str::trim`, the Unicode
-    // trim the reference reader's `StringRecord` uses).
-    let mut reader = csv::ReaderBuilder::new()
-        .buffer_capacity(1 << 16)
-        .from_reader(Unbom::new(input));
-    let headers = match reader.byte_headers() {
-        Ok(h) => h.clone(),
-        Err(e) if e.is_io_error() => return Err(std::io::Error::other(e)),
-        Err(_) => return Ok(None),
-    };
-    let mut roles = Vec::with_capacity(headers.len());
-    for h in &headers {
-        let Ok(h) = std::str::from_utf8(h) else {
-            return Ok(None);
-        };
-        let h = h.trim();
-        roles.push(if h == columns.id {
-            Role::Id
-        } else if h == columns.groups {
-            Role::Groups
-        } else if h == columns.factors {
-            Role::Factors
-        } else {
-            Role::Other
-        });
-    }
-    if !roles.contains(&Role::Id) {
-        return Ok(None);
-    }
-    Ok(Some((reader, roles)))
-}
-
-/// One record's cells, by role (a later column of the same role wins, as
-/// in the reference reader).
-struct Fields<'r> {
-    id: &'r str,
-    groups: &'r str,
-    factors: &'r str,
-}
-
-fn fields<'r>(rec: &'r csv::ByteRecord, roles: &[Role]) -> Option<Fields<'r>> {
-    let mut f = Fields {
-        id: "",
-        groups: "",
-        factors: "",
-    };
-    for (role, cell) in roles.iter().zip(rec.iter()) {
-        let cell = std::str::from_utf8(cell).ok()?.trim();
-        match role {
-            Role::Id => f.id = cell,
-            Role::Groups => f.groups = cell,
-            Role::Factors => f.factors = cell,
-            Role::Other => return None,
-        }
-    }
-    Some(f)
 }
 
 /// A cell as a list: split at `;`, trimmed, empty items dropped.
@@ -610,80 +511,9 @@ impl<R: Read> Read for Unbom<R> {
     }
 }
 
-/// A blocked Bloom filter over user ids: each id sets sixteen bits in one
-/// 512-bit block, so an insert touches one cache line. Sized from the
-/// file, a bit per two bytes (some 60 bits per user of a typical export:
-/// about one id in ten million flagged by chance), up to 64 MiB; past
-/// that the memory stays the same and only the rate of flagged ids grows.
-struct Bloom {
-    words: Vec<u64>,
-    blocks: u64,
-}
-
-impl Bloom {
-    fn new(size_hint: u64) -> Bloom {
-        const MAX_WORDS: u64 = 1 << 23; // 64 MiB
-        let words = (size_hint / 128)
-            .clamp(1 << 10, MAX_WORDS)
-            .next_power_of_two();
-        Bloom {
-            words: vec![0; words as usize],
-            blocks: words / 8,
-        }
-    }
-
-    /// Add an id; `true` when every one of its bits was set already (it
-    /// may have been seen).
-    fn insert(&mut self, id: &[u8]) -> bool {
-        let mut h = FxHasher::default();
-        h.write(id);
-        let mut x = h.finish();
-        // `blocks` is a power of two: a mask, not a division.
-        let block = (mix(&mut x) & (self.blocks - 1)) as usize * 8;
-        let mut bits = [mix(&mut x), mix(&mut x), mix(&mut x)];
-        let mut seen = true;
-        for k in 0..16 {
-            // Nine bits pick one of 512; seven picks from each 64-bit word.
-            let word = bits.get_mut(k / 7).map_or(0, |w| {
-                let v = *w;
-                *w >>= 9;
-                v
-            });
-            let bit = (word & 511) as usize;
-            if let Some(w) = self.words.get_mut(block + bit / 64) {
-                let mask = 1u64 << (bit % 64);
-                seen &= *w & mask != 0;
-                *w |= mask;
-            }
-        }
-        seen
-    }
-}
-
-/// splitmix64: the next well-mixed word from a running state.
-fn mix(x: &mut u64) -> u64 {
-    *x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_filter_flags_every_repeat() {
-        let mut f = Bloom::new(0);
-        let ids: Vec<String> = (0..5000).map(|i| format!("user{i}@x")).collect();
-        let fresh = ids.iter().filter(|i| !f.insert(i.as_bytes())).count();
-        assert!(fresh > 4900, "few false alarms on a small filter: {fresh}");
-        assert!(
-            ids.iter().all(|i| f.insert(i.as_bytes())),
-            "no repeat missed"
-        );
-    }
 
     #[test]
     fn a_byte_order_mark_is_dropped_and_nothing_else() {

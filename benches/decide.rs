@@ -194,6 +194,45 @@ fn decide_most_restrictive_uncached(bencher: divan::Bencher) {
     run_decisions_with(bencher, "most_restrictive", true, Policy::decide_uncached);
 }
 
+/// `decide` where every call is a user the cache has not seen (262,144
+/// distinct ids, far more than it holds): the cost of a miss, which
+/// resolves, decides and keeps the entry.
+#[divan::bench]
+fn decide_most_restrictive_every_user_new(bencher: divan::Bencher) {
+    run_new_users(bencher, Policy::decide);
+}
+
+/// The same 262,144 users with `decide_uncached`: what the miss costs over
+/// no cache at all, with the same cold ids.
+#[divan::bench]
+fn decide_most_restrictive_every_user_new_uncached(bencher: divan::Bencher) {
+    run_new_users(bencher, Policy::decide_uncached);
+}
+
+fn run_new_users(
+    bencher: divan::Bencher,
+    decide: for<'p> fn(&'p Policy, &LoginContext<'_>) -> mfac::Decision<'p>,
+) {
+    const IDS: usize = 1 << 18;
+    let f = fixture("most_restrictive");
+    let ctxs = contexts(&f);
+    let ids: Vec<String> = (0..IDS).map(|i| format!("new{i}@example.test")).collect();
+    let (at, ip, last) = login_time();
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 1) % IDS;
+        let (groups, app) = &ctxs[i % USERS];
+        let ctx = LoginContext::new(&ids[i], at)
+            .groups(groups)
+            .app(Some(app))
+            .ip(ip)
+            .enrolled(&[Factor::Totp])
+            .last_mfa(Some(last));
+        let d = decide(&f.policy, black_box(&ctx));
+        black_box((d.outcome, d.factors, d.rules.len()))
+    });
+}
+
 /// A full decision: exemption, epoch, 20 group look-ups, user and app rules,
 /// combination, factors, deadline, remember window, rule list.
 #[divan::bench]

@@ -11,8 +11,8 @@ impl Policy {
     pub fn decide<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
         let epoch = self.epoch_of(ctx.at);
         let app_rule = ctx.app.and_then(|a| self.apps.get(a)).copied();
-        recent::with(self.stamp, ctx.user, ctx.groups, |hit| match hit {
-            Some(r) => {
+        recent::with(self.stamp, ctx.user, ctx.groups, |found| match found {
+            recent::Found::Hit(r) => {
                 // Folded before for this epoch and app: only the steps
                 // that read the login itself remain.
                 if let Some((acc, shaped)) = r.folded(epoch, app_rule) {
@@ -22,29 +22,36 @@ impl Policy {
                             .iter()
                             .filter_map(|&(id, phase)| self.rule_ref_at(id, phase)),
                     );
-                    return (self.conclude(acc, shaping, &r.exemptions, epoch, ctx), None);
+                    return self.conclude(acc, shaping, &r.exemptions, epoch, ctx);
                 }
-                let mut shaping = Vec::with_capacity(r.rules.len() + 1);
-                let acc = self.combine::<true>(epoch, &r.rules, app_rule, &mut shaping);
-                r.fold(epoch, app_rule, acc, &shaping, |x| {
-                    self.phase_of(epoch, x.id as u32)
-                });
-                (self.conclude(acc, shaping, &r.exemptions, epoch, ctx), None)
+                self.fold_into(r, epoch, app_rule, ctx)
             }
-            None => {
-                let rules = self.resolve(ctx.user, ctx.groups);
-                let exemptions = self.exemption_ids(ctx.user);
-                let mut shaping = Vec::with_capacity(rules.len() + 1);
-                let acc = self.combine::<true>(epoch, &rules, app_rule, &mut shaping);
-                let mut keep =
-                    recent::Recent::new(self.stamp, ctx.user, ctx.groups, &rules, exemptions);
-                keep.fold(epoch, app_rule, acc, &shaping, |x| {
-                    self.phase_of(epoch, x.id as u32)
-                });
-                let d = self.conclude(acc, shaping, exemptions, epoch, ctx);
-                (d, Some(keep))
+            recent::Found::Miss(r) => {
+                r.refill(self.stamp, ctx.user, ctx.groups);
+                let ids = ctx.groups.iter().filter_map(|g| self.groups.get(g));
+                self.resolve_into(&mut r.rules, ctx.user, ids);
+                r.exemptions.extend_from_slice(self.exemption_ids(ctx.user));
+                self.fold_into(r, epoch, app_rule, ctx)
             }
+            recent::Found::Pass => self.decide_uncached(ctx),
         })
+    }
+
+    /// Fold an entry's rules for this epoch and app, keep the fold in the
+    /// entry, and decide.
+    fn fold_into<'p>(
+        &'p self,
+        r: &mut recent::Recent,
+        epoch: usize,
+        app_rule: Option<u32>,
+        ctx: &LoginContext<'_>,
+    ) -> Decision<'p> {
+        let mut shaping = Vec::with_capacity(r.rules.len() + 1);
+        let acc = self.combine::<true>(epoch, &r.rules, app_rule, &mut shaping);
+        r.fold(epoch, app_rule, acc, &shaping, |x| {
+            self.phase_of(epoch, x.id as u32)
+        });
+        self.conclude(acc, shaping, &r.exemptions, epoch, ctx)
     }
 
     /// [`Policy::decide`] without the per-thread cache: every name looked

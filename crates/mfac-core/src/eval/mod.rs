@@ -216,6 +216,13 @@ impl Policy {
     /// them at most, for the capacity).
     fn resolve_ids(&self, user: &str, count: usize, groups: impl Iterator<Item = u32>) -> Vec<u32> {
         let mut rules: Vec<u32> = Vec::with_capacity(count * 2 + 2);
+        self.resolve_into(&mut rules, user, groups);
+        rules
+    }
+
+    /// Append the rules of a user with these group ids to `rules` (empty),
+    /// in file order, each once.
+    fn resolve_into(&self, rules: &mut Vec<u32>, user: &str, groups: impl Iterator<Item = u32>) {
         rules.extend(self.tables.default_rule);
         for g in groups {
             rules.extend_from_slice(self.rules_of_group(g));
@@ -223,7 +230,6 @@ impl Policy {
         rules.extend(self.users.get(user).copied());
         rules.sort_unstable();
         rules.dedup();
-        rules
     }
 
     fn exemption_ids(&self, user: &str) -> &[u32] {

@@ -13,9 +13,11 @@
 //! the names, never a guess.
 //!
 //! Two-way set-associative and fixed in size ([`ENTRIES`] per thread: about
-//! 3 MiB when full of users in twenty groups): a new user takes the place
-//! of the one of the two used less recently. Nothing is shared between
-//! threads, and nothing secret is kept (user ids, group names, rule ids).
+//! 3 MiB when full of users in twenty groups). A user is let in on a second
+//! miss, taking the place of the one of the two used less recently, so a
+//! stream of users seen once costs a look-up in a small table and nothing
+//! more. Nothing is shared between threads, and nothing secret is kept
+//! (user ids, group names, rule ids).
 
 use super::fold::Acc;
 use super::RuleRef;
@@ -26,63 +28,52 @@ use std::hash::Hasher;
 const ENTRIES: usize = 4096;
 
 /// One resolved user: who, with which groups, under which policy, and what
-/// they resolved to.
-#[derive(Debug)]
+/// they resolved to. An entry is refilled in place when another user takes
+/// its place, so its buffers are reused: a miss allocates nothing once the
+/// entries have grown to the users' sizes.
+#[derive(Debug, Default)]
 pub(super) struct Recent {
+    /// 0: empty (policy stamps start at 1).
     stamp: u64,
-    user: Box<str>,
+    user: String,
     /// The group names back to back, and where each ends.
-    names: Box<str>,
-    ends: Box<[u32]>,
-    pub(super) rules: Box<[u32]>,
-    pub(super) exemptions: Box<[u32]>,
-    /// The last fold of those rules: for which epoch and app rule, the
-    /// combined fields, and the shaping rules as (rule id, phase index).
-    folded: Option<Folded>,
-}
-
-#[derive(Debug)]
-struct Folded {
-    epoch: usize,
-    app_rule: Option<u32>,
+    names: String,
+    ends: Vec<u32>,
+    pub(super) rules: Vec<u32>,
+    pub(super) exemptions: Vec<u32>,
+    /// The last fold of those rules: for which epoch and app rule (`None`
+    /// before the first), the combined fields, and the shaping rules as
+    /// (rule id, phase index).
+    folded: Option<(usize, Option<u32>)>,
     acc: Acc,
-    shaping: Box<[Shaped]>,
+    shaping: Vec<Shaped>,
 }
 
 /// A rule that shaped a decision: its id and the index of its phase.
 pub(super) type Shaped = (u32, Option<u32>);
 
 impl Recent {
-    pub(super) fn new(
-        stamp: u64,
-        user: &str,
-        groups: &[&str],
-        rules: &[u32],
-        exemptions: &[u32],
-    ) -> Recent {
-        let mut names = String::with_capacity(groups.iter().map(|g| g.len()).sum());
-        let mut ends = Vec::with_capacity(groups.len());
+    /// Take this entry for `user` with `groups` under the policy `stamp`:
+    /// its rules and exemptions are then for the caller to fill.
+    pub(super) fn refill(&mut self, stamp: u64, user: &str, groups: &[&str]) {
+        self.stamp = stamp;
+        self.user.clear();
+        self.user.push_str(user);
+        self.names.clear();
+        self.ends.clear();
         for g in groups {
-            names.push_str(g);
-            ends.push(names.len() as u32);
+            self.names.push_str(g);
+            self.ends.push(self.names.len() as u32);
         }
-        Recent {
-            stamp,
-            user: user.into(),
-            names: names.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
-            rules: rules.into(),
-            exemptions: exemptions.into(),
-            folded: None,
-        }
+        self.rules.clear();
+        self.exemptions.clear();
+        self.folded = None;
+        self.shaping.clear();
     }
 
     /// The fold kept for this epoch and app rule, if it is the last one.
     pub(super) fn folded(&self, epoch: usize, app_rule: Option<u32>) -> Option<(Acc, &[Shaped])> {
-        self.folded
-            .as_ref()
-            .filter(|f| f.epoch == epoch && f.app_rule == app_rule)
-            .map(|f| (f.acc, &*f.shaping))
+        (self.folded == Some((epoch, app_rule))).then_some((self.acc, &self.shaping[..]))
     }
 
     /// Keep a fold: the combined fields and the rules that shaped them
@@ -95,17 +86,16 @@ impl Recent {
         shaping: &[RuleRef<'_>],
         phase: impl Fn(&RuleRef<'_>) -> Option<u32>,
     ) {
-        self.folded = Some(Folded {
-            epoch,
-            app_rule,
-            acc,
-            shaping: shaping.iter().map(|r| (r.id as u32, phase(r))).collect(),
-        });
+        self.folded = Some((epoch, app_rule));
+        self.acc = acc;
+        self.shaping.clear();
+        self.shaping
+            .extend(shaping.iter().map(|r| (r.id as u32, phase(r))));
     }
 
     /// The same policy, user and groups (in the same order)?
     fn is(&self, stamp: u64, user: &str, groups: &[&str]) -> bool {
-        if self.stamp != stamp || *self.user != *user || self.ends.len() != groups.len() {
+        if self.stamp != stamp || self.user != user || self.ends.len() != groups.len() {
             return false;
         }
         let names = self.names.as_bytes();
@@ -121,70 +111,122 @@ impl Recent {
     }
 }
 
-/// The entries, in sets of two, and which of each set was used last.
+/// The entries, in sets of two, with what is read on every look-up kept
+/// apart from them (and so in cache): each entry's user tag, which way of
+/// each set was used last, and each set's ghosts.
 struct Table {
-    entries: Vec<Option<Recent>>,
+    entries: Vec<Recent>,
+    /// A hash of each entry's user, never 0 (0: empty). An entry is read
+    /// only when its tag matches.
+    tags: Vec<u32>,
     last: Vec<u8>,
+    /// The tags of the last [`GHOSTS`] users that missed in each set, in
+    /// turn: a user is let in on a second miss, so users seen once (a
+    /// stream of new ones) neither evict anyone nor pay for filling an
+    /// entry.
+    ghosts: Vec<[u32; GHOSTS]>,
+    /// Where each set's next ghost goes.
+    next_ghost: Vec<u8>,
 }
+
+/// Users remembered per set between their first and second miss: more
+/// than the two ways, so that users sharing a set are all let in.
+const GHOSTS: usize = 4;
 
 thread_local! {
     static RECENT: RefCell<Table> = const {
         RefCell::new(Table {
             entries: Vec::new(),
+            tags: Vec::new(),
             last: Vec::new(),
+            ghosts: Vec::new(),
+            next_ghost: Vec::new(),
         })
     };
 }
 
-/// The set of two entries `user` may be in.
-fn set(user: &str) -> usize {
+/// `user`'s set of two entries, and its tag.
+fn place(user: &str) -> (usize, u32) {
     let mut h = rustc_hash::FxHasher::default();
     h.write(user.as_bytes());
+    let h = h.finish();
     // The high bits of an Fx hash are the mixed ones.
-    (h.finish() >> 40) as usize & (ENTRIES / 2 - 1)
+    ((h >> 40) as usize & (ENTRIES / 2 - 1), (h >> 8) as u32 | 1)
 }
 
-/// Run `f` with this thread's entry for `user` if it holds this policy's
-/// resolution of exactly these groups, else with `None`; `f` may return a
-/// new entry to keep. Re-entered (which nothing does), it runs uncached.
+/// What [`with`] found for a user.
+pub(super) enum Found<'t> {
+    /// This policy's resolution of exactly these groups.
+    Hit(&'t mut Recent),
+    /// Not there, and seen before: this entry is the user's now, to
+    /// [`Recent::refill`] and fill in.
+    Miss(&'t mut Recent),
+    /// Not kept: decide without the cache (a user seen for the first
+    /// time, or the cache in use further up this thread's stack, which
+    /// nothing does).
+    Pass,
+}
+
+/// Run `f` with what this thread's cache has for `user`.
 pub(super) fn with<T>(
     stamp: u64,
     user: &str,
     groups: &[&str],
-    f: impl FnOnce(Option<&mut Recent>) -> (T, Option<Recent>),
+    f: impl FnOnce(Found<'_>) -> T,
 ) -> T {
-    let s = set(user);
+    let (s, tag) = place(user);
     RECENT.with(|cell| {
         let Ok(mut t) = cell.try_borrow_mut() else {
-            return f(None).0;
+            return f(Found::Pass);
         };
+        let t = &mut *t;
         if t.entries.is_empty() {
-            t.entries.resize_with(ENTRIES, || None);
+            t.entries.resize_with(ENTRIES, Recent::default);
+            t.tags.resize(ENTRIES, 0);
             t.last.resize(ENTRIES / 2, 0);
+            t.ghosts.resize(ENTRIES / 2, [0; GHOSTS]);
+            t.next_ghost.resize(ENTRIES / 2, 0);
         }
-        let way = (0..2).find(|w| {
-            t.entries
-                .get(2 * s + w)
-                .and_then(Option::as_ref)
-                .is_some_and(|r| r.is(stamp, user, groups))
-        });
-        let (out, keep) = f(way.and_then(|w| t.entries.get_mut(2 * s + w)?.as_mut()));
-        // The way to mark as used last: the hit, or the one replaced.
-        let used = match (way, keep) {
-            (Some(w), _) => Some(w),
-            (None, Some(new)) => {
+        let tagged = (0..2).find(|w| t.tags.get(2 * s + w) == Some(&tag));
+        let (way, hit) = match tagged {
+            // The user is kept: a hit, unless the policy or the groups
+            // changed, and then the same entry is refilled.
+            Some(w) => (
+                w,
+                t.entries
+                    .get(2 * s + w)
+                    .is_some_and(|r| r.is(stamp, user, groups)),
+            ),
+            None if t.ghosts.get(s).is_some_and(|g| g.contains(&tag)) => {
+                // The second miss: let the user in, in the way used less
+                // recently.
                 let w = usize::from(t.last.get(s).copied().unwrap_or(0) == 0);
-                if let Some(e) = t.entries.get_mut(2 * s + w) {
-                    *e = Some(new);
+                if let Some(g) = t.ghosts.get_mut(s) {
+                    g.iter_mut().filter(|x| **x == tag).for_each(|x| *x = 0);
                 }
-                Some(w)
+                if let Some(g) = t.tags.get_mut(2 * s + w) {
+                    *g = tag;
+                }
+                (w, false)
             }
-            (None, None) => None,
+            None => {
+                if let (Some(g), Some(n)) = (t.ghosts.get_mut(s), t.next_ghost.get_mut(s)) {
+                    if let Some(x) = g.get_mut(usize::from(*n) % GHOSTS) {
+                        *x = tag;
+                    }
+                    *n = n.wrapping_add(1);
+                }
+                return f(Found::Pass);
+            }
         };
-        if let (Some(w), Some(l)) = (used, t.last.get_mut(s)) {
-            *l = w as u8;
+        if let Some(l) = t.last.get_mut(s) {
+            *l = way as u8;
         }
-        out
+        match t.entries.get_mut(2 * s + way) {
+            Some(r) if hit => f(Found::Hit(r)),
+            Some(r) => f(Found::Miss(r)),
+            None => f(Found::Pass),
+        }
     })
 }
 
@@ -195,41 +237,67 @@ mod tests {
     /// Look `user` up; on a miss keep an entry whose rules are `[tag]`.
     /// Returns the rules found, if any.
     fn get(stamp: u64, user: &str, groups: &[&str], tag: u32) -> Option<Vec<u32>> {
-        with(stamp, user, groups, |hit| match hit {
-            Some(r) => (Some(r.rules.to_vec()), None),
-            None => (None, Some(Recent::new(stamp, user, groups, &[tag], &[]))),
+        with(stamp, user, groups, |found| match found {
+            Found::Hit(r) => Some(r.rules.clone()),
+            Found::Miss(r) => {
+                r.refill(stamp, user, groups);
+                r.rules.push(tag);
+                None
+            }
+            Found::Pass => None,
         })
     }
 
     #[test]
     fn a_hit_needs_the_same_policy_user_and_groups_in_order() {
+        // Seen once: not kept. Seen again: kept.
+        assert_eq!(get(1, "ann", &["A", "B"], 6), None);
         assert_eq!(get(1, "ann", &["A", "B"], 7), None);
         assert_eq!(get(1, "ann", &["A", "B"], 0), Some(vec![7]));
         // Another policy, other groups, the same groups in another order,
-        // a name split differently: each is a miss (and replaces the entry).
+        // a name split differently: each is a miss, and refills the user's
+        // one entry (a user holds one set of groups at a time).
         assert_eq!(get(2, "ann", &["A", "B"], 8), None);
         assert_eq!(get(2, "ann", &["A", "B"], 0), Some(vec![8]));
         assert_eq!(get(2, "ann", &["B", "A"], 9), None);
-        assert_eq!(get(2, "ann", &["BA"], 10), None);
         assert_eq!(get(2, "ann", &["B", "A"], 0), Some(vec![9]));
+        assert_eq!(get(2, "ann", &["BA"], 10), None);
         assert_eq!(get(2, "ann", &["BA"], 0), Some(vec![10]));
+        assert_eq!(get(2, "ann", &["B", "A"], 11), None);
+        assert_eq!(get(1, "ann", &["B", "A"], 12), None);
+        assert_eq!(get(1, "ann", &["B", "A"], 0), Some(vec![12]));
     }
 
     #[test]
     fn three_users_of_one_set_keep_the_two_used_last() {
-        let first = set("u0");
+        let first = place("u0").0;
         let same: Vec<String> = (1..100_000)
             .map(|i| format!("u{i}"))
-            .filter(|u| set(u) == first)
+            .filter(|u| place(u).0 == first)
             .take(2)
             .collect();
         let (a, b, c) = ("u0", same[0].as_str(), same[1].as_str());
-        assert_eq!(get(3, a, &[], 1), None);
-        assert_eq!(get(3, b, &[], 2), None);
+        // Each is let in on its second miss.
+        for (user, tag) in [(a, 1), (b, 2)] {
+            assert_eq!(get(3, user, &[], tag), None);
+            assert_eq!(get(3, user, &[], tag), None);
+        }
         assert_eq!(get(3, a, &[], 0), Some(vec![1])); // a is now the one used last
-        assert_eq!(get(3, c, &[], 3), None); // replaces b
-        assert_eq!(get(3, a, &[], 0), Some(vec![1]));
+        assert_eq!(get(3, c, &[], 3), None); // a ghost only
+        assert_eq!(get(3, b, &[], 0), Some(vec![2])); // b still kept
+        assert_eq!(get(3, c, &[], 3), None); // replaces a, used less recently
         assert_eq!(get(3, c, &[], 0), Some(vec![3]));
-        assert_eq!(get(3, b, &[], 2), None);
+        assert_eq!(get(3, b, &[], 0), Some(vec![2]));
+        assert_eq!(get(3, a, &[], 1), None);
+    }
+
+    #[test]
+    fn a_stream_of_new_users_evicts_no_one() {
+        assert_eq!(get(4, "kept", &["A"], 9), None);
+        assert_eq!(get(4, "kept", &["A"], 9), None);
+        for i in 0..50_000 {
+            assert_eq!(get(4, &format!("once{i}"), &["A"], 1), None);
+        }
+        assert_eq!(get(4, "kept", &["A"], 0), Some(vec![9]));
     }
 }

@@ -295,7 +295,16 @@ pub(crate) fn yaml_error(e: &serde_saphyr::Error) -> (usize, String) {
 fn yaml(source: &SourceFile, text: &str) -> Result<Vec<Record>, Box<Diagnostic>> {
     let file: YamlFile = serde_saphyr::from_str(text).map_err(|e| {
         let (line, first) = yaml_error(&e);
-        malformed(source, line, format!("malformed directory: {first}"))
+        let d = malformed(source, line, format!("malformed directory: {first}"));
+        if matches!(e.without_snippet(), serde_saphyr::Error::Budget { .. }) {
+            // Not a mistake in the file: its size. Say what to do instead.
+            return Box::new(d.help(
+                "YAML is read within limits that guard against alias bombs (250,000 nodes: \
+                 some 9,000 users in twenty groups each); export a directory this large as \
+                 CSV or JSON, which have no such limit",
+            ));
+        }
+        d
     })?;
     Ok(file
         .users
@@ -445,6 +454,27 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.source.line_col(err.items[0].span.start).0, 3);
         assert!(load("d.json", "{\"users\": [], \"extra\": 1}").is_err());
+    }
+
+    #[test]
+    fn a_yaml_directory_too_large_for_the_yaml_limits_says_what_to_do() {
+        let mut text = String::from("users:\n");
+        // Some 19 nodes a user: 30,000 users are past 250,000 nodes.
+        for i in 0..30_000 {
+            text.push_str(&format!(
+                "  - id: u{i}\n    groups: [A, B, C, D, E, F, G, H, I, J]\n"
+            ));
+        }
+        let Err(err) = load("big.yaml", &text) else {
+            panic!("30,000 users should be past the YAML budget");
+        };
+        assert!(
+            err.items[0].message.contains("budget"),
+            "{}",
+            err.items[0].message
+        );
+        let help = &err.items[0].help;
+        assert!(help.contains("as CSV or JSON"), "{help}");
     }
 
     #[test]

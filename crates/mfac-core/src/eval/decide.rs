@@ -33,7 +33,11 @@ impl Policy {
                 r.exemptions.extend_from_slice(self.exemption_ids(ctx.user));
                 self.fold_into(r, epoch, app_rule, ctx)
             }
-            recent::Found::Pass => self.decide_uncached(ctx),
+            recent::Found::Pass => {
+                let rules = self.resolve(ctx.user, ctx.groups);
+                let exemptions = self.exemption_ids(ctx.user);
+                self.decide_at::<true>(&rules, exemptions, epoch, app_rule, ctx)
+            }
         })
     }
 
@@ -61,21 +65,11 @@ impl Policy {
         self.decide_resolved(&rules, self.exemption_ids(ctx.user), ctx)
     }
 
-    /// Decide one login of a user whose directory groups are already
-    /// resolved to ids ([`Policy::group_id`]; names no rule names are left
-    /// out). `ctx.groups` is not read.
-    pub fn decide_group_ids<'p>(
-        &'p self,
-        group_ids: &[u32],
-        ctx: &LoginContext<'_>,
-    ) -> Decision<'p> {
-        let rules = self.resolve_ids(ctx.user, group_ids.len(), group_ids.iter().copied());
-        self.decide_resolved(&rules, self.exemption_ids(ctx.user), ctx)
-    }
-
-    /// What [`Policy::decide_group_ids`] decides, without the list of rules
-    /// that shaped it: what `mfac simulate` reads for each of a directory's
-    /// users. `scratch` is reused between calls, so a million users cost no
+    /// What [`Policy::decide`] decides for a user whose directory groups are
+    /// already resolved to ids ([`Policy::group_id`]; names no rule names
+    /// left out), without the list of rules that shaped it: what `mfac
+    /// simulate` reads for each of a directory's users. `ctx.groups` is not
+    /// read. `scratch` is reused between calls, so a million users cost no
     /// allocation. The rules are folded unsorted and with repeats, which
     /// the fold allows (it is a join: order and repeats do not change it).
     pub fn verdict_group_ids(
@@ -85,11 +79,7 @@ impl Policy {
         scratch: &mut Vec<u32>,
     ) -> Verdict {
         scratch.clear();
-        scratch.extend(self.tables.default_rule);
-        for &g in group_ids {
-            scratch.extend_from_slice(self.rules_of_group(g));
-        }
-        scratch.extend(self.users.get(ctx.user).copied());
+        self.gather_into(scratch, ctx.user, group_ids.iter().copied());
         Verdict::of(&self.decide_with::<false>(scratch, self.exemption_ids(ctx.user), ctx))
     }
 
@@ -126,6 +116,19 @@ impl Policy {
     ) -> Decision<'p> {
         let epoch = self.epoch_of(ctx.at);
         let app_rule = ctx.app.and_then(|a| self.apps.get(a)).copied();
+        self.decide_at::<RECORD>(rules, exemptions, epoch, app_rule, ctx)
+    }
+
+    /// [`Policy::decide_with`] with the epoch of `ctx.at` and the app's
+    /// rule already found.
+    fn decide_at<'p, const RECORD: bool>(
+        &'p self,
+        rules: &[u32],
+        exemptions: &[u32],
+        epoch: usize,
+        app_rule: Option<u32>,
+        ctx: &LoginContext<'_>,
+    ) -> Decision<'p> {
         let mut shaping: Vec<RuleRef<'p>> = if RECORD {
             Vec::with_capacity(rules.len() + 1)
         } else {
@@ -317,13 +320,8 @@ impl Policy {
     }
 
     /// A rule that shaped a decision, with the phase its settings came from.
-    pub(super) fn rule_ref(&self, id: u32, slot: u32) -> Option<RuleRef<'_>> {
-        let phase = self.settings_at(slot).phase;
-        Some(RuleRef {
-            id: id as usize,
-            info: self.tables.rules.get(id as usize)?,
-            phase: phase.and_then(|p| self.tables.phases.get(p as usize)),
-        })
+    fn rule_ref(&self, id: u32, slot: u32) -> Option<RuleRef<'_>> {
+        self.rule_ref_at(id, self.settings_at(slot).phase)
     }
 
     fn remember_holds(

@@ -74,7 +74,7 @@ impl Policy {
 
     /// The dense id (`0..group_count()`) of a group that has rules; `None`
     /// for a name no rule names, which no decision reads. Resolve a
-    /// directory's names once, then decide with [`Policy::decide_group_ids`].
+    /// directory's names once, then decide with [`Policy::verdict_group_ids`].
     pub fn group_id(&self, name: &str) -> Option<u32> {
         self.groups.get(name)
     }
@@ -208,28 +208,28 @@ impl Policy {
     /// Default, group (with `includes`) and user rules of a user, in file
     /// order, each once.
     fn resolve(&self, user: &str, groups: &[&str]) -> Vec<u32> {
+        let mut rules: Vec<u32> = Vec::with_capacity(groups.len() * 2 + 2);
         let ids = groups.iter().filter_map(|g| self.groups.get(g));
-        self.resolve_ids(user, groups.len(), ids)
-    }
-
-    /// [`Policy::resolve`] for groups already resolved to ids (`count` of
-    /// them at most, for the capacity).
-    fn resolve_ids(&self, user: &str, count: usize, groups: impl Iterator<Item = u32>) -> Vec<u32> {
-        let mut rules: Vec<u32> = Vec::with_capacity(count * 2 + 2);
-        self.resolve_into(&mut rules, user, groups);
+        self.resolve_into(&mut rules, user, ids);
         rules
     }
 
     /// Append the rules of a user with these group ids to `rules` (empty),
     /// in file order, each once.
     fn resolve_into(&self, rules: &mut Vec<u32>, user: &str, groups: impl Iterator<Item = u32>) {
+        self.gather_into(rules, user, groups);
+        rules.sort_unstable();
+        rules.dedup();
+    }
+
+    /// Append the default rule, the rules of these group ids and the
+    /// user's rule to `rules`, unsorted and with repeats.
+    fn gather_into(&self, rules: &mut Vec<u32>, user: &str, groups: impl Iterator<Item = u32>) {
         rules.extend(self.tables.default_rule);
         for g in groups {
             rules.extend_from_slice(self.rules_of_group(g));
         }
         rules.extend(self.users.get(user).copied());
-        rules.sort_unstable();
-        rules.dedup();
     }
 
     fn exemption_ids(&self, user: &str) -> &[u32] {

@@ -65,6 +65,37 @@ impl Default for Columns {
     }
 }
 
+/// The three things mfac reads of a directory user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    Groups,
+    Factors,
+}
+
+impl Columns {
+    /// Which field a file's field or column `name` holds under this
+    /// mapping (`id` first, then `groups`, then `factors`, should two
+    /// share a name); `None` for a name that is none of them.
+    pub fn field(&self, name: &str) -> Option<Field> {
+        if name == self.id {
+            Some(Field::Id)
+        } else if name == self.groups {
+            Some(Field::Groups)
+        } else if name == self.factors {
+            Some(Field::Factors)
+        } else {
+            None
+        }
+    }
+}
+
+/// The items of a list written as one string: split at `;`, trimmed,
+/// empty items dropped (CSV cells, and exports that flatten lists).
+pub fn items(text: &str) -> impl Iterator<Item = &str> {
+    text.split(';').map(str::trim).filter(|x| !x.is_empty())
+}
+
 impl std::str::FromStr for Columns {
     type Err = String;
     fn from_str(s: &str) -> Result<Columns, String> {
@@ -224,12 +255,7 @@ impl Cell {
     fn list(self) -> Vec<String> {
         match self {
             Cell::List(v) => v,
-            Cell::One(s) => s
-                .split(';')
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(String::from)
-                .collect(),
+            Cell::One(s) => items(&s).map(String::from).collect(),
             Cell::Empty(()) => Vec::new(),
         }
     }
@@ -244,23 +270,24 @@ fn row(source: &SourceFile, c: &Columns, rec: Record) -> Result<Row, Box<Diagnos
         line: rec.line,
     };
     for (key, cell) in rec.fields {
-        if key == c.id {
-            out.id = match cell {
-                Cell::One(s) => s,
-                Cell::List(_) | Cell::Empty(()) => String::new(),
-            };
-        } else if key == c.groups {
-            out.groups = cell.list();
-        } else if key == c.factors {
-            out.factors = cell.list();
-        } else {
-            let d = Diagnostic::new(&BAD_DIRECTORY, span, format!("unknown field `{key}`"))
+        match c.field(&key) {
+            Some(Field::Id) => {
+                out.id = match cell {
+                    Cell::One(s) => s,
+                    Cell::List(_) | Cell::Empty(()) => String::new(),
+                }
+            }
+            Some(Field::Groups) => out.groups = cell.list(),
+            Some(Field::Factors) => out.factors = cell.list(),
+            None => {
+                let d = Diagnostic::new(&BAD_DIRECTORY, span, format!("unknown field `{key}`"))
                 .label("not a directory field")
                 .help(format!(
                     "the fields are `{}`, `{}` and `{}`; map an export's own names with --columns id=...,groups=...,factors=...",
                     c.id, c.groups, c.factors
                 ));
-            return Err(Box::new(d));
+                return Err(Box::new(d));
+            }
         }
     }
     Ok(out)

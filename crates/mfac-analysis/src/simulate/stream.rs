@@ -24,7 +24,7 @@
 
 use super::summary::{GroupRow, Keep, Summary, Tally, NO_GROUP};
 use super::{before_of, Before};
-use crate::directory::{Columns, Format};
+use crate::directory::{items, Columns, Format};
 use jiff::Timestamp;
 use mfac_core::eval::{LoginContext, Policy};
 use mfac_core::policy::{Factor, FactorSet};
@@ -246,10 +246,7 @@ fn read_batches(
 ) -> std::io::Result<bool> {
     let mut b = Batch::default();
     let read = read_users(format, input, columns, &mut |rec, at| {
-        if rec.id.trim().is_empty() {
-            return false;
-        }
-        let Some(factors) = rec.factors.factors() else {
+        let Some(factors) = rec.factors() else {
             return false;
         };
         b.ids.push_str(rec.id);
@@ -287,7 +284,7 @@ impl CellRef<'_> {
     /// reference reader does).
     fn each_group(self, mut f: impl FnMut(&str)) {
         match self {
-            CellRef::Text(t) => list(t).for_each(f),
+            CellRef::Text(t) => items(t).for_each(f),
             CellRef::List(l) => l
                 .iter()
                 .map(|g| g.trim())
@@ -302,7 +299,7 @@ impl CellRef<'_> {
     fn factors(self) -> Option<FactorSet> {
         let add = |set: FactorSet, f: &str| Factor::from_name(f).map(|k| set.with(k));
         match self {
-            CellRef::Text(t) => list(t).try_fold(FactorSet::EMPTY, add),
+            CellRef::Text(t) => items(t).try_fold(FactorSet::EMPTY, add),
             CellRef::List(l) => l.iter().try_fold(FactorSet::EMPTY, |s, f| add(s, f.trim())),
         }
     }
@@ -314,6 +311,17 @@ struct Rec<'a> {
     id: &'a str,
     groups: CellRef<'a>,
     factors: CellRef<'a>,
+}
+
+impl Rec<'_> {
+    /// The user's factors, if the reference reader takes the user: an id
+    /// that is not blank, and only known factor kinds.
+    fn factors(&self) -> Option<FactorSet> {
+        if self.id.trim().is_empty() {
+            return None;
+        }
+        self.factors.factors()
+    }
 }
 
 /// Read a directory file's users in order, calling `each` with each and
@@ -345,11 +353,6 @@ fn flag_repeats(b: &Batch, filter: &mut Bloom, suspects: &mut FxHashMap<Box<[u8]
     }
 }
 
-/// A cell as a list: split at `;`, trimmed, empty items dropped.
-fn list(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split(';').map(str::trim).filter(|x| !x.is_empty())
-}
-
 /// Read every user as the streamed simulation does (UTF-8, trimmed
 /// cells, group lists split, factors parsed), deciding nothing: the number
 /// of users and of group names they list, or `None` where the reference
@@ -362,7 +365,7 @@ pub fn parse_only(
 ) -> std::io::Result<Option<(usize, usize)>> {
     let (mut users, mut groups) = (0usize, 0usize);
     let read = read_users(format, input, columns, &mut |rec, _| {
-        if rec.id.trim().is_empty() || rec.factors.factors().is_none() {
+        if rec.factors().is_none() {
             return false;
         }
         rec.groups.each_group(|_| groups += 1);

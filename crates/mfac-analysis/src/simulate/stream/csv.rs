@@ -2,7 +2,7 @@
 //! `ByteRecord`, each cell checked as UTF-8 and trimmed as it is read.
 
 use super::{CellRef, Rec, Unbom};
-use crate::directory::Columns;
+use crate::directory::{Columns, Field};
 use std::io::Read;
 
 /// Read every user, calling `each` with it and the bytes read so far;
@@ -24,13 +24,8 @@ pub(super) fn read_users(
             Err(e) if e.is_io_error() => return Err(std::io::Error::other(e)),
             Err(_) => return Ok(false),
         }
-        let Some(f) = fields(&rec, &roles) else {
+        let Some(user) = user(&rec, &roles) else {
             return Ok(false);
-        };
-        let user = Rec {
-            id: f.id,
-            groups: CellRef::Text(f.groups),
-            factors: CellRef::Text(f.factors),
         };
         if !each(user, rec.position().map_or(0, csv::Position::byte)) {
             return Ok(false);
@@ -38,17 +33,9 @@ pub(super) fn read_users(
     }
 }
 
-/// What each CSV column is.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Id,
-    Groups,
-    Factors,
-    Other,
-}
-
-/// A CSV reader past its header, and each column's role.
-type Opened<R> = (csv::Reader<Unbom<R>>, Vec<Role>);
+/// A CSV reader past its header, and the field each column holds (`None`:
+/// a column that is none of them).
+type Opened<R> = (csv::Reader<Unbom<R>>, Vec<Option<Field>>);
 
 /// The reader past the header, and each column's role; `None` when the
 /// reference reader refuses the header.
@@ -69,45 +56,30 @@ fn open_csv<R: Read>(input: R, columns: &Columns) -> std::io::Result<Option<Open
         let Ok(h) = std::str::from_utf8(h) else {
             return Ok(None);
         };
-        let h = h.trim();
-        roles.push(if h == columns.id {
-            Role::Id
-        } else if h == columns.groups {
-            Role::Groups
-        } else if h == columns.factors {
-            Role::Factors
-        } else {
-            Role::Other
-        });
+        roles.push(columns.field(h.trim()));
     }
-    if !roles.contains(&Role::Id) {
+    if !roles.contains(&Some(Field::Id)) {
         return Ok(None);
     }
     Ok(Some((reader, roles)))
 }
 
-/// One record's cells, by role (a later column of the same role wins, as
-/// in the reference reader).
-struct Fields<'r> {
-    id: &'r str,
-    groups: &'r str,
-    factors: &'r str,
-}
-
-fn fields<'r>(rec: &'r csv::ByteRecord, roles: &[Role]) -> Option<Fields<'r>> {
-    let mut f = Fields {
+/// One record as a user (a later column of the same field wins, as in the
+/// reference reader); `None` for a cell that is not UTF-8 or a column that
+/// is none of the fields.
+fn user<'r>(rec: &'r csv::ByteRecord, roles: &[Option<Field>]) -> Option<Rec<'r>> {
+    let mut u = Rec {
         id: "",
-        groups: "",
-        factors: "",
+        groups: CellRef::Text(""),
+        factors: CellRef::Text(""),
     };
     for (role, cell) in roles.iter().zip(rec.iter()) {
         let cell = std::str::from_utf8(cell).ok()?.trim();
-        match role {
-            Role::Id => f.id = cell,
-            Role::Groups => f.groups = cell,
-            Role::Factors => f.factors = cell,
-            Role::Other => return None,
+        match (*role)? {
+            Field::Id => u.id = cell,
+            Field::Groups => u.groups = CellRef::Text(cell),
+            Field::Factors => u.factors = CellRef::Text(cell),
         }
     }
-    Some(f)
+    Some(u)
 }

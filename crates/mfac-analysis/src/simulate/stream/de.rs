@@ -8,7 +8,7 @@
 //! reading on where the reference would refuse is what the tests rule out.
 
 use super::{CellRef, Rec, Unbom};
-use crate::directory::Columns;
+use crate::directory::{Columns, Field};
 use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 use std::io::Read;
 
@@ -20,21 +20,9 @@ pub(super) fn read_json(
     columns: &Columns,
     each: &mut dyn FnMut(Rec<'_>, u64) -> bool,
 ) -> std::io::Result<bool> {
-    let read = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    let counted = Counted {
-        inner: Unbom::new(input),
-        read: read.clone(),
-    };
+    let (counted, mut state) = start(input, columns, each);
     let mut de =
         serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, counted));
-    let mut state = State {
-        columns,
-        each,
-        read,
-        user: User::default(),
-        key: String::new(),
-        seen_users: false,
-    };
     match (&mut de).deserialize_map(Top(&mut state)) {
         Ok(()) => {}
         Err(e) if e.is_io() => return Err(std::io::Error::other(e)),
@@ -51,12 +39,26 @@ pub(super) fn read_yaml(
     columns: &Columns,
     each: &mut dyn FnMut(Rec<'_>, u64) -> bool,
 ) -> std::io::Result<bool> {
+    let (counted, mut state) = start(input, columns, each);
+    let done = serde_saphyr::with_deserializer_from_reader(counted, |de| {
+        de.deserialize_map(Top(&mut state))
+    });
+    Ok(done.is_ok() && state.seen_users)
+}
+
+/// The input, counted as it is read, and the visitors' state that reads
+/// the count.
+fn start<'a, 'e, R: Read>(
+    input: R,
+    columns: &'a Columns,
+    each: &'e mut dyn FnMut(Rec<'_>, u64) -> bool,
+) -> (Counted<Unbom<R>>, State<'a, 'e>) {
     let read = std::rc::Rc::new(std::cell::Cell::new(0u64));
     let counted = Counted {
         inner: Unbom::new(input),
         read: read.clone(),
     };
-    let mut state = State {
+    let state = State {
         columns,
         each,
         read,
@@ -64,10 +66,7 @@ pub(super) fn read_yaml(
         key: String::new(),
         seen_users: false,
     };
-    let done = serde_saphyr::with_deserializer_from_reader(counted, |de| {
-        de.deserialize_map(Top(&mut state))
-    });
-    Ok(done.is_ok() && state.seen_users)
+    (counted, state)
 }
 
 /// A reader that counts the bytes it hands on, for the progress bar.
@@ -194,16 +193,11 @@ impl<'de> Visitor<'de> for OneUser<'_, '_, '_> {
             c.kind = Kind::Empty;
         }
         while map.next_key_seed(Text(&mut s.key))?.is_some() {
-            // The reference reader's order: id, then groups, then factors;
-            // a repeated key keeps its last value, as a JSON object does.
-            let i = if s.key == s.columns.id {
-                0
-            } else if s.key == s.columns.groups {
-                1
-            } else if s.key == s.columns.factors {
-                2
-            } else {
-                return Err(stop());
+            // A repeated key keeps its last value, as a JSON object does.
+            let i = match s.columns.field(&s.key).ok_or_else(stop)? {
+                Field::Id => 0,
+                Field::Groups => 1,
+                Field::Factors => 2,
             };
             let slot = s.user.cells.get_mut(i).ok_or_else(stop)?;
             map.next_value_seed(AnyCell(slot))?;

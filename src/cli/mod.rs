@@ -179,20 +179,23 @@ impl Command {
     }
 }
 
+/// A file that cannot be read: exit code 2, an `E023` at the file.
+pub fn unreadable(path: &str, message: String) -> Failure {
+    Failure::at(
+        &mfac::check::codes::UNREADABLE_FILE,
+        SourceFile::new(path, ""),
+        mfac::source::Span::default(),
+        message,
+    )
+}
+
 /// Read a text file (or standard input for `-`) as a source file. Not UTF-8,
 /// missing or unreadable: exit code 2, an `E023` at the file (at the first
 /// bad byte, for text that is not UTF-8). A leading byte-order mark is dropped.
 pub fn read_source(path: &str) -> Result<SourceFile, Failure> {
     use mfac::check::codes::UNREADABLE_FILE;
     use mfac::source::Span;
-    let unreadable = |message: String| {
-        Failure::at(
-            &UNREADABLE_FILE,
-            SourceFile::new(path, ""),
-            Span::default(),
-            message,
-        )
-    };
+    let unreadable = |message: String| unreadable(path, message);
     let bytes = if path == "-" {
         let mut buf = Vec::new();
         std::io::stdin()

@@ -1,7 +1,8 @@
 //! `mfac simulate`: who is affected by a policy change, and how.
 
 use super::{
-    git_show, load_policy, policy_from_source, read_directory, DirectoryArgs, Failure, Outcome,
+    git_show, load_policy, policy_from_source, read_directory, unreadable, DirectoryArgs, Failure,
+    Outcome,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mfac::directory::Directory;
@@ -200,14 +201,7 @@ fn stream(
     base: Option<&mfac::Policy>,
     at: jiff::Timestamp,
 ) -> Result<Option<(Summary, Vec<String>)>, Failure> {
-    let unreadable = |e: std::io::Error| {
-        Failure::at(
-            &mfac::check::codes::UNREADABLE_FILE,
-            mfac::SourceFile::new(path, ""),
-            mfac::source::Span::default(),
-            format!("cannot read `{path}`: {e}"),
-        )
-    };
+    let unreadable = |e: std::io::Error| unreadable(path, format!("cannot read `{path}`: {e}"));
     let size = std::fs::metadata(path).map_err(unreadable)?.len();
     let bar = progress_bar(a.quiet, size, "bytes");
     let columns = a.directory.columns.clone().unwrap_or_default();

@@ -159,23 +159,32 @@ fn login_time() -> (jiff::Timestamp, Option<std::net::IpAddr>, LastMfa) {
 }
 
 fn run_decisions(bencher: divan::Bencher, precedence: &str, with_last_mfa: bool) {
-    run_decisions_with(bencher, precedence, with_last_mfa, Policy::decide);
+    run_decisions_with(bencher, precedence, with_last_mfa, Policy::decide, USERS);
 }
 
+/// Decisions for the fixture's users in turn; `ids` user ids (the
+/// fixture's own when `USERS`, else as many new ones, each in the groups of
+/// a fixture user).
 fn run_decisions_with(
     bencher: divan::Bencher,
     precedence: &str,
     with_last_mfa: bool,
     decide: for<'p> fn(&'p Policy, &LoginContext<'_>) -> mfac::Decision<'p>,
+    ids: usize,
 ) {
     let f = fixture(precedence);
     let ctxs = contexts(&f);
+    let ids: Vec<String> = if ids == USERS {
+        f.users.iter().map(|(u, _)| u.clone()).collect()
+    } else {
+        (0..ids).map(|i| format!("new{i}@example.test")).collect()
+    };
     let (at, ip, last) = login_time();
     let mut i = 0;
     bencher.bench_local(|| {
-        i = (i + 1) % USERS;
-        let (groups, app) = &ctxs[i];
-        let ctx = LoginContext::new(&f.users[i].0, at)
+        i = (i + 1) % ids.len();
+        let (groups, app) = &ctxs[i % USERS];
+        let ctx = LoginContext::new(&ids[i], at)
             .groups(groups)
             .app(Some(app))
             .ip(ip)
@@ -191,7 +200,13 @@ fn run_decisions_with(
 /// the 20 names and sorts the rules (a user never seen before).
 #[divan::bench]
 fn decide_most_restrictive_uncached(bencher: divan::Bencher) {
-    run_decisions_with(bencher, "most_restrictive", true, Policy::decide_uncached);
+    run_decisions_with(
+        bencher,
+        "most_restrictive",
+        true,
+        Policy::decide_uncached,
+        USERS,
+    );
 }
 
 /// `decide` where every call is a user the cache has not seen (262,144
@@ -199,39 +214,24 @@ fn decide_most_restrictive_uncached(bencher: divan::Bencher) {
 /// resolves, decides and keeps the entry.
 #[divan::bench]
 fn decide_most_restrictive_every_user_new(bencher: divan::Bencher) {
-    run_new_users(bencher, Policy::decide);
+    run_decisions_with(bencher, "most_restrictive", true, Policy::decide, NEW_USERS);
 }
 
 /// The same 262,144 users with `decide_uncached`: what the miss costs over
 /// no cache at all, with the same cold ids.
 #[divan::bench]
 fn decide_most_restrictive_every_user_new_uncached(bencher: divan::Bencher) {
-    run_new_users(bencher, Policy::decide_uncached);
+    run_decisions_with(
+        bencher,
+        "most_restrictive",
+        true,
+        Policy::decide_uncached,
+        NEW_USERS,
+    );
 }
 
-fn run_new_users(
-    bencher: divan::Bencher,
-    decide: for<'p> fn(&'p Policy, &LoginContext<'_>) -> mfac::Decision<'p>,
-) {
-    const IDS: usize = 1 << 18;
-    let f = fixture("most_restrictive");
-    let ctxs = contexts(&f);
-    let ids: Vec<String> = (0..IDS).map(|i| format!("new{i}@example.test")).collect();
-    let (at, ip, last) = login_time();
-    let mut i = 0;
-    bencher.bench_local(|| {
-        i = (i + 1) % IDS;
-        let (groups, app) = &ctxs[i % USERS];
-        let ctx = LoginContext::new(&ids[i], at)
-            .groups(groups)
-            .app(Some(app))
-            .ip(ip)
-            .enrolled(&[Factor::Totp])
-            .last_mfa(Some(last));
-        let d = decide(&f.policy, black_box(&ctx));
-        black_box((d.outcome, d.factors, d.rules.len()))
-    });
-}
+/// Users never decided before, far more than the cache holds.
+const NEW_USERS: usize = 1 << 18;
 
 /// A full decision: exemption, epoch, 20 group look-ups, user and app rules,
 /// combination, factors, deadline, remember window, rule list.
@@ -297,22 +297,18 @@ fn naive_hashmap_level_and_factors(bencher: divan::Bencher) {
 /// Only the 20 group-name look-ups of a decision: the policy's own index.
 #[divan::bench]
 fn lookups_policy_index(bencher: divan::Bencher) {
-    let f = fixture("most_restrictive");
-    let mut i = 0;
-    bencher.bench_local(|| {
-        i = (i + 1) % USERS;
-        let n: u32 = f.users[i]
-            .1
-            .iter()
-            .filter_map(|g| f.policy.group_id(black_box(g.as_str())))
-            .sum();
-        black_box(n)
-    });
+    run_lookups(bencher, |f, g| f.policy.group_id(g));
 }
 
 /// The same 20 look-ups in a `HashMap<String, _>`.
 #[divan::bench]
 fn lookups_naive_hashmap(bencher: divan::Bencher) {
+    run_lookups(bencher, |f, g| f.naive.get(g).map(|(_, b)| u32::from(*b)));
+}
+
+/// A user's 20 group names looked up with `look`, for the fixture's users
+/// in turn.
+fn run_lookups(bencher: divan::Bencher, look: fn(&Fixture, &str) -> Option<u32>) {
     let f = fixture("most_restrictive");
     let mut i = 0;
     bencher.bench_local(|| {
@@ -320,8 +316,7 @@ fn lookups_naive_hashmap(bencher: divan::Bencher) {
         let n: u32 = f.users[i]
             .1
             .iter()
-            .filter_map(|g| f.naive.get(black_box(g.as_str())))
-            .map(|(_, b)| u32::from(*b))
+            .filter_map(|g| look(&f, black_box(g.as_str())))
             .sum();
         black_box(n)
     });

@@ -66,10 +66,15 @@ const EXAMPLES: [(&str, usize, u64); 25] = [
     ("voiso", 4, 0x482d88ef3d869788),
 ];
 
+/// A directory file, read the reference way.
+fn read(path: &str) -> mfac::directory::Directory {
+    let source = mfac::SourceFile::new(path, std::fs::read_to_string(path).unwrap());
+    mfac::directory::parse(&source, mfac::directory::Format::from_path(path)).unwrap()
+}
+
 /// A directory file as CSV (every cell quoted), the users in file order.
 fn as_csv(path: &str) -> String {
-    let source = mfac::SourceFile::new(path, std::fs::read_to_string(path).unwrap());
-    let dir = mfac::directory::parse(&source, mfac::directory::Format::from_path(path)).unwrap();
+    let dir = read(path);
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut out = String::from("id,groups,factors\n");
     for u in &dir.users {
@@ -86,8 +91,7 @@ fn as_csv(path: &str) -> String {
 
 /// A directory file as JSON, lists as lists.
 fn as_json(path: &str) -> String {
-    let source = mfac::SourceFile::new(path, std::fs::read_to_string(path).unwrap());
-    let dir = mfac::directory::parse(&source, mfac::directory::Format::from_path(path)).unwrap();
+    let dir = read(path);
     let users: Vec<serde_json::Value> = dir
         .users
         .iter()
@@ -102,8 +106,7 @@ fn as_json(path: &str) -> String {
 /// A directory file as block-style YAML (each scalar JSON-quoted, which
 /// YAML reads as a double-quoted scalar).
 fn as_yaml(path: &str) -> String {
-    let source = mfac::SourceFile::new(path, std::fs::read_to_string(path).unwrap());
-    let dir = mfac::directory::parse(&source, mfac::directory::Format::from_path(path)).unwrap();
+    let dir = read(path);
     let q = |s: &str| serde_json::to_string(s).unwrap();
     let mut out = String::from("users:\n");
     for u in &dir.users {
@@ -284,12 +287,18 @@ fn a_bad_csv_directory_is_reported_as_before() {
         ),
     ];
     for (name, bytes, want) in cases {
-        let path = write_temp("stream-bad", name, bytes);
-        let run = mfac(&["simulate", "policies/acme.mfa", "--directory", &path]);
-        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
-        assert!(run.stderr.contains(want), "{name}: {}", run.stderr);
-        assert!(run.stdout.is_empty(), "{name}: {}", run.stdout);
+        refused(name, bytes, want);
     }
+}
+
+/// `bytes` as a directory file named `name` is refused as before: exit 2,
+/// `want` in the diagnostic, nothing on standard output.
+fn refused(name: &str, bytes: impl AsRef<[u8]>, want: &str) {
+    let path = write_temp("stream-bad", name, bytes);
+    let run = mfac(&["simulate", "policies/acme.mfa", "--directory", &path]);
+    assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+    assert!(run.stderr.contains(want), "{name}: {}", run.stderr);
+    assert!(run.stdout.is_empty(), "{name}: {}", run.stdout);
 }
 
 /// The same for a JSON directory the streamed reader stops at.
@@ -318,11 +327,7 @@ fn a_bad_json_directory_is_reported_as_before() {
         ),
     ];
     for (name, text, want) in cases {
-        let path = write_temp("stream-bad-json", name, text);
-        let run = mfac(&["simulate", "policies/acme.mfa", "--directory", &path]);
-        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
-        assert!(run.stderr.contains(want), "{name}: {}", run.stderr);
-        assert!(run.stdout.is_empty(), "{name}: {}", run.stdout);
+        refused(name, text, want);
     }
 }
 
@@ -348,10 +353,6 @@ fn a_bad_yaml_directory_is_reported_as_before() {
         ("top.yaml", "users: []\nextra: 1\n", "malformed directory"),
     ];
     for (name, text, want) in cases {
-        let path = write_temp("stream-bad-yaml", name, text);
-        let run = mfac(&["simulate", "policies/acme.mfa", "--directory", &path]);
-        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
-        assert!(run.stderr.contains(want), "{name}: {}", run.stderr);
-        assert!(run.stdout.is_empty(), "{name}: {}", run.stdout);
+        refused(name, text, want);
     }
 }

@@ -260,21 +260,25 @@ proptest! {
     }
 }
 
-#[test]
-fn the_generator_makes_good_files_as_well_as_bad_ones() {
+/// How many files the generator tests draw.
+const SAMPLES: usize = 300;
+
+/// [`SAMPLES`] values of a strategy, the same on every run.
+fn samples<S: Strategy>(strategy: S) -> Vec<S::Value> {
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let (mut good, mut bad) = (0, 0);
-    for _ in 0..300 {
-        let f = file().new_tree(&mut runner).unwrap().current();
-        let accepted =
-            parse_with(&SourceFile::new("d.csv", &f.text), Format::Csv, &f.columns).is_ok();
-        if accepted {
-            good += 1;
-        } else {
-            bad += 1;
-        }
-    }
+    (0..SAMPLES)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect()
+}
+
+#[test]
+fn the_generator_makes_good_files_as_well_as_bad_ones() {
+    let good = samples(file())
+        .iter()
+        .filter(|f| parse_with(&SourceFile::new("d.csv", &f.text), Format::Csv, &f.columns).is_ok())
+        .count();
+    let bad = SAMPLES - good;
     eprintln!("good {good}, bad {bad}");
     assert!(good > 60 && bad > 60, "good {good}, bad {bad}");
 }
@@ -404,23 +408,18 @@ proptest! {
 
 #[test]
 fn the_json_generator_makes_good_files_as_well_as_bad_ones() {
-    use proptest::strategy::ValueTree;
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let (mut good, mut bad) = (0, 0);
-    for _ in 0..300 {
-        let text = json_file().new_tree(&mut runner).unwrap().current();
-        let ok = parse_with(
-            &SourceFile::new("d.json", &text),
-            Format::Json,
-            &Columns::default(),
-        )
-        .is_ok();
-        if ok {
-            good += 1;
-        } else {
-            bad += 1;
-        }
-    }
+    let good = samples(json_file())
+        .iter()
+        .filter(|text| {
+            parse_with(
+                &SourceFile::new("d.json", text.as_str()),
+                Format::Json,
+                &Columns::default(),
+            )
+            .is_ok()
+        })
+        .count();
+    let bad = SAMPLES - good;
     eprintln!("json: good {good}, bad {bad}");
     assert!(good > 60 && bad > 60, "good {good}, bad {bad}");
 }
@@ -510,11 +509,8 @@ proptest! {
 
 #[test]
 fn the_yaml_generator_makes_files_both_readers_read() {
-    use proptest::strategy::ValueTree;
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
     let counts = &mut [0usize; 3];
-    for _ in 0..300 {
-        let text = yaml_file().new_tree(&mut runner).unwrap().current();
+    for text in samples(yaml_file()) {
         let got = compare(
             Format::Yaml,
             &text,

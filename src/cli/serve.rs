@@ -39,6 +39,12 @@ pub struct Args {
     /// Reload the policy when its file changes
     #[arg(long)]
     watch: bool,
+    /// Let a reload ask less of some login than the running policy (a
+    /// lower enforcement, another factor, a longer remember window or
+    /// grace, a new exemption); refused by default, with the login it
+    /// would loosen
+    #[arg(long)]
+    allow_loosening_reload: bool,
     /// Generate a token and a key, and serve a sign-in page at /demo
     #[arg(long)]
     demo: bool,
@@ -246,14 +252,16 @@ pub fn run(a: Args) -> Outcome {
                 .map_err(|e| Failure::input(format!("--rp-id/--origin: {e}")))?,
         );
         let sha = running.sha256.clone();
-        let app = Arc::new(mfac_serve::App::new(
+        let mut app = mfac_serve::App::new(
             verifier,
             clock,
             running,
             a.policy.clone(),
             tokens,
             demo_token,
-        ));
+        );
+        app.allow_loosening_reload = a.allow_loosening_reload;
+        let app = Arc::new(app);
         mfac_serve::reload::on_sighup(app.clone())
             .map_err(|e| Failure::input(format!("cannot listen for SIGHUP: {e}")))?;
         if a.watch {

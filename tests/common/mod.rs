@@ -10,13 +10,22 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// The binary under test: this build's, or the one `MFAC_TEST_BIN` names
+/// (to run a test against an earlier release and watch it fail there).
+pub fn bin() -> std::path::PathBuf {
+    std::env::var_os("MFAC_TEST_BIN").map_or_else(
+        || env!("CARGO_BIN_EXE_mfac").into(),
+        std::path::PathBuf::from,
+    )
+}
+
 pub fn mfac(args: &[&str]) -> Run {
     mfac_stdin(args, None)
 }
 
 pub fn mfac_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mfac"))
+    let mut child = Command::new(bin())
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")

@@ -81,7 +81,7 @@ fn launch(tag: &str, policy: &str, extra: &[&str], shifted: bool) -> Server {
 }
 
 fn spawn(args: Vec<String>, dir: PathBuf, clock_file: PathBuf, shifted: bool) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mfac"));
+    let mut command = Command::new(super::bin());
     if shifted {
         command.env("MFAC_TEST_CLOCK_OFFSET_FILE", &clock_file);
     }

@@ -46,6 +46,9 @@ pub struct App {
     pub metrics: metrics::Metrics,
     /// `--demo`: the generated token, which the demo page uses.
     pub demo_token: Option<String>,
+    /// `--allow-loosening-reload`: a reload may ask less of some login than
+    /// the running policy (audited as such); refused otherwise.
+    pub allow_loosening_reload: bool,
     clock: Arc<dyn Clock>,
     reloading: tokio::sync::Mutex<()>,
 }
@@ -67,6 +70,7 @@ impl App {
             tokens,
             metrics: metrics::Metrics::default(),
             demo_token,
+            allow_loosening_reload: false,
             clock,
             reloading: tokio::sync::Mutex::new(()),
         }

@@ -1,9 +1,18 @@
 //! Loading the policy, and replacing it while the service runs: on SIGHUP
-//! and, with `--watch`, when the file changes. The new text is compiled and
-//! checked off the request path; it replaces the running policy (one atomic
-//! swap) only if it has no errors. Otherwise the old one keeps serving, and
-//! the failure is on `/healthz`, in the log and in the audit. Logins already
-//! begun answer on the decision they were given.
+//! and, with `--watch`, when the file changes. The new text is read only
+//! once it has stopped changing (two reads apart agree on size, mtime and
+//! hash: an editor or a deploy tool may be half-way through writing it),
+//! compiled and checked off the request path, and compared with the
+//! running policy by the prover: a policy that loosens any login (the
+//! space of `mfac diff --deny-loosening`) is refused unless the service
+//! runs with `--allow-loosening-reload`. It replaces the running policy
+//! (one atomic swap) only if all of that passes. Otherwise the old one
+//! keeps serving, and the failure is on `/healthz`, in the log and in the
+//! audit. Logins already begun answer on the decision they were given.
+//!
+//! A half-written file that happens to be a valid policy is the danger the
+//! loosening check closes: the first lines of a file are often a policy
+//! that asks less of everyone. Deploy with write-then-rename all the same.
 
 use crate::App;
 use mfac_lang::Compile;
@@ -19,13 +28,78 @@ pub enum LoadError {
     /// The checker's errors, one line each (`file:line:col: error[E...]`).
     #[error("{0}")]
     Invalid(String),
+    /// The file kept changing between reads: someone is still writing it.
+    #[error("{0} kept changing while it was read ({1} tries); reload again once it is written (write a new file, then rename it over the old)")]
+    Unstable(String, usize),
+    /// The new policy lets some login through with less than the running
+    /// one asks: each way, with the login that shows it.
+    #[error("the new policy loosens the running one ({}); not loaded (mfac serve --allow-loosening-reload allows it)", .0.join("; "))]
+    Loosens(Vec<String>),
+}
+
+impl LoadError {
+    /// The audit event's `reason`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            LoadError::Unreadable(..) => "unreadable",
+            LoadError::Invalid(_) => "invalid",
+            LoadError::Unstable(..) => "unstable",
+            LoadError::Loosens(_) => "loosens",
+        }
+    }
+}
+
+/// How long apart the two reads of a policy file are.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+/// How many times a changing file is read again before the reload gives up.
+const SETTLE_TRIES: usize = 10;
+
+/// What a read of a file saw: its size, modification time and sha256.
+type Stamp = (u64, Option<std::time::SystemTime>, String);
+
+/// Read the file, with what the read saw.
+fn stamp(path: &Path, name: &str) -> Result<(Vec<u8>, Stamp), LoadError> {
+    let unreadable = |e: std::io::Error| LoadError::Unreadable(name.to_string(), e.to_string());
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let sha = crate::sha256_hex(&bytes);
+    Ok((bytes, (meta.len(), meta.modified().ok(), sha)))
+}
+
+/// The file's bytes once two reads `SETTLE` apart agree on its size, mtime
+/// and hash (and the size is what was read).
+fn read_settled(path: &Path, name: &str) -> Result<Vec<u8>, LoadError> {
+    let (_, mut last) = stamp(path, name)?;
+    for _ in 0..SETTLE_TRIES {
+        std::thread::sleep(SETTLE);
+        let (bytes, now) = stamp(path, name)?;
+        if now == last && now.0 == bytes.len() as u64 {
+            return Ok(bytes);
+        }
+        last = now;
+    }
+    Err(LoadError::Unstable(name.to_string(), SETTLE_TRIES + 1))
+}
+
+/// Each way `new` loosens `old`, in a line: what changed, for whom, and the
+/// `mfac eval` line that replays it on the new policy.
+pub fn loosenings(old: &mfac_core::Policy, new: &mfac_core::Policy) -> Vec<String> {
+    mfac_prove::loosen::loosenings(old, new)
+        .iter()
+        .map(|l| {
+            let r = mfac_analysis::diff::wire::LooseningRecord::new(l, old, new);
+            format!(
+                "{}: {}, for {}; replay: {}",
+                r.kind, r.change, r.reaches, r.counterexample.eval
+            )
+        })
+        .collect()
 }
 
 /// Read, check and compile the policy at `path`.
 pub fn load(path: &Path, now: jiff::Timestamp) -> Result<Running, LoadError> {
     let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| LoadError::Unreadable(name.clone(), e.to_string()))?;
+    let bytes = read_settled(path, &name)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| LoadError::Unreadable(name.clone(), format!("not UTF-8: {e}")))?;
     let policy = mfac_core::Policy::compile(&name, text).map_err(|d| {
@@ -46,16 +120,33 @@ pub async fn reload(app: &App) -> Result<bool, String> {
     let _one = app.reloading.lock().await;
     let path = app.path.clone();
     let now = app.now();
-    let loaded = tokio::task::spawn_blocking(move || load(&path, now))
-        .await
-        .map_err(|e| format!("the reload stopped: {e}"))?;
+    let old = app.policy.load_full();
+    let allow_loosening = app.allow_loosening_reload;
+    let loaded = tokio::task::spawn_blocking(move || {
+        let running = load(&path, now)?;
+        if running.sha256 == old.sha256 {
+            return Ok((running, Vec::new()));
+        }
+        let loose = loosenings(&old.policy, &running.policy);
+        if !loose.is_empty() && !allow_loosening {
+            return Err(LoadError::Loosens(loose));
+        }
+        Ok((running, loose))
+    })
+    .await
+    .map_err(|e| format!("the reload stopped: {e}"))?;
     let result = match loaded {
-        Ok(running) => {
+        Ok((running, loose)) => {
             if running.sha256 == app.policy.load().sha256 {
                 app.reload_error.store(None);
                 return Ok(false);
             }
-            let detail = format!("{} (sha256 {})", running.file, running.sha256);
+            let mut detail = format!("{} (sha256 {})", running.file, running.sha256);
+            if !loose.is_empty() {
+                // Allowed by --allow-loosening-reload, and said so.
+                detail.push_str(&format!("; loosens (allowed): {}", loose.join("; ")));
+                tracing::warn!(loosenings = %loose.join("; "), "a loosening reload was allowed");
+            }
             let sha = running.sha256.clone();
             app.policy.store(Arc::new(running));
             app.reload_error.store(None);
@@ -73,7 +164,7 @@ pub async fn reload(app: &App) -> Result<bool, String> {
                 "policy_reload_failed",
                 message.clone(),
                 sha,
-                Some("invalid"),
+                Some(e.reason()),
             )
             .await;
             Err(message)

@@ -5,7 +5,10 @@
 //! 2. the same load while the policy is reloaded, broken and fixed, again
 //!    and again: every request must answer 200, and no broken policy may
 //!    be swapped in;
-//! 3. the sign-in flow `POST /v1/logins` + `POST .../verify` (TOTP) per
+//! 3. `POST /v1/decide` and `GET /healthz` during a flood of backup-code
+//!    guesses (every one of them sharing a real code's lookup key, so each
+//!    costs an Argon2 hash until its user locks);
+//! 4. the sign-in flow `POST /v1/logins` + `POST .../verify` (TOTP) per
 //!    second, on SQLite and (with `MFAC_TEST_POSTGRES_URL`) on PostgreSQL.
 //!
 //! `cargo bench --bench serve`; `MFAC_LOAD_SECS` (default 5) and
@@ -40,6 +43,7 @@ group "Support Agents" { remember 1h same_ip max_logins 10 }
 group "Kiosk" { enforcement off }
 app "Finance" { factors totp }
 user "bob@acme.test" { enforcement optional }
+group "Recovery" { recovery backup_code }
 "#;
 
 /// One keep-alive HTTP/1.1 connection.
@@ -232,7 +236,8 @@ fn reload_storm(s: &Server, rounds: usize) -> usize {
         );
         std::fs::write(
             &path,
-            format!("{POLICY}group \"Round{round}\" {{ enforcement optional }}\n"),
+            // A change that loosens nobody: a loosening reload is refused.
+            format!("{POLICY}group \"Round{round}\" {{ enforcement required }}\n"),
         )
         .unwrap();
         s.signal("HUP");
@@ -241,6 +246,102 @@ fn reload_storm(s: &Server, rounds: usize) -> usize {
         reloads += 2;
     }
     reloads
+}
+
+/// A well-formed backup code that is not `code` but shares its lookup key
+/// (the worst guess: it costs a hash).
+fn colliding(user: &str, code: &str, n: u64) -> String {
+    use mfac_login::backup::lookup;
+    let letters = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let want = lookup(user, code);
+    (n * 1_000_000..)
+        .map(|k| {
+            let mut x = k.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+            let text: String = (0..10)
+                .map(|_| {
+                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    letters[(x >> 33) as usize % letters.len()] as char
+                })
+                .collect();
+            format!("{}-{}", &text[..5], &text[5..])
+        })
+        .find(|g| g != code && lookup(user, g) == want)
+        .unwrap()
+}
+
+/// `conns` connections flooding `users` users' logins with backup-code
+/// guesses that each cost a hash (until the user locks; then none) for
+/// `secs`: the guesses answered, and how many were refused as locked.
+async fn backup_flood(s: &Server, users: usize, conns: usize, secs: f64) -> Tally {
+    let run = jiff::Timestamp::now().as_millisecond();
+    let mut targets = Vec::new();
+    let mut conn = Conn::open(s).await;
+    for i in 0..users {
+        let user = format!("flood-{run}-{i}@acme.test");
+        let (st, v) = conn
+            .json(
+                "POST",
+                &format!("/v1/users/{user}/factors/backup_code"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(st, 201, "{v}");
+        let code = v["codes"][0].as_str().unwrap().to_string();
+        let (st, l) = conn
+            .json(
+                "POST",
+                "/v1/logins",
+                json!({"user": user, "groups": ["Recovery"]}),
+            )
+            .await;
+        assert_eq!(st, 200, "{l}");
+        let login = l["login_id"].as_str().unwrap().to_string();
+        let guesses: Vec<String> = (0..5).map(|n| colliding(&user, &code, n)).collect();
+        targets.push((login, guesses));
+    }
+    let targets = Arc::new(targets);
+    let start = Instant::now();
+    let end = start + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    for c in 0..conns {
+        let mut conn = Conn::open(s).await;
+        let targets = targets.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut t = Tally::default();
+            let mut i = c;
+            while Instant::now() < end {
+                let (login, guesses) = &targets[i % targets.len()];
+                let guess = &guesses[(i / targets.len()) % guesses.len()];
+                let sent = Instant::now();
+                let (st, _) = conn
+                    .json(
+                        "POST",
+                        &format!("/v1/logins/{login}/verify"),
+                        json!({"factor": "backup_code", "code": guess}),
+                    )
+                    .await;
+                t.latencies.push(sent.elapsed().as_micros() as u32);
+                // 401 (a wrong code) and 429 (locked) are the answers.
+                t.not_ok += usize::from(st != 401 && st != 429);
+                i += conns;
+            }
+            t
+        }));
+    }
+    let mut all = Tally::default();
+    for task in tasks {
+        all.merge(task.await.unwrap());
+    }
+    all.elapsed = start.elapsed();
+    all
+}
+
+fn argon2_hashes(s: &Server) -> u64 {
+    let m = s.raw("GET", "/metrics", None, None).body;
+    m.lines()
+        .find_map(|l| l.strip_prefix("mfac_argon2_hashes_total "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Enrol `users` TOTP users, then run the sign-in flow (begin + verify with
@@ -392,6 +493,26 @@ fn main() {
     println!("hot reload under load: {reloads} reloads, half of them broken policies, every broken one refused");
     during.report("POST /v1/decide during reloads", "requests");
     assert_eq!(during.not_ok, 0, "a request was lost during reloads");
+
+    // Decisions and health checks while 16 connections flood backup-code
+    // guesses that each cost an Argon2 hash: the hashes wait for the
+    // bounded pool, the decisions do not.
+    let flood_users = env_number("MFAC_LOAD_FLOOD_USERS", 100.0) as usize;
+    let before = argon2_hashes(&s);
+    let (mut flood, mut decide, mut health) = rt.block_on(async {
+        let flood = backup_flood(&s, flood_users, 16, secs);
+        let decide = decide_load(&s, conns / 2, secs, "/v1/decide");
+        let health = decide_load(&s, 2, secs, "/healthz");
+        tokio::join!(flood, decide, health)
+    });
+    println!(
+        "backup-code flood: {} Argon2 hashes for {flood_users} users' codes and the guesses",
+        argon2_hashes(&s) - before
+    );
+    flood.report("backup-code guesses (the flood)", "requests");
+    decide.report("POST /v1/decide during the flood", "requests");
+    health.report("GET /healthz during the flood", "requests");
+    assert_eq!(flood.not_ok + decide.not_ok + health.not_ok, 0);
 
     rt.block_on(flow_load(&s, "SQLite", users, 16))
         .report("sign-in flow on SQLite (logins + verify)", "flows");

@@ -128,3 +128,82 @@ fn finding_1_a_loosening_reload_needs_the_flag_and_is_audited_as_one() {
     assert!(detail.contains("loosens (allowed): factors"), "{detail}");
     assert!(health(&s)["reload_error"].is_null());
 }
+
+/// A policy where root recovers with backup codes.
+const RECOVERY: &str = r#"precedence specific
+default { enforcement required factors totp | webauthn | sms }
+user "root@acme.test" { recovery backup_code }
+"#;
+
+fn argon2_hashes(s: &Server) -> u64 {
+    let m = s.raw("GET", "/metrics", None, None).body;
+    m.lines()
+        .find_map(|l| l.strip_prefix("mfac_argon2_hashes_total "))
+        .unwrap_or_else(|| panic!("no mfac_argon2_hashes_total in {m}"))
+        .parse()
+        .unwrap()
+}
+
+/// A well-formed backup code that is not one of `codes` and whose lookup
+/// key is (`share`) or is not one of theirs.
+fn guess(user: &str, codes: &[String], share: bool) -> String {
+    use mfac_login::backup::lookup;
+    let keys: Vec<_> = codes.iter().map(|c| lookup(user, c)).collect();
+    let letters = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    (0u64..)
+        .map(|n| {
+            let mut x = n.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(7);
+            let text: String = (0..10)
+                .map(|_| {
+                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    letters[(x >> 33) as usize % letters.len()] as char
+                })
+                .collect();
+            format!("{}-{}", &text[..5], &text[5..])
+        })
+        .find(|g| !codes.contains(g) && keys.contains(&lookup(user, g)) == share)
+        .unwrap()
+}
+
+fn verify(s: &Server, login: &str, body: serde_json::Value) -> common::server::Response {
+    s.post(&format!("/v1/logins/{login}/verify"), body)
+}
+
+#[test]
+fn finding_2_a_backup_code_guess_costs_at_most_one_hash_and_none_when_locked() {
+    let s = start("backup-flood", RECOVERY, &[]);
+    let user = "root@acme.test";
+    let r = s.post(&format!("/v1/users/{user}/factors/backup_code"), json!({}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let codes: Vec<String> = serde_json::from_value(r.json()["codes"].clone()).unwrap();
+    assert_eq!(argon2_hashes(&s), 10, "issuing hashes each code once");
+    let l = common::server::begin(&s, user, &[]);
+    let login = l["login_id"].as_str().unwrap().to_string();
+    let answer = |code: &str| verify(&s, &login, json!({"factor": "backup_code", "code": code}));
+
+    // Wrong guesses whose lookup key no code has: no hash at all.
+    for _ in 0..2 {
+        assert_eq!(answer(&guess(user, &codes, false)).status, 401);
+    }
+    assert_eq!(argon2_hashes(&s), 10);
+    // A malformed one: none either.
+    assert_eq!(answer("not-a-code").status, 401);
+    assert_eq!(argon2_hashes(&s), 10);
+    // One that shares a code's lookup key: one hash (or two, if two share).
+    assert_eq!(answer(&guess(user, &codes, true)).status, 401);
+    let after = argon2_hashes(&s);
+    assert!((11..=12).contains(&after), "{after}");
+    // The fifth failure locks; then no guess is hashed, right or wrong.
+    let r = answer(&guess(user, &codes, true));
+    assert_eq!(r.status, 401, "{}", r.body);
+    let locked = argon2_hashes(&s);
+    for code in [guess(user, &codes, true), codes[0].clone()] {
+        let r = answer(&code);
+        assert_eq!(r.status, 429, "{}", r.body);
+    }
+    assert_eq!(
+        argon2_hashes(&s),
+        locked,
+        "a locked user's guesses cost no hash"
+    );
+}

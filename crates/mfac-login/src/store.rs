@@ -653,12 +653,12 @@ impl Store {
         }))
     }
 
-    /// Replace the user's backup codes with a new set of hashes, in one
-    /// transaction.
+    /// Replace the user's backup codes with a new set (lookup keys and
+    /// hashes), in one transaction.
     pub async fn replace_backup_codes(
         &self,
         user: &str,
-        hashes: &[String],
+        codes: &[crate::backup::Stored],
     ) -> Result<(), StoreError> {
         let _writing = self.writing().await;
         on_pool!(self, |p| {
@@ -667,10 +667,11 @@ impl Store {
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;
-            for h in hashes {
-                sqlx::query("INSERT INTO backup_codes (user_id, hash) VALUES ($1, $2)")
+            for c in codes {
+                sqlx::query("INSERT INTO backup_codes (user_id, hash, lookup) VALUES ($1, $2, $3)")
                     .bind(user)
-                    .bind(h)
+                    .bind(&c.hash)
+                    .bind(&c.lookup)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -686,6 +687,27 @@ impl Store {
         Ok(on_pool!(self, |p| {
             sqlx::query(SQL)
                 .bind(user)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("hash")?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// The user's unused backup codes a guess with `lookup` could be:
+    /// (id, hash) of those with that lookup key, or none (issued before
+    /// lookup keys).
+    pub async fn backup_code_candidates(
+        &self,
+        user: &str,
+        lookup: &str,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        const SQL: &str = "SELECT id, hash FROM backup_codes WHERE user_id = $1 AND used_at IS NULL AND (lookup = $2 OR lookup IS NULL) ORDER BY id";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .bind(lookup)
                 .fetch_all(p)
                 .await?
                 .iter()

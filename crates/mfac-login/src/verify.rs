@@ -87,6 +87,19 @@ pub struct Verifier {
     pub limits: Limits,
     /// The WebAuthn relying party, when passkeys are configured.
     pub webauthn: Option<webauthn_rs::Webauthn>,
+    /// Argon2 runs on the blocking pool, this many at a time: a flood of
+    /// backup-code guesses waits here, in memory it bounds, and never takes
+    /// the threads that answer decisions and `/healthz`.
+    hashing: Arc<tokio::sync::Semaphore>,
+    /// Argon2 hashes computed (issuing and checking backup codes).
+    hashes: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// How many Argon2 hashes run at once: one core is left to everything else.
+fn hashing_permits() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .max(1)
 }
 
 /// What a seal is bound to: the user and the kind, so a sealed seed copied
@@ -104,7 +117,33 @@ impl Verifier {
             issuer: issuer.to_string(),
             limits: Limits::default(),
             webauthn: None,
+            hashing: Arc::new(tokio::sync::Semaphore::new(hashing_permits())),
+            hashes: Arc::default(),
         }
+    }
+
+    /// Argon2 hashes computed since the start (a metric).
+    pub fn argon2_hashes(&self) -> u64 {
+        self.hashes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Run `n` Argon2 hashes' worth of work `f` on the blocking pool, when
+    /// a permit is free.
+    async fn hashing<T: Send + 'static>(
+        &self,
+        n: usize,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, LoginError> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| LoginError::Config("the hashing pool is closed".into()))?;
+        self.hashes
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| LoginError::Config(format!("a hashing task stopped: {e}")))
     }
 
     pub(crate) fn key(&self) -> &SecretKey {
@@ -116,6 +155,15 @@ impl Verifier {
     pub async fn gate(&self, user: &str) -> Result<crate::throttle::Gate, LoginError> {
         let state = self.store.throttle_state(user).await?;
         Ok(self.limits.gate(&state, self.now()))
+    }
+
+    /// Whether the user is locked now (a look that counts nothing; the
+    /// settling transaction looks again).
+    pub(crate) async fn locked(&self, user: &str) -> Result<bool, LoginError> {
+        Ok(matches!(
+            self.gate(user).await?,
+            crate::throttle::Gate::Locked { .. }
+        ))
     }
 
     /// Settle an attempt in the store (one transaction: counted, checked,
@@ -304,12 +352,15 @@ impl Verifier {
     /// A new set of backup codes, replacing the old; the codes are returned
     /// once, to show the user, and stored only as hashes.
     pub async fn new_backup_codes(&self, user: &str) -> Result<Vec<String>, LoginError> {
-        let set = backup::new_codes()?;
-        self.store.replace_backup_codes(user, &set.hashes).await?;
+        let owner = user.to_string();
+        let set = self
+            .hashing(backup::COUNT, move || backup::new_codes(&owner))
+            .await??;
+        self.store.replace_backup_codes(user, &set.stored).await?;
         self.audit(
             user,
             "backup_codes_issued",
-            format!("{} codes", set.hashes.len()),
+            format!("{} codes", set.stored.len()),
         )
         .await?;
         Ok(set.shown)
@@ -332,9 +383,24 @@ impl Verifier {
         login: Option<&OpenLogin>,
     ) -> Result<Verification, LoginError> {
         let mut attempt = self.attempt(user, "backup_code", login);
-        let unused = self.store.unused_backup_codes(user).await?;
-        let hashes: Vec<String> = unused.iter().map(|(_, h)| h.clone()).collect();
-        let found = backup::find(code, &hashes)?.and_then(|i| unused.get(i));
+        // The lock first, and only the codes that share the guess's lookup
+        // key: a locked user's or a malformed guess costs no hash, a wrong
+        // one almost never.
+        let candidates = match backup::lookup(user, code) {
+            Some(key) if !self.locked(user).await? => {
+                self.store.backup_code_candidates(user, &key).await?
+            }
+            _ => Vec::new(),
+        };
+        let found = if candidates.is_empty() {
+            None
+        } else {
+            let hashes: Vec<String> = candidates.iter().map(|(_, h)| h.clone()).collect();
+            let code = code.to_string();
+            self.hashing(hashes.len(), move || backup::find(&code, &hashes))
+                .await??
+                .and_then(|i| candidates.get(i))
+        };
         let ids: Vec<i64> = found.iter().map(|(id, _)| *id).collect();
         if let Some((id, _)) = found {
             let proof = Proof::BackupCode { id: *id };

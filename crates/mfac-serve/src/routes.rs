@@ -613,7 +613,11 @@ pub async fn metrics(State(app): Shared) -> Response {
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        app.metrics.render(),
+        format!(
+            "{}# HELP mfac_argon2_hashes_total Argon2 hashes computed (backup codes issued and checked).\n# TYPE mfac_argon2_hashes_total counter\nmfac_argon2_hashes_total {}\n",
+            app.metrics.render(),
+            app.verifier.argon2_hashes()
+        ),
     )
         .into_response()
 }

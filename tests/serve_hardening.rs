@@ -207,3 +207,170 @@ fn finding_2_a_backup_code_guess_costs_at_most_one_hash_and_none_when_locked() {
         "a locked user's guesses cost no hash"
     );
 }
+
+/// A TOTP login for `user` in Staff, answered with `code`.
+fn answer_totp(s: &Server, user: &str, code: &str) -> common::server::Response {
+    let l = common::server::begin(s, user, &["Staff"]);
+    let login = l["login_id"].as_str().unwrap();
+    verify(s, login, json!({"factor": "totp", "code": code}))
+}
+
+#[test]
+fn finding_3_a_user_past_the_hard_limit_is_unlocked_by_an_administrator_and_audited() {
+    let s = start(
+        "unlock",
+        RUNNING,
+        &["--max-failures", "3", "--hard-limit", "3"],
+    );
+    let user = "ann@acme.test";
+    let (seed, _) = common::server::enrol_totp(&s, user);
+    for _ in 0..3 {
+        answer_totp(&s, user, "000000");
+    }
+    // Past the hard limit: locked with no end, whatever the code.
+    let r = answer_totp(&s, user, &seed.code_at(common::server::now(30)));
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.json()["retry_after_s"].is_null(), "{}", r.body);
+
+    // The route wants a reason, and takes nothing else.
+    let path = format!("/v1/users/{user}/unlock");
+    assert_eq!(s.post(&path, json!({})).status, 400);
+    assert_eq!(s.post(&path, json!({"reason": ""})).status, 400);
+    assert_eq!(
+        s.post(&path, json!({"reason": "x", "force": true})).status,
+        400
+    );
+    let r = s.post(
+        &path,
+        json!({"reason": "INC-4711: identity checked by phone"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(
+        (
+            v["was_locked"].as_bool(),
+            v["hard_limit"].as_bool(),
+            v["failures_cleared"].as_u64()
+        ),
+        (Some(true), Some(true), Some(3)),
+        "{v}"
+    );
+    let r = answer_totp(&s, user, &seed.code_at(common::server::now(30)));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let events = s
+        .get(&format!("/v1/audit?user={user}&type=unlocked"))
+        .json()["events"]
+        .clone();
+    assert_eq!(events.as_array().unwrap().len(), 1, "{events}");
+    assert!(events[0]["detail"].as_str().unwrap().contains("INC-4711"));
+
+    // Locked again, and unlocked by the command on the same store while the
+    // service runs.
+    for _ in 0..3 {
+        answer_totp(&s, user, "000000");
+    }
+    assert_eq!(answer_totp(&s, user, "000000").status, 429);
+    let db = s.dir.join("mfac.db").display().to_string();
+    let run = common::mfac(&["unlock", user, "--db", &db, "--reason", "INC-4712"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("cleared 3 failures"), "{}", run.stdout);
+    s.set_clock(60);
+    let r = answer_totp(&s, user, &seed.code_at(common::server::now(60)));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let missing = s.dir.join("typo.db").display().to_string();
+    let run = common::mfac(&["unlock", user, "--db", &missing, "--reason", "x"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        !s.dir.join("typo.db").exists(),
+        "unlock never creates a store"
+    );
+    let run = common::mfac(&["unlock", user, "--db", &db]);
+    assert_eq!(run.code, 2, "a reason is needed: {}", run.stderr);
+}
+
+#[test]
+fn finding_5_the_audit_is_paged_in_sql_with_a_cursor_and_since_compares_instants() {
+    let s = start("audit-pages", RUNNING, &[]);
+    for i in 0..7 {
+        let r = s.post(&format!("/v1/users/u{i}/factors/totp"), json!({}));
+        assert_eq!(r.status, 201);
+    }
+    let page = |q: &str| {
+        let r = s.get(&format!("/v1/audit?type=totp_enrolment_started&{q}"));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    };
+    let users = |v: &serde_json::Value| -> Vec<String> {
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["user"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let first = page("limit=3");
+    assert_eq!(
+        users(&first),
+        ["u4", "u5", "u6"],
+        "the newest, oldest first"
+    );
+    let before = first["next_before"].as_i64().unwrap();
+    let second = page(&format!("limit=3&before={before}"));
+    assert_eq!(users(&second), ["u1", "u2", "u3"]);
+    let last = page(&format!(
+        "limit=3&before={}",
+        second["next_before"].as_i64().unwrap()
+    ));
+    assert_eq!(users(&last), ["u0"]);
+    assert!(last["next_before"].is_null(), "{last}");
+    // `since` is an instant: a fraction of a second later is later.
+    let at = first["events"][1]["at"].as_str().unwrap().to_string();
+    let t: jiff::Timestamp = at.parse().unwrap();
+    let later = (t + jiff::SignedDuration::from_nanos(1)).to_string();
+    assert_eq!(users(&page(&format!("since={at}"))), ["u5", "u6"]);
+    assert_eq!(users(&page(&format!("since={later}"))), ["u6"]);
+    let r = s.get("/v1/audit?type=bogus");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("totp_enrolled"));
+}
+
+#[test]
+fn finding_10_reading_the_audit_never_creates_or_migrates_a_store() {
+    let dir = common::temp_dir("audit-readonly");
+    let path = dir.join("nonexistent.db");
+    let db = path.display().to_string();
+    let run = common::mfac(&["audit", "--db", &db]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("no store"), "{}", run.stderr);
+    assert!(!path.exists(), "audit created {db}");
+    // A file that is not a store is refused, and left as it was.
+    let other = dir.join("other.db");
+    std::fs::write(&other, b"").unwrap();
+    let run = common::mfac(&["audit", "--db", &other.display().to_string()]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("not an mfac store"), "{}", run.stderr);
+    assert_eq!(std::fs::metadata(&other).unwrap().len(), 0);
+    // An unknown kind is an error that lists the kinds.
+    let run = common::mfac(&["audit", "--db", &db, "--type", "bogus"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("verify_failed"), "{}", run.stderr);
+    // A PostgreSQL schema that is not there is not created.
+    if let Ok(url) = std::env::var("MFAC_TEST_POSTGRES_URL") {
+        let schema = format!("mfac_absent_{}", std::process::id());
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let run = common::mfac(&["audit", "--db", &format!("{url}{sep}schema={schema}")]);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        let probe = std::process::Command::new("psql")
+            .args([url.as_str(), "-tAc", &format!("SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{schema}'")])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&probe.stdout).trim(),
+            "0",
+            "the schema was created"
+        );
+    }
+}

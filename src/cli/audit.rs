@@ -4,6 +4,7 @@
 //! remembered or MFA off), with the rule or exemption that let them in.
 
 use super::{Failure, Outcome};
+use mfac_login::events::EventKind;
 use std::fmt::Write;
 use std::process::ExitCode;
 
@@ -23,8 +24,15 @@ pub struct Args {
     #[arg(long, value_name = "ID")]
     user: Option<String>,
     /// Only events of this kind (decision, verified, verify_failed, locked_out, ...)
-    #[arg(long = "type", value_name = "KIND")]
-    kind: Option<String>,
+    #[arg(long = "type", value_name = "KIND", value_parser = event_kind)]
+    kind: Option<EventKind>,
+    /// Only the newest N events (of those older than --before)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    limit: Option<u64>,
+    /// Only events older than the one with this id: the cursor a limited
+    /// page ends with
+    #[arg(long, value_name = "ID")]
+    before: Option<i64>,
     /// Logins of privileged users let in without a verified factor
     #[arg(long, conflicts_with = "kind")]
     privileged_without_mfa: bool,
@@ -39,6 +47,10 @@ pub(super) enum Format {
     Csv,
 }
 
+fn event_kind(name: &str) -> Result<EventKind, String> {
+    EventKind::from_name(name).ok_or_else(|| format!("the kinds are {}", EventKind::names()))
+}
+
 pub fn run(a: Args) -> Outcome {
     let since = a
         .since
@@ -47,9 +59,9 @@ pub fn run(a: Args) -> Outcome {
         .transpose()
         .map_err(|e| Failure::input(format!("--since: {e}")))?;
     let kind = if a.privileged_without_mfa {
-        Some("privileged_without_mfa")
+        Some(EventKind::PrivilegedWithoutMfa)
     } else {
-        a.kind.as_deref()
+        a.kind
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -59,32 +71,40 @@ pub fn run(a: Args) -> Outcome {
         user: a.user.as_deref(),
         kind,
         since,
-        limit: None,
+        before: a.before,
+        limit: a.limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
-    let events = runtime
+    // A store that is not there is an error: reading never creates or
+    // migrates one.
+    let page = runtime
         .block_on(async {
-            let store = mfac_login::store::Store::open(&a.db).await?;
-            store.audit_log(&query).await
+            let store = mfac_login::store::Store::open_existing(&a.db).await?;
+            let page = store.audit_page(&query).await;
+            store.close().await;
+            page
         })
         .map_err(|e| Failure::input(e.to_string()))?;
+    let events = &page.events;
     let mut o = String::new();
     match a.format {
         Format::Json => {
             o = format!(
                 "{}\n",
-                super::render::pretty(&serde_json::json!({ "events": events }))
+                super::render::pretty(
+                    &serde_json::json!({ "events": events, "next_before": page.next_before })
+                )
             );
         }
         Format::Csv => {
             let cell = crate::cli::render::csv_cell;
             let _ = writeln!(o, "{}", mfac_login::store::AuditEvent::COLUMNS.join(","));
-            for e in &events {
+            for e in events {
                 let row: Vec<String> = e.cells().iter().map(|c| cell(c)).collect();
                 let _ = writeln!(o, "{}", row.join(","));
             }
         }
         Format::Table => {
-            for e in &events {
+            for e in events {
                 let _ = writeln!(
                     o,
                     "{:<28} {:<24} {:<24} {}",
@@ -95,6 +115,9 @@ pub fn run(a: Args) -> Outcome {
                 );
             }
             let _ = writeln!(o, "{} events", events.len());
+            if let Some(id) = page.next_before {
+                let _ = writeln!(o, "older events: --before {id}");
+            }
         }
     }
     out!("{o}");

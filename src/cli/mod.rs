@@ -35,6 +35,7 @@ mod report;
 mod serve;
 mod simulate;
 mod test;
+mod unlock;
 
 use clap::{Parser, Subcommand};
 use mfac::{Compile as _, SourceFile};
@@ -68,6 +69,7 @@ enum Command {
     Test(test::Args),
     Audit(audit::Args),
     Serve(serve::Args),
+    Unlock(unlock::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(
         after_help = "Examples:\n  mfac completions bash > /etc/bash_completion.d/mfac\n  mfac completions zsh > \"${fpath[1]}/_mfac\""
@@ -124,6 +126,7 @@ pub fn main() -> ExitCode {
         Command::Test(a) => test::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Unlock(a) => unlock::run(a),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into a buffer first: clap_complete panics on a failed write.

@@ -93,7 +93,12 @@ async fn run(label: &str, store: Store, second: Store) {
         let t0 = Instant::now();
         v.store.login_state(user).await.unwrap();
         let t1 = Instant::now();
-        let e = mfac_login::store::AuditEvent::new(clock.now(), user, "bench", String::new());
+        let e = mfac_login::store::AuditEvent::new(
+            clock.now(),
+            user,
+            mfac_login::events::EventKind::Decision,
+            "bench".into(),
+        );
         v.store.audit(&e).await.unwrap();
         read.push(t1 - t0);
         commit.push(t1.elapsed());

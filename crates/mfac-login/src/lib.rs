@@ -11,6 +11,7 @@
 
 pub mod backup;
 pub mod clock;
+pub mod events;
 pub mod login;
 pub mod secret;
 pub mod store;

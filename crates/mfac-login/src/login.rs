@@ -232,9 +232,9 @@ impl Verifier {
             detail.push_str(&format!(
                 "; privileged, let in without MFA: {why}; rules: {rules}"
             ));
-            "privileged_without_mfa"
+            crate::events::EventKind::PrivilegedWithoutMfa
         } else {
-            "decision"
+            crate::events::EventKind::Decision
         };
         let mut event = self.event(user, kind, detail);
         event.app = app.map(str::to_string);
@@ -272,7 +272,7 @@ impl Verifier {
         let open = &open;
         let refuse = |r: Refusal| async move {
             let detail = format!("login {login}: {:?} refused: {}", answer, r.reason());
-            let mut e = self.event(&open.user, "answer_refused", detail);
+            let mut e = self.event(&open.user, crate::events::EventKind::AnswerRefused, detail);
             e.login_id = Some(open.id.clone());
             e.decision_id.clone_from(&open.decision_id);
             e.policy_sha256.clone_from(&open.policy_sha256);

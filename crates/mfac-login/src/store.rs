@@ -9,14 +9,12 @@
 //! only `WHERE used_at IS NULL`, an enrolment is confirmed only `WHERE status
 //! = 'pending'`.
 
+pub use crate::events::EventKind;
 use crate::throttle::{Gate, Limits, State as ThrottleState};
 use jiff::Timestamp;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
-use std::str::FromStr;
 
 /// A database URL for messages: without its password, in the user part
 /// or as a `password=` parameter.
@@ -49,6 +47,11 @@ fn redact(url: &str) -> String {
         _ => url.to_string(),
     };
     format!("{base}{}", query.unwrap_or_default())
+}
+
+/// An instant as the store sorts it: nanoseconds since 1970 (until 2262).
+pub(crate) fn nanos(t: Timestamp) -> i64 {
+    i64::try_from(t.as_nanosecond()).unwrap_or(i64::MAX)
 }
 
 /// A time the store wrote (RFC 3339); anything else is damage.
@@ -200,9 +203,8 @@ pub struct AuditEvent {
     /// Given by the store, in the order events were written; 0 before.
     pub id: i64,
     pub at: Timestamp,
-    /// `decision`, `verified`, `verify_failed`, `locked_out`, ...
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: EventKind,
     pub user: String,
     pub app: Option<String>,
     pub ip: Option<String>,
@@ -247,7 +249,7 @@ impl AuditEvent {
         [
             self.id.to_string(),
             self.at.to_string(),
-            self.kind.clone(),
+            self.kind.name().to_string(),
             self.user.clone(),
             o(&self.app),
             o(&self.ip),
@@ -265,11 +267,11 @@ impl AuditEvent {
 }
 
 impl AuditEvent {
-    pub fn new(at: Timestamp, user: &str, kind: &str, detail: String) -> AuditEvent {
+    pub fn new(at: Timestamp, user: &str, kind: EventKind, detail: String) -> AuditEvent {
         AuditEvent {
             at,
             user: user.to_string(),
-            kind: kind.to_string(),
+            kind,
             detail,
             ..AuditEvent::default()
         }
@@ -280,8 +282,12 @@ impl AuditEvent {
 #[derive(Clone, Debug, Default)]
 pub struct AuditQuery<'a> {
     pub user: Option<&'a str>,
-    pub kind: Option<&'a str>,
+    pub kind: Option<EventKind>,
+    /// Events at or after this instant.
     pub since: Option<Timestamp>,
+    /// Events older than the one with this id (the cursor of the next
+    /// page).
+    pub before: Option<i64>,
     /// The newest this many (oldest first among them).
     pub limit: Option<usize>,
 }
@@ -372,12 +378,12 @@ macro_rules! insert_audit {
     ($exec:expr, $at:expr, $e:expr) => {
         sqlx::query(concat!(
             "INSERT INTO audit (at, user_id, kind, detail, app, ip, decision, factor, result, ",
-            "reason, decision_id, login_id, policy_sha256, exempt) ",
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+            "reason, decision_id, login_id, policy_sha256, exempt, at_ns) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         ))
         .bind($at)
         .bind(&$e.user)
-        .bind(&$e.kind)
+        .bind($e.kind.name())
         .bind(&$e.detail)
         .bind(&$e.app)
         .bind(&$e.ip)
@@ -389,6 +395,7 @@ macro_rules! insert_audit {
         .bind(&$e.login_id)
         .bind(&$e.policy_sha256)
         .bind(&$e.exempt)
+        .bind($crate::store::nanos($e.at))
         .execute($exec)
         .await?
     };
@@ -446,126 +453,21 @@ where
 macro_rules! on_pool {
     ($store:expr, |$p:ident| $body:expr) => {
         match &$store.pool {
-            Pool::Sqlite($p) => $body,
-            Pool::Postgres($p) => $body,
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
         }
     };
 }
 
+mod audit;
+mod open;
+mod unlock;
+
+pub use audit::AuditPage;
+
+pub use open::Opening;
+
 impl Store {
-    /// Open a store by URL: `postgres://...` (tables in the schema `mfac`,
-    /// or the one `?schema=NAME` names), else a SQLite file: `sqlite://PATH`,
-    /// `sqlite:PATH` or a bare path, with `?sync=full` (the default) or
-    /// `?sync=normal` (see [`Durability`]).
-    pub async fn open(url: &str) -> Result<Store, StoreError> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let (url, schema) = take_schema(url);
-            return Store::open_postgres(&url, schema.as_deref().unwrap_or("mfac")).await;
-        }
-        let rest = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        let (path, durability) = match rest.split_once('?') {
-            None => (rest, Durability::Full),
-            Some((path, "sync=full")) => (path, Durability::Full),
-            Some((path, "sync=normal")) => (path, Durability::Normal),
-            Some((path, q)) => {
-                return Err(StoreError::Open(
-                    path.to_string(),
-                    format!(
-                        "unknown option `{q}` (the one option is `sync=full` or `sync=normal`)"
-                    ),
-                ))
-            }
-        };
-        Store::open_sqlite_with(path, durability).await
-    }
-
-    /// Open (creating and migrating if need be) the SQLite file at `path`,
-    /// every commit durable; `:memory:` for a private in-memory store.
-    pub async fn open_sqlite(path: &str) -> Result<Store, StoreError> {
-        Store::open_sqlite_with(path, Durability::Full).await
-    }
-
-    /// Open the SQLite file at `path` with the given durability.
-    pub async fn open_sqlite_with(path: &str, durability: Durability) -> Result<Store, StoreError> {
-        let url = if path == ":memory:" {
-            "sqlite::memory:".to_string()
-        } else {
-            format!("sqlite://{path}")
-        };
-        let options = SqliteConnectOptions::from_str(&url)
-            .map_err(|e| StoreError::Open(path.to_string(), e.to_string()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(match durability {
-                Durability::Full => SqliteSynchronous::Full,
-                Durability::Normal => SqliteSynchronous::Normal,
-            })
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .foreign_keys(true);
-        // One connection for an in-memory store: each would be its own database.
-        let max = if path == ":memory:" { 1 } else { 8 };
-        // A connection to a local file does not go stale: no ping (a round
-        // trip to the connection's thread) before each use.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await
-            .map_err(|e| StoreError::Open(path.to_string(), e.to_string()))?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migrate(e.to_string()))?;
-        Ok(Store {
-            pool: Pool::Sqlite(pool),
-            writer: Some(std::sync::Arc::default()),
-        })
-    }
-
-    /// Connect to PostgreSQL at `url` (tables in `schema`, created if need
-    /// be) and migrate. Every replica opens the same database.
-    pub async fn open_postgres(url: &str, schema: &str) -> Result<Store, StoreError> {
-        let shown = redact(url);
-        if !schema
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            || schema.is_empty()
-        {
-            return Err(StoreError::Open(
-                shown,
-                format!("`{schema}` is not a plain schema name"),
-            ));
-        }
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Open(shown.clone(), e.to_string()))?;
-        // The schema first, on a connection of its own.
-        let setup = PgPoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await
-            .map_err(|e| StoreError::Open(shown.clone(), e.to_string()))?;
-        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-            .execute(&setup)
-            .await?;
-        setup.close().await;
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.options([("search_path", schema)]))
-            .await
-            .map_err(|e| StoreError::Open(shown, e.to_string()))?;
-        sqlx::migrate!("./migrations/postgres")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migrate(e.to_string()))?;
-        Ok(Store {
-            pool: Pool::Postgres(pool),
-            writer: None,
-        })
-    }
-
     /// The turn to write (SQLite), held until the guard drops.
     async fn writing(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match &self.writer {
@@ -859,7 +761,7 @@ impl Store {
             "UPDATE logins SET answered_at = $1 WHERE id = $2 AND answered_at IS NULL";
         const MFA: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since) VALUES ($1, $2, $3, 0) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0";
         let at = a.at.to_string();
-        let event = |kind: &str, detail: String, result: &str, reason: Option<&str>| {
+        let event = |kind: EventKind, detail: String, result: &str, reason: Option<&str>| {
             let mut e = AuditEvent::new(a.at, a.user, kind, detail);
             e.factor = Some(a.what.to_string());
             e.result = Some(result.to_string());
@@ -885,7 +787,7 @@ impl Store {
                         let when = until
                             .map_or("an administrator resets it".to_string(), |t| t.to_string());
                         let detail = format!("{}: locked until {when}", a.what);
-                        let e = event("verify_refused", detail, "locked", Some("locked"));
+                        let e = event(EventKind::VerifyRefused, detail, "locked", Some("locked"));
                         insert_audit!(&mut *tx, &at, e);
                         tx.commit().await?;
                         return Ok(Settled::Locked { until });
@@ -937,7 +839,7 @@ impl Store {
                 if !consumed {
                     if let Proof::Passkey { factor, .. } = proof {
                         let e = event(
-                            "possible_cloned_authenticator",
+                            EventKind::PossibleClonedAuthenticator,
                             format!("factor {factor}: the counter went back"),
                             "failed",
                             Some("counter"),
@@ -970,8 +872,8 @@ impl Store {
                         .await?;
                 }
                 let kind = match proof {
-                    Proof::External => "verified_external",
-                    _ => "verified",
+                    Proof::External => EventKind::VerifiedExternal,
+                    _ => EventKind::Verified,
                 };
                 insert_audit!(&mut *tx, &at, event(kind, detail.clone(), "verified", None));
                 tx.commit().await?;
@@ -992,7 +894,7 @@ impl Store {
                     .await?;
             }
             let e = event(
-                "verify_failed",
+                EventKind::VerifyFailed,
                 format!("{}: {reason}", a.what),
                 "failed",
                 Some(reason),
@@ -1000,7 +902,7 @@ impl Store {
             insert_audit!(&mut *tx, &at, e);
             if lock {
                 let e = event(
-                    "locked_out",
+                    EventKind::LockedOut,
                     format!("after a failed {}", a.what),
                     "locked",
                     Some(reason),
@@ -1201,76 +1103,6 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?
         }))
-    }
-
-    /// Append to the audit trail.
-    pub async fn audit(&self, e: &AuditEvent) -> Result<(), StoreError> {
-        let _writing = self.writing().await;
-        let at = e.at.to_string();
-        on_pool!(self, |p| {
-            insert_audit!(p, &at, e);
-        });
-        Ok(())
-    }
-
-    /// The audit trail, oldest first, filtered by `q`.
-    pub async fn audit_log(&self, q: &AuditQuery<'_>) -> Result<Vec<AuditEvent>, StoreError> {
-        // Times are compared here, not in SQL: RFC 3339 text with fractions
-        // of a second does not sort as the instants do.
-        const SQL: &str = "SELECT id, at, user_id, kind, detail, app, ip, decision, factor, result, reason, decision_id, login_id, policy_sha256, exempt FROM audit WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR kind = $2) ORDER BY id";
-        let rows = on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(q.user.unwrap_or(""))
-                .bind(q.kind.unwrap_or(""))
-                .fetch_all(p)
-                .await?
-                .into_iter()
-                .map(|r| -> Result<(String, AuditEvent), sqlx::Error> {
-                    let text = |i: usize| r.try_get::<Option<String>, _>(i);
-                    Ok((
-                        r.try_get(1)?,
-                        AuditEvent {
-                            id: r.try_get(0)?,
-                            at: Timestamp::UNIX_EPOCH,
-                            user: r.try_get(2)?,
-                            kind: r.try_get(3)?,
-                            detail: r.try_get(4)?,
-                            app: text(5)?,
-                            ip: text(6)?,
-                            decision: text(7)?,
-                            factor: text(8)?,
-                            result: text(9)?,
-                            reason: text(10)?,
-                            decision_id: text(11)?,
-                            login_id: text(12)?,
-                            policy_sha256: text(13)?,
-                            exempt: text(14)?,
-                        },
-                    ))
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        });
-        let mut events = Vec::with_capacity(rows.len());
-        for (at, mut e) in rows {
-            e.at = stored_time(&at, "audit time")?;
-            if q.since.is_none_or(|since| e.at >= since) {
-                events.push(e);
-            }
-        }
-        if let Some(n) = q.limit {
-            let skip = events.len().saturating_sub(n);
-            events.drain(..skip);
-        }
-        Ok(events)
-    }
-
-    /// The audit trail of `user`, oldest first.
-    pub async fn audit_events(&self, user: &str) -> Result<Vec<AuditEvent>, StoreError> {
-        let q = AuditQuery {
-            user: Some(user),
-            ..AuditQuery::default()
-        };
-        self.audit_log(&q).await
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::backup;
 use crate::clock::Clock;
+use crate::events::EventKind;
 use crate::secret::{SecretError, SecretKey};
 use crate::store::{
     Attempt, AuditEvent, ListedFactor, OpenLogin, Proof, Settled, Store, StoreError,
@@ -59,6 +60,17 @@ pub enum Verification {
     },
     /// The login's challenge was answered already, by another request.
     Closed,
+}
+
+/// What an unlock cleared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unlocked {
+    /// Failures since the user's last success.
+    pub failures: u32,
+    /// Whether verification was locked.
+    pub locked: bool,
+    /// Whether the lock was the hard limit's, which only an unlock ends.
+    pub hard_limit: bool,
 }
 
 /// A TOTP enrolment under way: show `uri` (as a QR code) once, then confirm
@@ -217,14 +229,29 @@ impl Verifier {
     pub(crate) async fn audit_event(
         &self,
         user: &str,
-        kind: &str,
+        kind: EventKind,
         detail: String,
     ) -> Result<(), LoginError> {
         self.audit(user, kind, detail).await
     }
 
-    async fn audit(&self, user: &str, kind: &str, detail: String) -> Result<(), LoginError> {
+    async fn audit(&self, user: &str, kind: EventKind, detail: String) -> Result<(), LoginError> {
         Ok(self.store.audit(&self.event(user, kind, detail)).await?)
+    }
+
+    /// An administrator's unlock of `user` (after a lock-out or past the
+    /// hard limit), audited with `reason`: what was cleared.
+    pub async fn unlock(&self, user: &str, reason: &str) -> Result<Unlocked, LoginError> {
+        let now = self.now();
+        let was = self.store.unlock(user, reason, now).await?;
+        Ok(Unlocked {
+            failures: was.total,
+            locked: matches!(
+                self.limits.gate(&was, now),
+                crate::throttle::Gate::Locked { .. }
+            ),
+            hard_limit: was.total >= self.limits.hard_limit,
+        })
     }
 
     /// Start a TOTP enrolment: a new 160-bit seed, sealed and stored pending.
@@ -246,8 +273,12 @@ impl Verifier {
             .await?;
         let uri = seed.enrolment_uri(&self.issuer, user)?;
         let qr_svg = seed.enrolment_qr_svg(&self.issuer, user)?;
-        self.audit(user, "totp_enrolment_started", format!("factor {factor}"))
-            .await?;
+        self.audit(
+            user,
+            EventKind::TotpEnrolmentStarted,
+            format!("factor {factor}"),
+        )
+        .await?;
         Ok(TotpEnrolment {
             factor,
             uri,
@@ -272,7 +303,7 @@ impl Verifier {
         let Some(step) = totp::verify(&seed, code, self.clock.now()) else {
             self.audit(
                 user,
-                "totp_confirm_failed",
+                EventKind::TotpConfirmFailed,
                 format!("factor {factor}: invalid_code"),
             )
             .await?;
@@ -281,7 +312,7 @@ impl Verifier {
         let step = i64::try_from(step).unwrap_or(i64::MAX);
         let done = self.store.confirm_factor(user, factor, step).await?;
         if done {
-            self.audit(user, "totp_enrolled", format!("factor {factor}"))
+            self.audit(user, EventKind::TotpEnrolled, format!("factor {factor}"))
                 .await?;
         }
         Ok(done)
@@ -333,7 +364,7 @@ impl Verifier {
     pub async fn remove_backup_codes(&self, user: &str) -> Result<bool, LoginError> {
         let done = self.store.remove_backup_codes(user).await?;
         if done {
-            self.audit(user, "factor_removed", "backup codes".into())
+            self.audit(user, EventKind::FactorRemoved, "backup codes".into())
                 .await?;
         }
         Ok(done)
@@ -343,7 +374,7 @@ impl Verifier {
     pub async fn remove_factor(&self, user: &str, id: i64) -> Result<bool, LoginError> {
         let done = self.store.remove_factor(user, id).await?;
         if done {
-            self.audit(user, "factor_removed", format!("factor {id}"))
+            self.audit(user, EventKind::FactorRemoved, format!("factor {id}"))
                 .await?;
         }
         Ok(done)
@@ -359,7 +390,7 @@ impl Verifier {
         self.store.replace_backup_codes(user, &set.stored).await?;
         self.audit(
             user,
-            "backup_codes_issued",
+            EventKind::BackupCodesIssued,
             format!("{} codes", set.stored.len()),
         )
         .await?;
@@ -410,7 +441,7 @@ impl Verifier {
     }
 
     /// An audit event at the clock's time.
-    pub(crate) fn event(&self, user: &str, kind: &str, detail: String) -> AuditEvent {
+    pub(crate) fn event(&self, user: &str, kind: EventKind, detail: String) -> AuditEvent {
         AuditEvent::new(self.clock.now(), user, kind, detail)
     }
 }

@@ -172,8 +172,12 @@ impl Verifier {
             None => None,
         };
         let (Some(factor), Some(state)) = (factor, state) else {
-            self.audit_event(user, "passkey_refused", "registration: expired".into())
-                .await?;
+            self.audit_event(
+                user,
+                crate::events::EventKind::PasskeyRefused,
+                "registration: expired".into(),
+            )
+            .await?;
             return Ok(Err("expired"));
         };
         let passkey = match self.rp()?.finish_passkey_registration(response, &state) {
@@ -181,7 +185,7 @@ impl Verifier {
             Err(e) => {
                 self.audit_event(
                     user,
-                    "passkey_refused",
+                    crate::events::EventKind::PasskeyRefused,
                     format!("registration: invalid ({e})"),
                 )
                 .await?;
@@ -199,15 +203,19 @@ impl Verifier {
             .await?
         {
             Some(true) => {
-                self.audit_event(user, "passkey_enrolled", format!("factor {factor}"))
-                    .await?;
+                self.audit_event(
+                    user,
+                    crate::events::EventKind::PasskeyEnrolled,
+                    format!("factor {factor}"),
+                )
+                .await?;
                 Ok(Ok(factor))
             }
             Some(false) => Ok(Err("expired")),
             None => {
                 self.audit_event(
                     user,
-                    "passkey_refused",
+                    crate::events::EventKind::PasskeyRefused,
                     "registration: credential_registered".into(),
                 )
                 .await?;
@@ -283,7 +291,7 @@ impl Verifier {
             Err(WebauthnError::CredentialPossibleCompromise) => {
                 self.audit_event(
                     user,
-                    "possible_cloned_authenticator",
+                    crate::events::EventKind::PossibleClonedAuthenticator,
                     "the signature counter went back".into(),
                 )
                 .await?;
@@ -291,8 +299,12 @@ impl Verifier {
                 return self.settle(&attempt, &[]).await;
             }
             Err(e) => {
-                self.audit_event(user, "passkey_refused", format!("sign-in: {e}"))
-                    .await?;
+                self.audit_event(
+                    user,
+                    crate::events::EventKind::PasskeyRefused,
+                    format!("sign-in: {e}"),
+                )
+                .await?;
                 attempt.miss = "wrong_code";
                 return self.settle(&attempt, &[]).await;
             }

@@ -84,7 +84,7 @@ impl App {
     /// failure to write it is logged and counted: the reload has happened.
     async fn audit_system(
         &self,
-        kind: &str,
+        kind: mfac_login::events::EventKind,
         detail: String,
         sha256: Option<String>,
         reason: Option<&str>,
@@ -192,6 +192,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
             "/v1/users/{user}/factors/{factor_id}",
             delete(routes::remove_factor),
         )
+        .route("/v1/users/{user}/unlock", post(routes::unlock))
         .route("/v1/audit", get(routes::audit))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -16,6 +16,7 @@
 
 use crate::App;
 use mfac_lang::Compile;
+use mfac_login::events::EventKind;
 use mfac_login::login::Running;
 use std::path::Path;
 use std::sync::Arc;
@@ -151,7 +152,7 @@ pub async fn reload(app: &App) -> Result<bool, String> {
             app.policy.store(Arc::new(running));
             app.reload_error.store(None);
             tracing::info!(sha256 = %sha, "policy reloaded");
-            app.audit_system("policy_reloaded", detail, Some(sha), None)
+            app.audit_system(EventKind::PolicyReloaded, detail, Some(sha), None)
                 .await;
             Ok(true)
         }
@@ -161,7 +162,7 @@ pub async fn reload(app: &App) -> Result<bool, String> {
             tracing::warn!(error = %message, "policy reload refused; the running policy keeps serving");
             app.reload_error.store(Some(Arc::new(message.clone())));
             app.audit_system(
-                "policy_reload_failed",
+                EventKind::PolicyReloadFailed,
                 message.clone(),
                 sha,
                 Some(e.reason()),

@@ -550,19 +550,46 @@ fn removed(done: bool) -> Result<Response, ApiError> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct UnlockRequest {
+    reason: String,
+}
+
+/// `POST /v1/users/{user}/unlock`: an administrator clears the user's
+/// failures and lock-out (the hard limit's too); audited with the reason.
+pub async fn unlock(
+    State(app): Shared,
+    Path(user): Path<String>,
+    Body(r): Body<UnlockRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let user = name("user", &user)?;
+    let reason = name("reason", r.reason.trim())?;
+    let done = app.verifier.unlock(user, reason).await?;
+    Ok(Json(json!({
+        "user": user,
+        "unlocked": true,
+        "was_locked": done.locked,
+        "hard_limit": done.hard_limit,
+        "failures_cleared": done.failures,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuditParams {
     user: Option<String>,
     #[serde(rename = "type")]
     kind: Option<String>,
     since: Option<String>,
+    before: Option<i64>,
     limit: Option<usize>,
 }
 
 /// The most events one `GET /v1/audit` returns.
 const MAX_EVENTS: usize = 1000;
 
-/// `GET /v1/audit?user=&type=&since=&limit=`: the newest `limit` events
-/// (100 by default), oldest first.
+/// `GET /v1/audit?user=&type=&since=&before=&limit=`: the newest `limit`
+/// events (100 by default) older than the event `before`, oldest first,
+/// and `next_before`, the cursor of the page before (null on the last).
 pub async fn audit(
     State(app): Shared,
     q: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
@@ -580,14 +607,29 @@ pub async fn audit(
     if limit == 0 || limit > MAX_EVENTS {
         return Err(ApiError::bad(format!("`limit` is 1 to {MAX_EVENTS}")));
     }
+    let kind = q
+        .kind
+        .as_deref()
+        .map(|k| {
+            mfac_login::events::EventKind::from_name(k).ok_or_else(|| {
+                ApiError::bad(format!(
+                    "`type` is one of {}",
+                    mfac_login::events::EventKind::names()
+                ))
+            })
+        })
+        .transpose()?;
     let query = mfac_login::store::AuditQuery {
         user: q.user.as_deref(),
-        kind: q.kind.as_deref(),
+        kind,
         since,
+        before: q.before,
         limit: Some(limit),
     };
-    let events = app.verifier.store.audit_log(&query).await?;
-    Ok(Json(json!({ "events": events })))
+    let page = app.verifier.store.audit_page(&query).await?;
+    Ok(Json(
+        json!({ "events": page.events, "next_before": page.next_before }),
+    ))
 }
 
 /// `GET /healthz` (no token): the running policy and the last reload's

@@ -1,0 +1,42 @@
+//! An administrator's unlock: the user's failure count, lock-out and hard
+//! limit cleared, in one transaction with its audit event (who asked is the
+//! caller's to say in `reason`).
+
+use super::{throttle_row, AuditEvent, Store, StoreError, ThrottleState};
+
+impl Store {
+    /// Clear `user`'s failures and lock-outs at `at`, audited (`unlocked`,
+    /// with `reason`) in the same transaction; the state as it was.
+    pub async fn unlock(
+        &self,
+        user: &str,
+        reason: &str,
+        at: jiff::Timestamp,
+    ) -> Result<ThrottleState, StoreError> {
+        let mut event = AuditEvent::new(
+            at,
+            user,
+            super::EventKind::Unlocked,
+            format!("by an administrator: {reason}"),
+        );
+        event.reason = Some("administrator".to_string());
+        let event = &event;
+        let _writing = self.writing().await;
+        const TAKE: &str = "DELETE FROM throttle WHERE user_id = $1 RETURNING consecutive, total, lockouts, locked_until";
+        let at = event.at.to_string();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let was = match sqlx::query(TAKE)
+                .bind(&event.user)
+                .fetch_optional(&mut *tx)
+                .await?
+            {
+                Some(row) => throttle_row(&row)?,
+                None => ThrottleState::default(),
+            };
+            insert_audit!(&mut *tx, &at, event);
+            tx.commit().await?;
+            Ok(was)
+        })
+    }
+}

@@ -1,8 +1,9 @@
 //! Login-time latency on each store, in one run: `begin_login`, answering
 //! its TOTP challenge, and both together, and a passkey ceremony's start and
 //! finish (median and p99 of each), then logins per second with two
-//! concurrent callers. SQLite always; PostgreSQL
-//! when `MFAC_TEST_POSTGRES_URL` names a server.
+//! concurrent callers; then a page of the audit (`limit 100`, with each
+//! filter, and a page deep down by its cursor) out of a million events.
+//! SQLite always; PostgreSQL when `MFAC_TEST_POSTGRES_URL` names a server.
 //!
 //! `cargo bench -p mfac-login --bench login`
 
@@ -202,6 +203,77 @@ async fn run(label: &str, store: Store, second: Store) {
     );
 }
 
+/// The audit events the page timings read among.
+const EVENTS: i64 = 1_000_000;
+
+/// `EVENTS` events in one statement: 5,000 users, three kinds, one a
+/// millisecond.
+const FILL_SQLITE: &str = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) INSERT INTO audit (at, user_id, kind, detail, at_ns) SELECT '2026-12-01T00:00:00Z', 'user-' || (i % 5000), CASE i % 3 WHEN 0 THEN 'decision' WHEN 1 THEN 'verified' ELSE 'verify_failed' END, 'bench', 1796083200000000000 + i * 1000000 FROM n";
+const FILL_POSTGRES: &str = "INSERT INTO audit (at, user_id, kind, detail, at_ns) SELECT '2026-12-01T00:00:00Z', 'user-' || (i % 5000), CASE i % 3 WHEN 0 THEN 'decision' WHEN 1 THEN 'verified' ELSE 'verify_failed' END, 'bench', 1796083200000000000 + i * 1000000 FROM generate_series(1, $1) AS i";
+
+/// A page of 100 out of `EVENTS`, by each filter: median and p99.
+async fn audit_pages(store: &Store) {
+    use mfac_login::events::EventKind;
+    use mfac_login::store::AuditQuery;
+    let since =
+        Timestamp::from_nanosecond(1_796_083_200_000_000_000 + 500_000 * 1_000_000).unwrap();
+    let cases: [(&str, AuditQuery<'_>); 5] = [
+        (
+            "the newest 100",
+            AuditQuery {
+                limit: Some(100),
+                ..AuditQuery::default()
+            },
+        ),
+        (
+            "one user's newest 100",
+            AuditQuery {
+                user: Some("user-42"),
+                limit: Some(100),
+                ..AuditQuery::default()
+            },
+        ),
+        (
+            "one kind's newest 100",
+            AuditQuery {
+                kind: Some(EventKind::VerifyFailed),
+                limit: Some(100),
+                ..AuditQuery::default()
+            },
+        ),
+        (
+            "since the middle, 100",
+            AuditQuery {
+                since: Some(since),
+                limit: Some(100),
+                ..AuditQuery::default()
+            },
+        ),
+        (
+            "100 before the middle",
+            AuditQuery {
+                before: Some(EVENTS / 2),
+                limit: Some(100),
+                ..AuditQuery::default()
+            },
+        ),
+    ];
+    for (name, q) in cases {
+        let mut d = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            let page = store.audit_page(&q).await.unwrap();
+            d.push(t.elapsed());
+            assert_eq!(page.events.len(), 100, "{name}");
+        }
+        stats(name, d);
+    }
+}
+
+async fn store_pg(url: &str, schema: &str) -> Store {
+    Store::open_postgres(url, schema).await.unwrap()
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -220,12 +292,37 @@ fn main() {
         let a = Store::open_sqlite_with(&path, normal).await.unwrap();
         let b = Store::open_sqlite_with(&path, normal).await.unwrap();
         run("SQLite (file, WAL, sync=normal)", a, b).await;
+        let path = dir.join("audit.db").to_string_lossy().into_owned();
+        let store = Store::open_sqlite(&path).await.unwrap();
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}"))
+            .await
+            .unwrap();
+        sqlx::query(FILL_SQLITE)
+            .bind(EVENTS)
+            .execute(&pool)
+            .await
+            .unwrap();
+        println!("SQLite: a page of the audit among {EVENTS} events");
+        audit_pages(&store).await;
         if let Ok(url) = std::env::var("MFAC_TEST_POSTGRES_URL") {
             let schema = format!("mfac_bench_{}", std::process::id());
             let a = Store::open_postgres(&url, &schema).await.unwrap();
             let b = Store::open_postgres(&url, &schema).await.unwrap();
             run("PostgreSQL (127.0.0.1)", a, b).await;
             let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query(
+                &format!("SET search_path TO {schema}; {FILL_POSTGRES}")
+                    .replace("$1", &EVENTS.to_string()),
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query(&format!("ANALYZE {schema}.audit"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            println!("PostgreSQL: a page of the audit among {EVENTS} events");
+            audit_pages(&store_pg(&url, &schema).await).await;
             sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
                 .execute(&pool)
                 .await

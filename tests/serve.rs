@@ -175,9 +175,16 @@ fn a_totp_login_verifies_once_and_locks_after_five_failures() {
         verify(&id, json!({"factor": "fax", "code": "1"})).status,
         400
     );
+    // A denied prompt of a factor this challenge did not offer: refused,
+    // not counted.
+    let r = verify(&id, json!({"factor": "sms", "external": false}));
     assert_eq!(
-        verify(&id, json!({"factor": "sms", "external": false})).status,
-        400
+        (
+            r.status,
+            r.json()["reason"].as_str(),
+            r.json()["attempts_left"].as_u64()
+        ),
+        (401, Some("not_allowed"), Some(3))
     );
 
     // The next step's code verifies the login, once.
@@ -201,7 +208,8 @@ fn a_totp_login_verifies_once_and_locks_after_five_failures() {
     );
     assert_eq!(
         verify(&id, json!({"factor": "totp", "code": next})).status,
-        404
+        409,
+        "answered already"
     );
     // The same code on another login: replayed.
     let other = begin(&s, user, &[]);
@@ -386,7 +394,12 @@ fn factors_are_listed_reset_and_backup_codes_shown_once() {
         json!({"factor": "backup_code", "code": codes[0]}),
     );
     assert_eq!(r.status, 401);
-    // An external factor the decision allows.
+    // An external factor the decision allows, for a user the caller's
+    // provider can reach by it.
+    let l = s
+        .post("/v1/logins", json!({"user": user, "external": ["sms"]}))
+        .json();
+    let id = l["login_id"].as_str().unwrap();
     let r = s.post(
         &format!("/v1/logins/{id}/verify"),
         json!({"factor": "sms", "external": true}),

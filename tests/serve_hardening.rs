@@ -217,10 +217,18 @@ fn answer_totp(s: &Server, user: &str, code: &str) -> common::server::Response {
 
 #[test]
 fn finding_3_a_user_past_the_hard_limit_is_unlocked_by_an_administrator_and_audited() {
+    // Each answer here begins a login of its own: more than five open.
     let s = start(
         "unlock",
         RUNNING,
-        &["--max-failures", "3", "--hard-limit", "3"],
+        &[
+            "--max-failures",
+            "3",
+            "--hard-limit",
+            "3",
+            "--max-open-logins",
+            "50",
+        ],
     );
     let user = "ann@acme.test";
     let (seed, _) = common::server::enrol_totp(&s, user);
@@ -373,4 +381,220 @@ fn finding_10_reading_the_audit_never_creates_or_migrates_a_store() {
             "the schema was created"
         );
     }
+}
+
+/// Staff on TOTP or an app push (through the caller's provider) or sms.
+const PUSH: &str = r#"precedence specific
+default { enforcement required factors totp | push | sms }
+user "root@acme.test" { recovery backup_code }
+"#;
+
+fn begin_with(s: &Server, user: &str, external: &[&str]) -> common::server::Response {
+    s.post("/v1/logins", json!({"user": user, "external": external}))
+}
+
+fn login_id(r: &common::server::Response) -> String {
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["login_id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn finding_4_denied_prompts_count_open_logins_are_capped_and_external_claims_are_checked() {
+    let s = start("push-fatigue", PUSH, &["--max-external-prompts", "6"]);
+    let user = "pat@acme.test";
+    // A claim for a factor the challenge did not offer: the provider never
+    // said it could reach pat by sms.
+    let r = begin_with(&s, user, &["push"]);
+    assert_eq!(
+        r.json()["challenge"]["factors"],
+        json!(["push"]),
+        "{}",
+        r.body
+    );
+    let login = login_id(&r);
+    let r = verify(&s, &login, json!({"factor": "sms", "external": true}));
+    assert_eq!(
+        (r.status, r.json()["reason"].clone()),
+        (401, json!("not_allowed")),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.json()["attempts_left"],
+        5,
+        "not counted: it tried no secret"
+    );
+    // Denied prompts are reported, and counted.
+    for left in (0..5).rev() {
+        let r = verify(&s, &login, json!({"factor": "push", "external": false}));
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert_eq!(r.json()["reason"], "denied");
+        assert_eq!(r.json()["attempts_left"], left);
+    }
+    // Locked: an approval now is refused, and resets nothing.
+    let r = verify(&s, &login, json!({"factor": "push", "external": true}));
+    assert_eq!(r.status, 429, "{}", r.body);
+    let events = s
+        .get(&format!("/v1/audit?user={user}&type=verify_failed"))
+        .json()["events"]
+        .clone();
+    assert_eq!(events.as_array().unwrap().len(), 5, "{events}");
+    assert!(s
+        .get(&format!("/v1/audit?user={user}&type=verified_external"))
+        .json()["events"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // At most five challenges open per user; the sixth is 429.
+    let other = "quinn@acme.test";
+    for _ in 0..5 {
+        login_id(&begin_with(&s, other, &["push"]));
+    }
+    let r = begin_with(&s, other, &["push"]);
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "too_many_logins");
+    // Once they expire, logins open again.
+    s.set_clock(301);
+    let login = login_id(&begin_with(&s, other, &["push"]));
+    // At most six external answers in ten minutes, approved or not.
+    let r = verify(&s, &login, json!({"factor": "push", "external": true}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    for _ in 0..5 {
+        let login = login_id(&begin_with(&s, other, &["push"]));
+        let r = verify(&s, &login, json!({"factor": "push", "external": true}));
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let login = login_id(&begin_with(&s, other, &["push"]));
+    let r = verify(&s, &login, json!({"factor": "push", "external": true}));
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(
+        r.json()["retry_after_s"].as_i64().unwrap() > 0,
+        "{}",
+        r.body
+    );
+    // `external` names only what a provider delivers.
+    assert_eq!(begin_with(&s, other, &["totp"]).status, 400);
+}
+
+#[test]
+fn finding_6_duplicates_after_success_are_409_and_only_tried_secrets_count() {
+    let s = start("duplicates", RUNNING, &[]);
+    let user = "ann@acme.test";
+    let (seed, _) = common::server::enrol_totp(&s, user);
+    let l = common::server::begin(&s, user, &["Staff"]);
+    let login = l["login_id"].as_str().unwrap().to_string();
+    let body = json!({"factor": "totp", "code": seed.code_at(common::server::now(30))});
+    // Twelve identical answers at once: one verifies, the rest are told so.
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let tasks: Vec<_> = (0..12)
+            .map(|_| scope.spawn(|| verify(&s, &login, body.clone()).status))
+            .collect();
+        tasks.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|&&c| c == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&c| c == 409).count(),
+        11,
+        "{statuses:?}"
+    );
+    let r = verify(&s, &login, body.clone());
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "already_verified");
+    // Nothing was counted against the user who signed in.
+    let l = common::server::begin(&s, user, &["Staff"]);
+    let login = l["login_id"].as_str().unwrap();
+    let r = verify(&s, login, json!({"factor": "totp", "code": "000000"}));
+    assert_eq!(r.json()["attempts_left"], 4, "{}", r.body);
+
+    // A factor the user does not have and one the policy forbids are
+    // alike: not_allowed, not counted.
+    let bob = "bob@acme.test";
+    s.post(&format!("/v1/users/{bob}/factors/backup_code"), json!({}));
+    let l = common::server::begin(&s, bob, &["Staff"]);
+    assert_eq!(l["decision"]["decision"], "enrol", "{l}");
+    let carl = "carl@acme.test";
+    common::server::enrol_totp(&s, carl);
+    let l = common::server::begin(&s, carl, &["Staff"]);
+    let login = l["login_id"].as_str().unwrap();
+    for body in [
+        json!({"factor": "backup_code", "code": "AAAAA-AAAAA"}),
+        json!({"factor": "webauthn", "credential": {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {"clientDataJSON": "AAAA", "authenticatorData": "AAAA", "signature": "AAAA"}, "extensions": {}}}),
+        json!({"factor": "sms", "external": true}),
+    ] {
+        let r = verify(&s, login, body.clone());
+        assert_eq!(r.status, 401, "{body}: {}", r.body);
+        assert_eq!(
+            (
+                r.json()["reason"].clone(),
+                r.json()["attempts_left"].clone()
+            ),
+            (json!("not_allowed"), json!(5)),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn finding_12_the_fifth_failure_locks_retry_after_rounds_up_and_a_reused_backup_code_is_a_replay() {
+    let s = start("docs-agree", RECOVERY, &["--lockout", "60"]);
+    let user = "root@acme.test";
+    let r = s.post(&format!("/v1/users/{user}/factors/backup_code"), json!({}));
+    let codes: Vec<String> = serde_json::from_value(r.json()["codes"].clone()).unwrap();
+    let l = common::server::begin(&s, user, &[]);
+    let login = l["login_id"].as_str().unwrap().to_string();
+    let r = verify(
+        &s,
+        &login,
+        json!({"factor": "backup_code", "code": codes[0]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let l = common::server::begin(&s, user, &[]);
+    let login = l["login_id"].as_str().unwrap().to_string();
+    let r = verify(
+        &s,
+        &login,
+        json!({"factor": "backup_code", "code": codes[0]}),
+    );
+    assert_eq!(
+        (r.status, r.json()["reason"].clone()),
+        (401, json!("replayed")),
+        "{}",
+        r.body
+    );
+    for left in (0..4).rev() {
+        let r = verify(
+            &s,
+            &login,
+            json!({"factor": "backup_code", "code": "AAAAA-AAAAA"}),
+        );
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert_eq!(
+            r.json()["attempts_left"],
+            left,
+            "the fifth failure says 0 left"
+        );
+    }
+    let r = verify(
+        &s,
+        &login,
+        json!({"factor": "backup_code", "code": codes[1]}),
+    );
+    assert_eq!(r.status, 429, "{}", r.body);
+    let wait = r.json()["retry_after_s"].as_i64().unwrap();
+    assert!((59..=60).contains(&wait), "{wait}");
+    // A client that waits exactly that long is heard.
+    s.set_clock(wait);
+    let l = common::server::begin(&s, user, &[]);
+    let login = l["login_id"].as_str().unwrap().to_string();
+    let r = verify(
+        &s,
+        &login,
+        json!({"factor": "backup_code", "code": codes[1]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
 }

@@ -60,6 +60,14 @@ pub struct Args {
     /// Failures without a success after which only an administrator unlocks
     #[arg(long, default_value_t = 100, value_name = "N")]
     hard_limit: u32,
+    /// Challenges one user may have open (unanswered, unexpired) at once;
+    /// one more is refused with 429
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    max_open_logins: u32,
+    /// External answers (sms, email, push; approved or denied) one user may
+    /// give in 10 minutes; past it they are refused with 429 (push fatigue)
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    max_external_prompts: u32,
     /// Shown beside the account in authenticator apps
     #[arg(long, default_value = "mfac", value_name = "NAME")]
     issuer: String,
@@ -247,6 +255,11 @@ pub fn run(a: Args) -> Outcome {
         let clock = clock();
         let mut verifier = mfac_login::verify::Verifier::new(store, key, clock.clone(), &a.issuer);
         verifier.limits = limits;
+        verifier.max_open_logins = a.max_open_logins.max(1);
+        verifier.external_limit = mfac_login::store::ExternalLimit {
+            max: a.max_external_prompts.max(1),
+            window: jiff::SignedDuration::from_mins(10),
+        };
         verifier.webauthn = Some(
             mfac_login::webauthn::relying_party(&a.rp_id, &origin, &a.issuer)
                 .map_err(|e| Failure::input(format!("--rp-id/--origin: {e}")))?,

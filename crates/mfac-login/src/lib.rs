@@ -13,6 +13,7 @@ pub mod backup;
 pub mod clock;
 pub mod events;
 pub mod login;
+pub mod reason;
 pub mod secret;
 pub mod store;
 pub mod throttle;

@@ -66,8 +66,13 @@ pub enum Answer {
     BackupCode(String),
     /// The browser's answer to the login's passkey challenge.
     Passkey(Box<PublicKeyCredential>),
-    /// `sms`, `email` or `push`, verified by the caller's own provider.
-    External(Factor),
+    /// `sms`, `email` or `push`, delivered by the caller's own provider,
+    /// which reports whether the user approved it (`false`: denied, or
+    /// let lapse; counted as a failure).
+    External {
+        kind: Factor,
+        approved: bool,
+    },
 }
 
 impl std::fmt::Debug for Answer {
@@ -76,7 +81,7 @@ impl std::fmt::Debug for Answer {
             Answer::Totp(_) => f.write_str("Totp(..)"),
             Answer::BackupCode(_) => f.write_str("BackupCode(..)"),
             Answer::Passkey(_) => f.write_str("Passkey(..)"),
-            Answer::External(k) => write!(f, "External({k})"),
+            Answer::External { kind, approved } => write!(f, "External({kind}, {approved})"),
         }
     }
 }
@@ -87,7 +92,7 @@ impl Answer {
             Answer::Totp(_) => Factor::Totp,
             Answer::BackupCode(_) => Factor::BackupCode,
             Answer::Passkey(_) => Factor::Webauthn,
-            Answer::External(k) => *k,
+            Answer::External { kind, .. } => *kind,
         }
     }
 }
@@ -103,6 +108,9 @@ pub enum Refusal {
     NotAllowed,
     /// The login needed no answer (allowed, denied, or to enrol).
     NoChallenge,
+    /// The login was verified already (by this answer sent twice, or by
+    /// another): not a failure.
+    AlreadyVerified,
 }
 
 impl Refusal {
@@ -112,8 +120,19 @@ impl Refusal {
             Refusal::Expired => "expired",
             Refusal::NotAllowed => "not_allowed",
             Refusal::NoChallenge => "no_challenge",
+            Refusal::AlreadyVerified => "already_verified",
         }
     }
+}
+
+/// What a login is begun with.
+#[derive(Clone, Copy)]
+struct Begin<'a> {
+    user: &'a str,
+    groups: &'a [&'a str],
+    app: Option<&'a str>,
+    ip: Option<IpAddr>,
+    external: FactorSet,
 }
 
 /// The result of an answer.
@@ -137,13 +156,36 @@ impl Verifier {
         app: Option<&str>,
         ip: Option<IpAddr>,
     ) -> Result<Login, LoginError> {
+        self.begin_login_with(running, user, groups, app, ip, FactorSet::EMPTY)
+            .await
+    }
+
+    /// [`Verifier::begin_login`] for a user the caller's own provider can
+    /// also reach by `external` factors (sms, email, push): those count as
+    /// enrolled, so a challenge may offer them.
+    pub async fn begin_login_with(
+        &self,
+        running: &Running,
+        user: &str,
+        groups: &[&str],
+        app: Option<&str>,
+        ip: Option<IpAddr>,
+        external: FactorSet,
+    ) -> Result<Login, LoginError> {
         // A login let through by a remember window is counted by
         // compare-and-set on the state it was decided from; when another
         // login of the same user changed that state first, decide again, so
         // concurrent logins never pass `max_logins` together.
         for _ in 0..BEGIN_TRIES {
             let state = self.store.login_state(user).await?;
-            let (login, event, challenge) = self.decide(running, user, groups, app, ip, &state)?;
+            let ctx = Begin {
+                user,
+                groups,
+                app,
+                ip,
+                external,
+            };
+            let (login, event, challenge) = self.decide(running, &ctx, &state)?;
             let remembered = if login.decision.remembered {
                 state.last_mfa.as_ref()
             } else {
@@ -152,9 +194,14 @@ impl Verifier {
             let kept = crate::store::NewLogin {
                 allowed: challenge.as_deref().unwrap_or(""),
                 expires: self.now().checked_add(CHALLENGE).unwrap_or(event.at),
+                max_open: Some(self.max_open_logins),
             };
-            if !self.store.commit_begun(&event, remembered, kept).await? {
-                continue;
+            match self.store.commit_begun(&event, remembered, kept).await? {
+                crate::store::Begun::Kept => {}
+                crate::store::Begun::Changed => continue,
+                crate::store::Begun::TooManyOpen => {
+                    return Err(LoginError::TooManyOpen(self.max_open_logins))
+                }
             }
             let mut login = login;
             let passkey = challenge
@@ -177,19 +224,26 @@ impl Verifier {
     fn decide(
         &self,
         running: &Running,
-        user: &str,
-        groups: &[&str],
-        app: Option<&str>,
-        ip: Option<IpAddr>,
+        b: &Begin<'_>,
         state: &crate::store::LoginState,
     ) -> Result<(Login, crate::store::AuditEvent, Option<String>), LoginError> {
+        let Begin {
+            user,
+            groups,
+            app,
+            ip,
+            external,
+        } = *b;
         let policy = &running.policy;
         let now = self.now();
-        let enrolled: FactorSet = state
+        let mut enrolled: FactorSet = state
             .enrolled
             .iter()
             .filter_map(|k| Factor::from_name(k))
             .collect();
+        for k in external.iter().filter(|k| k.is_external()) {
+            enrolled = enrolled.with(k);
+        }
         let last = state.last_mfa.as_ref().map(|m| LastMfa {
             at: m.at,
             ip: m.ip.as_deref().and_then(|i| i.parse().ok()),
@@ -247,7 +301,8 @@ impl Verifier {
             let ticket = e.ticket.as_deref().unwrap_or("none");
             format!("{} (ticket {ticket})", e.reason)
         });
-        let challenge = (d.outcome == Outcome::Challenge).then(|| names(d.factors));
+        // What the challenge offers: the allowed factors the user has.
+        let challenge = (d.outcome == Outcome::Challenge).then(|| names(d.usable));
         let login = Login {
             id,
             decision_id,
@@ -267,7 +322,7 @@ impl Verifier {
             return Ok(Answered::Refused(Refusal::NoChallenge));
         }
         if open.answered {
-            return Ok(Answered::Refused(Refusal::UnknownLogin));
+            return Ok(Answered::Refused(Refusal::AlreadyVerified));
         }
         let open = &open;
         let refuse = |r: Refusal| async move {
@@ -298,18 +353,23 @@ impl Verifier {
                 let ceremony = crate::webauthn::login_ceremony(login);
                 self.check_passkey(user, &ceremony, credential, at).await?
             }
-            Answer::External(k) => {
-                // Verified by the caller's own provider: recorded, not
-                // throttled.
-                let mut attempt = self.attempt(user, k.name(), at);
-                attempt.throttled = false;
-                let detail = format!("login {login}: {k}");
-                attempt.proofs.push((crate::store::Proof::External, detail));
+            Answer::External { kind, approved } => {
+                // Delivered by the caller's own provider: counted like any
+                // answer (a denied prompt is a failure), and limited per
+                // window, so a flood of prompts ends.
+                let mut attempt = self.attempt(user, *kind, at);
+                attempt.external = Some(self.external_limit);
+                if *approved {
+                    let detail = format!("login {login}: {kind}");
+                    attempt.proofs.push((crate::store::Proof::External, detail));
+                } else {
+                    attempt.miss = crate::reason::Reason::Denied;
+                }
                 self.settle(&attempt, &[0]).await?
             }
         };
         if verification == Verification::Closed {
-            return Ok(Answered::Refused(Refusal::UnknownLogin));
+            return Ok(Answered::Refused(Refusal::AlreadyVerified));
         }
         Ok(Answered::Checked(verification))
     }

@@ -10,7 +10,7 @@
 //! = 'pending'`.
 
 pub use crate::events::EventKind;
-use crate::throttle::{Gate, Limits, State as ThrottleState};
+use crate::throttle::State as ThrottleState;
 use jiff::Timestamp;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
@@ -98,97 +98,6 @@ impl std::fmt::Debug for FactorRow {
             .field("last_step", &self.last_step)
             .finish()
     }
-}
-
-/// What a verified answer consumes, by compare-and-set.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Proof {
-    /// This TOTP factor's time step, accepted once.
-    TotpStep { factor: i64, step: i64 },
-    /// This backup code, used once.
-    BackupCode { id: i64 },
-    /// This passkey's signature counter, moved forward only (a counter of 0,
-    /// from an authenticator that keeps none, always passes), with the
-    /// passkey resealed after the ceremony updated it.
-    Passkey {
-        factor: i64,
-        sealed: Vec<u8>,
-        counter: u32,
-        backup_state: bool,
-    },
-    /// A factor the caller's provider verified (sms, email, push).
-    External,
-}
-
-impl std::fmt::Debug for Proof {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Proof::TotpStep { factor, step } => write!(f, "TotpStep({factor}, {step})"),
-            Proof::BackupCode { id } => write!(f, "BackupCode({id})"),
-            Proof::Passkey {
-                factor, counter, ..
-            } => write!(f, "Passkey({factor}, counter {counter})"),
-            Proof::External => f.write_str("External"),
-        }
-    }
-}
-
-impl Proof {
-    /// Why an answer failed whose proof was consumed already.
-    fn used_reason(&self) -> &'static str {
-        match self {
-            Proof::Passkey { .. } => "counter",
-            _ => "replayed",
-        }
-    }
-}
-
-/// One verification attempt, settled in one transaction by
-/// [`Store::settle`].
-#[derive(Debug)]
-pub struct Attempt<'a> {
-    pub user: &'a str,
-    /// What was verified, for the audit trail: `totp`, `webauthn`, ...
-    pub what: &'a str,
-    /// What the answer would consume, each with the detail of its
-    /// `verified` event, in order: the first whose compare-and-set succeeds
-    /// verifies. Empty when the answer matched nothing.
-    pub proofs: Vec<(Proof, String)>,
-    /// Why the attempt failed when `proofs` is empty.
-    pub miss: &'static str,
-    /// The login whose challenge this answers: closed with the
-    /// verification; the remember window restarts from its IP.
-    pub login: Option<&'a OpenLogin>,
-    /// Whether the failure throttle applies (not to a factor the caller's
-    /// own provider verified).
-    pub throttled: bool,
-    pub at: Timestamp,
-}
-
-/// How [`Store::settle`] ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Settled {
-    /// `proofs[i]` was consumed.
-    Verified(usize),
-    Failed {
-        reason: &'static str,
-        attempts_left: u32,
-    },
-    /// Refused unchecked: too many failures (`None`: until an administrator
-    /// resets the user).
-    Locked { until: Option<Timestamp> },
-    /// The login's challenge was answered already, by another request.
-    Closed,
-}
-
-/// A login to keep: its id, decision and policy come from the decision's
-/// audit event.
-#[derive(Clone, Copy, Debug)]
-pub struct NewLogin<'a> {
-    /// The allowed factor kinds of a challenge, comma-separated; empty for
-    /// a login that needs no answer.
-    pub allowed: &'a str,
-    pub expires: Timestamp,
 }
 
 /// One line of the audit trail: its kind and a one-line detail, and the
@@ -460,10 +369,14 @@ macro_rules! on_pool {
 }
 
 mod audit;
+mod begin;
 mod open;
+mod settle;
 mod unlock;
 
 pub use audit::AuditPage;
+pub use begin::{Begun, NewLogin};
+pub use settle::{Attempt, ExternalLimit, Proof, Settled};
 
 pub use open::Opening;
 
@@ -597,15 +510,15 @@ impl Store {
         }))
     }
 
-    /// The user's unused backup codes a guess with `lookup` could be:
-    /// (id, hash) of those with that lookup key, or none (issued before
-    /// lookup keys).
+    /// The user's backup codes a guess with `lookup` could be: (id, hash,
+    /// used) of those with that lookup key, or none (issued before lookup
+    /// keys), used ones included, so a reused code is told apart.
     pub async fn backup_code_candidates(
         &self,
         user: &str,
         lookup: &str,
-    ) -> Result<Vec<(i64, String)>, StoreError> {
-        const SQL: &str = "SELECT id, hash FROM backup_codes WHERE user_id = $1 AND used_at IS NULL AND (lookup = $2 OR lookup IS NULL) ORDER BY id";
+    ) -> Result<Vec<(i64, String, bool)>, StoreError> {
+        const SQL: &str = "SELECT id, hash, used_at FROM backup_codes WHERE user_id = $1 AND (lookup = $2 OR lookup IS NULL) ORDER BY id";
         Ok(on_pool!(self, |p| {
             sqlx::query(SQL)
                 .bind(user)
@@ -613,7 +526,13 @@ impl Store {
                 .fetch_all(p)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get("id")?, r.try_get("hash")?)))
+                .map(|r| {
+                    Ok((
+                        r.try_get("id")?,
+                        r.try_get("hash")?,
+                        r.try_get::<Option<String>, _>("used_at")?.is_some(),
+                    ))
+                })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?
         }))
     }
@@ -735,237 +654,6 @@ impl Store {
             Ok(l)
         })
         .transpose()
-    }
-
-    /// Settle one verification attempt in one transaction, so that it is
-    /// counted, checked and recorded at once whatever other replicas do:
-    /// the failure throttle's row is held first (a refusal when locked);
-    /// then the first proof whose compare-and-set succeeds verifies — the
-    /// failure count reset, the login's challenge closed (compare-and-set
-    /// too), the remember window restarted; otherwise the failure is
-    /// counted, with the lock-out it starts. Every outcome writes its audit
-    /// events in the same transaction. So however many replicas verify at
-    /// once, no more than `limits.hard_limit` failures are ever counted
-    /// without a success, and each proof is consumed at most once.
-    pub async fn settle(&self, a: &Attempt<'_>, limits: &Limits) -> Result<Settled, StoreError> {
-        let _writing = self.writing().await;
-        // Creates the row or takes it, so the transaction holds the row
-        // (PostgreSQL) or the database (SQLite) before it reads it.
-        const HOLD: &str = "INSERT INTO throttle (user_id, consecutive, total, lockouts) VALUES ($1, 0, 0, 0) ON CONFLICT (user_id) DO UPDATE SET total = throttle.total RETURNING consecutive, total, lockouts, locked_until";
-        const FAIL: &str = "UPDATE throttle SET consecutive = $2, total = $3, lockouts = $4, locked_until = $5 WHERE user_id = $1";
-        const RESET: &str = "UPDATE throttle SET consecutive = 0, total = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1";
-        const STEP: &str = "UPDATE factors SET last_step = $1, last_used_at = $3 WHERE id = $2 AND status = 'active' AND (last_step IS NULL OR last_step < $1)";
-        const CODE: &str = "UPDATE backup_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL";
-        const COUNTER: &str = "UPDATE factors SET secret = $1, counter = $2, backup_state = $3, last_used_at = $5 WHERE id = $4 AND status = 'active' AND ($2 = 0 OR counter IS NULL OR counter < $2)";
-        const CLOSE: &str =
-            "UPDATE logins SET answered_at = $1 WHERE id = $2 AND answered_at IS NULL";
-        const MFA: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since) VALUES ($1, $2, $3, 0) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0";
-        let at = a.at.to_string();
-        let event = |kind: EventKind, detail: String, result: &str, reason: Option<&str>| {
-            let mut e = AuditEvent::new(a.at, a.user, kind, detail);
-            e.factor = Some(a.what.to_string());
-            e.result = Some(result.to_string());
-            e.reason = reason.map(str::to_string);
-            if let Some(l) = a.login {
-                e.login_id = Some(l.id.clone());
-                e.decision_id.clone_from(&l.decision_id);
-                e.app.clone_from(&l.app);
-                e.ip.clone_from(&l.ip);
-                e.policy_sha256.clone_from(&l.policy_sha256);
-            }
-            e
-        };
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let mut state = ThrottleState::default();
-            let mut left = u32::MAX;
-            if a.throttled {
-                let row = sqlx::query(HOLD).bind(a.user).fetch_one(&mut *tx).await?;
-                state = throttle_row(&row)?;
-                match limits.gate(&state, a.at) {
-                    Gate::Locked { until } => {
-                        let when = until
-                            .map_or("an administrator resets it".to_string(), |t| t.to_string());
-                        let detail = format!("{}: locked until {when}", a.what);
-                        let e = event(EventKind::VerifyRefused, detail, "locked", Some("locked"));
-                        insert_audit!(&mut *tx, &at, e);
-                        tx.commit().await?;
-                        return Ok(Settled::Locked { until });
-                    }
-                    Gate::Open { attempts_left } => left = attempts_left,
-                }
-            }
-            let mut used = None;
-            for (i, (proof, detail)) in a.proofs.iter().enumerate() {
-                let consumed = match proof {
-                    Proof::TotpStep { factor, step } => {
-                        sqlx::query(STEP)
-                            .bind(step)
-                            .bind(factor)
-                            .bind(&at)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected()
-                            == 1
-                    }
-                    Proof::BackupCode { id } => {
-                        sqlx::query(CODE)
-                            .bind(&at)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected()
-                            == 1
-                    }
-                    Proof::Passkey {
-                        factor,
-                        sealed,
-                        counter,
-                        backup_state,
-                    } => {
-                        sqlx::query(COUNTER)
-                            .bind(sealed)
-                            .bind(i64::from(*counter))
-                            .bind(i64::from(*backup_state))
-                            .bind(factor)
-                            .bind(&at)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected()
-                            == 1
-                    }
-                    Proof::External => true,
-                };
-                if !consumed {
-                    if let Proof::Passkey { factor, .. } = proof {
-                        let e = event(
-                            EventKind::PossibleClonedAuthenticator,
-                            format!("factor {factor}: the counter went back"),
-                            "failed",
-                            Some("counter"),
-                        );
-                        insert_audit!(&mut *tx, &at, e);
-                    }
-                    used = Some(proof.used_reason());
-                    continue;
-                }
-                if state != ThrottleState::default() || !a.throttled {
-                    sqlx::query(RESET).bind(a.user).execute(&mut *tx).await?;
-                }
-                if let Some(l) = a.login {
-                    let closed = sqlx::query(CLOSE)
-                        .bind(&at)
-                        .bind(&l.id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
-                        == 1;
-                    if !closed {
-                        tx.rollback().await?;
-                        return Ok(Settled::Closed);
-                    }
-                    sqlx::query(MFA)
-                        .bind(a.user)
-                        .bind(&at)
-                        .bind(&l.ip)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let kind = match proof {
-                    Proof::External => EventKind::VerifiedExternal,
-                    _ => EventKind::Verified,
-                };
-                insert_audit!(&mut *tx, &at, event(kind, detail.clone(), "verified", None));
-                tx.commit().await?;
-                return Ok(Settled::Verified(i));
-            }
-            let reason = used.unwrap_or(a.miss);
-            let mut lock = false;
-            if a.throttled {
-                let next;
-                (next, lock) = limits.fail(&state, a.at);
-                sqlx::query(FAIL)
-                    .bind(a.user)
-                    .bind(i64::from(next.consecutive))
-                    .bind(i64::from(next.total))
-                    .bind(i64::from(next.lockouts))
-                    .bind(next.locked_until.map(|t| t.to_string()))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let e = event(
-                EventKind::VerifyFailed,
-                format!("{}: {reason}", a.what),
-                "failed",
-                Some(reason),
-            );
-            insert_audit!(&mut *tx, &at, e);
-            if lock {
-                let e = event(
-                    EventKind::LockedOut,
-                    format!("after a failed {}", a.what),
-                    "locked",
-                    Some(reason),
-                );
-                insert_audit!(&mut *tx, &at, e);
-            }
-            tx.commit().await?;
-            Ok(Settled::Failed {
-                reason,
-                attempts_left: left.saturating_sub(1),
-            })
-        })
-    }
-
-    /// A login decided, in one transaction: its audit event, the remembered
-    /// login counted toward `max_logins`, and the login kept (a challenge
-    /// open to its answer). The
-    /// count is a compare-and-set on the state the decision read
-    /// (`remembered`): false, and nothing written, when another login
-    /// counted or an MFA was verified in between — decide again.
-    pub async fn commit_begun(
-        &self,
-        event: &AuditEvent,
-        remembered: Option<&LastMfaRow>,
-        login: NewLogin<'_>,
-    ) -> Result<bool, StoreError> {
-        let _writing = self.writing().await;
-        const COUNT: &str = "UPDATE mfa_state SET logins_since = logins_since + 1 WHERE user_id = $1 AND logins_since = $2 AND last_mfa_at = $3";
-        const LOGIN: &str = "INSERT INTO logins (id, user_id, decision, allowed, ip, created_at, expires_at, decision_id, app, policy_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-        let at = event.at.to_string();
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            if let Some(last) = remembered {
-                let counted = sqlx::query(COUNT)
-                    .bind(&event.user)
-                    .bind(last.logins_since)
-                    .bind(last.at.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1;
-                if !counted {
-                    tx.rollback().await?;
-                    return Ok(false);
-                }
-            }
-            insert_audit!(&mut *tx, &at, event);
-            sqlx::query(LOGIN)
-                .bind(&event.login_id)
-                .bind(&event.user)
-                .bind(&event.decision)
-                .bind(login.allowed)
-                .bind(&event.ip)
-                .bind(&at)
-                .bind(login.expires.to_string())
-                .bind(&event.decision_id)
-                .bind(&event.app)
-                .bind(&event.policy_sha256)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        });
-        Ok(true)
     }
 
     /// Keep a ceremony's (sealed) state until it is answered, once, within

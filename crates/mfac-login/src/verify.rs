@@ -7,12 +7,14 @@
 use crate::backup;
 use crate::clock::Clock;
 use crate::events::EventKind;
+use crate::reason::Reason;
 use crate::secret::{SecretError, SecretKey};
 use crate::store::{
-    Attempt, AuditEvent, ListedFactor, OpenLogin, Proof, Settled, Store, StoreError,
+    Attempt, AuditEvent, ExternalLimit, ListedFactor, OpenLogin, Proof, Settled, Store, StoreError,
 };
 use crate::throttle::Limits;
 use crate::totp::{self, Seed};
+use mfac_core::Factor;
 use std::sync::Arc;
 
 /// Why an operation could not be carried out (a wrong code is not an
@@ -35,6 +37,10 @@ pub enum LoginError {
     Config(String),
     #[error("the logins of `{0}` kept changing under this one; try again")]
     Contention(String),
+    #[error(
+        "this user has {0} sign-ins waiting for an answer already: answer or let one expire first"
+    )]
+    TooManyOpen(u32),
 }
 
 /// The outcome of one verification.
@@ -43,14 +49,10 @@ pub enum Verification {
     Verified {
         factor: i64,
     },
-    /// `reason`, in the HTTP contract's words: `wrong_code` (a code or an
-    /// assertion that does not verify), `replayed` (its step or code was
-    /// accepted before), `not_allowed` (nothing of that kind enrolled),
-    /// `expired` (a passkey ceremony unknown, used or past its time),
-    /// `counter` (a passkey's signature counter went back). `attempts_left`
-    /// before verification locks.
+    /// Why (see [`Reason`], which also says whether it counted), and
+    /// `attempts_left` before verification locks.
     Failed {
-        reason: &'static str,
+        reason: Reason,
         attempts_left: u32,
     },
     /// Too many failures: no code is checked until `until` (`None`: until
@@ -97,6 +99,11 @@ pub struct Verifier {
     pub issuer: String,
     /// When repeated failures lock verification.
     pub limits: Limits,
+    /// How many external answers (sms, email, push) a user may give in a
+    /// window: the end of push fatigue.
+    pub external_limit: ExternalLimit,
+    /// How many open challenges a user may have at once.
+    pub max_open_logins: u32,
     /// The WebAuthn relying party, when passkeys are configured.
     pub webauthn: Option<webauthn_rs::Webauthn>,
     /// Argon2 runs on the blocking pool, this many at a time: a flood of
@@ -128,6 +135,11 @@ impl Verifier {
             clock,
             issuer: issuer.to_string(),
             limits: Limits::default(),
+            external_limit: ExternalLimit {
+                max: 10,
+                window: jiff::SignedDuration::from_mins(10),
+            },
+            max_open_logins: 5,
             webauthn: None,
             hashing: Arc::new(tokio::sync::Semaphore::new(hashing_permits())),
             hashes: Arc::default(),
@@ -207,16 +219,16 @@ impl Verifier {
     pub(crate) fn attempt<'a>(
         &self,
         user: &'a str,
-        what: &'a str,
+        what: Factor,
         login: Option<&'a OpenLogin>,
     ) -> Attempt<'a> {
         Attempt {
             user,
             what,
             proofs: Vec::new(),
-            miss: "wrong_code",
+            miss: Reason::WrongCode,
             login,
-            throttled: true,
+            external: None,
             at: self.clock.now(),
         }
     }
@@ -333,10 +345,10 @@ impl Verifier {
     ) -> Result<Verification, LoginError> {
         // The code is checked against every seed before the store is
         // touched; what it matched is then settled in one transaction.
-        let mut attempt = self.attempt(user, "totp", login);
+        let mut attempt = self.attempt(user, Factor::Totp, login);
         let active = self.store.factors(user, "totp", "active").await?;
         if active.is_empty() {
-            attempt.miss = "not_allowed";
+            attempt.miss = Reason::NotAllowed;
         }
         let mut ids = Vec::new();
         for f in &active {
@@ -413,7 +425,7 @@ impl Verifier {
         code: &str,
         login: Option<&OpenLogin>,
     ) -> Result<Verification, LoginError> {
-        let mut attempt = self.attempt(user, "backup_code", login);
+        let mut attempt = self.attempt(user, Factor::BackupCode, login);
         // The lock first, and only the codes that share the guess's lookup
         // key: a locked user's or a malformed guess costs no hash, a wrong
         // one almost never.
@@ -426,16 +438,21 @@ impl Verifier {
         let found = if candidates.is_empty() {
             None
         } else {
-            let hashes: Vec<String> = candidates.iter().map(|(_, h)| h.clone()).collect();
+            let hashes: Vec<String> = candidates.iter().map(|(_, h, _)| h.clone()).collect();
             let code = code.to_string();
             self.hashing(hashes.len(), move || backup::find(&code, &hashes))
                 .await??
                 .and_then(|i| candidates.get(i))
         };
-        let ids: Vec<i64> = found.iter().map(|(id, _)| *id).collect();
-        if let Some((id, _)) = found {
-            let proof = Proof::BackupCode { id: *id };
-            attempt.proofs.push((proof, format!("backup code {id}")));
+        let mut ids = Vec::new();
+        match found {
+            Some((_, _, true)) => attempt.miss = Reason::Replayed,
+            Some((id, _, false)) => {
+                let proof = Proof::BackupCode { id: *id };
+                attempt.proofs.push((proof, format!("backup code {id}")));
+                ids.push(*id);
+            }
+            None => {}
         }
         self.settle(&attempt, &ids).await
     }

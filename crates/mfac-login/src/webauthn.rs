@@ -278,12 +278,12 @@ impl Verifier {
         response: &PublicKeyCredential,
         login: Option<&OpenLogin>,
     ) -> Result<Verification, LoginError> {
-        let mut attempt = self.attempt(user, "webauthn", login);
+        let mut attempt = self.attempt(user, mfac_core::Factor::Webauthn, login);
         let Some(state) = self
             .take_ceremony::<PasskeyAuthentication>(user, "webauthn_authenticate", ceremony)
             .await?
         else {
-            attempt.miss = "expired";
+            attempt.miss = crate::reason::Reason::Expired;
             return self.settle(&attempt, &[]).await;
         };
         let result = match self.rp()?.finish_passkey_authentication(response, &state) {
@@ -295,7 +295,7 @@ impl Verifier {
                     "the signature counter went back".into(),
                 )
                 .await?;
-                attempt.miss = "counter";
+                attempt.miss = crate::reason::Reason::Counter;
                 return self.settle(&attempt, &[]).await;
             }
             Err(e) => {
@@ -305,11 +305,11 @@ impl Verifier {
                     format!("sign-in: {e}"),
                 )
                 .await?;
-                attempt.miss = "wrong_code";
+                attempt.miss = crate::reason::Reason::WrongCode;
                 return self.settle(&attempt, &[]).await;
             }
         };
-        attempt.miss = "wrong_code";
+        attempt.miss = crate::reason::Reason::WrongCode;
         let mut keys = self.passkeys_of(user).await?;
         let Some((id, key)) = keys
             .iter_mut()

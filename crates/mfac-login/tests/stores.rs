@@ -95,6 +95,9 @@ async fn setup(backend: Backend, name: &str) -> Option<Setup> {
     };
     let mut v = Verifier::new(open(backend, &place).await, secret, clock.clone(), "Acme");
     v.webauthn = rp();
+    // The suite's concurrent logins would pass the default of 5 open
+    // challenges per user; that cap has a test of its own.
+    v.max_open_logins = 1000;
     let mut other = Verifier::new(
         open(backend, &place).await,
         SecretKey::from_bytes(&key).unwrap(),
@@ -102,6 +105,7 @@ async fn setup(backend: Backend, name: &str) -> Option<Setup> {
         "Acme",
     );
     other.webauthn = rp();
+    other.max_open_logins = 1000;
     let (v, other) = (Arc::new(v), Arc::new(other));
     Some(Setup {
         v,
@@ -215,7 +219,7 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "not_allowed",
+            reason: mfac_login::reason::Reason::NotAllowed,
             ..
         }
     ));
@@ -240,7 +244,7 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     assert!(matches!(
         s.v.verify_totp("ann@acme.test", &first).await.unwrap(),
         Verification::Failed {
-            reason: "replayed",
+            reason: mfac_login::reason::Reason::Replayed,
             ..
         }
     ));
@@ -254,7 +258,7 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     assert!(matches!(
         s.v.verify_totp("ann@acme.test", &second).await.unwrap(),
         Verification::Failed {
-            reason: "replayed",
+            reason: mfac_login::reason::Reason::Replayed,
             ..
         }
     ));
@@ -270,7 +274,7 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     assert!(matches!(
         s.v.verify_totp("ann@acme.test", &stale).await.unwrap(),
         Verification::Failed {
-            reason: "wrong_code",
+            reason: mfac_login::reason::Reason::WrongCode,
             ..
         }
     ));
@@ -285,7 +289,7 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     assert!(matches!(
         s.v.verify_totp("ann@acme.test", &older).await.unwrap(),
         Verification::Failed {
-            reason: "replayed",
+            reason: mfac_login::reason::Reason::Replayed,
             ..
         }
     ));
@@ -363,11 +367,11 @@ async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old(s: Setup) {
                 .await
                 .unwrap(),
             Verification::Failed {
-                reason: "wrong_code",
+                reason: mfac_login::reason::Reason::Replayed,
                 ..
             }
         ),
-        "a used code is no longer among the unused"
+        "a used code is a replay"
     );
     let new = s.v.new_backup_codes("cy@acme.test").await.unwrap();
     assert!(matches!(
@@ -375,7 +379,7 @@ async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old(s: Setup) {
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "wrong_code",
+            reason: mfac_login::reason::Reason::WrongCode,
             ..
         }
     ));
@@ -391,7 +395,7 @@ async fn backup_codes_are_one_use_and_a_new_set_replaces_the_old(s: Setup) {
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "wrong_code",
+            reason: mfac_login::reason::Reason::WrongCode,
             ..
         }
     ));
@@ -488,7 +492,7 @@ async fn five_failures_lock_and_replicas_share_the_count(s: Setup) {
         assert_eq!(
             r,
             Verification::Failed {
-                reason: "wrong_code",
+                reason: mfac_login::reason::Reason::WrongCode,
                 attempts_left: left
             },
             "{left}"
@@ -517,7 +521,7 @@ async fn five_failures_lock_and_replicas_share_the_count(s: Setup) {
     assert_eq!(
         r,
         Verification::Failed {
-            reason: "wrong_code",
+            reason: mfac_login::reason::Reason::WrongCode,
             attempts_left: 4
         }
     );
@@ -627,7 +631,7 @@ async fn logins_challenge_once_and_remember_as_the_policy_says(s: Setup) {
     ));
     assert_eq!(
         s.v.answer(&l.id, &Answer::Totp(code)).await.unwrap(),
-        Answered::Refused(Refusal::UnknownLogin),
+        Answered::Refused(Refusal::AlreadyVerified),
         "single-use"
     );
 
@@ -662,9 +666,15 @@ async fn logins_challenge_once_and_remember_as_the_policy_says(s: Setup) {
             .unwrap();
     assert_eq!(vault.decision.factors.names(), ["totp"]);
     assert_eq!(
-        s.v.answer(&vault.id, &Answer::External(mfac_core::Factor::Sms))
-            .await
-            .unwrap(),
+        s.v.answer(
+            &vault.id,
+            &Answer::External {
+                kind: mfac_core::Factor::Sms,
+                approved: true
+            }
+        )
+        .await
+        .unwrap(),
         Answered::Refused(Refusal::NotAllowed)
     );
     // ...and a backup code is refused where the policy grants no recovery.
@@ -674,11 +684,24 @@ async fn logins_challenge_once_and_remember_as_the_policy_says(s: Setup) {
             .unwrap(),
         Answered::Refused(Refusal::NotAllowed)
     );
-    // Outside the Vault, sms verified by the caller's provider is accepted and audited.
-    assert!(matches!(
-        s.v.answer(&l.id, &Answer::External(mfac_core::Factor::Sms))
+    // Outside the Vault, sms is offered only to a user the caller's
+    // provider says it can reach by sms; then it is accepted and audited.
+    let sms = Answer::External {
+        kind: mfac_core::Factor::Sms,
+        approved: true,
+    };
+    assert_eq!(
+        s.v.answer(&l.id, &sms).await.unwrap(),
+        Answered::Refused(Refusal::NotAllowed)
+    );
+    let reachable = mfac_core::FactorSet::EMPTY.with(mfac_core::Factor::Sms);
+    let l =
+        s.v.begin_login_with(&p, "ann@acme.test", &[], None, ip, reachable)
             .await
-            .unwrap(),
+            .unwrap();
+    assert!(l.decision.usable.names().contains(&"sms"));
+    assert!(matches!(
+        s.v.answer(&l.id, &sms).await.unwrap(),
         Answered::Checked(Verification::Verified { .. })
     ));
     // A challenge expires after five minutes.
@@ -765,7 +788,7 @@ async fn factors_are_listed_without_secrets_and_removed_for_good(s: Setup) {
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "not_allowed",
+            reason: mfac_login::reason::Reason::NotAllowed,
             ..
         }
     ));
@@ -820,7 +843,7 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "expired",
+            reason: mfac_login::reason::Reason::Expired,
             ..
         }
     ));
@@ -834,7 +857,7 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "wrong_code",
+            reason: mfac_login::reason::Reason::WrongCode,
             ..
         }
     ));
@@ -867,7 +890,7 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "counter",
+            reason: mfac_login::reason::Reason::Counter,
             ..
         }
     ));
@@ -922,7 +945,7 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
             .await
             .unwrap(),
         Verification::Failed {
-            reason: "expired",
+            reason: mfac_login::reason::Reason::Expired,
             ..
         }
     ));
@@ -1092,7 +1115,7 @@ async fn a_passkey_answers_a_login_challenge(s: Setup) {
     );
     assert_eq!(
         s.v.answer(&l.id, &answer).await.unwrap(),
-        Answered::Refused(Refusal::UnknownLogin),
+        Answered::Refused(Refusal::AlreadyVerified),
         "answered once"
     );
     let listed = s.v.list_factors(user).await.unwrap();

@@ -42,6 +42,11 @@ impl From<mfac_login::verify::LoginError> for ApiError {
         match e {
             E::Contention(_) => ApiError::new(StatusCode::CONFLICT, "contention", e.to_string()),
             E::NoEnrolment(_) => ApiError::not_found(e.to_string()),
+            E::TooManyOpen(_) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_logins",
+                e.to_string(),
+            ),
             _ => {
                 tracing::error!(error = %e, "the login layer failed");
                 ApiError::new(

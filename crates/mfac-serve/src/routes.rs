@@ -11,6 +11,7 @@ use axum::Json;
 use mfac_core::eval::{LastMfa, LoginContext};
 use mfac_core::{Factor, FactorSet};
 use mfac_login::login::{Answer, Answered, Refusal};
+use mfac_login::reason::Reason;
 use mfac_login::throttle::Gate;
 use mfac_login::verify::Verification;
 use serde::Deserialize;
@@ -147,6 +148,22 @@ pub struct LoginRequest {
     groups: Vec<String>,
     app: Option<String>,
     ip: Option<String>,
+    /// The external factors (sms, email, push) the caller's own provider
+    /// can reach this user by: a challenge may offer them.
+    #[serde(default)]
+    external: Vec<String>,
+}
+
+/// `external`: sms, email and push only.
+fn external_factors(v: &[String]) -> Result<FactorSet, ApiError> {
+    v.iter().try_fold(FactorSet::EMPTY, |set, name| {
+        match Factor::from_name(name).filter(|f| f.is_external()) {
+            Some(f) => Ok(set.with(f)),
+            None => Err(ApiError::bad(
+                "`external` lists sms, email or push: the factors your own provider delivers",
+            )),
+        }
+    })
 }
 
 /// `POST /v1/logins`: the decision from the store's state, and the
@@ -159,14 +176,16 @@ pub async fn begin_login(
     let user = name("user", &r.user)?;
     let group_refs = groups(&r.groups)?;
     let app_name = r.app.as_deref().map(|a| name("app", a)).transpose()?;
+    let external = external_factors(&r.external)?;
     let login = app
         .verifier
-        .begin_login(
+        .begin_login_with(
             &running,
             user,
             &group_refs,
             app_name,
             ip(r.ip.as_deref(), "ip")?,
+            external,
         )
         .await
         .inspect_err(|_| {
@@ -236,14 +255,10 @@ pub async fn verify(
         Factor::Totp => Answer::Totp(shape::<Code>(body)?.code),
         Factor::BackupCode => Answer::BackupCode(shape::<Code>(body)?.code),
         Factor::Webauthn => Answer::Passkey(shape::<Credential>(body)?.credential),
-        Factor::Sms | Factor::Email | Factor::Push => {
-            if !shape::<External>(body)?.external {
-                return Err(ApiError::bad(
-                    "sms, email and push are verified by your provider: send `\"external\": true`",
-                ));
-            }
-            Answer::External(kind)
-        }
+        Factor::Sms | Factor::Email | Factor::Push => Answer::External {
+            kind,
+            approved: shape::<External>(body)?.external,
+        },
     };
     if login_id.len() > 64 {
         return Err(ApiError::not_found("no such login"));
@@ -257,7 +272,10 @@ pub async fn verify(
             let user = open.map(|l| l.user).unwrap_or_default();
             Answered::Checked(match app.verifier.gate(&user).await? {
                 Gate::Open { attempts_left } => Verification::Failed {
-                    reason: r.reason(),
+                    reason: match r {
+                        Refusal::Expired => Reason::Expired,
+                        _ => Reason::NotAllowed,
+                    },
                     attempts_left,
                 },
                 Gate::Locked { until } => Verification::Locked { until },
@@ -271,7 +289,7 @@ pub async fn verify(
             labels(&[("factor", kind.name()), ("result", r)]),
         );
     };
-    let failed = |reason: &str, left: u32| {
+    let failed = |reason: Reason, left: u32| {
         (
             StatusCode::UNAUTHORIZED,
             Json(json!({"result": "failed", "reason": reason, "attempts_left": left})),
@@ -291,10 +309,22 @@ pub async fn verify(
                 "this login needed no verification",
             ))
         }
+        // A duplicate of an answer that verified: not a failure.
+        Answered::Refused(Refusal::AlreadyVerified) | Answered::Checked(Verification::Closed) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "already_verified",
+                "this login was verified already; nothing was counted",
+            ))
+        }
         // Turned into a checked failure above; kept for the match.
-        Answered::Refused(r @ (Refusal::Expired | Refusal::NotAllowed)) => {
+        Answered::Refused(Refusal::Expired) => {
             result("failed");
-            failed(r.reason(), 0)
+            failed(Reason::Expired, 0)
+        }
+        Answered::Refused(Refusal::NotAllowed) => {
+            result("failed");
+            failed(Reason::NotAllowed, 0)
         }
         Answered::Checked(Verification::Verified { .. }) => {
             result("verified");
@@ -325,17 +355,16 @@ pub async fn verify(
         }
         Answered::Checked(Verification::Locked { until }) => {
             result("locked");
-            let retry = until.map(|u| u.duration_since(app.now()).as_secs().max(1));
+            // Rounded up: a client that waits this long is let in.
+            let retry = until.map(|u| {
+                let d = u.duration_since(app.now());
+                (d.as_secs() + i64::from(d.subsec_nanos() > 0)).max(1)
+            });
             (
                 StatusCode::TOO_MANY_REQUESTS,
                 Json(json!({"result": "locked", "retry_after_s": retry})),
             )
                 .into_response()
-        }
-        Answered::Checked(Verification::Closed) => {
-            return Err(ApiError::not_found(
-                "no login with this id awaits an answer",
-            ))
         }
     })
 }

@@ -41,6 +41,12 @@ impl Factor {
         Factor::ALL.into_iter().find(|f| f.name() == name)
     }
 
+    /// Delivered and checked by the caller's own provider (sms, email,
+    /// push), not by mfac.
+    pub fn is_external(self) -> bool {
+        matches!(self, Factor::Email | Factor::Push | Factor::Sms)
+    }
+
     fn bit(self) -> u8 {
         1 << (self as u8)
     }

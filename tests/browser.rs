@@ -17,6 +17,16 @@ default { enforcement required factors webauthn | totp remember 1h }
 group "Kiosk" { enforcement off }
 "#;
 
+/// The link `mfac serve --demo` printed on standard output, with its token.
+fn demo_link(s: &common::server::Server) -> String {
+    common::server::wait_for(|| {
+        let out = s.stdout.lock().unwrap().clone();
+        out.lines()
+            .find_map(|l| l.strip_prefix("mfac serve: the demo page is at "))
+            .map(str::to_string)
+    })
+}
+
 #[test]
 fn a_passkey_and_an_authenticator_app_sign_in_on_the_demo_page_in_chromium() {
     if std::env::var_os("MFAC_TEST_BROWSER").is_none() {
@@ -30,7 +40,7 @@ fn a_passkey_and_an_authenticator_app_sign_in_on_the_demo_page_in_chromium() {
         .unwrap_or_else(|_| s.dir.join("demo.png").display().to_string());
     let out = std::process::Command::new("node")
         .arg("tests/browser/demo.mjs")
-        .env("MFAC_DEMO_URL", format!("http://localhost:{}/demo", s.port))
+        .env("MFAC_DEMO_URL", demo_link(&s))
         .env("MFAC_CLOCK_FILE", &s.clock_file)
         .env("MFAC_SCREENSHOT", &screenshot)
         .output()

@@ -593,8 +593,10 @@ fn bad_policies_flags_keys_and_stores_are_exit_codes() {
         "tokens",
         format!("{}\n", common::server::TOKEN),
     );
-    let key = common::write_temp("serve-exit", "key", "ab".repeat(32));
-    let short_key = common::write_temp("serve-exit", "short", "abcd");
+    let key = dir.join("key").display().to_string();
+    common::server::write_key(std::path::Path::new(&key), &"ab".repeat(32));
+    let short_key = dir.join("short").display().to_string();
+    common::server::write_key(std::path::Path::new(&short_key), "abcd");
     let db = format!("sqlite://{}", dir.join("x.db").display());
     let run = |args: &[&str]| {
         let mut a = vec!["serve", "--listen", "127.0.0.1:0"];

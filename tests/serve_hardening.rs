@@ -598,3 +598,81 @@ fn finding_12_the_fifth_failure_locks_retry_after_rounds_up_and_a_reused_backup_
     );
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+#[test]
+fn finding_9_the_store_is_private_a_readable_key_is_refused_and_a_wrong_key_is_found_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = start("keys", RUNNING, &[]);
+    let user = "ann@acme.test";
+    common::server::enrol_totp(&s, user);
+    let db = s.dir.join("mfac.db");
+    let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the store is its owner's only");
+    assert_eq!(s.stop(), 0);
+    let dir = common::temp_dir("serve-keys");
+    let policy = dir.join("policy.mfa");
+    std::fs::write(&policy, RUNNING).unwrap();
+    let run = |key: &std::path::Path| {
+        common::mfac(&[
+            "serve",
+            &policy.display().to_string(),
+            "--listen",
+            "127.0.0.1:0",
+            "--token-file",
+            &dir.join("../mfac-serve-keys-tokens").display().to_string(),
+            "--key-file",
+            &key.display().to_string(),
+            "--db",
+            &format!("sqlite://{}", db.display()),
+        ])
+    };
+    std::fs::write(
+        dir.join("../mfac-serve-keys-tokens"),
+        format!("{}\n", common::server::TOKEN),
+    )
+    .unwrap();
+    // Readable by the group: refused, as ssh refuses a private key.
+    let open = dir.join("open.key");
+    std::fs::write(&open, "ab".repeat(32)).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let r = run(&open);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("readable by others"), "{}", r.stderr);
+    assert!(!r.stderr.contains(&"ab".repeat(32)));
+    // Another key than the store's secrets were sealed under: exit 2 now,
+    // not a 503 at the first sign-in.
+    let other = dir.join("other.key");
+    common::server::write_key(&other, &"cd".repeat(32));
+    let r = run(&other);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("another key"), "{}", r.stderr);
+}
+
+#[test]
+fn finding_10_the_demo_stays_on_loopback_and_its_page_holds_no_token() {
+    let dir = common::temp_dir("demo-public");
+    let policy = dir.join("policy.mfa");
+    std::fs::write(&policy, RUNNING).unwrap();
+    let db = format!("sqlite://{}", dir.join("demo.db").display());
+    let p = policy.display().to_string();
+    let r = common::mfac(&["serve", &p, "--demo", "--listen", "0.0.0.0:0", "--db", &db]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--demo-public"), "{}", r.stderr);
+    let s = start("demo-token", RUNNING, &["--demo"]);
+    let page = s.raw("GET", "/demo", None, None);
+    assert_eq!(page.status, 200);
+    let token = common::server::wait_for(|| {
+        let out = s.stdout.lock().unwrap().clone();
+        out.lines()
+            .find_map(|l| l.strip_prefix("mfac serve: demo token "))
+            .map(str::to_string)
+    });
+    assert!(!page.body.contains(&token), "the page embeds the token");
+    assert!(!s.log().contains(&token), "the token reached the log");
+    // The link on standard output carries it, in the fragment.
+    assert!(s
+        .stdout
+        .lock()
+        .unwrap()
+        .contains(&format!("/demo#token={token}")));
+}

@@ -46,8 +46,13 @@ pub struct Args {
     #[arg(long)]
     allow_loosening_reload: bool,
     /// Generate a token and a key, and serve a sign-in page at /demo
+    /// (on a loopback address only, unless --demo-public)
     #[arg(long)]
     demo: bool,
+    /// Let --demo listen on an address other hosts can reach: its page
+    /// signs anyone in who has the link
+    #[arg(long, requires = "demo")]
+    demo_public: bool,
     /// Consecutive failures that lock verification
     #[arg(long, default_value_t = 5, value_name = "N")]
     max_failures: u32,
@@ -93,8 +98,22 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Read the key file: 64 hex digits. Errors name the file, never its text.
+/// Read the key file: 64 hex digits, readable by its owner only (as ssh
+/// asks of a private key). Errors name the file, never its text.
 fn read_key(path: &Path) -> Result<SecretKey, Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| Failure::input(format!("--key-file {}: {e}", path.display())))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(Failure::input(format!(
+            "--key-file {}: the key is readable by others (mode {:o}); `chmod 600 {}`, and consider it seen",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )));
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::input(format!("--key-file {}: {e}", path.display())))?;
     let bytes = unhex(&text).filter(|b| b.len() == 32).ok_or_else(|| {
@@ -139,12 +158,16 @@ fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))
 }
 
-/// For the tests of the real binary only: the system's clock shifted by
-/// the seconds written in the file named by `MFAC_TEST_CLOCK_OFFSET_FILE`,
-/// read at every tick, so a test can step past a challenge's five minutes
-/// or a remember window. Announced on stderr when in use.
+/// For the tests of the real binary only (the `test-clock` feature, which
+/// only the tests turn on): the system's clock shifted by the seconds
+/// written in the file named by `MFAC_TEST_CLOCK_OFFSET_FILE`, read at
+/// every tick, so a test can step past a challenge's five minutes or a
+/// remember window. Announced on stderr when in use. A release build has
+/// no such hook: its clock is the system's.
+#[cfg(feature = "test-clock")]
 struct OffsetClock(PathBuf);
 
+#[cfg(feature = "test-clock")]
 impl mfac_login::clock::Clock for OffsetClock {
     fn now(&self) -> jiff::Timestamp {
         let offset = std::fs::read_to_string(&self.0)
@@ -157,17 +180,23 @@ impl mfac_login::clock::Clock for OffsetClock {
     }
 }
 
+#[cfg(feature = "test-clock")]
 fn clock() -> Arc<dyn mfac_login::clock::Clock> {
     match std::env::var_os("MFAC_TEST_CLOCK_OFFSET_FILE") {
         Some(path) => {
             eprintln!(
-                "mfac serve: WARNING: the clock is shifted by the seconds in {} (MFAC_TEST_CLOCK_OFFSET_FILE, for tests)",
+                "mfac serve: WARNING: the clock is shifted by the seconds in {} (MFAC_TEST_CLOCK_OFFSET_FILE, a test build)",
                 PathBuf::from(&path).display()
             );
             Arc::new(OffsetClock(PathBuf::from(path)))
         }
         None => Arc::new(mfac_login::clock::SystemClock),
     }
+}
+
+#[cfg(not(feature = "test-clock"))]
+fn clock() -> Arc<dyn mfac_login::clock::Clock> {
+    Arc::new(mfac_login::clock::SystemClock)
 }
 
 pub fn run(a: Args) -> Outcome {
@@ -184,6 +213,12 @@ pub fn run(a: Args) -> Outcome {
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
+    if a.demo && !a.listen.ip().is_loopback() && !a.demo_public {
+        return Err(Failure::input(format!(
+            "--demo listens on loopback only: {} is reachable from other hosts (add --demo-public if that is meant)",
+            a.listen
+        )));
+    }
     // `--demo` mints a token of its own for the page, accepted beside any
     // in `--token-file`.
     let demo_token = if a.demo {
@@ -254,6 +289,13 @@ pub fn run(a: Args) -> Outcome {
             .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
         let clock = clock();
         let mut verifier = mfac_login::verify::Verifier::new(store, key, clock.clone(), &a.issuer);
+        // A key that cannot open the store's secrets is found now, not at
+        // the first sign-in.
+        verifier.check_key().await.map_err(|e| {
+            Failure::input(format!(
+                "--key-file: {e} (the store's secrets were sealed under another key)"
+            ))
+        })?;
         verifier.limits = limits;
         verifier.max_open_logins = a.max_open_logins.max(1);
         verifier.external_limit = mfac_login::store::ExternalLimit {
@@ -284,9 +326,15 @@ pub fn run(a: Args) -> Outcome {
             "mfac serve: listening on http://{addr} (policy {} sha256 {sha})",
             a.policy.display()
         );
-        if app.demo_token.is_some() {
+        if let Some(t) = &app.demo_token {
+            // The link with the token goes to standard output, beside the
+            // token, never to the log.
+            println!(
+                "mfac serve: the demo page is at http://localhost:{}/demo#token={t}",
+                addr.port()
+            );
             eprintln!(
-                "mfac serve: the demo page is at http://localhost:{}/demo",
+                "mfac serve: the demo page is at http://localhost:{}/demo (the link with its token is on standard output)",
                 addr.port()
             );
         }

@@ -23,6 +23,8 @@ pub struct Server {
     pub dir: PathBuf,
     /// Everything the server wrote on stderr so far (its log).
     pub log: Arc<Mutex<String>>,
+    /// Everything it wrote on standard output (the demo's token and link).
+    pub stdout: Arc<Mutex<String>>,
     pub clock_file: PathBuf,
 }
 
@@ -58,7 +60,7 @@ fn launch(tag: &str, policy: &str, extra: &[&str], shifted: bool) -> Server {
     let dir = super::temp_dir(&format!("serve-{tag}"));
     std::fs::write(dir.join("policy.mfa"), policy).unwrap();
     std::fs::write(dir.join("tokens"), format!("# tests\n{TOKEN}\n")).unwrap();
-    std::fs::write(dir.join("key"), "ab".repeat(32)).unwrap();
+    write_key(&dir.join("key"), &"ab".repeat(32));
     let clock_file = dir.join("clock");
     std::fs::write(&clock_file, "0").unwrap();
     let db = format!("sqlite://{}", dir.join("mfac.db").display());
@@ -94,6 +96,18 @@ fn spawn(args: Vec<String>, dir: PathBuf, clock_file: PathBuf, shifted: bool) ->
         .expect("mfac serve starts");
     let stderr = child.stderr.take().unwrap();
     let log = Arc::new(Mutex::new(String::new()));
+    let stdout = Arc::new(Mutex::new(String::new()));
+    if let Some(out) = child.stdout.take() {
+        let stdout = stdout.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(out);
+            let mut line = String::new();
+            while r.read_line(&mut line).unwrap_or(0) > 0 {
+                stdout.lock().unwrap().push_str(&line);
+                line.clear();
+            }
+        });
+    }
     let (tx, rx) = std::sync::mpsc::channel();
     {
         let log = log.clone();
@@ -119,6 +133,7 @@ fn spawn(args: Vec<String>, dir: PathBuf, clock_file: PathBuf, shifted: bool) ->
         token: TOKEN.to_string(),
         dir,
         log,
+        stdout,
         clock_file,
     }
 }
@@ -228,6 +243,13 @@ fn dechunk(body: &str) -> String {
         rest = tail[n..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// A key file as an operator makes one: readable by its owner only.
+pub fn write_key(path: &std::path::Path, hex: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, hex).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 /// The TOTP seed in an otpauth URI.

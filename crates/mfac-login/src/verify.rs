@@ -146,6 +146,15 @@ impl Verifier {
         }
     }
 
+    /// Whether the key opens the store's sealed secrets (one of them, the
+    /// newest): a wrong key is found at start-up, not at the first verify.
+    pub async fn check_key(&self) -> Result<(), LoginError> {
+        if let Some((user, kind, sealed)) = self.store.sample_sealed().await? {
+            self.key.open(&sealed, &aad(&user, &kind))?;
+        }
+        Ok(())
+    }
+
     /// Argon2 hashes computed since the start (a metric).
     pub fn argon2_hashes(&self) -> u64 {
         self.hashes.load(std::sync::atomic::Ordering::Relaxed)

@@ -1,5 +1,7 @@
 //! `--demo`: a sign-in page at `/demo`, plain HTML and JavaScript with no
-//! build step, talking to the same `/v1` routes with the generated token.
+//! build step, talking to the same `/v1` routes with the generated token,
+//! which the page reads from its link's fragment (`/demo#token=...`, as
+//! `mfac serve --demo` prints it): the page itself holds no token.
 
 use crate::App;
 use axum::extract::State;
@@ -16,7 +18,6 @@ pub async fn page(State(app): State<Arc<App>>) -> Html<String> {
         v
     };
     let config = serde_json::json!({
-        "token": app.demo_token.as_deref().unwrap_or(""),
         "groups": sorted(&mut running.policy.group_names()),
         "users": sorted(&mut running.policy.user_names()),
         "apps": sorted(&mut running.policy.apps()),

@@ -205,6 +205,20 @@ impl Store {
     }
 }
 
+impl Store {
+    /// One sealed secret of the store, newest first, with what it is bound
+    /// to (user, kind): what the key is checked against at start-up.
+    pub async fn sample_sealed(&self) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
+        const SQL: &str = "SELECT user_id, kind, secret FROM factors WHERE status = 'active' AND secret IS NOT NULL ORDER BY id DESC LIMIT 1";
+        Ok(on_pool!(self, |p| {
+            match sqlx::query(SQL).fetch_optional(p).await? {
+                Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)),
+                None => None,
+            }
+        }))
+    }
+}
+
 /// Create an empty SQLite file readable by its owner only (SQLite gives
 /// its WAL and shared-memory files the same mode); an existing file is
 /// left as it is.

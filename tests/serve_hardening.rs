@@ -676,3 +676,125 @@ fn finding_10_the_demo_stays_on_loopback_and_its_page_holds_no_token() {
         .unwrap()
         .contains(&format!("/demo#token={token}")));
 }
+
+/// A raw connection to the server, to send a request in pieces.
+fn connect(s: &Server) -> std::net::TcpStream {
+    let c = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    c.set_read_timeout(Some(std::time::Duration::from_secs(15)))
+        .unwrap();
+    c
+}
+
+/// Everything the server sends until it closes the connection (or 15 s
+/// pass), and how long that took.
+fn read_to_close(c: &mut std::net::TcpStream) -> (String, std::time::Duration) {
+    use std::io::Read;
+    let start = std::time::Instant::now();
+    let mut out = Vec::new();
+    let _ = c.read_to_end(&mut out);
+    (String::from_utf8_lossy(&out).into_owned(), start.elapsed())
+}
+
+fn head(path: &str, length: usize) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n",
+        common::server::TOKEN
+    )
+}
+
+#[test]
+fn finding_8_every_refusal_is_json_the_408_included_and_unknown_kinds_are_404() {
+    use std::io::Write;
+    let s = start("http-edges", RUNNING, &["--request-timeout", "1"]);
+    // A path that is not UTF-8.
+    let r = s.get("/v1/users/%FF%FE/factors");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "bad_request");
+    // A kind of factor mfac does not enrol: no such thing, not a wrong method.
+    let r = s.post("/v1/users/ann/factors/carrierpigeon", json!({}));
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "not_found");
+    // Plain sentences: the place once, and none for a parsed tree.
+    let r = s.post("/v1/decide", json!({}));
+    let m = r.json()["error"]["message"].as_str().unwrap().to_string();
+    assert_eq!(m.matches("at line").count(), 1, "{m}");
+    let l = common::server::begin(&s, "ann", &["Staff"]);
+    let login = l["login_id"].as_str().unwrap();
+    let r = verify(&s, login, json!({"factor": "sms", "code": "123456"}));
+    let m = r.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(!m.contains("line 0"), "{m}");
+    assert!(m.contains("\"external\": true"), "{m}");
+    assert!(!m.contains("123456"), "{m}");
+    // A body that never finishes: 408, in JSON.
+    let mut c = connect(&s);
+    let body = br#"{"user": "ann"}"#;
+    c.write_all(head("/v1/decide", body.len() + 10).as_bytes())
+        .unwrap();
+    c.write_all(body).unwrap();
+    let (text, took) = read_to_close(&mut c);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    let json = text.split_once("\r\n\r\n").unwrap().1;
+    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(v["error"]["code"], "timeout");
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn finding_8_slow_headers_and_idle_keep_alive_connections_are_cut_off() {
+    use std::io::Write;
+    let s = start(
+        "slowloris",
+        RUNNING,
+        &["--header-read-timeout", "1", "--keep-alive-timeout", "2"],
+    );
+    // Headers a byte every 200 ms (slowloris): cut off after a second.
+    let mut c = connect(&s);
+    let start = std::time::Instant::now();
+    for b in b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" {
+        if c.write_all(&[*b]).is_err() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        if start.elapsed() > std::time::Duration::from_secs(8) {
+            break;
+        }
+    }
+    let (_, _) = read_to_close(&mut c);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(6),
+        "{:?}",
+        start.elapsed()
+    );
+    // A keep-alive connection that answered and then went quiet: closed.
+    let mut c = connect(&s);
+    c.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let (text, took) = read_to_close(&mut c);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(took < std::time::Duration::from_secs(6), "{took:?}");
+    assert!(
+        took >= std::time::Duration::from_millis(900),
+        "closed at once: {took:?}"
+    );
+}
+
+#[test]
+fn finding_11_sigterm_lets_a_slow_request_in_flight_finish() {
+    use std::io::Write;
+    let s = start("sigterm", RUNNING, &[]);
+    let mut c = connect(&s);
+    let body = br#"{"user": "ann", "groups": ["Staff"]}"#;
+    c.write_all(head("/v1/decide", body.len()).as_bytes())
+        .unwrap();
+    c.write_all(&body[..10]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    s.signal("TERM");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    c.write_all(&body[10..]).unwrap();
+    let (text, _) = read_to_close(&mut c);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("\"decision\":\"enrol\""), "{text}");
+    let mut s = s;
+    let code = s.child.wait().unwrap().code();
+    assert_eq!(code, Some(0), "{}", s.log());
+}

@@ -73,6 +73,17 @@ pub struct Args {
     /// give in 10 minutes; past it they are refused with 429 (push fatigue)
     #[arg(long, default_value_t = 10, value_name = "N")]
     max_external_prompts: u32,
+    /// A request not answered within this is answered 408, in seconds
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+    request_timeout: u32,
+    /// A client must send a request's headers within this, in seconds
+    /// (slow clients holding connections open are cut off)
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+    header_read_timeout: u32,
+    /// A keep-alive connection with no traffic for this long is closed, in
+    /// seconds
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+    keep_alive_timeout: u32,
     /// Shown beside the account in authenticator apps
     #[arg(long, default_value = "mfac", value_name = "NAME")]
     issuer: String,
@@ -316,6 +327,12 @@ pub fn run(a: Args) -> Outcome {
             demo_token,
         );
         app.allow_loosening_reload = a.allow_loosening_reload;
+        let secs = |s: u32| std::time::Duration::from_secs(u64::from(s));
+        app.request_timeout = secs(a.request_timeout);
+        app.timeouts = mfac_serve::listen::Timeouts {
+            header_read: secs(a.header_read_timeout),
+            idle: secs(a.keep_alive_timeout),
+        };
         let app = Arc::new(app);
         mfac_serve::reload::on_sighup(app.clone())
             .map_err(|e| Failure::input(format!("cannot listen for SIGHUP: {e}")))?;

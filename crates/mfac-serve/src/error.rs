@@ -109,28 +109,61 @@ where
     }
 }
 
+/// Path parameters, parsed as axum's `Path` does, but refused in the
+/// contract's JSON (axum answers a path that is not UTF-8 in plain text).
+pub struct Path<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Path<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Path(v))
+            .map_err(|_| {
+                ApiError::bad("the path is not valid: each part is UTF-8 text, percent-encoded")
+            })
+    }
+}
+
 /// A JSON error's message without the value that caused it: serde quotes
 /// the offending value (`invalid type: string "123456"`), which may be a
 /// code; the kind of mistake, the field and the place are enough.
 pub fn scrub(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
-    let place = format!("line {} column {}", e.line(), e.column());
+    // A value parsed from a tree (not text) has no place: line 0.
+    let place = if e.line() == 0 {
+        String::new()
+    } else {
+        format!(" at line {} column {}", e.line(), e.column())
+    };
     match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => format!("malformed JSON at {place}"),
+        Category::Syntax | Category::Eof | Category::Io => format!("malformed JSON{place}"),
         Category::Data => {
-            let text = e.to_string();
+            // serde_json ends its message with the place: it is put back once.
+            let full = e.to_string();
+            let text = full
+                .rsplit_once(" at line ")
+                .map_or(full.as_str(), |(head, _)| head);
             // Field names are the caller's keys, not values: keep them.
             let named = ["unknown field", "missing field"]
                 .iter()
                 .any(|p| text.starts_with(p));
             match text.split(',').next() {
                 // `unknown field `x`, expected one of ...`: only the name.
-                Some(first) if named => format!("{first} at {place}"),
+                Some(first) if named => format!("{first}{place}"),
                 // `unknown variant `v`` quotes a value: leave it out.
                 _ if text.starts_with("unknown variant") => {
-                    format!("a value that is not one of the allowed words at {place}")
+                    format!("a value that is not one of the allowed words{place}")
                 }
-                _ => format!("a value of the wrong type or form at {place}"),
+                _ => format!("a value of the wrong type or form{place}"),
             }
         }
     }
@@ -155,6 +188,13 @@ mod tests {
         let e = serde_json::from_str::<R>(r#"{"code": "1", "extra": 1}"#).unwrap_err();
         assert!(scrub(&e).contains("unknown field `extra`"), "{}", scrub(&e));
         let e = serde_json::from_str::<R>(r#"{}"#).unwrap_err();
-        assert!(scrub(&e).contains("missing field `code`"), "{}", scrub(&e));
+        assert_eq!(scrub(&e), "missing field `code` at line 1 column 2");
+        let tree = serde_json::json!({"code": 1});
+        let e = serde_json::from_value::<R>(tree).unwrap_err();
+        assert_eq!(
+            scrub(&e),
+            "a value of the wrong type or form",
+            "no place from a tree"
+        );
     }
 }

@@ -8,6 +8,7 @@
 
 mod demo;
 pub mod error;
+pub mod listen;
 pub mod metrics;
 pub mod reload;
 mod routes;
@@ -31,7 +32,8 @@ pub use tokens::Tokens;
 /// The largest request body accepted (a WebAuthn credential is a few KiB).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// How long a request may take before it is answered 408.
+/// How long a request may take before it is answered 408 (the default of
+/// `--request-timeout`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The running service's state, shared by every request.
@@ -49,6 +51,10 @@ pub struct App {
     /// `--allow-loosening-reload`: a reload may ask less of some login than
     /// the running policy (audited as such); refused otherwise.
     pub allow_loosening_reload: bool,
+    /// A request not answered within this is answered 408.
+    pub request_timeout: Duration,
+    /// How long a connection may take over its headers, and stay idle.
+    pub timeouts: listen::Timeouts,
     clock: Arc<dyn Clock>,
     reloading: tokio::sync::Mutex<()>,
 }
@@ -71,6 +77,8 @@ impl App {
             metrics: metrics::Metrics::default(),
             demo_token,
             allow_loosening_reload: false,
+            request_timeout: REQUEST_TIMEOUT,
+            timeouts: listen::Timeouts::default(),
             clock,
             reloading: tokio::sync::Mutex::new(()),
         }
@@ -134,6 +142,24 @@ async fn require_token(State(app): State<Arc<App>>, req: Request, next: Next) ->
     }
 }
 
+/// A request not answered within `--request-timeout` is answered 408, in
+/// the contract's JSON like every other refusal.
+async fn time_limit(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let limit = app.request_timeout;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!(
+                "the request was not answered within {} s; it may or may not have taken effect",
+                limit.as_secs_f64()
+            ),
+        )
+        .into_response(),
+    }
+}
+
 /// Latency and status of every response, by route template (never the
 /// path itself, which holds user ids), and one log line without a body.
 async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
@@ -169,7 +195,6 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
 /// The whole service: routes, token check, limits, timeouts, metrics.
 pub fn router(app: Arc<App>) -> axum::Router {
     use axum::routing::{delete, get, post};
-    use tower_http::timeout::TimeoutLayer;
     let v1 = axum::Router::new()
         .route("/v1/decide", post(routes::decide))
         .route("/v1/logins", post(routes::begin_login))
@@ -190,7 +215,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
         )
         .route(
             "/v1/users/{user}/factors/{factor_id}",
-            delete(routes::remove_factor),
+            delete(routes::remove_factor).post(routes::no_such_kind),
         )
         .route("/v1/users/{user}/unlock", post(routes::unlock))
         .route("/v1/audit", get(routes::audit))
@@ -213,12 +238,12 @@ pub fn router(app: Arc<App>) -> axum::Router {
                 "this route does not take that method",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            time_limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
         .with_state(app)
 }
@@ -244,9 +269,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = app.verifier.store.clone();
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let timeouts = app.timeouts;
+    listen::serve(listener, router(app), timeouts, shutdown).await?;
     store.close().await;
     Ok(())
 }

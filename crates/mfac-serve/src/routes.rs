@@ -1,10 +1,10 @@
 //! The routes of SERVICE.md's HTTP contract, each a plain function from the
 //! request to the library's call and back to the contract's JSON.
 
-use crate::error::{ApiError, Body};
+use crate::error::{ApiError, Body, Path};
 use crate::metrics::labels;
 use crate::App;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -236,14 +236,17 @@ pub async fn verify(
         factor: String,
         external: bool,
     }
-    fn shape<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ApiError> {
+    fn shape<T: serde::de::DeserializeOwned>(v: Value, form: &str) -> Result<T, ApiError> {
         serde_json::from_value(v).map_err(|e| {
             ApiError::bad(format!(
-                "the body is not a valid request: {}",
+                "the body is not a valid answer ({}): this factor is answered with {form}",
                 crate::error::scrub(&e)
             ))
         })
     }
+    const CODE: &str = r#"{"factor": ..., "code": "..."}"#;
+    const CREDENTIAL: &str = r#"{"factor": "webauthn", "credential": {...}}"#;
+    const EXTERNAL: &str = r#"{"factor": ..., "external": true} (approved) or false (denied), as your provider reported"#;
     let kind = body
         .get("factor")
         .and_then(Value::as_str)
@@ -252,12 +255,12 @@ pub async fn verify(
             ApiError::bad("`factor` is one of totp, webauthn, backup_code, sms, email, push")
         })?;
     let answer = match kind {
-        Factor::Totp => Answer::Totp(shape::<Code>(body)?.code),
-        Factor::BackupCode => Answer::BackupCode(shape::<Code>(body)?.code),
-        Factor::Webauthn => Answer::Passkey(shape::<Credential>(body)?.credential),
+        Factor::Totp => Answer::Totp(shape::<Code>(body, CODE)?.code),
+        Factor::BackupCode => Answer::BackupCode(shape::<Code>(body, CODE)?.code),
+        Factor::Webauthn => Answer::Passkey(shape::<Credential>(body, CREDENTIAL)?.credential),
         Factor::Sms | Factor::Email | Factor::Push => Answer::External {
             kind,
-            approved: shape::<External>(body)?.external,
+            approved: shape::<External>(body, EXTERNAL)?.external,
         },
     };
     if login_id.len() > 64 {
@@ -568,6 +571,13 @@ pub async fn remove_backup_codes(
 ) -> Result<Response, ApiError> {
     let user = name("user", &user)?;
     removed(app.verifier.remove_backup_codes(user).await?)
+}
+
+/// `POST /v1/users/{user}/factors/{kind}` for a kind mfac does not enrol.
+pub async fn no_such_kind() -> ApiError {
+    ApiError::not_found(
+        "no such kind of factor to enrol: totp, webauthn or backup_code (sms, email and push are your provider's)",
+    )
 }
 
 fn removed(done: bool) -> Result<Response, ApiError> {

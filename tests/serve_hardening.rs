@@ -798,3 +798,88 @@ fn finding_11_sigterm_lets_a_slow_request_in_flight_finish() {
     let code = s.child.wait().unwrap().code();
     assert_eq!(code, Some(0), "{}", s.log());
 }
+
+fn swept(s: &Server, what: &str) -> u64 {
+    let m = s.raw("GET", "/metrics", None, None).body;
+    let key = format!("mfac_swept_total{{what=\"{what}\"}} ");
+    m.lines()
+        .find_map(|l| l.strip_prefix(key.as_str()))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn finding_7_expired_state_is_swept_enrolments_are_capped_confirm_is_throttled_and_a_removed_passkey_frees_its_id(
+) {
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    let s = start("bounded", RUNNING, &["--sweep-interval", "1"]);
+    let user = "ann@acme.test";
+    // At most five enrolments pending; the sixth is refused.
+    let mut pending = Vec::new();
+    for _ in 0..5 {
+        let r = s.post(&format!("/v1/users/{user}/factors/totp"), json!({}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        pending.push(r.json());
+    }
+    let r = s.post(&format!("/v1/users/{user}/factors/totp"), json!({}));
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "too_many_pending");
+    // Confirming is throttled like verifying: five wrong codes lock, and
+    // then the right one is refused.
+    let e = &pending[0];
+    let id = e["factor_id"].as_str().unwrap();
+    let confirm = |code: &str| {
+        s.post(
+            &format!("/v1/users/{user}/factors/{id}/confirm"),
+            json!({"code": code}),
+        )
+    };
+    for left in (0..5).rev() {
+        let r = confirm("000000");
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert_eq!(r.json()["attempts_left"], left);
+    }
+    let seed = common::server::seed_of(e["otpauth_uri"].as_str().unwrap());
+    let r = confirm(&seed.code_at(common::server::now(0)));
+    assert_eq!(r.status, 429, "{}", r.body);
+    // Logins begun and never answered, and enrolments never confirmed,
+    // are gone once their time is up.
+    let other = "bob@acme.test";
+    common::server::enrol_totp(&s, other);
+    for _ in 0..3 {
+        common::server::begin(&s, other, &["Staff"]);
+    }
+    s.set_clock(2 * 3600);
+    wait_for(|| (swept(&s, "logins") >= 3 && swept(&s, "enrolments") >= 5).then_some(()));
+    let listed = s.get(&format!("/v1/users/{user}/factors")).json()["factors"].clone();
+    assert_eq!(listed, json!([]), "the pending enrolments were swept");
+    s.set_clock(0);
+
+    // A passkey removed frees its credential id: the same key registers
+    // again.
+    let origin = url::Url::parse(&format!("http://localhost:{}", s.port)).unwrap();
+    let mut key = SoftPasskey::new(true);
+    let carl = "carl@acme.test";
+    let register = |key: &mut SoftPasskey| {
+        let r = s.post(&format!("/v1/users/{carl}/factors/webauthn"), json!({}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let v = r.json();
+        let options = serde_json::from_value(v["options"].clone()).unwrap();
+        let credential = key.do_registration(origin.clone(), options).unwrap();
+        let id = v["factor_id"].as_str().unwrap().to_string();
+        let r = s.post(
+            &format!("/v1/users/{carl}/factors/{id}/confirm"),
+            json!({"credential": credential}),
+        );
+        (id, r)
+    };
+    let (id, r) = register(&mut key);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        s.call("DELETE", &format!("/v1/users/{carl}/factors/{id}"), None)
+            .status,
+        204
+    );
+    let (_, r) = register(&mut key);
+    assert_eq!(r.status, 200, "the same key again: {}", r.body);
+}

@@ -84,6 +84,13 @@ pub struct Args {
     /// seconds
     #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
     keep_alive_timeout: u32,
+    /// Enrolments one user may have pending (unconfirmed) at once
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    max_pending: u32,
+    /// How often expired logins, ceremonies and unconfirmed enrolments
+    /// (after an hour) are deleted, in seconds
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+    sweep_interval: u32,
     /// Shown beside the account in authenticator apps
     #[arg(long, default_value = "mfac", value_name = "NAME")]
     issuer: String,
@@ -309,6 +316,7 @@ pub fn run(a: Args) -> Outcome {
         })?;
         verifier.limits = limits;
         verifier.max_open_logins = a.max_open_logins.max(1);
+        verifier.max_pending = a.max_pending.max(1);
         verifier.external_limit = mfac_login::store::ExternalLimit {
             max: a.max_external_prompts.max(1),
             window: jiff::SignedDuration::from_mins(10),
@@ -339,6 +347,10 @@ pub fn run(a: Args) -> Outcome {
         if a.watch {
             mfac_serve::reload::watch(app.clone());
         }
+        mfac_serve::sweep::every(
+            app.clone(),
+            std::time::Duration::from_secs(u64::from(a.sweep_interval)),
+        );
         eprintln!(
             "mfac serve: listening on http://{addr} (policy {} sha256 {sha})",
             a.policy.display()

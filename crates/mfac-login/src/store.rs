@@ -372,11 +372,13 @@ mod audit;
 mod begin;
 mod open;
 mod settle;
+mod sweep;
 mod unlock;
 
 pub use audit::AuditPage;
 pub use begin::{Begun, NewLogin};
 pub use settle::{Attempt, ExternalLimit, Proof, Settled};
+pub use sweep::Swept;
 
 pub use open::Opening;
 
@@ -394,7 +396,8 @@ impl Store {
         on_pool!(self, |p| p.close().await)
     }
 
-    /// A new factor awaiting its confirming code.
+    /// A new factor awaiting its confirming code, unless the user has
+    /// `max_pending` enrolments pending already (`None`: nothing written).
     pub async fn add_factor(
         &self,
         user: &str,
@@ -402,21 +405,41 @@ impl Store {
         sealed: &[u8],
         label: Option<&str>,
         at: Timestamp,
-    ) -> Result<i64, StoreError> {
+        max_pending: u32,
+    ) -> Result<Option<i64>, StoreError> {
         let _writing = self.writing().await;
-        const SQL: &str = "INSERT INTO factors (user_id, kind, status, secret, created_at, label) VALUES ($1, $2, 'pending', $3, $4, $5) RETURNING id";
-        let at = at.to_string();
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
+        // The user's throttle row, held: concurrent enrolments of one user
+        // count the pending ones one at a time, on any replica.
+        const HOLD: &str = "INSERT INTO throttle (user_id, consecutive, total, lockouts) VALUES ($1, 0, 0, 0) ON CONFLICT (user_id) DO UPDATE SET total = throttle.total";
+        const PENDING: &str =
+            "SELECT COUNT(*) FROM factors WHERE user_id = $1 AND status = 'pending'";
+        const SQL: &str = "INSERT INTO factors (user_id, kind, status, secret, created_at, label, created_ns) VALUES ($1, $2, 'pending', $3, $4, $5, $6) RETURNING id";
+        let text = at.to_string();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(HOLD).bind(user).execute(&mut *tx).await?;
+            let pending: i64 = sqlx::query(PENDING)
+                .bind(user)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            if pending >= i64::from(max_pending) {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            let id = sqlx::query(SQL)
                 .bind(user)
                 .bind(kind)
                 .bind(sealed)
-                .bind(&at)
+                .bind(&text)
                 .bind(label)
-                .fetch_one(p)
+                .bind(nanos(at))
+                .fetch_one(&mut *tx)
                 .await?
-                .try_get::<i64, _>(0)?
-        }))
+                .try_get::<i64, _>(0)?;
+            tx.commit().await?;
+            Ok(Some(id))
+        })
     }
 
     /// The user's factors of `kind` in `status`.
@@ -560,10 +583,12 @@ impl Store {
         }))
     }
 
-    /// Remove a factor: its secret is erased, the row kept for the audit.
+    /// Remove a factor: its secret is erased and a passkey's credential id
+    /// freed (its owner may register the same key again); the row is kept
+    /// for the audit.
     pub async fn remove_factor(&self, user: &str, id: i64) -> Result<bool, StoreError> {
         let _writing = self.writing().await;
-        const SQL: &str = "UPDATE factors SET status = 'removed', secret = NULL WHERE id = $1 AND user_id = $2 AND status <> 'removed'";
+        const SQL: &str = "UPDATE factors SET status = 'removed', secret = NULL, credential_id = NULL WHERE id = $1 AND user_id = $2 AND status <> 'removed'";
         Ok(on_pool!(self, |p| {
             sqlx::query(SQL)
                 .bind(id)
@@ -667,7 +692,8 @@ impl Store {
         expires: Timestamp,
     ) -> Result<(), StoreError> {
         let _writing = self.writing().await;
-        const SQL: &str = "INSERT INTO ceremonies (id, user_id, kind, state, expires_at) VALUES ($1, $2, $3, $4, $5)";
+        const SQL: &str = "INSERT INTO ceremonies (id, user_id, kind, state, expires_at, expires_ns) VALUES ($1, $2, $3, $4, $5, $6)";
+        let ns = nanos(expires);
         let expires = expires.to_string();
         on_pool!(self, |p| {
             sqlx::query(SQL)
@@ -676,6 +702,7 @@ impl Store {
                 .bind(kind)
                 .bind(sealed)
                 .bind(&expires)
+                .bind(ns)
                 .execute(p)
                 .await?;
         });

@@ -41,6 +41,12 @@ pub enum LoginError {
         "this user has {0} sign-ins waiting for an answer already: answer or let one expire first"
     )]
     TooManyOpen(u32),
+    #[error(
+        "this user has {0} enrolments waiting to be confirmed already: confirm one or let it expire (an hour) first"
+    )]
+    TooManyPending(u32),
+    #[error("too many failed codes: verification is locked for this user")]
+    Locked(Option<jiff::Timestamp>),
 }
 
 /// The outcome of one verification.
@@ -104,6 +110,8 @@ pub struct Verifier {
     pub external_limit: ExternalLimit,
     /// How many open challenges a user may have at once.
     pub max_open_logins: u32,
+    /// How many enrolments a user may have pending at once.
+    pub max_pending: u32,
     /// The WebAuthn relying party, when passkeys are configured.
     pub webauthn: Option<webauthn_rs::Webauthn>,
     /// Argon2 runs on the blocking pool, this many at a time: a flood of
@@ -140,6 +148,7 @@ impl Verifier {
                 window: jiff::SignedDuration::from_mins(10),
             },
             max_open_logins: 5,
+            max_pending: 5,
             webauthn: None,
             hashing: Arc::new(tokio::sync::Semaphore::new(hashing_permits())),
             hashes: Arc::default(),
@@ -290,8 +299,16 @@ impl Verifier {
         let sealed = self.key.seal(seed.as_bytes(), &aad(user, "totp"))?;
         let factor = self
             .store
-            .add_factor(user, "totp", &sealed, label, self.clock.now())
-            .await?;
+            .add_factor(
+                user,
+                "totp",
+                &sealed,
+                label,
+                self.clock.now(),
+                self.max_pending,
+            )
+            .await?
+            .ok_or(LoginError::TooManyPending(self.max_pending))?;
         let uri = seed.enrolment_uri(&self.issuer, user)?;
         let qr_svg = seed.enrolment_qr_svg(&self.issuer, user)?;
         self.audit(
@@ -320,15 +337,28 @@ impl Verifier {
             .iter()
             .find(|f| f.id == factor)
             .ok_or(LoginError::NoEnrolment(factor))?;
+        // Throttled like a verification: a code is a code, whether it signs
+        // in or confirms an enrolment. A locked user's code is not checked.
+        if let crate::throttle::Gate::Locked { until } = self.gate(user).await? {
+            return Err(LoginError::Locked(until));
+        }
         let seed = Seed::from_bytes(&self.key.open(&row.sealed, &aad(user, "totp"))?)?;
         let Some(step) = totp::verify(&seed, code, self.clock.now()) else {
             self.audit(
                 user,
                 EventKind::TotpConfirmFailed,
-                format!("factor {factor}: invalid_code"),
+                format!("factor {factor}: wrong_code"),
             )
             .await?;
-            return Ok(false);
+            // Counted (and audited as a failed verification) in the one
+            // place attempts are counted.
+            match self
+                .settle(&self.attempt(user, Factor::Totp, None), &[])
+                .await?
+            {
+                Verification::Locked { until } => return Err(LoginError::Locked(until)),
+                _ => return Ok(false),
+            }
         };
         let step = i64::try_from(step).unwrap_or(i64::MAX);
         let done = self.store.confirm_factor(user, factor, step).await?;

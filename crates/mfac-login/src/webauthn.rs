@@ -138,8 +138,9 @@ impl Verifier {
             .map_err(|e| LoginError::Config(format!("cannot start a registration: {e}")))?;
         let factor = self
             .store
-            .add_factor(user, "webauthn", &[], label, self.now())
-            .await?;
+            .add_factor(user, "webauthn", &[], label, self.now(), self.max_pending)
+            .await?
+            .ok_or(LoginError::TooManyPending(self.max_pending))?;
         self.keep_ceremony(register_ceremony(factor), user, "webauthn_register", &state)
             .await?;
         Ok(Ceremony {

@@ -954,13 +954,15 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
     let now = s_now(&s);
     let kim =
         s.v.store
-            .add_factor("kim@acme.test", "webauthn", b"", None, now)
+            .add_factor("kim@acme.test", "webauthn", b"", None, now, 5)
             .await
+            .unwrap()
             .unwrap();
     let lee =
         s.v.store
-            .add_factor("lee@acme.test", "webauthn", b"", None, now)
+            .add_factor("lee@acme.test", "webauthn", b"", None, now, 5)
             .await
+            .unwrap()
             .unwrap();
     let n =
         s.v.store

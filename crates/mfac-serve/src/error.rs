@@ -47,6 +47,12 @@ impl From<mfac_login::verify::LoginError> for ApiError {
                 "too_many_logins",
                 e.to_string(),
             ),
+            E::TooManyPending(_) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_pending",
+                e.to_string(),
+            ),
+            E::Locked(_) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", e.to_string()),
             _ => {
                 tracing::error!(error = %e, "the login layer failed");
                 ApiError::new(

@@ -12,6 +12,7 @@ pub mod listen;
 pub mod metrics;
 pub mod reload;
 mod routes;
+pub mod sweep;
 pub mod tokens;
 
 use arc_swap::{ArcSwap, ArcSwapOption};

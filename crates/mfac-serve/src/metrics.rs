@@ -27,7 +27,7 @@ pub struct Metrics {
 }
 
 /// The families, with their help text, in the order they are printed.
-const FAMILIES: [(&str, &str); 6] = [
+const FAMILIES: [(&str, &str); 7] = [
     ("mfac_decisions_total", "Decisions, by outcome."),
     (
         "mfac_verifications_total",
@@ -45,6 +45,10 @@ const FAMILIES: [(&str, &str); 6] = [
     (
         "mfac_http_responses_total",
         "Responses, by route and status.",
+    ),
+    (
+        "mfac_swept_total",
+        "Expired state the sweep deleted: logins, ceremonies, enrolments.",
     ),
 ];
 
@@ -66,8 +70,12 @@ pub fn labels(pairs: &[(&str, &str)]) -> String {
 
 impl Metrics {
     pub fn count(&self, family: &'static str, labels: String) {
+        self.add(family, labels, 1);
+    }
+
+    pub fn add(&self, family: &'static str, labels: String, n: u64) {
         if let Ok(mut c) = self.counters.lock() {
-            *c.entry((family, labels)).or_insert(0) += 1;
+            *c.entry((family, labels)).or_insert(0) += n;
         }
     }
 

@@ -358,18 +358,23 @@ pub async fn verify(
         }
         Answered::Checked(Verification::Locked { until }) => {
             result("locked");
-            // Rounded up: a client that waits this long is let in.
-            let retry = until.map(|u| {
-                let d = u.duration_since(app.now());
-                (d.as_secs() + i64::from(d.subsec_nanos() > 0)).max(1)
-            });
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                Json(json!({"result": "locked", "retry_after_s": retry})),
-            )
-                .into_response()
+            locked(&app, until)
         }
     })
+}
+
+/// 429 for a locked user: when to try again, in seconds rounded up (a
+/// client that waits this long is heard), or `null` past the hard limit.
+fn locked(app: &App, until: Option<jiff::Timestamp>) -> Response {
+    let retry = until.map(|u| {
+        let d = u.duration_since(app.now());
+        (d.as_secs() + i64::from(d.subsec_nanos() > 0)).max(1)
+    });
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({"result": "locked", "retry_after_s": retry})),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -483,8 +488,23 @@ pub async fn confirm(
     };
     let done = match (f.kind.as_str(), r.code, r.credential) {
         ("totp", Some(code), None) => {
-            if !app.verifier.confirm_totp(user, id, &code).await? {
-                return Ok(wrong("wrong_code"));
+            let confirmed = match app.verifier.confirm_totp(user, id, &code).await {
+                Err(mfac_login::verify::LoginError::Locked(until)) => {
+                    return Ok(locked(&app, until))
+                }
+                other => other?,
+            };
+            if !confirmed {
+                // Counted like a verification's wrong code.
+                let left = match app.verifier.gate(user).await? {
+                    Gate::Open { attempts_left } => attempts_left,
+                    Gate::Locked { .. } => 0,
+                };
+                return Ok((
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({"result": "failed", "reason": Reason::WrongCode, "attempts_left": left})),
+                )
+                    .into_response());
             }
             "totp"
         }

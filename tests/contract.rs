@@ -1,4 +1,4 @@
-//! The JSON contracts of LANGUAGE.md §4, pinned against the library's wire
+//! The JSON contracts of the README's commands, pinned against the library's wire
 //! types (which the CLI prints, and the service will answer with).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -208,3 +208,58 @@ fn the_login_layers_look_only_down() {
         );
     }
 }
+
+/// The project documents itself: no comment, doc or manifest points to a
+/// design page outside the repository.
+#[test]
+fn nothing_points_outside_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "crates", "tests", "benches", "docs", "examples"] {
+        collect(&root.join(dir), &mut files);
+    }
+    files.push(root.join("README.md"));
+    files.push(root.join("Cargo.toml"));
+    let outside = [
+        "SERVICE.md",
+        "LANGUAGE.md",
+        "BRIDGE.md",
+        "EDITOR.md",
+        "STYLE.md",
+        "../shared/",
+    ];
+    let mut found = Vec::new();
+    for f in &files {
+        if f.components()
+            .any(|c| c.as_os_str() == "target" || c.as_os_str() == "node_modules")
+        {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        for o in outside {
+            // This test names them; nothing else may.
+            if text.contains(o) && !f.ends_with("tests/layers.rs") {
+                found.push(format!("{}: {o}", f.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|x| {
+            ["rs", "md", "toml", "html", "mjs"].contains(&x.to_str().unwrap_or(""))
+        }) {
+            out.push(p);
+        }
+    }
+}

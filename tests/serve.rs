@@ -1,4 +1,4 @@
-//! `mfac serve` over HTTP: every route of SERVICE.md's contract and its
+//! `mfac serve` over HTTP: every route of the contract (docs/api.md) and its
 //! status codes, driven against the real binary, with real TOTP codes and
 //! a software passkey; reloads, exit codes, and no secret in the log.
 

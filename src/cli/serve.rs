@@ -1,4 +1,4 @@
-//! `mfac serve POLICY`: the login-time service (SERVICE.md), started from
+//! `mfac serve POLICY`: the login-time service (docs/api.md), started from
 //! flags. Exit 1 if the policy has errors, 2 on bad flags or an unusable
 //! database or key; then it serves until SIGTERM or Ctrl-C.
 

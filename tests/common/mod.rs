@@ -62,6 +62,7 @@ pub fn json(run: &Run) -> serde_json::Value {
 pub const TODAY: &str = "2026-11-24";
 
 /// A temporary folder of this test process, by tag.
+pub mod openapi;
 pub mod server;
 
 pub fn temp_dir(tag: &str) -> std::path::PathBuf {

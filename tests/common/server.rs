@@ -191,6 +191,7 @@ impl Server {
         } else {
             body.to_string()
         };
+        super::openapi::check(method, path, status, &body);
         Response {
             status,
             headers: headers.to_string(),

@@ -302,7 +302,7 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// One row of `mfac check --format json` (LANGUAGE.md §4, plus `name`,
+/// One row of `mfac check --format json` (the README's `mfac check`, plus `name`,
 /// `end_line`, `end_column` and `help`). The place is `None` (`null`) only
 /// for an error that has none, such as a bad command-line flag.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

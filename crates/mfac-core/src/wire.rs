@@ -8,7 +8,7 @@ use crate::policy::{FactorSet, Level};
 use crate::time::format_instant;
 use serde::{Deserialize, Serialize};
 
-/// `mfac eval --format json`: one login's decision (LANGUAGE.md §4).
+/// `mfac eval --format json`: one login's decision (the README's `mfac eval`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRecord {
     /// The login's instant, RFC 3339 in the policy's timezone.

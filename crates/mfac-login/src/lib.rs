@@ -1,5 +1,5 @@
-//! mfac-login: the half of mfac that runs at sign-in (SERVICE.md "Parts"
-//! and "Login-time rules"), above `mfac-core` and beside the language.
+//! mfac-login: the half of mfac that runs at sign-in (the service's
+//! contract is `docs/api.md`), above `mfac-core` and beside the language.
 //!
 //! This first part is the verification logic itself, pure and with an
 //! injectable clock: TOTP ([`totp`]), backup codes ([`backup`]), the failure
@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod backup;
 pub mod clock;
 pub mod events;

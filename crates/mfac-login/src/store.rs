@@ -101,16 +101,18 @@ impl std::fmt::Debug for FactorRow {
 }
 
 /// One line of the audit trail: its kind and a one-line detail, and the
-/// fields of the HTTP contract's event (SERVICE.md, `GET /v1/audit`), each
+/// fields of the HTTP contract's event (docs/api.md, `GET /v1/audit`), each
 /// `None` where it does not apply. Never a secret: factor ids, reasons,
 /// steps.
 ///
 /// Serialised, it is the contract's event (the field order too), with the
 /// detail last: the one wire form of `GET /v1/audit` and `mfac audit`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     /// Given by the store, in the order events were written; 0 before.
     pub id: i64,
+    /// RFC 3339, UTC.
+    #[schema(value_type = String)]
     pub at: Timestamp,
     #[serde(rename = "type")]
     pub kind: EventKind,

@@ -1,4 +1,4 @@
-//! Throttling failed verifications (SERVICE.md, NIST SP 800-63B §5.2.2):
+//! Throttling failed verifications (docs/api.md, NIST SP 800-63B §5.2.2):
 //! after `max_failures` consecutive failures, verification is locked for a
 //! back-off that doubles with each repeated lock-out; never more than
 //! `hard_limit` failures without a success; a success resets everything.

@@ -47,7 +47,7 @@ pub enum Scope {
     User(String),
 }
 
-/// What is said of the effective settings (LANGUAGE.md §5).
+/// What is said of the effective settings (the README's "Proving properties").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Condition {
     /// Enforcement at least this level.

@@ -71,11 +71,20 @@ impl From<mfac_login::store::StoreError> for ApiError {
     }
 }
 
+/// The one error body, the CLI's machine errors' too: a refusal over
+/// HTTP has no place in a file, so `file`, `line` and `column` are null.
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
-            "error": { "code": self.code, "message": self.message }
-        });
+        let body = mfac_core::wire::ErrorReport {
+            diagnostics: Vec::new(),
+            error: mfac_core::wire::ErrorRecord {
+                code: self.code.to_string(),
+                column: None,
+                file: None,
+                line: None,
+                message: self.message,
+            },
+        };
         (self.status, axum::Json(body)).into_response()
     }
 }

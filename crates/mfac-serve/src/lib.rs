@@ -1,4 +1,4 @@
-//! mfac-serve: `mfac serve`, the login-time HTTP service of SERVICE.md, as a
+//! mfac-serve: `mfac serve`, the login-time HTTP service of docs/api.md, as a
 //! thin layer over `mfac-login`. The contract (routes, status codes, JSON
 //! shapes) is fixed; this crate maps it onto the library and adds what a
 //! service needs around it: bearer tokens, body limits and timeouts,
@@ -10,6 +10,7 @@ mod demo;
 pub mod error;
 pub mod listen;
 pub mod metrics;
+pub mod openapi;
 pub mod reload;
 mod routes;
 pub mod sweep;
@@ -197,36 +198,43 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
 pub fn router(app: Arc<App>) -> axum::Router {
     use axum::routing::{delete, get, post};
     let v1 = axum::Router::new()
-        .route("/v1/decide", post(routes::decide))
-        .route("/v1/logins", post(routes::begin_login))
-        .route("/v1/logins/{login_id}/verify", post(routes::verify))
-        .route("/v1/users/{user}/factors", get(routes::list_factors))
-        .route("/v1/users/{user}/factors/totp", post(routes::enrol_totp))
+        .route("/v1/decide", post(routes::decide::decide))
+        .route("/v1/logins", post(routes::logins::begin_login))
+        .route("/v1/logins/{login_id}/verify", post(routes::logins::verify))
+        .route(
+            "/v1/users/{user}/factors",
+            get(routes::factors::list_factors),
+        )
+        .route(
+            "/v1/users/{user}/factors/totp",
+            post(routes::factors::enrol_totp),
+        )
         .route(
             "/v1/users/{user}/factors/webauthn",
-            post(routes::enrol_webauthn),
+            post(routes::factors::enrol_webauthn),
         )
         .route(
             "/v1/users/{user}/factors/backup_code",
-            post(routes::new_backup_codes).delete(routes::remove_backup_codes),
+            post(routes::factors::new_backup_codes).delete(routes::factors::remove_backup_codes),
         )
         .route(
             "/v1/users/{user}/factors/{factor_id}/confirm",
-            post(routes::confirm),
+            post(routes::factors::confirm),
         )
         .route(
             "/v1/users/{user}/factors/{factor_id}",
-            delete(routes::remove_factor).post(routes::no_such_kind),
+            delete(routes::factors::remove_factor).post(routes::factors::no_such_kind),
         )
-        .route("/v1/users/{user}/unlock", post(routes::unlock))
-        .route("/v1/audit", get(routes::audit))
+        .route("/v1/users/{user}/unlock", post(routes::admin::unlock))
+        .route("/v1/audit", get(routes::admin::audit))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             require_token,
         ));
     let mut open = axum::Router::new()
-        .route("/healthz", get(routes::healthz))
-        .route("/metrics", get(routes::metrics));
+        .route("/healthz", get(routes::health::healthz))
+        .route("/metrics", get(routes::health::metrics))
+        .route("/openapi.json", get(openapi::serve));
     if app.demo_token.is_some() {
         open = open.route("/demo", get(demo::page));
     }

@@ -160,7 +160,7 @@ pub async fn reload(app: &App) -> Result<bool, String> {
             let message = e.to_string();
             let sha = std::fs::read(&app.path).ok().map(|b| crate::sha256_hex(&b));
             tracing::warn!(error = %message, "policy reload refused; the running policy keeps serving");
-            app.reload_error.store(Some(Arc::new(message.clone())));
+            // Audited first: whoever sees `reload_error` finds its event.
             app.audit_system(
                 EventKind::PolicyReloadFailed,
                 message.clone(),
@@ -168,6 +168,7 @@ pub async fn reload(app: &App) -> Result<bool, String> {
                 Some(e.reason()),
             )
             .await;
+            app.reload_error.store(Some(Arc::new(message.clone())));
             Err(message)
         }
     };

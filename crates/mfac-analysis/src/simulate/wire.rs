@@ -9,7 +9,7 @@ use mfac_core::{FactorSet, Level, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A simulation at one instant, compared with its "before" (LANGUAGE.md §4).
+/// A simulation at one instant, compared with its "before" (the README's `mfac simulate`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimulationRecord {
     pub app: Option<String>,

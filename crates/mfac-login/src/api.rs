@@ -1,0 +1,487 @@
+//! The bodies of the login service's HTTP contract (`docs/api.md`), as
+//! serde types with their OpenAPI schemas: `mfac serve` parses requests
+//! into them and answers with them, and `docs/openapi.json` is generated
+//! from them. Requests refuse unknown fields; a field left out is `null`
+//! or empty.
+//!
+//! Two shapes belong to lower layers and are described here by mirrors:
+//! the decision ([`mfac_core::wire::DecisionRecord`], `mfac eval --format
+//! json`'s object) and the error ([`mfac_core::wire::ErrorReport`], the
+//! CLI's machine errors too). A test holds each mirror to the real type.
+
+use crate::events::EventKind;
+use crate::reason::Reason;
+use crate::store::AuditEvent;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /v1/decide`: a login, with the state the caller keeps.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideRequest {
+    pub user: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    pub app: Option<String>,
+    /// An IPv4 or IPv6 address.
+    pub ip: Option<String>,
+    /// When (RFC 3339, or a date and time in the policy's timezone); now
+    /// when left out.
+    pub at: Option<String>,
+    /// The factor kinds the user has enrolled.
+    #[serde(default)]
+    pub enrolled: Vec<FactorName>,
+    pub last_mfa: Option<LastMfa>,
+}
+
+/// The user's last verified MFA, for the remember window.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LastMfa {
+    pub at: String,
+    pub ip: Option<String>,
+    pub logins_since: Option<u32>,
+}
+
+/// A factor kind's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorName {
+    BackupCode,
+    Email,
+    Push,
+    Sms,
+    Totp,
+    Webauthn,
+}
+
+impl From<mfac_core::Factor> for FactorName {
+    fn from(f: mfac_core::Factor) -> Self {
+        use mfac_core::Factor as F;
+        match f {
+            F::BackupCode => FactorName::BackupCode,
+            F::Email => FactorName::Email,
+            F::Push => FactorName::Push,
+            F::Sms => FactorName::Sms,
+            F::Totp => FactorName::Totp,
+            F::Webauthn => FactorName::Webauthn,
+        }
+    }
+}
+
+impl From<FactorName> for mfac_core::Factor {
+    fn from(f: FactorName) -> Self {
+        use mfac_core::Factor as F;
+        match f {
+            FactorName::BackupCode => F::BackupCode,
+            FactorName::Email => F::Email,
+            FactorName::Push => F::Push,
+            FactorName::Sms => F::Sms,
+            FactorName::Totp => F::Totp,
+            FactorName::Webauthn => F::Webauthn,
+        }
+    }
+}
+
+/// `POST /v1/decide`'s answer: the decision and its id.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DecideResponse {
+    #[serde(flatten)]
+    #[schema(value_type = DecisionMirror)]
+    pub decision: mfac_core::wire::DecisionRecord,
+    pub decision_id: String,
+}
+
+/// `POST /v1/logins`: a login to decide from the store's state.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub user: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    pub app: Option<String>,
+    pub ip: Option<String>,
+    /// The factors your own provider can reach this user by (sms, email,
+    /// push): a challenge may offer them.
+    #[serde(default)]
+    pub external: Vec<FactorName>,
+}
+
+/// `POST /v1/logins`' answer.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub login_id: String,
+    pub decision_id: String,
+    #[schema(value_type = DecisionMirror)]
+    pub decision: mfac_core::wire::DecisionRecord,
+    /// What to answer, when the decision is `challenge`.
+    pub challenge: Option<Challenge>,
+}
+
+/// A login's challenge: the factors it offers (allowed by the policy and
+/// held by the user), and a passkey request when a passkey may answer.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Challenge {
+    #[schema(value_type = Vec<FactorName>)]
+    pub factors: mfac_core::FactorSet,
+    /// `PublicKeyCredentialRequestOptions` for `navigator.credentials.get`.
+    #[schema(value_type = Option<Object>)]
+    pub webauthn: Option<webauthn_rs::prelude::RequestChallengeResponse>,
+}
+
+/// `POST /v1/logins/{login_id}/verify`: one of three shapes, told apart by
+/// `factor`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum VerifyRequest {
+    Code(CodeAnswer),
+    Credential(CredentialAnswer),
+    External(ExternalAnswer),
+}
+
+/// A TOTP or backup code.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeAnswer {
+    /// `totp` or `backup_code`.
+    pub factor: FactorName,
+    pub code: String,
+}
+
+/// A passkey's answer to the login's challenge.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialAnswer {
+    /// `webauthn`.
+    pub factor: FactorName,
+    /// A `PublicKeyCredential` from `navigator.credentials.get`.
+    #[schema(value_type = Object)]
+    pub credential: Box<webauthn_rs::prelude::PublicKeyCredential>,
+}
+
+/// What your own provider reported of a prompt it sent: approved (`true`)
+/// or denied or lapsed (`false`, counted as a failure).
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalAnswer {
+    /// `sms`, `email` or `push`.
+    pub factor: FactorName,
+    pub external: bool,
+}
+
+/// 200: the login is verified.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Verified {
+    pub result: VerifiedWord,
+    pub login_id: String,
+    pub user: String,
+    pub factor: FactorName,
+}
+
+/// 401: the answer did not verify.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Failed {
+    pub result: FailedWord,
+    pub reason: Reason,
+    /// Failures left before verification locks.
+    pub attempts_left: u32,
+}
+
+/// 429: verification is locked for this user.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Locked {
+    pub result: LockedWord,
+    /// Seconds until an answer is heard again (rounded up); `null` past the
+    /// hard limit, until an administrator unlocks the user.
+    pub retry_after_s: Option<i64>,
+}
+
+/// The word `verified`.
+#[derive(Clone, Copy, Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifiedWord {
+    #[default]
+    Verified,
+}
+
+/// The word `failed`.
+#[derive(Clone, Copy, Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailedWord {
+    #[default]
+    Failed,
+}
+
+/// The word `locked`.
+#[derive(Clone, Copy, Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LockedWord {
+    #[default]
+    Locked,
+}
+
+/// A factor's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Enrolled, awaiting its confirming code or credential.
+    Pending,
+    Active,
+}
+
+/// `POST /v1/users/{user}/factors/totp` and `.../webauthn`: a label the
+/// owner gives the factor.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    pub label: Option<String>,
+}
+
+/// 201: a TOTP enrolment to confirm with the app's first code.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TotpEnrolment {
+    pub factor_id: String,
+    pub kind: FactorName,
+    pub status: Status,
+    /// The secret, shown once: as a link and as an SVG QR code of it.
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+}
+
+/// 201: a passkey registration to finish with the browser's credential.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PasskeyEnrolment {
+    pub factor_id: String,
+    pub kind: FactorName,
+    pub status: Status,
+    /// `PublicKeyCredentialCreationOptions` for `navigator.credentials.create`.
+    #[schema(value_type = Object)]
+    pub options: webauthn_rs::prelude::CreationChallengeResponse,
+}
+
+/// 201: a new set of backup codes, shown once.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BackupCodes {
+    pub factor_id: String,
+    pub kind: FactorName,
+    pub status: Status,
+    pub codes: Vec<String>,
+}
+
+/// `POST /v1/users/{user}/factors/{factor_id}/confirm`: a TOTP factor's
+/// first code, or a passkey's credential.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmRequest {
+    pub code: Option<String>,
+    /// A `RegisterPublicKeyCredential` from `navigator.credentials.create`.
+    #[schema(value_type = Option<Object>)]
+    pub credential: Option<Box<webauthn_rs::prelude::RegisterPublicKeyCredential>>,
+}
+
+/// 200: the factor is active.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Confirmed {
+    pub factor_id: String,
+    pub kind: FactorName,
+    pub status: Status,
+}
+
+/// 401: the confirming code or credential did not verify.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ConfirmFailed {
+    pub result: FailedWord,
+    /// `wrong_code` and `replayed` count toward a lock-out, as a
+    /// verification's do; `expired` and `credential_registered` do not.
+    pub reason: String,
+    /// For a code: failures left before verification locks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
+}
+
+/// `GET /v1/users/{user}/factors`: never a secret.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Factors {
+    pub factors: Vec<ListedFactor>,
+}
+
+/// A factor as listed. Backup codes are one entry, with `remaining`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ListedFactor {
+    pub factor_id: String,
+    pub kind: FactorName,
+    pub status: Status,
+    pub label: Option<String>,
+    pub created_at: Option<String>,
+    pub last_used_at: Option<String>,
+    /// Backup codes not used yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<usize>,
+}
+
+/// `POST /v1/users/{user}/unlock`: why, for the audit.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockRequest {
+    pub reason: String,
+}
+
+/// 200: the user's failures and lock-out are cleared.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Unlocked {
+    pub user: String,
+    pub unlocked: bool,
+    pub was_locked: bool,
+    /// Whether the lock was the hard limit's, which only an unlock ends.
+    pub hard_limit: bool,
+    pub failures_cleared: u32,
+}
+
+/// `GET /v1/audit`'s query.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    pub user: Option<String>,
+    #[serde(rename = "type")]
+    #[param(rename = "type", value_type = Option<EventKind>)]
+    pub kind: Option<String>,
+    /// Events at or after this instant.
+    pub since: Option<String>,
+    /// Events older than the one with this id: the cursor `next_before`
+    /// gave.
+    pub before: Option<i64>,
+    /// The newest this many, 1 to 1000 (100 when left out).
+    pub limit: Option<usize>,
+}
+
+/// `GET /v1/audit`'s answer: the page, oldest first, and the cursor of
+/// the page before it (`null` on the last).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub next_before: Option<i64>,
+}
+
+/// `GET /healthz`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub policy: RunningPolicy,
+    /// Why the last reload was refused, until one succeeds.
+    pub reload_error: Option<String>,
+}
+
+/// The policy decisions are made on.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RunningPolicy {
+    pub file: String,
+    pub sha256: String,
+    pub loaded_at: String,
+}
+
+/// Every refusal, of the service and of the CLI's machine formats:
+/// `{"error": {"code", "message", ...}}`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorMirror {
+    pub error: ErrorRecordMirror,
+}
+
+/// An error: a stable `code` for programs and a plain sentence for people;
+/// `file`, `line` and `column` where it has a place (never over HTTP).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = ErrorRecord)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorRecordMirror {
+    pub code: String,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+/// The decision: `mfac eval --format json`'s object.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = Decision)]
+pub struct DecisionMirror {
+    /// The login's instant, RFC 3339 in the policy's timezone.
+    pub at: String,
+    /// The enrolment deadline of an `enrol_or_skip` inside a grace.
+    pub deadline: Option<String>,
+    pub decision: OutcomeName,
+    pub enforcement: LevelName,
+    pub exempt: Option<ExemptMirror>,
+    /// The allowed factor kinds, sorted by name.
+    pub factors: Vec<FactorName>,
+    pub remembered: bool,
+    /// The rules that shaped the result, each `file:line: subject`.
+    pub rules: Vec<String>,
+    /// The enrolled factor kinds inside the allowed set.
+    pub usable: Vec<FactorName>,
+    pub user: String,
+}
+
+/// An exemption in force.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = Exempt)]
+#[serde(deny_unknown_fields)]
+pub struct ExemptMirror {
+    pub reason: String,
+    pub ticket: Option<String>,
+    pub until: String,
+}
+
+/// A decision's outcome.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeName {
+    Allow,
+    Challenge,
+    Enrol,
+    EnrolOrSkip,
+    Deny,
+}
+
+/// An enforcement level.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelName {
+    Off,
+    Optional,
+    Required,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mfac_lang::Compile as _;
+
+    #[test]
+    fn the_mirrors_read_the_real_types() {
+        let text = "max_exemption 3650d\ndefault { enforcement required factors totp }\nexempt user \"ann\" until 2027-02-01 reason \"lost phone\" ticket \"SEC-9\"\n";
+        let policy = mfac_core::Policy::compile("p.mfa", text).unwrap();
+        let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        for user in ["ann", "bob"] {
+            let ctx = mfac_core::eval::LoginContext::new(user, at);
+            let d = policy.decide(&ctx);
+            let record = mfac_core::wire::DecisionRecord::new(&policy, &ctx, &d);
+            let v = serde_json::to_value(&record).unwrap();
+            let mirror: DecisionMirror = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&mirror).unwrap(), v);
+        }
+        let report = mfac_core::wire::ErrorReport {
+            diagnostics: Vec::new(),
+            error: mfac_core::wire::ErrorRecord {
+                code: "E023".into(),
+                column: Some(1),
+                file: Some("p.mfa".into()),
+                line: Some(2),
+                message: "m".into(),
+            },
+        };
+        let v = serde_json::to_value(&report).unwrap();
+        let mirror: ErrorMirror = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&mirror).unwrap(), v);
+    }
+}

@@ -1,0 +1,86 @@
+//! The routes of the HTTP contract (`docs/api.md`), each a plain function
+//! from the request to the library's call and back: bodies are the
+//! library's types (`mfac_login::api`), and every route is described for
+//! the OpenAPI document (the `openapi` module) beside its code.
+
+pub mod admin;
+pub mod decide;
+pub mod factors;
+pub mod health;
+pub mod logins;
+
+use crate::error::ApiError;
+use crate::metrics::labels;
+use crate::App;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+type Shared = State<Arc<App>>;
+
+/// The longest user id, group, app, label or reason accepted.
+const MAX_NAME: usize = 256;
+/// The most groups one request may name.
+const MAX_GROUPS: usize = 1000;
+
+/// A user id, group, app or label: not empty, not too long, and no control
+/// characters (which would forge lines in logs and the audit).
+fn name<'a>(what: &str, v: &'a str) -> Result<&'a str, ApiError> {
+    if v.is_empty() || v.len() > MAX_NAME || v.chars().any(char::is_control) {
+        return Err(ApiError::bad(format!(
+            "`{what}` must be 1 to {MAX_NAME} bytes without control characters"
+        )));
+    }
+    Ok(v)
+}
+
+fn groups(v: &[String]) -> Result<Vec<&str>, ApiError> {
+    if v.len() > MAX_GROUPS {
+        return Err(ApiError::bad(format!("at most {MAX_GROUPS} groups")));
+    }
+    v.iter().map(|g| name("groups", g)).collect()
+}
+
+fn ip(v: Option<&str>, what: &str) -> Result<Option<IpAddr>, ApiError> {
+    v.map(|t| {
+        t.parse()
+            .map_err(|_| ApiError::bad(format!("`{what}` is not an IP address")))
+    })
+    .transpose()
+}
+
+fn count_decision(app: &App, outcome: &str) {
+    app.metrics
+        .count("mfac_decisions_total", labels(&[("outcome", outcome)]));
+}
+
+/// A typed body with its status. Through a JSON value, so that every
+/// answer lists its fields in name order, as the contract always has.
+fn reply<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_value(body) {
+        Ok(v) => (status, Json(v)).into_response(),
+        Err(e) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("cannot write the answer: {e}"),
+        )
+        .into_response(),
+    }
+}
+
+/// 429 for a locked user: when to try again, in seconds rounded up (a
+/// client that waits this long is heard), or `null` past the hard limit.
+fn locked(app: &App, until: Option<jiff::Timestamp>) -> Response {
+    let retry_after_s = until.map(|u| {
+        let d = u.duration_since(app.now());
+        (d.as_secs() + i64::from(d.subsec_nanos() > 0)).max(1)
+    });
+    let body = mfac_login::api::Locked {
+        result: mfac_login::api::LockedWord::Locked,
+        retry_after_s,
+    };
+    reply(StatusCode::TOO_MANY_REQUESTS, &body)
+}

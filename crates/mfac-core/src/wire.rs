@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// `mfac eval --format json`: one login's decision (the README's `mfac eval`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Decision))]
 pub struct DecisionRecord {
     /// The login's instant, RFC 3339 in the policy's timezone.
     pub at: String,
@@ -31,6 +32,7 @@ pub struct DecisionRecord {
 
 /// An exemption in force, for the audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Exempt))]
 pub struct ExemptRecord {
     pub reason: String,
     pub ticket: Option<String>,
@@ -86,13 +88,19 @@ fn rule_lines(policy: &Policy, d: &Decision<'_>) -> Vec<String> {
 /// "file", "line", "column"}}`, with `null` where it has no place, and the
 /// diagnostics behind it when there are any.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Error))]
 pub struct ErrorReport {
+    /// The CLI's diagnostics behind the error (never over HTTP).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub diagnostics: Vec<crate::diagnostic::JsonDiagnostic>,
     pub error: ErrorRecord,
 }
 
+/// An error: a stable `code` for programs and a plain sentence for people;
+/// `file`, `line` and `column` where it has a place (never over HTTP).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorRecord {
     pub code: String,
     pub column: Option<usize>,

@@ -4,14 +4,16 @@
 //! from them. Requests refuse unknown fields; a field left out is `null`
 //! or empty.
 //!
-//! Two shapes belong to lower layers and are described here by mirrors:
-//! the decision ([`mfac_core::wire::DecisionRecord`], `mfac eval --format
-//! json`'s object) and the error ([`mfac_core::wire::ErrorReport`], the
-//! CLI's machine errors too). A test holds each mirror to the real type.
+//! Two shapes belong to the bottom layer and are used as they are: the
+//! decision ([`DecisionRecord`], `mfac eval --format json`'s object) and
+//! the error ([`ErrorReport`], the CLI's machine errors too), with their
+//! schemas from `mfac-core`'s `openapi` feature.
 
 use crate::events::EventKind;
 use crate::reason::Reason;
 use crate::store::AuditEvent;
+pub use mfac_core::wire::{DecisionRecord, ErrorReport};
+use mfac_core::{Factor, FactorSet};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -30,7 +32,7 @@ pub struct DecideRequest {
     pub at: Option<String>,
     /// The factor kinds the user has enrolled.
     #[serde(default)]
-    pub enrolled: Vec<FactorName>,
+    pub enrolled: Vec<Factor>,
     pub last_mfa: Option<LastMfa>,
 }
 
@@ -43,52 +45,11 @@ pub struct LastMfa {
     pub logins_since: Option<u32>,
 }
 
-/// A factor kind's name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FactorName {
-    BackupCode,
-    Email,
-    Push,
-    Sms,
-    Totp,
-    Webauthn,
-}
-
-impl From<mfac_core::Factor> for FactorName {
-    fn from(f: mfac_core::Factor) -> Self {
-        use mfac_core::Factor as F;
-        match f {
-            F::BackupCode => FactorName::BackupCode,
-            F::Email => FactorName::Email,
-            F::Push => FactorName::Push,
-            F::Sms => FactorName::Sms,
-            F::Totp => FactorName::Totp,
-            F::Webauthn => FactorName::Webauthn,
-        }
-    }
-}
-
-impl From<FactorName> for mfac_core::Factor {
-    fn from(f: FactorName) -> Self {
-        use mfac_core::Factor as F;
-        match f {
-            FactorName::BackupCode => F::BackupCode,
-            FactorName::Email => F::Email,
-            FactorName::Push => F::Push,
-            FactorName::Sms => F::Sms,
-            FactorName::Totp => F::Totp,
-            FactorName::Webauthn => F::Webauthn,
-        }
-    }
-}
-
 /// `POST /v1/decide`'s answer: the decision and its id.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct DecideResponse {
     #[serde(flatten)]
-    #[schema(value_type = DecisionMirror)]
-    pub decision: mfac_core::wire::DecisionRecord,
+    pub decision: DecisionRecord,
     pub decision_id: String,
 }
 
@@ -104,7 +65,7 @@ pub struct LoginRequest {
     /// The factors your own provider can reach this user by (sms, email,
     /// push): a challenge may offer them.
     #[serde(default)]
-    pub external: Vec<FactorName>,
+    pub external: Vec<Factor>,
 }
 
 /// `POST /v1/logins`' answer.
@@ -112,8 +73,7 @@ pub struct LoginRequest {
 pub struct LoginResponse {
     pub login_id: String,
     pub decision_id: String,
-    #[schema(value_type = DecisionMirror)]
-    pub decision: mfac_core::wire::DecisionRecord,
+    pub decision: DecisionRecord,
     /// What to answer, when the decision is `challenge`.
     pub challenge: Option<Challenge>,
 }
@@ -122,8 +82,7 @@ pub struct LoginResponse {
 /// held by the user), and a passkey request when a passkey may answer.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Challenge {
-    #[schema(value_type = Vec<FactorName>)]
-    pub factors: mfac_core::FactorSet,
+    pub factors: FactorSet,
     /// `PublicKeyCredentialRequestOptions` for `navigator.credentials.get`.
     #[schema(value_type = Option<Object>)]
     pub webauthn: Option<webauthn_rs::prelude::RequestChallengeResponse>,
@@ -144,7 +103,7 @@ pub enum VerifyRequest {
 #[serde(deny_unknown_fields)]
 pub struct CodeAnswer {
     /// `totp` or `backup_code`.
-    pub factor: FactorName,
+    pub factor: Factor,
     pub code: String,
 }
 
@@ -153,7 +112,7 @@ pub struct CodeAnswer {
 #[serde(deny_unknown_fields)]
 pub struct CredentialAnswer {
     /// `webauthn`.
-    pub factor: FactorName,
+    pub factor: Factor,
     /// A `PublicKeyCredential` from `navigator.credentials.get`.
     #[schema(value_type = Object)]
     pub credential: Box<webauthn_rs::prelude::PublicKeyCredential>,
@@ -165,7 +124,7 @@ pub struct CredentialAnswer {
 #[serde(deny_unknown_fields)]
 pub struct ExternalAnswer {
     /// `sms`, `email` or `push`.
-    pub factor: FactorName,
+    pub factor: Factor,
     pub external: bool,
 }
 
@@ -175,7 +134,7 @@ pub struct Verified {
     pub result: VerifiedWord,
     pub login_id: String,
     pub user: String,
-    pub factor: FactorName,
+    pub factor: Factor,
 }
 
 /// 401: the answer did not verify.
@@ -241,7 +200,7 @@ pub struct EnrolRequest {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TotpEnrolment {
     pub factor_id: String,
-    pub kind: FactorName,
+    pub kind: Factor,
     pub status: Status,
     /// The secret, shown once: as a link and as an SVG QR code of it.
     pub otpauth_uri: String,
@@ -252,7 +211,7 @@ pub struct TotpEnrolment {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PasskeyEnrolment {
     pub factor_id: String,
-    pub kind: FactorName,
+    pub kind: Factor,
     pub status: Status,
     /// `PublicKeyCredentialCreationOptions` for `navigator.credentials.create`.
     #[schema(value_type = Object)]
@@ -263,7 +222,7 @@ pub struct PasskeyEnrolment {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct BackupCodes {
     pub factor_id: String,
-    pub kind: FactorName,
+    pub kind: Factor,
     pub status: Status,
     pub codes: Vec<String>,
 }
@@ -283,7 +242,7 @@ pub struct ConfirmRequest {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Confirmed {
     pub factor_id: String,
-    pub kind: FactorName,
+    pub kind: Factor,
     pub status: Status,
 }
 
@@ -309,7 +268,7 @@ pub struct Factors {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ListedFactor {
     pub factor_id: String,
-    pub kind: FactorName,
+    pub kind: Factor,
     pub status: Status,
     pub label: Option<String>,
     pub created_at: Option<String>,
@@ -378,110 +337,4 @@ pub struct RunningPolicy {
     pub file: String,
     pub sha256: String,
     pub loaded_at: String,
-}
-
-/// Every refusal, of the service and of the CLI's machine formats:
-/// `{"error": {"code", "message", ...}}`.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[schema(as = Error)]
-pub struct ErrorMirror {
-    pub error: ErrorRecordMirror,
-}
-
-/// An error: a stable `code` for programs and a plain sentence for people;
-/// `file`, `line` and `column` where it has a place (never over HTTP).
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[schema(as = ErrorRecord)]
-#[serde(deny_unknown_fields)]
-pub struct ErrorRecordMirror {
-    pub code: String,
-    pub message: String,
-    pub file: Option<String>,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-}
-
-/// The decision: `mfac eval --format json`'s object.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[schema(as = Decision)]
-pub struct DecisionMirror {
-    /// The login's instant, RFC 3339 in the policy's timezone.
-    pub at: String,
-    /// The enrolment deadline of an `enrol_or_skip` inside a grace.
-    pub deadline: Option<String>,
-    pub decision: OutcomeName,
-    pub enforcement: LevelName,
-    pub exempt: Option<ExemptMirror>,
-    /// The allowed factor kinds, sorted by name.
-    pub factors: Vec<FactorName>,
-    pub remembered: bool,
-    /// The rules that shaped the result, each `file:line: subject`.
-    pub rules: Vec<String>,
-    /// The enrolled factor kinds inside the allowed set.
-    pub usable: Vec<FactorName>,
-    pub user: String,
-}
-
-/// An exemption in force.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[schema(as = Exempt)]
-#[serde(deny_unknown_fields)]
-pub struct ExemptMirror {
-    pub reason: String,
-    pub ticket: Option<String>,
-    pub until: String,
-}
-
-/// A decision's outcome.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OutcomeName {
-    Allow,
-    Challenge,
-    Enrol,
-    EnrolOrSkip,
-    Deny,
-}
-
-/// An enforcement level.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum LevelName {
-    Off,
-    Optional,
-    Required,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use mfac_lang::Compile as _;
-
-    #[test]
-    fn the_mirrors_read_the_real_types() {
-        let text = "max_exemption 3650d\ndefault { enforcement required factors totp }\nexempt user \"ann\" until 2027-02-01 reason \"lost phone\" ticket \"SEC-9\"\n";
-        let policy = mfac_core::Policy::compile("p.mfa", text).unwrap();
-        let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
-        for user in ["ann", "bob"] {
-            let ctx = mfac_core::eval::LoginContext::new(user, at);
-            let d = policy.decide(&ctx);
-            let record = mfac_core::wire::DecisionRecord::new(&policy, &ctx, &d);
-            let v = serde_json::to_value(&record).unwrap();
-            let mirror: DecisionMirror = serde_json::from_value(v.clone()).unwrap();
-            assert_eq!(serde_json::to_value(&mirror).unwrap(), v);
-        }
-        let report = mfac_core::wire::ErrorReport {
-            diagnostics: Vec::new(),
-            error: mfac_core::wire::ErrorRecord {
-                code: "E023".into(),
-                column: Some(1),
-                file: Some("p.mfa".into()),
-                line: Some(2),
-                message: "m".into(),
-            },
-        };
-        let v = serde_json::to_value(&report).unwrap();
-        let mirror: ErrorMirror = serde_json::from_value(v.clone()).unwrap();
-        assert_eq!(serde_json::to_value(&mirror).unwrap(), v);
-    }
 }

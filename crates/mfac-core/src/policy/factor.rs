@@ -6,6 +6,7 @@ use std::fmt;
 /// A factor kind. Declared in name order so that bit order is name order and
 /// every listing of a [`FactorSet`] comes out sorted by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Factor {
     BackupCode,
@@ -134,6 +135,32 @@ impl fmt::Display for FactorSet {
     }
 }
 
+/// On the wire a set is the list of its factor kinds' names, sorted.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for FactorSet {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name("Factor"))
+            .unique_items(true)
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for FactorSet {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((
+            "Factor".to_string(),
+            <Factor as utoipa::PartialSchema>::schema(),
+        ));
+    }
+}
+
 impl Serialize for FactorSet {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.iter())
@@ -148,6 +175,7 @@ impl<'de> Deserialize<'de> for FactorSet {
 
 /// Enforcement levels, ordered `off < optional < required`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Off,

@@ -6,7 +6,7 @@ use crate::error::{ApiError, Body, Path};
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use mfac_login::api::{AuditPage, AuditParams, ErrorMirror, UnlockRequest, Unlocked};
+use mfac_login::api::{AuditPage, AuditParams, ErrorReport, UnlockRequest, Unlocked};
 use mfac_login::events::EventKind;
 
 #[utoipa::path(
@@ -17,7 +17,7 @@ use mfac_login::events::EventKind;
     request_body = UnlockRequest,
     responses(
         (status = 200, description = "The user's failures and lock-out cleared, the hard limit's too (audited)", body = Unlocked),
-        (status = 400, description = "No reason", body = ErrorMirror),
+        (status = 400, description = "No reason", body = ErrorReport),
     ),
     security(("bearer" = []))
 )]
@@ -49,7 +49,7 @@ const MAX_EVENTS: usize = 1000;
     params(AuditParams),
     responses(
         (status = 200, description = "The newest `limit` events older than `before`, oldest first", body = AuditPage),
-        (status = 400, body = ErrorMirror),
+        (status = 400, body = ErrorReport),
     ),
     security(("bearer" = []))
 )]

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use mfac_core::eval::{LastMfa, LoginContext};
 use mfac_core::FactorSet;
-use mfac_login::api::{DecideRequest, DecideResponse, ErrorMirror};
+use mfac_login::api::{DecideRequest, DecideResponse, ErrorReport};
 
 #[utoipa::path(
     post,
@@ -16,8 +16,8 @@ use mfac_login::api::{DecideRequest, DecideResponse, ErrorMirror};
     request_body = DecideRequest,
     responses(
         (status = 200, description = "The decision", body = DecideResponse),
-        (status = 400, description = "A bad body or value", body = ErrorMirror),
-        (status = 401, description = "No or a wrong bearer token", body = ErrorMirror),
+        (status = 400, description = "A bad body or value", body = ErrorReport),
+        (status = 401, description = "No or a wrong bearer token", body = ErrorReport),
     ),
     security(("bearer" = []))
 )]
@@ -38,7 +38,7 @@ pub async fn decide(
     let enrolled = r
         .enrolled
         .iter()
-        .fold(FactorSet::EMPTY, |set, f| set.with((*f).into()));
+        .fold(FactorSet::EMPTY, |set, &f| set.with(f));
     let last = match &r.last_mfa {
         Some(m) => Some(LastMfa {
             at: when(&m.at, "last_mfa.at")?,

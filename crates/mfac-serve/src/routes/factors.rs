@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mfac_core::Factor;
 use mfac_login::api::{
-    BackupCodes, ConfirmFailed, ConfirmRequest, Confirmed, EnrolRequest, ErrorMirror, FactorName,
-    Factors, FailedWord, ListedFactor, Locked, PasskeyEnrolment, Status, TotpEnrolment,
+    BackupCodes, ConfirmFailed, ConfirmRequest, Confirmed, EnrolRequest, ErrorReport, Factors,
+    FailedWord, ListedFactor, Locked, PasskeyEnrolment, Status, TotpEnrolment,
 };
 use mfac_login::throttle::Gate;
 
@@ -26,8 +26,8 @@ fn factor_id(v: &str) -> Result<i64, ApiError> {
     request_body = EnrolRequest,
     responses(
         (status = 201, description = "Pending: confirm with the app's first code", body = TotpEnrolment),
-        (status = 400, body = ErrorMirror),
-        (status = 429, description = "--max-pending enrolments pending already (too_many_pending)", body = ErrorMirror),
+        (status = 400, body = ErrorReport),
+        (status = 429, description = "--max-pending enrolments pending already (too_many_pending)", body = ErrorReport),
     ),
     security(("bearer" = []))
 )]
@@ -41,7 +41,7 @@ pub async fn enrol_totp(
     let e = app.verifier.enrol_totp_labelled(user, label).await?;
     let body = TotpEnrolment {
         factor_id: e.factor.to_string(),
-        kind: FactorName::Totp,
+        kind: Factor::Totp,
         status: Status::Pending,
         otpauth_uri: e.uri,
         qr_svg: e.qr_svg,
@@ -57,8 +57,8 @@ pub async fn enrol_totp(
     request_body = EnrolRequest,
     responses(
         (status = 201, description = "Pending: confirm with the browser's credential", body = PasskeyEnrolment),
-        (status = 400, body = ErrorMirror),
-        (status = 429, description = "--max-pending enrolments pending already (too_many_pending)", body = ErrorMirror),
+        (status = 400, body = ErrorReport),
+        (status = 429, description = "--max-pending enrolments pending already (too_many_pending)", body = ErrorReport),
     ),
     security(("bearer" = []))
 )]
@@ -75,7 +75,7 @@ pub async fn enrol_webauthn(
         .await?;
     let body = PasskeyEnrolment {
         factor_id: c.id,
-        kind: FactorName::Webauthn,
+        kind: Factor::Webauthn,
         status: Status::Pending,
         options: c.challenge,
     };
@@ -95,7 +95,7 @@ pub struct EmptyBody {}
     request_body = EmptyBody,
     responses(
         (status = 201, description = "A new set, shown once; it replaces the old", body = BackupCodes),
-        (status = 400, body = ErrorMirror),
+        (status = 400, body = ErrorReport),
     ),
     security(("bearer" = []))
 )]
@@ -108,7 +108,7 @@ pub async fn new_backup_codes(
     let codes = app.verifier.new_backup_codes(user).await?;
     let body = BackupCodes {
         factor_id: "backup_code".into(),
-        kind: FactorName::BackupCode,
+        kind: Factor::BackupCode,
         status: Status::Active,
         codes,
     };
@@ -123,9 +123,9 @@ pub async fn new_backup_codes(
     request_body = ConfirmRequest,
     responses(
         (status = 200, description = "Active", body = Confirmed),
-        (status = 400, body = ErrorMirror),
+        (status = 400, body = ErrorReport),
         (status = 401, description = "A wrong code (counted like a verification's) or credential", body = ConfirmFailed),
-        (status = 404, description = "No such pending factor", body = ErrorMirror),
+        (status = 404, description = "No such pending factor", body = ErrorReport),
         (status = 429, description = "Locked", body = Locked),
     ),
     security(("bearer" = []))
@@ -170,7 +170,7 @@ pub async fn confirm(
                     Some(left),
                 ));
             }
-            FactorName::Totp
+            Factor::Totp
         }
         ("webauthn", None, Some(cred)) => {
             match app
@@ -178,7 +178,7 @@ pub async fn confirm(
                 .finish_passkey_registration(user, &factor, &cred)
                 .await?
             {
-                Ok(_) => FactorName::Webauthn,
+                Ok(_) => Factor::Webauthn,
                 Err(reason) => return Ok(wrong(reason, None)),
             }
         }
@@ -220,7 +220,7 @@ pub async fn list_factors(
         .await?
         .into_iter()
         .filter_map(|f| {
-            let kind = Factor::from_name(&f.kind)?.into();
+            let kind = Factor::from_name(&f.kind)?;
             let status = match f.status.as_str() {
                 "pending" => Status::Pending,
                 "active" => Status::Active,
@@ -241,7 +241,7 @@ pub async fn list_factors(
     if left > 0 {
         factors.push(ListedFactor {
             factor_id: "backup_code".into(),
-            kind: FactorName::BackupCode,
+            kind: Factor::BackupCode,
             status: Status::Active,
             label: None,
             created_at: None,
@@ -259,7 +259,7 @@ pub async fn list_factors(
     params(("user" = String, Path), ("factor_id" = String, Path, description = "A factor's id, or backup_code for the unused codes")),
     responses(
         (status = 204, description = "Removed: its secret erased (audited)"),
-        (status = 404, description = "No such factor", body = ErrorMirror),
+        (status = 404, description = "No such factor", body = ErrorReport),
     ),
     security(("bearer" = []))
 )]

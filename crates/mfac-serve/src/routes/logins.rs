@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use mfac_core::{Factor, FactorSet};
 use mfac_login::api::{
-    Challenge, CodeAnswer, CredentialAnswer, ErrorMirror, ExternalAnswer, Failed, FailedWord,
+    Challenge, CodeAnswer, CredentialAnswer, ErrorReport, ExternalAnswer, Failed, FailedWord,
     Locked, LoginRequest, LoginResponse, Verified, VerifiedWord, VerifyRequest,
 };
 use mfac_login::login::{Answer, Answered, Refusal};
@@ -18,9 +18,8 @@ use mfac_login::verify::Verification;
 use serde_json::Value;
 
 /// `external`: sms, email and push only.
-fn external_factors(v: &[mfac_login::api::FactorName]) -> Result<FactorSet, ApiError> {
-    v.iter().try_fold(FactorSet::EMPTY, |set, f| {
-        let f = Factor::from(*f);
+fn external_factors(v: &[Factor]) -> Result<FactorSet, ApiError> {
+    v.iter().try_fold(FactorSet::EMPTY, |set, &f| {
         if f.is_external() {
             Ok(set.with(f))
         } else {
@@ -38,10 +37,10 @@ fn external_factors(v: &[mfac_login::api::FactorName]) -> Result<FactorSet, ApiE
     request_body = LoginRequest,
     responses(
         (status = 200, description = "The decision, and the challenge to answer", body = LoginResponse),
-        (status = 400, description = "A bad body or value", body = ErrorMirror),
-        (status = 401, description = "No or a wrong bearer token", body = ErrorMirror),
-        (status = 429, description = "The user has --max-open-logins challenges open (too_many_logins)", body = ErrorMirror),
-        (status = 503, description = "The store cannot answer; nothing was allowed", body = ErrorMirror),
+        (status = 400, description = "A bad body or value", body = ErrorReport),
+        (status = 401, description = "No or a wrong bearer token", body = ErrorReport),
+        (status = 429, description = "The user has --max-open-logins challenges open (too_many_logins)", body = ErrorReport),
+        (status = 503, description = "The store cannot answer; nothing was allowed", body = ErrorReport),
     ),
     security(("bearer" = []))
 )]
@@ -126,10 +125,10 @@ fn answer(body: Value) -> Result<(Factor, Answer), ApiError> {
     request_body = VerifyRequest,
     responses(
         (status = 200, description = "Verified", body = Verified),
-        (status = 400, description = "A bad body", body = ErrorMirror),
+        (status = 400, description = "A bad body", body = ErrorReport),
         (status = 401, description = "Not verified, and why (see the failure-counting table)", body = Failed),
-        (status = 404, description = "No such login", body = ErrorMirror),
-        (status = 409, description = "The login needed no answer (no_challenge), or was verified already (already_verified)", body = ErrorMirror),
+        (status = 404, description = "No such login", body = ErrorReport),
+        (status = 409, description = "The login needed no answer (no_challenge), or was verified already (already_verified)", body = ErrorReport),
         (status = 429, description = "Locked, or past the external prompts' limit", body = Locked),
     ),
     security(("bearer" = []))
@@ -220,7 +219,7 @@ pub async fn verify(
                 result: VerifiedWord::Verified,
                 login_id,
                 user,
-                factor: kind.into(),
+                factor: kind,
             };
             reply(StatusCode::OK, &body)
         }

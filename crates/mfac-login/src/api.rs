@@ -11,6 +11,7 @@
 
 use crate::events::EventKind;
 use crate::reason::Reason;
+pub use crate::status::Status;
 use crate::store::AuditEvent;
 pub use mfac_core::wire::{DecisionRecord, ErrorReport};
 use mfac_core::{Factor, FactorSet};
@@ -177,15 +178,6 @@ pub enum FailedWord {
 pub enum LockedWord {
     #[default]
     Locked,
-}
-
-/// A factor's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Enrolled, awaiting its confirming code or credential.
-    Pending,
-    Active,
 }
 
 /// `POST /v1/users/{user}/factors/totp` and `.../webauthn`: a label the

@@ -16,6 +16,7 @@ pub mod events;
 pub mod login;
 pub mod reason;
 pub mod secret;
+pub mod status;
 pub mod store;
 pub mod throttle;
 pub mod totp;

@@ -236,11 +236,7 @@ impl Verifier {
         } = *b;
         let policy = &running.policy;
         let now = self.now();
-        let mut enrolled: FactorSet = state
-            .enrolled
-            .iter()
-            .filter_map(|k| Factor::from_name(k))
-            .collect();
+        let mut enrolled = state.enrolled;
         for k in external.iter().filter(|k| k.is_external()) {
             enrolled = enrolled.with(k);
         }

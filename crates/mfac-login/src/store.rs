@@ -10,8 +10,10 @@
 //! = 'pending'`.
 
 pub use crate::events::EventKind;
+use crate::status::Status;
 use crate::throttle::State as ThrottleState;
 use jiff::Timestamp;
+use mfac_core::{Factor, FactorSet};
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
@@ -54,6 +56,16 @@ pub(crate) fn nanos(t: Timestamp) -> i64 {
     i64::try_from(t.as_nanosecond()).unwrap_or(i64::MAX)
 }
 
+/// A factor kind and status the store wrote; anything else is damage.
+fn stored_factor(kind: &str, status: &str) -> Result<(Factor, Status), sqlx::Error> {
+    match (Factor::from_name(kind), Status::from_name(status)) {
+        (Some(k), Some(s)) => Ok((k, s)),
+        _ => Err(sqlx::Error::Decode(
+            format!("a damaged factor row: kind `{kind}`, status `{status}`").into(),
+        )),
+    }
+}
+
 /// A time the store wrote (RFC 3339); anything else is damage.
 fn stored_time(text: &str, what: &str) -> Result<Timestamp, StoreError> {
     text.parse()
@@ -82,8 +94,8 @@ impl From<sqlx::Error> for StoreError {
 #[derive(Clone, PartialEq, Eq)]
 pub struct FactorRow {
     pub id: i64,
-    pub kind: String,
-    pub status: String,
+    pub kind: Factor,
+    pub status: Status,
     pub sealed: Vec<u8>,
     pub last_step: Option<i64>,
 }
@@ -207,9 +219,9 @@ pub struct AuditQuery<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListedFactor {
     pub id: i64,
-    pub kind: String,
-    /// `pending` (awaiting its confirmation) or `active`.
-    pub status: String,
+    pub kind: Factor,
+    /// Pending (awaiting its confirmation) or active.
+    pub status: Status,
     pub created: String,
     pub label: Option<String>,
     /// When it last verified an answer.
@@ -220,7 +232,7 @@ pub struct ListedFactor {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LoginState {
     /// Factor kinds active (`backup_code` while any code is unused).
-    pub enrolled: Vec<String>,
+    pub enrolled: FactorSet,
     pub last_mfa: Option<LastMfaRow>,
 }
 
@@ -403,7 +415,7 @@ impl Store {
     pub async fn add_factor(
         &self,
         user: &str,
-        kind: &str,
+        kind: Factor,
         sealed: &[u8],
         label: Option<&str>,
         at: Timestamp,
@@ -431,7 +443,7 @@ impl Store {
             }
             let id = sqlx::query(SQL)
                 .bind(user)
-                .bind(kind)
+                .bind(kind.name())
                 .bind(sealed)
                 .bind(&text)
                 .bind(label)
@@ -448,23 +460,24 @@ impl Store {
     pub async fn factors(
         &self,
         user: &str,
-        kind: &str,
-        status: &str,
+        kind: Factor,
+        status: Status,
     ) -> Result<Vec<FactorRow>, StoreError> {
         const SQL: &str = "SELECT id, kind, status, secret, last_step FROM factors WHERE user_id = $1 AND kind = $2 AND status = $3 ORDER BY id";
         Ok(on_pool!(self, |p| {
             sqlx::query(SQL)
                 .bind(user)
-                .bind(kind)
-                .bind(status)
+                .bind(kind.name())
+                .bind(status.name())
                 .fetch_all(p)
                 .await?
                 .iter()
                 .map(|r| {
+                    let (kind, status) = stored_factor(r.try_get("kind")?, r.try_get("status")?)?;
                     Ok(FactorRow {
                         id: r.try_get("id")?,
-                        kind: r.try_get("kind")?,
-                        status: r.try_get("status")?,
+                        kind,
+                        status,
                         sealed: r
                             .try_get::<Option<Vec<u8>>, _>("secret")?
                             .unwrap_or_default(),
@@ -572,10 +585,11 @@ impl Store {
                 .await?
                 .iter()
                 .map(|r| {
+                    let (kind, status) = stored_factor(r.try_get(1)?, r.try_get(2)?)?;
                     Ok(ListedFactor {
                         id: r.try_get(0)?,
-                        kind: r.try_get(1)?,
-                        status: r.try_get(2)?,
+                        kind,
+                        status,
                         created: r.try_get(3)?,
                         label: r.try_get(4)?,
                         last_used: r.try_get(5)?,
@@ -617,7 +631,10 @@ impl Store {
                 .await?
                 .iter()
                 .map(|r| r.try_get::<String, _>(0))
-                .collect::<Result<Vec<_>, sqlx::Error>>()?;
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+                .iter()
+                .filter_map(|k| Factor::from_name(k))
+                .collect::<FactorSet>();
             let row = match sqlx::query(MFA).bind(user).fetch_optional(&mut *c).await? {
                 Some(r) => Some((
                     r.try_get::<String, _>(0)?,

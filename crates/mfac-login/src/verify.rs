@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::events::EventKind;
 use crate::reason::Reason;
 use crate::secret::{SecretError, SecretKey};
+use crate::status::Status;
 use crate::store::{
     Attempt, AuditEvent, ExternalLimit, ListedFactor, OpenLogin, Proof, Settled, Store, StoreError,
 };
@@ -54,18 +55,15 @@ pub enum LoginError {
 pub enum Verification {
     Verified {
         factor: i64,
+        /// Whose factor verified.
+        user: String,
     },
     /// Why (see [`Reason`], which also says whether it counted), and
     /// `attempts_left` before verification locks.
-    Failed {
-        reason: Reason,
-        attempts_left: u32,
-    },
+    Failed { reason: Reason, attempts_left: u32 },
     /// Too many failures: no code is checked until `until` (`None`: until
     /// an administrator resets the user).
-    Locked {
-        until: Option<jiff::Timestamp>,
-    },
+    Locked { until: Option<jiff::Timestamp> },
     /// The login's challenge was answered already, by another request.
     Closed,
 }
@@ -219,6 +217,7 @@ impl Verifier {
         Ok(match self.store.settle(attempt, &self.limits).await? {
             Settled::Verified(i) => Verification::Verified {
                 factor: factors.get(i).copied().unwrap_or(0),
+                user: attempt.user.to_string(),
             },
             Settled::Failed {
                 reason,
@@ -301,7 +300,7 @@ impl Verifier {
             .store
             .add_factor(
                 user,
-                "totp",
+                Factor::Totp,
                 &sealed,
                 label,
                 self.clock.now(),
@@ -332,7 +331,10 @@ impl Verifier {
         factor: i64,
         code: &str,
     ) -> Result<bool, LoginError> {
-        let pending = self.store.factors(user, "totp", "pending").await?;
+        let pending = self
+            .store
+            .factors(user, Factor::Totp, Status::Pending)
+            .await?;
         let row = pending
             .iter()
             .find(|f| f.id == factor)
@@ -385,7 +387,10 @@ impl Verifier {
         // The code is checked against every seed before the store is
         // touched; what it matched is then settled in one transaction.
         let mut attempt = self.attempt(user, Factor::Totp, login);
-        let active = self.store.factors(user, "totp", "active").await?;
+        let active = self
+            .store
+            .factors(user, Factor::Totp, Status::Active)
+            .await?;
         if active.is_empty() {
             attempt.miss = Reason::NotAllowed;
         }

@@ -138,7 +138,14 @@ impl Verifier {
             .map_err(|e| LoginError::Config(format!("cannot start a registration: {e}")))?;
         let factor = self
             .store
-            .add_factor(user, "webauthn", &[], label, self.now(), self.max_pending)
+            .add_factor(
+                user,
+                mfac_core::Factor::Webauthn,
+                &[],
+                label,
+                self.now(),
+                self.max_pending,
+            )
             .await?
             .ok_or(LoginError::TooManyPending(self.max_pending))?;
         self.keep_ceremony(register_ceremony(factor), user, "webauthn_register", &state)

@@ -253,7 +253,10 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     let second = seed.code_at(s_now(&s));
     assert_eq!(
         s.v.verify_totp("ann@acme.test", &second).await.unwrap(),
-        Verification::Verified { factor: e.factor }
+        Verification::Verified {
+            factor: e.factor,
+            user: "ann@acme.test".into()
+        }
     );
     assert!(matches!(
         s.v.verify_totp("ann@acme.test", &second).await.unwrap(),
@@ -267,7 +270,10 @@ async fn enrol_confirm_and_sign_in_once_per_code(s: Setup) {
     s.clock.set(at(T0 + 90));
     assert_eq!(
         s.v.verify_totp("ann@acme.test", &late).await.unwrap(),
-        Verification::Verified { factor: e.factor }
+        Verification::Verified {
+            factor: e.factor,
+            user: "ann@acme.test".into()
+        }
     );
     let stale = seed.code_at(at(T0 + 90));
     s.clock.set(at(T0 + 150));
@@ -441,7 +447,11 @@ async fn a_wrong_key_is_a_clear_error_and_no_secret_leaks(s: Setup) {
     let shown = format!(
         "{events:?} {e:?} {:?}",
         s.v.store
-            .factors("eve@acme.test", "totp", "active")
+            .factors(
+                "eve@acme.test",
+                mfac_core::Factor::Totp,
+                mfac_login::status::Status::Active
+            )
             .await
             .unwrap()
     );
@@ -762,8 +772,8 @@ async fn factors_are_listed_without_secrets_and_removed_for_good(s: Setup) {
     let listed = s.v.list_factors("hal@acme.test").await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(
-        (listed[0].kind.as_str(), listed[0].status.as_str()),
-        ("totp", "pending")
+        (listed[0].kind, listed[0].status),
+        (mfac_core::Factor::Totp, mfac_login::status::Status::Pending)
     );
     assert!(s
         .v
@@ -772,7 +782,7 @@ async fn factors_are_listed_without_secrets_and_removed_for_good(s: Setup) {
         .unwrap());
     assert_eq!(
         s.v.list_factors("hal@acme.test").await.unwrap()[0].status,
-        "active"
+        mfac_login::status::Status::Active
     );
     assert!(
         !s.v.remove_factor("other@acme.test", e.factor)
@@ -835,7 +845,10 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
         s.v.finish_passkey_authentication(user, &a.id, &cred)
             .await
             .unwrap(),
-        Verification::Verified { factor: id }
+        Verification::Verified {
+            factor: id,
+            user: user.into()
+        }
     );
     // A replayed assertion: the ceremony is used, and a new one wants a new challenge.
     assert!(matches!(
@@ -954,13 +967,27 @@ async fn passkeys_register_sign_in_and_refuse_replays_clones_and_strangers(s: Se
     let now = s_now(&s);
     let kim =
         s.v.store
-            .add_factor("kim@acme.test", "webauthn", b"", None, now, 5)
+            .add_factor(
+                "kim@acme.test",
+                mfac_core::Factor::Webauthn,
+                b"",
+                None,
+                now,
+                5,
+            )
             .await
             .unwrap()
             .unwrap();
     let lee =
         s.v.store
-            .add_factor("lee@acme.test", "webauthn", b"", None, now, 5)
+            .add_factor(
+                "lee@acme.test",
+                mfac_core::Factor::Webauthn,
+                b"",
+                None,
+                now,
+                5,
+            )
             .await
             .unwrap()
             .unwrap();
@@ -1092,8 +1119,11 @@ async fn a_passkey_answers_a_login_challenge(s: Setup) {
             .unwrap();
     let listed = s.v.list_factors(user).await.unwrap();
     assert_eq!(
-        (listed[0].kind.as_str(), listed[0].status.as_str()),
-        ("webauthn", "pending")
+        (listed[0].kind, listed[0].status),
+        (
+            mfac_core::Factor::Webauthn,
+            mfac_login::status::Status::Pending
+        )
     );
     assert_eq!(c.id, listed[0].id.to_string(), "the ceremony is the factor");
     let reg = key.do_registration(origin.clone(), c.challenge).unwrap();
@@ -1113,7 +1143,10 @@ async fn a_passkey_answers_a_login_challenge(s: Setup) {
     let answer = Answer::Passkey(Box::new(cred));
     assert_eq!(
         s.v.answer(&l.id, &answer).await.unwrap(),
-        Answered::Checked(Verification::Verified { factor })
+        Answered::Checked(Verification::Verified {
+            factor,
+            user: user.into()
+        })
     );
     assert_eq!(
         s.v.answer(&l.id, &answer).await.unwrap(),

@@ -138,7 +138,10 @@ pub async fn confirm(
     let user = name("user", &user)?;
     let id = factor_id(&factor)?;
     let listed = app.verifier.list_factors(user).await?;
-    let Some(f) = listed.iter().find(|f| f.id == id && f.status == "pending") else {
+    let Some(f) = listed
+        .iter()
+        .find(|f| f.id == id && f.status == Status::Pending)
+    else {
         return Err(ApiError::not_found(
             "no pending factor with this id for this user",
         ));
@@ -151,8 +154,8 @@ pub async fn confirm(
         };
         reply(StatusCode::UNAUTHORIZED, &body)
     };
-    let kind = match (f.kind.as_str(), r.code, r.credential) {
-        ("totp", Some(code), None) => {
+    let kind = match (f.kind, r.code, r.credential) {
+        (Factor::Totp, Some(code), None) => {
             let confirmed = match app.verifier.confirm_totp(user, id, &code).await {
                 Err(mfac_login::verify::LoginError::Locked(until)) => {
                     return Ok(locked(&app, until))
@@ -172,7 +175,7 @@ pub async fn confirm(
             }
             Factor::Totp
         }
-        ("webauthn", None, Some(cred)) => {
+        (Factor::Webauthn, None, Some(cred)) => {
             match app
                 .verifier
                 .finish_passkey_registration(user, &factor, &cred)
@@ -182,7 +185,7 @@ pub async fn confirm(
                 Err(reason) => return Ok(wrong(reason, None)),
             }
         }
-        ("totp", ..) => {
+        (Factor::Totp, ..) => {
             return Err(ApiError::bad(
                 "a TOTP factor is confirmed with `code` alone",
             ))
@@ -219,22 +222,14 @@ pub async fn list_factors(
         .list_factors(user)
         .await?
         .into_iter()
-        .filter_map(|f| {
-            let kind = Factor::from_name(&f.kind)?;
-            let status = match f.status.as_str() {
-                "pending" => Status::Pending,
-                "active" => Status::Active,
-                _ => return None,
-            };
-            Some(ListedFactor {
-                factor_id: f.id.to_string(),
-                kind,
-                status,
-                label: f.label,
-                created_at: Some(f.created),
-                last_used_at: f.last_used,
-                remaining: None,
-            })
+        .map(|f| ListedFactor {
+            factor_id: f.id.to_string(),
+            kind: f.kind,
+            status: f.status,
+            label: f.label,
+            created_at: Some(f.created),
+            last_used_at: f.last_used,
+            remaining: None,
         })
         .collect();
     let left = app.verifier.store.unused_backup_codes(user).await?.len();

@@ -206,15 +206,8 @@ pub async fn verify(
             result("failed");
             failed(Reason::NotAllowed, 0)
         }
-        Answered::Checked(Verification::Verified { .. }) => {
+        Answered::Checked(Verification::Verified { user, .. }) => {
             result("verified");
-            let user = app
-                .verifier
-                .store
-                .open_login(&login_id)
-                .await?
-                .map(|l| l.user)
-                .unwrap_or_default();
             let body = Verified {
                 result: VerifiedWord::Verified,
                 login_id,

@@ -310,13 +310,18 @@ fn main() {
             let b = Store::open_postgres(&url, &schema).await.unwrap();
             run("PostgreSQL (127.0.0.1)", a, b).await;
             let pool = sqlx::PgPool::connect(&url).await.unwrap();
-            sqlx::query(
-                &format!("SET search_path TO {schema}; {FILL_POSTGRES}")
-                    .replace("$1", &EVENTS.to_string()),
-            )
-            .execute(&pool)
-            .await
-            .unwrap();
+            {
+                let mut c = pool.acquire().await.unwrap();
+                sqlx::query(&format!("SET search_path TO {schema}"))
+                    .execute(&mut *c)
+                    .await
+                    .unwrap();
+                sqlx::query(FILL_POSTGRES)
+                    .bind(EVENTS)
+                    .execute(&mut *c)
+                    .await
+                    .unwrap();
+            }
             sqlx::query(&format!("ANALYZE {schema}.audit"))
                 .execute(&pool)
                 .await

@@ -124,14 +124,33 @@ fn seconds(at: Timestamp) -> u64 {
     u64::try_from(at.as_second()).unwrap_or(0)
 }
 
-/// The time step `code` matches at `at`, within one step of skew; `None`
-/// if it matches none (or is not six digits).
+/// The time step `code` matches at `at`, within one step of skew (the
+/// oldest, when it matches two); `None` if it matches none (or is not six
+/// digits).
 pub fn verify(seed: &Seed, code: &str, at: Timestamp) -> Option<u64> {
+    matching_steps(seed, code, at).into_iter().next()
+}
+
+/// Every time step within one step of skew whose code is `code`, oldest
+/// first. Two steps share a code about once in a million: a verification
+/// tries each, so a fresh code whose older twin was used is not taken for
+/// a replay of it.
+pub fn matching_steps(seed: &Seed, code: &str, at: Timestamp) -> Vec<u64> {
     let code = code.trim();
     if code.len() != usize::from(DIGITS) || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+        return Vec::new();
     }
-    seed.totp(None, "").check(code, seconds(at))
+    let totp = seed.totp(None, "");
+    let now = seconds(at) / STEP_SECONDS;
+    let skew = u64::from(SKEW_STEPS);
+    (now.saturating_sub(skew)..=now.saturating_add(skew))
+        .filter(|step| same(&totp.generate(step * STEP_SECONDS).to_string(), code))
+        .collect()
+}
+
+/// Equal, in time that does not depend on where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 /// May a code of `step` be accepted, when `last` was the last step accepted
@@ -145,6 +164,30 @@ pub fn accepts(last: Option<u64>, step: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_two_steps_share_matches_both_oldest_first() {
+        // Look for a seed and step whose code equals the next step's: about
+        // one in a million pairs, so search a few seeds' steps.
+        let mut found = None;
+        'seeds: for n in 0u8..=255 {
+            let seed = Seed::from_bytes(&[n; 20]).unwrap();
+            let totp = seed.totp(None, "");
+            for step in 0..20_000u64 {
+                let (a, b) = (totp.generate(step * 30), totp.generate((step + 1) * 30));
+                if a == b {
+                    found = Some((seed, step, a.to_string()));
+                    break 'seeds;
+                }
+            }
+        }
+        let Some((seed, step, code)) = found else {
+            panic!("no two steps share a code in 5 million: the search is wrong");
+        };
+        let at = Timestamp::from_second(i64::try_from((step + 1) * 30).unwrap()).unwrap();
+        assert_eq!(matching_steps(&seed, &code, at), vec![step, step + 1]);
+        assert_eq!(verify(&seed, &code, at), Some(step));
+    }
 
     fn at(s: i64) -> Timestamp {
         Timestamp::from_second(s).unwrap()

@@ -397,15 +397,16 @@ impl Verifier {
         let mut ids = Vec::new();
         for f in &active {
             let seed = Seed::from_bytes(&self.key.open(&f.sealed, &aad(user, "totp"))?)?;
-            let Some(step) = totp::verify(&seed, code, attempt.at) else {
-                continue;
-            };
-            let step = i64::try_from(step).unwrap_or(i64::MAX);
-            let detail = format!("totp factor {}, step {step}", f.id);
-            attempt
-                .proofs
-                .push((Proof::TotpStep { factor: f.id, step }, detail));
-            ids.push(f.id);
+            // Each step the code matches, oldest first: the first still
+            // unused is consumed.
+            for step in totp::matching_steps(&seed, code, attempt.at) {
+                let step = i64::try_from(step).unwrap_or(i64::MAX);
+                let detail = format!("totp factor {}, step {step}", f.id);
+                attempt
+                    .proofs
+                    .push((Proof::TotpStep { factor: f.id, step }, detail));
+                ids.push(f.id);
+            }
         }
         self.settle(&attempt, &ids).await
     }

@@ -51,6 +51,24 @@ fn redact(url: &str) -> String {
     format!("{base}{}", query.unwrap_or_default())
 }
 
+/// Whether a statement changed exactly one row: how every compare-and-set
+/// of the store (a step, a code, a login's answer) says it took.
+pub(crate) trait OneRow {
+    fn one_row(&self) -> bool;
+}
+
+impl OneRow for sqlx::sqlite::SqliteQueryResult {
+    fn one_row(&self) -> bool {
+        self.rows_affected() == 1
+    }
+}
+
+impl OneRow for sqlx::postgres::PgQueryResult {
+    fn one_row(&self) -> bool {
+        self.rows_affected() == 1
+    }
+}
+
 /// An instant as the store sorts it: nanoseconds since 1970 (until 2262).
 pub(crate) fn nanos(t: Timestamp) -> i64 {
     i64::try_from(t.as_nanosecond()).unwrap_or(i64::MAX)
@@ -501,8 +519,7 @@ impl Store {
                 .bind(user)
                 .execute(p)
                 .await?
-                .rows_affected()
-                == 1
+                .one_row()
         }))
     }
 
@@ -611,8 +628,7 @@ impl Store {
                 .bind(user)
                 .execute(p)
                 .await?
-                .rows_affected()
-                == 1
+                .one_row()
         }))
     }
 
@@ -796,7 +812,7 @@ impl Store {
                 .execute(p)
                 .await;
             match done {
-                Ok(r) => Ok(Some(r.rows_affected() == 1)),
+                Ok(r) => Ok(Some(r.one_row())),
                 // Registered by a concurrent request between the two
                 // statements: the unique index decides.
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),

@@ -2,6 +2,7 @@
 //! remembered login counted toward `max_logins` (compare-and-set), and at
 //! most so many challenges open per user at once.
 
+use super::OneRow;
 use super::{nanos, AuditEvent, LastMfaRow, Store, StoreError};
 use jiff::Timestamp;
 use sqlx::Row;
@@ -76,8 +77,7 @@ impl Store {
                     .bind(last.at.to_string())
                     .execute(&mut *tx)
                     .await?
-                    .rows_affected()
-                    == 1;
+                    .one_row();
                 if !counted {
                     tx.rollback().await?;
                     return Ok(Begun::Changed);

@@ -3,6 +3,7 @@
 //! one place attempts are counted, for every kind of factor; what counts
 //! is [`Reason::counts`].
 
+use super::OneRow;
 use super::{throttle_row, AuditEvent, EventKind, OpenLogin, Store, StoreError, ThrottleState};
 use crate::reason::Reason;
 use crate::throttle::{Gate, Limits};
@@ -194,42 +195,33 @@ impl Store {
             let mut used = None;
             for (i, (proof, detail)) in a.proofs.iter().enumerate() {
                 let consumed = match proof {
-                    Proof::TotpStep { factor, step } => {
-                        sqlx::query(STEP)
-                            .bind(step)
-                            .bind(factor)
-                            .bind(&at)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected()
-                            == 1
-                    }
-                    Proof::BackupCode { id } => {
-                        sqlx::query(CODE)
-                            .bind(&at)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected()
-                            == 1
-                    }
+                    Proof::TotpStep { factor, step } => sqlx::query(STEP)
+                        .bind(step)
+                        .bind(factor)
+                        .bind(&at)
+                        .execute(&mut *tx)
+                        .await?
+                        .one_row(),
+                    Proof::BackupCode { id } => sqlx::query(CODE)
+                        .bind(&at)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .one_row(),
                     Proof::Passkey {
                         factor,
                         sealed,
                         counter,
                         backup_state,
-                    } => {
-                        sqlx::query(COUNTER)
-                            .bind(sealed)
-                            .bind(i64::from(*counter))
-                            .bind(i64::from(*backup_state))
-                            .bind(factor)
-                            .bind(&at)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected()
-                            == 1
-                    }
+                    } => sqlx::query(COUNTER)
+                        .bind(sealed)
+                        .bind(i64::from(*counter))
+                        .bind(i64::from(*backup_state))
+                        .bind(factor)
+                        .bind(&at)
+                        .execute(&mut *tx)
+                        .await?
+                        .one_row(),
                     Proof::External => true,
                 };
                 if !consumed {
@@ -245,8 +237,7 @@ impl Store {
                         .bind(&l.id)
                         .execute(&mut *tx)
                         .await?
-                        .rows_affected()
-                        == 1;
+                        .one_row();
                     if !closed {
                         tx.rollback().await?;
                         return Ok(Settled::Closed);

@@ -100,7 +100,8 @@ async fn connection(
                 closing = true;
             }
             _ = tick.tick(), if !closing => {
-                let quiet = start.elapsed().as_millis() as u64 - last.load(Ordering::Relaxed);
+                let now = start.elapsed().as_millis() as u64;
+                let quiet = now.saturating_sub(last.load(Ordering::Relaxed));
                 if quiet > t.idle.as_millis() as u64 {
                     // Closes an idle connection now; one with a request in
                     // flight after its response.

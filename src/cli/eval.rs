@@ -2,8 +2,10 @@
 
 use super::{load_policy_for_eval, read_directory, DirectoryArgs, Failure, Outcome};
 use mfac::eval::explain;
-use mfac::time::{format_instant, parse_instant};
-use mfac::{Decision, Factor, FactorSet, LastMfa, LoginContext, Policy};
+use mfac::time::format_instant;
+use mfac::{Decision, Factor, FactorSet, LoginContext, Policy};
+use mfac_login::api::DecideRequest;
+use mfac_login::request::BadValue;
 use std::net::IpAddr;
 use std::process::ExitCode;
 
@@ -58,16 +60,12 @@ pub(super) enum Format {
 pub fn run(a: Args) -> Outcome {
     let policy = load_policy_for_eval(&a.policy)?;
     let tz = policy.timezone().clone();
-    let at = match &a.at {
-        Some(t) => parse_instant(t, &tz).map_err(|e| Failure::input(format!("--at: {e}")))?,
-        None => jiff::Timestamp::now(),
-    };
     let mut groups = a.groups.clone();
-    let mut enrolled = FactorSet::EMPTY;
+    let mut enrolled = Vec::new();
     for f in &a.enrolled {
         let k = Factor::from_name(f)
             .ok_or_else(|| Failure::input(format!("--enrolled: unknown factor kind `{f}` (webauthn, totp, sms, email, push, backup_code)")))?;
-        enrolled = enrolled.with(k);
+        enrolled.push(k);
     }
     if let Some(dir) = read_directory(&a.directory)? {
         let user = dir.user(&a.user).ok_or_else(|| {
@@ -80,32 +78,42 @@ pub fn run(a: Args) -> Outcome {
             groups = user.groups.iter().map(|g| g.to_string()).collect();
         }
         if a.enrolled.is_empty() {
-            enrolled = user.factors;
+            enrolled = user.factors.iter().collect();
         }
     }
-    let last_mfa = match &a.last_mfa {
-        Some(t) => Some(LastMfa {
-            at: parse_instant(t, &tz).map_err(|e| Failure::input(format!("--last-mfa: {e}")))?,
-            ip: a.last_mfa_ip,
+    if a.last_mfa.is_none() && (a.last_mfa_ip.is_some() || a.logins_since_mfa.is_some()) {
+        return Err(Failure::input(
+            "--last-mfa-ip and --logins-since-mfa need --last-mfa",
+        ));
+    }
+    // The login, as `POST /v1/decide` reads the same request.
+    let request = DecideRequest {
+        user: a.user.clone(),
+        groups,
+        app: a.app.clone(),
+        ip: a.ip.map(|i| i.to_string()),
+        at: a.at.clone(),
+        enrolled,
+        last_mfa: a.last_mfa.as_ref().map(|t| mfac_login::api::LastMfa {
+            at: t.clone(),
+            ip: a.last_mfa_ip.map(|i| i.to_string()),
             logins_since: a.logins_since_mfa,
         }),
-        None if a.last_mfa_ip.is_some() || a.logins_since_mfa.is_some() => {
-            return Err(Failure::input(
-                "--last-mfa-ip and --logins-since-mfa need --last-mfa",
-            ))
-        }
-        None => None,
     };
-    let group_refs: Vec<&str> = groups.iter().map(String::as_str).collect();
+    let flag = |field: &str| match field {
+        "last_mfa.at" => "--last-mfa".to_string(),
+        "last_mfa.ip" => "--last-mfa-ip".to_string(),
+        "groups" => "--group".to_string(),
+        other => format!("--{other}"),
+    };
+    let refused = |e: BadValue| Failure::input(format!("{}: {}", flag(e.field), e.why));
+    let group_refs = mfac_login::request::groups(&request.groups).map_err(refused)?;
     for w in super::names::unknown_names(&policy, a.app.as_deref(), &group_refs) {
         eprintln!("warning: {w}");
     }
-    let ctx = LoginContext::new(&a.user, at)
-        .groups(&group_refs)
-        .app(a.app.as_deref())
-        .ip(a.ip)
-        .enrolled_set(enrolled)
-        .last_mfa(last_mfa);
+    let ctx = request
+        .login(&group_refs, &tz, jiff::Timestamp::now())
+        .map_err(refused)?;
     let d = policy.decide(&ctx);
     match a.format {
         Format::Json => outln!(

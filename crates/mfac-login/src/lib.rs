@@ -15,6 +15,7 @@ pub mod clock;
 pub mod events;
 pub mod login;
 pub mod reason;
+pub mod request;
 pub mod secret;
 pub mod status;
 pub mod store;

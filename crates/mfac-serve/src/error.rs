@@ -65,6 +65,13 @@ impl From<mfac_login::verify::LoginError> for ApiError {
     }
 }
 
+/// A value the request may not carry: 400, naming the field.
+impl From<mfac_login::request::BadValue> for ApiError {
+    fn from(e: mfac_login::request::BadValue) -> ApiError {
+        ApiError::bad(e.to_string())
+    }
+}
+
 impl From<mfac_login::store::StoreError> for ApiError {
     fn from(e: mfac_login::store::StoreError) -> ApiError {
         mfac_login::verify::LoginError::from(e).into()

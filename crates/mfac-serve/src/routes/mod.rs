@@ -16,40 +16,21 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 type Shared = State<Arc<App>>;
 
-/// The longest user id, group, app, label or reason accepted.
-const MAX_NAME: usize = 256;
-/// The most groups one request may name.
-const MAX_GROUPS: usize = 1000;
-
-/// A user id, group, app or label: not empty, not too long, and no control
-/// characters (which would forge lines in logs and the audit).
-fn name<'a>(what: &str, v: &'a str) -> Result<&'a str, ApiError> {
-    if v.is_empty() || v.len() > MAX_NAME || v.chars().any(char::is_control) {
-        return Err(ApiError::bad(format!(
-            "`{what}` must be 1 to {MAX_NAME} bytes without control characters"
-        )));
-    }
-    Ok(v)
+/// A user id, group, app, label or reason, as the library checks it.
+fn name<'a>(what: &'static str, v: &'a str) -> Result<&'a str, ApiError> {
+    Ok(mfac_login::request::name(what, v)?)
 }
 
 fn groups(v: &[String]) -> Result<Vec<&str>, ApiError> {
-    if v.len() > MAX_GROUPS {
-        return Err(ApiError::bad(format!("at most {MAX_GROUPS} groups")));
-    }
-    v.iter().map(|g| name("groups", g)).collect()
+    Ok(mfac_login::request::groups(v)?)
 }
 
-fn ip(v: Option<&str>, what: &str) -> Result<Option<IpAddr>, ApiError> {
-    v.map(|t| {
-        t.parse()
-            .map_err(|_| ApiError::bad(format!("`{what}` is not an IP address")))
-    })
-    .transpose()
+fn ip(v: Option<&str>, what: &'static str) -> Result<Option<std::net::IpAddr>, ApiError> {
+    Ok(mfac_login::request::ip(what, v)?)
 }
 
 fn count_decision(app: &App, outcome: &str) {

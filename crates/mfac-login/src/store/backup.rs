@@ -1,0 +1,90 @@
+//! Backup codes: a set replaced whole, each code used once, found by its
+//! lookup key.
+
+use super::*;
+use sqlx::Row;
+
+impl Store {
+    /// Replace the user's backup codes with a new set (lookup keys and
+    /// hashes), in one transaction.
+    pub async fn replace_backup_codes(
+        &self,
+        user: &str,
+        codes: &[crate::backup::Stored],
+    ) -> Result<(), StoreError> {
+        let _writing = self.writing().await;
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            for c in codes {
+                sqlx::query("INSERT INTO backup_codes (user_id, hash, lookup) VALUES ($1, $2, $3)")
+                    .bind(user)
+                    .bind(&c.hash)
+                    .bind(&c.lookup)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The user's unused backup codes: (id, hash).
+    pub async fn unused_backup_codes(&self, user: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        const SQL: &str =
+            "SELECT id, hash FROM backup_codes WHERE user_id = $1 AND used_at IS NULL ORDER BY id";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("hash")?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// The user's backup codes a guess with `lookup` could be: (id, hash,
+    /// used) of those with that lookup key, or none (issued before lookup
+    /// keys), used ones included, so a reused code is told apart.
+    pub async fn backup_code_candidates(
+        &self,
+        user: &str,
+        lookup: &str,
+    ) -> Result<Vec<(i64, String, bool)>, StoreError> {
+        const SQL: &str = "SELECT id, hash, used_at FROM backup_codes WHERE user_id = $1 AND (lookup = $2 OR lookup IS NULL) ORDER BY id";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .bind(lookup)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("id")?,
+                        r.try_get("hash")?,
+                        r.try_get::<Option<String>, _>("used_at")?.is_some(),
+                    ))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// Erase the user's backup codes (a reset). False if none was unused.
+    pub async fn remove_backup_codes(&self, user: &str) -> Result<bool, StoreError> {
+        let _writing = self.writing().await;
+        const SQL: &str = "DELETE FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .execute(p)
+                .await?
+                .rows_affected()
+                > 0
+        }))
+    }
+}

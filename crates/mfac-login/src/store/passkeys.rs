@@ -1,0 +1,132 @@
+//! Passkeys: ceremony state kept sealed, single-use and expiring, and a
+//! credential id registered once, to anyone.
+
+use super::*;
+use sqlx::Row;
+
+impl Store {
+    /// Keep a ceremony's (sealed) state until it is answered, once, within
+    /// its time.
+    pub async fn add_ceremony(
+        &self,
+        id: &str,
+        user: &str,
+        kind: &str,
+        sealed: &[u8],
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        let _writing = self.writing().await;
+        const SQL: &str = "INSERT INTO ceremonies (id, user_id, kind, state, expires_at, expires_ns) VALUES ($1, $2, $3, $4, $5, $6)";
+        let ns = nanos(expires);
+        let expires = expires.to_string();
+        on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(user)
+                .bind(kind)
+                .bind(sealed)
+                .bind(&expires)
+                .bind(ns)
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Take a ceremony's state, once: the compare-and-set that makes it
+    /// single-use. `None` if unknown, another user's or kind's, used, or
+    /// expired at `now`.
+    pub async fn take_ceremony(
+        &self,
+        id: &str,
+        user: &str,
+        kind: &str,
+        now: Timestamp,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let _writing = self.writing().await;
+        const TAKE: &str = "UPDATE ceremonies SET used_at = $1 WHERE id = $2 AND user_id = $3 AND kind = $4 AND used_at IS NULL RETURNING state, expires_at";
+        let at = now.to_string();
+        let row = on_pool!(self, |p| {
+            match sqlx::query(TAKE)
+                .bind(&at)
+                .bind(id)
+                .bind(user)
+                .bind(kind)
+                .fetch_optional(p)
+                .await?
+            {
+                Some(r) => Some((r.try_get::<Vec<u8>, _>(0)?, r.try_get::<String, _>(1)?)),
+                None => None,
+            }
+        });
+        match row {
+            Some((state, expires)) => {
+                let expires = stored_time(&expires, "ceremony expiry")?;
+                Ok((now < expires).then_some(state))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// A pending WebAuthn factor made active with its credential. `None`
+    /// when the credential id is already registered, to this user or any
+    /// other; false when there is no such pending factor.
+    pub async fn activate_passkey(
+        &self,
+        user: &str,
+        factor: i64,
+        credential_id: &str,
+        sealed: &[u8],
+        flags: (bool, bool),
+    ) -> Result<Option<bool>, StoreError> {
+        let _writing = self.writing().await;
+        const TAKEN: &str = "SELECT 1 FROM factors WHERE credential_id = $1";
+        const SQL: &str = "UPDATE factors SET status = 'active', secret = $1, credential_id = $2, counter = 0, backup_eligible = $3, backup_state = $4 WHERE id = $5 AND user_id = $6 AND kind = 'webauthn' AND status = 'pending'";
+        on_pool!(self, |p| {
+            if sqlx::query(TAKEN)
+                .bind(credential_id)
+                .fetch_optional(p)
+                .await?
+                .is_some()
+            {
+                return Ok(None);
+            }
+            let done = sqlx::query(SQL)
+                .bind(sealed)
+                .bind(credential_id)
+                .bind(i64::from(flags.0))
+                .bind(i64::from(flags.1))
+                .bind(factor)
+                .bind(user)
+                .execute(p)
+                .await;
+            match done {
+                Ok(r) => Ok(Some(r.one_row())),
+                // Registered by a concurrent request between the two
+                // statements: the unique index decides.
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    /// The user's active passkeys: (id, credential id, sealed passkey).
+    pub async fn passkeys(&self, user: &str) -> Result<Vec<(i64, String, Vec<u8>)>, StoreError> {
+        const SQL: &str = "SELECT id, credential_id, secret FROM factors WHERE user_id = $1 AND kind = 'webauthn' AND status = 'active' ORDER BY id";
+        Ok(on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .bind(user)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get(0)?,
+                        r.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
+                        r.try_get::<Option<Vec<u8>>, _>(2)?.unwrap_or_default(),
+                    ))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+}

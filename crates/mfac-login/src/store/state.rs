@@ -1,0 +1,91 @@
+//! What a decision and an answer read: the user's factors and last MFA,
+//! the failure count, and a login under way.
+
+use super::*;
+use sqlx::Row;
+
+impl Store {
+    /// What a decision reads from the store, on one connection: the kinds
+    /// of factor the user has active (backup codes while any is unused) and
+    /// the last verified MFA.
+    pub async fn login_state(&self, user: &str) -> Result<LoginState, StoreError> {
+        const KINDS: &str = "SELECT DISTINCT kind FROM factors WHERE user_id = $1 AND status = 'active' UNION SELECT 'backup_code' FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
+        const MFA: &str =
+            "SELECT last_mfa_at, last_mfa_ip, logins_since FROM mfa_state WHERE user_id = $1";
+        let (enrolled, row) = on_pool!(self, |p| {
+            let mut c = p.acquire().await?;
+            let enrolled = sqlx::query(KINDS)
+                .bind(user)
+                .fetch_all(&mut *c)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+                .iter()
+                .filter_map(|k| Factor::from_name(k))
+                .collect::<FactorSet>();
+            let row = match sqlx::query(MFA).bind(user).fetch_optional(&mut *c).await? {
+                Some(r) => Some((
+                    r.try_get::<String, _>(0)?,
+                    r.try_get::<Option<String>, _>(1)?,
+                    r.try_get::<i64, _>(2)?,
+                )),
+                None => None,
+            };
+            (enrolled, row)
+        });
+        let last_mfa = row
+            .map(|(at, ip, logins_since)| {
+                Ok::<_, StoreError>(LastMfaRow {
+                    at: stored_time(&at, "MFA time")?,
+                    ip,
+                    logins_since,
+                })
+            })
+            .transpose()?;
+        Ok(LoginState { enrolled, last_mfa })
+    }
+
+    /// The user's failure count as it stands (a fresh state when none was
+    /// counted): what a refusal that tried no secret reports.
+    pub async fn throttle_state(&self, user: &str) -> Result<ThrottleState, StoreError> {
+        const SQL: &str =
+            "SELECT consecutive, total, lockouts, locked_until FROM throttle WHERE user_id = $1";
+        on_pool!(self, |p| {
+            match sqlx::query(SQL).bind(user).fetch_optional(p).await? {
+                Some(row) => throttle_row(&row),
+                None => Ok(ThrottleState::default()),
+            }
+        })
+    }
+
+    /// A login, if it exists (answered or not).
+    pub async fn open_login(&self, id: &str) -> Result<Option<OpenLogin>, StoreError> {
+        const SQL: &str = "SELECT user_id, allowed, ip, expires_at, decision_id, app, policy_sha256, decision, answered_at FROM logins WHERE id = $1";
+        let row = on_pool!(self, |p| {
+            match sqlx::query(SQL).bind(id).fetch_optional(p).await? {
+                Some(r) => Some((
+                    r.try_get::<String, _>(3)?,
+                    OpenLogin {
+                        id: id.to_string(),
+                        user: r.try_get(0)?,
+                        allowed: r.try_get(1)?,
+                        ip: r.try_get(2)?,
+                        expires: Timestamp::UNIX_EPOCH,
+                        decision_id: r.try_get(4)?,
+                        app: r.try_get(5)?,
+                        policy_sha256: r.try_get(6)?,
+                        decision: r.try_get(7)?,
+                        answered: r.try_get::<Option<String>, _>(8)?.is_some(),
+                    },
+                )),
+                None => None,
+            }
+        });
+        row.map(|(expires, mut l)| {
+            l.expires = stored_time(&expires, "login expiry")?;
+            Ok(l)
+        })
+        .transpose()
+    }
+}

@@ -254,19 +254,8 @@ fn reload_storm(s: &Server, rounds: usize) -> usize {
 /// (the worst guess: it costs a hash).
 fn colliding(user: &str, code: &str, n: u64) -> String {
     use mfac_login::backup::lookup;
-    let letters = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
     let want = lookup(user, code);
-    (n * 1_000_000..)
-        .map(|k| {
-            let mut x = k.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-            let text: String = (0..10)
-                .map(|_| {
-                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                    letters[(x >> 33) as usize % letters.len()] as char
-                })
-                .collect();
-            format!("{}-{}", &text[..5], &text[5..])
-        })
+    common::server::backup_code_guesses(n * 1_000_000)
         .find(|g| g != code && lookup(user, g) == want)
         .unwrap()
 }

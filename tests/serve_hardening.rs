@@ -149,18 +149,7 @@ fn argon2_hashes(s: &Server) -> u64 {
 fn guess(user: &str, codes: &[String], share: bool) -> String {
     use mfac_login::backup::lookup;
     let keys: Vec<_> = codes.iter().map(|c| lookup(user, c)).collect();
-    let letters = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    (0u64..)
-        .map(|n| {
-            let mut x = n.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(7);
-            let text: String = (0..10)
-                .map(|_| {
-                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                    letters[(x >> 33) as usize % letters.len()] as char
-                })
-                .collect();
-            format!("{}-{}", &text[..5], &text[5..])
-        })
+    common::server::backup_code_guesses(0)
         .find(|g| !codes.contains(g) && keys.contains(&lookup(user, g)) == share)
         .unwrap()
 }

@@ -315,3 +315,19 @@ pub fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
     }
     panic!("timed out waiting");
 }
+
+/// Well-formed backup codes, a deterministic stream from `from`: guesses
+/// for the tests and the load test to pick from by their lookup keys.
+pub fn backup_code_guesses(from: u64) -> impl Iterator<Item = String> {
+    let letters = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    (from..).map(move |n| {
+        let mut x = n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let text: String = (0..10)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                letters[(x >> 33) as usize % letters.len()] as char
+            })
+            .collect();
+        format!("{}-{}", &text[..5], &text[5..])
+    })
+}

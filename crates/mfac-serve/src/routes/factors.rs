@@ -13,6 +13,15 @@ use mfac_login::api::{
 };
 use mfac_login::throttle::Gate;
 
+/// The user an enrolment is for, and the label they give it.
+fn owner_and_label<'a>(
+    user: &'a str,
+    r: &'a EnrolRequest,
+) -> Result<(&'a str, Option<&'a str>), ApiError> {
+    let label = r.label.as_deref().map(|l| name("label", l)).transpose()?;
+    Ok((name("user", user)?, label))
+}
+
 fn factor_id(v: &str) -> Result<i64, ApiError> {
     v.parse()
         .map_err(|_| ApiError::not_found("no such factor for this user"))
@@ -36,8 +45,7 @@ pub async fn enrol_totp(
     Path(user): Path<String>,
     Body(r): Body<EnrolRequest>,
 ) -> Result<Response, ApiError> {
-    let user = name("user", &user)?;
-    let label = r.label.as_deref().map(|l| name("label", l)).transpose()?;
+    let (user, label) = owner_and_label(&user, &r)?;
     let e = app.verifier.enrol_totp_labelled(user, label).await?;
     let body = TotpEnrolment {
         factor_id: e.factor.to_string(),
@@ -67,8 +75,7 @@ pub async fn enrol_webauthn(
     Path(user): Path<String>,
     Body(r): Body<EnrolRequest>,
 ) -> Result<Response, ApiError> {
-    let user = name("user", &user)?;
-    let label = r.label.as_deref().map(|l| name("label", l)).transpose()?;
+    let (user, label) = owner_and_label(&user, &r)?;
     let c = app
         .verifier
         .start_passkey_registration_labelled(user, label)

@@ -13,6 +13,7 @@ pub mod api;
 pub mod backup;
 pub mod clock;
 pub mod events;
+pub mod kinds;
 pub mod login;
 pub mod reason;
 pub mod request;
@@ -22,7 +23,8 @@ pub mod store;
 pub mod throttle;
 pub mod totp;
 pub mod verify;
-pub mod webauthn;
+/// Passkeys: the relying party and the ceremonies (the passkey kind).
+pub use kinds::passkey as webauthn;
 
 /// Random bytes from the operating system. A failure of the OS generator is
 /// an error, never a weak fallback.

@@ -342,26 +342,13 @@ impl Verifier {
         }
         let user = open.user.as_str();
         let at = Some(open);
+        use crate::kinds::{BackupCodes, External, FactorKind, Passkeys, Totp};
         let verification = match answer {
-            Answer::Totp(code) => self.check_totp(user, code, at).await?,
-            Answer::BackupCode(code) => self.check_backup_code(user, code, at).await?,
-            Answer::Passkey(credential) => {
-                let ceremony = crate::webauthn::login_ceremony(login);
-                self.check_passkey(user, &ceremony, credential, at).await?
-            }
+            Answer::Totp(code) => Totp.verify(self, user, code, at).await?,
+            Answer::BackupCode(code) => BackupCodes.verify(self, user, code, at).await?,
+            Answer::Passkey(credential) => Passkeys.verify(self, user, credential, at).await?,
             Answer::External { kind, approved } => {
-                // Delivered by the caller's own provider: counted like any
-                // answer (a denied prompt is a failure), and limited per
-                // window, so a flood of prompts ends.
-                let mut attempt = self.attempt(user, *kind, at);
-                attempt.external = Some(self.external_limit);
-                if *approved {
-                    let detail = format!("login {login}: {kind}");
-                    attempt.proofs.push((crate::store::Proof::External, detail));
-                } else {
-                    attempt.miss = crate::reason::Reason::Denied;
-                }
-                self.settle(&attempt, &[0]).await?
+                External(*kind).verify(self, user, approved, at).await?
             }
         };
         if verification == Verification::Closed {

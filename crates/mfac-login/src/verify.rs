@@ -9,12 +9,11 @@ use crate::clock::Clock;
 use crate::events::EventKind;
 use crate::reason::Reason;
 use crate::secret::{SecretError, SecretKey};
-use crate::status::Status;
 use crate::store::{
-    Attempt, AuditEvent, ExternalLimit, ListedFactor, OpenLogin, Proof, Settled, Store, StoreError,
+    Attempt, AuditEvent, ExternalLimit, ListedFactor, OpenLogin, Settled, Store, StoreError,
 };
 use crate::throttle::Limits;
-use crate::totp::{self, Seed};
+use crate::totp;
 use mfac_core::Factor;
 use std::sync::Arc;
 
@@ -129,7 +128,7 @@ fn hashing_permits() -> usize {
 
 /// What a seal is bound to: the user and the kind, so a sealed seed copied
 /// to another user's row does not open.
-fn aad(user: &str, kind: &str) -> Vec<u8> {
+pub(crate) fn aad(user: &str, kind: &str) -> Vec<u8> {
     format!("mfac:{kind}:{user}").into_bytes()
 }
 
@@ -169,7 +168,7 @@ impl Verifier {
 
     /// Run `n` Argon2 hashes' worth of work `f` on the blocking pool, when
     /// a permit is free.
-    async fn hashing<T: Send + 'static>(
+    pub(crate) async fn hashing<T: Send + 'static>(
         &self,
         n: usize,
         f: impl FnOnce() -> T + Send + 'static,
@@ -264,7 +263,12 @@ impl Verifier {
         self.audit(user, kind, detail).await
     }
 
-    async fn audit(&self, user: &str, kind: EventKind, detail: String) -> Result<(), LoginError> {
+    pub(crate) async fn audit(
+        &self,
+        user: &str,
+        kind: EventKind,
+        detail: String,
+    ) -> Result<(), LoginError> {
         Ok(self.store.audit(&self.event(user, kind, detail)).await?)
     }
 
@@ -283,148 +287,9 @@ impl Verifier {
         })
     }
 
-    /// Start a TOTP enrolment: a new 160-bit seed, sealed and stored pending.
-    pub async fn enrol_totp(&self, user: &str) -> Result<TotpEnrolment, LoginError> {
-        self.enrol_totp_labelled(user, None).await
-    }
-
-    /// Start a TOTP enrolment with the label its owner gave it.
-    pub async fn enrol_totp_labelled(
-        &self,
-        user: &str,
-        label: Option<&str>,
-    ) -> Result<TotpEnrolment, LoginError> {
-        let seed = Seed::generate()?;
-        let sealed = self.key.seal(seed.as_bytes(), &aad(user, "totp"))?;
-        let factor = self
-            .store
-            .add_factor(
-                user,
-                Factor::Totp,
-                &sealed,
-                label,
-                self.clock.now(),
-                self.max_pending,
-            )
-            .await?
-            .ok_or(LoginError::TooManyPending(self.max_pending))?;
-        let uri = seed.enrolment_uri(&self.issuer, user)?;
-        let qr_svg = seed.enrolment_qr_svg(&self.issuer, user)?;
-        self.audit(
-            user,
-            EventKind::TotpEnrolmentStarted,
-            format!("factor {factor}"),
-        )
-        .await?;
-        Ok(TotpEnrolment {
-            factor,
-            uri,
-            qr_svg,
-        })
-    }
-
-    /// Confirm an enrolment with the first code the app shows. The code is
-    /// consumed: it cannot then sign in.
-    pub async fn confirm_totp(
-        &self,
-        user: &str,
-        factor: i64,
-        code: &str,
-    ) -> Result<bool, LoginError> {
-        let pending = self
-            .store
-            .factors(user, Factor::Totp, Status::Pending)
-            .await?;
-        let row = pending
-            .iter()
-            .find(|f| f.id == factor)
-            .ok_or(LoginError::NoEnrolment(factor))?;
-        // Throttled like a verification: a code is a code, whether it signs
-        // in or confirms an enrolment. A locked user's code is not checked.
-        if let crate::throttle::Gate::Locked { until } = self.gate(user).await? {
-            return Err(LoginError::Locked(until));
-        }
-        let seed = Seed::from_bytes(&self.key.open(&row.sealed, &aad(user, "totp"))?)?;
-        let Some(step) = totp::verify(&seed, code, self.clock.now()) else {
-            self.audit(
-                user,
-                EventKind::TotpConfirmFailed,
-                format!("factor {factor}: wrong_code"),
-            )
-            .await?;
-            // Counted (and audited as a failed verification) in the one
-            // place attempts are counted.
-            match self
-                .settle(&self.attempt(user, Factor::Totp, None), &[])
-                .await?
-            {
-                Verification::Locked { until } => return Err(LoginError::Locked(until)),
-                _ => return Ok(false),
-            }
-        };
-        let step = i64::try_from(step).unwrap_or(i64::MAX);
-        let done = self.store.confirm_factor(user, factor, step).await?;
-        if done {
-            self.audit(user, EventKind::TotpEnrolled, format!("factor {factor}"))
-                .await?;
-        }
-        Ok(done)
-    }
-
-    /// Verify a TOTP code against the user's active TOTP factors.
-    pub async fn verify_totp(&self, user: &str, code: &str) -> Result<Verification, LoginError> {
-        self.check_totp(user, code, None).await
-    }
-
-    /// Verify a TOTP code; with `login`, the verification also closes that
-    /// challenge and restarts the remember window, in the same transaction.
-    pub(crate) async fn check_totp(
-        &self,
-        user: &str,
-        code: &str,
-        login: Option<&OpenLogin>,
-    ) -> Result<Verification, LoginError> {
-        // The code is checked against every seed before the store is
-        // touched; what it matched is then settled in one transaction.
-        let mut attempt = self.attempt(user, Factor::Totp, login);
-        let active = self
-            .store
-            .factors(user, Factor::Totp, Status::Active)
-            .await?;
-        if active.is_empty() {
-            attempt.miss = Reason::NotAllowed;
-        }
-        let mut ids = Vec::new();
-        for f in &active {
-            let seed = Seed::from_bytes(&self.key.open(&f.sealed, &aad(user, "totp"))?)?;
-            // Each step the code matches, oldest first: the first still
-            // unused is consumed.
-            for step in totp::matching_steps(&seed, code, attempt.at) {
-                let step = i64::try_from(step).unwrap_or(i64::MAX);
-                let detail = format!("totp factor {}, step {step}", f.id);
-                attempt
-                    .proofs
-                    .push((Proof::TotpStep { factor: f.id, step }, detail));
-                ids.push(f.id);
-            }
-        }
-        self.settle(&attempt, &ids).await
-    }
-
     /// The user's factors (never their secrets).
     pub async fn list_factors(&self, user: &str) -> Result<Vec<ListedFactor>, LoginError> {
         Ok(self.store.list_factors(user).await?)
-    }
-
-    /// Erase the user's unused backup codes (a reset after a lost sheet).
-    /// False if there were none.
-    pub async fn remove_backup_codes(&self, user: &str) -> Result<bool, LoginError> {
-        let done = self.store.remove_backup_codes(user).await?;
-        if done {
-            self.audit(user, EventKind::FactorRemoved, "backup codes".into())
-                .await?;
-        }
-        Ok(done)
     }
 
     /// Remove a factor; its secret is erased. False if there was none.
@@ -435,71 +300,6 @@ impl Verifier {
                 .await?;
         }
         Ok(done)
-    }
-
-    /// A new set of backup codes, replacing the old; the codes are returned
-    /// once, to show the user, and stored only as hashes.
-    pub async fn new_backup_codes(&self, user: &str) -> Result<Vec<String>, LoginError> {
-        let owner = user.to_string();
-        let set = self
-            .hashing(backup::COUNT, move || backup::new_codes(&owner))
-            .await??;
-        self.store.replace_backup_codes(user, &set.stored).await?;
-        self.audit(
-            user,
-            EventKind::BackupCodesIssued,
-            format!("{} codes", set.stored.len()),
-        )
-        .await?;
-        Ok(set.shown)
-    }
-
-    /// Verify a backup code; each is usable once. (Whether a backup code may
-    /// answer this login at all is the decision's `factors`.)
-    pub async fn verify_backup_code(
-        &self,
-        user: &str,
-        code: &str,
-    ) -> Result<Verification, LoginError> {
-        self.check_backup_code(user, code, None).await
-    }
-
-    pub(crate) async fn check_backup_code(
-        &self,
-        user: &str,
-        code: &str,
-        login: Option<&OpenLogin>,
-    ) -> Result<Verification, LoginError> {
-        let mut attempt = self.attempt(user, Factor::BackupCode, login);
-        // The lock first, and only the codes that share the guess's lookup
-        // key: a locked user's or a malformed guess costs no hash, a wrong
-        // one almost never.
-        let candidates = match backup::lookup(user, code) {
-            Some(key) if !self.locked(user).await? => {
-                self.store.backup_code_candidates(user, &key).await?
-            }
-            _ => Vec::new(),
-        };
-        let found = if candidates.is_empty() {
-            None
-        } else {
-            let hashes: Vec<String> = candidates.iter().map(|(_, h, _)| h.clone()).collect();
-            let code = code.to_string();
-            self.hashing(hashes.len(), move || backup::find(&code, &hashes))
-                .await??
-                .and_then(|i| candidates.get(i))
-        };
-        let mut ids = Vec::new();
-        match found {
-            Some((_, _, true)) => attempt.miss = Reason::Replayed,
-            Some((id, _, false)) => {
-                let proof = Proof::BackupCode { id: *id };
-                attempt.proofs.push((proof, format!("backup code {id}")));
-                ids.push(*id);
-            }
-            None => {}
-        }
-        self.settle(&attempt, &ids).await
     }
 
     /// An audit event at the clock's time.

@@ -223,34 +223,15 @@ pub async fn list_factors(
     axum::extract::State(app): Shared,
     Path(user): Path<String>,
 ) -> Result<Response, ApiError> {
+    use mfac_login::kinds::{BackupCodes, FactorKind, Passkeys, Totp};
     let user = name("user", &user)?;
-    let mut factors: Vec<ListedFactor> = app
-        .verifier
-        .list_factors(user)
-        .await?
-        .into_iter()
-        .map(|f| ListedFactor {
-            factor_id: f.id.to_string(),
-            kind: f.kind,
-            status: f.status,
-            label: f.label,
-            created_at: Some(f.created),
-            last_used_at: f.last_used,
-            remaining: None,
-        })
-        .collect();
-    let left = app.verifier.store.unused_backup_codes(user).await?.len();
-    if left > 0 {
-        factors.push(ListedFactor {
-            factor_id: "backup_code".into(),
-            kind: Factor::BackupCode,
-            status: Status::Active,
-            label: None,
-            created_at: None,
-            last_used_at: None,
-            remaining: Some(left),
-        });
-    }
+    let v = &app.verifier;
+    // Each kind lists its own, in the order they were enrolled; the backup
+    // codes, one set, last.
+    let mut factors: Vec<ListedFactor> = Totp.list(v, user).await?;
+    factors.extend(Passkeys.list(v, user).await?);
+    factors.sort_by_key(|f| f.factor_id.parse::<i64>().unwrap_or(i64::MAX));
+    factors.extend(BackupCodes.list(v, user).await?);
     Ok(reply(StatusCode::OK, &Factors { factors }))
 }
 

@@ -5,8 +5,10 @@
 //! a possible cloned authenticator; backup-eligible and backup-state flags
 //! recorded. The relying party id and origin are configuration.
 
+use super::FactorKind;
 use crate::store::{OpenLogin, Proof};
 use crate::verify::{LoginError, Verification, Verifier};
+use mfac_core::Factor;
 use webauthn_rs::prelude::{
     CreationChallengeResponse, Passkey, PasskeyAuthentication, PasskeyRegistration,
     PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Url, Uuid,
@@ -31,6 +33,56 @@ pub fn relying_party(rp_id: &str, origin: &str, name: &str) -> Result<Webauthn, 
 pub struct Ceremony<T> {
     pub id: String,
     pub challenge: T,
+}
+
+/// The passkey factor kind.
+pub struct Passkeys;
+
+impl FactorKind for Passkeys {
+    type Enrolment = Ceremony<CreationChallengeResponse>;
+    type Proof = RegisterPublicKeyCredential;
+    /// The answer to a login's passkey challenge (its ceremony is the
+    /// login's).
+    type Answer = PublicKeyCredential;
+
+    fn factor(&self) -> Factor {
+        Factor::Webauthn
+    }
+
+    async fn enrol(
+        &self,
+        v: &Verifier,
+        user: &str,
+        label: Option<&str>,
+    ) -> Result<Self::Enrolment, LoginError> {
+        v.start_passkey_registration_labelled(user, label).await
+    }
+
+    async fn confirm(
+        &self,
+        v: &Verifier,
+        user: &str,
+        factor: i64,
+        credential: &RegisterPublicKeyCredential,
+    ) -> Result<Result<(), &'static str>, LoginError> {
+        Ok(
+            v.finish_passkey_registration(user, &factor.to_string(), credential)
+                .await?
+                .map(|_| ()),
+        )
+    }
+
+    async fn verify(
+        &self,
+        v: &Verifier,
+        user: &str,
+        credential: &PublicKeyCredential,
+        login: Option<&OpenLogin>,
+    ) -> Result<Verification, LoginError> {
+        // Outside a login the ceremony is unknown: nothing to verify against.
+        let ceremony = login.map_or_else(String::new, |l| login_ceremony(&l.id));
+        v.check_passkey(user, &ceremony, credential, login).await
+    }
 }
 
 /// The ceremony of registering pending factor `factor`.

@@ -1,0 +1,106 @@
+//! The kinds of factor, each one module behind one trait: how it is
+//! enrolled and confirmed, how an answer by it is verified, and how it is
+//! listed and removed. The service and the login API go through the trait;
+//! each module holds everything of its kind.
+
+pub mod backup;
+pub mod external;
+pub mod passkey;
+pub mod totp;
+
+use crate::store::OpenLogin;
+use crate::verify::{LoginError, Verification, Verifier};
+use mfac_core::Factor;
+use std::future::Future;
+
+pub use backup::BackupCodes;
+pub use external::External;
+pub use passkey::Passkeys;
+pub use totp::Totp;
+
+/// One kind of factor.
+pub trait FactorKind: Sync {
+    /// What an enrolment gives back, to show the user once.
+    type Enrolment;
+    /// What confirms an enrolment.
+    type Proof: ?Sized + Sync;
+    /// What answers a challenge.
+    type Answer: ?Sized + Sync;
+
+    /// The kind it is.
+    fn factor(&self) -> Factor;
+
+    /// Begin an enrolment for `user`, with the label they give it.
+    fn enrol(
+        &self,
+        v: &Verifier,
+        user: &str,
+        label: Option<&str>,
+    ) -> impl Future<Output = Result<Self::Enrolment, LoginError>> + Send;
+
+    /// Confirm pending factor `factor`: `Err` with the reason (in the
+    /// contract's words) when the proof does not confirm it.
+    fn confirm(
+        &self,
+        v: &Verifier,
+        user: &str,
+        factor: i64,
+        proof: &Self::Proof,
+    ) -> impl Future<Output = Result<Result<(), &'static str>, LoginError>> + Send;
+
+    /// Verify an answer (closing `login`'s challenge when it verifies).
+    fn verify(
+        &self,
+        v: &Verifier,
+        user: &str,
+        answer: &Self::Answer,
+        login: Option<&OpenLogin>,
+    ) -> impl Future<Output = Result<Verification, LoginError>> + Send;
+
+    /// The user's factors of this kind, never a secret.
+    fn list(
+        &self,
+        v: &Verifier,
+        user: &str,
+    ) -> impl Future<Output = Result<Vec<crate::api::ListedFactor>, LoginError>> + Send {
+        async move {
+            let kind = self.factor();
+            Ok(v.list_factors(user)
+                .await?
+                .into_iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| crate::api::ListedFactor {
+                    factor_id: f.id.to_string(),
+                    kind: f.kind,
+                    status: f.status,
+                    label: f.label,
+                    created_at: Some(f.created),
+                    last_used_at: f.last_used,
+                    remaining: None,
+                })
+                .collect())
+        }
+    }
+
+    /// Remove the user's factor `factor` of this kind (audited); false if
+    /// there is none.
+    fn remove(
+        &self,
+        v: &Verifier,
+        user: &str,
+        factor: i64,
+    ) -> impl Future<Output = Result<bool, LoginError>> + Send {
+        async move {
+            let kind = self.factor();
+            let theirs = v
+                .list_factors(user)
+                .await?
+                .iter()
+                .any(|f| f.id == factor && f.kind == kind);
+            if !theirs {
+                return Ok(false);
+            }
+            v.remove_factor(user, factor).await
+        }
+    }
+}

@@ -33,17 +33,6 @@ impl FactorKind for BackupCodes {
         v.new_backup_codes(user).await
     }
 
-    /// Codes are active when issued: there is nothing to confirm.
-    async fn confirm(
-        &self,
-        _v: &Verifier,
-        _user: &str,
-        factor: i64,
-        _proof: &(),
-    ) -> Result<Result<(), &'static str>, LoginError> {
-        Err(LoginError::NoEnrolment(factor))
-    }
-
     async fn verify(
         &self,
         v: &Verifier,

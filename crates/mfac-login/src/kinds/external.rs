@@ -34,16 +34,6 @@ impl FactorKind for External {
         )))
     }
 
-    async fn confirm(
-        &self,
-        _v: &Verifier,
-        _user: &str,
-        factor: i64,
-        _proof: &(),
-    ) -> Result<Result<(), &'static str>, LoginError> {
-        Err(LoginError::NoEnrolment(factor))
-    }
-
     async fn verify(
         &self,
         v: &Verifier,

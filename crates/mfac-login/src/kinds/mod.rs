@@ -39,14 +39,18 @@ pub trait FactorKind: Sync {
     ) -> impl Future<Output = Result<Self::Enrolment, LoginError>> + Send;
 
     /// Confirm pending factor `factor`: `Err` with the reason (in the
-    /// contract's words) when the proof does not confirm it.
+    /// contract's words) when the proof does not confirm it. A kind that is
+    /// active when enrolled (backup codes) or enrolled elsewhere (external
+    /// factors) has nothing pending to confirm.
     fn confirm(
         &self,
-        v: &Verifier,
-        user: &str,
+        _v: &Verifier,
+        _user: &str,
         factor: i64,
-        proof: &Self::Proof,
-    ) -> impl Future<Output = Result<Result<(), &'static str>, LoginError>> + Send;
+        _proof: &Self::Proof,
+    ) -> impl Future<Output = Result<Result<(), &'static str>, LoginError>> + Send {
+        async move { Err(LoginError::NoEnrolment(factor)) }
+    }
 
     /// Verify an answer (closing `login`'s challenge when it verifies).
     fn verify(

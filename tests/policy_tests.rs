@@ -78,6 +78,17 @@ fn coverage_below_the_threshold_fails() {
     // A malformed test file is bad input.
     std::fs::write(&file, "cases:\n  - name: x\n    login: {user: x}\n").unwrap();
     assert_eq!(mfac(&["test", file.to_str().unwrap()]).code, 2);
+    // So is a case that expects nothing: it would pass, and count toward
+    // coverage, whatever the policy says.
+    std::fs::write(
+        &file,
+        format!("policy: {}\ncases:\n  - name: one\n    login: {{user: x, at: 2026-11-25}}\n    expect: {{}}\n", policy.display()),
+    )
+    .unwrap();
+    let run = mfac(&["test", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("E027"), "{}", run.stdout);
+    assert!(run.stdout.contains("expects nothing"), "{}", run.stdout);
     std::fs::remove_dir_all(&dir).ok();
 }
 

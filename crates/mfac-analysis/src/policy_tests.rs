@@ -73,6 +73,19 @@ struct Expect {
     exempt: Option<bool>,
 }
 
+impl Expect {
+    /// Whether the case compares nothing (`expect: {}`).
+    fn is_empty(&self) -> bool {
+        self.decision.is_none()
+            && self.enforcement.is_none()
+            && self.factors.is_none()
+            && self.usable.is_none()
+            && self.deadline.is_none()
+            && self.remembered.is_none()
+            && self.exempt.is_none()
+    }
+}
+
 /// A parsed test file.
 pub struct Suite {
     /// The policy it tests, relative to the file (`None`: the file's own name).
@@ -118,13 +131,26 @@ pub fn parse(source: &SourceFile) -> Result<Suite, Diagnostics> {
             "the file has no cases, so it tests nothing".into(),
         ));
     }
+    let cases: Vec<(usize, Case)> = file
+        .cases
+        .into_iter()
+        .map(|c| ((c.referenced.line() as usize).max(1), c.value))
+        .collect();
+    // A case that expects nothing passes whatever the policy says: it would
+    // count toward coverage without testing anything.
+    if let Some((line, case)) = cases.iter().find(|(_, c)| c.expect.is_empty()) {
+        return Err(bad(
+            source,
+            *line,
+            format!(
+                "case {:?} expects nothing (`expect: {{}}`), so it tests nothing: name at least one field",
+                case.name
+            ),
+        ));
+    }
     Ok(Suite {
         policy: file.policy,
-        cases: file
-            .cases
-            .into_iter()
-            .map(|c| ((c.referenced.line() as usize).max(1), c.value))
-            .collect(),
+        cases,
     })
 }
 

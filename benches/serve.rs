@@ -508,11 +508,14 @@ fn main() {
     rt.block_on(flow_load(&s, "SQLite", users, 16))
         .report("sign-in flow on SQLite (logins + verify)", "flows");
     if let Ok(url) = std::env::var("MFAC_TEST_POSTGRES_URL") {
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let db = format!("{url}{sep}schema=mfac_load");
-        let pg = start("load-pg", POLICY, &["--db", &db]);
+        // A schema of this run's own, dropped after it (an earlier binary
+        // run after a later one would meet a schema migrated past it).
+        let schema = common::Schema::new(&url, "load");
+        let pg = start("load-pg", POLICY, &["--db", &schema.db()]);
         rt.block_on(flow_load(&pg, "PostgreSQL", users, 16))
             .report("sign-in flow on PostgreSQL (logins + verify)", "flows");
+        drop(pg);
+        schema.drop_and_check();
     } else {
         println!("PostgreSQL: skipped (set MFAC_TEST_POSTGRES_URL)");
     }

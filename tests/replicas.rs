@@ -37,10 +37,10 @@ fn two_replicas_on_one_postgres_share_codes_failures_and_logins_but_not_reloads(
         eprintln!("skipped: set MFAC_TEST_POSTGRES_URL to run");
         return;
     };
-    // A schema of this test's own, so it never meets another test's rows;
-    // users of their own per run, so runs never meet each other's.
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let db = format!("{url}{sep}schema=mfac_replicas");
+    // A schema of this test's own, so it never meets another test's rows,
+    // dropped at the end (and checked gone), or by the guard if it fails.
+    let schema = common::Schema::new(&url, "replicas");
+    let db = schema.db();
     let one = start("replica-1", POLICY, &["--db", &db]);
     let two = start("replica-2", POLICY, &["--db", &db]);
     let run = jiff::Timestamp::now().as_nanosecond();
@@ -126,4 +126,6 @@ fn two_replicas_on_one_postgres_share_codes_failures_and_logins_but_not_reloads(
         last["policy_sha256"], old,
         "the login finished on the policy it began on"
     );
+    drop((one, two));
+    schema.drop_and_check();
 }

@@ -356,19 +356,17 @@ fn finding_10_reading_the_audit_never_creates_or_migrates_a_store() {
     assert!(run.stderr.contains("verify_failed"), "{}", run.stderr);
     // A PostgreSQL schema that is not there is not created.
     if let Ok(url) = std::env::var("MFAC_TEST_POSTGRES_URL") {
-        let schema = format!("mfac_absent_{}", std::process::id());
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let run = common::mfac(&["audit", "--db", &format!("{url}{sep}schema={schema}")]);
+        let schema = common::Schema::new(&url, "absent");
+        let run = common::mfac(&["audit", "--db", &schema.db()]);
         assert_eq!(run.code, 2, "{}", run.stdout);
-        let probe = std::process::Command::new("psql")
-            .args([url.as_str(), "-tAc", &format!("SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{schema}'")])
-            .output()
-            .unwrap();
-        assert_eq!(
-            String::from_utf8_lossy(&probe.stdout).trim(),
-            "0",
-            "the schema was created"
+        let made = common::psql(
+            &url,
+            &format!(
+                "SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{}'",
+                schema.name
+            ),
         );
+        assert_eq!(made, "0", "the schema was created");
     }
 }
 

@@ -85,3 +85,68 @@ pub fn write_temp(tag: &str, name: &str, bytes: impl AsRef<[u8]>) -> String {
     std::fs::rename(&tmp, &p).expect("rename");
     p.to_string_lossy().into_owned()
 }
+
+/// One SQL statement through `psql` (the server's client), its output.
+pub fn psql(url: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([url, "-tAc", sql])
+        .output()
+        .expect("psql runs (Debian's postgresql-client)");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A PostgreSQL schema a test made: dropped when the guard goes, even when
+/// the test fails; [`Schema::drop_and_check`] drops it and asserts it is
+/// gone.
+pub struct Schema {
+    pub url: String,
+    pub name: String,
+}
+
+impl Schema {
+    /// A schema name of this test process's own.
+    pub fn new(url: &str, tag: &str) -> Schema {
+        Schema {
+            url: url.to_string(),
+            name: format!("mfac_{tag}_{}", std::process::id()),
+        }
+    }
+
+    /// The store URL with this schema.
+    pub fn db(&self) -> String {
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{sep}schema={}", self.url, self.name)
+    }
+
+    pub fn drop_and_check(&self) {
+        psql(
+            &self.url,
+            &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name),
+        );
+        let left = psql(
+            &self.url,
+            &format!(
+                "SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{}'",
+                self.name
+            ),
+        );
+        assert_eq!(left, "0", "the schema {} is still there", self.name);
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([
+                self.url.as_str(),
+                "-tAc",
+                &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name),
+            ])
+            .output();
+    }
+}

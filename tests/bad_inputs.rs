@@ -234,3 +234,47 @@ fn look_alike_unicode_is_caught() {
         "E022",
     );
 }
+
+#[test]
+fn a_number_in_a_yaml_directory_says_to_quote_it_in_the_project_s_own_words() {
+    let dir = std::env::temp_dir().join(format!("mfac-yaml-id-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in [
+        (
+            "id.users.yaml",
+            "users:\n  - id: 10042\n    groups: [Administrators]\n",
+        ),
+        ("group.users.yaml", "users:\n  - id: ann\n    groups: [1]\n"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let run = mfac(&[
+            "check",
+            "policies/acme.mfa",
+            "--today",
+            TODAY,
+            "--directory",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains("quote it"), "{name}: {}", run.stderr);
+        assert!(!run.stderr.contains("untagged"), "{name}: {}", run.stderr);
+    }
+    // Quoted, it reads.
+    let path = dir.join("quoted.users.yaml");
+    std::fs::write(
+        &path,
+        "users:\n  - id: \"10042\"\n    groups: [Administrators]\n",
+    )
+    .unwrap();
+    let run = mfac(&[
+        "check",
+        "policies/acme.mfa",
+        "--today",
+        TODAY,
+        "--directory",
+        path.to_str().unwrap(),
+    ]);
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).ok();
+}

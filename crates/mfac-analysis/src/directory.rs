@@ -243,12 +243,70 @@ struct Record {
 
 /// A field's value: one string, a list, or empty. A string read as a list
 /// is split at `;` (CSV cells, and exports that flatten lists).
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum Cell {
     List(Vec<String>),
     One(String),
     Empty(()),
+}
+
+/// A cell is text, a list of text, or nothing. A number (`id: 10042`) or a
+/// boolean is refused with what to write instead, not with the reader's
+/// own words.
+impl<'de> Deserialize<'de> for Cell {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cell, D::Error> {
+        struct Visit;
+        const QUOTE: &str = "a value must be text or a list of text; quote it (`id: \"10042\"`)";
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Cell;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("text or a list of text")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Cell, E> {
+                Ok(Cell::One(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Cell, E> {
+                Ok(Cell::One(v))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Cell, E> {
+                Ok(Cell::Empty(()))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Cell, E> {
+                Ok(Cell::Empty(()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Cell, A::Error> {
+                let mut v = Vec::new();
+                while let Some(item) = a.next_element::<Text>()? {
+                    v.push(item.0);
+                }
+                Ok(Cell::List(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Cell, E> {
+                Err(E::custom(QUOTE))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Cell, E> {
+                Err(E::custom(QUOTE))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Cell, E> {
+                Err(E::custom(QUOTE))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Cell, E> {
+                Err(E::custom(QUOTE))
+            }
+        }
+        /// One list item: text only.
+        struct Text(String);
+        impl<'de> Deserialize<'de> for Text {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+                match d.deserialize_any(Visit)? {
+                    Cell::One(s) => Ok(Text(s)),
+                    _ => Err(serde::de::Error::custom(
+                        "a list item must be text; quote it",
+                    )),
+                }
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 impl Cell {

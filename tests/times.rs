@@ -410,3 +410,16 @@ fn times_are_read_in_one_place() {
         }
     }
 }
+
+#[test]
+fn a_date_past_the_supported_range_says_so() {
+    let p = write(
+        "far.mfa",
+        "default { enforcement required factors totp }\nrollout \"later\" {\n  applies default\n  on 9999-12-31 enforcement optional\n}\n",
+    );
+    let run = mfac(&["check", &p, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("past the range"), "{}", run.stdout);
+    assert!(!run.stdout.contains("ambiguous"), "{}", run.stdout);
+    assert!(!run.stdout.contains("overflowed"), "{}", run.stdout);
+}

@@ -34,28 +34,54 @@ impl When {
     /// wall-clock time that does not exist (a gap) or happens twice (an
     /// overlap) is refused: mfac will not guess which instant was meant, and
     /// the message names the offsets to choose from.
-    pub fn resolve(self, tz: &TimeZone) -> Result<Timestamp, String> {
+    pub fn resolve(self, tz: &TimeZone) -> Result<Timestamp, Unresolved> {
+        let range = |what: String| {
+            Unresolved::OutOfRange(format!(
+                "{what} is past the range of instants mfac supports (years -9999 to 9999, with the timezone's offset inside it)"
+            ))
+        };
         match self {
             When::Instant(t) => Ok(t),
             When::Date(d) => d
                 .to_zoned_datetime(tz.clone())
                 .map(|z| z.timestamp())
-                .map_err(|e| format!("midnight of {d} is not representable: {e}")),
+                .map_err(|_| range(format!("midnight of {d}"))),
             When::Local(dt) => {
                 let zone = tz.iana_name().unwrap_or("the policy's timezone");
                 match tz.to_ambiguous_timestamp(dt).offset() {
-                    AmbiguousOffset::Unambiguous { offset } => offset
-                        .to_timestamp(dt)
-                        .map_err(|e| format!("{dt} is not representable: {e}")),
-                    AmbiguousOffset::Gap { before, after } => Err(format!(
+                    AmbiguousOffset::Unambiguous { offset } => {
+                        offset.to_timestamp(dt).map_err(|_| range(show(dt)))
+                    }
+                    AmbiguousOffset::Gap { before, after } => Err(Unresolved::Skipped(format!(
                         "{} does not exist in {zone}: the clocks skip it (from {} to {}); write the instant with an offset",
                         show(dt), offset_text(before), offset_text(after)
-                    )),
-                    AmbiguousOffset::Fold { before, after } => Err(format!(
+                    ))),
+                    AmbiguousOffset::Fold { before, after } => Err(Unresolved::Repeated(format!(
                         "{} happens twice in {zone} (at {} and at {}); write the instant with the offset you mean",
                         show(dt), offset_text(before), offset_text(after)
-                    )),
+                    ))),
                 }
+            }
+        }
+    }
+}
+
+/// Why a time as written names no one instant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unresolved {
+    /// Past the range of instants (a year like 9999 with an offset beyond it).
+    OutOfRange(String),
+    /// A wall-clock time the timezone skips.
+    Skipped(String),
+    /// A wall-clock time the timezone repeats.
+    Repeated(String),
+}
+
+impl std::fmt::Display for Unresolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unresolved::OutOfRange(m) | Unresolved::Skipped(m) | Unresolved::Repeated(m) => {
+                f.write_str(m)
             }
         }
     }
@@ -188,6 +214,7 @@ pub fn parse_instant(text: &str, tz: &TimeZone) -> Result<Timestamp, String> {
     parse_when(text)
         .map_err(|e| format!("{e}; write {FORMS}"))?
         .resolve(tz)
+        .map_err(|e| e.to_string())
 }
 
 /// A date alone (`--today`): a time or an instant is refused, not cut to its day.

@@ -528,11 +528,21 @@ impl Resolver {
     fn instant(&mut self, policy: &CheckedPolicy, d: &syn::Spanned<DateLit>) -> Timestamp {
         match d.value.resolve(&policy.timezone) {
             Ok(t) => t,
-            Err(message) => {
+            Err(e) => {
+                let (label, help) = match e {
+                    crate::time::Unresolved::OutOfRange(_) => (
+                        "out of range",
+                        "write a date within the years mfac supports, e.g. `2099-12-31`",
+                    ),
+                    _ => (
+                        "ambiguous in the policy's timezone",
+                        "add the offset you mean, e.g. `2026-10-25T02:30:00+01:00`",
+                    ),
+                };
                 self.errors.push(
-                    Diagnostic::new(&codes::INVALID_VALUE, d.span, message)
-                        .label("ambiguous in the policy's timezone")
-                        .help("add the offset you mean, e.g. `2026-10-25T02:30:00+01:00`"),
+                    Diagnostic::new(&codes::INVALID_VALUE, d.span, e.to_string())
+                        .label(label)
+                        .help(help),
                 );
                 // An instant near the one meant, so that no other check
                 // reports a far-off date as well.

@@ -423,3 +423,18 @@ fn a_date_past_the_supported_range_says_so() {
     assert!(!run.stdout.contains("ambiguous"), "{}", run.stdout);
     assert!(!run.stdout.contains("overflowed"), "{}", run.stdout);
 }
+
+#[test]
+fn a_grace_that_ends_past_the_range_is_an_error_not_immediate_enrolment() {
+    let p = write(
+        "grace.mfa",
+        "default { enforcement optional factors totp }\nrollout \"later\" {\n  applies default\n  on 9999-06-01 enforcement required enrolment grace 36000d\n}\n",
+    );
+    let run = mfac(&["check", &p, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("this grace ends past the range"),
+        "{}",
+        run.stdout
+    );
+}

@@ -155,11 +155,15 @@ pub(super) fn resolve(
         let phases = decl
             .phases
             .iter()
-            .map(|p| Phase {
-                at: r.instant(&policy, &p.at),
-                at_span: p.at.span,
-                span: p.span,
-                fields: r.fields(&p.fields, Place::Phase),
+            .map(|p| {
+                let phase = Phase {
+                    at: r.instant(&policy, &p.at),
+                    at_span: p.at.span,
+                    span: p.span,
+                    fields: r.fields(&p.fields, Place::Phase),
+                };
+                r.grace_in_range(&phase);
+                phase
             })
             .collect();
         policy.rollouts.push(Rollout {
@@ -520,6 +524,33 @@ impl Resolver {
                 .label("not allowed here")
                 .help(help),
         );
+    }
+
+    /// A phase's enrolment grace must end at an instant mfac can hold:
+    /// one past the range would silently become immediate enrolment.
+    fn grace_in_range(&mut self, phase: &Phase) {
+        let Some(At {
+            value: Enrolment::Grace(secs),
+            span,
+        }) = phase.fields.enrolment
+        else {
+            return;
+        };
+        if phase
+            .at
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .is_err()
+        {
+            self.errors.push(
+                Diagnostic::new(
+                    &codes::INVALID_VALUE,
+                    span,
+                    "this grace ends past the range of instants mfac supports (years -9999 to 9999)",
+                )
+                .label("out of range")
+                .help("give a grace that ends within the supported years, e.g. `enrolment grace 14d`"),
+            );
+        }
     }
 
     /// A date literal as an instant in the policy's timezone. A wall-clock

@@ -278,3 +278,34 @@ fn a_number_in_a_yaml_directory_says_to_quote_it_in_the_project_s_own_words() {
     assert_ne!(run.code, 2, "{}", run.stderr);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_csv_directory_on_standard_input_is_read_as_csv_by_its_header() {
+    let csv = b"id,groups,factors\nann@acme.test,Administrators,webauthn\n";
+    let run = common::mfac_stdin(
+        &[
+            "check",
+            "policies/acme.mfa",
+            "--today",
+            TODAY,
+            "--directory",
+            "-",
+        ],
+        Some(csv),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("mapping"), "{}", run.stderr);
+    let run = common::mfac_stdin(
+        &[
+            "simulate",
+            "policies/acme.mfa",
+            "--directory",
+            "-",
+            "--at",
+            "2026-12-20",
+        ],
+        Some(csv),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("1 user"), "{}", run.stdout);
+}

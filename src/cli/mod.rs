@@ -279,9 +279,14 @@ pub fn read_directory(a: &DirectoryArgs) -> Result<Option<mfac::directory::Direc
         return Ok(None);
     };
     let source = read_source(path)?;
-    let format = a
-        .directory_format
-        .unwrap_or_else(|| mfac::directory::Format::from_path(path));
+    // Standard input has no name to tell its format by: its first line does.
+    let format = a.directory_format.unwrap_or_else(|| {
+        if path == "-" {
+            mfac::directory::Format::sniff(source.text())
+        } else {
+            mfac::directory::Format::from_path(path)
+        }
+    });
     let columns = a.columns.clone().unwrap_or_default();
     mfac::directory::parse_with(&source, format, &columns)
         .map(Some)

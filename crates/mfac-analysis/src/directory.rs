@@ -19,6 +19,25 @@ pub enum Format {
 
 impl Format {
     /// From the file extension; YAML when there is none that says otherwise.
+    /// The format of a directory read without a name to go by (standard
+    /// input): JSON when it opens with `{` or `[`, CSV when its first line
+    /// is a header of comma-separated names, YAML otherwise.
+    pub fn sniff(text: &str) -> Format {
+        let first = text
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .unwrap_or("");
+        if first.starts_with('{') || first.starts_with('[') {
+            Format::Json
+        } else if first.contains(',') && !first.contains(':') && !first.starts_with('-') {
+            Format::Csv
+        } else {
+            Format::Yaml
+        }
+    }
+
     pub fn from_path(path: &str) -> Format {
         let lower = path.to_ascii_lowercase();
         if lower.ends_with(".json") {
@@ -491,6 +510,23 @@ fn csv_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn standard_input_is_sniffed_by_its_first_line() {
+        assert_eq!(
+            Format::sniff("id,groups,factors\nann,Staff,totp\n"),
+            Format::Csv
+        );
+        assert_eq!(Format::sniff("\u{feff}id,groups\n"), Format::Csv);
+        assert_eq!(Format::sniff("  {\"users\": []}"), Format::Json);
+        assert_eq!(Format::sniff("[]"), Format::Json);
+        assert_eq!(
+            Format::sniff("# people\nusers:\n  - id: ann\n"),
+            Format::Yaml
+        );
+        assert_eq!(Format::sniff("- id: a, b\n"), Format::Yaml);
+        assert_eq!(Format::sniff(""), Format::Yaml);
+    }
 
     fn load(name: &str, text: &str) -> Result<Directory, Diagnostics> {
         parse(&SourceFile::new(name, text), Format::from_path(name))

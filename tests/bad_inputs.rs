@@ -309,3 +309,38 @@ fn a_csv_directory_on_standard_input_is_read_as_csv_by_its_header() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("1 user"), "{}", run.stdout);
 }
+
+#[test]
+fn yaml_errors_are_worded_without_the_reader_s_options() {
+    let dir = std::env::temp_dir().join(format!("mfac-yaml-words-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text, said) in [
+        (
+            "multi.users.yaml",
+            "users:\n  - id: ann\n---\nusers: []\n",
+            "more than one YAML document",
+        ),
+        (
+            "dup.users.yaml",
+            "users:\n  - id: ann\n    id: bob\n",
+            "`id` appears twice",
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let run = mfac(&[
+            "check",
+            "policies/acme.mfa",
+            "--today",
+            TODAY,
+            "--directory",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(said), "{name}: {}", run.stderr);
+        for library in ["Options", "from_str", "DuplicateKeyPolicy"] {
+            assert!(!run.stderr.contains(library), "{name}: {}", run.stderr);
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -387,12 +387,24 @@ struct YamlFile {
 /// directory's diagnostics and `mfac test`'s errors alike.
 pub(crate) fn yaml_error(e: &serde_saphyr::Error) -> (usize, String) {
     let line = e.location().map_or(1, |l| l.line() as usize);
-    let first = e
-        .to_string()
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .to_string();
+    // In mfac's words where the reader's would name its own API and options.
+    let first = match e.without_snippet() {
+        serde_saphyr::Error::MultipleDocuments { .. } => {
+            "the file holds more than one YAML document (a second `---`); keep one".to_string()
+        }
+        serde_saphyr::Error::DuplicateMappingKey { key: Some(k), .. } => {
+            format!("`{k}` appears twice in one mapping; keep one")
+        }
+        serde_saphyr::Error::DuplicateMappingKey { key: None, .. } => {
+            "a key appears twice in one mapping; keep one".to_string()
+        }
+        _ => e
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("invalid YAML")
+            .to_string(),
+    };
     (line, first)
 }
 

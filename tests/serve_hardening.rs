@@ -607,18 +607,14 @@ fn finding_9_the_store_is_private_a_readable_key_is_refused_and_a_wrong_key_is_f
             "--listen",
             "127.0.0.1:0",
             "--token-file",
-            &dir.join("../mfac-serve-keys-tokens").display().to_string(),
+            &dir.join("tokens").display().to_string(),
             "--key-file",
             &key.display().to_string(),
             "--db",
             &format!("sqlite://{}", db.display()),
         ])
     };
-    std::fs::write(
-        dir.join("../mfac-serve-keys-tokens"),
-        format!("{}\n", common::server::TOKEN),
-    )
-    .unwrap();
+    std::fs::write(dir.join("tokens"), format!("{}\n", common::server::TOKEN)).unwrap();
     // Readable by the group: refused, as ssh refuses a private key.
     let open = dir.join("open.key");
     std::fs::write(&open, "ab".repeat(32)).unwrap();

@@ -8,6 +8,18 @@ mod common;
 
 use common::{mfac, mfac_stdin, Run, TODAY};
 
+/// `mfac check` of the Acme policy with the directory at `path`.
+fn check_with_directory(path: &std::path::Path) -> Run {
+    mfac(&[
+        "check",
+        "policies/acme.mfa",
+        "--today",
+        TODAY,
+        "--directory",
+        path.to_str().unwrap(),
+    ])
+}
+
 fn check_bytes(bytes: &[u8]) -> Run {
     let run = mfac_stdin(&["check", "-", "--today", TODAY], Some(bytes));
     assert!(
@@ -134,14 +146,7 @@ fn deep_nesting_in_an_artifact_or_a_directory_is_refused() {
     ] {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
-        let run = mfac(&[
-            "check",
-            "policies/acme.mfa",
-            "--today",
-            TODAY,
-            "--directory",
-            path.to_str().unwrap(),
-        ]);
+        let run = check_with_directory(&path);
         assert!(
             run.code == 1 || run.code == 2,
             "{name}: exit {}\n{}",
@@ -248,14 +253,7 @@ fn a_number_in_a_yaml_directory_says_to_quote_it_in_the_project_s_own_words() {
     ] {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
-        let run = mfac(&[
-            "check",
-            "policies/acme.mfa",
-            "--today",
-            TODAY,
-            "--directory",
-            path.to_str().unwrap(),
-        ]);
+        let run = check_with_directory(&path);
         assert_eq!(run.code, 2, "{name}: {}", run.stderr);
         assert!(run.stderr.contains("quote it"), "{name}: {}", run.stderr);
         assert!(!run.stderr.contains("untagged"), "{name}: {}", run.stderr);
@@ -267,14 +265,7 @@ fn a_number_in_a_yaml_directory_says_to_quote_it_in_the_project_s_own_words() {
         "users:\n  - id: \"10042\"\n    groups: [Administrators]\n",
     )
     .unwrap();
-    let run = mfac(&[
-        "check",
-        "policies/acme.mfa",
-        "--today",
-        TODAY,
-        "--directory",
-        path.to_str().unwrap(),
-    ]);
+    let run = check_with_directory(&path);
     assert_ne!(run.code, 2, "{}", run.stderr);
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -328,14 +319,7 @@ fn yaml_errors_are_worded_without_the_reader_s_options() {
     ] {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
-        let run = mfac(&[
-            "check",
-            "policies/acme.mfa",
-            "--today",
-            TODAY,
-            "--directory",
-            path.to_str().unwrap(),
-        ]);
+        let run = check_with_directory(&path);
         assert_eq!(run.code, 2, "{name}: {}", run.stderr);
         assert!(run.stderr.contains(said), "{name}: {}", run.stderr);
         for library in ["Options", "from_str", "DuplicateKeyPolicy"] {

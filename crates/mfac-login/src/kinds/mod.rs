@@ -18,6 +18,33 @@ pub use external::External;
 pub use passkey::Passkeys;
 pub use totp::Totp;
 
+/// Every factor of the user, in the order they were enrolled, and their
+/// backup codes as one entry last: the factor rows read once for all the
+/// kinds kept as rows.
+pub async fn list_all(
+    v: &Verifier,
+    user: &str,
+) -> Result<Vec<crate::api::ListedFactor>, LoginError> {
+    let mut all = listed(v.list_factors(user).await?);
+    all.extend(BackupCodes.list(v, user).await?);
+    Ok(all)
+}
+
+/// Factor rows as the API lists them.
+fn listed(rows: Vec<crate::store::ListedFactor>) -> Vec<crate::api::ListedFactor> {
+    rows.into_iter()
+        .map(|f| crate::api::ListedFactor {
+            factor_id: f.id.to_string(),
+            kind: f.kind,
+            status: f.status,
+            label: f.label,
+            created_at: Some(f.created),
+            last_used_at: f.last_used,
+            remaining: None,
+        })
+        .collect()
+}
+
 /// One kind of factor.
 pub trait FactorKind: Sync {
     /// What an enrolment gives back, to show the user once.
@@ -69,20 +96,9 @@ pub trait FactorKind: Sync {
     ) -> impl Future<Output = Result<Vec<crate::api::ListedFactor>, LoginError>> + Send {
         async move {
             let kind = self.factor();
-            Ok(v.list_factors(user)
-                .await?
-                .into_iter()
-                .filter(|f| f.kind == kind)
-                .map(|f| crate::api::ListedFactor {
-                    factor_id: f.id.to_string(),
-                    kind: f.kind,
-                    status: f.status,
-                    label: f.label,
-                    created_at: Some(f.created),
-                    last_used_at: f.last_used,
-                    remaining: None,
-                })
-                .collect())
+            let mut rows = v.list_factors(user).await?;
+            rows.retain(|f| f.kind == kind);
+            Ok(listed(rows))
         }
     }
 

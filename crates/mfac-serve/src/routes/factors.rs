@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use mfac_core::Factor;
 use mfac_login::api::{
     BackupCodes, ConfirmFailed, ConfirmRequest, Confirmed, EnrolRequest, ErrorReport, Factors,
-    FailedWord, ListedFactor, Locked, PasskeyEnrolment, Status, TotpEnrolment,
+    FailedWord, Locked, PasskeyEnrolment, Status, TotpEnrolment,
 };
 use mfac_login::throttle::Gate;
 
@@ -223,15 +223,8 @@ pub async fn list_factors(
     axum::extract::State(app): Shared,
     Path(user): Path<String>,
 ) -> Result<Response, ApiError> {
-    use mfac_login::kinds::{BackupCodes, FactorKind, Passkeys, Totp};
     let user = name("user", &user)?;
-    let v = &app.verifier;
-    // Each kind lists its own, in the order they were enrolled; the backup
-    // codes, one set, last.
-    let mut factors: Vec<ListedFactor> = Totp.list(v, user).await?;
-    factors.extend(Passkeys.list(v, user).await?);
-    factors.sort_by_key(|f| f.factor_id.parse::<i64>().unwrap_or(i64::MAX));
-    factors.extend(BackupCodes.list(v, user).await?);
+    let factors = mfac_login::kinds::list_all(&app.verifier, user).await?;
     Ok(reply(StatusCode::OK, &Factors { factors }))
 }
 

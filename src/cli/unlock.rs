@@ -25,17 +25,12 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Outcome {
-    let reason = a.reason.trim();
-    if reason.is_empty() || reason.chars().any(char::is_control) || reason.len() > 256 {
-        return Err(Failure::input(
-            "--reason is 1 to 256 bytes without control characters",
-        ));
-    }
-    if a.user.is_empty() || a.user.chars().any(char::is_control) || a.user.len() > 256 {
-        return Err(Failure::input(
-            "USER is 1 to 256 bytes without control characters",
-        ));
-    }
+    // The same rule for names as the service's unlock route.
+    let checked = |flag: &str, field, v| {
+        mfac_login::request::name(field, v).map_err(|e| Failure::input(format!("{flag} {}", e.why)))
+    };
+    let reason = checked("--reason", "reason", a.reason.trim())?;
+    checked("USER", "user", &a.user)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -86,6 +86,16 @@ pub fn write_temp(tag: &str, name: &str, bytes: impl AsRef<[u8]>) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// The PostgreSQL server the tests built with `cfg(mfac_postgres)` use.
+/// Such a test is `ignored` when the variable was not set at build time
+/// (build.rs), so here its absence is a failure, not a skip.
+pub fn postgres_url() -> String {
+    std::env::var("MFAC_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .expect("this test was built for MFAC_TEST_POSTGRES_URL; set it to run it")
+}
+
 /// One SQL statement through `psql` (the server's client), its output.
 pub fn psql(url: &str, sql: &str) -> String {
     let out = Command::new("psql")

@@ -178,6 +178,12 @@ pub fn parse_with(
             }
         };
         let span = source.line_span(row.line);
+        // Names compare in NFC, as the policy's do: `é` written as one code
+        // point or two is one user, and a second row for them is a duplicate.
+        let row = Row {
+            id: mfac_core::name::nfc_owned(row.id),
+            ..row
+        };
         if row.id.trim().is_empty() {
             errors.push(
                 Diagnostic::new(&BAD_DIRECTORY, span, "user without an `id`").label("empty id"),
@@ -213,13 +219,13 @@ pub fn parse_with(
             groups: row
                 .groups
                 .iter()
-                .map(|g| g.trim())
+                .map(|g| mfac_core::name::nfc(g.trim()))
                 .filter(|g| !g.is_empty())
                 .map(|g| {
                     names
                         .entry(g.to_string())
                         .or_insert_with(|| {
-                            let name: Arc<str> = Arc::from(g);
+                            let name: Arc<str> = Arc::from(&*g);
                             groups.push(name.clone());
                             name
                         })
@@ -433,6 +439,13 @@ fn yaml(source: &SourceFile, text: &str) -> Result<Vec<Record>, Box<Diagnostic>>
 }
 
 fn json(source: &SourceFile, text: &str) -> Result<Vec<Record>, Box<Diagnostic>> {
+    if let Some((line, key)) = crate::json_keys::repeated_key(text) {
+        return Err(malformed(
+            source,
+            line,
+            format!("`{key}` appears twice in one object; keep one"),
+        ));
+    }
     let file: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| malformed(source, e.line(), format!("malformed directory: {e}")))?;
     let Some(users) = file.get("users").and_then(|u| u.as_array()) else {

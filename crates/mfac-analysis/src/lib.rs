@@ -7,5 +7,6 @@
 
 pub mod diff;
 pub mod directory;
+mod json_keys;
 pub mod policy_tests;
 pub mod simulate;

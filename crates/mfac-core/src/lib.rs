@@ -4,7 +4,7 @@
 //! login-time decision over them ([`eval`]), the time forms people write
 //! ([`time`]), and the plain data the layers above report with
 //! ([`diagnostic`], [`source`], [`directory`]). It depends on serde, jiff,
-//! rustc-hash and thiserror only: no parser, no graph library, no file
+//! rustc-hash, thiserror and unicode-normalization only: no parser, no graph library, no file
 //! readers, no terminal.
 
 #![forbid(unsafe_code)]
@@ -13,6 +13,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod directory;
 pub mod eval;
+pub mod name;
 pub mod policy;
 pub mod source;
 pub mod time;

@@ -12,6 +12,7 @@ pub mod check;
 pub mod compile;
 pub mod fmt;
 mod groups;
+pub mod names;
 pub mod policy;
 pub mod syntax;
 

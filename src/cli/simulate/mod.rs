@@ -6,6 +6,7 @@ use super::{
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mfac::directory::Directory;
+use mfac::simulate::wire::WarningRecord;
 use mfac::simulate::{simulate_with_progress, stream, Before, Keep, Listed, Snapshot, Summary};
 use mfac::time::{format_instant, parse_instant};
 use std::collections::BTreeMap;
@@ -83,8 +84,10 @@ pub fn run(a: Args) -> Outcome {
     let policy = load_policy(&a.policy)?;
     if a.timeline {
         let dir = read_whole_directory(&a)?;
-        warn_unknown_names(&policy, a.app.as_deref(), &unknown_in(&policy, &dir));
-        return run_timeline(&a, &policy, &dir);
+        warn_unknown_app(&policy, a.app.as_deref());
+        let held: Vec<&str> = dir.groups.iter().map(|g| &**g).collect();
+        let warnings = group_warnings(&policy, &held);
+        return run_timeline(&a, &policy, &dir, &warnings);
     }
     let base = match (&a.base, &a.base_rev) {
         (Some(path), _) => Some((load_policy(path)?, path.clone())),
@@ -110,15 +113,10 @@ pub fn run(a: Args) -> Outcome {
     // (whose diagnostics this path gives).
     let whole;
     let (summary, risks) = match streamed {
-        Some((summary, unknown)) => {
-            let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
-            warn_unknown_names(&policy, a.app.as_deref(), &unknown);
-            (summary, None)
-        }
+        Some(summary) => (summary, None),
         None => {
             whole = read_whole_directory(&a)?;
             let dir = &whole;
-            warn_unknown_names(&policy, a.app.as_deref(), &unknown_in(&policy, dir));
             let bar = progress_bar(a.quiet, dir.users.len() as u64, "users");
             let sim = simulate_with_progress(
                 &policy,
@@ -140,7 +138,18 @@ pub fn run(a: Args) -> Outcome {
             (Summary::of(&sim, dir, keep(&a)), risks)
         }
     };
+    warn_unknown_app(&policy, a.app.as_deref());
+    // Every group some user holds has a row (the streamed path keeps no
+    // directory, and needs none for this).
+    let held: Vec<&str> = summary
+        .groups
+        .iter()
+        .map(|r| r.group.as_str())
+        .filter(|g| *g != mfac::simulate::NO_GROUP)
+        .collect();
+    let warnings = group_warnings(&policy, &held);
     let view = View {
+        warnings: &warnings,
         risks: risks.as_ref().map(|(r, d)| (r, *d)),
         sim: &summary,
         policy: &a.policy,
@@ -154,6 +163,7 @@ pub fn run(a: Args) -> Outcome {
         Format::Csv => view.csv(),
         Format::Markdown => view.markdown(),
     };
+    let text = with_warnings(a.format, text, &warnings);
     out!("{text}");
     Ok(ExitCode::SUCCESS)
 }
@@ -200,7 +210,7 @@ fn stream(
     policy: &mfac::Policy,
     base: Option<&mfac::Policy>,
     at: jiff::Timestamp,
-) -> Result<Option<(Summary, Vec<String>)>, Failure> {
+) -> Result<Option<Summary>, Failure> {
     let unreadable = |e: std::io::Error| unreadable(path, format!("cannot read `{path}`: {e}"));
     let size = std::fs::metadata(path).map_err(unreadable)?.len();
     let bar = progress_bar(a.quiet, size, "bytes");
@@ -217,36 +227,56 @@ fn stream(
     let done = stream::simulate_file(format, &open, size, req, &mut |b| bar.set_position(b))
         .map_err(unreadable)?;
     bar.finish_and_clear();
-    Ok(done.map(|d| (d.summary, d.unknown_groups)))
+    Ok(done.map(|d| d.summary))
 }
 
-/// The directory's group names no rule names, in the order first met (at
-/// most [`stream::UNKNOWN_KEPT`]; the directory lists its distinct names,
-/// so this is no walk over every user).
-fn unknown_in<'d>(policy: &mfac::Policy, dir: &'d Directory) -> Vec<&'d str> {
-    dir.groups
+/// A typo in `--app`, on stderr (it is a flag, not the input).
+fn warn_unknown_app(policy: &mfac::Policy, app: Option<&str>) {
+    for w in crate::cli::names::unknown_names(policy, app, &[]) {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// The directory's group names against the policy's, as `mfac check
+/// --directory` reports them (W020, W021). `held`: every group some user
+/// holds.
+fn group_warnings(policy: &mfac::Policy, held: &[&str]) -> Vec<WarningRecord> {
+    use mfac::check::checks::{lookalike_group, unheld_group};
+    use mfac::names::GroupMismatch;
+    let named: Vec<&str> = policy.group_names().collect();
+    mfac::names::compare_groups(policy, &named, held)
         .iter()
-        .map(|g| &**g)
-        .filter(|g| policy.group_id(g).is_none())
-        .take(stream::UNKNOWN_KEPT)
+        .map(|m| WarningRecord {
+            code: match m {
+                GroupMismatch::LookAlike { .. } => lookalike_group::INFO.code,
+                GroupMismatch::Unheld { .. } => unheld_group::INFO.code,
+            }
+            .to_string(),
+            message: m.message(),
+        })
         .collect()
 }
 
-/// Typos in `--app` and in the directory's group names, on stderr. Only the
-/// first distinct unknown group names are compared (a large directory holds
-/// many groups no rule names, and that is normal), and at most five warned.
-fn warn_unknown_names(policy: &mfac::Policy, app: Option<&str>, unknown: &[&str]) {
-    const SHOWN: usize = 5;
-    let warnings = crate::cli::names::unknown_names(policy, app, unknown);
-    for w in warnings.iter().take(SHOWN) {
-        eprintln!("warning: {w}");
+/// The report with its warnings: after the table, as a list in markdown,
+/// inside the JSON (put there by the view), and on stderr beside CSV,
+/// whose rows are data.
+pub(super) fn with_warnings(format: Format, mut text: String, warnings: &[WarningRecord]) -> String {
+    if matches!(format, Format::Table) && !warnings.is_empty() {
+        text.push('\n');
     }
-    if warnings.len() > SHOWN {
-        eprintln!(
-            "warning: and {} more names like these",
-            warnings.len() - SHOWN
-        );
+    for w in warnings {
+        match format {
+            Format::Table => {
+                let _ = writeln!(text, "warning[{}]: {}", w.code, w.message);
+            }
+            Format::Markdown => {
+                let _ = writeln!(text, "\n> **warning {}**: {}", w.code, view::md(&w.message));
+            }
+            Format::Csv => eprintln!("warning[{}]: {}", w.code, w.message),
+            Format::Json => {}
+        }
     }
+    text
 }
 
 /// A bar on standard error; hidden with `--quiet` or when standard error is

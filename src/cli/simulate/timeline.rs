@@ -3,7 +3,12 @@
 
 use super::*;
 
-pub(super) fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> Outcome {
+pub(super) fn run_timeline(
+    a: &Args,
+    policy: &mfac::Policy,
+    dir: &Directory,
+    warnings: &[mfac::simulate::wire::WarningRecord],
+) -> Outcome {
     let tz = policy.timezone().clone();
     let parse = |flag: &str, v: &Option<String>| {
         v.as_deref()
@@ -42,6 +47,7 @@ pub(super) fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> 
         (Summary::of(&sim, dir, Keep::Changed(Some(0))), risks)
     });
     let view = analysed.as_ref().map(|(sim, risks)| View {
+        warnings,
         risks: Some((risks, dir)),
         sim,
         policy: &a.policy,
@@ -56,13 +62,14 @@ pub(super) fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> 
     let mut o = String::new();
     match a.format {
         Format::Json => {
-            let record = mfac::simulate::wire::TimelineRecord::new(
+            let mut record = mfac::simulate::wire::TimelineRecord::new(
                 &points,
                 dir,
                 &tz,
                 a.app.as_deref(),
                 analysed.as_ref().map(|(_, r)| r),
             );
+            record.warnings = warnings.to_vec();
             let v = serde_json::to_value(record)
                 .map_err(|e| Failure::input(format!("cannot write the timeline: {e}")))?;
             o = format!("{}\n", crate::cli::render::pretty(&v));
@@ -160,6 +167,7 @@ pub(super) fn run_timeline(a: &Args, policy: &mfac::Policy, dir: &Directory) -> 
             }
         }
     }
+    let o = super::with_warnings(a.format, o, warnings);
     out!("{o}");
     if let Some(path) = &a.chart {
         let title = format!("{}: {} users", a.policy, dir.users.len());

@@ -4,6 +4,8 @@
 use super::*;
 
 pub(super) struct View<'a> {
+    /// W020 and W021 about the directory's groups.
+    pub(super) warnings: &'a [mfac::simulate::wire::WarningRecord],
     /// The lock-out analysis, and the directory its indexes point into.
     pub(super) risks: Option<(&'a mfac::simulate::Risks, &'a Directory)>,
     pub(super) sim: &'a Summary,
@@ -73,8 +75,9 @@ impl View<'_> {
         let risks = self
             .risks
             .map(|(r, dir)| mfac::simulate::wire::RisksRecord::new(r, dir, self.tz));
-        let record =
+        let mut record =
             mfac::simulate::wire::SimulationRecord::new(self.sim, self.tz, self.base, risks);
+        record.warnings = self.warnings.to_vec();
         let v = serde_json::to_value(record)
             .map_err(|e| Failure::input(format!("cannot write the simulation: {e}")))?;
         Ok(format!("{}\n", crate::cli::render::pretty(&v)))

@@ -53,14 +53,9 @@ pub struct Request<'a> {
 /// A simulation streamed to its end.
 #[derive(Debug)]
 pub struct Streamed {
+    /// Its group rows name every group some user holds.
     pub summary: Summary,
-    /// Directory group names no rule of the policy names, in the order
-    /// first met (at most [`UNKNOWN_KEPT`]), for typo warnings.
-    pub unknown_groups: Vec<String>,
 }
-
-/// How many unknown group names [`Streamed`] returns.
-pub const UNKNOWN_KEPT: usize = 500;
 
 /// Users per batch handed from the reader to the decider.
 const BATCH: usize = 2048;
@@ -135,7 +130,6 @@ pub fn simulate_file<R: Read + Send>(
         summary: d
             .tally
             .finish(req.at, before, req.app.map(String::from), rows),
-        unknown_groups: names.unknown.iter().take(UNKNOWN_KEPT).cloned().collect(),
     }))
 }
 
@@ -314,12 +308,18 @@ struct Rec<'a> {
 }
 
 impl Rec<'_> {
-    /// The user's factors, if the reference reader takes the user: an id
-    /// that is not blank, and only known factor kinds.
+    /// The user's factors, if the reference reader takes the user as it
+    /// stands: an id that is not blank, only known factor kinds, and an id
+    /// and groups already in NFC (a name the reference reader normalises
+    /// could be a repeat this stream's filter would miss; that rare file is
+    /// left to it).
     fn factors(&self) -> Option<FactorSet> {
-        if self.id.trim().is_empty() {
+        if self.id.trim().is_empty() || !in_nfc(self.id) {
             return None;
         }
+        let mut groups_in_nfc = true;
+        self.groups.each_group(|g| groups_in_nfc &= in_nfc(g));
+        groups_in_nfc.then_some(())?;
         self.factors.factors()
     }
 }
@@ -531,4 +531,9 @@ mod tests {
         assert_eq!(read(b""), b"");
         assert_eq!(read(b"\xEF\xBBx"), b"\xEF\xBBx");
     }
+}
+
+/// Whether `name` is already in NFC (every ASCII name is).
+fn in_nfc(name: &str) -> bool {
+    matches!(mfac_core::name::nfc(name), std::borrow::Cow::Borrowed(_))
 }

@@ -26,6 +26,17 @@ pub struct SimulationRecord {
     pub risks: Option<RisksRecord>,
     pub transitions: Vec<TransitionRecord>,
     pub users: usize,
+    /// What the run found wrong with its input, as `mfac check` words it
+    /// (look-alike and unheld groups: W020, W021).
+    #[serde(default)]
+    pub warnings: Vec<WarningRecord>,
+}
+
+/// One warning about a simulation's input, with its check code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningRecord {
+    pub code: String,
+    pub message: String,
 }
 
 /// What the simulation compared with.
@@ -98,6 +109,9 @@ pub struct TimelineRecord {
     pub risks: Option<RisksRecord>,
     pub timeline: Vec<PointRecord>,
     pub users: usize,
+    /// As [`SimulationRecord::warnings`].
+    #[serde(default)]
+    pub warnings: Vec<WarningRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +210,7 @@ impl SimulationRecord {
                 })
                 .collect(),
             users: s.users,
+            warnings: Vec::new(),
         }
     }
 }
@@ -225,6 +240,7 @@ impl TimelineRecord {
                 })
                 .collect(),
             users: dir.users.len(),
+            warnings: Vec::new(),
         }
     }
 }

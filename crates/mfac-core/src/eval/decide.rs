@@ -10,7 +10,7 @@ impl Policy {
     /// the same groups, is not resolved again (see `recent.rs`).
     pub fn decide<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
         let epoch = self.epoch_of(ctx.at);
-        let app_rule = ctx.app.and_then(|a| self.apps.get(a)).copied();
+        let app_rule = ctx.app.and_then(|a| self.app_id(a));
         recent::with(self.stamp, ctx.user, ctx.groups, |found| match found {
             recent::Found::Hit(r) => {
                 // Folded before for this epoch and app: only the steps
@@ -28,7 +28,7 @@ impl Policy {
             }
             recent::Found::Miss(r) => {
                 r.refill(self.stamp, ctx.user, ctx.groups);
-                let ids = ctx.groups.iter().filter_map(|g| self.groups.get(g));
+                let ids = ctx.groups.iter().filter_map(|g| self.group_id(g));
                 self.resolve_into(&mut r.rules, ctx.user, ids);
                 r.exemptions.extend_from_slice(self.exemption_ids(ctx.user));
                 self.fold_into(r, epoch, app_rule, ctx)
@@ -115,7 +115,7 @@ impl Policy {
         ctx: &LoginContext<'_>,
     ) -> Decision<'p> {
         let epoch = self.epoch_of(ctx.at);
-        let app_rule = ctx.app.and_then(|a| self.apps.get(a)).copied();
+        let app_rule = ctx.app.and_then(|a| self.app_id(a));
         self.decide_at::<RECORD>(rules, exemptions, epoch, app_rule, ctx)
     }
 

@@ -76,7 +76,17 @@ impl Policy {
     /// for a name no rule names, which no decision reads. Resolve a
     /// directory's names once, then decide with [`Policy::verdict_group_ids`].
     pub fn group_id(&self, name: &str) -> Option<u32> {
-        self.groups.get(name)
+        by_name(name, |n| self.groups.get(n))
+    }
+
+    /// The rule id of user `name`'s rule, compared as [`Policy::group_id`].
+    fn user_id(&self, name: &str) -> Option<u32> {
+        by_name(name, |n| self.users.get(n).copied())
+    }
+
+    /// The rule id of app `name`'s rule, compared as [`Policy::group_id`].
+    fn app_id(&self, name: &str) -> Option<u32> {
+        by_name(name, |n| self.apps.get(n).copied())
     }
 
     /// The name of group id `id` (empty past the end).
@@ -159,8 +169,7 @@ impl Policy {
 
     /// The group rules a member of directory group `name` gets.
     fn rules_of_group_named(&self, name: &str) -> &[u32] {
-        self.groups
-            .get(name)
+        self.group_id(name)
             .map_or(&[], |id| self.rules_of_group(id))
     }
 
@@ -209,7 +218,7 @@ impl Policy {
     /// order, each once.
     fn resolve(&self, user: &str, groups: &[&str]) -> Vec<u32> {
         let mut rules: Vec<u32> = Vec::with_capacity(groups.len() * 2 + 2);
-        let ids = groups.iter().filter_map(|g| self.groups.get(g));
+        let ids = groups.iter().filter_map(|g| self.group_id(g));
         self.resolve_into(&mut rules, user, ids);
         rules
     }
@@ -229,12 +238,22 @@ impl Policy {
         for g in groups {
             rules.extend_from_slice(self.rules_of_group(g));
         }
-        rules.extend(self.users.get(user).copied());
+        rules.extend(self.user_id(user));
     }
 
     fn exemption_ids(&self, user: &str) -> &[u32] {
-        self.exemptions.get(user).map_or(&[], |ids| ids)
+        by_name(user, |n| self.exemptions.get(n)).map_or(&[], |ids| ids)
     }
+}
+
+/// Look `name` up as written, then, if that misses and NFC spells it
+/// otherwise, in NFC: the policy's names are in NFC (the parser normalises
+/// them), a caller's may not be. An ASCII name costs one scan on a miss.
+fn by_name<T>(name: &str, get: impl Fn(&str) -> Option<T>) -> Option<T> {
+    get(name).or_else(|| match crate::name::nfc(name) {
+        std::borrow::Cow::Owned(n) => get(&n),
+        std::borrow::Cow::Borrowed(_) => None,
+    })
 }
 
 fn next_stamp() -> u64 {

@@ -128,13 +128,13 @@ impl Policy {
 
     /// The rule of a named user, if any.
     pub fn user_rule(&self, user: &str) -> Option<(usize, &RuleInfo)> {
-        let id = *self.users.get(user)?;
+        let id = self.user_id(user)?;
         Some((id as usize, self.tables.rules.get(id as usize)?))
     }
 
     /// The rule of a named app, if any.
     pub fn app_rule(&self, app: &str) -> Option<(usize, &RuleInfo)> {
-        let id = *self.apps.get(app)?;
+        let id = self.app_id(app)?;
         Some((id as usize, self.tables.rules.get(id as usize)?))
     }
 
@@ -167,8 +167,8 @@ impl Policy {
         let fold =
             |id: Option<u32>| id.map_or_else(Acc::default, |id| self.fold_at(self.slot(epoch, id)));
         let default = fold(self.tables.default_rule);
-        let user = fold(user.and_then(|u| self.users.get(u)).copied());
-        let app = fold(app.and_then(|a| self.apps.get(a)).copied());
+        let user = fold(user.and_then(|u| self.user_id(u)));
+        let app = fold(app.and_then(|a| self.app_id(a)));
         let combined = match self.tables.precedence {
             Precedence::MostRestrictive => {
                 let mut acc = default;

@@ -43,7 +43,7 @@ pub struct Context<'a> {
     compiled: std::cell::OnceCell<crate::eval::Policy>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// The checked policy as the evaluator runs it.
     pub(crate) fn compiled(&self) -> &crate::eval::Policy {
         self.compiled
@@ -100,6 +100,55 @@ impl Context<'_> {
             .find_map(|p| pick(&p.fields))
             .or_else(|| pick(&rule.fields))
             .unwrap_or(rule.span)
+    }
+
+    /// The groups the policy names, each with the first place it is named:
+    /// rule subjects, then `includes`, then assertion scopes.
+    pub(crate) fn named_groups(&self) -> Vec<(&'a str, Span)> {
+        let p = self.policy;
+        let mut out: Vec<(&'a str, Span)> = Vec::new();
+        let mut add = |name: &'a str, span: Span| {
+            if !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, span));
+            }
+        };
+        for r in &p.rules {
+            if let crate::policy::Subject::Group(g) = &r.subject {
+                add(g, r.span);
+            }
+        }
+        for r in &p.rules {
+            for i in &r.includes {
+                add(&i.value, i.span);
+            }
+        }
+        for a in &p.assertions {
+            for c in &a.claims {
+                if let mfac_prove::Scope::MembersOf(g) = &c.value.scope {
+                    add(g, a.scope_span);
+                }
+            }
+        }
+        out
+    }
+
+    /// Where the policy first names group `name` (the whole file's start if
+    /// it does not).
+    pub(crate) fn where_group_named(&self, name: &str) -> Span {
+        self.named_groups()
+            .into_iter()
+            .find_map(|(n, s)| (n == name).then_some(s))
+            .unwrap_or_default()
+    }
+
+    /// The policy's group names against the directory's (none without one).
+    pub(crate) fn group_mismatches(&self) -> Vec<crate::names::GroupMismatch<'_>> {
+        let Some(dir) = self.directory else {
+            return Vec::new();
+        };
+        let named: Vec<&str> = self.named_groups().into_iter().map(|(n, _)| n).collect();
+        let held: Vec<&str> = dir.groups.iter().map(|g| &**g).collect();
+        crate::names::compare_groups(self.compiled(), &named, &held)
     }
 
     /// Every set of fields in the policy: each rule's own, then each phase's,
@@ -399,6 +448,8 @@ registry! {
     app_cannot_loosen => run,
     privileged_relies_on_others => run,
     privileged_user_exception => run,
+    lookalike_group => run,
+    unheld_group => run,
 }
 
 #[cfg(test)]

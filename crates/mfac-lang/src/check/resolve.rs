@@ -79,15 +79,19 @@ pub(super) fn resolve(
             Item::Rule(decl) => {
                 if let Some(&first) = by_subject.get(&decl.subject.value) {
                     let first_span = policy.rules.get(first).map(|r| r.span).unwrap_or_default();
-                    r.errors.push(
-                        Diagnostic::new(
-                            &codes::DUPLICATE_RULE,
-                            decl.subject.span,
-                            format!("second rule for {}", decl.subject.value),
-                        )
-                        .label("second rule")
-                        .related(first_span, "first rule here"),
-                    );
+                    let mut d = Diagnostic::new(
+                        &codes::DUPLICATE_RULE,
+                        decl.subject.span,
+                        format!("second rule for {}", decl.subject.value),
+                    )
+                    .label("second rule")
+                    .related(first_span, "first rule here");
+                    if spelt_apart(source, decl.subject.span, first_span) {
+                        d = d.help(
+                            "the two names differ only in how an accent is encoded (one letter, or a letter and a combining mark): names compare after Unicode NFC normalisation, so they are one name; merge the two rules",
+                        );
+                    }
+                    r.errors.push(d);
                     continue;
                 }
                 let rule = r.rule(decl);
@@ -717,7 +721,7 @@ fn unknown_factor<'a>(
     known.extend(strengths);
     let suggestion = known
         .iter()
-        .map(|k| (edit_distance(&n.value, k), *k))
+        .map(|k| (crate::names::distance(&n.value, k), *k))
         .filter(|(d, _)| *d <= 2)
         .min()
         .map(|(_, k)| k);
@@ -749,33 +753,10 @@ fn factor_list() -> String {
         .join(", ")
 }
 
-/// Levenshtein distance, for "did you mean" hints on short names.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            if let Some(c) = cur.get_mut(j + 1) {
-                *c = sub.min(del).min(ins);
-            }
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("webauth", "webauthn"), 1);
-        assert_eq!(edit_distance("totp", "totp"), 0);
-        assert_eq!(edit_distance("sms", "push"), 3);
-    }
+/// Whether the subject at `second` is spelt with other bytes than in the
+/// rule at `first`, although the two are one name after NFC.
+fn spelt_apart(source: &SourceFile, second: Span, first: Span) -> bool {
+    let raw = source.slice(second);
+    let quoted = raw.find('"').and_then(|i| raw.get(i..)).unwrap_or(raw);
+    !source.slice(first).contains(quoted)
 }

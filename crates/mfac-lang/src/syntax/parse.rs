@@ -576,7 +576,13 @@ fn day_mask(p: Pair<'_, Rule>) -> u8 {
     mask
 }
 
+/// A string literal's text: escapes resolved, and in Unicode NFC, so that
+/// names written with composed or decomposed accents are one name.
 fn unescape(raw: &str) -> String {
+    mfac_core::name::nfc_owned(unescape_only(raw))
+}
+
+fn unescape_only(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {

@@ -192,13 +192,17 @@ impl<'de> Visitor<'de> for OneUser<'_, '_, '_> {
         for c in &mut s.user.cells {
             c.kind = Kind::Empty;
         }
+        // A repeated key stops the stream: the reference reader refuses it.
+        let mut seen = [false; 3];
         while map.next_key_seed(Text(&mut s.key))?.is_some() {
-            // A repeated key keeps its last value, as a JSON object does.
             let i = match s.columns.field(&s.key).ok_or_else(stop)? {
                 Field::Id => 0,
                 Field::Groups => 1,
                 Field::Factors => 2,
             };
+            if std::mem::replace(seen.get_mut(i).ok_or_else(stop)?, true) {
+                return Err(stop());
+            }
             let slot = s.user.cells.get_mut(i).ok_or_else(stop)?;
             map.next_value_seed(AnyCell(slot))?;
         }

@@ -17,7 +17,7 @@ pub const INFO: CheckInfo = CheckInfo {
 
 /// Why a name is confusable, if it is.
 pub(crate) fn confusable(name: &str) -> Option<String> {
-    if let Some(c) = name.chars().find(|&c| invisible(c)) {
+    if let Some(c) = mfac_core::name::find_invisible(name) {
         return Some(format!(
             "holds the invisible character U+{:04X}",
             u32::from(c)
@@ -35,14 +35,6 @@ pub(crate) fn confusable(name: &str) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-fn invisible(c: char) -> bool {
-    matches!(
-        u32::from(c),
-        0x00A0 | 0x00AD | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064
-            | 0x2066..=0x2069 | 0xFEFF
-    )
 }
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {

@@ -1,0 +1,192 @@
+//! Names that are almost another: the "did you mean" of a mistyped factor,
+//! `--group` or `--app`, and the comparison of a directory's group names
+//! with the policy's, which `mfac check --directory` and `mfac simulate`
+//! both report (W020, W021). A look-alike group is how an admin silently
+//! loses required MFA: the directory says `domain admins`, the policy
+//! `Domain Admins`, and no rule matches.
+
+use mfac_core::compile::SubjectKind;
+use mfac_core::eval::Policy;
+use std::collections::BTreeSet;
+use unicode_normalization::UnicodeNormalization;
+
+/// Levenshtein distance in characters.
+pub fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let here = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = (prev + cost).min(here + 1).min(left + 1);
+            }
+            prev = here;
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
+/// A name with case, compatibility forms (full-width letters, ligatures),
+/// spaces and punctuation folded away: `Domain  Admins`, `domain-admins`
+/// and `ＤomainAdmins` share one key.
+fn folded(name: &str) -> String {
+    name.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// The closest of `known` to `name`, if one is close enough to be a typo:
+/// the same name folded (case, spacing, Unicode forms), a few letters off
+/// (one per four letters, for names of four or more), or the start of a
+/// longer name (`Admins` for `Administrators`). Never `name` itself.
+pub fn did_you_mean<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> Option<&'k str> {
+    let lower = name.to_lowercase();
+    let key = folded(name);
+    let len = lower.chars().count();
+    let stem = lower.strip_suffix('s').unwrap_or(&lower);
+    let near = if len >= 4 { len / 4 } else { 0 }.max(usize::from(len >= 4));
+    known
+        .filter(|k| *k != name)
+        .filter_map(|k| {
+            if folded(k) == key {
+                return Some((0, k));
+            }
+            let kl = k.to_lowercase();
+            let prefix = stem.chars().count() >= 4 && kl.starts_with(stem);
+            // Too different in length to be within `near` edits.
+            if !prefix && kl.chars().count().abs_diff(len) > near {
+                return None;
+            }
+            let d = distance(&lower, &kl);
+            (d <= near || prefix).then_some((d.max(1), k))
+        })
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// A disagreement between the policy's group names and a directory's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupMismatch<'a> {
+    /// A directory group that matches no policy group but looks like one:
+    /// its members get none of that group's rules.
+    LookAlike { directory: &'a str, policy: &'a str },
+    /// A group the policy names that no directory user holds, directly or
+    /// through `includes`; `nearest` is a directory group it looks like.
+    Unheld {
+        policy: &'a str,
+        nearest: Option<&'a str>,
+    },
+}
+
+impl GroupMismatch<'_> {
+    /// One line, in the words of a review.
+    pub fn message(&self) -> String {
+        match self {
+            GroupMismatch::LookAlike { directory, policy } => format!(
+                "directory group `{directory}` matches no group of the policy, but looks like `{policy}`: its members get none of `{policy}`'s rules"
+            ),
+            GroupMismatch::Unheld {
+                policy,
+                nearest: Some(n),
+            } => format!(
+                "no user in the directory holds group `{policy}`, directly or through `includes` (did you mean the directory's `{n}`?)"
+            ),
+            GroupMismatch::Unheld {
+                policy,
+                nearest: None,
+            } => format!(
+                "no user in the directory holds group `{policy}`, directly or through `includes`"
+            ),
+        }
+    }
+}
+
+/// Compare the groups the policy names (`named`: rule subjects, `includes`
+/// and assertion scopes) with the distinct groups a directory's users hold
+/// (`held`). A group counts as held when a user holds it or a group that
+/// `includes` it, as the evaluator closes them.
+pub fn compare_groups<'a>(
+    policy: &'a Policy,
+    named: &[&'a str],
+    held: &[&'a str],
+) -> Vec<GroupMismatch<'a>> {
+    let named_set: BTreeSet<&str> = named.iter().copied().collect();
+    let tables = policy.tables();
+    let mut reached: BTreeSet<&str> = BTreeSet::new();
+    for g in held {
+        reached.insert(g);
+        // Group ids index the tables' groups (the evaluator is built so).
+        let entry = policy.group_id(g).and_then(|id| tables.groups.get(id as usize));
+        let Some((_, rules)) = entry else {
+            continue;
+        };
+        for r in rules.iter().filter_map(|&i| tables.rules.get(i as usize)) {
+            if r.kind == SubjectKind::Group {
+                reached.insert(&r.name);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for g in held {
+        if named_set.contains(g) || policy.group_id(g).is_some() {
+            continue;
+        }
+        if let Some(p) = did_you_mean(g, named_set.iter().copied()) {
+            out.push(GroupMismatch::LookAlike {
+                directory: g,
+                policy: p,
+            });
+        }
+    }
+    let strangers: Vec<&str> = held
+        .iter()
+        .copied()
+        .filter(|g| !named_set.contains(g))
+        .collect();
+    // A look-alike already names the group it misses; say it once.
+    let missed: BTreeSet<&str> = out
+        .iter()
+        .filter_map(|m| match m {
+            GroupMismatch::LookAlike { policy, .. } => Some(*policy),
+            GroupMismatch::Unheld { .. } => None,
+        })
+        .collect();
+    for p in &named_set {
+        if !reached.contains(p) && !missed.contains(p) {
+            out.push(GroupMismatch::Unheld {
+                policy: p,
+                nearest: did_you_mean(p, strangers.iter().copied()),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_are_found_and_strangers_are_not() {
+        let known = ["Administrators", "Finance", "Support Agents", "HR"];
+        let m = |n| did_you_mean(n, known.iter().copied());
+        assert_eq!(m("Finanse"), Some("Finance"));
+        assert_eq!(m("finance"), Some("Finance"));
+        assert_eq!(m("Admins"), Some("Administrators"));
+        assert_eq!(m("Suport Agents"), Some("Support Agents"));
+        assert_eq!(m("support-agents"), Some("Support Agents"));
+        assert_eq!(m("\u{ff26}inance"), Some("Finance"), "full-width F");
+        assert_eq!(m("Marketing"), None);
+        assert_eq!(m("hr"), Some("HR"));
+        assert_eq!(m("HQ"), None, "two letters are too short to be a typo");
+        assert_eq!(m("Finance"), None, "an exact name is no typo");
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
+}

@@ -299,15 +299,25 @@ fn tests_that_need_a_service_say_ignored_without_it() {
         if text.contains(&["skipped", ": set MFAC_TEST"].concat()) {
             found.push(format!("{}: says it skipped", f.display()));
         }
-        let reaches = text.contains("postgres_url()") && !text.contains("fn postgres_url() -> String");
+        let reaches =
+            text.contains("postgres_url()") && !text.contains("fn postgres_url() -> String");
         let ignored = text.contains("not(mfac_postgres), ignore");
         if reaches && !ignored {
-            found.push(format!("{}: reaches PostgreSQL without the ignore", f.display()));
+            found.push(format!(
+                "{}: reaches PostgreSQL without the ignore",
+                f.display()
+            ));
         }
         guarded += usize::from(reaches && ignored);
     }
     let browser = std::fs::read_to_string(root.join("tests/browser.rs")).unwrap();
-    assert!(browser.contains("not(mfac_browser),\n    ignore"), "the browser test is guarded");
+    assert!(
+        browser.contains("not(mfac_browser),\n    ignore"),
+        "the browser test is guarded"
+    );
     assert!(found.is_empty(), "{found:#?}");
-    assert!(guarded >= 3, "replicas, stores and the audit test reach the server: {guarded}");
+    assert!(
+        guarded >= 3,
+        "replicas, stores and the audit test reach the server: {guarded}"
+    );
 }

@@ -299,12 +299,17 @@ pub fn load_policy(path: &str) -> Result<mfac::Policy, Failure> {
     policy_from_source(&read_source(path)?)
 }
 
-/// Load POLICY for `mfac eval`: as [`load_policy`], except that a policy
+/// Load POLICY for `mfac eval` and `mfac simulate`: as [`load_policy`], except that a policy
 /// whose only errors are refuted properties (failing assertions, or a
 /// built-in finding with a counterexample) is evaluated, saying so on
 /// stderr, so that the replay line of a counterexample works.
 pub fn load_policy_for_eval(path: &str) -> Result<mfac::Policy, Failure> {
-    let source = read_source(path)?;
+    policy_for_eval(&read_source(path)?)
+}
+
+/// [`load_policy_for_eval`] of text already read (`--base-rev`'s).
+pub fn policy_for_eval(source: &SourceFile) -> Result<mfac::Policy, Failure> {
+    let source = source.clone();
     if looks_compiled(&source) {
         return policy_from_source(&source);
     }

@@ -40,12 +40,21 @@ fn handler() -> miette::GraphicalReportHandler {
 }
 
 /// Every diagnostic of a file, rendered with the offending text underlined.
+/// A counterexample's replay command follows its report on a line of its
+/// own, never wrapped (the renderer wraps at 100 columns, mid-token).
 pub fn human(diags: &Diagnostics, out: &mut dyn Write) {
     let h = handler();
-    for report in super::report::reports(diags) {
+    for (report, d) in super::report::reports(diags).zip(&diags.items) {
         let mut s = String::new();
         if h.render_report(&mut s, &report).is_ok() {
-            let _ = writeln!(out, "{s}");
+            match &d.counterexample {
+                Some(c) => {
+                    let _ = writeln!(out, "{}\n  {}\n", s.trim_end(), c.replay());
+                }
+                None => {
+                    let _ = writeln!(out, "{s}");
+                }
+            }
         }
     }
 }

@@ -117,8 +117,10 @@ impl miette::Diagnostic for Report<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let d = self.diagnostic;
         match (&d.counterexample, d.help.is_empty()) {
-            (Some(c), true) => Some(Box::new(c.text())),
-            (Some(c), false) => Some(Box::new(format!("{}\n{}", d.help, c.text()))),
+            // The replay line is printed after the report, unwrapped
+            // (`render::human`).
+            (Some(c), true) => Some(Box::new(c.summary())),
+            (Some(c), false) => Some(Box::new(format!("{}\n{}", d.help, c.summary()))),
             (None, true) => None,
             (None, false) => Some(Box::new(&d.help)),
         }

@@ -31,6 +31,9 @@ pub fn run(a: Args) -> Outcome {
     };
     let reason = checked("--reason", "reason", a.reason.trim())?;
     checked("USER", "user", &a.user)?;
+    // The store keys users in NFC, as the service does.
+    let user = mfac_login::request::user("user", &a.user)
+        .map_err(|e| Failure::input(format!("USER {}", e.why)))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -38,7 +41,7 @@ pub fn run(a: Args) -> Outcome {
     let done = runtime
         .block_on(async {
             let store = mfac_login::store::Store::open_existing(&a.db).await?;
-            let was = store.unlock(&a.user, reason, jiff::Timestamp::now()).await;
+            let was = store.unlock(&user, reason, jiff::Timestamp::now()).await;
             store.close().await;
             was
         })

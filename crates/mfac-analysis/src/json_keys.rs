@@ -81,7 +81,10 @@ mod tests {
         assert_eq!(repeated_key(users_twice), Some((2, "users".into())));
         let id_twice = "{\"users\": [\n{\"id\": \"a\",\n \"id\": \"b\"}]}";
         assert_eq!(repeated_key(id_twice), Some((3, "id".into())));
-        assert_eq!(repeated_key("{\"users\": [{\"id\": \"a\"}, {\"id\": \"b\"}]}"), None);
+        assert_eq!(
+            repeated_key("{\"users\": [{\"id\": \"a\"}, {\"id\": \"b\"}]}"),
+            None
+        );
         assert_eq!(repeated_key("{not json"), None);
     }
 }

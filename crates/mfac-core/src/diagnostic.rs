@@ -132,8 +132,20 @@ impl Counterexample {
         }
     }
 
-    /// The counterexample as lines of text, for people (after the help).
+    /// The counterexample as lines of text, for people (after the help),
+    /// its replay line last.
     pub fn text(&self) -> String {
+        format!("{}\n  {}", self.summary(), self.replay())
+    }
+
+    /// `replay: mfac eval ...`: a command, printed whole on a line of its
+    /// own (a terminal renderer must not wrap it, or it breaks on copy).
+    pub fn replay(&self) -> String {
+        format!("replay: {}", self.eval)
+    }
+
+    /// [`Counterexample::text`] without the replay line.
+    pub fn summary(&self) -> String {
         let app = match &self.app {
             Some(a) => format!("app `{a}`"),
             None => "any app without an app rule".to_string(),
@@ -181,7 +193,6 @@ impl Counterexample {
                 s.push_str(&format!("\n  {field} from: {}", rules.join("; ")));
             }
         }
-        s.push_str(&format!("\n  replay: {}", self.eval));
         s
     }
 }

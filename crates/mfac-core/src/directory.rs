@@ -30,8 +30,10 @@ impl Directory {
         self.users.get(index).map_or("", |u| u.id.as_str())
     }
 
+    /// The user with this id; ids compare in NFC, as the reader keeps them.
     pub fn user(&self, id: &str) -> Option<&DirUser> {
-        self.users.iter().find(|u| u.id == id)
+        let id = crate::name::nfc(id);
+        self.users.iter().find(|u| u.id == *id)
     }
 }
 

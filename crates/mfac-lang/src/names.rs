@@ -123,7 +123,9 @@ pub fn compare_groups<'a>(
     for g in held {
         reached.insert(g);
         // Group ids index the tables' groups (the evaluator is built so).
-        let entry = policy.group_id(g).and_then(|id| tables.groups.get(id as usize));
+        let entry = policy
+            .group_id(g)
+            .and_then(|id| tables.groups.get(id as usize));
         let Some((_, rules)) = entry else {
             continue;
         };

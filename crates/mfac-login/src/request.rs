@@ -29,8 +29,10 @@ fn bad(field: &'static str, why: impl Into<String>) -> BadValue {
     }
 }
 
-/// A user id, group, app, label or reason: not empty, not too long, and no
-/// control characters (which would forge lines in logs and the audit).
+/// A user id, group, app, label or reason: not empty, not too long, no
+/// control characters (which would forge lines in logs and the audit), and
+/// no invisible or direction-changing ones (which make a name look like
+/// another, and which the policy language refuses in names too: E022).
 pub fn name<'a>(field: &'static str, v: &'a str) -> Result<&'a str, BadValue> {
     if v.is_empty() || v.len() > MAX_NAME || v.chars().any(char::is_control) {
         return Err(bad(
@@ -38,7 +40,23 @@ pub fn name<'a>(field: &'static str, v: &'a str) -> Result<&'a str, BadValue> {
             format!("must be 1 to {MAX_NAME} bytes without control characters"),
         ));
     }
+    if let Some(c) = mfac_core::name::find_invisible(v) {
+        return Err(bad(
+            field,
+            format!(
+                "holds the invisible or direction-changing character U+{:04X}, which makes a name look like another; send the name without it",
+                u32::from(c)
+            ),
+        ));
+    }
     Ok(v)
+}
+
+/// A user id as the store keeps it: a [`name`], in Unicode NFC, so that
+/// `é` sent as one code point or as `e` and a combining accent is one user
+/// with one set of factors, one failure count and one audit trail.
+pub fn user<'a>(field: &'static str, v: &'a str) -> Result<std::borrow::Cow<'a, str>, BadValue> {
+    name(field, v).map(mfac_core::name::nfc)
 }
 
 /// The groups of a login, each a name, at most [`MAX_GROUPS`].

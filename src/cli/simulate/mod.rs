@@ -1,8 +1,10 @@
 //! `mfac simulate`: who is affected by a policy change, and how.
 
+// Simulate reads a policy as `mfac eval` does: one whose only errors are
+// refuted properties is still simulated (and says so).
 use super::{
-    git_show, load_policy, policy_from_source, read_directory, unreadable, DirectoryArgs, Failure,
-    Outcome,
+    git_show, load_policy_for_eval as load_policy, policy_for_eval as policy_from_source,
+    read_directory, unreadable, DirectoryArgs, Failure, Outcome,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mfac::directory::Directory;
@@ -260,7 +262,11 @@ fn group_warnings(policy: &mfac::Policy, held: &[&str]) -> Vec<WarningRecord> {
 /// The report with its warnings: after the table, as a list in markdown,
 /// inside the JSON (put there by the view), and on stderr beside CSV,
 /// whose rows are data.
-pub(super) fn with_warnings(format: Format, mut text: String, warnings: &[WarningRecord]) -> String {
+pub(super) fn with_warnings(
+    format: Format,
+    mut text: String,
+    warnings: &[WarningRecord],
+) -> String {
     if matches!(format, Format::Table) && !warnings.is_empty() {
         text.push('\n');
     }

@@ -44,10 +44,14 @@ pub(super) fn md(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
-/// `enrol (required: webauthn)`.
-pub(super) fn snap_text(s: &Snapshot) -> String {
+/// `enrol (required: webauthn)`, `enrol_or_skip (required: totp, enrol by
+/// 2026-12-29T00:00:00+01:00)`.
+pub(super) fn snap_text(s: &Snapshot, tz: &jiff::tz::TimeZone) -> String {
+    let by = s.deadline.map_or(String::new(), |t| {
+        format!(", enrol by {}", format_instant(t, tz))
+    });
     format!(
-        "{} ({}: {})",
+        "{} ({}: {}{by})",
         s.outcome.name(),
         s.enforcement.name(),
         s.factors
@@ -149,8 +153,8 @@ impl View<'_> {
                     o,
                     "  {:<28} {} -> {}",
                     u.id,
-                    snap_text(&u.before),
-                    snap_text(&u.after)
+                    snap_text(&u.before, self.tz),
+                    snap_text(&u.after, self.tz)
                 );
             }
             if s.changed > limit {
@@ -226,7 +230,7 @@ impl View<'_> {
 
     pub(super) fn csv(&self) -> String {
         let mut o = String::from(
-            "user,changed,before_decision,before_enforcement,before_factors,after_decision,after_enforcement,after_factors\n",
+            "user,changed,before_decision,before_enforcement,before_factors,after_decision,after_enforcement,after_factors,before_deadline,after_deadline\n",
         );
         let cell = crate::cli::render::csv_cell;
         for u in &self.sim.listed {
@@ -238,13 +242,19 @@ impl View<'_> {
                     s.factors.names().join(";")
                 )
             };
+            let deadline = |s: &Snapshot| {
+                s.deadline
+                    .map_or(String::new(), |t| format_instant(t, self.tz))
+            };
             let _ = writeln!(
                 o,
-                "{},{},{},{}",
+                "{},{},{},{},{},{}",
                 cell(&u.id),
                 u.changed(),
                 snap(&u.before),
-                snap(&u.after)
+                snap(&u.after),
+                deadline(&u.before),
+                deadline(&u.after)
             );
         }
         o
@@ -315,8 +325,8 @@ impl View<'_> {
                     o,
                     "| `{}` | {} | {} |",
                     md(&u.id),
-                    md(&snap_text(&u.before)),
-                    md(&snap_text(&u.after))
+                    md(&snap_text(&u.before, self.tz)),
+                    md(&snap_text(&u.after, self.tz))
                 );
             }
             if s.changed > limit {

@@ -64,6 +64,9 @@ pub struct SnapshotRecord {
     pub decision: Outcome,
     pub enforcement: Level,
     pub factors: FactorSet,
+    /// The enrolment deadline (RFC 3339, the policy's offset), when a
+    /// grace runs for a required policy.
+    pub deadline: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,11 +130,12 @@ fn counts(c: BTreeMap<&'static str, usize>) -> BTreeMap<String, usize> {
     c.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
-fn snapshot(s: &Snapshot) -> SnapshotRecord {
+fn snapshot(s: &Snapshot, tz: &jiff::tz::TimeZone) -> SnapshotRecord {
     SnapshotRecord {
         decision: s.outcome,
         enforcement: s.enforcement,
         factors: s.factors,
+        deadline: s.deadline.map(|t| format_instant(t, tz)),
     }
 }
 
@@ -193,8 +197,8 @@ impl SimulationRecord {
             changed: s
                 .changed_listed()
                 .map(|u| ChangedRecord {
-                    after: snapshot(&u.after),
-                    before: snapshot(&u.before),
+                    after: snapshot(&u.after, tz),
+                    before: snapshot(&u.before, tz),
                     user: u.id.clone(),
                 })
                 .collect(),

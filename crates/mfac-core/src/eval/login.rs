@@ -140,13 +140,17 @@ pub enum RememberMiss {
     },
 }
 
-/// The three things a rollout review compares about a decision
-/// ([`Policy::verdict_group_ids`]): what happens, the level, the factors.
+/// What a rollout review compares about a decision
+/// ([`Policy::verdict_group_ids`]): what happens, the level, the factors,
+/// and the enrolment deadline (a grace extended by two weeks is a change
+/// for everyone under it, though today's outcome may be the same).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Verdict {
     pub outcome: Outcome,
     pub enforcement: Level,
     pub factors: FactorSet,
+    /// The enrolment deadline of a required policy with a grace.
+    pub deadline: Option<Timestamp>,
 }
 
 impl Verdict {
@@ -155,6 +159,7 @@ impl Verdict {
             outcome: d.outcome,
             enforcement: d.enforcement,
             factors: d.factors,
+            deadline: d.grace_deadline,
         }
     }
 }

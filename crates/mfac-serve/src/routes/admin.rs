@@ -26,7 +26,8 @@ pub async fn unlock(
     Path(user): Path<String>,
     Body(r): Body<UnlockRequest>,
 ) -> Result<Response, ApiError> {
-    let user = name("user", &user)?;
+    let user = super::user(&user)?;
+    let user = &*user;
     let reason = name("reason", r.reason.trim())?;
     let done = app.verifier.unlock(user, reason).await?;
     let body = Unlocked {

@@ -13,13 +13,13 @@ use mfac_login::api::{
 };
 use mfac_login::throttle::Gate;
 
-/// The user an enrolment is for, and the label they give it.
+/// The user an enrolment is for (in NFC), and the label they give it.
 fn owner_and_label<'a>(
     user: &'a str,
     r: &'a EnrolRequest,
-) -> Result<(&'a str, Option<&'a str>), ApiError> {
+) -> Result<(std::borrow::Cow<'a, str>, Option<&'a str>), ApiError> {
     let label = r.label.as_deref().map(|l| name("label", l)).transpose()?;
-    Ok((name("user", user)?, label))
+    Ok((super::user(user)?, label))
 }
 
 fn factor_id(v: &str) -> Result<i64, ApiError> {
@@ -46,6 +46,7 @@ pub async fn enrol_totp(
     Body(r): Body<EnrolRequest>,
 ) -> Result<Response, ApiError> {
     let (user, label) = owner_and_label(&user, &r)?;
+    let user = &*user;
     let e = app.verifier.enrol_totp_labelled(user, label).await?;
     let body = TotpEnrolment {
         factor_id: e.factor.to_string(),
@@ -76,6 +77,7 @@ pub async fn enrol_webauthn(
     Body(r): Body<EnrolRequest>,
 ) -> Result<Response, ApiError> {
     let (user, label) = owner_and_label(&user, &r)?;
+    let user = &*user;
     let c = app
         .verifier
         .start_passkey_registration_labelled(user, label)
@@ -111,7 +113,8 @@ pub async fn new_backup_codes(
     Path(user): Path<String>,
     Body(_): Body<EmptyBody>,
 ) -> Result<Response, ApiError> {
-    let user = name("user", &user)?;
+    let user = super::user(&user)?;
+    let user = &*user;
     let codes = app.verifier.new_backup_codes(user).await?;
     let body = BackupCodes {
         factor_id: "backup_code".into(),
@@ -142,7 +145,8 @@ pub async fn confirm(
     Path((user, factor)): Path<(String, String)>,
     Body(r): Body<ConfirmRequest>,
 ) -> Result<Response, ApiError> {
-    let user = name("user", &user)?;
+    let user = super::user(&user)?;
+    let user = &*user;
     let id = factor_id(&factor)?;
     let listed = app.verifier.list_factors(user).await?;
     let Some(f) = listed
@@ -223,7 +227,8 @@ pub async fn list_factors(
     axum::extract::State(app): Shared,
     Path(user): Path<String>,
 ) -> Result<Response, ApiError> {
-    let user = name("user", &user)?;
+    let user = super::user(&user)?;
+    let user = &*user;
     let factors = mfac_login::kinds::list_all(&app.verifier, user).await?;
     Ok(reply(StatusCode::OK, &Factors { factors }))
 }
@@ -243,7 +248,8 @@ pub async fn remove_factor(
     axum::extract::State(app): Shared,
     Path((user, factor)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let user = name("user", &user)?;
+    let user = super::user(&user)?;
+    let user = &*user;
     let done = app
         .verifier
         .remove_factor(user, factor_id(&factor)?)
@@ -257,7 +263,8 @@ pub async fn remove_backup_codes(
     axum::extract::State(app): Shared,
     Path(user): Path<String>,
 ) -> Result<Response, ApiError> {
-    let user = name("user", &user)?;
+    let user = super::user(&user)?;
+    let user = &*user;
     removed(app.verifier.remove_backup_codes(user).await?)
 }
 

@@ -49,7 +49,8 @@ pub async fn begin_login(
     Body(r): Body<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let running = app.policy.load_full();
-    let user = name("user", &r.user)?;
+    let user = super::user(&r.user)?;
+    let user = &*user;
     let group_refs = groups(&r.groups)?;
     let app_name = r.app.as_deref().map(|a| name("app", a)).transpose()?;
     let external = external_factors(&r.external)?;

@@ -25,6 +25,11 @@ fn name<'a>(what: &'static str, v: &'a str) -> Result<&'a str, ApiError> {
     Ok(mfac_login::request::name(what, v)?)
 }
 
+/// A user id, in NFC, as the store keys it.
+fn user(v: &str) -> Result<std::borrow::Cow<'_, str>, ApiError> {
+    Ok(mfac_login::request::user("user", v)?)
+}
+
 fn groups(v: &[String]) -> Result<Vec<&str>, ApiError> {
     Ok(mfac_login::request::groups(v)?)
 }

@@ -27,8 +27,9 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .collect();
     instants.sort();
     instants.dedup();
-    // (date, the rule that requires MFA) -> users first blocked then.
-    let mut found: BTreeMap<(Timestamp, usize), Vec<&str>> = BTreeMap::new();
+    // (date, the rule to blame, whether its `factors` is the blocker) ->
+    // users first blocked then.
+    let mut found: BTreeMap<(Timestamp, usize, bool), Vec<&str>> = BTreeMap::new();
     for user in &dir.users {
         for &at in &instants {
             let d = crate::directory::decide_user(policy, user, at, None);
@@ -44,19 +45,33 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     .rule_settings(epoch, id)
                     .is_some_and(|s| s.enforcement == Some(crate::policy::Level::Required))
             };
-            let rule = d
-                .rules
-                .iter()
-                .rev()
-                .map(|r| r.id)
-                .find(|&id| requires(id))
+            // A user who enrolled something is blocked by a rule whose
+            // `factors` allows none of it, whichever rule requires MFA.
+            let excludes = |id: usize| {
+                policy.rule_settings(epoch, id).is_some_and(|s| {
+                    s.factors
+                        .is_some_and(|f| f.intersect(user.factors).is_empty())
+                })
+            };
+            let narrowing = (!user.factors.is_empty())
+                .then(|| d.rules.iter().rev().map(|r| r.id).find(|&id| excludes(id)))
+                .flatten();
+            let rule = narrowing
+                .or_else(|| d.rules.iter().rev().map(|r| r.id).find(|&id| requires(id)))
                 .or_else(|| d.rules.last().map(|r| r.id))
                 .unwrap_or(0);
-            found.entry((at, rule)).or_default().push(&user.id);
+            found
+                .entry((at, rule, narrowing.is_some()))
+                .or_default()
+                .push(&user.id);
             break;
         }
     }
-    for ((at, rule), users) in found {
+    for ((at, rule, by_factors), users) in found {
+        if by_factors {
+            out.push(narrowed(cx, at, rule, &users));
+            continue;
+        }
         // Where `required` comes from at that date: the phase in force that
         // set it, else the rule's own field.
         let span = cx.span_of(rule, at, |f| f.enforcement.map(|e| e.span));
@@ -74,11 +89,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     .find(|p| p.at <= at && p.fields.enforcement.is_some())
             })
             .filter(|p| p.fields.enforcement.map(|e| e.span) == Some(span));
-        let when = if at == cx.today {
-            "now".to_string()
-        } else {
-            format!("from {}", format_instant(at, &cx.policy.timezone))
-        };
+        let when = when(cx, at);
         let help = match phase {
             Some(p) if p.fields.enrolment.is_some() => {
                 "have them enrol an allowed factor before the phase's grace ends, or lengthen its `enrolment grace`"
@@ -97,7 +108,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 format!(
                     "{} must enrol before they can sign in, {when}: {}",
                     crate::check::count(users.len(), "user"),
-                    crate::check::some_users(&users, 5)
+                    who(&users)
                 ),
             )
             .label(format!(
@@ -111,4 +122,53 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .help(help),
         );
     }
+}
+
+/// When the blocked users are: "now", or from the date.
+fn when(cx: &Context<'_>, at: Timestamp) -> String {
+    if at == cx.today {
+        "now".to_string()
+    } else {
+        format!("from {}", format_instant(at, &cx.policy.timezone))
+    }
+}
+
+/// Every user by name, up to [`LISTED`]; past that, the first ones and
+/// where to see them all.
+fn who(users: &[&str]) -> String {
+    if users.len() <= LISTED {
+        return crate::check::some_users(users, LISTED);
+    }
+    format!(
+        "{}; `mfac simulate --risks` with this directory lists every one",
+        crate::check::some_users(users, FIRST)
+    )
+}
+
+/// Users named in full in one finding.
+const LISTED: usize = 20;
+/// Users named before "and N more" past [`LISTED`].
+const FIRST: usize = 10;
+
+/// Users who enrolled factors that rule `rule`'s `factors` does not allow,
+/// pointed at that field: the blocker is the narrowing, wherever the
+/// `required` comes from.
+fn narrowed(cx: &Context<'_>, at: Timestamp, rule: usize, users: &[&str]) -> Diagnostic {
+    let span = cx.span_of(rule, at, |f| f.factors.map(|e| e.span));
+    Diagnostic::new(
+        &INFO,
+        span,
+        format!(
+            "{} must enrol before they can sign in, {}: {} allows none of the factors they have enrolled: {}",
+            crate::check::count(users.len(), "user"),
+            when(cx, at),
+            cx.subject(rule),
+            who(users)
+        ),
+    )
+    .label(format!(
+        "allows none of {} enrolled factors",
+        if users.len() == 1 { "the user's" } else { "these users'" }
+    ))
+    .help("allow one of the factors they have in this rule's `factors`, or have them enrol an allowed factor before that date")
 }

@@ -470,3 +470,78 @@ fn a_json_directory_with_a_key_twice_is_refused_by_every_reader() {
         );
     }
 }
+
+#[test]
+fn every_reader_has_a_size_cap_and_dev_zero_is_refused_at_once() {
+    // A policy over the cap, and a smaller cap by flag.
+    let big = write_temp("caps", "big.mfa", "#".repeat((16 << 20) + 1));
+    let run = mfac(&["check", &big, "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let message = json(&run)["diagnostics"][0]["message"].to_string();
+    assert!(
+        message.contains("larger than 16 MiB") && message.contains("--max-policy-size"),
+        "{message}"
+    );
+    let run = mfac(&["check", "policies/acme.mfa", "--max-policy-size", "1KiB"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("larger than 1 KiB"), "{}", run.stdout);
+    let run = mfac(&["check", "policies/acme.mfa", "--max-policy-size", "lots"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // A directory over its cap, by both simulate's readers.
+    let users = write_temp(
+        "caps",
+        "u.csv",
+        format!("id,groups,factors\n{}", "a@x,,totp\n".repeat(200)),
+    );
+    for directory in [users.as_str(), "-"] {
+        let run = mfac_stdin(
+            &[
+                "simulate",
+                "policies/acme.mfa",
+                "--directory",
+                directory,
+                "--directory-format",
+                "csv",
+                "--max-directory-size",
+                "1KiB",
+                "--at",
+                TODAY,
+            ],
+            Some(std::fs::read(&users).unwrap().as_slice()),
+        );
+        assert_eq!(run.code, 2, "{directory}: {}", run.stdout);
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(said.contains("larger than 1 KiB"), "{directory}: {said}");
+    }
+    // /dev/zero: refused at its first byte, for a policy and a directory.
+    for args in [
+        vec!["check", "/dev/zero"],
+        vec![
+            "check",
+            "policies/acme.mfa",
+            "--directory",
+            "/dev/zero",
+            "--today",
+            TODAY,
+        ],
+        vec![
+            "simulate",
+            "policies/acme.mfa",
+            "--directory",
+            "/dev/zero",
+            "--directory-format",
+            "csv",
+            "--at",
+            TODAY,
+        ],
+    ] {
+        let run = mfac(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            format!("{}{}", run.stdout, run.stderr).contains("NUL byte at offset 0"),
+            "{args:?}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}

@@ -29,6 +29,7 @@ mod eval;
 mod explain;
 mod failure;
 mod fmt;
+mod limits;
 mod names;
 mod render;
 mod report;
@@ -39,7 +40,6 @@ mod unlock;
 
 use clap::{Parser, Subcommand};
 use mfac::{Compile as _, SourceFile};
-use std::io::Read;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -55,6 +55,12 @@ struct Cli {
     /// Colour in rendered diagnostics: auto (a terminal, and NO_COLOR unset), always, never
     #[arg(long, global = true, value_enum, default_value_t = render::ColorChoice::Auto)]
     color: render::ColorChoice,
+    /// The largest policy file read, in bytes or with KiB, MiB, GiB
+    #[arg(long, global = true, value_name = "SIZE", default_value = "16MiB", value_parser = limits::size)]
+    max_policy_size: u64,
+    /// The largest directory file read, in bytes or with KiB, MiB, GiB
+    #[arg(long, global = true, value_name = "SIZE", default_value = "4GiB", value_parser = limits::size)]
+    max_directory_size: u64,
 }
 
 #[derive(Subcommand)]
@@ -114,6 +120,7 @@ pub fn main() -> ExitCode {
         }
     };
     render::set_color(cli.color);
+    limits::set(cli.max_policy_size, cli.max_directory_size);
     let machine = cli.command.machine();
     let result = match cli.command {
         Command::Check(a) => check::run(a),
@@ -196,17 +203,26 @@ pub fn unreadable(path: &str, message: String) -> Failure {
 /// missing or unreadable: exit code 2, an `E023` at the file (at the first
 /// bad byte, for text that is not UTF-8). A leading byte-order mark is dropped.
 pub fn read_source(path: &str) -> Result<SourceFile, Failure> {
+    read_text(path, limits::Input::Policy)
+}
+
+/// A file (or `-`, standard input) as text, within the size cap of its kind.
+pub fn read_text(path: &str, kind: limits::Input) -> Result<SourceFile, Failure> {
     use mfac::check::codes::UNREADABLE_FILE;
     use mfac::source::Span;
     let unreadable = |message: String| unreadable(path, message);
-    let bytes = if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| unreadable(format!("cannot read standard input: {e}")))?;
-        buf
+    let name = if path == "-" {
+        "standard input".to_string()
     } else {
-        std::fs::read(path).map_err(|e| unreadable(format!("cannot read `{path}`: {e}")))?
+        format!("`{path}`")
+    };
+    let refused = |e: mfac::read::ReadError| unreadable(limits::refusal(&name, kind, &e));
+    let bytes = if path == "-" {
+        mfac::read::read_capped(std::io::stdin().lock(), kind.limit()).map_err(refused)?
+    } else {
+        let file = std::fs::File::open(path)
+            .map_err(|e| unreadable(format!("cannot read `{path}`: {e}")))?;
+        mfac::read::read_capped(file, kind.limit()).map_err(refused)?
     };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -278,7 +294,7 @@ pub fn read_directory(a: &DirectoryArgs) -> Result<Option<mfac::directory::Direc
     let Some(path) = a.directory.as_deref() else {
         return Ok(None);
     };
-    let source = read_source(path)?;
+    let source = read_text(path, limits::Input::Directory)?;
     // Standard input has no name to tell its format by: its first line does.
     let format = a.directory_format.unwrap_or_else(|| {
         if path == "-" {

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod eval;
 pub mod name;
 pub mod policy;
+pub mod read;
 pub mod source;
 pub mod time;
 pub mod wire;

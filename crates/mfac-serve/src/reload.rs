@@ -62,7 +62,10 @@ type Stamp = (u64, Option<std::time::SystemTime>, String);
 fn stamp(path: &Path, name: &str) -> Result<(Vec<u8>, Stamp), LoadError> {
     let unreadable = |e: std::io::Error| LoadError::Unreadable(name.to_string(), e.to_string());
     let meta = std::fs::metadata(path).map_err(unreadable)?;
-    let bytes = std::fs::read(path).map_err(unreadable)?;
+    // Within the policy cap: a runaway file is refused, not swapped in.
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let bytes = mfac_core::read::read_capped(file, mfac_core::read::MAX_POLICY_BYTES)
+        .map_err(|e| LoadError::Unreadable(name.to_string(), e.to_string()))?;
     let sha = crate::sha256_hex(&bytes);
     Ok((bytes, (meta.len(), meta.modified().ok(), sha)))
 }

@@ -213,7 +213,19 @@ fn stream(
     base: Option<&mfac::Policy>,
     at: jiff::Timestamp,
 ) -> Result<Option<Summary>, Failure> {
-    let unreadable = |e: std::io::Error| unreadable(path, format!("cannot read `{path}`: {e}"));
+    let name = format!("`{path}`");
+    let kind = super::limits::Input::Directory;
+    let unreadable = |e: std::io::Error| {
+        // The cap's own refusal, worded as the whole-file reader words it.
+        let message = match e
+            .get_ref()
+            .and_then(|x| x.downcast_ref::<mfac::read::ReadError>())
+        {
+            Some(r) => super::limits::refusal(&name, kind, r),
+            None => format!("cannot read {name}: {e}"),
+        };
+        unreadable(path, message)
+    };
     let size = std::fs::metadata(path).map_err(unreadable)?.len();
     let bar = progress_bar(a.quiet, size, "bytes");
     let columns = a.directory.columns.clone().unwrap_or_default();
@@ -225,7 +237,7 @@ fn stream(
         columns: &columns,
         keep: keep(a),
     };
-    let open = || std::fs::File::open(path);
+    let open = || std::fs::File::open(path).map(|f| mfac::read::Capped::new(f, kind.limit()));
     let done = stream::simulate_file(format, &open, size, req, &mut |b| bar.set_position(b))
         .map_err(unreadable)?;
     bar.finish_and_clear();

@@ -21,7 +21,7 @@ pub(super) fn read_users(
         match reader.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => return Ok(true),
-            Err(e) if e.is_io_error() => return Err(std::io::Error::other(e)),
+            Err(e) if e.is_io_error() => return Err(io_error(e)),
             Err(_) => return Ok(false),
         }
         let Some(user) = user(&rec, &roles) else {
@@ -48,7 +48,7 @@ fn open_csv<R: Read>(input: R, columns: &Columns) -> std::io::Result<Option<Open
         .from_reader(Unbom::new(input));
     let headers = match reader.byte_headers() {
         Ok(h) => h.clone(),
-        Err(e) if e.is_io_error() => return Err(std::io::Error::other(e)),
+        Err(e) if e.is_io_error() => return Err(io_error(e)),
         Err(_) => return Ok(None),
     };
     let mut roles = Vec::with_capacity(headers.len());
@@ -82,4 +82,13 @@ fn user<'r>(rec: &'r csv::ByteRecord, roles: &[Option<Field>]) -> Option<Rec<'r>
         }
     }
     Some(u)
+}
+
+/// The reader's own I/O error (a size cap's refusal, say), unwrapped from
+/// the CSV error that carries it.
+fn io_error(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
 }

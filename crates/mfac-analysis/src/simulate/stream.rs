@@ -514,6 +514,11 @@ impl<R: Read> Read for Unbom<R> {
     }
 }
 
+/// Whether `name` is already in NFC (every ASCII name is).
+fn in_nfc(name: &str) -> bool {
+    matches!(mfac_core::name::nfc(name), std::borrow::Cow::Borrowed(_))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,9 +536,4 @@ mod tests {
         assert_eq!(read(b""), b"");
         assert_eq!(read(b"\xEF\xBBx"), b"\xEF\xBBx");
     }
-}
-
-/// Whether `name` is already in NFC (every ASCII name is).
-fn in_nfc(name: &str) -> bool {
-    matches!(mfac_core::name::nfc(name), std::borrow::Cow::Borrowed(_))
 }

@@ -29,6 +29,9 @@ static POLICIES: AtomicU64 = AtomicU64::new(0);
 /// window, and whose rule grants recovery (the two ways an app could loosen).
 static APP_CASES: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
 static APP_POLICIES: AtomicU64 = AtomicU64::new(0);
+/// Cases of the exemption property, and logins of an exempted user in them.
+static EXEMPTION_CASES: AtomicU64 = AtomicU64::new(0);
+static EXEMPTED_LOGINS: AtomicU64 = AtomicU64::new(0);
 static DECISIONS: AtomicU64 = AtomicU64::new(0);
 /// How many decisions ended in each branch of the design's decision: allow
 /// (exempt, off, remembered), deny, challenge, enrol_or_skip (optional,
@@ -271,7 +274,14 @@ proptest! {
                 prop_assert!(d.exempt.is_none_or(|x| at < x.until), "{}", text);
                 let r = reference::decide(&p, &login.context());
                 prop_assert!(r.exempt_until.is_none_or(|u| at < u));
+                EXEMPTED_LOGINS.fetch_add(1, Ordering::Relaxed);
             }
+        }
+        let n = EXEMPTION_CASES.fetch_add(1, Ordering::Relaxed) + 1;
+        if n == u64::from(cases()) {
+            let logins = EXEMPTED_LOGINS.load(Ordering::Relaxed);
+            println!("exemptions: {n} policies, {logins} logins of an exempted user at or after `until`");
+            prop_assert!(logins > 0, "no generated login was of an exempted user");
         }
     }
 }

@@ -545,3 +545,29 @@ fn every_reader_has_a_size_cap_and_dev_zero_is_refused_at_once() {
         );
     }
 }
+
+#[test]
+fn the_readme_s_first_command_prints_what_the_readme_shows() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let first = "cargo run --release -- check policies/*.mfa --today 2026-11-24";
+    assert!(
+        readme.contains(first),
+        "the README's first command pins --today"
+    );
+    let head = "```\n$ mfac check policies/*.mfa --today 2026-11-24\n";
+    let start = readme.find(head).expect("the README shows its output") + head.len();
+    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    // The shell expands the glob in name order.
+    let mut files: Vec<String> = std::fs::read_dir("policies")
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.ends_with(".mfa"))
+        .collect();
+    files.sort();
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--today", "2026-11-24"]);
+    let run = mfac(&args);
+    assert_eq!(run.stdout, shown);
+}

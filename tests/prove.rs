@@ -323,6 +323,10 @@ proptest! {
         }
         let n = POLICIES.fetch_add(1, Ordering::Relaxed) + 1;
         if n == u64::from(cases()) {
+            // Both outcomes came up: a generator that only made holding
+            // (or only refuted) properties would test half the engine.
+            let (judged, refuted) = (PROPERTIES.load(Ordering::Relaxed), REFUTED.load(Ordering::Relaxed));
+            prop_assert!(refuted > 0 && judged > refuted, "{} judged, {} refuted", judged, refuted);
             println!(
                 "prove: {n} policies, {} properties ({} refuted), engine = brute force; brute force {:.1} s, engine {:.1} s",
                 PROPERTIES.load(Ordering::Relaxed),
@@ -461,4 +465,8 @@ fn loosenings_agree_with_brute_force() {
         }
     }
     println!("loosen: {pairs} policy pairs, {found} loosenings, engine = brute force");
+    assert!(
+        found > 0,
+        "no generated pair loosened anything: nothing was compared"
+    );
 }

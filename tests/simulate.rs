@@ -63,8 +63,8 @@ fn json_counts_against_a_base_policy() {
     assert_eq!(
         v["changed"][0],
         j!({"user": "sam@acme.test",
-            "before": {"decision": "challenge", "enforcement": "required", "factors": ["sms", "totp", "webauthn"]},
-            "after": {"decision": "challenge", "enforcement": "required", "factors": ["totp", "webauthn"]}})
+            "before": {"decision": "challenge", "enforcement": "required", "factors": ["sms", "totp", "webauthn"], "deadline": null},
+            "after": {"decision": "challenge", "enforcement": "required", "factors": ["totp", "webauthn"], "deadline": null}})
     );
 }
 
@@ -128,7 +128,7 @@ fn table_markdown_and_csv() {
     assert_eq!(lines.len(), 7, "header and one row per user");
     assert!(
         lines.contains(
-            &"carl@acme.test,true,allow,off,sms;totp;webauthn,enrol,required,totp;webauthn"
+            &"carl@acme.test,true,allow,off,sms;totp;webauthn,enrol,required,totp;webauthn,,2026-12-29T00:00:00+01:00"
         ),
         "{csv}"
     );

@@ -5,6 +5,12 @@ use std::sync::OnceLock;
 
 static LIMITS: OnceLock<(u64, u64)> = OnceLock::new();
 
+/// The flags' defaults as `--help` shows them: the library's caps
+/// ([`mfac::read::MAX_POLICY_BYTES`], [`mfac::read::MAX_DIRECTORY_BYTES`]),
+/// which a test holds them to.
+pub const POLICY_DEFAULT: &str = "16MiB";
+pub const DIRECTORY_DEFAULT: &str = "4GiB";
+
 pub fn set(policy: u64, directory: u64) {
     let _ = LIMITS.set((policy, directory));
 }
@@ -39,15 +45,22 @@ impl Input {
 /// The one-line refusal of `name` (a quoted path, or standard input).
 pub fn refusal(name: &str, kind: Input, e: &mfac::read::ReadError) -> String {
     match e {
-        mfac::read::ReadError::TooLarge { limit } => format!(
+        mfac::read::ReadError::Refused(r) => refused(name, kind, *r),
+        mfac::read::ReadError::Io(e) => format!("cannot read {name}: {e}"),
+    }
+}
+
+/// [`refusal`] of input the cap stopped.
+pub fn refused(name: &str, kind: Input, r: mfac::read::Refusal) -> String {
+    match r {
+        mfac::read::Refusal::TooLarge { limit } => format!(
             "{name} is larger than {}; raise the cap with {} SIZE to read it",
-            shown(*limit),
+            shown(limit),
             kind.flag()
         ),
-        mfac::read::ReadError::NotText { at } => {
+        mfac::read::Refusal::NotText { at } => {
             format!("{name} is not text: it holds a NUL byte at offset {at}")
         }
-        mfac::read::ReadError::Io(e) => format!("cannot read {name}: {e}"),
     }
 }
 
@@ -90,5 +103,7 @@ mod tests {
         assert!(size("99999999999GiB").is_err());
         assert_eq!(shown(16 << 20), "16 MiB");
         assert_eq!(shown(1000), "1000 bytes");
+        assert_eq!(size(POLICY_DEFAULT), Ok(mfac::read::MAX_POLICY_BYTES));
+        assert_eq!(size(DIRECTORY_DEFAULT), Ok(mfac::read::MAX_DIRECTORY_BYTES));
     }
 }

@@ -56,10 +56,10 @@ struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = render::ColorChoice::Auto)]
     color: render::ColorChoice,
     /// The largest policy file read, in bytes or with KiB, MiB, GiB
-    #[arg(long, global = true, value_name = "SIZE", default_value = "16MiB", value_parser = limits::size)]
+    #[arg(long, global = true, value_name = "SIZE", default_value = limits::POLICY_DEFAULT, value_parser = limits::size)]
     max_policy_size: u64,
     /// The largest directory file read, in bytes or with KiB, MiB, GiB
-    #[arg(long, global = true, value_name = "SIZE", default_value = "4GiB", value_parser = limits::size)]
+    #[arg(long, global = true, value_name = "SIZE", default_value = limits::DIRECTORY_DEFAULT, value_parser = limits::size)]
     max_directory_size: u64,
 }
 
@@ -325,11 +325,10 @@ pub fn load_policy_for_eval(path: &str) -> Result<mfac::Policy, Failure> {
 
 /// [`load_policy_for_eval`] of text already read (`--base-rev`'s).
 pub fn policy_for_eval(source: &SourceFile) -> Result<mfac::Policy, Failure> {
-    let source = source.clone();
-    if looks_compiled(&source) {
-        return policy_from_source(&source);
+    if looks_compiled(source) {
+        return policy_from_source(source);
     }
-    let outcome = mfac::check::check(&source, &mfac::check::CheckOptions::default());
+    let outcome = mfac::check::check(source, &mfac::check::CheckOptions::default());
     if let Some(p) = &outcome.refuted {
         eprintln!(
             "mfac: `{}` has {} with a counterexample, such as a failing assertion (see `mfac check`); evaluating it anyway",

@@ -12,15 +12,22 @@ pub const MAX_POLICY_BYTES: u64 = 16 << 20;
 /// some 40 million users as CSV).
 pub const MAX_DIRECTORY_BYTES: u64 = 4 << 30;
 
-/// Why text could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+/// Why [`Capped`] stopped: the input is not text within its cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
     #[error("is larger than {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("holds a NUL byte at offset {at}, so it is not text")]
     NotText { at: u64 },
+}
+
+/// Why text could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Refused(Refusal),
     #[error("{0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
 }
 
 /// A reader that stops with an error past `limit` bytes or at a NUL byte.
@@ -47,12 +54,12 @@ impl<R: Read> Read for Capped<R> {
         let got = buf.get(..n).unwrap_or_default();
         if let Some(i) = got.iter().position(|&b| b == 0) {
             let at = self.read + i as u64;
-            return Err(std::io::Error::other(ReadError::NotText { at }));
+            return Err(std::io::Error::other(Refusal::NotText { at }));
         }
         self.read += n as u64;
         if self.read > self.limit {
             let limit = self.limit;
-            return Err(std::io::Error::other(ReadError::TooLarge { limit }));
+            return Err(std::io::Error::other(Refusal::TooLarge { limit }));
         }
         Ok(n)
     }
@@ -60,20 +67,15 @@ impl<R: Read> Read for Capped<R> {
 
 /// The cap's refusal behind an I/O error, however deep the readers above
 /// [`Capped`] wrapped it (a CSV reader wraps it in its own error).
-pub fn cause(e: &std::io::Error) -> Option<&ReadError> {
-    fn find<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e ReadError> {
-        if let Some(r) = e.downcast_ref::<ReadError>() {
-            return Some(r);
+pub fn cause(e: &std::io::Error) -> Option<Refusal> {
+    fn find(e: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
+        if let Some(r) = e.downcast_ref::<Refusal>() {
+            return Some(*r);
         }
-        if let Some(inner) = e
-            .downcast_ref::<std::io::Error>()
+        e.downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-        {
-            if let Some(r) = find(inner) {
-                return Some(r);
-            }
-        }
-        e.source().and_then(find)
+            .and_then(|inner| find(inner))
+            .or_else(|| e.source().and_then(find))
     }
     e.get_ref().and_then(|inner| find(inner))
 }
@@ -83,13 +85,7 @@ pub fn read_capped(r: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
     let mut out = Vec::new();
     match Capped::new(r, limit).read_to_end(&mut out) {
         Ok(_) => Ok(out),
-        Err(e) if e.get_ref().is_some_and(|x| x.is::<ReadError>()) => {
-            match e.into_inner().map(|x| x.downcast::<ReadError>()) {
-                Some(Ok(r)) => Err(*r),
-                _ => Err(ReadError::Io(std::io::Error::other("read failed"))),
-            }
-        }
-        Err(e) => Err(ReadError::Io(e)),
+        Err(e) => Err(cause(&e).map_or(ReadError::Io(e), ReadError::Refused)),
     }
 }
 
@@ -102,20 +98,20 @@ mod tests {
         assert_eq!(read_capped(&b"default {}"[..], 10).unwrap(), b"default {}");
         assert!(matches!(
             read_capped(&b"default {}!"[..], 10),
-            Err(ReadError::TooLarge { limit: 10 })
+            Err(ReadError::Refused(Refusal::TooLarge { limit: 10 }))
         ));
         assert!(matches!(
             read_capped(&b"ab\0cd"[..], 10),
-            Err(ReadError::NotText { at: 2 })
+            Err(ReadError::Refused(Refusal::NotText { at: 2 }))
         ));
         // An endless stream of zeros stops at its first read.
         assert!(matches!(
             read_capped(std::io::repeat(0), u64::MAX),
-            Err(ReadError::NotText { at: 0 })
+            Err(ReadError::Refused(Refusal::NotText { at: 0 }))
         ));
         assert!(matches!(
             read_capped(std::io::repeat(b'a'), 1 << 20),
-            Err(ReadError::TooLarge { .. })
+            Err(ReadError::Refused(Refusal::TooLarge { .. }))
         ));
     }
 }

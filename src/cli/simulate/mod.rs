@@ -3,8 +3,8 @@
 // Simulate reads a policy as `mfac eval` does: one whose only errors are
 // refuted properties is still simulated (and says so).
 use super::{
-    git_show, load_policy_for_eval as load_policy, policy_for_eval as policy_from_source,
-    read_directory, unreadable, DirectoryArgs, Failure, Outcome,
+    git_show, load_policy_for_eval, policy_for_eval, read_directory, unreadable, DirectoryArgs,
+    Failure, Outcome,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mfac::directory::Directory;
@@ -83,7 +83,7 @@ const SHOWN: usize = 20;
 const MARKDOWN_SHOWN: usize = 50;
 
 pub fn run(a: Args) -> Outcome {
-    let policy = load_policy(&a.policy)?;
+    let policy = load_policy_for_eval(&a.policy)?;
     if a.timeline {
         let dir = read_whole_directory(&a)?;
         warn_unknown_app(&policy, a.app.as_deref());
@@ -92,11 +92,11 @@ pub fn run(a: Args) -> Outcome {
         return run_timeline(&a, &policy, &dir, &warnings);
     }
     let base = match (&a.base, &a.base_rev) {
-        (Some(path), _) => Some((load_policy(path)?, path.clone())),
+        (Some(path), _) => Some((load_policy_for_eval(path)?, path.clone())),
         (None, Some(rev)) => {
             let source = git_show(&a.policy, rev)?;
             let name = source.name().to_string();
-            Some((policy_from_source(&source)?, name))
+            Some((policy_for_eval(&source)?, name))
         }
         (None, None) => None,
     };
@@ -217,11 +217,8 @@ fn stream(
     let kind = super::limits::Input::Directory;
     let unreadable = |e: std::io::Error| {
         // The cap's own refusal, worded as the whole-file reader words it.
-        let message = match e
-            .get_ref()
-            .and_then(|x| x.downcast_ref::<mfac::read::ReadError>())
-        {
-            Some(r) => super::limits::refusal(&name, kind, r),
+        let message = match mfac::read::cause(&e) {
+            Some(r) => super::limits::refused(&name, kind, r),
             None => format!("cannot read {name}: {e}"),
         };
         unreadable(path, message)

@@ -30,8 +30,7 @@ pub fn run(a: Args) -> Outcome {
         mfac_login::request::name(field, v).map_err(|e| Failure::input(format!("{flag} {}", e.why)))
     };
     let reason = checked("--reason", "reason", a.reason.trim())?;
-    checked("USER", "user", &a.user)?;
-    // The store keys users in NFC, as the service does.
+    // Checked as a name, and in NFC: the store keys users so.
     let user = mfac_login::request::user("user", &a.user)
         .map_err(|e| Failure::input(format!("USER {}", e.why)))?;
     let runtime = tokio::runtime::Builder::new_current_thread()

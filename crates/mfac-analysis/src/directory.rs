@@ -178,12 +178,6 @@ pub fn parse_with(
             }
         };
         let span = source.line_span(row.line);
-        // Names compare in NFC, as the policy's do: `é` written as one code
-        // point or two is one user, and a second row for them is a duplicate.
-        let row = Row {
-            id: mfac_core::name::nfc_owned(row.id),
-            ..row
-        };
         if row.id.trim().is_empty() {
             errors.push(
                 Diagnostic::new(&BAD_DIRECTORY, span, "user without an `id`").label("empty id"),
@@ -354,9 +348,11 @@ fn row(source: &SourceFile, c: &Columns, rec: Record) -> Result<Row, Box<Diagnos
     };
     for (key, cell) in rec.fields {
         match c.field(&key) {
+            // Names compare in NFC, as the policy's do: `é` written as one
+            // code point or two is one user, and a second row is a duplicate.
             Some(Field::Id) => {
                 out.id = match cell {
-                    Cell::One(s) => s,
+                    Cell::One(s) => mfac_core::name::nfc_owned(s),
                     Cell::List(_) | Cell::Empty(()) => String::new(),
                 }
             }

@@ -37,6 +37,7 @@ mod csv;
 mod de;
 
 use bloom::Bloom;
+use mfac_core::name::is_nfc;
 
 /// What a streamed simulation decides: the policy, what "before" is, when,
 /// and which users the report lists.
@@ -314,11 +315,11 @@ impl Rec<'_> {
     /// could be a repeat this stream's filter would miss; that rare file is
     /// left to it).
     fn factors(&self) -> Option<FactorSet> {
-        if self.id.trim().is_empty() || !in_nfc(self.id) {
+        if self.id.trim().is_empty() || !is_nfc(self.id) {
             return None;
         }
         let mut groups_in_nfc = true;
-        self.groups.each_group(|g| groups_in_nfc &= in_nfc(g));
+        self.groups.each_group(|g| groups_in_nfc &= is_nfc(g));
         groups_in_nfc.then_some(())?;
         self.factors.factors()
     }
@@ -512,11 +513,6 @@ impl<R: Read> Read for Unbom<R> {
         }
         self.inner.read(buf)
     }
-}
-
-/// Whether `name` is already in NFC (every ASCII name is).
-fn in_nfc(name: &str) -> bool {
-    matches!(mfac_core::name::nfc(name), std::borrow::Cow::Borrowed(_))
 }
 
 #[cfg(test)]

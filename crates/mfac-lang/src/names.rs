@@ -42,33 +42,57 @@ fn folded(name: &str) -> String {
         .collect()
 }
 
-/// The closest of `known` to `name`, if one is close enough to be a typo:
-/// the same name folded (case, spacing, Unicode forms), a few letters off
-/// (one per four letters, for names of four or more), or the start of a
-/// longer name (`Admins` for `Administrators`). Never `name` itself.
+/// Names to suggest, each with its lower-case and folded forms worked out
+/// once: comparing a directory's thousands of groups with a policy's
+/// names folds each name a single time.
+pub struct Known<'k> {
+    names: Vec<(&'k str, String, String)>,
+}
+
+impl<'k> Known<'k> {
+    pub fn new(names: impl IntoIterator<Item = &'k str>) -> Known<'k> {
+        Known {
+            names: names
+                .into_iter()
+                .map(|k| (k, k.to_lowercase(), folded(k)))
+                .collect(),
+        }
+    }
+
+    /// The closest known name to `name`, if one is close enough to be a
+    /// typo: the same name folded (case, spacing, Unicode forms), a few
+    /// letters off (one per four letters, for names of four or more), or
+    /// the start of a longer name (`Admins` for `Administrators`). Never
+    /// `name` itself.
+    pub fn did_you_mean(&self, name: &str) -> Option<&'k str> {
+        let lower = name.to_lowercase();
+        let key = folded(name);
+        let len = lower.chars().count();
+        let stem = lower.strip_suffix('s').unwrap_or(&lower);
+        let near = if len >= 4 { len / 4 } else { 0 }.max(usize::from(len >= 4));
+        self.names
+            .iter()
+            .filter(|(k, _, _)| *k != name)
+            .filter_map(|(k, kl, kf)| {
+                if *kf == key {
+                    return Some((0, *k));
+                }
+                let prefix = stem.chars().count() >= 4 && kl.starts_with(stem);
+                // Too different in length to be within `near` edits.
+                if !prefix && kl.chars().count().abs_diff(len) > near {
+                    return None;
+                }
+                let d = distance(&lower, kl);
+                (d <= near || prefix).then_some((d.max(1), *k))
+            })
+            .min()
+            .map(|(_, k)| k)
+    }
+}
+
+/// [`Known::did_you_mean`] for one name.
 pub fn did_you_mean<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> Option<&'k str> {
-    let lower = name.to_lowercase();
-    let key = folded(name);
-    let len = lower.chars().count();
-    let stem = lower.strip_suffix('s').unwrap_or(&lower);
-    let near = if len >= 4 { len / 4 } else { 0 }.max(usize::from(len >= 4));
-    known
-        .filter(|k| *k != name)
-        .filter_map(|k| {
-            if folded(k) == key {
-                return Some((0, k));
-            }
-            let kl = k.to_lowercase();
-            let prefix = stem.chars().count() >= 4 && kl.starts_with(stem);
-            // Too different in length to be within `near` edits.
-            if !prefix && kl.chars().count().abs_diff(len) > near {
-                return None;
-            }
-            let d = distance(&lower, &kl);
-            (d <= near || prefix).then_some((d.max(1), k))
-        })
-        .min()
-        .map(|(_, k)| k)
+    Known::new(known).did_you_mean(name)
 }
 
 /// A disagreement between the policy's group names and a directory's.
@@ -113,7 +137,7 @@ impl GroupMismatch<'_> {
 /// (`held`). A group counts as held when a user holds it or a group that
 /// `includes` it, as the evaluator closes them.
 pub fn compare_groups<'a>(
-    policy: &'a Policy,
+    policy: &Policy,
     named: &[&'a str],
     held: &[&'a str],
 ) -> Vec<GroupMismatch<'a>> {
@@ -136,22 +160,20 @@ pub fn compare_groups<'a>(
         }
     }
     let mut out = Vec::new();
+    let policy_names = Known::new(named_set.iter().copied());
     for g in held {
         if named_set.contains(g) || policy.group_id(g).is_some() {
             continue;
         }
-        if let Some(p) = did_you_mean(g, named_set.iter().copied()) {
+        if let Some(p) = policy_names.did_you_mean(g) {
             out.push(GroupMismatch::LookAlike {
                 directory: g,
                 policy: p,
             });
         }
     }
-    let strangers: Vec<&str> = held
-        .iter()
-        .copied()
-        .filter(|g| !named_set.contains(g))
-        .collect();
+    // Folded only when some group is unheld.
+    let mut strangers = None;
     // A look-alike already names the group it misses; say it once.
     let missed: BTreeSet<&str> = out
         .iter()
@@ -164,7 +186,11 @@ pub fn compare_groups<'a>(
         if !reached.contains(p) && !missed.contains(p) {
             out.push(GroupMismatch::Unheld {
                 policy: p,
-                nearest: did_you_mean(p, strangers.iter().copied()),
+                nearest: strangers
+                    .get_or_insert_with(|| {
+                        Known::new(held.iter().copied().filter(|g| !named_set.contains(g)))
+                    })
+                    .did_you_mean(p),
             });
         }
     }

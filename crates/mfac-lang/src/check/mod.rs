@@ -41,6 +41,9 @@ pub struct Context<'a> {
     /// The policy compiled, built on first use: the directory checks decide
     /// real users with the evaluator, and share one compilation.
     compiled: std::cell::OnceCell<crate::eval::Policy>,
+    /// [`Context::named_groups`] and [`Context::group_mismatches`], on first use.
+    named: std::cell::OnceCell<Vec<(&'a str, Span)>>,
+    mismatches: std::cell::OnceCell<Vec<crate::names::GroupMismatch<'a>>>,
 }
 
 impl<'a> Context<'a> {
@@ -103,52 +106,54 @@ impl<'a> Context<'a> {
     }
 
     /// The groups the policy names, each with the first place it is named:
-    /// rule subjects, then `includes`, then assertion scopes.
-    pub(crate) fn named_groups(&self) -> Vec<(&'a str, Span)> {
-        let p = self.policy;
-        let mut out: Vec<(&'a str, Span)> = Vec::new();
-        let mut add = |name: &'a str, span: Span| {
-            if !out.iter().any(|(n, _)| *n == name) {
-                out.push((name, span));
-            }
-        };
-        for r in &p.rules {
-            if let crate::policy::Subject::Group(g) = &r.subject {
-                add(g, r.span);
-            }
-        }
-        for r in &p.rules {
-            for i in &r.includes {
-                add(&i.value, i.span);
-            }
-        }
-        for a in &p.assertions {
-            for c in &a.claims {
-                if let mfac_prove::Scope::MembersOf(g) = &c.value.scope {
-                    add(g, a.scope_span);
-                }
-            }
-        }
-        out
+    /// rule subjects, then `includes`, then assertion scopes. Worked out
+    /// once, for the two directory checks and every finding's span.
+    pub(crate) fn named_groups(&self) -> &[(&'a str, Span)] {
+        self.named.get_or_init(|| {
+            let p = self.policy;
+            let subjects = p.rules.iter().filter_map(|r| match &r.subject {
+                crate::policy::Subject::Group(g) => Some((g.as_str(), r.span)),
+                _ => None,
+            });
+            let includes = p
+                .rules
+                .iter()
+                .flat_map(|r| r.includes.iter().map(|i| (i.value.as_str(), i.span)));
+            let scopes = p.assertions.iter().flat_map(|a| {
+                a.claims.iter().filter_map(move |c| match &c.value.scope {
+                    mfac_prove::Scope::MembersOf(g) => Some((g.as_str(), a.scope_span)),
+                    _ => None,
+                })
+            });
+            let mut seen = rustc_hash::FxHashSet::default();
+            subjects
+                .chain(includes)
+                .chain(scopes)
+                .filter(|(n, _)| seen.insert(*n))
+                .collect()
+        })
     }
 
     /// Where the policy first names group `name` (the whole file's start if
     /// it does not).
     pub(crate) fn where_group_named(&self, name: &str) -> Span {
         self.named_groups()
-            .into_iter()
-            .find_map(|(n, s)| (n == name).then_some(s))
+            .iter()
+            .find_map(|&(n, s)| (n == name).then_some(s))
             .unwrap_or_default()
     }
 
-    /// The policy's group names against the directory's (none without one).
-    pub(crate) fn group_mismatches(&self) -> Vec<crate::names::GroupMismatch<'_>> {
-        let Some(dir) = self.directory else {
-            return Vec::new();
-        };
-        let named: Vec<&str> = self.named_groups().into_iter().map(|(n, _)| n).collect();
-        let held: Vec<&str> = dir.groups.iter().map(|g| &**g).collect();
-        crate::names::compare_groups(self.compiled(), &named, &held)
+    /// The policy's group names against the directory's (none without one),
+    /// compared once for both checks that report them.
+    pub(crate) fn group_mismatches(&self) -> &[crate::names::GroupMismatch<'a>] {
+        self.mismatches.get_or_init(|| {
+            let Some(dir) = self.directory else {
+                return Vec::new();
+            };
+            let named: Vec<&str> = self.named_groups().iter().map(|&(n, _)| n).collect();
+            let held: Vec<&str> = dir.groups.iter().map(|g| &**g).collect();
+            crate::names::compare_groups(self.compiled(), &named, &held)
+        })
     }
 
     /// Every set of fields in the policy: each rule's own, then each phase's,
@@ -281,6 +286,8 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         today: policy.midnight(today),
         directory: options.directory.as_deref(),
         compiled: std::cell::OnceCell::new(),
+        named: std::cell::OnceCell::new(),
+        mismatches: std::cell::OnceCell::new(),
     };
     for check in REGISTRY {
         if let Some(run) = check

@@ -421,16 +421,7 @@ fn a_check_turned_off_does_not_run() {
         "off/u.yaml",
         b"users:\n  - {id: a@x, groups: [G], factors: []}\n",
     );
-    let run = mfac(&[
-        "check",
-        &p,
-        "--today",
-        TODAY,
-        "--directory",
-        &users,
-        "--format",
-        "json",
-    ]);
+    let run = common::check_directory_json(&p, &users);
     let codes = |run: &Run| -> Vec<String> {
         json(run)["diagnostics"]
             .as_array()
@@ -449,16 +440,7 @@ fn a_check_turned_off_does_not_run() {
         b"[severity]\nW014 = \"off\"\nW002 = \"error\"\n",
     );
     write("off/p.mfa", b"default { enforcement required factors totp }\n# mfac: allow(W014) reason \"checked elsewhere\"\ngroup \"G\" { enforcement required }\n");
-    let run = mfac(&[
-        "check",
-        &p,
-        "--today",
-        TODAY,
-        "--directory",
-        &users,
-        "--format",
-        "json",
-    ]);
+    let run = common::check_directory_json(&p, &users);
     let found = codes(&run);
     assert!(
         !found.contains(&"W014".to_string()) && !found.contains(&"W016".to_string()),

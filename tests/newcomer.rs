@@ -13,7 +13,7 @@
 mod common;
 
 use common::server::start;
-use common::{json, mfac, mfac_stdin, write_temp, TODAY};
+use common::{check_directory_json, json, mfac, mfac_stdin, write_temp, TODAY};
 use serde_json::json;
 
 /// The admins' group as the policy spells it, and a typo in an `includes`.
@@ -49,16 +49,7 @@ fn codes(doc: &serde_json::Value, key: &str) -> Vec<String> {
 fn look_alike_directory_groups_are_warned_by_check_and_by_simulate_in_every_format() {
     let policy = write_temp("lookalike", "admins.mfa", ADMINS);
     let users = write_temp("lookalike", "admins.users.yaml", LOOKALIKE_USERS);
-    let run = mfac(&[
-        "check",
-        &policy,
-        "--today",
-        TODAY,
-        "--directory",
-        &users,
-        "--format",
-        "json",
-    ]);
+    let run = check_directory_json(&policy, &users);
     assert_eq!(run.code, 0, "warnings only: {}", run.stdout);
     let found = codes(&json(&run), "diagnostics");
     for (code, words) in [
@@ -128,16 +119,7 @@ fn a_policy_group_no_user_holds_is_warned() {
         "u.yaml",
         "users:\n  - {id: ann@acme.test, groups: [Privileged], factors: [webauthn]}\n",
     );
-    let run = mfac(&[
-        "check",
-        &policy,
-        "--today",
-        TODAY,
-        "--directory",
-        &users,
-        "--format",
-        "json",
-    ]);
+    let run = check_directory_json(&policy, &users);
     let found = codes(&json(&run), "diagnostics");
     for group in ["`Domain Admins`", "`Clod Admins`"] {
         assert!(
@@ -398,16 +380,7 @@ fn w014_names_the_rule_whose_factors_block_and_lists_every_user() {
         .map(|i| format!("  - {{id: op{i}@acme.test, groups: [Ops], factors: [totp]}}\n"))
         .collect();
     let users = write_temp("w014", "u.yaml", format!("users:\n{users}"));
-    let run = mfac(&[
-        "check",
-        &policy,
-        "--today",
-        TODAY,
-        "--directory",
-        &users,
-        "--format",
-        "json",
-    ]);
+    let run = check_directory_json(&policy, &users);
     let doc = json(&run);
     let w014: Vec<&serde_json::Value> = doc["diagnostics"]
         .as_array()

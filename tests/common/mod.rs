@@ -86,6 +86,20 @@ pub fn write_temp(tag: &str, name: &str, bytes: impl AsRef<[u8]>) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// `mfac check POLICY --directory USERS` on [`TODAY`], as JSON.
+pub fn check_directory_json(policy: &str, users: &str) -> Run {
+    mfac(&[
+        "check",
+        policy,
+        "--today",
+        TODAY,
+        "--directory",
+        users,
+        "--format",
+        "json",
+    ])
+}
+
 /// The PostgreSQL server the tests built with `cfg(mfac_postgres)` use.
 /// Such a test is `ignored` when the variable was not set at build time
 /// (build.rs), so here its absence is a failure, not a skip.

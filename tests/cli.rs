@@ -462,7 +462,18 @@ fn explain_prints_a_checks_documentation_and_docs_rules_md_is_current() {
     let run = mfac(&["explain", "W008"]);
     assert_eq!(run.code, 0);
     assert!(
-        run.stdout.starts_with("W008 disjoint-factors (warning)"),
+        run.stdout
+            .starts_with("W008 disjoint-factors (warning, stable)"),
+        "{}",
+        run.stdout
+    );
+    // A pedantic check says it is off, and how to turn it on.
+    let run = mfac(&["explain", "W018"]);
+    assert!(
+        run.stdout
+            .starts_with("W018 privileged-relies-on-others (warning, pedantic)")
+            && run.stdout.contains("off by default")
+            && run.stdout.contains("W018 = \"warning\""),
         "{}",
         run.stdout
     );

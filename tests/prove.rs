@@ -167,49 +167,51 @@ fn brute_space(ps: &[(&CheckedPolicy, &Policy)]) -> BruteSpace {
     }
 }
 
-fn points(p: &CheckedPolicy, policy: &Policy) -> (Vec<String>, Vec<Point>) {
-    let BruteSpace {
-        groups,
-        users,
-        apps,
-        instants,
-    } = brute_space(&[(p, policy)]);
-    let mut out = Vec::new();
-    for mask in 0u32..(1 << groups.len()) {
-        let chosen: Vec<&str> = (0..groups.len())
+/// Every login of a brute space, in order: the groups chosen (as a mask and
+/// by name), the user class, the app and the instant.
+fn each_login(
+    s: &BruteSpace,
+    mut f: impl FnMut(u32, &[&str], &Option<String>, Option<&str>, Timestamp),
+) {
+    for mask in 0u32..(1 << s.groups.len()) {
+        let chosen: Vec<&str> = (0..s.groups.len())
             .filter(|i| mask & (1 << i) != 0)
-            .map(|i| groups[i].as_str())
+            .map(|i| s.groups[i].as_str())
             .collect();
-        for user in &users {
-            let name = user.as_deref().unwrap_or(ANYONE);
-            let rules = policy.rules_for(name, &chosen);
-            let privileged = rules.iter().any(|(_, r)| r.privileged);
-            let break_glass = rules.iter().any(|(_, r)| r.break_glass);
-            let member_of: Vec<String> = rules
-                .iter()
-                .filter(|(_, r)| r.kind == mfac_core::compile::SubjectKind::Group)
-                .map(|(_, r)| r.name.clone())
-                .collect();
-            for app in &apps {
-                for &at in &instants {
-                    let (effective, exempt) =
-                        effective_of(policy, name, &chosen, app.as_deref(), at);
-                    out.push(Point {
-                        groups: mask,
-                        user: user.clone(),
-                        app: app.clone(),
-                        at,
-                        effective,
-                        exempt,
-                        privileged,
-                        break_glass,
-                        member_of: member_of.clone(),
-                    });
+        for user in &s.users {
+            for app in &s.apps {
+                for &at in &s.instants {
+                    f(mask, &chosen, user, app.as_deref(), at);
                 }
             }
         }
     }
-    (groups, out)
+}
+
+fn points(p: &CheckedPolicy, policy: &Policy) -> (Vec<String>, Vec<Point>) {
+    let space = brute_space(&[(p, policy)]);
+    let mut out = Vec::new();
+    each_login(&space, |mask, chosen, user, app, at| {
+        let name = user.as_deref().unwrap_or(ANYONE);
+        let rules = policy.rules_for(name, chosen);
+        let (effective, exempt) = effective_of(policy, name, chosen, app, at);
+        out.push(Point {
+            groups: mask,
+            user: user.clone(),
+            app: app.map(str::to_string),
+            at,
+            effective,
+            exempt,
+            privileged: rules.iter().any(|(_, r)| r.privileged),
+            break_glass: rules.iter().any(|(_, r)| r.break_glass),
+            member_of: rules
+                .iter()
+                .filter(|(_, r)| r.kind == mfac_core::compile::SubjectKind::Group)
+                .map(|(_, r)| r.name.clone())
+                .collect(),
+        });
+    });
+    (space.groups, out)
 }
 
 fn in_scope(pt: &Point, prop: &Property) -> bool {
@@ -410,39 +412,23 @@ fn loosenings_agree_with_brute_force() {
         let (ta, tb) = (a.render(), b.render());
         let (ca, cb) = (checked(&ta), checked(&tb));
         let (old, new) = (Policy::from_checked(&ca), Policy::from_checked(&cb));
-        let BruteSpace {
-            groups,
-            users,
-            apps,
-            instants,
-        } = brute_space(&[(&ca, &old), (&cb, &new)]);
+        let space = brute_space(&[(&ca, &old), (&cb, &new)]);
         let side = |p: &Policy, user: &str, chosen: &[&str], app: Option<&str>, at| {
             let (effective, exempt) = effective_of(p, user, chosen, app, at);
             Side { effective, exempt }
         };
         let mut want = [None::<u32>; 5];
-        for mask in 0u32..(1 << groups.len()) {
-            let chosen: Vec<&str> = (0..groups.len())
-                .filter(|i| mask & (1 << i) != 0)
-                .map(|i| groups[i].as_str())
-                .collect();
-            for user in &users {
-                let name = user.as_deref().unwrap_or(ANYONE);
-                for app in &apps {
-                    for &at in &instants {
-                        let o = side(&old, name, &chosen, app.as_deref(), at);
-                        let n = side(&new, name, &chosen, app.as_deref(), at);
-                        for (k, kind) in Kind::ALL.iter().enumerate() {
-                            if kind.looser(&o, &n) {
-                                let w = &mut want[k];
-                                *w =
-                                    Some(w.map_or(mask.count_ones(), |x| x.min(mask.count_ones())));
-                            }
-                        }
-                    }
+        each_login(&space, |mask, chosen, user, app, at| {
+            let name = user.as_deref().unwrap_or(ANYONE);
+            let o = side(&old, name, chosen, app, at);
+            let n = side(&new, name, chosen, app, at);
+            for (k, kind) in Kind::ALL.iter().enumerate() {
+                if kind.looser(&o, &n) {
+                    let w = &mut want[k];
+                    *w = Some(w.map_or(mask.count_ones(), |x| x.min(mask.count_ones())));
                 }
             }
-        }
+        });
         for (k, kind) in Kind::ALL.iter().enumerate() {
             let got = loosening(&old, &new, *kind);
             assert_eq!(
@@ -468,5 +454,75 @@ fn loosenings_agree_with_brute_force() {
     assert!(
         found > 0,
         "no generated pair loosened anything: nothing was compared"
+    );
+}
+
+/// W002 against brute force: a plain group rule (not privileged, including
+/// no other group) is reported as never changing a decision exactly when
+/// the same policy without it decides every login of the brute space the
+/// same: every set of groups, user, app and instant around the edges.
+#[test]
+fn shadowed_group_rules_agree_with_brute_force() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[23; 32]),
+    );
+    let policies = (cases() / 5).max(40);
+    let (mut inert, mut live) = (0, 0);
+    for _ in 0..policies {
+        let spec = gen::spec().new_tree(&mut runner).unwrap().current();
+        let text = spec.render();
+        let out = check(
+            &SourceFile::new("gen.mfa", text.as_str()),
+            &CheckOptions {
+                today: Some(gen::TODAY),
+                ..CheckOptions::default()
+            },
+        );
+        let flagged: Vec<&str> = out
+            .diagnostics
+            .items
+            .iter()
+            .filter(|d| d.code == "W002")
+            .map(|d| d.message.as_str())
+            .collect();
+        let p = out
+            .policy
+            .expect("the generator makes policies without errors");
+        let policy = Policy::from_checked(&p);
+        for g in spec.plain_groups() {
+            let name = gen::GROUPS[g];
+            let without_text = spec.without_group(g).render();
+            let q = checked(&without_text);
+            let without = Policy::from_checked(&q);
+            let space = brute_space(&[(&p, &policy), (&q, &without)]);
+            let mut same = true;
+            each_login(&space, |_, chosen, user, app, at| {
+                let user = user.as_deref().unwrap_or(ANYONE);
+                same &= effective_of(&policy, user, chosen, app, at)
+                    == effective_of(&without, user, chosen, app, at);
+            });
+            let reported = flagged
+                .iter()
+                .any(|m| m.starts_with(&format!("group {name:?} ")));
+            assert_eq!(
+                reported, same,
+                "W002 on group {name:?}: reported {reported}, brute force says it changes {}\n{text}\nWITHOUT:\n{without_text}",
+                if same { "nothing" } else { "something" }
+            );
+            if same {
+                inert += 1;
+            } else {
+                live += 1;
+            }
+        }
+    }
+    println!("W002: {policies} policies, {inert} shadowed and {live} live group rules, check = brute force");
+    assert!(
+        inert > 0 && live > 0,
+        "{inert} shadowed, {live} live: nothing was compared"
     );
 }

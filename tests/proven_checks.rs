@@ -39,6 +39,19 @@ fn a_privileged_group_held_at_required_by_the_default_is_not_an_error() {
         "default { enforcement required factors webauthn | totp }\ngroup \"Admins\" { privileged factors webauthn remember never }\nuser \"bg@x.test\" { break_glass enforcement required factors webauthn recovery backup_code }\n",
         &[],
     );
+    // Nothing to fix: E012 proves every later edit keeps them at
+    // `required`. W018 (pedantic) says so only when a project asks.
+    assert!(codes(&f).is_empty(), "{f:?}");
+    let config = write_temp(
+        "e012-pedantic",
+        "pedantic.toml",
+        "[severity]\npedantic = \"warning\"\n",
+    );
+    let f = findings(
+        "e012-default",
+        "default { enforcement required factors webauthn | totp }\ngroup \"Admins\" { privileged factors webauthn remember never }\nuser \"bg@x.test\" { break_glass enforcement required factors webauthn recovery backup_code }\n",
+        &["--config", &config],
+    );
     assert_eq!(codes(&f), ["W018"], "{f:?}");
 }
 
@@ -164,4 +177,18 @@ fn many_distinct_settings_do_not_make_the_checks_search_forever() {
     );
     let f = findings("many-settings-privileged", &privileged, &[]);
     assert!(codes(&f).contains(&"W005"), "{:?}", &f[..3]);
+}
+
+#[test]
+fn a_group_shadowed_through_includes_is_w002_in_most_restrictive() {
+    // Every member of Ops is a member of Admins (Admins includes Ops), and
+    // Admins says `remember never`: Ops's window never changes a login.
+    let shadowed = "precedence most_restrictive\ndefault { enforcement required factors webauthn | totp }\ngroup \"Admins\" { includes \"Ops\" remember never }\ngroup \"Ops\" { remember 8h }\n";
+    let f = findings("w002-includes", shadowed, &[]);
+    assert_eq!(codes(&f), ["W002"], "{f:?}");
+    assert_eq!(f[0].1, 4, "{f:?}");
+    // Without `never` in Admins, the window is what Ops's members get.
+    let live = shadowed.replace(" remember never", "");
+    let f = findings("w002-includes-live", &live, &[]);
+    assert!(!codes(&f).contains(&"W002"), "{f:?}");
 }

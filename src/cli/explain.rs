@@ -33,6 +33,6 @@ pub fn run(a: Args) -> Outcome {
                 codes.join(", ")
             ))
         })?;
-    out!("{}", mfac::check::explain_text(check.info));
+    out!("{}", mfac::check::explain_text(check));
     Ok(ExitCode::SUCCESS)
 }

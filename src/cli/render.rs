@@ -123,11 +123,21 @@ pub fn github_annotation(
     )
 }
 
+/// A check's SARIF default: its level, and `enabled: false` for the checks
+/// outside the stable group, which run only when `mfac.toml` asks.
+fn default_configuration(c: &mfac::check::Check) -> serde_json::Value {
+    let level = mfac::Severity::name(c.info.severity);
+    if c.group.on_by_default() {
+        serde_json::json!({ "level": level })
+    } else {
+        serde_json::json!({ "level": level, "enabled": false })
+    }
+}
+
 /// SARIF 2.1.0, for code-scanning dashboards: one run, every check listed
 /// as a rule (from the registry), every diagnostic a result with its region.
 pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
     use serde_json::json;
-    let level = mfac::Severity::name;
     let rules: Vec<_> = mfac::check::REGISTRY
         .iter()
         .map(|c| {
@@ -138,7 +148,7 @@ pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
                 "shortDescription": {"text": i.summary},
                 "fullDescription": {"text": i.doc},
                 "help": {"text": i.help},
-                "defaultConfiguration": {"level": level(i.severity)},
+                "defaultConfiguration": default_configuration(c),
             })
         })
         .collect();
@@ -167,7 +177,7 @@ pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
             };
             let mut r = json!({
                 "ruleId": d.code,
-                "level": level(d.severity),
+                "level": mfac::Severity::name(d.severity),
                 "message": {"text": text},
                 "locations": [location(d.span)],
             });

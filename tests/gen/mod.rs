@@ -244,6 +244,29 @@ impl Spec {
             .collect()
     }
 
+    /// The groups whose rule W002 judges: each with a rule (its own, or
+    /// one a rollout creates), neither privileged nor including another.
+    pub fn plain_groups(&self) -> Vec<usize> {
+        let in_rollout: Vec<usize> = self.rollout_subjects().concat();
+        (0..GROUPS.len())
+            .filter(|&g| match &self.groups[g] {
+                Some(r) => !r.marked && !r.includes.iter().any(|&i| i > g),
+                None => in_rollout.contains(&(1 + g)),
+            })
+            .collect()
+    }
+
+    /// The same policy without group `g`'s rule: not written, and in no
+    /// rollout.
+    pub fn without_group(&self, g: usize) -> Spec {
+        let mut s = self.clone();
+        s.groups[g] = None;
+        for r in &mut s.rollouts {
+            r.applies.retain(|&x| x != 1 + g);
+        }
+        s
+    }
+
     pub fn render(&self) -> String {
         let mut s = String::new();
         let mode = if self.specific {

@@ -688,52 +688,72 @@ fn pieces_without_exemptions(
 /// such as many different remember windows multiply).
 const INERT_LIMIT: usize = 20_000;
 
-/// The group rules among `rules` that change no login's settings: added to
-/// any set of groups, in any epoch, they leave the effective settings as
-/// they were. Judged for a user without a user rule in no particular app,
-/// which is enough: a user rule only takes fields away from the groups, and
-/// an app only tightens on top, so neither can make a difference appear
-/// that is not there without them.
+/// The group rules among `rules` that change no login's settings: in every
+/// epoch and every set of groups whose members get the rule (by their own
+/// group or through `includes`), the effective settings are the same with
+/// the rule as without it. The sets are searched as the joins of what each
+/// group gives *without* the rule, so a rule shadowed only through
+/// `includes` (every member of Ops is in Admins, and Admins says more) is
+/// found, in both precedence modes. Judged for a user without a user rule
+/// in no particular app, which is enough: a user rule only takes fields
+/// away from the groups, and an app only adds on top, so neither can make a
+/// difference appear that is not there without them.
 ///
 /// Gives up (returns none) when the combinations are more than
 /// [`INERT_LIMIT`] in an epoch.
 pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
     let mut names: Vec<&str> = policy.group_names().collect();
     names.sort_unstable();
-    let mut live = vec![false; rules.len()];
-    for (epoch, _) in policy.epoch_spans().iter().enumerate() {
-        let singles = names
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (policy.group_summary(epoch, g), i));
-        let (states, complete) =
-            reachable_within(singles, Summary::none(), Summary::join, false, INERT_LIMIT);
-        if !complete {
-            // Too many distinct combinations to judge: call every rule
-            // live rather than guess (W002 is a warning; saying nothing is
-            // the safe side).
-            return Vec::new();
+    let epochs = policy.epoch_spans().len();
+    let mut inert = Vec::new();
+    for &rule in rules {
+        let mut live = false;
+        for epoch in 0..epochs {
+            match rule_changes_something(policy, &names, epoch, rule) {
+                Some(false) => {}
+                Some(true) => {
+                    live = true;
+                    break;
+                }
+                // Too many distinct combinations to judge: call every rule
+                // live rather than guess (W002 is a warning; saying
+                // nothing is the safe side).
+                None => return Vec::new(),
+            }
         }
-        for (k, &rule) in rules.iter().enumerate() {
-            if live.get(k).copied().unwrap_or(true) {
-                continue;
-            }
-            let r = policy.rule_summary(epoch, rule);
-            let changes = states.iter().any(|(s, _)| {
-                let with = s.join(&r);
-                with != *s
-                    && policy.effective(epoch, None, None, &with)
-                        != policy.effective(epoch, None, None, s)
-            });
-            if let (true, Some(slot)) = (changes, live.get_mut(k)) {
-                *slot = true;
-            }
+        if !live {
+            inert.push(rule);
         }
     }
-    rules
+    inert
+}
+
+/// Does `rule` change some login's settings in `epoch`? `None` when the
+/// combinations are too many to search.
+fn rule_changes_something(
+    policy: &Policy,
+    names: &[&str],
+    epoch: usize,
+    rule: usize,
+) -> Option<bool> {
+    let without = |g: &str| policy.group_summary_without(epoch, g, Some(rule));
+    let singles = names.iter().enumerate().map(|(i, g)| (without(g), i));
+    let (states, complete) =
+        reachable_within(singles, Summary::none(), Summary::join, false, INERT_LIMIT);
+    if !complete {
+        return None;
+    }
+    let r = policy.rule_summary(epoch, rule);
+    let carriers: Vec<Summary> = names
         .iter()
-        .zip(live)
-        .filter(|(_, l)| !l)
-        .map(|(r, _)| *r)
-        .collect()
+        .filter(|g| policy.group_gets_rule(g, rule))
+        .map(|g| without(g))
+        .collect();
+    Some(states.iter().any(|(s, _)| {
+        carriers.iter().any(|c| {
+            let t = s.join(c);
+            policy.effective(epoch, None, None, &t.join(&r))
+                != policy.effective(epoch, None, None, &t)
+        })
+    }))
 }

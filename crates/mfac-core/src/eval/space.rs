@@ -100,11 +100,32 @@ impl Policy {
     /// The summary of one directory group in an epoch (its rules and those
     /// it reaches through `includes`); a group without rules adds nothing.
     pub fn group_summary(&self, epoch: usize, group: &str) -> Summary {
+        self.group_summary_without(epoch, group, None)
+    }
+
+    /// [`Policy::group_summary`] as if rule `without` were not in the
+    /// policy: what the group's members would get without it.
+    pub fn group_summary_without(
+        &self,
+        epoch: usize,
+        group: &str,
+        without: Option<usize>,
+    ) -> Summary {
         let mut acc = Acc::default();
         for &id in self.rules_of_group_named(group) {
-            acc.add(&self.fold_at(self.slot(epoch, id)));
+            if Some(id as usize) != without {
+                acc.add(&self.fold_at(self.slot(epoch, id)));
+            }
         }
         Summary(acc)
+    }
+
+    /// Does a member of directory group `group` get rule `rule` (its own,
+    /// or through `includes`)?
+    pub fn group_gets_rule(&self, group: &str, rule: usize) -> bool {
+        self.rules_of_group_named(group)
+            .iter()
+            .any(|&id| id as usize == rule)
     }
 
     /// The summary of one rule alone in an epoch (what it adds to a set of

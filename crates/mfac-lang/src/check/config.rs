@@ -1,9 +1,11 @@
 //! Per-project severities: raise a warning to an error, or turn it off.
 //! Errors can never be lowered: an error means the policy cannot be trusted
 //! to evaluate. A check that is off does not run at all (some, like W014,
-//! decide every directory user at every date).
+//! decide every directory user at every date). Checks outside the `stable`
+//! group are off until a project turns them on, by code or by group; a
+//! setting by code wins over one by group.
 
-use super::find;
+use super::{find, Group, REGISTRY};
 use crate::diagnostic::{Diagnostic, Severity};
 use std::collections::BTreeMap;
 
@@ -30,7 +32,7 @@ impl Setting {
 /// Why a setting was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {
-    /// No check has this code.
+    /// No check has this code, and no group this name.
     UnknownCode(String),
     /// The check is an error, which cannot be lowered.
     CannotLower(&'static str),
@@ -39,7 +41,10 @@ pub enum ConfigError {
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ConfigError::UnknownCode(c) => write!(f, "`{c}` is not a check code"),
+            ConfigError::UnknownCode(c) => write!(
+                f,
+                "`{c}` is not a check code or a group (stable, pedantic, preview)"
+            ),
             ConfigError::CannotLower(c) => write!(f, "{c} is an error and cannot be lowered"),
         }
     }
@@ -51,11 +56,24 @@ impl std::error::Error for ConfigError {}
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CheckConfig {
     settings: BTreeMap<&'static str, Setting>,
+    groups: BTreeMap<Group, Setting>,
 }
 
 impl CheckConfig {
-    /// Set one check (by code, in any case); errors cannot be lowered.
+    /// Set one check (by code, in any case) or a whole group (by name);
+    /// errors cannot be lowered, so a group with errors in it can only be
+    /// raised.
     pub fn set(&mut self, code: &str, setting: Setting) -> Result<(), ConfigError> {
+        if let Some(group) = Group::from_name(code) {
+            let error = REGISTRY
+                .iter()
+                .find(|c| c.group == group && c.info.severity == Severity::Error);
+            if let (Some(c), false) = (error, setting == Setting::Error) {
+                return Err(ConfigError::CannotLower(c.info.code));
+            }
+            self.groups.insert(group, setting);
+            return Ok(());
+        }
         let check = find(code).ok_or_else(|| ConfigError::UnknownCode(code.to_string()))?;
         if check.info.severity == Severity::Error && setting != Setting::Error {
             return Err(ConfigError::CannotLower(check.info.code));
@@ -64,21 +82,37 @@ impl CheckConfig {
         Ok(())
     }
 
+    /// What applies to the check with this code: its own setting, else its
+    /// group's, else as registered (off outside the stable group).
+    fn setting(&self, code: &str) -> Setting {
+        if let Some(s) = self.settings.get(code) {
+            return *s;
+        }
+        let Some(check) = find(code) else {
+            return Setting::Warning;
+        };
+        match self.groups.get(&check.group) {
+            Some(s) => *s,
+            None if check.group.on_by_default() => Setting::Warning,
+            None => Setting::Off,
+        }
+    }
+
     /// Does the check with this code run?
     pub fn enabled(&self, code: &str) -> bool {
-        self.settings.get(code) != Some(&Setting::Off)
+        self.setting(code) != Setting::Off
     }
 
     /// Raise findings as configured, and drop those of checks turned off
     /// (findings made while parsing, which no setting can stop, included).
     pub fn apply(&self, found: &mut Vec<Diagnostic>) {
-        found.retain_mut(|d| match self.settings.get(d.code) {
-            Some(Setting::Off) => false,
-            Some(Setting::Error) => {
+        found.retain_mut(|d| match self.setting(d.code) {
+            Setting::Off => false,
+            Setting::Error => {
                 d.severity = Severity::Error;
                 true
             }
-            Some(Setting::Warning) | None => true,
+            Setting::Warning => true,
         });
     }
 }
@@ -101,5 +135,30 @@ mod tests {
             c.set("X1", Setting::Off),
             Err(ConfigError::UnknownCode("X1".into()))
         );
+    }
+
+    #[test]
+    fn pedantic_checks_run_only_when_turned_on_by_code_or_group() {
+        let mut c = CheckConfig::default();
+        assert!(!c.enabled("W018") && c.enabled("W002"));
+        assert_eq!(c.set("pedantic", Setting::Warning), Ok(()));
+        assert!(c.enabled("W018"));
+        // By code wins over by group, whatever the order.
+        assert_eq!(c.set("W018", Setting::Off), Ok(()));
+        assert_eq!(c.set("Pedantic", Setting::Error), Ok(()));
+        assert!(!c.enabled("W018"));
+        // The stable group holds errors: it can be raised, never lowered.
+        assert_eq!(
+            c.set("stable", Setting::Off),
+            Err(ConfigError::CannotLower("E001"))
+        );
+        assert_eq!(c.set("stable", Setting::Error), Ok(()));
+        let mut found = vec![Diagnostic::new(
+            &crate::check::checks::shadowed_rule::INFO,
+            crate::source::Span::default(),
+            "m",
+        )];
+        c.apply(&mut found);
+        assert_eq!(found.first().map(|d| d.severity), Some(Severity::Error));
     }
 }

@@ -29,6 +29,42 @@ pub type RunFn = fn(&Context<'_>, &mut Vec<Diagnostic>);
 pub struct Check {
     pub info: &'static CheckInfo,
     pub run: Option<RunFn>,
+    pub group: Group,
+}
+
+/// How a check is rolled out, as ruff groups its rules: `stable` checks run
+/// unless `mfac.toml` turns them off; `pedantic` ones (right, but about
+/// style a team may not want) and `preview` ones (new, still being tuned)
+/// run only when `mfac.toml` turns them on, by code or by group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    Stable,
+    Pedantic,
+    Preview,
+}
+
+impl Group {
+    pub const ALL: [Group; 3] = [Group::Stable, Group::Pedantic, Group::Preview];
+
+    /// `stable`, `pedantic` or `preview`, as `mfac.toml` and the docs write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Stable => "stable",
+            Group::Pedantic => "pedantic",
+            Group::Preview => "preview",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Group> {
+        Group::ALL
+            .into_iter()
+            .find(|g| g.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Does a check of this group run when nothing configures it?
+    pub fn on_by_default(self) -> bool {
+        self == Group::Stable
+    }
 }
 
 /// Everything a check may look at.
@@ -338,27 +374,45 @@ pub(crate) fn count(n: usize, noun: &str) -> String {
 }
 
 /// One check's documentation, as `mfac explain CODE` prints it.
-pub fn explain_text(info: &CheckInfo) -> String {
+pub fn explain_text(check: &Check) -> String {
+    let info = check.info;
     let severity = info.severity.name();
     format!(
-        "{} {} ({severity})\n\nWhat it catches: {}.\n\n{}\n\nHelp shown with each finding: {}\n",
-        info.code, info.name, info.summary, info.doc, info.help
+        "{} {} ({severity}, {})\n\nWhat it catches: {}.\n\n{}\n\n{}\n\nHelp shown with each finding: {}\n",
+        info.code,
+        info.name,
+        check.group.name(),
+        info.summary,
+        info.doc,
+        group_note(check),
+        info.help
     )
+}
+
+/// Whether a check runs by default, and how to change that.
+fn group_note(check: &Check) -> String {
+    let (code, group) = (check.info.code, check.group.name());
+    if check.group.on_by_default() {
+        format!("Group: {group}, on by default (`{code} = \"off\"` under `[severity]` in `mfac.toml` turns it off).")
+    } else {
+        format!("Group: {group}, off by default: turn it on with `{code} = \"warning\"` (or `{group} = \"warning\"` for the whole group) under `[severity]` in `mfac.toml`.")
+    }
 }
 
 /// Every check's documentation as one markdown page: `docs/rules.md`.
 pub fn rules_markdown() -> String {
     let mut s = String::from(
-        "# mfac checks\n\nGenerated from the check registry (`src/check/checks/`) by `mfac explain --markdown`; a test fails when this file is out of date.\n\n| code | name | severity | catches |\n|---|---|---|---|\n",
+        "# mfac checks\n\nGenerated from the check registry (`src/check/checks/`) by `mfac explain --markdown`; a test fails when this file is out of date.\n\nChecks come in groups, as ruff's rules do: `stable` checks run by default; `pedantic` (right, but about style a team may not want) and `preview` (new, still being tuned) run only when `mfac.toml` turns them on, by code (`W018 = \"warning\"`) or by group (`pedantic = \"warning\"`).\n\n| code | name | severity | group | catches |\n|---|---|---|---|---|\n",
     );
     for c in REGISTRY {
         let i = c.info;
         let sev = i.severity.name();
         s.push_str(&format!(
-            "| [`{}`](#{}) | {} | {sev} | {} |\n",
+            "| [`{}`](#{}) | {} | {sev} | {} | {} |\n",
             i.code,
             i.code.to_ascii_lowercase(),
             i.name,
+            c.group.name(),
             i.summary.replace('|', "\\|")
         ));
     }
@@ -382,7 +436,8 @@ pub fn rules_markdown() -> String {
                 s.push_str("\n\n");
             }
         }
-        s.push_str(&format!("Help shown with each finding: {}\n", i.help));
+        s.push_str(&group_note(c));
+        s.push_str(&format!("\n\nHelp shown with each finding: {}\n", i.help));
     }
     s
 }
@@ -395,14 +450,20 @@ pub fn find(code: &str) -> Option<&'static Check> {
 }
 
 macro_rules! registry {
-    ($( $module:ident $(=> $run:ident)? ),* $(,)?) => {
+    ($( $module:ident $(=> $run:ident)? $(@ $group:ident)? ),* $(,)?) => {
         /// Every check, in code order.
         pub static REGISTRY: &[Check] = &[
-            $( Check { info: &checks::$module::INFO, run: registry!(@run $module $($run)?) }, )*
+            $( Check {
+                info: &checks::$module::INFO,
+                run: registry!(@run $module $($run)?),
+                group: registry!(@group $($group)?),
+            }, )*
         ];
     };
     (@run $module:ident $run:ident) => { Some(checks::$module::$run) };
     (@run $module:ident) => { None };
+    (@group $group:ident) => { Group::$group };
+    (@group) => { Group::Stable };
 }
 
 registry! {
@@ -453,7 +514,7 @@ registry! {
     bad_suppression,
     unused_suppression,
     app_cannot_loosen => run,
-    privileged_relies_on_others => run,
+    privileged_relies_on_others => run @ Pedantic,
     privileged_user_exception => run,
     lookalike_group => run,
     unheld_group => run,

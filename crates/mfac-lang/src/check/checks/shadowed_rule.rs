@@ -8,33 +8,30 @@ pub const INFO: CheckInfo = CheckInfo {
     code: "W002",
     name: "shadowed-rule",
     severity: Severity::Warning,
-    summary: "a rule can never change any decision: it sets nothing, or (in `most_restrictive`) nothing stricter than the default, or (in `specific`) nothing that changes a login in any combination of groups",
+    summary: "a rule can never change any decision: it sets nothing, or (in `most_restrictive`) nothing stricter than the default, or nothing that changes a login in any combination of groups (through `includes` too)",
     help: "delete the rule, or make it say something the default does not",
-    doc: "Why: in `most_restrictive` mode the default always applies, so a rule that is no stricter than the default at every date is dead weight, and usually a sign that its author expected it to loosen something (which this mode never does). In `specific` mode a group rule is dead weight when, in every combination of groups and every epoch, the logins of its members come out the same without it: it repeats the default, and every group that also sets the field is at least as strict.\n\nExample:\n    precedence most_restrictive\n    default { enforcement required }\n    group \"Beta Testers\" { enforcement optional }\n\nFix: delete the group rule, or switch to `precedence specific` if the group is meant to be an exception.",
+    doc: "Why: in `most_restrictive` mode the default always applies, so a rule that is no stricter than the default at every date is dead weight, and usually a sign that its author expected it to loosen something (which this mode never does). In either mode a group rule is dead weight when, in every combination of groups and every epoch, the logins of its members come out the same without it: in `specific` mode it repeats the default and every group that also sets the field is at least as strict; in either mode, every one of its members gets through `includes` a rule that already says more (every member of Ops is in Admins, Admins says `remember never`, and Ops only sets a window).\n\nExample:\n    precedence most_restrictive\n    default { enforcement required }\n    group \"Beta Testers\" { enforcement optional }\n\nFix: delete the group rule, or switch to `precedence specific` if the group is meant to be an exception.",
 };
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.policy;
-    // In `specific` mode a group rule can be dead weight in a way no single
-    // comparison shows: it sets what the default says, and every other
-    // group that sets the field is at least as strict, so in every
-    // combination it changes nothing. The engine searches the combinations.
-    let inert: Vec<usize> = if p.precedence == Precedence::Specific {
-        let candidates: Vec<usize> = p
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                matches!(r.subject, Subject::Group(_))
-                    && r.privileged.is_none()
-                    && r.includes.is_empty()
-            })
-            .map(|(id, _)| id)
-            .collect();
-        mfac_prove::inert_group_rules(cx.compiled(), &candidates)
-    } else {
-        Vec::new()
-    };
+    // A group rule can be dead weight in a way no single comparison shows:
+    // in `specific` mode it sets what the default says and every other
+    // group that sets the field is at least as strict; in either mode every
+    // member gets, through `includes`, a rule that says more. The engine
+    // searches every combination of groups for a login it changes.
+    let candidates: Vec<usize> = p
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            matches!(r.subject, Subject::Group(_))
+                && r.privileged.is_none()
+                && r.includes.is_empty()
+        })
+        .map(|(id, _)| id)
+        .collect();
+    let inert = mfac_prove::inert_group_rules(cx.compiled(), &candidates);
     for (id, rule) in p.rules.iter().enumerate() {
         if rule.subject == Subject::Default
             || rule.privileged.is_some()

@@ -106,7 +106,15 @@ fn compiled_view(d: &Decision<'_>) -> Verdict {
         deadline: d.deadline,
         remembered: d.remembered,
         exempt_until: d.exempt.map(|e| e.until),
+        remember: d.remember,
+        grace_deadline: d.grace_deadline,
     }
+}
+
+/// The reference's own reading of generated text (it shares no resolution
+/// with the checker).
+fn reference_of(text: &str) -> reference::Reference {
+    reference::read(text).unwrap_or_else(|e| panic!("the reference cannot read:\n{text}\n{e}"))
 }
 
 proptest! {
@@ -119,12 +127,13 @@ proptest! {
     ) {
         let text = spec.render();
         let p = checked(&text);
+        let r = reference_of(&text);
         let compiled = Policy::from_checked(&p);
         let reloaded = Policy::from_json(&compiled.to_json().expect("serialises")).expect("round trip");
         for seed in &seeds {
             let login = gen::login(&p, seed);
             let ctx = login.context();
-            let want = reference::decide(&p, &ctx);
+            let want = reference::decide(&r, &ctx);
             let got = compiled_view(&compiled.decide(&ctx));
             prop_assert_eq!(got, want, "\n{}\nlogin: {:?}", text, ctx);
             let again = compiled_view(&reloaded.decide(&ctx));
@@ -147,7 +156,7 @@ proptest! {
             let cached = compiled.decide(&ctx);
             let fresh = compiled.decide_uncached(&ctx);
             prop_assert_eq!(format!("{cached:?}"), format!("{fresh:?}"), "\n{}\nlogin: {:?}", text, ctx);
-            prop_assert_eq!(compiled_view(&cached), reference::decide(&p, &ctx));
+            prop_assert_eq!(compiled_view(&cached), reference::decide(&r, &ctx));
         }
         let n = POLICIES.fetch_add(1, Ordering::Relaxed) + 1;
         if n == u64::from(cases()) {
@@ -218,6 +227,7 @@ proptest! {
     ) {
         let text = spec.render();
         let p = checked(&text);
+        let r = reference_of(&text);
         prop_assert_eq!(p.precedence, mfac::policy::Precedence::Specific);
         let compiled = Policy::from_checked(&p);
         let login = gen::login(&p, &seed);
@@ -235,7 +245,7 @@ proptest! {
         }
         let pairs = [
             (compiled_view(&compiled.decide(&plain)), compiled_view(&compiled.decide(&inside))),
-            (reference::decide(&p, &plain), reference::decide(&p, &inside)),
+            (reference::decide(&r, &plain), reference::decide(&r, &inside)),
         ];
         for (before, after) in pairs {
             prop_assert!(after.enforcement >= before.enforcement, "{}", text);
@@ -263,6 +273,7 @@ proptest! {
     fn exemptions_end_at_until(spec in gen::spec(), seed in gen::login_seed(), after_secs in 0i64..200_000) {
         let text = spec.render();
         let p = checked(&text);
+        let r = reference_of(&text);
         let compiled = Policy::from_checked(&p);
         let mut login = gen::login(&p, &seed);
         for e in &p.exemptions {
@@ -272,8 +283,8 @@ proptest! {
                 login.at = at;
                 let d = compiled.decide(&login.context());
                 prop_assert!(d.exempt.is_none_or(|x| at < x.until), "{}", text);
-                let r = reference::decide(&p, &login.context());
-                prop_assert!(r.exempt_until.is_none_or(|u| at < u));
+                let v = reference::decide(&r, &login.context());
+                prop_assert!(v.exempt_until.is_none_or(|u| at < u));
                 EXEMPTED_LOGINS.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -339,5 +350,33 @@ proptest! {
             let ctx = login.context();
             prop_assert_eq!(compiled_view(&pa.decide(&ctx)), compiled_view(&pb.decide(&ctx)));
         }
+    }
+}
+
+/// Strengths built from strengths, three deep, by hand: the checker, the
+/// compiled evaluator and the reference each expand them to what the text
+/// says, and a strength named before it is declared counts too.
+#[test]
+fn nested_strengths_expand_alike_everywhere() {
+    let text = r#"strength any = sms | app_based
+strength app_based = totp | phishing_resistant
+strength phishing_resistant = webauthn
+default { enforcement required factors any }
+group "admins" { factors app_based }
+group "root" { factors phishing_resistant | email }
+"#;
+    let p = checked(text);
+    let compiled = Policy::from_checked(&p);
+    let r = reference_of(text);
+    let at = "2026-12-01T00:00:00Z".parse().unwrap();
+    let set = |fs: &[Factor]| fs.iter().copied().collect::<mfac::FactorSet>();
+    for (groups, want) in [
+        (&[][..], set(&[Factor::Sms, Factor::Totp, Factor::Webauthn])),
+        (&["admins"][..], set(&[Factor::Totp, Factor::Webauthn])),
+        (&["root"][..], set(&[Factor::Webauthn])),
+    ] {
+        let ctx = mfac::LoginContext::new("u@x.test", at).groups(groups);
+        assert_eq!(compiled.decide(&ctx).factors, want, "{groups:?}");
+        assert_eq!(reference::decide(&r, &ctx).factors, want, "{groups:?}");
     }
 }

@@ -31,7 +31,13 @@ fuzz_target!(|data: &[u8]| {
     let at = "2026-12-15T08:00:00Z".parse().expect("instant");
     let ctx = LoginContext::new("u0@x.test", at).groups(&groups);
     let d = policy.decide(&ctx);
-    let r = reference::decide(&p, &ctx);
-    assert_eq!((d.outcome, d.enforcement, d.factors, d.deadline), (r.outcome, r.enforcement, r.factors, r.deadline));
+    let Ok(reference) = reference::read(text) else {
+        panic!("the reference cannot read a policy the checker accepted");
+    };
+    let r = reference::decide(&reference, &ctx);
+    assert_eq!(
+        (d.outcome, d.enforcement, d.factors, d.deadline, d.remember, d.grace_deadline),
+        (r.outcome, r.enforcement, r.factors, r.deadline, r.remember, r.grace_deadline)
+    );
     assert_eq!(reloaded.decide(&ctx).outcome, d.outcome);
 });

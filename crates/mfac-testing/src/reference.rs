@@ -1,13 +1,15 @@
 //! The reference evaluator: the design's decision rules, written to be read
 //! rather than to be fast.
 //!
-//! It walks the checked policy directly, rule by rule, at the login's
-//! instant. It shares no decision logic with `mfac_core::eval`: no compiled
-//! tables, no `CheckedPolicy::effective`, no group graph, no
-//! `Remember::strictest`, no `Calendar::context`. The differential tests
-//! (`tests/differential.rs`) and the fuzz targets compare the two, so each
-//! reading of the design checks the other. Only data types (the checked
-//! policy, the login, the outcome) are shared.
+//! It reads the syntax tree itself ([`read`]: strengths, rollout targets,
+//! phase instants, the calendar) and walks its own rules, one by one, at
+//! the login's instant. It shares no resolution with the checker and no
+//! decision logic with `mfac_core::eval`: no checked policy, no compiled
+//! tables, no group graph, no `Remember::strictest`, no `Calendar::context`.
+//! The differential tests (`tests/differential.rs`) and the fuzz targets
+//! compare the two, so each reading of the design checks the other. Only
+//! the parser and data types (the login, factor sets, the outcome) are
+//! shared.
 //!
 //! Where the design is silent this follows the choices the README documents:
 //! rollout phases apply cumulatively, field by field; a grace with no phase
@@ -15,12 +17,15 @@
 //! rule adds `backup_code`; a remember window's end is exclusive and an
 //! unknown IP or login count never passes a condition that tests it.
 
+mod read;
+
+pub use read::{read, Reference};
+
 use jiff::{SignedDuration, Timestamp};
 use mfac_core::eval::{LoginContext, Outcome};
-use mfac_lang::policy::{
-    Calendar, CheckedPolicy, Enrolment, Factor, FactorSet, Level, Precedence, Remember, RuleId,
-    Subject, TimeContext, Window,
-};
+use mfac_core::policy::{Enrolment, Factor, FactorSet, Level, Remember, Window};
+use mfac_lang::syntax::Subject;
+use read::{RefRule, Written};
 use std::collections::BTreeSet;
 
 /// What the reference decides for one login: the fields the differential
@@ -33,6 +38,12 @@ pub struct Verdict {
     pub usable: FactorSet,
     /// Only for `enrol_or_skip` while a grace period runs.
     pub deadline: Option<Timestamp>,
+    /// The remember setting the rules combine to, whether or not it lets
+    /// this login through.
+    pub remember: Option<Remember>,
+    /// The enrolment deadline of a `required` result with a grace period,
+    /// whether or not the user has a factor.
+    pub grace_deadline: Option<Timestamp>,
     pub remembered: bool,
     /// The `until` of the exemption that let the user in.
     pub exempt_until: Option<Timestamp>,
@@ -65,7 +76,7 @@ impl RuleNow {
 }
 
 /// The decision for one login, straight from the design.
-pub fn decide(p: &CheckedPolicy, login: &LoginContext<'_>) -> Verdict {
+pub fn decide(p: &Reference, login: &LoginContext<'_>) -> Verdict {
     let t = login.at;
     let groups = member_groups(p, login.groups);
 
@@ -79,20 +90,19 @@ pub fn decide(p: &CheckedPolicy, login: &LoginContext<'_>) -> Verdict {
     let rules: Vec<(Subject, RuleNow)> = p
         .rules
         .iter()
-        .enumerate()
-        .filter(|(_, r)| applies(&r.subject))
-        .map(|(id, r)| (r.subject.clone(), rule_at(p, id, t)))
+        .filter(|r| applies(&r.subject))
+        .map(|r| (r.subject.clone(), rule_at(r, t)))
         .collect();
     let is_app = |s: &Subject| matches!(s, Subject::App(_));
 
     // The rules whose values decide each field, and the rules whose
     // `required` sets the enrolment deadline.
-    let (combined, deadline_rules): (Combined, Vec<RuleNow>) = match p.precedence {
-        Precedence::MostRestrictive => {
+    let (combined, deadline_rules): (Combined, Vec<RuleNow>) = match p.specific {
+        false => {
             let all: Vec<RuleNow> = rules.iter().map(|(_, r)| *r).collect();
             (combine(&all), all)
         }
-        Precedence::Specific => {
+        true => {
             let tier = |want: fn(&Subject) -> bool| -> Vec<RuleNow> {
                 rules
                     .iter()
@@ -168,8 +178,8 @@ pub fn decide(p: &CheckedPolicy, login: &LoginContext<'_>) -> Verdict {
     let exempt_until = p
         .exemptions
         .iter()
-        .filter(|e| e.user == login.user)
-        .filter_map(|e| e.until.map(|u| u.value))
+        .filter(|(user, _)| user == login.user)
+        .map(|(_, until)| *until)
         .filter(|until| t < *until)
         .max();
 
@@ -181,6 +191,8 @@ pub fn decide(p: &CheckedPolicy, login: &LoginContext<'_>) -> Verdict {
         deadline,
         remembered,
         exempt_until,
+        remember: combined.remember,
+        grace_deadline,
     };
     if exempt_until.is_some() || enforcement == Level::Off {
         return verdict(Outcome::Allow, None, false);
@@ -203,16 +215,46 @@ pub fn decide(p: &CheckedPolicy, login: &LoginContext<'_>) -> Verdict {
     }
 }
 
+impl Reference {
+    /// The groups with a rule that a user with these directory groups is a
+    /// member of, directly or through `includes`: whom `members of group
+    /// "G"` speaks of.
+    pub fn member_of<'p>(&'p self, direct: &[&'p str]) -> Vec<&'p str> {
+        let groups = member_groups(self, direct);
+        self.rules
+            .iter()
+            .filter_map(|r| match &r.subject {
+                Subject::Group(g) if groups.contains(g.as_str()) => Some(g.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Is such a user a member of a privileged group?
+    pub fn privileged(&self, direct: &[&str]) -> bool {
+        let groups = member_groups(self, direct);
+        self.rules.iter().any(|r| {
+            r.marked && matches!(&r.subject, Subject::Group(g) if groups.contains(g.as_str()))
+        })
+    }
+
+    /// Is this user's own rule marked `break_glass`?
+    pub fn break_glass(&self, user: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.marked && matches!(&r.subject, Subject::User(u) if u == user))
+    }
+}
+
 /// The user's directory groups and every group that includes one of them,
 /// directly or through other groups.
-fn member_groups<'p>(p: &'p CheckedPolicy, direct: &[&'p str]) -> BTreeSet<&'p str> {
+fn member_groups<'p>(p: &'p Reference, direct: &[&'p str]) -> BTreeSet<&'p str> {
     let mut set: BTreeSet<&str> = direct.iter().copied().collect();
     loop {
         let mut grew = false;
         for r in &p.rules {
             if let Subject::Group(g) = &r.subject {
-                if !set.contains(g.as_str())
-                    && r.includes.iter().any(|i| set.contains(i.value.as_str()))
+                if !set.contains(g.as_str()) && r.includes.iter().any(|i| set.contains(i.as_str()))
                 {
                     set.insert(g);
                     grew = true;
@@ -226,41 +268,25 @@ fn member_groups<'p>(p: &'p CheckedPolicy, direct: &[&'p str]) -> BTreeSet<&'p s
 }
 
 /// A rule's fields at `t`: the base rule, then every phase dated at or
-/// before `t` of every rollout that names it, in date order.
-fn rule_at(p: &CheckedPolicy, id: RuleId, t: Timestamp) -> RuleNow {
+/// before `t` of every rollout that names it, in date order, field by field.
+fn rule_at(rule: &RefRule, t: Timestamp) -> RuleNow {
     let mut now = RuleNow::default();
-    let Some(rule) = p.rules.get(id) else {
-        return now;
-    };
-    let mut set = |f: &mfac_lang::policy::Fields, date: Option<Timestamp>| {
-        if let Some(v) = f.enforcement {
-            now.enforcement = Some(v.value);
-        }
-        if let Some(v) = f.factors {
-            now.factors = Some(v.value);
-        }
-        if f.recovery.is_some() {
-            now.recovery = true;
-        }
-        if let Some(v) = f.remember {
-            now.remember = Some(v.value);
-        }
-        if let Some(v) = f.enrolment {
-            now.enrolment = Some(v.value);
+    let mut set = |w: &Written, date: Option<Timestamp>| {
+        now.enforcement = w.enforcement.or(now.enforcement);
+        now.factors = w.factors.or(now.factors);
+        now.recovery |= w.recovery;
+        now.remember = w.remember.or(now.remember);
+        if w.enrolment.is_some() {
+            now.enrolment = w.enrolment;
             now.enrolment_set_on = date;
         }
     };
-    set(&rule.fields, None);
-    let mut phases: Vec<&mfac_lang::policy::Phase> = p
-        .rollouts
-        .iter()
-        .filter(|r| r.rules.contains(&id))
-        .flat_map(|r| r.phases.iter())
-        .filter(|ph| ph.at <= t)
-        .collect();
-    phases.sort_by_key(|ph| ph.at);
-    for ph in phases {
-        set(&ph.fields, Some(ph.at));
+    set(&rule.written, None);
+    let mut phases: Vec<&(Timestamp, Written)> =
+        rule.phases.iter().filter(|(at, _)| *at <= t).collect();
+    phases.sort_by_key(|(at, _)| *at);
+    for (at, w) in phases {
+        set(w, Some(*at));
     }
     now
 }
@@ -314,7 +340,7 @@ fn combine(rules: &[RuleNow]) -> Combined {
 }
 
 /// Does a remember window let this login through without a challenge?
-fn window_holds(p: &CheckedPolicy, w: &Window, login: &LoginContext<'_>) -> bool {
+fn window_holds(p: &Reference, w: &Window, login: &LoginContext<'_>) -> bool {
     let Some(last) = login.last_mfa else {
         return false;
     };
@@ -326,8 +352,7 @@ fn window_holds(p: &CheckedPolicy, w: &Window, login: &LoginContext<'_>) -> bool
         Err(_) => true, // ends after any instant there is
     };
     let ip_ok = !w.same_ip || matches!((login.ip, last.ip), (Some(a), Some(b)) if a == b);
-    let context_ok = !w.same_context
-        || time_context(&p.calendar, p, last.at) == time_context(&p.calendar, p, login.at);
+    let context_ok = !w.same_context || time_context(p, last.at) == time_context(p, login.at);
     let logins_ok = match w.max_logins {
         None => true,
         Some(max) => last.logins_since.is_some_and(|n| n < max),
@@ -335,33 +360,42 @@ fn window_holds(p: &CheckedPolicy, w: &Window, login: &LoginContext<'_>) -> bool
     within && ip_ok && context_ok && logins_ok
 }
 
-/// Holiday, weekend, work hours or after hours, in the policy's timezone.
-fn time_context(cal: &Calendar, p: &CheckedPolicy, at: Timestamp) -> TimeContext {
+/// The four times of a remember window's `same_context`, in order of
+/// precedence: a holiday, a weekend day, work hours, after hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Context {
+    Holiday,
+    Weekend,
+    WorkHours,
+    AfterHours,
+}
+
+/// What time it is at `at` by the policy's calendar, in its timezone.
+fn time_context(p: &Reference, at: Timestamp) -> Context {
+    let cal = &p.calendar;
     let local = at.to_zoned_datetime(p.timezone.clone());
     if cal.holidays.contains(&local.date()) {
-        return TimeContext::Holiday;
+        return Context::Holiday;
     }
     let day_bit = 1u8 << local.weekday().to_monday_zero_offset();
-    if cal.workdays & day_bit == 0 {
-        return TimeContext::Weekend;
+    if cal.days & day_bit == 0 {
+        return Context::Weekend;
     }
-    let minute = i32::from(local.hour()) * 60 + i32::from(local.minute());
-    if i32::from(cal.start) <= minute && minute < i32::from(cal.end) {
-        TimeContext::WorkHours
+    let minute =
+        u16::from(local.hour().unsigned_abs()) * 60 + u16::from(local.minute().unsigned_abs());
+    if cal.start_minute <= minute && minute < cal.end_minute {
+        Context::WorkHours
     } else {
-        TimeContext::AfterHours
+        Context::AfterHours
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mfac_core::source::SourceFile;
-    use mfac_lang::check::{check, CheckOptions};
 
-    fn checked(text: &str) -> CheckedPolicy {
-        let out = check(&SourceFile::new("t.mfa", text), &CheckOptions::default());
-        out.policy.unwrap_or_else(|| panic!("{}", out.diagnostics))
+    fn checked(text: &str) -> Reference {
+        read(text).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn at(s: &str) -> Timestamp {
@@ -399,5 +433,42 @@ mod tests {
         // A group required without a grace is immediate, and wins.
         let v = decide(&p, &login.groups(&["ops"]));
         assert_eq!((v.outcome, v.deadline), (Outcome::Enrol, None));
+    }
+
+    #[test]
+    fn strengths_built_from_strengths_expand_all_the_way() {
+        let p = checked(
+            r#"strength phishing_resistant = webauthn
+               strength app_based = totp | phishing_resistant
+               strength any = sms | app_based
+               default { enforcement required factors any }
+               group "admins" { factors app_based }"#,
+        );
+        let login = LoginContext::new("u", at("2026-12-01T00:00:00Z"));
+        let want: FactorSet = [Factor::Sms, Factor::Totp, Factor::Webauthn]
+            .into_iter()
+            .collect();
+        assert_eq!(decide(&p, &login).factors, want);
+        let admins = decide(&p, &login.groups(&["admins"]));
+        assert_eq!(admins.factors, want.without(Factor::Sms));
+    }
+
+    #[test]
+    fn strengths_in_a_cycle_are_refused() {
+        assert!(read("strength a = b\nstrength b = a\ndefault { factors a }").is_err());
+    }
+
+    #[test]
+    fn phase_dates_are_the_policy_timezone_midnight() {
+        let p = checked(
+            r#"timezone "Asia/Kolkata"
+               default { enforcement optional }
+               rollout "r" { applies default on 2026-12-01 enforcement required }"#,
+        );
+        // Midnight in Kolkata is 18:30 UTC the day before.
+        let before = LoginContext::new("u", at("2026-11-30T18:29:59Z"));
+        let after = LoginContext::new("u", at("2026-11-30T18:30:00Z"));
+        assert_eq!(decide(&p, &before).enforcement, Level::Optional);
+        assert_eq!(decide(&p, &after).enforcement, Level::Required);
     }
 }

@@ -1,0 +1,257 @@
+//! The reference's own reading of a policy: from the syntax tree, not from
+//! the checker's resolved policy. Strengths (built from strengths too),
+//! rollout targets, phase instants, exemption ends and the calendar are
+//! worked out here from the design's words, so a mistake in the checker's
+//! resolution shows up as a disagreement rather than being copied.
+//!
+//! It reads policies the checker accepted: where a policy is wrong in a way
+//! the checker refuses (a cycle of strengths, an unknown factor, an
+//! ambiguous wall-clock time), it gives an error rather than a guess.
+
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use mfac_core::policy::{Enrolment, Factor, FactorSet, Level, Remember, Window};
+use mfac_core::source::SourceFile;
+use mfac_core::time::When;
+use mfac_lang::syntax::{
+    self, EnrolmentSyntax, FactorExpr, Field, FieldValue, Item, PrecedenceMode, RememberSyntax,
+    Subject,
+};
+use std::collections::BTreeMap;
+
+/// The fields one rule or rollout phase writes, as written.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Written {
+    pub enforcement: Option<Level>,
+    pub factors: Option<FactorSet>,
+    pub recovery: bool,
+    pub remember: Option<Remember>,
+    pub enrolment: Option<Enrolment>,
+}
+
+/// One rule: who it is for, what it says, and the phases that rewrite it.
+#[derive(Clone, Debug)]
+pub(crate) struct RefRule {
+    pub subject: Subject,
+    /// `privileged` on a group, `break_glass` on a user.
+    pub marked: bool,
+    pub includes: Vec<String>,
+    pub written: Written,
+    /// (instant, fields) of every phase of every rollout naming the subject.
+    pub phases: Vec<(Timestamp, Written)>,
+}
+
+/// Work hours and holidays, as the calendar says (the design's default
+/// without one: weekdays 09:00 to 17:00).
+#[derive(Clone, Debug)]
+pub(crate) struct RefCalendar {
+    /// Bit 0 is Monday.
+    pub days: u8,
+    pub start_minute: u16,
+    pub end_minute: u16,
+    pub holidays: Vec<Date>,
+}
+
+/// A policy as the reference reads it.
+#[derive(Clone, Debug)]
+pub struct Reference {
+    pub(crate) specific: bool,
+    pub(crate) timezone: TimeZone,
+    pub(crate) calendar: RefCalendar,
+    pub(crate) rules: Vec<RefRule>,
+    /// (user, end) of every exemption.
+    pub(crate) exemptions: Vec<(String, Timestamp)>,
+}
+
+/// Read policy text the checker accepted.
+pub fn read(text: &str) -> Result<Reference, String> {
+    let tree = syntax::parse(&SourceFile::new("reference.mfa", text))
+        .map_err(|e| format!("{} syntax errors", e.len()))?;
+    let timezone = tree
+        .items
+        .iter()
+        .find_map(|i| match i {
+            Item::Timezone(tz) => Some(TimeZone::get(&tz.value).map_err(|e| e.to_string())),
+            _ => None,
+        })
+        .unwrap_or(Ok(TimeZone::UTC))?;
+    let strengths: BTreeMap<&str, &FactorExpr> = tree
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Strength(s) => Some((s.name.value.as_str(), &s.set)),
+            _ => None,
+        })
+        .collect();
+    let mut r = Reference {
+        specific: false,
+        calendar: RefCalendar {
+            days: 0b001_1111,
+            start_minute: 9 * 60,
+            end_minute: 17 * 60,
+            holidays: Vec::new(),
+        },
+        timezone,
+        rules: Vec::new(),
+        exemptions: Vec::new(),
+    };
+    for item in &tree.items {
+        match item {
+            Item::Precedence(m) => r.specific = m.value == PrecedenceMode::Specific,
+            Item::Calendar(c) => {
+                if let Some(w) = c.work_hours.first() {
+                    r.calendar.days = w.days;
+                    r.calendar.start_minute = w.start.value;
+                    r.calendar.end_minute = w.end.value;
+                }
+                r.calendar.holidays = c.holidays.iter().map(|h| h.value).collect();
+            }
+            Item::Rule(rule) => {
+                let mut includes = Vec::new();
+                let written = written(&rule.fields, &strengths, Some(&mut includes))?;
+                let marked = rule
+                    .fields
+                    .iter()
+                    .any(|f| matches!(f.value, FieldValue::Privileged | FieldValue::BreakGlass));
+                r.rules.push(RefRule {
+                    subject: rule.subject.value.clone(),
+                    marked,
+                    includes,
+                    written,
+                    phases: Vec::new(),
+                });
+            }
+            Item::Exempt(e) => {
+                let until = e.until.as_ref().ok_or("an exemption without `until`")?;
+                let end = instant(until.value, &r.timezone)?;
+                r.exemptions.push((e.user.value.clone(), end));
+            }
+            _ => {}
+        }
+    }
+    // Rollouts last: a subject with no rule of its own gets an empty one.
+    for item in &tree.items {
+        let Item::Rollout(rollout) = item else {
+            continue;
+        };
+        for phase in &rollout.phases {
+            let at = instant(phase.at.value, &r.timezone)?;
+            let fields = written(&phase.fields, &strengths, None)?;
+            for subject in &rollout.subjects {
+                let rule = match r.rules.iter().position(|x| x.subject == subject.value) {
+                    Some(i) => i,
+                    None => {
+                        r.rules.push(RefRule {
+                            subject: subject.value.clone(),
+                            marked: false,
+                            includes: Vec::new(),
+                            written: Written::default(),
+                            phases: Vec::new(),
+                        });
+                        r.rules.len() - 1
+                    }
+                };
+                if let Some(x) = r.rules.get_mut(rule) {
+                    x.phases.push((at, fields));
+                }
+            }
+        }
+    }
+    Ok(r)
+}
+
+/// The fields a rule body or a phase writes; `includes` go to `includes`.
+fn written(
+    fields: &[Field],
+    strengths: &BTreeMap<&str, &FactorExpr>,
+    mut includes: Option<&mut Vec<String>>,
+) -> Result<Written, String> {
+    let mut w = Written::default();
+    for f in fields {
+        match &f.value {
+            FieldValue::Enforcement(l) => w.enforcement = Some(*l),
+            FieldValue::Factors(e) => w.factors = Some(factor_set(e, strengths, 0)?),
+            FieldValue::Recovery(_) => w.recovery = true,
+            FieldValue::Enrolment(EnrolmentSyntax::Immediate) => {
+                w.enrolment = Some(Enrolment::Immediate)
+            }
+            FieldValue::Enrolment(EnrolmentSyntax::Grace(d)) => {
+                w.enrolment = Some(Enrolment::Grace(d.value))
+            }
+            FieldValue::Remember(RememberSyntax::Never) => w.remember = Some(Remember::Never),
+            FieldValue::Remember(RememberSyntax::Window {
+                duration,
+                same_ip,
+                same_context,
+                max_logins,
+            }) => {
+                let max_logins = match max_logins {
+                    Some(n) => Some(u32::try_from(n.value).map_err(|e| e.to_string())?),
+                    None => None,
+                };
+                w.remember = Some(Remember::Window(Window {
+                    seconds: duration.value,
+                    same_ip: same_ip.is_some(),
+                    same_context: same_context.is_some(),
+                    max_logins,
+                }));
+            }
+            FieldValue::Includes(names) => {
+                if let Some(out) = includes.as_deref_mut() {
+                    out.extend(names.iter().map(|n| n.value.clone()));
+                }
+            }
+            FieldValue::Privileged | FieldValue::BreakGlass => {}
+        }
+    }
+    Ok(w)
+}
+
+/// `a | b | strength`: the union of the factors and of what each strength
+/// stands for, strengths expanded as deep as they go.
+fn factor_set(
+    e: &FactorExpr,
+    strengths: &BTreeMap<&str, &FactorExpr>,
+    depth: usize,
+) -> Result<FactorSet, String> {
+    if depth > strengths.len() {
+        return Err("strengths that name each other in a cycle".into());
+    }
+    let mut set = FactorSet::EMPTY;
+    for name in &e.names {
+        let n = name.value.as_str();
+        let more = match (
+            Factor::ALL.into_iter().find(|f| f.name() == n),
+            strengths.get(n),
+        ) {
+            (Some(f), _) => FactorSet::single(f),
+            (None, Some(inner)) => factor_set(inner, strengths, depth + 1)?,
+            (None, None) => return Err(format!("no factor or strength `{n}`")),
+        };
+        set = set.union(more);
+    }
+    Ok(set)
+}
+
+/// A written date or time as an instant in the policy's timezone: a date is
+/// the day's first instant (its midnight; the end of a gap that swallows
+/// midnight; the first of two midnights); a wall-clock time must name
+/// exactly one instant.
+fn instant(when: When, tz: &TimeZone) -> Result<Timestamp, String> {
+    match when {
+        When::Instant(t) => Ok(t),
+        When::Date(d) => tz
+            .to_ambiguous_zoned_datetime(d.to_datetime(jiff::civil::Time::midnight()))
+            .compatible()
+            .map(|z| z.timestamp())
+            .map_err(|e| e.to_string()),
+        When::Local(dt) => one_instant(dt, tz),
+    }
+}
+
+fn one_instant(dt: DateTime, tz: &TimeZone) -> Result<Timestamp, String> {
+    tz.to_ambiguous_timestamp(dt)
+        .unambiguous()
+        .map_err(|e| e.to_string())
+}

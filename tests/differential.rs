@@ -204,7 +204,7 @@ proptest! {
             let grants = after.rules.iter().any(|r| {
                 r.info.kind == mfac::compile::SubjectKind::Group
                     && !before.rules.iter().any(|b| b.id == r.id)
-                    && p.effective(r.id, login.at).recovery
+                    && p.effective(r.id, login.at).recovery.is_some()
             });
             prop_assert!(grants, "backup_code appeared without a group granting it\n{}", text);
         }
@@ -239,7 +239,7 @@ proptest! {
             if matches!(e.remember, Some(mfac::policy::Remember::Window(_))) {
                 APP_CASES[0].fetch_add(1, Ordering::Relaxed);
             }
-            if e.recovery {
+            if e.recovery.is_some() {
                 APP_CASES[1].fetch_add(1, Ordering::Relaxed);
             }
         }

@@ -128,24 +128,16 @@ fn field_changes(c: &Change, tz: &jiff::tz::TimeZone) -> Vec<String> {
             out.push(format!("{name}: {x} -> {y}"));
         }
     };
-    field("enforcement", &|f| {
-        f.enforcement
-            .map_or("unset".into(), |l| l.name().to_string())
-    });
-    field("factors", &|f| {
-        f.factors.map_or("unset".into(), |s| s.to_string())
-    });
-    field("recovery", &|f| {
-        if f.recovery { "backup_code" } else { "none" }.to_string()
-    });
-    field("enrolment", &|f| {
-        f.deadline.map_or("immediate".into(), |d| {
-            format!("grace until {}", format_instant(d, tz))
-        })
-    });
-    field("remember", &|f| {
-        f.remember.map_or("unset".into(), |r| r.to_string())
-    });
+    for &name in mfac::policy::Field::ALL {
+        field(name.keyword(), &|f| match name {
+            // Lowered to the deadline a required rule gives.
+            mfac::policy::Field::Enrolment => f.deadline.map_or("immediate".into(), |d| {
+                format!("grace until {}", format_instant(d, tz))
+            }),
+            mfac::policy::Field::Recovery => f.value(name).unwrap_or_else(|| "none".into()),
+            _ => f.value(name).unwrap_or_else(|| "unset".into()),
+        });
+    }
     out
 }
 

@@ -307,7 +307,7 @@ pub mod wire {
                     deadline: f.deadline.map(|t| format_instant(t, tz)),
                     enforcement: f.enforcement,
                     factors: f.factors,
-                    recovery: f.recovery,
+                    recovery: f.recovery.is_some(),
                     remember: f.remember.map(|r| r.to_string()),
                 })
             };

@@ -2,6 +2,7 @@
 //! once (code, message, span, help) and rendered many ways by the front ends:
 //! miette for people, JSON, SARIF and annotations for tools.
 
+use crate::policy::Field;
 use crate::source::{SourceFile, Span};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -110,15 +111,33 @@ pub struct EffectiveSettings {
     pub exempt: bool,
 }
 
-/// The rules behind each effective field.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldRules {
-    pub enforcement: Vec<String>,
-    pub factors: Vec<String>,
-    pub recovery: Vec<String>,
-    pub remember: Vec<String>,
-    pub deadline: Vec<String>,
+macro_rules! field_rules {
+    ($( $name:ident : $variant:ident ( $ty:ty ) {
+        keywords [ $($kw:literal),+ ] wire $wire:ident $($_rest:tt)*
+    } )*) => {
+        /// The rules behind each effective field, under the field's JSON name.
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct FieldRules {
+            $( pub $wire: Vec<String>, )*
+        }
+
+        impl FieldRules {
+            pub fn get(&self, field: Field) -> &[String] {
+                match field {
+                    $( Field::$variant => &self.$wire, )*
+                }
+            }
+
+            pub fn get_mut(&mut self, field: Field) -> &mut Vec<String> {
+                match field {
+                    $( Field::$variant => &mut self.$wire, )*
+                }
+            }
+        }
+    };
 }
+
+crate::rule_fields!(field_rules);
 
 impl Counterexample {
     /// Who: "a member of `A` and `B`", "user `u` in no group".
@@ -181,16 +200,10 @@ impl Counterexample {
             "counterexample: {}{only}, signing in to {app}, {when}\n  gets: {gets}",
             self.who()
         );
-        let r = &self.rules;
-        for (field, rules) in [
-            ("enforcement", &r.enforcement),
-            ("factors", &r.factors),
-            ("recovery", &r.recovery),
-            ("remember", &r.remember),
-            ("deadline", &r.deadline),
-        ] {
+        for &field in Field::ALL {
+            let rules = self.rules.get(field);
             if !rules.is_empty() {
-                s.push_str(&format!("\n  {field} from: {}", rules.join("; ")));
+                s.push_str(&format!("\n  {} from: {}", field.wire(), rules.join("; ")));
             }
         }
         s

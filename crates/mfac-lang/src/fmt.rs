@@ -112,18 +112,6 @@ const TOP: [&str; 12] = [
     "rollout",
     "assert",
 ];
-const RULE_ENTRIES: [&str; 9] = [
-    "enforcement",
-    "factors",
-    "enrolment",
-    "enrollment",
-    "remember",
-    "recovery",
-    "privileged",
-    "break_glass",
-    "includes",
-];
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Block {
     Rule,
@@ -135,7 +123,11 @@ enum Block {
 impl Block {
     fn starts_entry(self, w: &str) -> bool {
         match self {
-            Block::Rule => RULE_ENTRIES.contains(&w),
+            // The catalogue's fields, in every spelling, and the markers.
+            Block::Rule => {
+                mfac_core::policy::Field::from_keyword(w).is_some()
+                    || crate::syntax::MARKERS.contains(&w)
+            }
             Block::Calendar => w == "work_hours" || w == "holiday",
             Block::Rollout => w == "applies" || w == "on",
             Block::Assert => w == "for" || w == "always" || w == "never",

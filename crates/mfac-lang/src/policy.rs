@@ -16,15 +16,34 @@ pub struct At<T> {
     pub span: Span,
 }
 
-/// The fields a rule or a rollout phase sets. `None`: not set here.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fields {
-    pub enforcement: Option<At<Level>>,
-    pub factors: Option<At<FactorSet>>,
-    pub enrolment: Option<At<Enrolment>>,
-    pub remember: Option<At<Remember>>,
-    pub recovery: Option<Span>,
+macro_rules! spanned_fields {
+    ($( $name:ident : $variant:ident ( $ty:ty ) { $($_attrs:tt)* } )*) => {
+        /// The fields a rule or a rollout phase sets, each with the span of
+        /// where it is set. `None`: not set here.
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct Fields {
+            $( pub $name: Option<At<$ty>>, )*
+        }
+
+        impl Fields {
+            /// The values, without where they are written.
+            pub fn written(&self) -> Written {
+                Written {
+                    $( $name: self.$name.map(|a| a.value), )*
+                }
+            }
+
+            /// Where `field` is set.
+            pub fn span(&self, field: Field) -> Option<Span> {
+                match field {
+                    $( Field::$variant => self.$name.map(|a| a.span), )*
+                }
+            }
+        }
+    };
 }
+
+mfac_core::rule_fields!(spanned_fields);
 
 impl Fields {
     pub fn is_empty(&self) -> bool {
@@ -90,7 +109,6 @@ pub struct Effective {
     /// As the tables hold them: the enrolment deadline only where the rule
     /// requires MFA.
     pub settings: mfac_core::compile::Settings,
-    pub enrolment: Option<Enrolment>,
     /// Date of the phase that set `enrolment`: a grace runs from it.
     pub enrolment_from: Option<Timestamp>,
     /// The latest phase in force for this rule: (rollout, phase index).
@@ -129,7 +147,7 @@ impl Effective {
     }
 
     pub fn with_recovery(&self, f: FactorSet) -> FactorSet {
-        if self.recovery {
+        if self.recovery.is_some() {
             f.with(Factor::BackupCode)
         } else {
             f
@@ -261,21 +279,11 @@ impl CheckedPolicy {
     }
 }
 
+/// `f` written over `e`, field by field; a grace set here runs from
+/// `phase_date`.
 fn apply(e: &mut Effective, f: &Fields, phase_date: Option<Timestamp>) {
-    if let Some(v) = f.enforcement {
-        e.enforcement = Some(v.value);
-    }
-    if let Some(v) = f.factors {
-        e.factors = Some(v.value);
-    }
-    if f.recovery.is_some() {
-        e.recovery = true;
-    }
-    if let Some(v) = f.remember {
-        e.remember = Some(v.value);
-    }
-    if let Some(v) = f.enrolment {
-        e.enrolment = Some(v.value);
+    e.settings.written.overwrite(&f.written());
+    if f.enrolment.is_some() {
         e.enrolment_from = phase_date;
     }
 }

@@ -4,7 +4,7 @@
 use crate::{Condition, Counterexample};
 use mfac_core::compile::Settings;
 pub use mfac_core::diagnostic::FieldRules;
-use mfac_core::policy::{Precedence, Remember};
+use mfac_core::policy::{Field, Precedence, Remember};
 use mfac_core::{Factor, Policy};
 
 /// A user id the policy does not name, standing for "any other user".
@@ -115,13 +115,11 @@ pub fn field_rules(policy: &Policy, c: &Counterexample) -> FieldRules {
             .map(location)
             .collect()
     };
-    FieldRules {
-        enforcement: pick(&|s| s.enforcement.is_some()),
-        factors: pick(&|s| s.factors.is_some()),
-        recovery: pick(&|s| s.recovery),
-        remember: pick(&|s| s.remember.is_some()),
-        deadline: pick(&|s| s.deadline.is_some()),
+    let mut rules = FieldRules::default();
+    for &field in Field::ALL {
+        *rules.get_mut(field) = pick(&|s| s.sets(field));
     }
+    rules
 }
 
 /// A word for a POSIX shell: as is when it is plain, else single-quoted.

@@ -6,8 +6,9 @@ use super::Tables;
 use serde::{Deserialize, Serialize};
 
 pub const FORMAT: &str = "mfac-compiled";
-/// Bumped whenever the meaning or shape of `Tables` changes.
-pub const VERSION: u32 = 1;
+/// Bumped whenever the meaning or shape of `Tables` changes (2: a rule's
+/// settings are the field catalogue's `Written`, recovery by name).
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ArtifactError {

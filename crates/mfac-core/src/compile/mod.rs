@@ -10,21 +10,17 @@
 
 pub mod artifact;
 
-use crate::policy::{Calendar, FactorSet, Level, Precedence, Remember};
+use crate::policy::{Calendar, Field, Level, Precedence, Written};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// A rule's fields in one epoch, as the evaluator combines them.
+/// A rule's fields in one epoch, as the evaluator combines them: what the
+/// rule and its rollout phases write ([`Written`], read through `Deref`:
+/// `s.enforcement`), with the enrolment grace lowered to a deadline.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Settings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enforcement: Option<Level>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub factors: Option<FactorSet>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub recovery: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remember: Option<Remember>,
+    #[serde(flatten)]
+    pub written: Written,
     /// When this rule makes enforcement required: its enrolment deadline,
     /// `None` for immediate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,15 +30,49 @@ pub struct Settings {
     pub phase: Option<u32>,
 }
 
+impl std::ops::Deref for Settings {
+    type Target = Written;
+    fn deref(&self) -> &Written {
+        &self.written
+    }
+}
+
+impl std::ops::DerefMut for Settings {
+    fn deref_mut(&mut self) -> &mut Written {
+        &mut self.written
+    }
+}
+
 impl Settings {
+    /// No field set, no deadline, no phase.
+    pub const NONE: Settings = Settings {
+        written: Written::NONE,
+        deadline: None,
+        phase: None,
+    };
+
+    /// Settings with these fields and no deadline or phase.
+    pub fn of(written: Written) -> Settings {
+        Settings {
+            written,
+            ..Settings::default()
+        }
+    }
+
     /// Does this rule change any decision? The one definition: an
     /// enrolment deadline alone does not, since it is only read where the
     /// rule requires MFA.
     pub fn sets_anything(&self) -> bool {
-        self.enforcement.is_some()
-            || self.factors.is_some()
-            || self.remember.is_some()
-            || self.recovery
+        self.written.decides_anything()
+    }
+
+    /// Does this rule set `field`, as decisions read it? The enrolment
+    /// field counts where it gives a deadline.
+    pub fn sets(&self, field: Field) -> bool {
+        match field {
+            Field::Enrolment => self.deadline.is_some(),
+            f => self.written.is_set(f),
+        }
     }
 
     /// The fields as a decision reads them, without the phase they came from.
@@ -53,12 +83,12 @@ impl Settings {
         }
     }
 
-    /// Combine most-restrictively: the highest enforcement, the factors
-    /// every rule allows, recovery if any grants it, the strictest remember,
-    /// and the earliest enrolment deadline among the rules that require MFA
-    /// (immediate beats any grace). Commutative, associative, idempotent.
-    /// The evaluator's fold (`eval::fold::Acc`) is this in a faster form,
-    /// and a test holds the two to each other.
+    /// Combine most-restrictively: each field by its type's
+    /// [`FieldType::strictest`](crate::policy::FieldType), and the earliest
+    /// enrolment deadline among the rules that require MFA (immediate beats
+    /// any grace). Commutative, associative, idempotent. The evaluator's
+    /// fold (`eval::fold::Acc`) is this in a faster form, and a test holds
+    /// the two to each other.
     pub fn add(&mut self, o: &Settings) {
         let required = |s: &Settings| s.enforcement == Some(Level::Required);
         self.deadline = match (required(self), required(o)) {
@@ -70,16 +100,7 @@ impl Settings {
             (false, true) => o.deadline,
             (false, false) => None,
         };
-        self.enforcement = self.enforcement.max(o.enforcement);
-        self.factors = match (self.factors, o.factors) {
-            (Some(a), Some(b)) => Some(a.intersect(b)),
-            (a, b) => a.or(b),
-        };
-        self.recovery |= o.recovery;
-        self.remember = match (self.remember, o.remember) {
-            (Some(a), Some(b)) => Some(a.strictest(b)),
-            (a, b) => a.or(b),
-        };
+        self.written = self.written.strictest(&o.written);
         self.phase = None;
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Decision, LoginContext, Outcome, Policy, RememberMiss};
 use crate::compile::SubjectKind;
-use crate::policy::Level;
+use crate::policy::{Field, Level};
 use crate::time::{format_date, format_instant};
 
 /// Lines explaining `d`, for people.
@@ -23,18 +23,14 @@ pub fn explain(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> Vec
         let s = policy.rule_settings(d.epoch, r.id);
         let mut what = Vec::new();
         if let Some(s) = s {
-            if let Some(e) = s.enforcement {
-                what.push(format!("enforcement {e}"));
-            }
-            if let Some(f) = s.factors {
-                what.push(format!("factors {f}"));
-            }
-            if s.recovery {
-                what.push("recovery backup_code".to_string());
-            }
-            if let Some(r) = s.remember {
-                what.push(format!("remember {r}"));
-            }
+            // Each field the rule sets, as the language writes it; the
+            // enrolment grace as the deadline it gives.
+            what.extend(
+                Field::ALL
+                    .iter()
+                    .filter(|&&f| f != Field::Enrolment)
+                    .filter_map(|&f| s.describe(f)),
+            );
             if let Some(dl) = s
                 .deadline
                 .filter(|_| s.enforcement == Some(Level::Required))

@@ -75,7 +75,7 @@ impl Acc {
             acc.factors = f.bits();
             acc.sets_factors = true;
         }
-        acc.recovery = s.recovery;
+        acc.recovery = s.recovery.is_some();
         match s.remember {
             None => {}
             Some(Remember::Never) => {
@@ -239,15 +239,20 @@ fn level_code(l: Level) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::Factor;
+    use crate::policy::{Factor, Field, Recovery, Written};
 
     fn settings(level: Option<Level>, factors: &[Factor], remember: Option<Remember>) -> Settings {
-        Settings {
+        Settings::of(Written {
             enforcement: level,
             factors: (!factors.is_empty()).then(|| factors.iter().copied().collect()),
             remember,
-            ..Settings::default()
-        }
+            ..Written::default()
+        })
+    }
+
+    fn with_recovery(mut s: Settings) -> Settings {
+        s.recovery = Some(Recovery::BackupCode);
+        s
     }
 
     fn window(seconds: i64, same_ip: bool, max_logins: Option<u32>) -> Remember {
@@ -263,12 +268,11 @@ mod tests {
     fn round_trips_one_rule() {
         let s = Settings {
             deadline: Some(Timestamp::UNIX_EPOCH),
-            recovery: true,
-            ..settings(
+            ..with_recovery(settings(
                 Some(Level::Required),
                 &[Factor::Totp],
                 Some(window(60, true, Some(u32::MAX))),
-            )
+            ))
         };
         let a = Acc::from_settings(&s);
         assert_eq!(a.enforcement(), Some(Level::Required));
@@ -326,10 +330,7 @@ mod tests {
         let window = |s| Some(window(s, false, None));
         // No window from the other rules: the app's window does not create one.
         let mut a = Acc::from_settings(&settings(Some(Level::Required), &[Factor::Totp], None));
-        let app = Acc::from_settings(&Settings {
-            recovery: true,
-            ..settings(None, &[], window(3600))
-        });
+        let app = Acc::from_settings(&with_recovery(settings(None, &[], window(3600))));
         let applied = a.tighten(&app);
         assert_eq!(a.remember(), None);
         assert!(!a.recovery && !applied.sets_anything());
@@ -380,10 +381,13 @@ mod tests {
             prop::option::of((1i64..4).prop_map(|d| Timestamp::from_second(d * 86_400).unwrap()));
         (level, factors, any::<bool>(), remember, deadline).prop_map(
             |(enforcement, factors, recovery, remember, deadline)| Settings {
-                enforcement,
-                factors,
-                recovery,
-                remember,
+                written: Written {
+                    enforcement,
+                    factors,
+                    recovery: recovery.then_some(Recovery::BackupCode),
+                    remember,
+                    enrolment: None,
+                },
                 // As lowering writes it: a deadline only where MFA is required.
                 deadline: deadline.filter(|_| enforcement == Some(Level::Required)),
                 phase: None,
@@ -426,5 +430,36 @@ mod tests {
             None,
         )));
         assert_eq!(a.grace_deadline(), Some(at(100)));
+    }
+
+    /// The fold is written by hand, so a field added to the catalogue must
+    /// be added here too: each field set alone must come through it.
+    #[test]
+    fn the_fold_carries_every_declared_field() {
+        for &field in Field::ALL {
+            let mut s = Settings::NONE;
+            match field {
+                Field::Enforcement => s.enforcement = Some(Level::Required),
+                Field::Factors => s.factors = Some(FactorSet::single(Factor::Totp)),
+                Field::Recovery => s.recovery = Some(Recovery::BackupCode),
+                Field::Remember => s.remember = Some(Remember::Never),
+                Field::Enrolment => {
+                    // Lowered to a deadline, read where MFA is required.
+                    s.enforcement = Some(Level::Required);
+                    s.enrolment = Some(crate::policy::Enrolment::Grace(86_400));
+                    s.deadline = Some(Timestamp::UNIX_EPOCH);
+                }
+            }
+            let a = Acc::from_settings(&s);
+            let back = (
+                a.enforcement(),
+                a.factors(),
+                a.recovery.then_some(Recovery::BackupCode),
+                a.remember(),
+                a.grace_deadline(),
+            );
+            let want = (s.enforcement, s.factors, s.recovery, s.remember, s.deadline);
+            assert_eq!(back, want, "{field:?}");
+        }
     }
 }

@@ -152,15 +152,10 @@ impl Policy {
     }
 
     fn settings_at(&self, slot: u32) -> &Settings {
-        const UNSET: &Settings = &Settings {
-            enforcement: None,
-            factors: None,
-            recovery: false,
-            remember: None,
-            deadline: None,
-            phase: None,
-        };
-        self.tables.settings.get(slot as usize).unwrap_or(UNSET)
+        self.tables
+            .settings
+            .get(slot as usize)
+            .unwrap_or(&Settings::NONE)
     }
 
     fn fold_at(&self, slot: u32) -> Acc {
@@ -282,11 +277,11 @@ impl Policy {
                 break_glass: false,
             }],
             phases: vec![],
-            settings: vec![Settings {
+            settings: vec![Settings::of(crate::policy::Written {
                 enforcement: Some(Level::Required),
                 factors: Some(FactorSet::EMPTY),
-                ..Settings::default()
-            }],
+                ..Default::default()
+            })],
             table: vec![0],
             default_rule: Some(0),
             groups: vec![],

@@ -4,9 +4,11 @@
 
 mod calendar;
 mod factor;
+pub mod field;
 
 pub use calendar::{Calendar, TimeContext};
 pub use factor::{Factor, FactorSet, Level};
+pub use field::{Field, FieldType, Recovery, Written};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +28,7 @@ impl Precedence {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Enrolment {
     Immediate,

@@ -98,11 +98,11 @@ impl<'a> Context<'a> {
     /// one: enforcement off, every non-recovery factor allowed.
     pub(crate) fn default_at(&self, at: Timestamp) -> Effective {
         let implicit = Effective {
-            settings: crate::compile::Settings {
+            settings: crate::compile::Settings::of(crate::policy::Written {
                 enforcement: Some(Level::Off),
                 factors: Some(FactorSet::NON_RECOVERY),
                 ..Default::default()
-            },
+            }),
             ..Effective::default()
         };
         match self.policy.default_rule() {

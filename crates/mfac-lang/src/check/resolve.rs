@@ -10,6 +10,8 @@ use jiff::{tz::TimeZone, Timestamp};
 use petgraph::graph::DiGraph;
 use rustc_hash::FxHashMap;
 
+mod values;
+
 const DEFAULT_MAX_EXEMPTION: i64 = 30 * 86_400;
 
 pub(super) fn resolve(
@@ -433,62 +435,8 @@ impl Resolver {
                 }
             }
             seen.insert(keyword, f.span);
-            let at = |value| {
-                Some(At {
-                    value,
-                    span: f.span,
-                })
-            };
             match &f.value {
-                FieldValue::Enforcement(l) => out.enforcement = at(*l),
-                FieldValue::Factors(expr) => {
-                    if let Some(set) = self.factor_set(expr) {
-                        out.factors = Some(At { value: set, span: f.span });
-                    }
-                }
-                FieldValue::Enrolment(e) => {
-                    out.enrolment = Some(At {
-                        value: match e {
-                            syn::EnrolmentSyntax::Immediate => Enrolment::Immediate,
-                            syn::EnrolmentSyntax::Grace(d) => Enrolment::Grace(d.value),
-                        },
-                        span: f.span,
-                    })
-                }
-                FieldValue::Remember(r) => {
-                    out.remember = Some(At {
-                        value: match r {
-                            syn::RememberSyntax::Never => Remember::Never,
-                            syn::RememberSyntax::Window {
-                                duration,
-                                same_ip,
-                                same_context,
-                                max_logins,
-                            } => Remember::Window(Window {
-                                seconds: duration.value,
-                                same_ip: same_ip.is_some(),
-                                same_context: same_context.is_some(),
-                                max_logins: max_logins
-                                    .as_ref()
-                                    .map(|m| u32::try_from(m.value).unwrap_or(u32::MAX)),
-                            }),
-                        },
-                        span: f.span,
-                    })
-                }
-                FieldValue::Recovery(name) => match Factor::from_name(&name.value) {
-                    Some(Factor::BackupCode) => out.recovery = Some(f.span),
-                    Some(other) => self.errors.push(
-                        Diagnostic::new(
-                            &codes::MISPLACED_FIELD,
-                            name.span,
-                            format!("`{other}` cannot be a recovery factor"),
-                        )
-                        .label("only `backup_code` is a recovery factor")
-                        .help("write `recovery backup_code`, and list everyday factors under `factors`"),
-                    ),
-                    None => self.errors.push(unknown_factor(name, std::iter::empty())),
-                },
+                FieldValue::Setting(field, value) => out.set(*field, value, f.span, self),
                 FieldValue::Privileged | FieldValue::BreakGlass | FieldValue::Includes(_) => {
                     self.misplaced_marker(f, place);
                 }
@@ -516,7 +464,10 @@ impl Resolver {
         let (message, help) = match place {
             Place::Phase => (
                 format!("`{keyword}` cannot change in a rollout phase"),
-                format!("put `{keyword}` on the rule itself; phases change enforcement, factors, enrolment, remember and recovery"),
+                format!(
+                    "put `{keyword}` on the rule itself; phases change {}",
+                    field_words(" and ")
+                ),
             ),
             Place::Rule(s) => (
                 format!("`{keyword}` is not allowed on {}", subject_kind(s)),
@@ -710,6 +661,16 @@ fn subject_kind(s: &Subject) -> &'static str {
         Subject::Group(_) => "a `group` rule",
         Subject::User(_) => "a `user` rule",
         Subject::App(_) => "an `app` rule",
+    }
+}
+
+/// The catalogue's fields as a list in words: "enforcement, factors, ...
+/// and enrolment", the last joined with `last`.
+pub(crate) fn field_words(last: &str) -> String {
+    let words: Vec<&str> = Field::ALL.iter().map(|f| f.keyword()).collect();
+    match words.split_last() {
+        Some((end, rest)) if !rest.is_empty() => format!("{}{last}{end}", rest.join(", ")),
+        _ => words.join(""),
     }
 }
 

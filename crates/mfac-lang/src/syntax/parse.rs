@@ -50,60 +50,28 @@ fn parts<'i>(p: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
     p.into_inner().filter(|c| !is_token(c.as_rule()))
 }
 
-/// Keywords and punctuation: present in the text, carry no value.
+/// Keywords and punctuation: present in the text, carry no value. Every
+/// keyword's grammar rule is named `k_WORD`.
 fn is_token(r: Rule) -> bool {
+    // Which rules are keywords, worked out once from their names.
+    static KEYWORDS: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    let keywords = KEYWORDS.get_or_init(|| {
+        let mut k = Vec::new();
+        for &each in Rule::all_rules() {
+            let i = each as usize;
+            if k.len() <= i {
+                k.resize(i + 1, false);
+            }
+            if let Some(slot) = k.get_mut(i) {
+                *slot = format!("{each:?}").starts_with("k_");
+            }
+        }
+        k
+    });
     matches!(
         r,
-        Rule::k_precedence
-            | Rule::k_timezone
-            | Rule::k_max_exemption
-            | Rule::k_strength
-            | Rule::k_calendar
-            | Rule::k_work_hours
-            | Rule::k_holiday
-            | Rule::k_default
-            | Rule::k_group
-            | Rule::k_user
-            | Rule::k_app
-            | Rule::k_enforcement
-            | Rule::k_factors
-            | Rule::k_enrolment
-            | Rule::k_immediate
-            | Rule::k_grace
-            | Rule::k_remember
-            | Rule::k_never
-            | Rule::k_same_ip
-            | Rule::k_same_context
-            | Rule::k_max_logins
-            | Rule::k_recovery
-            | Rule::k_privileged
-            | Rule::k_break_glass
-            | Rule::k_includes
-            | Rule::k_exempt
-            | Rule::k_until
-            | Rule::k_reason
-            | Rule::k_ticket
-            | Rule::k_rollout
-            | Rule::k_applies
-            | Rule::k_on
-            | Rule::k_assert
-            | Rule::k_for
-            | Rule::k_everyone
-            | Rule::k_members
-            | Rule::k_of
-            | Rule::k_in
-            | Rule::k_from
-            | Rule::k_always
-            | Rule::k_within
-            | Rule::k_include
-            | Rule::k_none
-            | Rule::lbrace
-            | Rule::rbrace
-            | Rule::equals
-            | Rule::pipe
-            | Rule::comma
-            | Rule::dash
-    )
+        Rule::lbrace | Rule::rbrace | Rule::equals | Rule::pipe | Rule::comma | Rule::dash
+    ) || keywords.get(r as usize).copied().unwrap_or(false)
 }
 
 impl Builder {
@@ -189,39 +157,37 @@ impl Builder {
 
     fn field(&mut self, p: Pair<'_, Rule>) -> Option<Field> {
         let sp = span(&p);
-        let kind = p.as_rule();
-        let mut it = parts(p);
-        let value = match kind {
-            Rule::enforcement_field => {
-                FieldValue::Enforcement(Level::from_name(it.next()?.as_str())?)
-            }
-            Rule::factors_field => FieldValue::Factors(factor_expr(it.next()?)),
-            Rule::enrolment_field => {
-                let e = it.next()?;
-                match e.as_rule() {
-                    Rule::grace => FieldValue::Enrolment(EnrolmentSyntax::Grace(
-                        self.duration(parts(e).next()?)?,
-                    )),
-                    _ => FieldValue::Enrolment(EnrolmentSyntax::Immediate),
-                }
-            }
-            Rule::remember_field => {
-                let r = it.next()?;
-                match r.as_rule() {
-                    Rule::window => FieldValue::Remember(self.window(r)?),
-                    _ => FieldValue::Remember(RememberSyntax::Never),
-                }
-            }
-            Rule::recovery_field => {
-                let f = it.next()?;
-                FieldValue::Recovery(Spanned::new(f.as_str().to_string(), span(&f)))
-            }
+        let value = match p.as_rule() {
             Rule::privileged_marker => FieldValue::Privileged,
             Rule::break_glass_marker => FieldValue::BreakGlass,
-            Rule::includes_field => FieldValue::Includes(it.map(|s| self.string(s)).collect()),
-            _ => return None,
+            Rule::includes_field => {
+                FieldValue::Includes(parts(p).map(|s| self.string(s)).collect())
+            }
+            // Every other field is the catalogue's: its keyword says which,
+            // and its value is read by shape.
+            _ => {
+                let keyword = p.clone().into_inner().next()?;
+                let field = mfac_core::policy::Field::from_keyword(keyword.as_str())?;
+                FieldValue::Setting(field, self.value(parts(p).next()?)?)
+            }
         };
         Some(Field { value, span: sp })
+    }
+
+    /// A field's value by its shape.
+    fn value(&mut self, v: Pair<'_, Rule>) -> Option<ValueSyntax> {
+        Some(match v.as_rule() {
+            Rule::level => ValueSyntax::Level(Level::from_name(v.as_str())?),
+            Rule::factor_set => ValueSyntax::Factors(factor_expr(v)),
+            Rule::grace => {
+                ValueSyntax::Enrolment(EnrolmentSyntax::Grace(self.duration(parts(v).next()?)?))
+            }
+            Rule::immediate => ValueSyntax::Enrolment(EnrolmentSyntax::Immediate),
+            Rule::window => ValueSyntax::Remember(self.window(v)?),
+            Rule::never => ValueSyntax::Remember(RememberSyntax::Never),
+            Rule::ident => ValueSyntax::Word(Spanned::new(v.as_str().to_string(), span(&v))),
+            _ => return None,
+        })
     }
 
     fn window(&mut self, p: Pair<'_, Rule>) -> Option<RememberSyntax> {
@@ -615,17 +581,12 @@ pub(crate) fn describe(r: Rule) -> Option<&'static str> {
         Rule::k_group | Rule::group_subject => "`group`",
         Rule::k_user | Rule::user_subject => "`user`",
         Rule::k_app | Rule::app_subject => "`app`",
-        Rule::k_enforcement | Rule::enforcement_field => "`enforcement`",
-        Rule::k_factors | Rule::factors_field => "`factors`",
-        Rule::k_enrolment | Rule::enrolment_field => "`enrolment`",
         Rule::k_immediate | Rule::immediate => "`immediate`",
         Rule::k_grace | Rule::grace => "`grace`",
-        Rule::k_remember | Rule::remember_field => "`remember`",
         Rule::k_never | Rule::never => "`never`",
         Rule::k_same_ip | Rule::same_ip => "`same_ip`",
         Rule::k_same_context | Rule::same_context => "`same_context`",
         Rule::k_max_logins | Rule::max_logins => "`max_logins`",
-        Rule::k_recovery | Rule::recovery_field => "`recovery`",
         Rule::k_privileged | Rule::privileged_marker => "`privileged`",
         Rule::k_break_glass | Rule::break_glass_marker => "`break_glass`",
         Rule::k_includes | Rule::includes_field => "`includes`",
@@ -673,8 +634,18 @@ pub(crate) fn describe(r: Rule) -> Option<&'static str> {
         Rule::subject | Rule::rule => "a rule (`default`, `group`, `user` or `app`)",
         Rule::window => "`never` or a window such as `1h`",
         Rule::EOI => "end of file",
-        _ => return None,
+        _ => return field_rule(r),
     })
+}
+
+/// A catalogue field's grammar rules, `k_KEYWORD` and `KEYWORD_field`, in
+/// words: its keyword.
+fn field_rule(r: Rule) -> Option<&'static str> {
+    let name = format!("{r:?}");
+    let word = name
+        .strip_prefix("k_")
+        .or_else(|| name.strip_suffix("_field"))?;
+    mfac_core::policy::Field::from_keyword(word).map(|f| f.quoted())
 }
 
 /// Turn pest's error into our diagnostic, in plain words.

@@ -115,31 +115,40 @@ pub struct Field {
 
 #[derive(Clone, Debug)]
 pub enum FieldValue {
-    Enforcement(Level),
-    Factors(FactorExpr),
-    Enrolment(EnrolmentSyntax),
-    Remember(RememberSyntax),
-    Recovery(Spanned<String>),
+    /// A rule field of the catalogue, its value as written.
+    Setting(mfac_core::policy::Field, ValueSyntax),
     Privileged,
     BreakGlass,
     Includes(Vec<Spanned<String>>),
+}
+
+/// A field's value as written, by its shape: the checker turns it into the
+/// field's type.
+#[derive(Clone, Debug)]
+pub enum ValueSyntax {
+    Level(Level),
+    Factors(FactorExpr),
+    Enrolment(EnrolmentSyntax),
+    Remember(RememberSyntax),
+    /// A bare word (`recovery backup_code`).
+    Word(Spanned<String>),
 }
 
 impl FieldValue {
     /// The keyword that introduces the field, for messages.
     pub fn keyword(&self) -> &'static str {
         match self {
-            FieldValue::Enforcement(_) => "enforcement",
-            FieldValue::Factors(_) => "factors",
-            FieldValue::Enrolment(_) => "enrolment",
-            FieldValue::Remember(_) => "remember",
-            FieldValue::Recovery(_) => "recovery",
+            FieldValue::Setting(f, _) => f.keyword(),
             FieldValue::Privileged => "privileged",
             FieldValue::BreakGlass => "break_glass",
             FieldValue::Includes(_) => "includes",
         }
     }
 }
+
+/// The words that write a rule's markers rather than a field: what else
+/// may start an entry of a rule body.
+pub const MARKERS: [&str; 3] = ["privileged", "break_glass", "includes"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EnrolmentSyntax {

@@ -11,12 +11,12 @@
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use mfac_core::policy::{Enrolment, Factor, FactorSet, Level, Remember, Window};
+use mfac_core::policy::{Enrolment, Factor, FactorSet, Field, Level, Remember, Window};
 use mfac_core::source::SourceFile;
 use mfac_core::time::When;
 use mfac_lang::syntax::{
-    self, EnrolmentSyntax, FactorExpr, Field, FieldValue, Item, PrecedenceMode, RememberSyntax,
-    Subject,
+    self, EnrolmentSyntax, FactorExpr, FieldValue, Item, PrecedenceMode, RememberSyntax, Subject,
+    ValueSyntax,
 };
 use std::collections::BTreeMap;
 
@@ -163,40 +163,14 @@ pub fn read(text: &str) -> Result<Reference, String> {
 
 /// The fields a rule body or a phase writes; `includes` go to `includes`.
 fn written(
-    fields: &[Field],
+    fields: &[syntax::Field],
     strengths: &BTreeMap<&str, &FactorExpr>,
     mut includes: Option<&mut Vec<String>>,
 ) -> Result<Written, String> {
     let mut w = Written::default();
     for f in fields {
         match &f.value {
-            FieldValue::Enforcement(l) => w.enforcement = Some(*l),
-            FieldValue::Factors(e) => w.factors = Some(factor_set(e, strengths, 0)?),
-            FieldValue::Recovery(_) => w.recovery = true,
-            FieldValue::Enrolment(EnrolmentSyntax::Immediate) => {
-                w.enrolment = Some(Enrolment::Immediate)
-            }
-            FieldValue::Enrolment(EnrolmentSyntax::Grace(d)) => {
-                w.enrolment = Some(Enrolment::Grace(d.value))
-            }
-            FieldValue::Remember(RememberSyntax::Never) => w.remember = Some(Remember::Never),
-            FieldValue::Remember(RememberSyntax::Window {
-                duration,
-                same_ip,
-                same_context,
-                max_logins,
-            }) => {
-                let max_logins = match max_logins {
-                    Some(n) => Some(u32::try_from(n.value).map_err(|e| e.to_string())?),
-                    None => None,
-                };
-                w.remember = Some(Remember::Window(Window {
-                    seconds: duration.value,
-                    same_ip: same_ip.is_some(),
-                    same_context: same_context.is_some(),
-                    max_logins,
-                }));
-            }
+            FieldValue::Setting(field, value) => set(&mut w, *field, value, strengths)?,
             FieldValue::Includes(names) => {
                 if let Some(out) = includes.as_deref_mut() {
                     out.extend(names.iter().map(|n| n.value.clone()));
@@ -206,6 +180,61 @@ fn written(
         }
     }
     Ok(w)
+}
+
+/// One field of the catalogue, by hand: a match on every field, so that a
+/// field added to the catalogue does not compile here until the reference
+/// reads it.
+fn set(
+    w: &mut Written,
+    field: Field,
+    value: &ValueSyntax,
+    strengths: &BTreeMap<&str, &FactorExpr>,
+) -> Result<(), String> {
+    let wrong = || format!("`{}` with a value of another shape", field.keyword());
+    match (field, value) {
+        (Field::Enforcement, ValueSyntax::Level(l)) => w.enforcement = Some(*l),
+        (Field::Factors, ValueSyntax::Factors(e)) => w.factors = Some(factor_set(e, strengths, 0)?),
+        (Field::Recovery, ValueSyntax::Word(_)) => w.recovery = true,
+        (Field::Enrolment, ValueSyntax::Enrolment(EnrolmentSyntax::Immediate)) => {
+            w.enrolment = Some(Enrolment::Immediate)
+        }
+        (Field::Enrolment, ValueSyntax::Enrolment(EnrolmentSyntax::Grace(d))) => {
+            w.enrolment = Some(Enrolment::Grace(d.value))
+        }
+        (Field::Remember, ValueSyntax::Remember(RememberSyntax::Never)) => {
+            w.remember = Some(Remember::Never)
+        }
+        (
+            Field::Remember,
+            ValueSyntax::Remember(RememberSyntax::Window {
+                duration,
+                same_ip,
+                same_context,
+                max_logins,
+            }),
+        ) => {
+            let max_logins = match max_logins {
+                Some(n) => Some(u32::try_from(n.value).map_err(|e| e.to_string())?),
+                None => None,
+            };
+            w.remember = Some(Remember::Window(Window {
+                seconds: duration.value,
+                same_ip: same_ip.is_some(),
+                same_context: same_context.is_some(),
+                max_logins,
+            }));
+        }
+        (
+            Field::Enforcement
+            | Field::Factors
+            | Field::Recovery
+            | Field::Enrolment
+            | Field::Remember,
+            _,
+        ) => return Err(wrong()),
+    }
+    Ok(())
 }
 
 /// `a | b | strength`: the union of the factors and of what each strength
@@ -254,4 +283,29 @@ fn one_instant(dt: DateTime, tz: &TimeZone) -> Result<Timestamp, String> {
     tz.to_ambiguous_timestamp(dt)
         .unambiguous()
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reader is written by hand, so a field added to the catalogue
+    /// must be added here too: the catalogue's example of each field must
+    /// come through it.
+    #[test]
+    fn the_reference_reads_every_declared_field() {
+        for &field in Field::ALL {
+            let text = format!("default {{ {} }}", field.example());
+            let r = read(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let w = r.rules.first().map(|r| r.written).unwrap_or_default();
+            let set = match field {
+                Field::Enforcement => w.enforcement.is_some(),
+                Field::Factors => w.factors.is_some(),
+                Field::Recovery => w.recovery,
+                Field::Remember => w.remember.is_some(),
+                Field::Enrolment => w.enrolment.is_some(),
+            };
+            assert!(set, "{field:?} from `{text}`");
+        }
+    }
 }

@@ -41,7 +41,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .filter(|r| r.rules.contains(&id))
             .flat_map(|r| r.phases.iter().map(|ph| &ph.fields));
         for fields in std::iter::once(&rule.fields).chain(phases) {
-            if let Some(span) = fields.recovery {
+            if let Some(span) = fields.span(crate::policy::Field::Recovery) {
                 out.push(
                     Diagnostic::new(
                         &INFO,

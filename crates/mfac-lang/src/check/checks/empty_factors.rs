@@ -33,7 +33,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             let d = cx.default_at(at);
             let together = own.intersect(d.factors.unwrap_or_default());
-            if together.is_empty() && !e.recovery && !d.recovery {
+            if together.is_empty() && e.recovery.is_none() && d.recovery.is_none() {
                 let mut diag = Diagnostic::new(
                     &INFO,
                     span,

@@ -121,8 +121,11 @@ fn loosened(
         .rules
         .get(id)
         .is_some_and(|r| r.break_glass.is_some());
-    if r.recovery && !base.recovery && !break_glass {
-        return Some(("recovery", cx.span_of(id, at, |f| f.recovery)));
+    if r.recovery.is_some() && base.recovery.is_none() && !break_glass {
+        return Some((
+            "recovery",
+            cx.span_of(id, at, |f| f.recovery.map(|r| r.span)),
+        ));
     }
     // The rule that decides the level decides the enrolment deadline: a
     // grace where the base demands enrolment sooner lets members sign in

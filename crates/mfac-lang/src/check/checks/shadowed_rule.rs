@@ -83,7 +83,7 @@ fn no_stricter(r: &Effective, d: &Effective) -> bool {
         (Some(_), None) => false,
         (Some(rr), Some(dr)) => dr.strictest(rr) == dr,
     };
-    let recovery = !r.recovery || d.recovery;
+    let recovery = r.recovery.is_none() || d.recovery.is_some();
     // A required rule shortens the deadline only with an earlier one.
     let deadline = r.enforcement != Some(Level::Required)
         || d_level != Level::Required

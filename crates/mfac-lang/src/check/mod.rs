@@ -305,11 +305,12 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         refuted: None,
         diagnostics: Diagnostics::new(source.clone(), items),
     };
-    let tree = match crate::syntax::parse(source) {
-        Ok(t) => t,
+    let read = match crate::syntax::read(source) {
+        Ok(r) if r.errors.is_empty() => r,
+        Ok(r) => return fail(r.errors),
         Err(errors) => return fail(errors),
     };
-    let (policy, mut found) = resolve::resolve(source, &tree);
+    let (policy, mut found) = resolve::resolve(source, &read.file);
     let groups = GroupGraph::new(&policy);
     let today = options.today.unwrap_or_else(|| {
         Timestamp::now()
@@ -333,7 +334,7 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
             run(&cx, &mut found);
         }
     }
-    suppress::apply(source, &mut found, &options.config);
+    suppress::apply(source, &read.tokens, &mut found, &options.config);
     options.config.apply(&mut found);
     let diagnostics = Diagnostics::new(source.clone(), found);
     let refuted = diagnostics.has_errors()

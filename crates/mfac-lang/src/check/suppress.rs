@@ -10,6 +10,7 @@
 use super::checks::{bad_suppression, unused_suppression};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceFile, Span};
+use crate::syntax::{Token, TokenKind};
 
 struct Suppression {
     span: Span,
@@ -19,44 +20,17 @@ struct Suppression {
     used: bool,
 }
 
-/// Every comment: (start, end, whether it has a line of its own).
-fn comments(text: &str) -> Vec<(usize, usize, bool)> {
-    let bytes = text.as_bytes();
+/// Every comment of the token stream: (its span, whether it has a line of
+/// its own).
+fn comments(source: &SourceFile, tokens: &[Token]) -> Vec<(Span, bool)> {
     let mut out = Vec::new();
-    let (mut in_str, mut code_on_line) = (false, false);
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if in_str {
-            match b {
-                b'\\' => i += 1,
-                b'"' | b'\n' => in_str = false,
-                _ => {}
-            }
-            if b == b'\n' {
-                code_on_line = false;
-            }
-            i += 1;
-            continue;
-        }
-        match b {
-            b'"' => {
-                in_str = true;
-                code_on_line = true;
-            }
-            b'#' => {
-                let end = text
-                    .get(i..)
-                    .and_then(|t| t.find('\n'))
-                    .map_or(text.len(), |n| i + n);
-                out.push((i, end, !code_on_line));
-                i = end;
-                continue;
-            }
-            b'\n' => code_on_line = false,
-            b' ' | b'\t' | b'\r' => {}
+    let mut code_on_line = false;
+    for t in tokens {
+        match t.kind {
+            TokenKind::Comment => out.push((t.span, !code_on_line)),
+            TokenKind::Space => code_on_line &= !source.slice(t.span).contains('\n'),
             _ => code_on_line = true,
         }
-        i += 1;
     }
     out
 }
@@ -87,15 +61,12 @@ fn parse(comment: &str) -> Option<(Vec<String>, Option<String>)> {
 }
 
 /// The first line at or after `line` (1-based) with code on it.
-fn next_code_line(source: &SourceFile, line: usize) -> usize {
-    let lines: Vec<&str> = source.text().lines().collect();
-    (line..=lines.len())
-        .find(|&l| {
-            lines
-                .get(l - 1)
-                .map(|t| t.trim())
-                .is_some_and(|t| !t.is_empty() && !t.starts_with('#'))
-        })
+fn next_code_line(source: &SourceFile, tokens: &[Token], line: usize) -> usize {
+    tokens
+        .iter()
+        .filter(|t| !t.is_trivia())
+        .map(|t| source.line(t.span.start))
+        .find(|&l| l >= line)
         .unwrap_or(line)
 }
 
@@ -104,13 +75,14 @@ fn next_code_line(source: &SourceFile, line: usize) -> usize {
 /// is not reported as unused: the check did not run, so it cannot tell.
 pub fn apply(
     source: &SourceFile,
+    tokens: &[Token],
     found: &mut Vec<Diagnostic>,
     config: &super::config::CheckConfig,
 ) {
     let mut sups = Vec::new();
     let mut bad = Vec::new();
-    for (start, end, own_line) in comments(source.text()) {
-        let span = Span::new(start, end);
+    for (span, own_line) in comments(source, tokens) {
+        let start = span.start;
         let Some((codes, reason)) = parse(source.slice(span)) else {
             continue;
         };
@@ -136,7 +108,7 @@ pub fn apply(
             span,
             codes,
             target: if own_line {
-                next_code_line(source, line + 1)
+                next_code_line(source, tokens, line + 1)
             } else {
                 line
             },

@@ -1,8 +1,11 @@
-//! Stage 1: text to syntax tree.
+//! Stage 1: text to syntax tree, and the one token stream the formatter
+//! and the suppression comments read.
 
 pub mod codes;
 mod parse;
+pub mod tokens;
 pub mod tree;
 
-pub use parse::parse;
+pub use parse::{parse, read, Read};
+pub use tokens::{BlockOutline, Outline, Token, TokenKind};
 pub use tree::*;

@@ -3,6 +3,7 @@
 //! reporting bad values with their spans.
 
 use super::codes;
+use super::tokens::{Outline, Token};
 use super::tree::*;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
@@ -15,25 +16,54 @@ use pest::Parser as _;
 #[grammar = "../../grammar/mfa.pest"]
 pub(crate) struct MfaParser;
 
+/// A parsed file: the syntax tree, the token stream and the layout of its
+/// items, all from one parse, and the value errors (a bad date, an absurd
+/// duration) found while building the tree.
+pub struct Read {
+    pub file: PolicyFile,
+    pub tokens: Vec<Token>,
+    pub outline: Vec<Outline>,
+    pub errors: Vec<Diagnostic>,
+}
+
 /// Parse a policy file. Syntax errors stop at the first one (pest does not
 /// recover); value errors (a bad date, an absurd duration) are all collected.
 pub fn parse(source: &SourceFile) -> Result<PolicyFile, Vec<Diagnostic>> {
+    let r = read(source)?;
+    if r.errors.is_empty() {
+        Ok(r.file)
+    } else {
+        Err(r.errors)
+    }
+}
+
+/// Parse a policy file into its tree, tokens and outline; `Err` only for a
+/// syntax error.
+pub fn read(source: &SourceFile) -> Result<Read, Vec<Diagnostic>> {
     let text = source.text();
     let mut pairs = MfaParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(text, &e)])?;
     let mut b = Builder { errors: Vec::new() };
-    let items = match pairs.next() {
-        Some(file) => file
-            .into_inner()
-            .filter(|p| p.as_rule() != Rule::EOI)
-            .filter_map(|p| b.item(p))
-            .collect(),
-        None => Vec::new(),
+    let Some(file) = pairs.next() else {
+        return Ok(Read {
+            file: PolicyFile::default(),
+            tokens: Vec::new(),
+            outline: Vec::new(),
+            errors: Vec::new(),
+        });
     };
-    if b.errors.is_empty() {
-        Ok(PolicyFile { items })
-    } else {
-        Err(b.errors)
-    }
+    let tokens = super::tokens::tokens(text, &file);
+    let outline = super::tokens::outline(&file, &tokens);
+    let items = file
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::EOI)
+        .filter_map(|p| b.item(p))
+        .collect();
+    Ok(Read {
+        file: PolicyFile { items },
+        tokens,
+        outline,
+        errors: b.errors,
+    })
 }
 
 struct Builder {
@@ -53,6 +83,14 @@ fn parts<'i>(p: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
 /// Keywords and punctuation: present in the text, carry no value. Every
 /// keyword's grammar rule is named `k_WORD`.
 fn is_token(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::lbrace | Rule::rbrace | Rule::equals | Rule::pipe | Rule::comma | Rule::dash
+    ) || is_keyword(r)
+}
+
+/// Is this the grammar rule of a keyword?
+pub(super) fn is_keyword(r: Rule) -> bool {
     // Which rules are keywords, worked out once from their names.
     static KEYWORDS: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
     let keywords = KEYWORDS.get_or_init(|| {
@@ -68,10 +106,7 @@ fn is_token(r: Rule) -> bool {
         }
         k
     });
-    matches!(
-        r,
-        Rule::lbrace | Rule::rbrace | Rule::equals | Rule::pipe | Rule::comma | Rule::dash
-    ) || keywords.get(r as usize).copied().unwrap_or(false)
+    keywords.get(r as usize).copied().unwrap_or(false)
 }
 
 impl Builder {

@@ -202,7 +202,7 @@ proptest! {
         prop_assert!(widened.is_subset(before.factors.without(Factor::BackupCode)), "{}", text);
         if after.factors.contains(Factor::BackupCode) && !before.factors.contains(Factor::BackupCode) {
             let grants = after.rules.iter().any(|r| {
-                r.info.kind == mfac::compile::SubjectKind::Group
+                r.info.rank() == mfac::policy::Rank::Group
                     && !before.rules.iter().any(|b| b.id == r.id)
                     && p.effective(r.id, login.at).recovery.is_some()
             });
@@ -233,7 +233,7 @@ proptest! {
         let login = gen::login(&p, &seed);
         let plain = login.context().app(None);
         let inside = login.context().app(Some(gen::APPS[app]));
-        let app_rule = p.rules.iter().position(|r| r.subject.to_string() == format!("app {:?}", gen::APPS[app]));
+        let app_rule = p.rules.iter().position(|r| r.scope.to_string() == format!("app {:?}", gen::APPS[app]));
         if let Some(id) = app_rule {
             let e = p.effective(id, login.at);
             if matches!(e.remember, Some(mfac::policy::Remember::Window(_))) {

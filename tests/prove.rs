@@ -411,6 +411,21 @@ proptest! {
     }
 }
 
+/// Policies from a fixed seed: the same every run.
+fn seeded(seed: u8) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+    TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    )
+}
+
+/// One policy from the generator.
+fn generated(runner: &mut proptest::test_runner::TestRunner) -> gen::Spec {
+    use proptest::strategy::{Strategy, ValueTree};
+    gen::spec().new_tree(runner).unwrap().current()
+}
+
 /// The mutation check: each deliberately broken engine must disagree with
 /// the brute force on some generated policy. Policies come from a fixed
 /// seed, so the run is the same every time; each mutant is caught within a
@@ -419,18 +434,12 @@ proptest! {
 fn the_oracle_catches_every_broken_engine() {
     use mfac::prove::mutants::Mutant;
     use mfac::prove::{prove_in, Space};
-    use proptest::strategy::{Strategy, ValueTree};
-    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
-
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
-    );
+    let mut runner = seeded(7);
     let mut missed: Vec<Mutant> = Mutant::ALL.to_vec();
     let mut tried = 0;
     while !missed.is_empty() && tried < 400 {
         tried += 1;
-        let spec = gen::spec().new_tree(&mut runner).unwrap().current();
+        let spec = generated(&mut runner);
         let text = spec.render();
         let p = checked(&text);
         let policy = Policy::from_checked(&p);
@@ -468,18 +477,12 @@ fn the_oracle_catches_every_broken_engine() {
 #[test]
 fn loosenings_agree_with_brute_force() {
     use mfac::prove::loosen::{loosening, Kind, Side};
-    use proptest::strategy::{Strategy, ValueTree};
-    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
-
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]),
-    );
+    let mut runner = seeded(11);
     let pairs = (cases() / 4).max(20);
     let mut found = 0;
     for _ in 0..pairs {
-        let a = gen::spec().new_tree(&mut runner).unwrap().current();
-        let b = gen::spec().new_tree(&mut runner).unwrap().current();
+        let a = generated(&mut runner);
+        let b = generated(&mut runner);
         let (ta, tb) = (a.render(), b.render());
         let (ca, cb) = (checked(&ta), checked(&tb));
         let (old, new) = (Policy::from_checked(&ca), Policy::from_checked(&cb));
@@ -534,17 +537,11 @@ fn loosenings_agree_with_brute_force() {
 /// same: every set of groups, user, app and instant around the edges.
 #[test]
 fn shadowed_group_rules_agree_with_brute_force() {
-    use proptest::strategy::{Strategy, ValueTree};
-    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
-
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[23; 32]),
-    );
+    let mut runner = seeded(23);
     let policies = (cases() / 5).max(40);
     let (mut inert, mut live) = (0, 0);
     for _ in 0..policies {
-        let spec = gen::spec().new_tree(&mut runner).unwrap().current();
+        let spec = generated(&mut runner);
         let text = spec.render();
         let out = check(
             &SourceFile::new("gen.mfa", text.as_str()),

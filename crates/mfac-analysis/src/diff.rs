@@ -135,7 +135,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
                 let names = ids
                     .iter()
                     .filter_map(|&i| t.rules.get(i as usize))
-                    .map(|r| r.name.clone())
+                    .flat_map(|r| r.scope.groups.iter().cloned())
                     .filter(|n| n != g)
                     .collect();
                 (g.clone(), names)

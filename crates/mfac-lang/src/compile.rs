@@ -9,7 +9,7 @@
 pub use mfac_core::compile::*;
 
 use crate::groups::GroupGraph;
-use crate::policy::{CheckedPolicy, Subject};
+use crate::policy::{CheckedPolicy, Scope};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 
@@ -34,21 +34,14 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
     let rules: Vec<RuleInfo> = p
         .rules
         .iter()
-        .map(|r| {
-            let (kind, name) = match &r.subject {
-                Subject::Default => (SubjectKind::Default, String::new()),
-                Subject::Group(n) => (SubjectKind::Group, n.clone()),
-                Subject::User(n) => (SubjectKind::User, n.clone()),
-                Subject::App(n) => (SubjectKind::App, n.clone()),
-            };
-            RuleInfo {
-                kind,
-                name,
-                line: line(r.span),
-                implicit: r.implicit,
-                privileged: r.privileged.is_some(),
-                break_glass: r.break_glass.is_some(),
-            }
+        .map(|r| RuleInfo {
+            scope: r.scope.clone(),
+            name: None,
+            report_only: false,
+            line: line(r.span),
+            implicit: r.implicit,
+            privileged: r.privileged.is_some(),
+            break_glass: r.break_glass.is_some(),
         })
         .collect();
 
@@ -86,12 +79,12 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
         .filter(|(_, ids)| !ids.is_empty())
         .collect();
     groups.sort();
-    let named = |want: SubjectKind| -> Vec<(String, u32)> {
+    // Each user and app rule under the name its scope gives.
+    let named = |pick: fn(&Scope) -> Option<&str>| -> Vec<(String, u32)> {
         let mut v: Vec<(String, u32)> = rules
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.kind == want)
-            .map(|(i, r)| (r.name.clone(), i as u32))
+            .filter_map(|(i, r)| Some((pick(&r.scope)?.to_string(), i as u32)))
             .collect();
         v.sort();
         v
@@ -117,8 +110,8 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
         timezone: p.timezone_name.clone(),
         calendar: p.calendar.clone(),
         epochs,
-        users: named(SubjectKind::User),
-        apps: named(SubjectKind::App),
+        users: named(Scope::single_user),
+        apps: named(Scope::single_app),
         rules,
         phases,
         settings,

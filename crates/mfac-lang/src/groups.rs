@@ -2,7 +2,7 @@
 //! member of G. Membership flows along edges H -> G; a directory group's
 //! closure is everything reachable from it.
 
-use crate::policy::{CheckedPolicy, RuleId, Subject};
+use crate::policy::{CheckedPolicy, RuleId};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, Walker};
 use rustc_hash::FxHashMap;
@@ -22,7 +22,7 @@ impl GroupGraph {
             rule: FxHashMap::default(),
         };
         for (id, rule) in policy.rules.iter().enumerate() {
-            if let Subject::Group(name) = &rule.subject {
+            if let Some(name) = rule.scope.single_group() {
                 let n = g.node(name);
                 g.rule.insert(n, id);
                 for inc in &rule.includes {

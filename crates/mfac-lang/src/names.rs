@@ -5,7 +5,6 @@
 //! loses required MFA: the directory says `domain admins`, the policy
 //! `Domain Admins`, and no rule matches.
 
-use mfac_core::compile::SubjectKind;
 use mfac_core::eval::Policy;
 use std::collections::BTreeSet;
 use unicode_normalization::UnicodeNormalization;
@@ -154,9 +153,7 @@ pub fn compare_groups<'a>(
             continue;
         };
         for r in rules.iter().filter_map(|&i| tables.rules.get(i as usize)) {
-            if r.kind == SubjectKind::Group {
-                reached.insert(&r.name);
-            }
+            reached.extend(r.scope.groups.iter().map(String::as_str));
         }
     }
     let mut out = Vec::new();

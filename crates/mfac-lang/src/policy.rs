@@ -5,7 +5,6 @@
 pub use mfac_core::policy::*;
 
 use crate::source::{SourceFile, Span};
-pub use crate::syntax::Subject;
 use jiff::{tz::TimeZone, Timestamp};
 
 pub type RuleId = usize;
@@ -53,8 +52,10 @@ impl Fields {
 
 #[derive(Clone, Debug)]
 pub struct Rule {
-    pub subject: Subject,
-    /// Span of the subject (`group "Admins"`), or of the rollout's `applies`
+    /// Whom and where it applies: `default`, `group "G"`, `user "U"` and
+    /// `app "A"` are ways of writing a scope.
+    pub scope: Scope,
+    /// Span of the head (`group "Admins"`), or of the rollout's `applies`
     /// entry for a rule that only a rollout creates.
     pub span: Span,
     /// True for a rule that exists only because a rollout names its subject.
@@ -193,23 +194,18 @@ pub struct Assertion {
 
 impl CheckedPolicy {
     pub fn default_rule(&self) -> Option<RuleId> {
-        self.rules
-            .iter()
-            .position(|r| r.subject == Subject::Default)
+        self.rule_for(&Scope::everyone())
     }
 
-    pub fn rule_for(&self, subject: &Subject) -> Option<RuleId> {
-        self.rules.iter().position(|r| &r.subject == subject)
+    pub fn rule_for(&self, scope: &Scope) -> Option<RuleId> {
+        self.rules.iter().position(|r| &r.scope == scope)
     }
 
     pub fn group_rules(&self) -> impl Iterator<Item = (RuleId, &str)> {
         self.rules
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| match &r.subject {
-                Subject::Group(g) => Some((i, g.as_str())),
-                _ => None,
-            })
+            .filter_map(|(i, r)| Some((i, r.scope.single_group()?)))
     }
 
     pub fn line(&self, span: Span) -> usize {
@@ -219,12 +215,7 @@ impl CheckedPolicy {
     /// `file:line: subject`, how decisions and diagnostics name a rule.
     pub fn rule_location(&self, id: RuleId) -> String {
         match self.rules.get(id) {
-            Some(r) => format!(
-                "{}:{}: {}",
-                self.source.name(),
-                self.line(r.span),
-                r.subject
-            ),
+            Some(r) => format!("{}:{}: {}", self.source.name(), self.line(r.span), r.scope),
             None => String::new(),
         }
     }

@@ -263,9 +263,9 @@ pub(crate) fn groups_of(policy: &Policy, scope: &Scope) -> Vec<(String, bool)> {
                 Scope::Everyone | Scope::User(_) => true,
                 Scope::Privileged => infos.iter().any(|(_, r)| r.privileged),
                 Scope::BreakGlass => infos.iter().any(|(_, r)| r.break_glass),
-                Scope::MembersOf(name) => infos.iter().any(|(_, r)| {
-                    r.kind == mfac_core::compile::SubjectKind::Group && r.name == *name
-                }),
+                Scope::MembersOf(name) => infos
+                    .iter()
+                    .any(|(_, r)| r.scope.groups.iter().any(|g| g == name)),
             };
             (g, inside)
         })

@@ -10,7 +10,7 @@
 use crate::{apps_of, instant, named_users, pieces, reachable, summary_of, widen_span};
 use jiff::Timestamp;
 use mfac_core::eval::space::{Effective, Fields, Span, Summary};
-use mfac_core::policy::Remember;
+use mfac_core::policy::{FieldType, Remember};
 use mfac_core::{Level, Policy};
 
 /// What NEW gives more of.
@@ -89,22 +89,14 @@ impl Kind {
     }
 }
 
-/// A window in `new` that lets more logins through than `old`'s.
+/// A window in `new` that lets more logins through than `old`'s: one
+/// where `old` had none, or looser by `Remember`'s own order.
 fn window_looser(old: Option<Remember>, new: Option<Remember>) -> bool {
-    let Some(Remember::Window(n)) = new else {
-        return false;
-    };
-    let Some(Remember::Window(o)) = old else {
-        return true;
-    };
-    n.seconds > o.seconds
-        || (o.same_ip && !n.same_ip)
-        || (o.same_context && !n.same_context)
-        || match (o.max_logins, n.max_logins) {
-            (Some(a), Some(b)) => b > a,
-            (Some(_), None) => true,
-            (None, _) => false,
-        }
+    match (old, new) {
+        (_, None) => false,
+        (None, Some(n)) => matches!(n, Remember::Window(_)),
+        (Some(o), Some(n)) => <Remember as FieldType>::looser(o, n),
+    }
 }
 
 /// One policy's side of a login.

@@ -78,9 +78,9 @@ pub fn field_rules(policy: &Policy, c: &Counterexample) -> FieldRules {
         .and_then(|a| policy.app_rule(a))
         .map(|(id, _)| id);
     let settings = |id: usize| policy.rule_settings(epoch, id);
-    let tier = |id: usize| match policy.rule(id).map(|r| r.kind) {
-        Some(mfac_core::compile::SubjectKind::User) => 0,
-        Some(mfac_core::compile::SubjectKind::Group) => 1,
+    let tier = |id: usize| match policy.rule(id).map(|r| r.rank()) {
+        Some(mfac_core::policy::Rank::User) => 0,
+        Some(mfac_core::policy::Rank::Group) => 1,
         _ => 2,
     };
     let location = |id: usize| {

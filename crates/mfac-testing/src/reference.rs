@@ -24,8 +24,7 @@ pub use read::{read, Reference};
 use jiff::{SignedDuration, Timestamp};
 use mfac_core::eval::{LoginContext, Outcome};
 use mfac_core::policy::{Enrolment, Factor, FactorSet, Level, Remember, Window};
-use mfac_lang::syntax::Subject;
-use read::{RefRule, Written};
+use read::{RefRule, RefScope, Written};
 use std::collections::BTreeSet;
 
 /// What the reference decides for one login: the fields the differential
@@ -80,20 +79,23 @@ pub fn decide(p: &Reference, login: &LoginContext<'_>) -> Verdict {
     let t = login.at;
     let groups = member_groups(p, login.groups);
 
-    // Which rules apply: default, each of the user's groups, the user, the app.
-    let applies = |subject: &Subject| match subject {
-        Subject::Default => true,
-        Subject::Group(g) => groups.contains(g.as_str()),
-        Subject::User(u) => u == login.user,
-        Subject::App(a) => login.app == Some(a.as_str()),
+    // Which rules apply: those whose scope takes in this user (named, or a
+    // member of a named group, or everyone) and this app (named, or every).
+    let applies = |s: &RefScope| {
+        let everyone = s.users.is_empty() && s.groups.is_empty();
+        let who = everyone
+            || s.users.iter().any(|u| u == login.user)
+            || s.groups.iter().any(|g| groups.contains(g.as_str()));
+        let app = s.apps.is_empty() || login.app.is_some_and(|a| s.apps.iter().any(|x| x == a));
+        who && app
     };
-    let rules: Vec<(Subject, RuleNow)> = p
+    let rules: Vec<(Tier, RuleNow)> = p
         .rules
         .iter()
-        .filter(|r| applies(&r.subject))
-        .map(|r| (r.subject.clone(), rule_at(r, t)))
+        .filter(|r| applies(&r.scope))
+        .map(|r| (tier(&r.scope), rule_at(r, t)))
         .collect();
-    let is_app = |s: &Subject| matches!(s, Subject::App(_));
+    let is_app = |s: &Tier| *s == Tier::App;
 
     // The rules whose values decide each field, and the rules whose
     // `required` sets the enrolment deadline.
@@ -103,18 +105,14 @@ pub fn decide(p: &Reference, login: &LoginContext<'_>) -> Verdict {
             (combine(&all), all)
         }
         true => {
-            let tier = |want: fn(&Subject) -> bool| -> Vec<RuleNow> {
+            let of = |want: Tier| -> Vec<RuleNow> {
                 rules
                     .iter()
-                    .filter(|(s, _)| want(s))
+                    .filter(|(s, _)| *s == want)
                     .map(|(_, r)| *r)
                     .collect()
             };
-            let tiers = [
-                tier(|s| matches!(s, Subject::User(_))),
-                tier(|s| matches!(s, Subject::Group(_))),
-                tier(|s| matches!(s, Subject::Default)),
-            ];
+            let tiers = [of(Tier::User), of(Tier::Group), of(Tier::Default)];
             let first_setting = |sets: fn(&RuleNow) -> bool| -> Vec<RuleNow> {
                 tiers
                     .iter()
@@ -223,26 +221,46 @@ impl Reference {
         let groups = member_groups(self, direct);
         self.rules
             .iter()
-            .filter_map(|r| match &r.subject {
-                Subject::Group(g) if groups.contains(g.as_str()) => Some(g.as_str()),
-                _ => None,
-            })
+            .flat_map(|r| r.scope.groups.iter())
+            .filter(|g| groups.contains(g.as_str()))
+            .map(String::as_str)
             .collect()
     }
 
     /// Is such a user a member of a privileged group?
     pub fn privileged(&self, direct: &[&str]) -> bool {
         let groups = member_groups(self, direct);
-        self.rules.iter().any(|r| {
-            r.marked && matches!(&r.subject, Subject::Group(g) if groups.contains(g.as_str()))
-        })
+        self.rules
+            .iter()
+            .any(|r| r.marked && r.scope.groups.iter().any(|g| groups.contains(g.as_str())))
     }
 
     /// Is this user's own rule marked `break_glass`?
     pub fn break_glass(&self, user: &str) -> bool {
         self.rules
             .iter()
-            .any(|r| r.marked && matches!(&r.subject, Subject::User(u) if u == user))
+            .any(|r| r.marked && r.scope.users.iter().any(|u| u == user))
+    }
+}
+
+/// Where a rule ranks (as the design of scoped rules has it): one naming only users with the
+/// user rules, one naming any group with the group rules, one for everyone
+/// in some apps with the app rules, one for everyone in every app with the
+/// default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tier {
+    User,
+    Group,
+    Default,
+    App,
+}
+
+fn tier(s: &RefScope) -> Tier {
+    match (s.users.is_empty(), s.groups.is_empty(), s.apps.is_empty()) {
+        (false, true, _) => Tier::User,
+        (_, false, _) => Tier::Group,
+        (true, true, false) => Tier::App,
+        (true, true, true) => Tier::Default,
     }
 }
 
@@ -253,11 +271,10 @@ fn member_groups<'p>(p: &'p Reference, direct: &[&'p str]) -> BTreeSet<&'p str> 
     loop {
         let mut grew = false;
         for r in &p.rules {
-            if let Subject::Group(g) = &r.subject {
-                if !set.contains(g.as_str()) && r.includes.iter().any(|i| set.contains(i.as_str()))
-                {
-                    set.insert(g);
-                    grew = true;
+            // `group "G" { includes "H" }`: members of H are members of G.
+            if r.includes.iter().any(|i| set.contains(i.as_str())) {
+                for g in &r.scope.groups {
+                    grew |= set.insert(g);
                 }
             }
         }

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 pub const FORMAT: &str = "mfac-compiled";
 /// Bumped whenever the meaning or shape of `Tables` changes (2: a rule's
-/// settings are the field catalogue's `Written`, recovery by name).
-pub const VERSION: u32 = 2;
+/// settings are the field catalogue's `Written`, recovery by name; 3: a
+/// rule is a scope).
+pub const VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ArtifactError {

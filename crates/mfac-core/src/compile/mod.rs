@@ -10,7 +10,7 @@
 
 pub mod artifact;
 
-use crate::policy::{Calendar, Field, Level, Precedence, Written};
+use crate::policy::{Calendar, Field, Level, Precedence, Rank, Scope, Written};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -105,22 +105,18 @@ impl Settings {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubjectKind {
-    Default,
-    Group,
-    User,
-    App,
-}
-
-/// Where a rule came from, for "the rules that shaped the result".
+/// A rule: its scope (the one shape every rule has), where it came from,
+/// and its markers; its fields are in the tables, per epoch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleInfo {
-    pub kind: SubjectKind,
-    /// Group, user or app name; empty for the default.
-    #[serde(default)]
-    pub name: String,
+    pub scope: Scope,
+    /// A scoped rule's name (`rule "NAME"`); `None` for `default`,
+    /// `group`, `user` and `app` rules, which their scope names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Evaluated but not enforced: never in a decision's fold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub report_only: bool,
     pub line: u32,
     /// True for a rule only a rollout creates.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -131,23 +127,18 @@ pub struct RuleInfo {
     pub break_glass: bool,
 }
 
-impl SubjectKind {
-    /// `default`, `group "G"`, `user "U"`, `app "A"`: as the language writes
-    /// a rule's subject.
-    pub fn describe(self, name: &str) -> String {
-        match self {
-            SubjectKind::Default => "default".to_string(),
-            SubjectKind::Group => format!("group {name:?}"),
-            SubjectKind::User => format!("user {name:?}"),
-            SubjectKind::App => format!("app {name:?}"),
-        }
-    }
-}
-
 impl RuleInfo {
-    /// The rule's subject as the language writes it.
+    pub fn rank(&self) -> Rank {
+        self.scope.rank()
+    }
+
+    /// The rule as the language writes its head: `default`, `group "G"`,
+    /// ..., or `rule "NAME"`.
     pub fn subject(&self) -> String {
-        self.kind.describe(&self.name)
+        match &self.name {
+            Some(n) => format!("rule {n:?}"),
+            None => self.scope.to_string(),
+        }
     }
 }
 

@@ -263,15 +263,15 @@ impl Policy {
         rules: &[u32],
         shaping: &mut Vec<RuleRef<'p>>,
     ) -> Acc {
-        let kind = |id: u32| self.tables.rules.get(id as usize).map(|r| r.kind);
+        let rank = |id: u32| self.tables.rules.get(id as usize).map(RuleInfo::rank);
         let (mut user, mut groups, mut default) = (Acc::default(), Acc::default(), Acc::default());
         for &id in rules {
             let f = self.fold_at(self.slot(epoch, id));
-            match kind(id) {
-                Some(SubjectKind::User) => user.add(&f),
-                Some(SubjectKind::Group) => groups.add(&f),
-                Some(SubjectKind::Default) => default.add(&f),
-                Some(SubjectKind::App) | None => {}
+            match rank(id) {
+                Some(Rank::User) => user.add(&f),
+                Some(Rank::Group) => groups.add(&f),
+                Some(Rank::Default) => default.add(&f),
+                Some(Rank::App) | None => {}
             }
         }
 
@@ -284,10 +284,10 @@ impl Policy {
 
         for &id in rules.iter().filter(|_| RECORD) {
             let slot = self.slot(epoch, id);
-            let counts = match kind(id) {
-                Some(SubjectKind::User) => decided(0) || user.recovery,
-                Some(SubjectKind::Default) => decided(2) || default.recovery,
-                Some(SubjectKind::Group) => {
+            let counts = match rank(id) {
+                Some(Rank::User) => decided(0) || user.recovery,
+                Some(Rank::Default) => decided(2) || default.recovery,
+                Some(Rank::Group) => {
                     let f = self.fold_at(slot);
                     let (enf, fac, rem) = f.sets();
                     (enf_tier == Some(1) && enf)
@@ -295,7 +295,7 @@ impl Policy {
                         || (rem_tier == Some(1) && rem)
                         || f.recovery
                 }
-                Some(SubjectKind::App) | None => false,
+                Some(Rank::App) | None => false,
             };
             if counts {
                 shaping.extend(self.rule_ref(id, slot));

@@ -1,8 +1,7 @@
 //! A decision in a few lines of prose: what applied, what did not, and why.
 
 use super::{Decision, LoginContext, Outcome, Policy, RememberMiss};
-use crate::compile::SubjectKind;
-use crate::policy::{Field, Level};
+use crate::policy::{Field, Level, Rank};
 use crate::time::{format_date, format_instant};
 
 /// Lines explaining `d`, for people.
@@ -68,10 +67,11 @@ pub fn explain(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> Vec
         if shaped(id) {
             continue;
         }
-        let why = match r.kind {
-            SubjectKind::App if ctx.app != Some(r.name.as_str()) => continue,
-            SubjectKind::User if ctx.user != r.name => continue,
-            SubjectKind::Group => {
+        let names = |list: &[String], x: &str| list.iter().any(|n| n == x);
+        let why = match r.rank() {
+            Rank::App if !ctx.app.is_some_and(|a| names(&r.scope.apps, a)) => continue,
+            Rank::User if !names(&r.scope.users, ctx.user) => continue,
+            Rank::Group => {
                 let member = ctx.groups.iter().any(|g| {
                     t.groups
                         .iter()

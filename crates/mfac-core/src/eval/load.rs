@@ -39,21 +39,37 @@ impl Policy {
         {
             return Err(bad("settings point past the phases"));
         }
-        let kind_ok =
-            |id: u32, kind: SubjectKind| t.rules.get(id as usize).is_some_and(|r| r.kind == kind);
-        if t.default_rule
-            .is_some_and(|d| !kind_ok(d, SubjectKind::Default))
-        {
+        // Every index points at rules of its rank, whose scope names the
+        // key; scopes the evaluator does not narrow yet (`in app` on a
+        // rule that is not an app rule, `except`) are refused, not
+        // evaluated as if they applied to everyone.
+        let rule = |id: u32| t.rules.get(id as usize);
+        let ranked = |id: u32, rank: Rank| rule(id).is_some_and(|r| r.rank() == rank);
+        if t.rules.iter().any(|r| {
+            !r.scope.except.is_empty() || (r.rank() != Rank::App && !r.scope.apps.is_empty())
+        }) {
+            return Err(bad(
+                "a rule's scope narrows by app or `except`, which this evaluator does not read",
+            ));
+        }
+        if t.default_rule.is_some_and(|d| !ranked(d, Rank::Default)) {
             return Err(bad("default rule index is wrong"));
         }
+        let names = |id: u32, pick: fn(&Scope) -> &[String], key: &str| {
+            rule(id).is_some_and(|r| pick(&r.scope).iter().any(|n| n == key))
+        };
         if t.groups
             .iter()
-            .any(|(_, ids)| ids.iter().any(|&i| !kind_ok(i, SubjectKind::Group)))
+            .any(|(_, ids)| ids.iter().any(|&i| !ranked(i, Rank::Group)))
         {
             return Err(bad("group index points at a rule that is not a group rule"));
         }
-        if t.users.iter().any(|(_, i)| !kind_ok(*i, SubjectKind::User))
-            || t.apps.iter().any(|(_, i)| !kind_ok(*i, SubjectKind::App))
+        if t.users
+            .iter()
+            .any(|(u, i)| !ranked(*i, Rank::User) || !names(*i, |s| &s.users, u))
+            || t.apps
+                .iter()
+                .any(|(a, i)| !ranked(*i, Rank::App) || !names(*i, |s| &s.apps, a))
         {
             return Err(bad("user or app index points at the wrong rule"));
         }
@@ -100,5 +116,46 @@ impl Policy {
                 .collect(),
             tables: t,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Except;
+
+    /// A one-rule policy whose rule has `scope`, as an artifact could say.
+    fn one_rule(scope: Scope) -> Tables {
+        let mut t = Policy::deny_all().tables().clone();
+        if let Some(r) = t.rules.first_mut() {
+            r.scope = scope;
+        }
+        t.default_rule = None;
+        t
+    }
+
+    /// Scopes the evaluator does not narrow yet are refused rather than
+    /// evaluated as if they applied to everyone (fail closed).
+    #[test]
+    fn scopes_the_evaluator_cannot_narrow_are_refused() {
+        let except = Scope {
+            except: Except {
+                users: vec!["sync@x".into()],
+                ..Except::default()
+            },
+            ..Scope::everyone()
+        };
+        let group_in_app = Scope {
+            apps: vec!["Portal".into()],
+            ..Scope::group("Admins")
+        };
+        for scope in [except, group_in_app] {
+            let err = Policy::from_tables(one_rule(scope.clone()));
+            assert!(
+                matches!(err, Err(ArtifactError::Invalid(ref m)) if m.contains("except")),
+                "{scope}: {err:?}"
+            );
+        }
+        assert!(Policy::from_tables(one_rule(Scope::everyone())).is_ok());
     }
 }

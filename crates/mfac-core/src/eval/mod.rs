@@ -19,8 +19,8 @@ pub use login::{
     Decision, LastMfa, LoginContext, Outcome, RememberMiss, RuleRef, Subject, Verdict,
 };
 
-use crate::compile::{self, artifact, ExemptionInfo, RuleInfo, Settings, SubjectKind, Tables};
-use crate::policy::{Factor, FactorSet, Level, Precedence, Remember, TimeContext};
+use crate::compile::{self, artifact, ExemptionInfo, RuleInfo, Settings, Tables};
+use crate::policy::{Factor, FactorSet, Level, Precedence, Rank, Remember, Scope, TimeContext};
 use jiff::{tz::TimeZone, SignedDuration, Timestamp};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -269,8 +269,9 @@ impl Policy {
             calendar: Default::default(),
             epochs: vec![],
             rules: vec![RuleInfo {
-                kind: SubjectKind::Default,
-                name: String::new(),
+                scope: Scope::everyone(),
+                name: None,
+                report_only: false,
                 line: 0,
                 implicit: true,
                 privileged: false,

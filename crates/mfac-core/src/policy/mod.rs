@@ -5,10 +5,12 @@
 mod calendar;
 mod factor;
 pub mod field;
+pub mod scope;
 
 pub use calendar::{Calendar, TimeContext};
 pub use factor::{Factor, FactorSet, Level};
 pub use field::{Field, FieldType, Recovery, Written};
+pub use scope::{Except, Rank, Scope};
 
 use serde::{Deserialize, Serialize};
 

@@ -147,10 +147,10 @@ impl<'a> Context<'a> {
     pub(crate) fn named_groups(&self) -> &[(&'a str, Span)] {
         self.named.get_or_init(|| {
             let p = self.policy;
-            let subjects = p.rules.iter().filter_map(|r| match &r.subject {
-                crate::policy::Subject::Group(g) => Some((g.as_str(), r.span)),
-                _ => None,
-            });
+            let subjects = p
+                .rules
+                .iter()
+                .filter_map(|r| Some((r.scope.single_group()?, r.span)));
             let includes = p
                 .rules
                 .iter()
@@ -258,7 +258,7 @@ impl<'a> Context<'a> {
         self.policy
             .rules
             .get(id)
-            .map(|r| r.subject.to_string())
+            .map(|r| r.scope.to_string())
             .unwrap_or_default()
     }
 }

@@ -75,11 +75,11 @@ pub(super) fn resolve(
     }
     policy.strengths = r.resolve_strengths(&strength_decls);
 
-    let mut by_subject: FxHashMap<Subject, RuleId> = FxHashMap::default();
+    let mut by_subject: FxHashMap<Scope, RuleId> = FxHashMap::default();
     for item in &tree.items {
         match item {
             Item::Rule(decl) => {
-                if let Some(&first) = by_subject.get(&decl.subject.value) {
+                if let Some(&first) = by_subject.get(&scope_of(&decl.subject.value)) {
                     let first_span = policy.rules.get(first).map(|r| r.span).unwrap_or_default();
                     let mut d = Diagnostic::new(
                         &codes::DUPLICATE_RULE,
@@ -97,7 +97,7 @@ pub(super) fn resolve(
                     continue;
                 }
                 let rule = r.rule(decl);
-                by_subject.insert(decl.subject.value.clone(), policy.rules.len());
+                by_subject.insert(scope_of(&decl.subject.value), policy.rules.len());
                 policy.rules.push(rule);
             }
             Item::Exempt(e) => {
@@ -113,13 +113,13 @@ pub(super) fn resolve(
         let index = policy.rollouts.len();
         let mut rules = Vec::new();
         for s in &decl.subjects {
-            let id = match by_subject.get(&s.value) {
+            let id = match by_subject.get(&scope_of(&s.value)) {
                 Some(&id) => id,
                 None => {
                     // A subject with no rule gets one.
                     let id = policy.rules.len();
                     policy.rules.push(Rule {
-                        subject: s.value.clone(),
+                        scope: scope_of(&s.value),
                         span: s.span,
                         implicit: true,
                         fields: Fields::default(),
@@ -128,7 +128,7 @@ pub(super) fn resolve(
                         includes: Vec::new(),
                         rollout: None,
                     });
-                    by_subject.insert(s.value.clone(), id);
+                    by_subject.insert(scope_of(&s.value), id);
                     id
                 }
             };
@@ -190,7 +190,7 @@ pub(super) fn resolve(
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place<'a> {
-    Rule(&'a Subject),
+    Rule(&'a Scope),
     Phase,
 }
 
@@ -384,12 +384,13 @@ impl Resolver {
     }
 
     fn rule(&mut self, decl: &syn::RuleDecl) -> Rule {
-        let subject = &decl.subject.value;
+        let scope = scope_of(&decl.subject.value);
+        let rank = scope.rank();
         let mut rule = Rule {
-            subject: subject.clone(),
             span: decl.subject.span,
             implicit: false,
-            fields: self.fields(&decl.fields, Place::Rule(subject)),
+            fields: self.fields(&decl.fields, Place::Rule(&scope)),
+            scope,
             privileged: None,
             break_glass: None,
             includes: Vec::new(),
@@ -397,13 +398,13 @@ impl Resolver {
         };
         for f in &decl.fields {
             match &f.value {
-                FieldValue::Privileged if matches!(subject, Subject::Group(_)) => {
+                FieldValue::Privileged if rank == Rank::Group => {
                     rule.privileged.get_or_insert(f.span);
                 }
-                FieldValue::BreakGlass if matches!(subject, Subject::User(_)) => {
+                FieldValue::BreakGlass if rank == Rank::User => {
                     rule.break_glass.get_or_insert(f.span);
                 }
-                FieldValue::Includes(names) if matches!(subject, Subject::Group(_)) => {
+                FieldValue::Includes(names) if rank == Rank::Group => {
                     rule.includes.extend(names.iter().map(|n| At {
                         value: n.value.clone(),
                         span: n.span,
@@ -450,11 +451,11 @@ impl Resolver {
         let keyword = f.value.keyword();
         let (allowed, on) = match &f.value {
             FieldValue::BreakGlass => (
-                matches!(place, Place::Rule(Subject::User(_))),
+                matches!(place, Place::Rule(s) if s.rank() == Rank::User),
                 "a `user` rule",
             ),
             _ => (
-                matches!(place, Place::Rule(Subject::Group(_))),
+                matches!(place, Place::Rule(s) if s.rank() == Rank::Group),
                 "a `group` rule",
             ),
         };
@@ -655,12 +656,23 @@ impl Resolver {
     }
 }
 
-fn subject_kind(s: &Subject) -> &'static str {
+fn subject_kind(s: &Scope) -> &'static str {
+    match s.rank() {
+        Rank::Default => "the `default` rule",
+        Rank::Group => "a `group` rule",
+        Rank::User => "a `user` rule",
+        Rank::App => "an `app` rule",
+    }
+}
+
+/// The scope a rule head (or a rollout's `applies` entry) writes: the four
+/// kinds of rule are ways of writing one.
+pub(crate) fn scope_of(s: &syn::Subject) -> Scope {
     match s {
-        Subject::Default => "the `default` rule",
-        Subject::Group(_) => "a `group` rule",
-        Subject::User(_) => "a `user` rule",
-        Subject::App(_) => "an `app` rule",
+        syn::Subject::Default => Scope::everyone(),
+        syn::Subject::Group(g) => Scope::group(g),
+        syn::Subject::User(u) => Scope::user(u),
+        syn::Subject::App(a) => Scope::app(a),
     }
 }
 

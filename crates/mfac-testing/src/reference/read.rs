@@ -30,10 +30,42 @@ pub(crate) struct Written {
     pub enrolment: Option<Enrolment>,
 }
 
+/// Whom and where a rule applies, as the design of scoped rules words it: `for` these
+/// users and members of these groups (neither: everyone), `in` these apps
+/// (none: every app). `default`, `group`, `user` and `app` rules are
+/// written so.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RefScope {
+    pub users: Vec<String>,
+    pub groups: Vec<String>,
+    pub apps: Vec<String>,
+}
+
+impl RefScope {
+    fn of(s: &Subject) -> RefScope {
+        let one = |n: &String| vec![n.clone()];
+        match s {
+            Subject::Default => RefScope::default(),
+            Subject::Group(g) => RefScope {
+                groups: one(g),
+                ..RefScope::default()
+            },
+            Subject::User(u) => RefScope {
+                users: one(u),
+                ..RefScope::default()
+            },
+            Subject::App(a) => RefScope {
+                apps: one(a),
+                ..RefScope::default()
+            },
+        }
+    }
+}
+
 /// One rule: who it is for, what it says, and the phases that rewrite it.
 #[derive(Clone, Debug)]
 pub(crate) struct RefRule {
-    pub subject: Subject,
+    pub scope: RefScope,
     /// `privileged` on a group, `break_glass` on a user.
     pub marked: bool,
     pub includes: Vec<String>,
@@ -115,7 +147,7 @@ pub fn read(text: &str) -> Result<Reference, String> {
                     .iter()
                     .any(|f| matches!(f.value, FieldValue::Privileged | FieldValue::BreakGlass));
                 r.rules.push(RefRule {
-                    subject: rule.subject.value.clone(),
+                    scope: RefScope::of(&rule.subject.value),
                     marked,
                     includes,
                     written,
@@ -139,11 +171,12 @@ pub fn read(text: &str) -> Result<Reference, String> {
             let at = instant(phase.at.value, &r.timezone)?;
             let fields = written(&phase.fields, &strengths, None)?;
             for subject in &rollout.subjects {
-                let rule = match r.rules.iter().position(|x| x.subject == subject.value) {
+                let scope = RefScope::of(&subject.value);
+                let rule = match r.rules.iter().position(|x| x.scope == scope) {
                     Some(i) => i,
                     None => {
                         r.rules.push(RefRule {
-                            subject: subject.value.clone(),
+                            scope,
                             marked: false,
                             includes: Vec::new(),
                             written: Written::default(),

@@ -3,7 +3,7 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Fields, Precedence, Remember, Subject};
+use crate::policy::{Fields, Precedence, Rank, Remember};
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "W017",
@@ -25,14 +25,14 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     };
     // Does any user, group or default rule (or a phase of one) ever give a window?
     let others_remember = p.rules.iter().enumerate().any(|(id, r)| {
-        !matches!(r.subject, Subject::App(_))
+        r.scope.rank() != Rank::App
             && (windowed(&r.fields)
                 || p.rollouts.iter().any(|ro| {
                     ro.rules.contains(&id) && ro.phases.iter().any(|ph| windowed(&ph.fields))
                 }))
     });
     for (id, rule) in p.rules.iter().enumerate() {
-        if !matches!(rule.subject, Subject::App(_)) {
+        if rule.scope.rank() != Rank::App {
             continue;
         }
         let phases = p
@@ -48,7 +48,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         span,
                         format!(
                             "{} grants recovery, which an app rule cannot do in `specific` mode",
-                            rule.subject
+                            rule.scope
                         ),
                     )
                     .label("no effect: an app rule only tightens"),
@@ -64,7 +64,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         r.span,
                         format!(
                             "{} remembers logins for `{}`, but no other rule remembers any, and an app rule cannot start to in `specific` mode",
-                            rule.subject, r.value
+                            rule.scope, r.value
                         ),
                     )
                     .label("never in effect"),

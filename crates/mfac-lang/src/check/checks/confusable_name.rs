@@ -3,7 +3,6 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::Subject;
 use crate::source::Span;
 
 pub const INFO: CheckInfo = CheckInfo {
@@ -41,9 +40,9 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.policy;
     let mut names: Vec<(&str, Span)> = Vec::new();
     for r in &p.rules {
-        match &r.subject {
-            Subject::Group(n) | Subject::User(n) | Subject::App(n) => names.push((n, r.span)),
-            Subject::Default => {}
+        match r.scope.written() {
+            Some(("default", _)) | None => {}
+            Some((_, n)) => names.push((n, r.span)),
         }
         names.extend(r.includes.iter().map(|i| (i.value.as_str(), i.span)));
     }

@@ -3,7 +3,6 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::Subject;
 use mfac_prove::{Condition, Scope, Users};
 
 pub const INFO: CheckInfo = CheckInfo {
@@ -30,9 +29,9 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let subjects = c
         .groups
         .iter()
-        .map(|g| Subject::Group(g.clone()))
-        .chain(c.user.iter().map(|u| Subject::User(u.clone())))
-        .chain(c.app.iter().map(|a| Subject::App(a.clone())));
+        .map(|g| crate::policy::Scope::group(g))
+        .chain(c.user.iter().map(|u| crate::policy::Scope::user(u)))
+        .chain(c.app.iter().map(|a| crate::policy::Scope::app(a)));
     let factors_span = |id| cx.span_of(id, c.at, |f| f.factors.map(|x| x.span));
     let rules: Vec<_> = subjects
         .filter_map(|s| policy.rule_for(&s))

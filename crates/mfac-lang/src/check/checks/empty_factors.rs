@@ -3,7 +3,7 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Precedence, Subject};
+use crate::policy::{Precedence, Rank};
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "E013",
@@ -23,12 +23,12 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let span = cx.span_of(id, at, |f| f.factors.map(|x| x.span));
             if e.allowed().is_some_and(|a| a.is_empty()) {
                 out.push(
-                    Diagnostic::new(&INFO, span, format!("{} allows no factor", rule.subject))
+                    Diagnostic::new(&INFO, span, format!("{} allows no factor", rule.scope))
                         .label("empty factor set"),
                 );
                 break;
             }
-            if p.precedence != Precedence::MostRestrictive || rule.subject == Subject::Default {
+            if p.precedence != Precedence::MostRestrictive || rule.scope.rank() == Rank::Default {
                 continue;
             }
             let d = cx.default_at(at);
@@ -37,7 +37,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 let mut diag = Diagnostic::new(
                     &INFO,
                     span,
-                    format!("{} allows no factor that the default also allows", rule.subject),
+                    format!("{} allows no factor that the default also allows", rule.scope),
                 )
                 .label(format!("allows {own}"))
                 .help(format!(

@@ -2,7 +2,6 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::Subject;
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "E005",
@@ -20,8 +19,8 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .policy
             .rules
             .iter()
-            .filter_map(|r| match &r.subject {
-                Subject::Group(g) if cycle.contains(&g.as_str()) => Some((g, r)),
+            .filter_map(|r| match r.scope.single_group() {
+                Some(g) if cycle.contains(&g) => Some((g, r)),
                 _ => None,
             })
             .flat_map(|(g, r)| {

@@ -4,7 +4,7 @@
 use crate::check::{CheckInfo, Context};
 use crate::compile::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Factor, Level, Precedence, Remember, RuleId, Subject};
+use crate::policy::{Factor, Level, Precedence, Rank, Remember, RuleId};
 use crate::source::Span;
 
 pub const INFO: CheckInfo = CheckInfo {
@@ -22,14 +22,15 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     for (id, rule) in p.rules.iter().enumerate() {
-        let baselines: Vec<(Vec<RuleId>, &str)> = match &rule.subject {
-            Subject::Group(_) => vec![(vec![], "the default")],
-            Subject::User(u) => {
+        let baselines: Vec<(Vec<RuleId>, &str)> = match rule.scope.rank() {
+            Rank::Group => vec![(vec![], "the default")],
+            Rank::User => {
                 let mut b = vec![(vec![], "the default")];
-                if let Some(user) = cx
-                    .directory
-                    .and_then(|d| d.users.iter().find(|x| &x.id == u))
-                {
+                if let Some(user) = cx.directory.and_then(|d| {
+                    d.users
+                        .iter()
+                        .find(|x| rule.scope.users.iter().any(|u| **u == *x.id))
+                }) {
                     let mut groups: Vec<RuleId> = user
                         .groups
                         .iter()
@@ -63,7 +64,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         Diagnostic::new(
                             &INFO,
                             span,
-                            format!("{} loosens {field} compared with {what}", rule.subject),
+                            format!("{} loosens {field} compared with {what}", rule.scope),
                         )
                         .label(format!("looser {field}")),
                     );

@@ -72,13 +72,18 @@ pub(crate) fn privileged_members(
         return;
     }
     for (id, rule) in cx.policy.rules.iter().enumerate() {
-        let crate::policy::Subject::Group(g) = &rule.subject else {
+        let Some(g) = rule.scope.single_group() else {
             continue;
         };
         if rule.privileged.is_none() {
             continue;
         }
-        if let Some(r) = cx.refute(Scope::MembersOf(g.clone()), always, condition, Users::All) {
+        if let Some(r) = cx.refute(
+            Scope::MembersOf(g.to_string()),
+            always,
+            condition,
+            Users::All,
+        ) {
             out.push(finding(id, r));
         }
     }

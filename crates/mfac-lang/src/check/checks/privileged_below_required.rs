@@ -5,7 +5,7 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Level, RuleId, Subject};
+use crate::policy::{Level, RuleId};
 use mfac_prove::{Condition, Scope, Users};
 
 pub const INFO: CheckInfo = CheckInfo {
@@ -29,34 +29,39 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .is_some()
     {
         for (id, rule) in p.rules.iter().enumerate() {
-            let Subject::Group(g) = &rule.subject else {
+            let Some(g) = rule.scope.single_group() else {
                 continue;
             };
             if rule.privileged.is_none() {
                 continue;
             }
-            let scope = Scope::MembersOf(g.clone());
+            let scope = Scope::MembersOf(g.to_string());
             if let Some(r) = cx.refute(scope, true, REQUIRED, Users::Unnamed) {
-                let message = format!("a member of privileged {} gets {}", rule.subject, r.what);
+                let message = format!("a member of privileged {} gets {}", rule.scope, r.what);
                 out.push(finding(cx, id, r, message));
             }
         }
     }
     for (id, rule) in p.rules.iter().enumerate() {
-        let Subject::User(u) = &rule.subject else {
+        let Some(u) = rule.scope.single_user() else {
             continue;
         };
         if rule.break_glass.is_some() {
-            if let Some(r) = cx.refute(Scope::User(u.clone()), true, REQUIRED, Users::All) {
-                let message = format!("break-glass {} gets {}", rule.subject, r.what);
+            if let Some(r) = cx.refute(Scope::User(u.to_string()), true, REQUIRED, Users::All) {
+                let message = format!("break-glass {} gets {}", rule.scope, r.what);
                 out.push(finding(cx, id, r, message));
             }
         } else if in_privileged_group(cx, u) && lowers(cx, id) {
             // The directory shows the membership: W019's concern is real.
-            if let Some(r) = cx.refute(Scope::Privileged, true, REQUIRED, Users::Only(u.clone())) {
+            if let Some(r) = cx.refute(
+                Scope::Privileged,
+                true,
+                REQUIRED,
+                Users::Only(u.to_string()),
+            ) {
                 let message = format!(
                     "{} is in a privileged group in the directory, and its rule gives it {}",
-                    rule.subject, r.what
+                    rule.scope, r.what
                 );
                 out.push(finding(cx, id, r, message));
             }

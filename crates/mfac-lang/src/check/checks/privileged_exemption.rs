@@ -2,7 +2,6 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::Subject;
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "W007",
@@ -17,7 +16,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.policy;
     for e in &p.exemptions {
         let break_glass = p
-            .rule_for(&Subject::User(e.user.clone()))
+            .rule_for(&crate::policy::Scope::user(&e.user))
             .and_then(|id| p.rules.get(id))
             .is_some_and(|r| r.break_glass.is_some());
         let privileged_group = cx
@@ -32,7 +31,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             });
         let why = match (break_glass, privileged_group) {
             (true, _) => "a break-glass user".to_string(),
-            (false, Some(r)) => format!("a member of privileged {}", r.subject),
+            (false, Some(r)) => format!("a member of privileged {}", r.scope),
             (false, None) => continue,
         };
         out.push(

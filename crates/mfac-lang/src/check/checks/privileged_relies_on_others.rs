@@ -3,7 +3,7 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Level, Subject};
+use crate::policy::Level;
 use mfac_prove::{Condition, Scope, Users};
 
 pub const INFO: CheckInfo = CheckInfo {
@@ -17,11 +17,14 @@ pub const INFO: CheckInfo = CheckInfo {
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for rule in &cx.policy.rules {
-        let (what, scope, users) = match (&rule.subject, rule.privileged, rule.break_glass) {
-            (Subject::Group(g), Some(_), _) => {
-                ("privileged", Scope::MembersOf(g.clone()), Users::Unnamed)
-            }
-            (Subject::User(u), _, Some(_)) => ("break-glass", Scope::User(u.clone()), Users::All),
+        let (group, user) = (rule.scope.single_group(), rule.scope.single_user());
+        let (what, scope, users) = match (group, user, rule.privileged, rule.break_glass) {
+            (Some(g), _, Some(_), _) => (
+                "privileged",
+                Scope::MembersOf(g.to_string()),
+                Users::Unnamed,
+            ),
+            (_, Some(u), _, Some(_)) => ("break-glass", Scope::User(u.to_string()), Users::All),
             _ => continue,
         };
         let phases_required = rule
@@ -50,7 +53,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     rule.span,
                     format!(
                         "{what} {} does not set `enforcement required` itself",
-                        rule.subject
+                        rule.scope
                     ),
                 )
                 .label("held at `required` only by other rules"),

@@ -4,7 +4,7 @@
 use crate::check::checks::privileged_below_required::{in_privileged_group, lowers};
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Level, Subject};
+use crate::policy::Level;
 use mfac_prove::{Condition, Scope, Users};
 
 pub const INFO: CheckInfo = CheckInfo {
@@ -18,7 +18,7 @@ pub const INFO: CheckInfo = CheckInfo {
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (id, rule) in cx.policy.rules.iter().enumerate() {
-        let Subject::User(u) = &rule.subject else {
+        let Some(u) = rule.scope.single_user() else {
             continue;
         };
         // Break-glass users are E012's; a membership the directory shows
@@ -27,7 +27,12 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let required = Condition::Enforcement(Level::Required);
-        let Some(r) = cx.refute(Scope::Privileged, true, required, Users::Only(u.clone())) else {
+        let Some(r) = cx.refute(
+            Scope::Privileged,
+            true,
+            required,
+            Users::Only(u.to_string()),
+        ) else {
             continue;
         };
         let span = cx.span_of(id, r.counterexample.at, |f| f.enforcement.map(|e| e.span));
@@ -37,7 +42,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 span,
                 format!(
                     "{} as a member of a privileged group would get {}",
-                    rule.subject, r.what
+                    rule.scope, r.what
                 ),
             )
             .label("wins over the privileged group's rule")

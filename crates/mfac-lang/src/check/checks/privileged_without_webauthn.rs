@@ -38,15 +38,16 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         // A group has members; a break-glass user rule is about one person.
-        let (message, label, help) = match &rule.subject {
-            crate::policy::Subject::User(u) => (
+        let (message, label, help) = match rule.scope.single_user() {
+            Some(u) => (
                 format!("break-glass user `{u}` has no webauthn enrolled"),
                 "break-glass",
                 "have this user enrol a security key (kept offline): a break-glass account that cannot answer a phishing-resistant factor is no way in when the admins are locked out",
             ),
-            subject => (
+            None => (
                 format!(
-                    "privileged {subject}: {} no webauthn enrolled: {}",
+                    "privileged {}: {} no webauthn enrolled: {}",
+                    rule.scope,
                     match users.len() {
                         1 => "1 member has".to_string(),
                         n => format!("{n} members have"),

@@ -2,7 +2,7 @@
 
 use crate::check::{CheckInfo, Context};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::policy::{Effective, Level, Precedence, Subject};
+use crate::policy::{Effective, Level, Precedence, Rank};
 
 pub const INFO: CheckInfo = CheckInfo {
     code: "W002",
@@ -25,15 +25,13 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .enumerate()
         .filter(|(_, r)| {
-            matches!(r.subject, Subject::Group(_))
-                && r.privileged.is_none()
-                && r.includes.is_empty()
+            r.scope.rank() == Rank::Group && r.privileged.is_none() && r.includes.is_empty()
         })
         .map(|(id, _)| id)
         .collect();
     let inert = mfac_prove::inert_group_rules(cx.compiled(), &candidates);
     for (id, rule) in p.rules.iter().enumerate() {
-        if rule.subject == Subject::Default
+        if rule.scope.rank() == Rank::Default
             || rule.privileged.is_some()
             || rule.break_glass.is_some()
             || !rule.includes.is_empty()
@@ -62,7 +60,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     &INFO,
                     rule.span,
-                    format!("{} {why}, so it never changes a decision", rule.subject),
+                    format!("{} {why}, so it never changes a decision", rule.scope),
                 )
                 .label("never changes a decision"),
             );

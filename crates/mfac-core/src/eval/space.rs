@@ -120,14 +120,6 @@ impl Policy {
         Summary(acc)
     }
 
-    /// Does a member of directory group `group` get rule `rule` (its own,
-    /// or through `includes`)?
-    pub fn group_gets_rule(&self, group: &str, rule: usize) -> bool {
-        self.rules_of_group_named(group)
-            .iter()
-            .any(|&id| id as usize == rule)
-    }
-
     /// The summary of one rule alone in an epoch (what it adds to a set of
     /// groups that it is part of).
     pub fn rule_summary(&self, epoch: usize, rule: usize) -> Summary {

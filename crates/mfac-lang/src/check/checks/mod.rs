@@ -53,18 +53,28 @@ pub mod unused_suppression;
 pub mod user_without_factor;
 pub mod weak_factor_privileged;
 
+/// What a privileged-members check claims and how its finding reads.
+pub(crate) struct MembersClaim {
+    pub info: &'static crate::check::CheckInfo,
+    pub always: bool,
+    pub condition: mfac_prove::Condition,
+    /// The field the finding points at (where it is set for the rule).
+    pub field: crate::policy::Field,
+    pub label: &'static str,
+}
+
 /// A property of every privileged group's members, by any route: proven
 /// once for all of them, and only when that fails, once per privileged
-/// group, each refuted group giving one finding (made by `finding` from the
-/// group's rule and the counterexample).
+/// group, each refuted group giving one finding ("a member of privileged
+/// `group "G"` gets ...") at the field the claim is about, with the
+/// counterexample.
 pub(crate) fn privileged_members(
     cx: &super::Context<'_>,
-    always: bool,
-    condition: mfac_prove::Condition,
-    finding: impl Fn(crate::policy::RuleId, super::Refuted) -> crate::diagnostic::Diagnostic,
+    claim: &MembersClaim,
     out: &mut Vec<crate::diagnostic::Diagnostic>,
 ) {
     use mfac_prove::{Scope, Users};
+    let (always, condition) = (claim.always, claim.condition);
     if cx
         .refute(Scope::Privileged, always, condition, Users::All)
         .is_none()
@@ -78,13 +88,18 @@ pub(crate) fn privileged_members(
         if rule.privileged.is_none() {
             continue;
         }
-        if let Some(r) = cx.refute(
-            Scope::MembersOf(g.to_string()),
-            always,
-            condition,
-            Users::All,
-        ) {
-            out.push(finding(id, r));
+        let scope = Scope::MembersOf(g.to_string());
+        if let Some(r) = cx.refute(scope, always, condition, Users::All) {
+            let span = cx.span_of(id, r.counterexample.at, |f| f.span(claim.field));
+            out.push(
+                crate::diagnostic::Diagnostic::new(
+                    claim.info,
+                    span,
+                    format!("a member of privileged {} gets {}", rule.scope, r.what),
+                )
+                .label(claim.label)
+                .counterexample(r.report),
+            );
         }
     }
 }

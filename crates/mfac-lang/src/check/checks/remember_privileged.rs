@@ -15,24 +15,12 @@ pub const INFO: CheckInfo = CheckInfo {
 };
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    super::privileged_members(
-        cx,
-        true,
-        Condition::RememberNever,
-        |rule, r| {
-            let span = cx.span_of(rule, r.counterexample.at, |f| f.remember.map(|x| x.span));
-            Diagnostic::new(
-                &INFO,
-                span,
-                format!(
-                    "a member of privileged {} gets {}",
-                    cx.subject(rule),
-                    r.what
-                ),
-            )
-            .label("MFA skipped inside the window")
-            .counterexample(r.report)
-        },
-        out,
-    );
+    let claim = super::MembersClaim {
+        info: &INFO,
+        always: true,
+        condition: Condition::RememberNever,
+        field: crate::policy::Field::Remember,
+        label: "MFA skipped inside the window",
+    };
+    super::privileged_members(cx, &claim, out);
 }

@@ -18,24 +18,12 @@ pub const INFO: CheckInfo = CheckInfo {
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let weak: FactorSet = [Factor::Sms, Factor::Email].into_iter().collect();
-    super::privileged_members(
-        cx,
-        false,
-        Condition::FactorsInclude(weak),
-        |rule, r| {
-            let span = cx.span_of(rule, r.counterexample.at, |f| f.factors.map(|x| x.span));
-            Diagnostic::new(
-                &INFO,
-                span,
-                format!(
-                    "a member of privileged {} gets {}",
-                    cx.subject(rule),
-                    r.what
-                ),
-            )
-            .label("weak factors reach its members")
-            .counterexample(r.report)
-        },
-        out,
-    );
+    let claim = super::MembersClaim {
+        info: &INFO,
+        always: false,
+        condition: Condition::FactorsInclude(weak),
+        field: crate::policy::Field::Factors,
+        label: "weak factors reach its members",
+    };
+    super::privileged_members(cx, &claim, out);
 }

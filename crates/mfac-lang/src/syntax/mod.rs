@@ -2,6 +2,7 @@
 //! and the suppression comments read.
 
 pub mod codes;
+mod errors;
 mod parse;
 pub mod tokens;
 pub mod tree;

@@ -52,6 +52,11 @@ impl Policy {
                 "a rule's scope narrows by app or `except`, which this evaluator does not read",
             ));
         }
+        if t.rules.iter().any(|r| r.report_only) {
+            return Err(bad(
+                "a rule is report-only, which this evaluator does not read",
+            ));
+        }
         if t.default_rule.is_some_and(|d| !ranked(d, Rank::Default)) {
             return Err(bad("default rule index is wrong"));
         }
@@ -157,5 +162,15 @@ mod tests {
             );
         }
         assert!(Policy::from_tables(one_rule(Scope::everyone())).is_ok());
+        // A report-only rule is never enforced; until the evaluator leaves
+        // it out of the decision, it is refused rather than enforced.
+        let mut t = one_rule(Scope::everyone());
+        if let Some(r) = t.rules.first_mut() {
+            r.report_only = true;
+        }
+        assert!(matches!(
+            Policy::from_tables(t),
+            Err(ArtifactError::Invalid(ref m)) if m.contains("report-only")
+        ));
     }
 }

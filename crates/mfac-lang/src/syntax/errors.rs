@@ -260,4 +260,3 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
         (format!("`{}`", first.escape_debug()), first.len_utf8())
     }
 }
-

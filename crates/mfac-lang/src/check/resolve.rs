@@ -37,7 +37,25 @@ pub(super) fn resolve(
         assertions: Vec::new(),
     };
 
-    // Declarations first: dates need the timezone, rules need the strengths.
+    declarations(&mut r, tree, &mut policy);
+    let mut by_subject = rules(&mut r, source, tree, &mut policy);
+    for item in &tree.items {
+        if let Item::Rollout(decl) = item {
+            rollout(&mut r, decl, &mut policy, &mut by_subject);
+        }
+    }
+    for item in &tree.items {
+        if let Item::Assert(a) = item {
+            let assertion = r.assertion(a, &policy);
+            policy.assertions.push(assertion);
+        }
+    }
+    (policy, r.errors)
+}
+
+/// The declarations, first: dates need the timezone, rules need the
+/// strengths.
+fn declarations(r: &mut Resolver, tree: &syn::PolicyFile, policy: &mut CheckedPolicy) {
     let mut strength_decls = Vec::new();
     for item in &tree.items {
         match item {
@@ -74,7 +92,15 @@ pub(super) fn resolve(
         }
     }
     policy.strengths = r.resolve_strengths(&strength_decls);
+}
 
+/// The rules and exemptions, in file order; each rule by its scope.
+fn rules(
+    r: &mut Resolver,
+    source: &SourceFile,
+    tree: &syn::PolicyFile,
+    policy: &mut CheckedPolicy,
+) -> FxHashMap<Scope, RuleId> {
     let mut by_subject: FxHashMap<Scope, RuleId> = FxHashMap::default();
     for item in &tree.items {
         match item {
@@ -101,91 +127,92 @@ pub(super) fn resolve(
                 policy.rules.push(rule);
             }
             Item::Exempt(e) => {
-                let ex = r.exemption(e, &policy);
+                let ex = r.exemption(e, policy);
                 policy.exemptions.push(ex);
             }
             _ => {}
         }
     }
 
-    for item in &tree.items {
-        let Item::Rollout(decl) = item else { continue };
-        let index = policy.rollouts.len();
-        let mut rules = Vec::new();
-        for s in &decl.subjects {
-            let id = match by_subject.get(&scope_of(&s.value)) {
-                Some(&id) => id,
-                None => {
-                    // A subject with no rule gets one.
-                    let id = policy.rules.len();
-                    policy.rules.push(Rule {
-                        scope: scope_of(&s.value),
-                        span: s.span,
-                        implicit: true,
-                        fields: Fields::default(),
-                        privileged: None,
-                        break_glass: None,
-                        includes: Vec::new(),
-                        rollout: None,
-                    });
-                    by_subject.insert(scope_of(&s.value), id);
-                    id
-                }
-            };
-            let Some(rule) = policy.rules.get_mut(id) else {
-                continue;
-            };
-            if let Some(other) = rule.rollout {
-                let other_span = policy
-                    .rollouts
-                    .get(other)
-                    .map(|o| o.span)
-                    .unwrap_or_default();
-                r.errors.push(
-                    Diagnostic::new(
-                        &codes::ROLLOUT_CONFLICT,
-                        s.span,
-                        format!("{} is already in another rollout", s.value),
-                    )
-                    .label("named by a second rollout")
-                    .related(other_span, "first rollout here"),
-                );
-                continue;
+    by_subject
+}
+
+/// One rollout: the rules it names (a subject with no rule gets one; a
+/// rule already in another rollout is an error) and its phases.
+fn rollout(
+    r: &mut Resolver,
+    decl: &syn::RolloutDecl,
+    policy: &mut CheckedPolicy,
+    by_subject: &mut FxHashMap<Scope, RuleId>,
+) {
+    let index = policy.rollouts.len();
+    let mut rules = Vec::new();
+    for s in &decl.subjects {
+        let id = match by_subject.get(&scope_of(&s.value)) {
+            Some(&id) => id,
+            None => {
+                // A subject with no rule gets one.
+                let id = policy.rules.len();
+                policy.rules.push(Rule {
+                    scope: scope_of(&s.value),
+                    span: s.span,
+                    implicit: true,
+                    fields: Fields::default(),
+                    privileged: None,
+                    break_glass: None,
+                    includes: Vec::new(),
+                    rollout: None,
+                });
+                by_subject.insert(scope_of(&s.value), id);
+                id
             }
-            if rules.contains(&id) {
-                continue;
-            }
-            rule.rollout = Some(index);
-            rules.push(id);
+        };
+        let Some(rule) = policy.rules.get_mut(id) else {
+            continue;
+        };
+        if let Some(other) = rule.rollout {
+            let other_span = policy
+                .rollouts
+                .get(other)
+                .map(|o| o.span)
+                .unwrap_or_default();
+            r.errors.push(
+                Diagnostic::new(
+                    &codes::ROLLOUT_CONFLICT,
+                    s.span,
+                    format!("{} is already in another rollout", s.value),
+                )
+                .label("named by a second rollout")
+                .related(other_span, "first rollout here"),
+            );
+            continue;
         }
-        let phases = decl
-            .phases
-            .iter()
-            .map(|p| {
-                let phase = Phase {
-                    at: r.instant(&policy, &p.at),
-                    at_span: p.at.span,
-                    span: p.span,
-                    fields: r.fields(&p.fields, Place::Phase),
-                };
-                r.grace_in_range(&phase);
-                phase
-            })
-            .collect();
-        policy.rollouts.push(Rollout {
-            name: decl.name.value.clone(),
-            span: decl.span,
-            rules,
-            phases,
-        });
-    }
-    for item in &tree.items {
-        if let Item::Assert(a) = item {
-            let assertion = r.assertion(a, &policy);
-            policy.assertions.push(assertion);
+        if rules.contains(&id) {
+            continue;
         }
+        rule.rollout = Some(index);
+        rules.push(id);
     }
-    (policy, r.errors)
+    let phases = decl
+        .phases
+        .iter()
+        .map(|p| {
+            let phase = Phase {
+                at: r.instant(policy, &p.at),
+                at_span: p.at.span,
+                span: p.span,
+                fields: r.fields(&p.fields, Place::Phase),
+            };
+            r.grace_in_range(&phase);
+            phase
+        })
+        .collect();
+    policy.rollouts.push(Rollout {
+        name: decl.name.value.clone(),
+        span: decl.span,
+        rules,
+        phases,
+    });
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -167,3 +167,52 @@ fn wording_is_true_for_each_case() {
         insta::assert_snapshot!(format!("wording_{name}"), run.stdout);
     }
 }
+
+/// `max_remember` raises the longest window E007 allows (default 24h), up
+/// to 365d; below 10m or above 365d it is an invalid value, and it is
+/// declared once.
+#[test]
+fn max_remember_sets_the_longest_window() {
+    let codes = |tag: &str, text: &str| -> Vec<(String, String)> {
+        let path = common::write_temp(tag, "p.mfa", text);
+        let doc = json(&mfac(&[
+            "check", &path, "--today", TODAY, "--format", "json",
+        ]));
+        doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    d["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let week = "default { enforcement required factors totp remember 7d }\n";
+    assert_eq!(codes("mr-default", week)[0].0, "E007");
+    assert!(codes("mr-14d", &format!("max_remember 14d\n{week}")).is_empty());
+    let found = codes("mr-3d", &format!("max_remember 3d\n{week}"));
+    assert_eq!(
+        found,
+        [(
+            "E007".to_string(),
+            "remember window `7d` is outside 10m..3d".to_string()
+        )]
+    );
+    for (tag, bad) in [("mr-400d", "400d"), ("mr-5m", "5m")] {
+        let found = codes(tag, &format!("max_remember {bad}\n{week}"));
+        assert!(
+            found
+                .iter()
+                .any(|(c, m)| c == "E016" && m.contains("max_remember")),
+            "{found:?}"
+        );
+    }
+    let twice = codes(
+        "mr-twice",
+        &format!("max_remember 3d\nmax_remember 3d\n{week}"),
+    );
+    assert!(twice.iter().any(|(c, _)| c == "E019"), "{twice:?}");
+}

@@ -173,6 +173,8 @@ pub struct CheckedPolicy {
     pub timezone_name: String,
     /// Longest exemption allowed, in seconds.
     pub max_exemption: i64,
+    /// Longest remember window allowed, in seconds.
+    pub max_remember: i64,
     pub calendar: Calendar,
     pub strengths: Vec<Strength>,
     pub rules: Vec<Rule>,

@@ -1,6 +1,7 @@
 //! Syntax tree to checked policy: resolve names, turn dates into instants in
 //! the policy's timezone, and report what cannot be resolved.
 
+use super::checks::remember_range;
 use super::codes;
 use crate::diagnostic::Diagnostic;
 use crate::policy::*;
@@ -31,6 +32,7 @@ pub(super) fn resolve(
         timezone: TimeZone::UTC,
         timezone_name: "UTC".to_string(),
         max_exemption: DEFAULT_MAX_EXEMPTION,
+        max_remember: remember_range::MAX,
         calendar: Calendar::default(),
         strengths: Vec::new(),
         rules: Vec::new(),
@@ -85,6 +87,18 @@ fn declarations(r: &mut Resolver, tree: &syn::PolicyFile, policy: &mut CheckedPo
             }
             Item::MaxExemption(d) if r.declare("max_exemption", d.span) => {
                 policy.max_exemption = d.value;
+            }
+            Item::MaxRemember(d) if r.declare("max_remember", d.span) => {
+                match remember_range::max_remember_problem(d.value) {
+                    None => policy.max_remember = d.value,
+                    Some(problem) => r.errors.push(
+                        Diagnostic::new(&codes::INVALID_VALUE, d.span, problem)
+                            .label("out of range")
+                            .help(
+                                "give `max_remember` from `10m` to `365d`, e.g. `max_remember 14d`",
+                            ),
+                    ),
+                }
             }
             Item::Calendar(c) if r.declare("calendar", c.span) => {
                 policy.calendar = r.calendar(c);

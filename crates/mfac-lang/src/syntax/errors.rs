@@ -14,6 +14,7 @@ pub(crate) fn describe(r: Rule) -> Option<&'static str> {
         Rule::k_precedence | Rule::precedence_decl => "`precedence`",
         Rule::k_timezone | Rule::timezone_decl => "`timezone`",
         Rule::k_max_exemption | Rule::max_exemption_decl => "`max_exemption`",
+        Rule::k_max_remember | Rule::max_remember_decl => "`max_remember`",
         Rule::k_strength | Rule::strength_decl => "`strength`",
         Rule::k_calendar | Rule::calendar_decl => "`calendar`",
         Rule::k_work_hours | Rule::work_hours => "`work_hours`",

@@ -125,6 +125,7 @@ impl Builder {
             }
             Rule::timezone_decl => Item::Timezone(self.string(parts(p).next()?)),
             Rule::max_exemption_decl => Item::MaxExemption(self.duration(parts(p).next()?)?),
+            Rule::max_remember_decl => Item::MaxRemember(self.duration(parts(p).next()?)?),
             Rule::strength_decl => {
                 let mut it = parts(p);
                 let name = it.next()?;

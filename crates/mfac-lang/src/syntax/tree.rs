@@ -28,6 +28,8 @@ pub enum Item {
     Precedence(Spanned<PrecedenceMode>),
     Timezone(Spanned<String>),
     MaxExemption(Spanned<Seconds>),
+    /// The longest remember window the policy may state.
+    MaxRemember(Spanned<Seconds>),
     Strength(StrengthDecl),
     Calendar(CalendarDecl),
     Rule(RuleDecl),

@@ -47,12 +47,22 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         format!(
                             "remember window `{}` is outside 10m..{}",
                             format_duration(w.seconds),
-                            format_duration(max)
+                            bound(max)
                         ),
                     )
                     .label("window out of range"),
                 );
             }
         }
+    }
+}
+
+/// The upper bound as people write it: `24h` rather than `1d` for a day
+/// and less.
+fn bound(seconds: i64) -> String {
+    if seconds <= MAX && seconds % 3_600 == 0 {
+        format!("{}h", seconds / 3_600)
+    } else {
+        format_duration(seconds)
     }
 }

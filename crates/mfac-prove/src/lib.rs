@@ -232,7 +232,8 @@ impl Space {
     pub fn of(users: Users) -> Space {
         Space {
             users,
-            ..Space::default()
+            #[cfg(feature = "mutants")]
+            mutant: None,
         }
     }
 }

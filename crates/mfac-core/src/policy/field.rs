@@ -153,17 +153,6 @@ pub fn strictest<T: FieldType>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
-/// Does setting `new` where `old` was let more logins through? A field set
-/// where it was not is looser only for a grant (`recovery`, a `remember`
-/// window): an unset restriction is never tighter than a set one's value,
-/// so that case is judged on the effective settings, not here.
-pub fn looser<T: FieldType>(old: Option<T>, new: Option<T>) -> bool {
-    match (old, new) {
-        (Some(o), Some(n)) => T::looser(o, n),
-        _ => false,
-    }
-}
-
 macro_rules! declare {
     ($( $name:ident : $variant:ident ( $ty:ty ) {
         keywords [ $kw0:literal $(, $kw:literal)* ] wire $wire:ident decides $decides:literal
@@ -280,24 +269,6 @@ macro_rules! declare {
                     }
                 )*
             }
-
-            /// Field by field: this one's value where it sets one, else `o`'s.
-            pub fn or_else(&self, o: &Written) -> Written {
-                Written {
-                    $( $name: self.$name.or(o.$name), )*
-                }
-            }
-
-            /// The fields set in both whose new value is looser.
-            pub fn loosened(&self, new: &Written) -> Vec<Field> {
-                let mut out = Vec::new();
-                $(
-                    if looser(self.$name, new.$name) {
-                        out.push(Field::$variant);
-                    }
-                )*
-                out
-            }
         }
     };
 }
@@ -308,11 +279,6 @@ impl Written {
     /// Does it set anything that changes a decision on its own?
     pub fn decides_anything(&self) -> bool {
         Field::ALL.iter().any(|&f| f.decides() && self.is_set(f))
-    }
-
-    /// Does it set any field at all?
-    pub fn is_empty(&self) -> bool {
-        !Field::ALL.iter().any(|&f| self.is_set(f))
     }
 }
 
@@ -367,8 +333,10 @@ mod tests {
         assert_eq!(c.enrolment, Some(Enrolment::Grace(86_400)));
         assert_eq!(c, b.strictest(&a));
         assert_eq!(a.strictest(&Written::default()), a);
-        assert_eq!(a.loosened(&b), Vec::<Field>::new());
-        assert_eq!(b.loosened(&a), vec![Field::Enforcement, Field::Remember]);
+        // b to a loosens enforcement and the window, never the reverse.
+        assert!(Level::looser(Level::Required, Level::Optional));
+        assert!(!Level::looser(Level::Optional, Level::Required));
+        assert!(Remember::looser(w(1), w(8)) && !Remember::looser(w(8), w(1)));
         assert_eq!(
             c.describe(Field::Enforcement).as_deref(),
             Some("enforcement required")

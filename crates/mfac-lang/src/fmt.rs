@@ -36,26 +36,19 @@ enum Tok<'a> {
 /// The token stream with its trivia folded, each token with its start.
 fn layout_tokens<'a>(text: &'a str, tokens: &[Token]) -> Vec<(usize, Tok<'a>)> {
     let mut out = Vec::with_capacity(tokens.len());
-    let mut code_on_line = false;
     for t in tokens {
         let s = text.get(t.span.start..t.span.end).unwrap_or("");
         let tok = match t.kind {
             TokenKind::Space => {
-                if s.contains('\n') {
-                    code_on_line = false;
-                }
                 if s.matches('\n').count() >= 2 && !out.is_empty() {
                     out.push((t.span.start, Tok::Blank));
                 }
                 continue;
             }
-            TokenKind::Comment => Tok::Comment(s.trim_end(), code_on_line),
+            TokenKind::Comment { after_code } => Tok::Comment(s.trim_end(), after_code),
             TokenKind::Punct => Tok::Punct(s),
             TokenKind::Keyword | TokenKind::Word | TokenKind::Str => Tok::Word(s),
         };
-        if !matches!(tok, Tok::Comment(..)) {
-            code_on_line = true;
-        }
         out.push((t.span.start, tok));
     }
     out

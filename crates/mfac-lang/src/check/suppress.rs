@@ -22,17 +22,11 @@ struct Suppression {
 
 /// Every comment of the token stream: (its span, whether it has a line of
 /// its own).
-fn comments(source: &SourceFile, tokens: &[Token]) -> Vec<(Span, bool)> {
-    let mut out = Vec::new();
-    let mut code_on_line = false;
-    for t in tokens {
-        match t.kind {
-            TokenKind::Comment => out.push((t.span, !code_on_line)),
-            TokenKind::Space => code_on_line &= !source.slice(t.span).contains('\n'),
-            _ => code_on_line = true,
-        }
-    }
-    out
+fn comments(tokens: &[Token]) -> impl Iterator<Item = (Span, bool)> + '_ {
+    tokens.iter().filter_map(|t| match t.kind {
+        TokenKind::Comment { after_code } => Some((t.span, !after_code)),
+        _ => None,
+    })
 }
 
 /// `mfac: allow(A, B) reason "..."` -> (codes, reason).
@@ -81,7 +75,7 @@ pub fn apply(
 ) {
     let mut sups = Vec::new();
     let mut bad = Vec::new();
-    for (span, own_line) in comments(source, tokens) {
+    for (span, own_line) in comments(tokens) {
         let start = span.start;
         let Some((codes, reason)) = parse(source.slice(span)) else {
             continue;

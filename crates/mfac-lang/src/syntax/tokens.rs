@@ -20,8 +20,10 @@ pub enum TokenKind {
     Str,
     /// `{`, `}`, `=`, `|`, `,`, `-`.
     Punct,
-    /// `# ...` to the end of the line (the newline not included).
-    Comment,
+    /// `# ...` to the end of the line (the newline not included), and
+    /// whether code comes before it on its line (it trails that code) or
+    /// not (it has the line to itself).
+    Comment { after_code: bool },
     /// Spaces, tabs and newlines (a BOM too).
     Space,
 }
@@ -34,7 +36,7 @@ pub struct Token {
 
 impl Token {
     pub fn is_trivia(&self) -> bool {
-        matches!(self.kind, TokenKind::Comment | TokenKind::Space)
+        matches!(self.kind, TokenKind::Comment { .. } | TokenKind::Space)
     }
 }
 
@@ -73,6 +75,21 @@ pub(super) fn tokens(text: &str, file: &Pair<'_, Rule>) -> Vec<Token> {
         out.push(leaf);
     }
     trivia(text, at, text.len(), &mut out);
+    // Whether each comment trails code on its line: the stream says it
+    // once, for the formatter and the suppression comments alike.
+    let mut code_on_line = false;
+    for t in &mut out {
+        match &mut t.kind {
+            TokenKind::Comment { after_code } => *after_code = code_on_line,
+            TokenKind::Space => {
+                code_on_line &= !text
+                    .get(t.span.start..t.span.end)
+                    .unwrap_or("")
+                    .contains('\n')
+            }
+            _ => code_on_line = true,
+        }
+    }
     out
 }
 
@@ -111,7 +128,10 @@ fn trivia(text: &str, from: usize, to: usize, out: &mut Vec<Token>) {
     while i < to {
         let rest = text.get(i..to).unwrap_or("");
         let (kind, len) = if rest.starts_with('#') {
-            (TokenKind::Comment, rest.find('\n').unwrap_or(rest.len()))
+            (
+                TokenKind::Comment { after_code: false },
+                rest.find('\n').unwrap_or(rest.len()),
+            )
         } else {
             (TokenKind::Space, rest.find('#').unwrap_or(rest.len()))
         };
@@ -198,7 +218,7 @@ mod tests {
                     s.chars().all(|c| c.is_whitespace() || c == '\u{feff}'),
                     "{s:?}"
                 ),
-                TokenKind::Comment => assert!(s.starts_with('#') && !s.contains('\n')),
+                TokenKind::Comment { .. } => assert!(s.starts_with('#') && !s.contains('\n')),
                 _ => assert!(
                     !s.is_empty() && !s.contains(char::is_whitespace) || t.kind == TokenKind::Str,
                     "{s:?}"
@@ -212,7 +232,9 @@ mod tests {
                 .map(|t| &text[t.span.start..t.span.end])
                 .collect()
         };
-        assert_eq!(words(TokenKind::Comment), ["# head", "# mode", "# c"]);
+        let comment = |after_code| TokenKind::Comment { after_code };
+        assert_eq!(words(comment(false)), ["# head"]);
+        assert_eq!(words(comment(true)), ["# mode", "# c"]);
         assert!(words(TokenKind::Keyword).contains(&"max_logins"));
         assert!(words(TokenKind::Word).contains(&"2026-12-01T09:00:00Z"));
         assert_eq!(r.outline.len(), 6);

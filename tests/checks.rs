@@ -174,13 +174,7 @@ fn wording_is_true_for_each_case() {
 #[test]
 fn max_remember_sets_the_longest_window() {
     let codes = |tag: &str, text: &str| -> Vec<(String, String)> {
-        let path = common::write_temp(tag, "p.mfa", text);
-        let doc = json(&mfac(&[
-            "check", &path, "--today", TODAY, "--format", "json",
-        ]));
-        doc["diagnostics"]
-            .as_array()
-            .unwrap()
+        common::check_text(tag, text, &[])
             .iter()
             .map(|d| {
                 (

@@ -6,17 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod common;
-use common::{json, mfac, write_temp, TODAY};
+use common::{json, mfac, write_temp};
 
 /// (code, line, has a counterexample) of each finding.
 fn findings(tag: &str, text: &str, extra: &[&str]) -> Vec<(String, u64, bool)> {
-    let path = write_temp(tag, "p.mfa", text);
-    let mut args = vec!["check", &path, "--today", TODAY, "--format", "json"];
-    args.extend(extra);
-    let doc = json(&mfac(&args));
-    doc["diagnostics"]
-        .as_array()
-        .unwrap()
+    common::check_text(tag, text, extra)
         .iter()
         .map(|d| {
             (

@@ -100,6 +100,19 @@ pub fn check_directory_json(policy: &str, users: &str) -> Run {
     ])
 }
 
+/// `mfac check --format json` (with `--today` and `extra`) on policy text
+/// written to a `p.mfa` of its own: its diagnostics.
+pub fn check_text(tag: &str, text: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+    let path = write_temp(tag, "p.mfa", text);
+    let mut args = vec!["check", &path, "--today", TODAY, "--format", "json"];
+    args.extend(extra);
+    let doc = json(&mfac(&args));
+    doc.get("diagnostics")
+        .and_then(|d| d.as_array())
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// The PostgreSQL server the tests built with `cfg(mfac_postgres)` use.
 /// Such a test is `ignored` when the variable was not set at build time
 /// (build.rs), so here its absence is a failure, not a skip.

@@ -105,7 +105,7 @@ fn the_audit_trail_filtered_in_every_format() {
         "csv",
     ]);
     assert!(
-        run.stdout.starts_with("id,at,type,user,app,ip,decision,factor,result,reason,decision_id,login_id,policy_sha256,exempt,detail\n"),
+        run.stdout.starts_with("id,at,type,user,app,ip,decision,factor,result,reason,decision_id,login_id,policy_sha256,exempt,report_only,detail\n"),
         "{}",
         run.stdout
     );
@@ -128,4 +128,68 @@ fn a_bad_store_or_time_is_bad_input_in_json_too() {
     let run = mfac(&["audit", "--db", &db, "--since", "noon", "--format", "json"]);
     assert_eq!(run.code, 2);
     assert_eq!(json(&run)["error"]["code"], "E026");
+}
+
+/// A store whose policy runs a report-only pilot: Contractors would be
+/// challenged, everyone else is decided as enforced.
+fn store_with_a_pilot(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("mfac-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir
+        .join(format!("{name}.db"))
+        .to_string_lossy()
+        .into_owned();
+    let _ = std::fs::remove_file(&path);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use mfac_login::{clock::ManualClock, secret::SecretKey, store::Store, verify::Verifier};
+        let store = Store::open_sqlite(&path).await.unwrap();
+        let (_, key) = SecretKey::generate().unwrap();
+        let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let clock = std::sync::Arc::new(ManualClock::new(at));
+        let v = Verifier::new(store, key, clock.clone(), "Acme");
+        let text = "default { enforcement off factors totp }\nrule \"pilot\" {\n  for members of group \"Contractors\"\n  except user \"cal@acme.test\"\n  report_only\n  enforcement required\n}\n";
+        let compiled = mfac::Policy::compile("p.mfa", text).unwrap();
+        let policy = mfac_login::login::Running::new(compiled, "p.mfa", text.as_bytes(), at);
+        for (user, groups) in [
+            ("dan@acme.test", &["Contractors"][..]),
+            ("cal@acme.test", &["Contractors"][..]),
+            ("eve@acme.test", &[][..]),
+        ] {
+            v.begin_login(&policy, user, groups, None, None).await.unwrap();
+            clock.advance(jiff::SignedDuration::from_hours(1));
+        }
+    });
+    path
+}
+
+#[test]
+fn report_only_lists_who_would_have_been_challenged() {
+    let db = store_with_a_pilot("pilot");
+    let run = mfac(&["audit", "--db", &db, "--report-only", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = json(&run);
+    let events = v["events"].as_array().unwrap();
+    // Dan would have been asked to enrol; Cal is excluded and Eve is not
+    // a contractor, so their outcome is the same either way.
+    let users: Vec<&str> = events.iter().map(|e| e["user"].as_str().unwrap()).collect();
+    assert_eq!(users, ["dan@acme.test"], "{v}");
+    let e = &events[0];
+    assert_eq!(e["decision"], "allow");
+    assert_eq!(e["report_only"], "enrol");
+    let detail = e["detail"].as_str().unwrap();
+    assert!(detail.contains("rule \"pilot\""), "{detail}");
+    // Every decision event carries the field; it is null where the
+    // report-only rules change nothing.
+    let all = json(&mfac(&["audit", "--db", &db, "--format", "json"]));
+    let nulls = all["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "decision" && e["report_only"].is_null())
+        .count();
+    assert_eq!(nulls, 2, "{all}");
 }

@@ -342,7 +342,11 @@ fn foreign_or_damaged_compiled_files_are_clear_errors() {
     let cases = [
         (
             "version.json",
-            good.replacen("\"version\": 3", "\"version\": 99", 1),
+            good.replacen(
+                &format!("\"version\": {}", mfac::compile::artifact::VERSION),
+                "\"version\": 99",
+                1,
+            ),
             "format version 99",
         ),
         (

@@ -108,6 +108,10 @@ fn compiled_view(d: &Decision<'_>) -> Verdict {
         exempt_until: d.exempt.map(|e| e.until),
         remember: d.remember,
         grace_deadline: d.grace_deadline,
+        report_only: d
+            .report_only
+            .as_ref()
+            .map(|r| (r.outcome, r.enforcement, r.factors)),
     }
 }
 

@@ -1,7 +1,9 @@
 //! `mfac audit --db URL`: the login store's audit trail, filtered, as a
 //! table, JSON or CSV; `--privileged-without-mfa` lists the logins of
 //! privileged users that completed without a verified factor (exempt,
-//! remembered or MFA off), with the rule or exemption that let them in.
+//! remembered or MFA off), with the rule or exemption that let them in;
+//! `--report-only` the logins the policy's report-only rules would have
+//! decided otherwise.
 
 use super::{Failure, Outcome};
 use mfac_login::events::EventKind;
@@ -11,7 +13,7 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 #[command(
     about = "Show the login store's audit trail",
-    after_help = "Examples:\n  mfac audit --db mfac.db --user ann@acme.test\n  mfac audit --db postgres://mfac@db/mfac --since 2026-12-01 --format json\n  mfac audit --db mfac.db --privileged-without-mfa --format csv"
+    after_help = "Examples:\n  mfac audit --db mfac.db --user ann@acme.test\n  mfac audit --db postgres://mfac@db/mfac --since 2026-12-01 --format json\n  mfac audit --db mfac.db --privileged-without-mfa --format csv\n  mfac audit --db mfac.db --report-only --since 2026-12-01"
 )]
 pub struct Args {
     /// The store: a SQLite file, or a `postgres://` URL
@@ -36,6 +38,10 @@ pub struct Args {
     /// Logins of privileged users let in without a verified factor
     #[arg(long, conflicts_with = "kind")]
     privileged_without_mfa: bool,
+    /// Logins whose decision would have differed with the policy's
+    /// report-only rules enforced: who would have been challenged
+    #[arg(long)]
+    report_only: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub(super) format: Format,
 }
@@ -73,6 +79,7 @@ pub fn run(a: Args) -> Outcome {
         since,
         before: a.before,
         limit: a.limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        report_only: a.report_only,
     };
     // A store that is not there is an error: reading never creates or
     // migrates one.

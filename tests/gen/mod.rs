@@ -68,6 +68,24 @@ pub struct RuleSpec {
     marked: bool,
     /// Groups only: indexes of later groups it includes.
     includes: Vec<usize>,
+    /// Evaluated, never enforced (never on a marked rule).
+    report_only: bool,
+}
+
+/// A scoped rule, `rule "sK" { for ... in ... except ... }`.
+#[derive(Clone, Debug)]
+pub struct ScopedSpec {
+    /// 0..6 groups, 6..9 users; empty: everyone.
+    whom: Vec<usize>,
+    /// Into APPS; empty: every app.
+    apps: Vec<usize>,
+    /// 0..6 groups, 6..9 users, 9..11 apps.
+    except: Vec<usize>,
+    report_only: bool,
+    fields: Fields,
+    /// Where it is written: 0 before the group rules, 1 after them, 2 after
+    /// the user rules (file order is what `ordered` reads).
+    place: u8,
 }
 
 #[derive(Clone, Debug)]
@@ -80,7 +98,8 @@ pub struct RolloutSpec {
 
 #[derive(Clone, Debug)]
 pub struct Spec {
-    specific: bool,
+    /// 0 `most_restrictive`, 1 `specific`, 2 `ordered`.
+    mode: u8,
     tz: usize,
     calendar: Option<(u8, u8, u8, Vec<i16>)>,
     default: Option<Fields>,
@@ -89,6 +108,7 @@ pub struct Spec {
     apps: Vec<Option<Fields>>,
     exemptions: Vec<(usize, i16, u8)>,
     rollouts: Vec<RolloutSpec>,
+    scoped: Vec<ScopedSpec>,
 }
 
 fn fields() -> impl Strategy<Value = Fields> {
@@ -128,52 +148,97 @@ fn fields() -> impl Strategy<Value = Fields> {
         })
 }
 
-fn rule() -> impl Strategy<Value = RuleSpec> {
+fn rule(report_only: f64) -> impl Strategy<Value = RuleSpec> {
     (
         fields(),
         prop::bool::weighted(0.15),
         prop::collection::vec(0usize..6, 0..3),
+        prop::bool::weighted(report_only),
     )
-        .prop_map(|(fields, marked, includes)| RuleSpec {
+        .prop_map(|(fields, marked, includes, report_only)| RuleSpec {
             fields,
             marked,
             includes,
+            report_only: report_only && !marked,
         })
 }
 
-pub fn spec() -> impl Strategy<Value = Spec> {
-    any::<bool>().prop_flat_map(spec_in)
+fn scoped() -> impl Strategy<Value = ScopedSpec> {
+    (
+        prop::collection::vec(0usize..9, 0..3),
+        prop::collection::vec(0usize..2, 0..2),
+        prop::collection::vec(0usize..11, 0..3),
+        prop::bool::weighted(0.25),
+        fields(),
+        0u8..3,
+    )
+        .prop_map(
+            |(whom, apps, except, report_only, fields, place)| ScopedSpec {
+                whom,
+                apps,
+                except,
+                report_only,
+                fields,
+                place,
+            },
+        )
 }
 
-/// A policy in one precedence mode (`specific` or `most_restrictive`), for
-/// the properties of one mode: generated so, not filtered, so that a long
-/// run never runs out of accepted cases.
+/// A policy in any precedence mode, with scoped rules, exclusions and
+/// report-only rules.
+pub fn spec() -> impl Strategy<Value = Spec> {
+    (0u8..3).prop_flat_map(|mode| spec_with(mode, true))
+}
+
+/// A policy in one precedence mode (`specific` or `most_restrictive`) of
+/// the four old kinds of rule only, for the properties of one mode that
+/// scoped rules change (an app-bound group rule can loosen in an app):
+/// generated so, not filtered, so that a long run never runs out of
+/// accepted cases.
 pub fn spec_in(specific: bool) -> impl Strategy<Value = Spec> {
+    spec_with(u8::from(specific), false)
+}
+
+fn spec_with(mode: u8, scoped_rules: bool) -> impl Strategy<Value = Spec> {
+    let report_only = if scoped_rules { 0.1 } else { 0.0 };
     let calendar = prop::option::of((
         1u8..128,
         0u8..12,
         1u8..12,
         prop::collection::vec(-20i16..40, 0..3),
     ));
+    let subjects = if scoped_rules { 15 } else { 12 };
     let rollout = (
-        prop::collection::vec(0usize..12, 1..4),
+        prop::collection::vec(0usize..subjects, 1..4),
         prop::collection::vec((-30i16..45, 0u8..4, fields()), 1..4),
     )
         .prop_map(|(applies, phases)| RolloutSpec { applies, phases });
+    let scoped = prop::collection::vec(scoped(), 0..if scoped_rules { 4 } else { 1 });
     (
-        Just(specific),
-        0..TIMEZONES.len(),
-        calendar,
-        prop::option::weighted(0.85, fields()),
-        prop::collection::vec(prop::option::weighted(0.6, rule()), 6),
-        prop::collection::vec(prop::option::weighted(0.4, rule()), 3),
+        (
+            Just(mode),
+            0..TIMEZONES.len(),
+            calendar,
+            prop::option::weighted(0.85, fields()),
+        ),
+        prop::collection::vec(prop::option::weighted(0.6, rule(report_only)), 6),
+        prop::collection::vec(prop::option::weighted(0.4, rule(report_only)), 3),
         prop::collection::vec(prop::option::weighted(0.5, fields()), 2),
         prop::collection::vec((0usize..3, -10i16..29, 0u8..4), 0..3),
         prop::collection::vec(rollout, 0..3),
+        scoped,
     )
         .prop_map(
-            |(specific, tz, calendar, default, groups, users, apps, exemptions, rollouts)| Spec {
-                specific,
+            move |(
+                (mode, tz, calendar, default),
+                groups,
+                users,
+                apps,
+                exemptions,
+                rollouts,
+                scoped,
+            )| Spec {
+                mode,
                 tz,
                 calendar,
                 default,
@@ -182,6 +247,7 @@ pub fn spec_in(specific: bool) -> impl Strategy<Value = Spec> {
                 apps,
                 exemptions,
                 rollouts,
+                scoped: if scoped_rules { scoped } else { Vec::new() },
             },
         )
 }
@@ -209,7 +275,18 @@ fn subject_text(s: usize) -> String {
         0 => "default".into(),
         1..=6 => format!("group {:?}", GROUPS[s - 1]),
         7..=9 => format!("user {:?}", USERS[s - 7]),
-        _ => format!("app {:?}", APPS[(s - 10) % 2]),
+        10 | 11 => format!("app {:?}", APPS[s - 10]),
+        _ => format!("rule \"s{}\"", s - 12),
+    }
+}
+
+/// `group "g1"`, `user "u0@x.test"` or `app "a0"`: one entry of a scoped
+/// rule's lists (0..6 groups, 6..9 users, 9..11 apps).
+fn party_text(i: usize) -> String {
+    match i {
+        0..=5 => format!("members of group {:?}", GROUPS[i]),
+        6..=8 => format!("user {:?}", USERS[i - 6]),
+        _ => format!("app {:?}", APPS[(i - 9) % 2]),
     }
 }
 
@@ -218,7 +295,11 @@ impl Spec {
     /// later ones drop it, so no subject is in two), and marked rules
     /// (privileged, break_glass) are kept out of rollouts.
     fn rollout_subjects(&self) -> Vec<Vec<usize>> {
-        let mut taken = [false; 12];
+        let mut taken = [false; 15];
+        // A rollout of a scoped rule the policy lacks is an error (E032).
+        for k in self.scoped.len()..3 {
+            taken[12 + k] = true;
+        }
         for (g, r) in self.groups.iter().enumerate() {
             if r.as_ref().is_some_and(|r| r.marked) {
                 taken[1 + g] = true;
@@ -250,7 +331,7 @@ impl Spec {
         let in_rollout: Vec<usize> = self.rollout_subjects().concat();
         (0..GROUPS.len())
             .filter(|&g| match &self.groups[g] {
-                Some(r) => !r.marked && !r.includes.iter().any(|&i| i > g),
+                Some(r) => !r.marked && !r.report_only && !r.includes.iter().any(|&i| i > g),
                 None => in_rollout.contains(&(1 + g)),
             })
             .collect()
@@ -269,11 +350,7 @@ impl Spec {
 
     pub fn render(&self) -> String {
         let mut s = String::new();
-        let mode = if self.specific {
-            "specific"
-        } else {
-            "most_restrictive"
-        };
+        let mode = ["most_restrictive", "specific", "ordered"][usize::from(self.mode)];
         writeln!(s, "precedence {mode}").unwrap();
         writeln!(s, "timezone {:?}", TIMEZONES[self.tz]).unwrap();
         writeln!(s, "strength s0 = webauthn").unwrap();
@@ -313,30 +390,33 @@ impl Spec {
         if no_rule {
             writeln!(s, "default {{ }}").unwrap();
         }
-        for (g, r) in self.groups.iter().enumerate() {
-            let Some(r) = r else { continue };
-            let mut body = String::new();
-            if r.marked {
-                body.push_str("privileged ");
+        // Marked rules first: under `ordered` an earlier rule would win
+        // their enforcement, and a privileged group or break-glass user must
+        // be held `required` by its own rule.
+        for marked_pass in [true, false] {
+            if !marked_pass {
+                self.render_scoped(&mut s, 0);
             }
-            let inc: Vec<String> = r
-                .includes
-                .iter()
-                .filter(|&&i| i > g)
-                .map(|&i| format!("{:?}", GROUPS[i]))
-                .collect();
-            if !inc.is_empty() {
-                write!(body, "includes {} ", inc.join(", ")).unwrap();
+            for (g, r) in self.groups.iter().enumerate() {
+                let Some(r) = r.as_ref().filter(|r| r.marked == marked_pass) else {
+                    continue;
+                };
+                writeln!(s, "{}", self.group_text(g, r)).unwrap();
             }
-            body.push_str(&fields_text(&marked(&r.fields, r.marked), false));
-            writeln!(s, "group {:?} {{ {body} }}", GROUPS[g]).unwrap();
+            if !marked_pass {
+                self.render_scoped(&mut s, 1);
+            }
+            for (u, r) in self.users.iter().enumerate() {
+                let Some(r) = r.as_ref().filter(|r| r.marked == marked_pass) else {
+                    continue;
+                };
+                let mark = if r.marked { "break_glass " } else { "" };
+                let report = if r.report_only { "report_only " } else { "" };
+                let body = fields_text(&marked(&r.fields, r.marked), false);
+                writeln!(s, "user {:?} {{ {mark}{report}{body} }}", USERS[u]).unwrap();
+            }
         }
-        for (u, r) in self.users.iter().enumerate() {
-            let Some(r) = r else { continue };
-            let mark = if r.marked { "break_glass " } else { "" };
-            let body = fields_text(&marked(&r.fields, r.marked), false);
-            writeln!(s, "user {:?} {{ {mark}{body} }}", USERS[u]).unwrap();
-        }
+        self.render_scoped(&mut s, 2);
         for (a, f) in self.apps.iter().enumerate() {
             if let Some(f) = f {
                 writeln!(s, "app {:?} {{ {} }}", APPS[a], fields_text(f, false)).unwrap();
@@ -387,6 +467,63 @@ impl Spec {
             writeln!(s, "}}").unwrap();
         }
         s
+    }
+}
+
+impl Spec {
+    fn group_text(&self, g: usize, r: &RuleSpec) -> String {
+        let mut body = String::new();
+        if r.marked {
+            body.push_str("privileged ");
+        }
+        if r.report_only {
+            body.push_str("report_only ");
+        }
+        let inc: Vec<String> = r
+            .includes
+            .iter()
+            .filter(|&&i| i > g)
+            .map(|&i| format!("{:?}", GROUPS[i]))
+            .collect();
+        if !inc.is_empty() {
+            write!(body, "includes {} ", inc.join(", ")).unwrap();
+        }
+        body.push_str(&fields_text(&marked(&r.fields, r.marked), false));
+        format!("group {:?} {{ {body} }}", GROUPS[g])
+    }
+
+    /// The scoped rules written at `place`.
+    fn render_scoped(&self, s: &mut String, place: u8) {
+        for (k, r) in self.scoped.iter().enumerate() {
+            if r.place != place {
+                continue;
+            }
+            let mut whom: Vec<usize> = r.whom.clone();
+            whom.sort_unstable();
+            whom.dedup();
+            let whom: Vec<String> = whom.iter().map(|&i| party_text(i)).collect();
+            let whom = if whom.is_empty() {
+                "everyone".to_string()
+            } else {
+                whom.join(", ")
+            };
+            writeln!(s, "rule \"s{k}\" {{\n  for {whom}").unwrap();
+            let mut apps = r.apps.clone();
+            apps.sort_unstable();
+            apps.dedup();
+            if !apps.is_empty() {
+                let apps: Vec<String> =
+                    apps.iter().map(|&a| format!("app {:?}", APPS[a])).collect();
+                writeln!(s, "  in {}", apps.join(", ")).unwrap();
+            }
+            for &e in &r.except {
+                writeln!(s, "  except {}", party_text(e)).unwrap();
+            }
+            if r.report_only {
+                writeln!(s, "  report_only").unwrap();
+            }
+            writeln!(s, "  {}\n}}", fields_text(&r.fields, false)).unwrap();
+        }
     }
 }
 

@@ -22,12 +22,42 @@ pub struct DecisionRecord {
     /// The allowed factor kinds, sorted by name.
     pub factors: FactorSet,
     pub remembered: bool,
+    /// What the decision would be with the policy's report-only rules
+    /// enforced too, when that differs in outcome, enforcement or allowed
+    /// factors; `null` otherwise (always present).
+    pub report_only: Option<ReportOnlyRecord>,
     /// The rules that shaped the result, each `file:line: subject`, then
     /// the rollout phases in force for them, then the exemption.
     pub rules: Vec<String>,
     /// The enrolled factor kinds inside the allowed set, sorted by name.
     pub usable: FactorSet,
     pub user: String,
+}
+
+/// A decision as the report-only rules would make it: who would have been
+/// challenged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ReportOnly))]
+pub struct ReportOnlyRecord {
+    pub decision: Outcome,
+    pub enforcement: Level,
+    /// The allowed factor kinds, sorted by name.
+    pub factors: FactorSet,
+    /// The report-only rules that made the difference, each
+    /// `file:line: rule "NAME"`.
+    pub rules: Vec<String>,
+}
+
+impl ReportOnlyRecord {
+    pub fn new(policy: &Policy, d: &Decision<'_>) -> Option<ReportOnlyRecord> {
+        let r = d.report_only.as_ref()?;
+        Some(ReportOnlyRecord {
+            decision: r.outcome,
+            enforcement: r.enforcement,
+            factors: r.factors,
+            rules: r.rules.iter().map(|x| policy.rule_location(x.id)).collect(),
+        })
+    }
 }
 
 /// An exemption in force, for the audit trail.
@@ -54,6 +84,7 @@ impl DecisionRecord {
             }),
             factors: d.factors,
             remembered: d.remembered,
+            report_only: ReportOnlyRecord::new(policy, d),
             rules: rule_lines(policy, d),
             usable: d.usable,
             user: ctx.user.to_string(),

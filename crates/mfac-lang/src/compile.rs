@@ -4,12 +4,13 @@
 //! constant, so a rule's settings in each epoch are computed once here and
 //! the evaluator reads them with one index, `table[epoch * rules + rule]`.
 //! Identical settings share one slot of the `settings` pool. Group names map
-//! straight to the group rules their members get, `includes` already closed.
+//! straight to the rules their members get and those that leave them out,
+//! `includes` already closed.
 
 pub use mfac_core::compile::*;
 
 use crate::groups::GroupGraph;
-use crate::policy::{CheckedPolicy, Scope};
+use crate::policy::CheckedPolicy;
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 
@@ -36,12 +37,13 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
         .iter()
         .map(|r| RuleInfo {
             scope: r.scope.clone(),
-            name: None,
-            report_only: false,
+            name: r.name.as_ref().map(|n| n.value.clone()),
+            report_only: r.report_only.is_some(),
             line: line(r.span),
             implicit: r.implicit,
             privileged: r.privileged.is_some(),
             break_glass: r.break_glass.is_some(),
+            includes: r.includes.iter().map(|i| i.value.clone()).collect(),
         })
         .collect();
 
@@ -64,31 +66,39 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
     }
 
     let graph = GroupGraph::new(p);
-    let mut groups: Vec<(String, Vec<u32>)> = graph
-        .names()
-        .map(|n| {
-            (
-                n.to_string(),
-                graph
-                    .rules_for(n)
-                    .into_iter()
-                    .map(|i| i as u32)
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .filter(|(_, ids)| !ids.is_empty())
-        .collect();
-    groups.sort();
-    // Each user and app rule under the name its scope gives.
-    let named = |pick: fn(&Scope) -> Option<&str>| -> Vec<(String, u32)> {
-        let mut v: Vec<(String, u32)> = rules
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| Some((pick(&r.scope)?.to_string(), i as u32)))
-            .collect();
-        v.sort();
-        v
-    };
+    // The rules that name each group, in `for` and in `except`.
+    let mut naming: FxHashMap<&str, (Vec<u32>, Vec<u32>)> = FxHashMap::default();
+    for (i, r) in rules.iter().enumerate() {
+        for g in &r.scope.groups {
+            naming.entry(g).or_default().0.push(i as u32);
+        }
+        for g in &r.scope.except.groups {
+            naming.entry(g).or_default().1.push(i as u32);
+        }
+    }
+    // Each directory group the policy knows, with the rules that name it
+    // or a group it is a member of (through `includes`).
+    let mut groups: Vec<(String, Vec<u32>)> = Vec::new();
+    let mut except_groups: Vec<(String, Vec<u32>)> = Vec::new();
+    let mut names: Vec<&str> = graph.names().collect();
+    names.sort_unstable();
+    for name in names {
+        let (mut inc, mut exc) = (Vec::new(), Vec::new());
+        for g in graph.closure(name) {
+            if let Some((i, e)) = naming.get(g) {
+                inc.extend_from_slice(i);
+                exc.extend_from_slice(e);
+            }
+        }
+        for (ids, out) in [(inc, &mut groups), (exc, &mut except_groups)] {
+            let mut ids = ids;
+            ids.sort_unstable();
+            ids.dedup();
+            if !ids.is_empty() {
+                out.push((name.to_string(), ids));
+            }
+        }
+    }
     let exemptions = p
         .exemptions
         .iter()
@@ -110,14 +120,12 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
         timezone: p.timezone_name.clone(),
         calendar: p.calendar.clone(),
         epochs,
-        users: named(Scope::single_user),
-        apps: named(Scope::single_app),
         rules,
         phases,
         settings,
         table,
-        default_rule: p.default_rule().map(|i| i as u32),
         groups,
+        except_groups,
         exemptions,
     }
 }

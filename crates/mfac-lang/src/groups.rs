@@ -22,7 +22,13 @@ impl GroupGraph {
             rule: FxHashMap::default(),
         };
         for (id, rule) in policy.rules.iter().enumerate() {
-            if let Some(name) = rule.scope.single_group() {
+            // A scoped rule's groups are groups the policy knows, though
+            // only a `group` rule writes `includes` or is the group's rule.
+            let scope = &rule.scope;
+            for name in scope.groups.iter().chain(&scope.except.groups) {
+                g.node(name);
+            }
+            if let Some(name) = scope.single_group().filter(|_| rule.name.is_none()) {
                 let n = g.node(name);
                 g.rule.insert(n, id);
                 for inc in &rule.includes {
@@ -48,7 +54,8 @@ impl GroupGraph {
         self.graph.node_weights().map(String::as_str)
     }
 
-    /// The group rules that apply to a member of directory group `name`.
+    /// The `group` rules that apply to a member of directory group `name`
+    /// (scoped rules aside).
     pub(crate) fn rules_for(&self, name: &str) -> Vec<RuleId> {
         let Some(&start) = self.nodes.get(name) else {
             return vec![];
@@ -59,6 +66,18 @@ impl GroupGraph {
             .collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// The groups a member of directory group `name` is a member of: itself
+    /// and every group it reaches through `includes`.
+    pub(crate) fn closure<'a>(&'a self, name: &'a str) -> Vec<&'a str> {
+        let Some(&start) = self.nodes.get(name) else {
+            return vec![name];
+        };
+        Bfs::new(&self.graph, start)
+            .iter(&self.graph)
+            .filter_map(|n| self.graph.node_weight(n).map(String::as_str))
+            .collect()
     }
 
     /// Strongly connected sets of groups that include one another.

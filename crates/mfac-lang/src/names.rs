@@ -141,19 +141,14 @@ pub fn compare_groups<'a>(
     held: &[&'a str],
 ) -> Vec<GroupMismatch<'a>> {
     let named_set: BTreeSet<&str> = named.iter().copied().collect();
-    let tables = policy.tables();
     let mut reached: BTreeSet<&str> = BTreeSet::new();
     for g in held {
         reached.insert(g);
-        // Group ids index the tables' groups (the evaluator is built so).
-        let entry = policy
-            .group_id(g)
-            .and_then(|id| tables.groups.get(id as usize));
-        let Some((_, rules)) = entry else {
-            continue;
-        };
-        for r in rules.iter().filter_map(|&i| tables.rules.get(i as usize)) {
+        for (_, r) in policy.group_rule_infos(g) {
             reached.extend(r.scope.groups.iter().map(String::as_str));
+        }
+        for (_, r) in policy.group_exclusion_infos(g) {
+            reached.extend(r.scope.except.groups.iter().map(String::as_str));
         }
     }
     let mut out = Vec::new();

@@ -55,6 +55,11 @@ pub struct Rule {
     /// Whom and where it applies: `default`, `group "G"`, `user "U"` and
     /// `app "A"` are ways of writing a scope.
     pub scope: Scope,
+    /// A scoped rule's name (`rule "NAME"`), which rollouts and decisions
+    /// call it by; `None` for the four other ways of writing a rule.
+    pub name: Option<At<String>>,
+    /// `report_only`: evaluated, never enforced.
+    pub report_only: Option<Span>,
     /// Span of the head (`group "Admins"`), or of the rollout's `applies`
     /// entry for a rule that only a rollout creates.
     pub span: Span,
@@ -66,6 +71,17 @@ pub struct Rule {
     pub includes: Vec<At<String>>,
     /// The rollout whose phases override this rule's fields.
     pub rollout: Option<usize>,
+}
+
+impl std::fmt::Display for Rule {
+    /// The rule's head as written: `rule "NAME"` for a scoped rule, else
+    /// its scope (`default`, `group "G"`, ...).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.name {
+            Some(n) => write!(f, "rule {:?}", n.value),
+            None => write!(f, "{}", self.scope),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -199,8 +215,12 @@ impl CheckedPolicy {
         self.rule_for(&Scope::everyone())
     }
 
+    /// The `default`, `group`, `user` or `app` rule with this scope
+    /// (a scoped rule is found by its name, not its scope).
     pub fn rule_for(&self, scope: &Scope) -> Option<RuleId> {
-        self.rules.iter().position(|r| &r.scope == scope)
+        self.rules
+            .iter()
+            .position(|r| r.name.is_none() && &r.scope == scope)
     }
 
     pub fn group_rules(&self) -> impl Iterator<Item = (RuleId, &str)> {
@@ -217,7 +237,7 @@ impl CheckedPolicy {
     /// `file:line: subject`, how decisions and diagnostics name a rule.
     pub fn rule_location(&self, id: RuleId) -> String {
         match self.rules.get(id) {
-            Some(r) => format!("{}:{}: {}", self.source.name(), self.line(r.span), r.scope),
+            Some(r) => format!("{}:{}: {}", self.source.name(), self.line(r.span), r),
             None => String::new(),
         }
     }

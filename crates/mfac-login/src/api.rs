@@ -304,6 +304,9 @@ pub struct AuditParams {
     pub before: Option<i64>,
     /// The newest this many, 1 to 1000 (100 when left out).
     pub limit: Option<usize>,
+    /// `true`: only decisions whose report-only outcome differed from the
+    /// enforced one (who would have been challenged).
+    pub report_only: Option<bool>,
 }
 
 /// `GET /v1/audit`'s answer: the page, oldest first, and the cursor of

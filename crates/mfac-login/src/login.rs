@@ -263,6 +263,13 @@ impl Verifier {
         if d.remembered {
             detail.push_str("; remembered");
         }
+        if let Some(r) = &decision.report_only {
+            detail.push_str(&format!(
+                "; report-only rules would make it {}: {}",
+                r.decision.name(),
+                r.rules.join("; ")
+            ));
+        }
         // A privileged user let in with no factor verified (exempt,
         // remembered, or MFA off) is its own kind of event, for
         // `mfac audit --privileged-without-mfa`.
@@ -297,6 +304,10 @@ impl Verifier {
             let ticket = e.ticket.as_deref().unwrap_or("none");
             format!("{} (ticket {ticket})", e.reason)
         });
+        event.report_only = decision
+            .report_only
+            .as_ref()
+            .map(|r| r.decision.name().to_string());
         // What the challenge offers: the allowed factors the user has.
         let challenge = (d.outcome == Outcome::Challenge).then(|| names(d.usable));
         let login = Login {

@@ -160,12 +160,15 @@ pub struct AuditEvent {
     pub policy_sha256: Option<String>,
     /// The exemption a login went through: its reason and ticket.
     pub exempt: Option<String>,
+    /// What the decision would have been with the policy's report-only
+    /// rules enforced, where that differs: `challenge`, `deny`, ...
+    pub report_only: Option<String>,
     pub detail: String,
 }
 
 impl AuditEvent {
     /// The columns of [`AuditEvent`]'s CSV form, in its serialised order.
-    pub const COLUMNS: [&'static str; 15] = [
+    pub const COLUMNS: [&'static str; 16] = [
         "id",
         "at",
         "type",
@@ -180,12 +183,13 @@ impl AuditEvent {
         "login_id",
         "policy_sha256",
         "exempt",
+        "report_only",
         "detail",
     ];
 
     /// The event's fields as text, in [`AuditEvent::COLUMNS`]' order
     /// (empty where a field does not apply).
-    pub fn cells(&self) -> [String; 15] {
+    pub fn cells(&self) -> [String; 16] {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
         [
             self.id.to_string(),
@@ -202,6 +206,7 @@ impl AuditEvent {
             o(&self.login_id),
             o(&self.policy_sha256),
             o(&self.exempt),
+            o(&self.report_only),
             self.detail.clone(),
         ]
     }
@@ -231,6 +236,8 @@ pub struct AuditQuery<'a> {
     pub before: Option<i64>,
     /// The newest this many (oldest first among them).
     pub limit: Option<usize>,
+    /// Only decisions whose report-only outcome differed.
+    pub report_only: bool,
 }
 
 /// A factor as listed: never its secret.
@@ -319,8 +326,8 @@ macro_rules! insert_audit {
     ($exec:expr, $at:expr, $e:expr) => {
         sqlx::query(concat!(
             "INSERT INTO audit (at, user_id, kind, detail, app, ip, decision, factor, result, ",
-            "reason, decision_id, login_id, policy_sha256, exempt, at_ns) ",
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            "reason, decision_id, login_id, policy_sha256, exempt, report_only, at_ns) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind($at)
         .bind(&$e.user)
@@ -336,6 +343,7 @@ macro_rules! insert_audit {
         .bind(&$e.login_id)
         .bind(&$e.policy_sha256)
         .bind(&$e.exempt)
+        .bind(&$e.report_only)
         .bind($crate::store::nanos($e.at))
         .execute($exec)
         .await?

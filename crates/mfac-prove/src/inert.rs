@@ -1,32 +1,41 @@
 //! W002's search: the group rules that change no login's settings, in any
-//! combination of groups, through `includes`, in either precedence mode.
+//! combination of groups, through `includes` and exclusions, in every
+//! precedence mode.
 
 use crate::reachable_within;
-use mfac_core::eval::space::{Fields, Summary};
+use mfac_core::eval::space::{Fields, Summary, View};
 use mfac_core::Policy;
 use rustc_hash::FxHashMap;
 
-/// The most distinct combinations of whole group settings W002 searches in
-/// one epoch before it gives up (its search reads every field, so settings
-/// such as many different remember windows multiply).
+/// The most distinct combinations of groups W002 searches for one rule,
+/// user and app in one epoch before it gives up (its search reads every
+/// field the rule sets, so settings such as many different remember
+/// windows multiply).
 const INERT_LIMIT: usize = 20_000;
 
-/// The group rules among `rules` that change no login's settings: in every
-/// epoch and every set of groups whose members get the rule (by their own
-/// group or through `includes`), the effective settings are the same with
-/// the rule as without it. The sets are searched as the joins of what each
-/// group gives *without* the rule, so a rule shadowed only through
-/// `includes` (every member of Ops is in Admins, and Admins says more) is
-/// found, in both precedence modes. Judged for a user without a user rule
-/// in no particular app, which is enough: a user rule only takes fields
-/// away from the groups, and an app only adds on top, so neither can make a
-/// difference appear that is not there without them.
+/// The group rules among `rules` that change no login's settings: for every
+/// epoch, user, app and set of groups, the effective settings are the same
+/// with the rule as without it.
 ///
-/// Gives up (returns none) when the combinations are more than
-/// [`INERT_LIMIT`] in an epoch.
+/// A rule can only make a difference to a set of groups that brings it in
+/// (holds a carrier: its own group, or one that reaches it through
+/// `includes`) and does not leave it out. Such a set is some groups S that
+/// neither carry nor leave out the rule, plus some carriers K; S looks the
+/// same with the rule and without it. So one search per epoch, user and
+/// app finds every state S can reach (shared by every rule judged), a small
+/// search over each rule's carriers finds the pairs (with, without) that K
+/// can reach, and the rule is inert when no S and K differ. Iterating every
+/// reachable state for S, not only those of groups that neither carry nor
+/// leave out the rule, adds only states in which the rule is already in or
+/// already out, where with and without agree: no false difference. So it
+/// is exact: a rule shadowed only through `includes` (every member of Ops
+/// is in Admins, and Admins says more) is found, and one that matters only
+/// where another rule leaves someone out is kept.
+///
+/// Gives up (returns none) when a search grows past [`INERT_LIMIT`]
+/// (W002 is a warning; saying nothing is the safe side).
 pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
-    let mut names: Vec<&str> = policy.group_names().collect();
-    names.sort_unstable();
+    let names: Vec<&str> = policy.group_names().collect();
     // The groups whose members get each rule (its own, or through
     // `includes`), found once.
     let mut carriers: FxHashMap<usize, Vec<&str>> = FxHashMap::default();
@@ -35,68 +44,151 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
             carriers.entry(id).or_default().push(g);
         }
     }
-    let mut live = vec![false; rules.len()];
-    let only_none = [(Summary::none(), Vec::new())];
-    for epoch in 0..policy.epoch_spans().len() {
-        // Most rules show a change with their own groups alone: try that
-        // first, and search every combination only for the rest.
-        let mut undecided = false;
-        for (k, &rule) in rules.iter().enumerate() {
-            let Some(slot) = live.get_mut(k).filter(|l| !**l) else {
-                continue;
-            };
-            let of = carriers.get(&rule).map_or(&[][..], Vec::as_slice);
-            *slot = rule_changes_something(policy, of, &only_none, epoch, rule, Fields::ALL);
-            undecided |= !*slot;
-        }
-        if !undecided {
-            continue;
-        }
-        // Only the fields the undecided rules set can change (with those
-        // that shape how they read: the level and the deadline, the
-        // factors and recovery), so the search is over summaries projected
-        // to them: fewer distinct states, the same answer.
-        let fields = rules
-            .iter()
-            .zip(&live)
-            .filter(|(_, l)| !**l)
-            .fold(Fields::default(), |f, (&rule, _)| {
-                touched(f, policy.rule_settings(epoch, rule))
-            });
-        // Every summary a set of groups reaches, with the rule: searched
-        // once per epoch. A state that holds a carrier's summary already
-        // holds the rule, so adding it there changes nothing; the others
-        // are exactly the states of the groups that do not carry it.
-        let singles = names
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (policy.group_summary(epoch, g).project(fields), i));
-        let (states, complete) =
-            reachable_within(singles, Summary::none(), Summary::join, false, INERT_LIMIT);
-        if !complete {
-            // Too many distinct combinations to judge: call every rule
-            // live rather than guess (W002 is a warning; saying nothing is
-            // the safe side).
-            return Vec::new();
-        }
-        for (k, &rule) in rules.iter().enumerate() {
-            if live.get(k).copied().unwrap_or(true) {
-                continue;
-            }
-            let of = carriers.get(&rule).map_or(&[][..], Vec::as_slice);
-            if rule_changes_something(policy, of, &states, epoch, rule, fields) {
-                if let Some(slot) = live.get_mut(k) {
-                    *slot = true;
+    let carried = |rule: usize| carriers.get(&rule).map_or(&[][..], Vec::as_slice);
+    let epochs = policy.epoch_spans().len();
+    // Most rules show a change with one of their own groups alone: try
+    // that first, and search every combination only for the rest.
+    let undecided: Vec<usize> = rules
+        .iter()
+        .copied()
+        .filter(|&rule| {
+            let fields = touched_by(policy, rule, epochs);
+            !(0..epochs).any(|e| {
+                let with = policy.view(e, None, None, fields, None);
+                let without = policy.view(e, None, None, fields, Some(rule));
+                carried(rule)
+                    .iter()
+                    .any(|g| with.effective(&with.group(g)) != without.effective(&without.group(g)))
+            })
+        })
+        .collect();
+    if undecided.is_empty() {
+        return undecided;
+    }
+    // Only the fields the undecided rules set can change (with those that
+    // shape how they read), so the searches are over summaries projected to
+    // them: fewer distinct states, the same answer.
+    let fields = undecided.iter().fold(Fields::default(), |f, &r| {
+        union(f, touched_by(policy, r, epochs))
+    });
+    // A user's or an app's own rules only take fields away from the
+    // groups, so a difference shows for someone the policy does not name,
+    // in an app it does not name, unless an `except` leaves out a named
+    // user or app: those are searched too.
+    let (users, apps) = excepted(policy);
+    let mut live = vec![false; undecided.len()];
+    for e in 0..epochs {
+        for u in &users {
+            for a in &apps {
+                let (u, a) = (u.as_deref(), a.as_deref());
+                let with = policy.view(e, u, a, fields, None);
+                let singles = names.iter().enumerate().map(|(i, g)| (with.group(g), i));
+                let (states, complete) = reachable_within(
+                    singles,
+                    with.none(),
+                    |x, y| with.join(x, y),
+                    false,
+                    INERT_LIMIT,
+                );
+                if !complete {
+                    return Vec::new();
+                }
+                for (k, &rule) in undecided.iter().enumerate() {
+                    if live.get(k).copied().unwrap_or(true) {
+                        continue;
+                    }
+                    let without = policy.view(e, u, a, fields, Some(rule));
+                    let Some(differs) = differs(&with, &without, &states, carried(rule)) else {
+                        return Vec::new();
+                    };
+                    if let Some(slot) = live.get_mut(k).filter(|_| differs) {
+                        *slot = true;
+                    }
                 }
             }
         }
     }
-    rules
-        .iter()
+    undecided
+        .into_iter()
         .zip(live)
         .filter(|(_, l)| !l)
-        .map(|(r, _)| *r)
+        .map(|(r, _)| r)
         .collect()
+}
+
+/// Does some set S (one of `states`, seen with the rule) plus some
+/// carriers K give other settings with the rule than without it? `None`
+/// when the carriers' search gives up.
+fn differs(
+    with: &View<'_>,
+    without: &View<'_>,
+    states: &[(Summary, Vec<usize>)],
+    carriers: &[&str],
+) -> Option<bool> {
+    type Pair = (Summary, Summary);
+    let singles = carriers
+        .iter()
+        .enumerate()
+        .map(|(i, g)| ((with.group(g), without.group(g)), i));
+    let (pairs, complete) = reachable_within(
+        singles,
+        (with.none(), without.none()),
+        |x: &Pair, y: &Pair| (with.join(&x.0, &y.0), without.join(&x.1, &y.1)),
+        false,
+        INERT_LIMIT,
+    );
+    if !complete {
+        return None;
+    }
+    Some(
+        pairs
+            .iter()
+            .filter(|(_, k)| !k.is_empty())
+            .any(|((wk, wok), _)| {
+                states.iter().any(|(s, _)| {
+                    with.effective(&with.join(s, wk)) != without.effective(&without.join(s, wok))
+                })
+            }),
+    )
+}
+
+/// The fields rule `rule` sets in any epoch, with those that shape how they
+/// read.
+fn touched_by(policy: &Policy, rule: usize, epochs: usize) -> Fields {
+    (0..epochs).fold(Fields::default(), |f, e| {
+        touched(f, policy.rule_settings(e, rule))
+    })
+}
+
+fn union(a: Fields, b: Fields) -> Fields {
+    Fields {
+        enforcement: a.enforcement || b.enforcement,
+        factors: a.factors || b.factors,
+        recovery: a.recovery || b.recovery,
+        remember: a.remember || b.remember,
+        remember_kind: a.remember_kind || b.remember_kind,
+        deadline: a.deadline || b.deadline,
+    }
+}
+
+/// The user classes and the app classes a difference can show in: anyone
+/// and any app the policy does not name, and the users and apps an
+/// `except` names.
+fn excepted(policy: &Policy) -> (Vec<Option<String>>, Vec<Option<String>>) {
+    let mut users: Vec<String> = Vec::new();
+    let mut apps: Vec<String> = Vec::new();
+    for r in &policy.tables().rules {
+        users.extend(r.scope.except.users.iter().cloned());
+        apps.extend(r.scope.except.apps.iter().cloned());
+    }
+    let classes = |mut v: Vec<String>| -> Vec<Option<String>> {
+        v.sort();
+        v.dedup();
+        std::iter::once(None)
+            .chain(v.into_iter().map(Some))
+            .collect()
+    };
+    (classes(users), classes(apps))
 }
 
 /// `f` with the fields `s` sets added, and those that shape how they read.
@@ -110,33 +202,4 @@ fn touched(mut f: Fields, s: Option<&mfac_core::compile::Settings>) -> Fields {
     f.recovery |= factors;
     f.remember |= s.remember.is_some();
     f
-}
-
-/// Does `rule` change some login's settings in `epoch`? What each group
-/// that carries it gives without it is joined to each reachable state, and
-/// the rule added on top.
-fn rule_changes_something(
-    policy: &Policy,
-    carriers: &[&str],
-    states: &[(Summary, Vec<usize>)],
-    epoch: usize,
-    rule: usize,
-    fields: Fields,
-) -> bool {
-    let r = policy.rule_summary(epoch, rule).project(fields);
-    let carriers: Vec<Summary> = carriers
-        .iter()
-        .map(|g| {
-            policy
-                .group_summary_without(epoch, g, Some(rule))
-                .project(fields)
-        })
-        .collect();
-    states.iter().any(|(s, _)| {
-        carriers.iter().any(|c| {
-            let t = s.join(c);
-            policy.effective(epoch, None, None, &t.join(&r))
-                != policy.effective(epoch, None, None, &t)
-        })
-    })
 }

@@ -33,7 +33,7 @@ pub use replay::{
 pub(crate) use search::{reachable, reachable_within};
 
 use jiff::Timestamp;
-use mfac_core::eval::space::{Effective, Fields, Span, Summary};
+use mfac_core::eval::space::{Effective, Fields, Span, Summary, View};
 use mfac_core::policy::Remember;
 use mfac_core::{Factor, FactorSet, Level, Policy};
 use rustc_hash::FxHashMap;
@@ -268,9 +268,7 @@ pub(crate) fn groups_of(policy: &Policy, scope: &Scope) -> Vec<(String, bool)> {
                 Scope::Everyone | Scope::User(_) => true,
                 Scope::Privileged => infos.iter().any(|(_, r)| r.privileged),
                 Scope::BreakGlass => infos.iter().any(|(_, r)| r.break_glass),
-                Scope::MembersOf(name) => infos
-                    .iter()
-                    .any(|(_, r)| r.scope.groups.iter().any(|g| g == name)),
+                Scope::MembersOf(name) => policy.is_member(&g, name),
             };
             (g, inside)
         })
@@ -398,21 +396,16 @@ pub fn instant(span: &Span) -> Timestamp {
 /// fewest groups (by index) that reach it.
 type Reached = ((Summary, bool), Vec<usize>);
 
-/// Every summary a set of groups can reach in `epoch`, projected to
-/// `fields`, with whether those groups put the member in the scope.
+/// Every summary a set of groups can reach in `view`, with whether those
+/// groups put the member in the scope.
 #[cfg_attr(not(feature = "mutants"), allow(unused_variables))]
-fn reachable_in_scope(
-    policy: &Policy,
-    epoch: usize,
-    groups: &[(String, bool)],
-    fields: Fields,
-    space: &Space,
-) -> Vec<Reached> {
+fn reachable_in_scope(view: &View<'_>, groups: &[(String, bool)], space: &Space) -> Vec<Reached> {
     let singles = groups.iter().enumerate().map(|(i, (name, inside))| {
-        (
-            (policy.group_summary(epoch, name).project(fields), *inside),
-            i,
-        )
+        #[cfg(feature = "mutants")]
+        if space.broken(mutants::Mutant::NoExclusions) {
+            return ((view.group_brought(name), *inside), i);
+        }
+        ((view.group(name), *inside), i)
     });
     #[cfg(feature = "mutants")]
     let one_step = space.broken(mutants::Mutant::NoJoins);
@@ -420,17 +413,23 @@ fn reachable_in_scope(
     let one_step = false;
     reachable(
         singles,
-        (Summary::none().project(fields), false),
-        |a, b| (a.0.join(&b.0), a.1 || b.1),
+        (view.none(), false),
+        |a, b| (view.join(&a.0, &b.0), a.1 || b.1),
         one_step,
     )
 }
 
-/// The summary of some groups by name, in full (not projected).
-pub(crate) fn summary_of(policy: &Policy, epoch: usize, groups: &[String]) -> Summary {
-    groups.iter().fold(Summary::none(), |acc, g| {
-        acc.join(&policy.group_summary(epoch, g))
-    })
+/// What a login of `user` into `app` with exactly `groups` gets in
+/// `epoch`, every field read.
+pub(crate) fn effective_of(
+    policy: &Policy,
+    epoch: usize,
+    user: Option<&str>,
+    app: Option<&str>,
+    groups: &[String],
+) -> Effective {
+    let view = policy.view(epoch, user, app, Fields::ALL, None);
+    view.effective(&view.groups(groups.iter().map(String::as_str)))
 }
 
 /// Prove `p` over the whole space, or return the counterexample with the
@@ -502,54 +501,62 @@ pub fn prove_in(
     }
     // (groups, piece, user, app) of the best counterexample so far.
     let mut best: Option<((usize, usize, usize, usize), Counterexample)> = None;
-    let mut by_epoch: FxHashMap<usize, Vec<Reached>> = FxHashMap::default();
+    // One search per distinct view of the groups: most users and apps
+    // see every group alike, and share it.
+    let mut searches: FxHashMap<_, Vec<Reached>> = FxHashMap::default();
     for (k, span) in times.iter().copied().enumerate() {
         let at = instant(&span);
         let epoch = policy.epoch_of(at);
-        let states = by_epoch
-            .entry(epoch)
-            .or_insert_with(|| reachable_in_scope(policy, epoch, &groups, fields, space));
-        for ((s, inside), witness) in states.iter() {
-            if best.as_ref().is_some_and(|(key, _)| key.0 < witness.len()) {
-                continue;
-            }
-            for (ui, (user, user_inside)) in users.iter().enumerate() {
-                if !(*inside || *user_inside) {
-                    continue;
+        for (ui, (user, user_inside)) in users.iter().enumerate() {
+            let exempt = user
+                .as_deref()
+                .is_some_and(|u| policy.exemption_at(u, at).is_some());
+            for (ai, app) in apps.iter().enumerate() {
+                #[allow(unused_mut)]
+                let mut view = policy.view(epoch, user.as_deref(), app.as_deref(), fields, None);
+                #[cfg(feature = "mutants")]
+                if space.broken(mutants::Mutant::LastMatch) {
+                    view.break_order();
                 }
-                let exempt = user
-                    .as_deref()
-                    .is_some_and(|u| policy.exemption_at(u, at).is_some());
-                for (ai, app) in apps.iter().enumerate() {
-                    let e = policy.effective(epoch, user.as_deref(), app.as_deref(), s);
+                let states = searches
+                    .entry(view.groups_key())
+                    .or_insert_with(|| reachable_in_scope(&view, &groups, space));
+                for ((s, inside), witness) in states.iter() {
+                    if best.as_ref().is_some_and(|(key, _)| key.0 < witness.len()) {
+                        continue;
+                    }
+                    if !(*inside || *user_inside) {
+                        continue;
+                    }
+                    let e = view.effective(s);
                     if p.condition.holds(&e, exempt) == p.always {
                         continue;
                     }
                     let key = (witness.len(), k, ui, ai);
-                    if best.as_ref().is_none_or(|(b, _)| key < *b) {
-                        let names: Vec<String> = witness
-                            .iter()
-                            .filter_map(|&i| groups.get(i))
-                            .map(|g| g.0.clone())
-                            .collect();
-                        // The whole settings of those groups, not the
-                        // projection the search ran on, for the report.
-                        let full = summary_of(policy, epoch, &names);
-                        let effective =
-                            policy.effective(epoch, user.as_deref(), app.as_deref(), &full);
-                        best = Some((
-                            key,
-                            Counterexample {
-                                groups: names,
-                                user: user.clone(),
-                                app: app.clone(),
-                                span,
-                                at,
-                                effective,
-                                exempt,
-                            },
-                        ));
+                    if best.as_ref().is_some_and(|(b, _)| key >= *b) {
+                        continue;
                     }
+                    let names: Vec<String> = witness
+                        .iter()
+                        .filter_map(|&i| groups.get(i))
+                        .map(|g| g.0.clone())
+                        .collect();
+                    // The whole settings of those groups, not the
+                    // projection the search ran on, for the report.
+                    let effective =
+                        effective_of(policy, epoch, user.as_deref(), app.as_deref(), &names);
+                    best = Some((
+                        key,
+                        Counterexample {
+                            groups: names,
+                            user: user.clone(),
+                            app: app.clone(),
+                            span,
+                            at,
+                            effective,
+                            exempt,
+                        },
+                    ));
                 }
             }
         }
@@ -567,8 +574,13 @@ fn widen(policy: &Policy, p: &Property, times: &[Span], mut c: Counterexample) -
     let breaks = |span: &Span| {
         let at = instant(span);
         let epoch = policy.epoch_of(at);
-        let s = summary_of(policy, epoch, &c.groups);
-        let e = policy.effective(epoch, c.user.as_deref(), c.app.as_deref(), &s);
+        let e = effective_of(
+            policy,
+            epoch,
+            c.user.as_deref(),
+            c.app.as_deref(),
+            &c.groups,
+        );
         let exempt = c
             .user
             .as_deref()

@@ -7,11 +7,12 @@
 //! componentwise, so the pairs a set can reach are the joins of the
 //! distinct per-group pairs, and the same search as a proof's is exact.
 
-use crate::{apps_of, instant, named_users, pieces, reachable, summary_of, widen_span};
+use crate::{apps_of, effective_of, instant, named_users, pieces, reachable, widen_span};
 use jiff::Timestamp;
 use mfac_core::eval::space::{Effective, Fields, Span, Summary};
 use mfac_core::policy::{FieldType, Remember};
 use mfac_core::{Level, Policy};
+use rustc_hash::FxHashMap;
 
 /// What NEW gives more of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -121,15 +122,16 @@ pub struct Loosening {
     pub new: Side,
 }
 
+/// `p`'s side of a login with exactly `groups`.
 fn side(
     p: &Policy,
     at: Timestamp,
     user: Option<&str>,
     app: Option<&str>,
-    groups: &Summary,
+    groups: &[String],
 ) -> Side {
     Side {
-        effective: p.effective(p.epoch_of(at), user, app, groups),
+        effective: effective_of(p, p.epoch_of(at), user, app, groups),
         exempt: user.is_some_and(|u| p.exemption_at(u, at).is_some()),
     }
 }
@@ -161,35 +163,46 @@ pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
     let fields = kind.fields();
     let mut best: Option<((usize, usize, usize, usize), Loosening)> = None;
     let times = pieces([old, new], None, None);
+    type Pair = (Summary, Summary);
+    let mut searches: FxHashMap<_, Vec<(Pair, Vec<usize>)>> = FxHashMap::default();
     for (k, span) in times.iter().copied().enumerate() {
         let at = instant(&span);
         let (eo, en) = (old.epoch_of(at), new.epoch_of(at));
-        let singles = groups.iter().enumerate().map(|(i, g)| {
-            let pair = (
-                old.group_summary(eo, g).project(fields),
-                new.group_summary(en, g).project(fields),
-            );
-            (pair, i)
-        });
-        let none = (
-            Summary::none().project(fields),
-            Summary::none().project(fields),
-        );
-        let states = reachable(
-            singles,
-            none,
-            |a, b| (a.0.join(&b.0), a.1.join(&b.1)),
-            false,
-        );
-        for ((so, sn), witness) in &states {
-            if best.as_ref().is_some_and(|(key, _)| key.0 < witness.len()) {
-                continue;
-            }
-            for (ui, user) in users.iter().enumerate() {
-                for (ai, app) in apps.iter().enumerate() {
-                    let (u, a) = (user.as_deref(), app.as_deref());
-                    let o = side(old, at, u, a, so);
-                    let n = side(new, at, u, a, sn);
+        for (ui, user) in users.iter().enumerate() {
+            let u = user.as_deref();
+            let exempt = |p: &Policy| u.is_some_and(|u| p.exemption_at(u, at).is_some());
+            for (ai, app) in apps.iter().enumerate() {
+                let a = app.as_deref();
+                let (vo, vn) = (
+                    old.view(eo, u, a, fields, None),
+                    new.view(en, u, a, fields, None),
+                );
+                let states = searches
+                    .entry((vo.groups_key(), vn.groups_key()))
+                    .or_insert_with(|| {
+                        let singles = groups
+                            .iter()
+                            .enumerate()
+                            .map(|(i, g)| ((vo.group(g), vn.group(g)), i));
+                        reachable(
+                            singles,
+                            (vo.none(), vn.none()),
+                            |x: &Pair, y: &Pair| (vo.join(&x.0, &y.0), vn.join(&x.1, &y.1)),
+                            false,
+                        )
+                    });
+                for ((so, sn), witness) in states.iter() {
+                    if best.as_ref().is_some_and(|(key, _)| key.0 < witness.len()) {
+                        continue;
+                    }
+                    let o = Side {
+                        effective: vo.effective(so),
+                        exempt: exempt(old),
+                    };
+                    let n = Side {
+                        effective: vn.effective(sn),
+                        exempt: exempt(new),
+                    };
                     if !kind.looser(&o, &n) {
                         continue;
                     }
@@ -201,18 +214,17 @@ pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
                         .iter()
                         .filter_map(|&i| groups.get(i).cloned())
                         .collect();
-                    let (fo, fnew) = (summary_of(old, eo, &names), summary_of(new, en, &names));
                     best = Some((
                         key,
                         Loosening {
                             kind,
+                            old: side(old, at, u, a, &names),
+                            new: side(new, at, u, a, &names),
                             groups: names,
                             user: user.clone(),
                             app: app.clone(),
                             span,
                             at,
-                            old: side(old, at, u, a, &fo),
-                            new: side(new, at, u, a, &fnew),
                         },
                     ));
                 }
@@ -223,9 +235,10 @@ pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
         let looser_then = |span: &Span| {
             let at = instant(span);
             let (u, a) = (l.user.as_deref(), l.app.as_deref());
-            let so = summary_of(old, old.epoch_of(at), &l.groups);
-            let sn = summary_of(new, new.epoch_of(at), &l.groups);
-            kind.looser(&side(old, at, u, a, &so), &side(new, at, u, a, &sn))
+            kind.looser(
+                &side(old, at, u, a, &l.groups),
+                &side(new, at, u, a, &l.groups),
+            )
         };
         l.span = widen_span(&times, l.span, looser_then);
         l

@@ -1,4 +1,4 @@
-//! Five ways to break the engine, each a mistake an engine like this could
+//! Seven ways to break the engine, each a mistake an engine like this could
 //! plausibly make. The mutation test (tests/prove.rs) runs the brute-force
 //! oracle against each and must see it disagree: an oracle that cannot
 //! catch these would not catch the real thing either.
@@ -17,14 +17,20 @@ pub enum Mutant {
     CoarseProjection,
     /// Time cut at rollout dates only, not at exemption ends.
     EpochsOnly,
+    /// A group's `except` forgotten: excluded members still get the rule.
+    NoExclusions,
+    /// `ordered` read backwards: the last matching rule wins a field.
+    LastMatch,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 5] = [
+    pub const ALL: [Mutant; 7] = [
         Mutant::NoJoins,
         Mutant::NoAnonymousUser,
         Mutant::NoOtherApp,
         Mutant::CoarseProjection,
         Mutant::EpochsOnly,
+        Mutant::NoExclusions,
+        Mutant::LastMatch,
     ];
 }

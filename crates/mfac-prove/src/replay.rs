@@ -2,9 +2,9 @@
 //! effective field, and the `mfac eval` arguments that replay the login.
 
 use crate::{Condition, Counterexample};
-use mfac_core::compile::Settings;
 pub use mfac_core::diagnostic::FieldRules;
-use mfac_core::policy::{Field, Precedence, Remember};
+use mfac_core::eval::LoginContext;
+use mfac_core::policy::{Field, Precedence, Rank, Remember};
 use mfac_core::{Factor, Policy};
 
 /// A user id the policy does not name, standing for "any other user".
@@ -64,24 +64,26 @@ pub fn replay_args(policy: &Policy, c: &Counterexample, condition: Condition) ->
     args
 }
 
-/// The rules behind each effective field of `c`: among the rules that
-/// applied, those that set the field; in `specific` mode only the winning
-/// tier (user, else groups, else default), and the app rule.
+/// The rules behind each effective field of `c`, read off the decision the
+/// evaluator makes for its replay: among the rules that shaped it, those
+/// that decided the field. In `most_restrictive` every rule that sets it;
+/// in `specific` the winning tier (user, else groups, else default); in
+/// `ordered` the first user- or group-rank rule that sets it, else the
+/// default-rank rules; and in every mode the app's rules on top.
 pub fn field_rules(policy: &Policy, c: &Counterexample) -> FieldRules {
     let epoch = policy.epoch_of(c.at);
     let user = replay_user(policy, c);
     let groups: Vec<&str> = c.groups.iter().map(String::as_str).collect();
-    let applied = policy.rules_for(&user, &groups);
-    let app = c
-        .app
-        .as_deref()
-        .and_then(|a| policy.app_rule(a))
-        .map(|(id, _)| id);
+    let ctx = LoginContext::new(&user, c.at)
+        .groups(&groups)
+        .app(c.app.as_deref());
+    let decision = policy.decide_uncached(&ctx);
     let settings = |id: usize| policy.rule_settings(epoch, id);
     let tier = |id: usize| match policy.rule(id).map(|r| r.rank()) {
-        Some(mfac_core::policy::Rank::User) => 0,
-        Some(mfac_core::policy::Rank::Group) => 1,
-        _ => 2,
+        Some(Rank::User) => 0,
+        Some(Rank::Group) => 1,
+        Some(Rank::Default) => 2,
+        _ => 3,
     };
     let location = |id: usize| {
         let mut s = policy.rule_location(id);
@@ -93,31 +95,36 @@ pub fn field_rules(policy: &Policy, c: &Counterexample) -> FieldRules {
         }
         s
     };
-    let pick = |sets: &dyn Fn(&Settings) -> bool| -> Vec<String> {
-        let setters: Vec<usize> = applied
+    let pick = |field: Field| -> Vec<String> {
+        let setters: Vec<usize> = decision
+            .rules
             .iter()
-            .map(|(id, _)| *id)
-            .filter(|&id| settings(id).is_some_and(sets))
+            .map(|r| r.id)
+            .filter(|&id| settings(id).is_some_and(|s| s.sets(field)))
             .collect();
+        let (below, apps): (Vec<usize>, Vec<usize>) =
+            setters.into_iter().partition(|&id| tier(id) < 3);
         let chosen: Vec<usize> = match policy.precedence() {
-            Precedence::MostRestrictive => setters,
+            Precedence::MostRestrictive => below,
             Precedence::Specific => {
-                let best = setters.iter().map(|&id| tier(id)).min();
-                setters
+                let best = below.iter().map(|&id| tier(id)).min();
+                below
                     .into_iter()
                     .filter(|&id| Some(tier(id)) == best)
                     .collect()
             }
+            Precedence::Ordered => match below.iter().find(|&&id| tier(id) < 2) {
+                Some(&first) => vec![first],
+                None => below,
+            },
         };
-        chosen
-            .into_iter()
-            .chain(app.filter(|&id| settings(id).is_some_and(sets)))
-            .map(location)
-            .collect()
+        let mut ids: Vec<usize> = chosen.into_iter().chain(apps).collect();
+        ids.sort_unstable();
+        ids.into_iter().map(location).collect()
     };
     let mut rules = FieldRules::default();
     for &field in Field::ALL {
-        *rules.get_mut(field) = pick(&|s| s.sets(field));
+        *rules.get_mut(field) = pick(field);
     }
     rules
 }

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 /// search, so the first path to a value is a shortest one. Two singles
 /// alike add the same to any set, so only one of each is tried; the
 /// search is over the distinct values, not over 2^n sets.
-pub(crate) fn reachable<K: Copy + Eq + std::hash::Hash>(
+pub(crate) fn reachable<K: Clone + Eq + std::hash::Hash>(
     singles: impl IntoIterator<Item = (K, usize)>,
     start: K,
     join: impl Fn(&K, &K) -> K,
@@ -21,7 +21,7 @@ pub(crate) fn reachable<K: Copy + Eq + std::hash::Hash>(
 
 /// [`reachable`], stopping once more than `limit` values are found; the
 /// flag says whether the search finished (every value is there).
-pub(crate) fn reachable_within<K: Copy + Eq + std::hash::Hash>(
+pub(crate) fn reachable_within<K: Clone + Eq + std::hash::Hash>(
     singles: impl IntoIterator<Item = (K, usize)>,
     start: K,
     join: impl Fn(&K, &K) -> K,
@@ -31,45 +31,43 @@ pub(crate) fn reachable_within<K: Copy + Eq + std::hash::Hash>(
     let mut reps: Vec<(K, usize)> = Vec::new();
     let mut seen: FxHashMap<K, ()> = FxHashMap::default();
     for (k, i) in singles {
-        if seen.insert(k, ()).is_none() {
+        if !seen.contains_key(&k) {
+            seen.insert(k.clone(), ());
             reps.push((k, i));
         }
     }
-    let mut best: FxHashMap<K, Vec<usize>> = FxHashMap::default();
-    best.insert(start, Vec::new());
-    let mut order = vec![start];
-    let mut frontier = vec![start];
+    // Every value found, in the order found, with its witness; `index`
+    // finds a value's place.
+    let mut found: Vec<(K, Vec<usize>)> = vec![(start.clone(), Vec::new())];
+    let mut index: FxHashMap<K, usize> = FxHashMap::default();
+    index.insert(start, 0);
+    let mut frontier = 0..1;
     let mut complete = true;
     while !frontier.is_empty() {
-        if order.len() > limit {
+        if found.len() > limit {
             complete = false;
             break;
         }
-        let mut next = Vec::new();
-        for state in &frontier {
-            let witness = best.get(state).cloned().unwrap_or_default();
+        let end = found.len();
+        for at in frontier {
             for (s, i) in &reps {
+                let Some((state, witness)) = found.get(at) else {
+                    continue;
+                };
                 let to = join(state, s);
-                if let std::collections::hash_map::Entry::Vacant(slot) = best.entry(to) {
-                    let mut w = witness.clone();
-                    w.push(*i);
-                    slot.insert(w);
-                    order.push(to);
-                    next.push(to);
+                if index.contains_key(&to) {
+                    continue;
                 }
+                let mut w = witness.clone();
+                w.push(*i);
+                index.insert(to.clone(), found.len());
+                found.push((to, w));
             }
         }
         if one_step {
             break;
         }
-        frontier = next;
+        frontier = end..found.len();
     }
-    let found = order
-        .into_iter()
-        .map(|k| {
-            let w = best.remove(&k).unwrap_or_default();
-            (k, w)
-        })
-        .collect();
     (found, complete)
 }

@@ -24,6 +24,7 @@ pub use read::{read, Reference};
 use jiff::{SignedDuration, Timestamp};
 use mfac_core::eval::{LoginContext, Outcome};
 use mfac_core::policy::{Enrolment, Factor, FactorSet, Level, Remember, Window};
+use mfac_lang::syntax::PrecedenceMode;
 use read::{RefRule, RefScope, Written};
 use std::collections::BTreeSet;
 
@@ -46,6 +47,9 @@ pub struct Verdict {
     pub remembered: bool,
     /// The `until` of the exemption that let the user in.
     pub exempt_until: Option<Timestamp>,
+    /// What the outcome, enforcement and factors would be with the
+    /// report-only rules enforced too, when that differs.
+    pub report_only: Option<(Outcome, Level, FactorSet)>,
 }
 
 /// One applicable rule's fields at the login's instant.
@@ -74,45 +78,65 @@ impl RuleNow {
     }
 }
 
-/// The decision for one login, straight from the design.
+/// The decision for one login, straight from the design: the enforced
+/// decision, and what the report-only rules would make of it.
 pub fn decide(p: &Reference, login: &LoginContext<'_>) -> Verdict {
+    let enforced = decide_with(p, login, false);
+    if !p.rules.iter().any(|r| r.report_only) {
+        return enforced;
+    }
+    let all = decide_with(p, login, true);
+    let shown = |v: &Verdict| (v.outcome, v.enforcement, v.factors);
+    Verdict {
+        report_only: (shown(&all) != shown(&enforced)).then(|| shown(&all)),
+        ..enforced
+    }
+}
+
+/// The decision with the report-only rules left out, or counted.
+fn decide_with(p: &Reference, login: &LoginContext<'_>, report_only: bool) -> Verdict {
     let t = login.at;
     let groups = member_groups(p, login.groups);
 
     // Which rules apply: those whose scope takes in this user (named, or a
-    // member of a named group, or everyone) and this app (named, or every).
-    let applies = |s: &RefScope| {
+    // member of a named group, or everyone) and this app (named, or every),
+    // and whose `except` names neither the user, nor a group they are a
+    // member of, nor the app; an exclusion always beats an inclusion.
+    let named = |list: &[String], x: &str| list.iter().any(|n| n == x);
+    let member = |list: &[String]| list.iter().any(|g| groups.contains(g.as_str()));
+    let applies = |r: &RefRule| {
+        let s = &r.scope;
         let everyone = s.users.is_empty() && s.groups.is_empty();
-        let who = everyone
-            || s.users.iter().any(|u| u == login.user)
-            || s.groups.iter().any(|g| groups.contains(g.as_str()));
-        let app = s.apps.is_empty() || login.app.is_some_and(|a| s.apps.iter().any(|x| x == a));
-        who && app
+        let who = everyone || named(&s.users, login.user) || member(&s.groups);
+        let app = s.apps.is_empty() || login.app.is_some_and(|a| named(&s.apps, a));
+        let left_out = named(&s.except_users, login.user)
+            || member(&s.except_groups)
+            || login.app.is_some_and(|a| named(&s.except_apps, a));
+        who && app && !left_out && (report_only || !r.report_only)
     };
     let rules: Vec<(Tier, RuleNow)> = p
         .rules
         .iter()
-        .filter(|r| applies(&r.scope))
+        .filter(|r| applies(r))
         .map(|r| (tier(&r.scope), rule_at(r, t)))
         .collect();
-    let is_app = |s: &Tier| *s == Tier::App;
+    let of = |want: &[Tier]| -> Vec<RuleNow> {
+        rules
+            .iter()
+            .filter(|(s, _)| want.contains(s))
+            .map(|(_, r)| *r)
+            .collect()
+    };
 
     // The rules whose values decide each field, and the rules whose
     // `required` sets the enrolment deadline.
-    let (combined, deadline_rules): (Combined, Vec<RuleNow>) = match p.specific {
-        false => {
+    let (combined, deadline_rules): (Combined, Vec<RuleNow>) = match p.mode {
+        PrecedenceMode::MostRestrictive => {
             let all: Vec<RuleNow> = rules.iter().map(|(_, r)| *r).collect();
             (combine(&all), all)
         }
-        true => {
-            let of = |want: Tier| -> Vec<RuleNow> {
-                rules
-                    .iter()
-                    .filter(|(s, _)| *s == want)
-                    .map(|(_, r)| *r)
-                    .collect()
-            };
-            let tiers = [of(Tier::User), of(Tier::Group), of(Tier::Default)];
+        PrecedenceMode::Specific => {
+            let tiers = [of(&[Tier::User]), of(&[Tier::Group]), of(&[Tier::Default])];
             let first_setting = |sets: fn(&RuleNow) -> bool| -> Vec<RuleNow> {
                 tiers
                     .iter()
@@ -121,32 +145,34 @@ pub fn decide(p: &Reference, login: &LoginContext<'_>) -> Verdict {
                     .unwrap_or_default()
             };
             let level_tier = first_setting(|r| r.enforcement.is_some());
-            let mut chosen = Combined {
+            let chosen = Combined {
                 enforcement: combine(&level_tier).enforcement,
                 factors: combine(&first_setting(|r| r.factors.is_some())).factors,
                 remember: combine(&first_setting(|r| r.remember.is_some())).remember,
-                // Recovery from the user, group and default rules only:
-                recovery: rules.iter().any(|(s, r)| !is_app(s) && r.recovery),
+                // Recovery from the user, group and default rules alike.
+                recovery: tiers.iter().flatten().any(|r| r.recovery),
             };
-            // An app can tighten, never loosen: it adds no recovery (above),
-            // and where no other rule remembers logins it does not start to;
-            // it may shorten a window or say `never`.
-            let app: Vec<RuleNow> = rules
-                .iter()
-                .filter(|(s, _)| is_app(s))
-                .map(|(_, r)| *r)
-                .collect();
-            for a in &app {
-                let mut on_top = combine(std::slice::from_ref(a));
-                on_top.recovery = false;
-                let creates_window = chosen.remember.is_none()
-                    && matches!(on_top.remember, Some(Remember::Window(_)));
-                if creates_window {
-                    on_top.remember = None;
-                }
-                chosen = chosen.and(&on_top);
-            }
-            (chosen, level_tier.into_iter().chain(app).collect())
+            app_on_top(chosen, level_tier, of(&[Tier::App]))
+        }
+        PrecedenceMode::Ordered => {
+            // First match among the user and group rules, in file order,
+            // field by field; a field none of them sets comes from the
+            // default-rank rules.
+            let ranked = of(&[Tier::User, Tier::Group]);
+            let default = of(&[Tier::Default]);
+            let fallback = combine(&default);
+            let first = |sets: fn(&RuleNow) -> bool| ranked.iter().find(|r| sets(r)).copied();
+            let level_rules = match first(|r| r.enforcement.is_some()) {
+                Some(r) => vec![r],
+                None => default.clone(),
+            };
+            let chosen = Combined {
+                enforcement: combine(&level_rules).enforcement,
+                factors: first(|r| r.factors.is_some()).map_or(fallback.factors, |r| r.factors),
+                remember: first(|r| r.remember.is_some()).map_or(fallback.remember, |r| r.remember),
+                recovery: ranked.iter().chain(&default).any(|r| r.recovery),
+            };
+            app_on_top(chosen, level_rules, of(&[Tier::App]))
         }
     };
 
@@ -182,6 +208,7 @@ pub fn decide(p: &Reference, login: &LoginContext<'_>) -> Verdict {
         .max();
 
     let verdict = |outcome, deadline, remembered| Verdict {
+        report_only: None,
         outcome,
         enforcement,
         factors,
@@ -213,6 +240,29 @@ pub fn decide(p: &Reference, login: &LoginContext<'_>) -> Verdict {
     }
 }
 
+/// `specific` and `ordered`: the app's rules on top of what the other
+/// rules chose. An app can tighten, never loosen: it adds no recovery, and
+/// where no other rule remembers logins it does not start to; it may
+/// shorten a window or say `never`. Its `required` rules join the rules
+/// that set the enrolment deadline.
+fn app_on_top(
+    mut chosen: Combined,
+    level_rules: Vec<RuleNow>,
+    app: Vec<RuleNow>,
+) -> (Combined, Vec<RuleNow>) {
+    for a in &app {
+        let mut on_top = combine(std::slice::from_ref(a));
+        on_top.recovery = false;
+        let creates_window =
+            chosen.remember.is_none() && matches!(on_top.remember, Some(Remember::Window(_)));
+        if creates_window {
+            on_top.remember = None;
+        }
+        chosen = chosen.and(&on_top);
+    }
+    (chosen, level_rules.into_iter().chain(app).collect())
+}
+
 impl Reference {
     /// The groups with a rule that a user with these directory groups is a
     /// member of, directly or through `includes`: whom `members of group
@@ -221,7 +271,7 @@ impl Reference {
         let groups = member_groups(self, direct);
         self.rules
             .iter()
-            .flat_map(|r| r.scope.groups.iter())
+            .flat_map(|r| r.scope.groups.iter().chain(&r.scope.except_groups))
             .filter(|g| groups.contains(g.as_str()))
             .map(String::as_str)
             .collect()

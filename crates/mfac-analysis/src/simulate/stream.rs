@@ -85,7 +85,7 @@ pub fn simulate_file<R: Read + Send>(
                 suspects: FxHashMap::default(),
                 rows: Vec::new(),
                 no_group: GroupRow::new(NO_GROUP),
-                scratch: Vec::new(),
+                scratch: Default::default(),
             };
             for b in batches {
                 flag_repeats(&b, &mut d.filter, &mut d.suspects);
@@ -405,7 +405,7 @@ struct Decider {
     rows: Vec<GroupRow>,
     no_group: GroupRow,
     /// Reused by every decision.
-    scratch: Vec<u32>,
+    scratch: mfac_core::eval::Scratch,
 }
 
 impl Decider {

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT: &str = "mfac-compiled";
 /// Bumped whenever the meaning or shape of `Tables` changes (2: a rule's
 /// settings are the field catalogue's `Written`, recovery by name; 3: a
-/// rule is a scope).
-pub const VERSION: u32 = 3;
+/// rule is a scope; 4: scopes narrow by app and `except`, rules may be
+/// report-only, and the user and app indexes are read off the scopes).
+pub const VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ArtifactError {

@@ -6,7 +6,8 @@
 //! constant, so a rule's settings in each epoch are computed once here and
 //! the evaluator reads them with one index, `table[epoch * rules + rule]`.
 //! Identical settings share one slot of the `settings` pool. Group names map
-//! straight to the group rules their members get, `includes` already closed.
+//! straight to the rules their members get and the rules that leave them
+//! out, `includes` already closed.
 
 pub mod artifact;
 
@@ -125,6 +126,10 @@ pub struct RuleInfo {
     pub privileged: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub break_glass: bool,
+    /// A `group` rule's `includes`: the members of these groups are
+    /// members of its group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub includes: Vec<String>,
 }
 
 impl RuleInfo {
@@ -174,10 +179,13 @@ pub struct Tables {
     pub settings: Vec<Settings>,
     /// `(epochs.len() + 1) * rules.len()` indexes into `settings`.
     pub table: Vec<u32>,
-    pub default_rule: Option<u32>,
-    /// Directory group name -> the group rules a member gets.
+    /// Directory group name -> the rules whose `for` names it or a group
+    /// it is a member of through `includes`.
     pub groups: Vec<(String, Vec<u32>)>,
-    pub users: Vec<(String, u32)>,
-    pub apps: Vec<(String, u32)>,
+    /// Directory group name -> the rules whose `except` names it or a group
+    /// it is a member of through `includes`. (Users and apps need no
+    /// closure: the evaluator reads them off the rules' scopes.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except_groups: Vec<(String, Vec<u32>)>,
     pub exemptions: Vec<ExemptionInfo>,
 }

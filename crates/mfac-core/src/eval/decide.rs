@@ -10,33 +10,41 @@ impl Policy {
     /// the same groups, is not resolved again (see `recent.rs`).
     pub fn decide<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
         let epoch = self.epoch_of(ctx.at);
-        let app_rule = ctx.app.and_then(|a| self.app_id(a));
+        let app = ctx.app.and_then(|a| self.app_id(a));
         recent::with(self.stamp, ctx.user, ctx.groups, |found| match found {
             recent::Found::Hit(r) => {
                 // Folded before for this epoch and app: only the steps
                 // that read the login itself remain.
-                if let Some((acc, shaped)) = r.folded(epoch, app_rule) {
+                if let Some((acc, shaped)) = r.folded(epoch, app) {
                     let mut shaping = Vec::with_capacity(shaped.len());
                     shaping.extend(
                         shaped
                             .iter()
                             .filter_map(|&(id, phase)| self.rule_ref_at(id, phase)),
                     );
-                    return self.conclude(acc, shaping, &r.exemptions, epoch, ctx);
+                    let d = self.conclude(acc, shaping, &r.exemptions, epoch, ctx);
+                    return self.with_report_only(d, &r.resolved, &r.exemptions, epoch, app, ctx);
                 }
-                self.fold_into(r, epoch, app_rule, ctx)
+                self.fold_into(r, epoch, app, ctx)
             }
             recent::Found::Miss(r) => {
                 r.refill(self.stamp, ctx.user, ctx.groups);
                 let ids = ctx.groups.iter().filter_map(|g| self.group_id(g));
-                self.resolve_into(&mut r.rules, ctx.user, ids);
+                self.resolve_into(&mut r.resolved, ctx.user, ids);
                 r.exemptions.extend_from_slice(self.exemption_ids(ctx.user));
-                self.fold_into(r, epoch, app_rule, ctx)
+                self.fold_into(r, epoch, app, ctx)
             }
             recent::Found::Pass => {
-                let rules = self.resolve(ctx.user, ctx.groups);
+                let resolved = self.resolve(ctx.user, ctx.groups);
                 let exemptions = self.exemption_ids(ctx.user);
-                self.decide_at::<true>(&rules, exemptions, epoch, app_rule, ctx)
+                self.decide_at::<true>(
+                    &resolved.rules,
+                    &resolved.excluded,
+                    exemptions,
+                    epoch,
+                    app,
+                    ctx,
+                )
             }
         })
     }
@@ -47,22 +55,24 @@ impl Policy {
         &'p self,
         r: &mut recent::Recent,
         epoch: usize,
-        app_rule: Option<u32>,
+        app: Option<u32>,
         ctx: &LoginContext<'_>,
     ) -> Decision<'p> {
-        let mut shaping = Vec::with_capacity(r.rules.len() + 1);
-        let acc = self.combine::<true>(epoch, &r.rules, app_rule, &mut shaping);
-        r.fold(epoch, app_rule, acc, &shaping, |x| {
+        let res = &r.resolved;
+        let mut shaping = Vec::with_capacity(res.rules.len() + 1);
+        let acc = self.combine::<true>(epoch, &res.rules, &res.excluded, app, false, &mut shaping);
+        r.fold(epoch, app, acc, &shaping, |x| {
             self.phase_of(epoch, x.id as u32)
         });
-        self.conclude(acc, shaping, &r.exemptions, epoch, ctx)
+        let d = self.conclude(acc, shaping, &r.exemptions, epoch, ctx);
+        self.with_report_only(d, &r.resolved, &r.exemptions, epoch, app, ctx)
     }
 
     /// [`Policy::decide`] without the per-thread cache: every name looked
     /// up and every rule resolved (for tests and benchmarks that compare).
     pub fn decide_uncached<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
-        let rules = self.resolve(ctx.user, ctx.groups);
-        self.decide_resolved(&rules, self.exemption_ids(ctx.user), ctx)
+        let r = self.resolve(ctx.user, ctx.groups);
+        self.decide_resolved(&r.rules, &r.excluded, self.exemption_ids(ctx.user), ctx)
     }
 
     /// What [`Policy::decide`] decides for a user whose directory groups are
@@ -70,17 +80,25 @@ impl Policy {
     /// left out), without the list of rules that shaped it: what `mfac
     /// simulate` reads for each of a directory's users. `ctx.groups` is not
     /// read. `scratch` is reused between calls, so a million users cost no
-    /// allocation. The rules are folded unsorted and with repeats, which
-    /// the fold allows (it is a join: order and repeats do not change it).
+    /// allocation. Under `most_restrictive` and `specific` the rules are
+    /// folded unsorted and with repeats, which those folds allow (they are
+    /// joins: order and repeats do not change them); `ordered` reads file
+    /// order, so there they are sorted first.
     pub fn verdict_group_ids(
         &self,
         group_ids: &[u32],
         ctx: &LoginContext<'_>,
-        scratch: &mut Vec<u32>,
+        scratch: &mut Scratch,
     ) -> Verdict {
-        scratch.clear();
-        self.gather_into(scratch, ctx.user, group_ids.iter().copied());
-        Verdict::of(&self.decide_with::<false>(scratch, self.exemption_ids(ctx.user), ctx))
+        let r = &mut scratch.0;
+        r.clear();
+        self.gather_into(r, ctx.user, group_ids.iter().copied());
+        if self.tables.precedence == Precedence::Ordered {
+            r.rules.sort_unstable();
+            r.rules.dedup();
+        }
+        let d = self.decide_with::<false>(&r.rules, &r.excluded, self.exemption_ids(ctx.user), ctx);
+        Verdict::of(&d)
     }
 
     /// Decide one login of a resolved subject; `ctx.user` and `ctx.groups`
@@ -88,45 +106,60 @@ impl Policy {
     /// another policy (say, before a reload) is resolved again from its names.
     pub fn decide_subject<'p>(&'p self, subject: &Subject, ctx: &LoginContext<'_>) -> Decision<'p> {
         if subject.stamp == self.stamp {
-            return self.decide_resolved(&subject.rules, &subject.exemptions, ctx);
+            return self.decide_resolved(
+                &subject.rules,
+                &subject.excluded,
+                &subject.exemptions,
+                ctx,
+            );
         }
         let groups: Vec<&str> = subject.groups.iter().map(|g| &**g).collect();
-        let rules = self.resolve(&subject.user, &groups);
-        self.decide_resolved(&rules, self.exemption_ids(&subject.user), ctx)
+        let r = self.resolve(&subject.user, &groups);
+        self.decide_resolved(
+            &r.rules,
+            &r.excluded,
+            self.exemption_ids(&subject.user),
+            ctx,
+        )
     }
 
-    /// The decision proper. `rules` are the subject's rule ids in file order.
+    /// The decision proper. `rules` are the subject's rule ids in file
+    /// order, `excluded` the rules that leave the subject out.
     fn decide_resolved<'p>(
         &'p self,
         rules: &[u32],
+        excluded: &[u32],
         exemptions: &[u32],
         ctx: &LoginContext<'_>,
     ) -> Decision<'p> {
-        self.decide_with::<true>(rules, exemptions, ctx)
+        self.decide_with::<true>(rules, excluded, exemptions, ctx)
     }
 
     /// The decision, listing the rules that shaped it when `RECORD`
     /// (`rules` must then be in file order, each once); without, the list
-    /// stays empty and unallocated and `rules` may come in any order.
+    /// stays empty and unallocated and `rules` may come in any order the
+    /// precedence mode allows.
     fn decide_with<'p, const RECORD: bool>(
         &'p self,
         rules: &[u32],
+        excluded: &[u32],
         exemptions: &[u32],
         ctx: &LoginContext<'_>,
     ) -> Decision<'p> {
         let epoch = self.epoch_of(ctx.at);
-        let app_rule = ctx.app.and_then(|a| self.app_id(a));
-        self.decide_at::<RECORD>(rules, exemptions, epoch, app_rule, ctx)
+        let app = ctx.app.and_then(|a| self.app_id(a));
+        self.decide_at::<RECORD>(rules, excluded, exemptions, epoch, app, ctx)
     }
 
     /// [`Policy::decide_with`] with the epoch of `ctx.at` and the app's
-    /// rule already found.
+    /// id already found.
     fn decide_at<'p, const RECORD: bool>(
         &'p self,
         rules: &[u32],
+        excluded: &[u32],
         exemptions: &[u32],
         epoch: usize,
-        app_rule: Option<u32>,
+        app: Option<u32>,
         ctx: &LoginContext<'_>,
     ) -> Decision<'p> {
         let mut shaping: Vec<RuleRef<'p>> = if RECORD {
@@ -134,21 +167,99 @@ impl Policy {
         } else {
             Vec::new()
         };
-        let combined = self.combine::<RECORD>(epoch, rules, app_rule, &mut shaping);
-        self.conclude(combined, shaping, exemptions, epoch, ctx)
+        let combined = self.combine::<RECORD>(epoch, rules, excluded, app, false, &mut shaping);
+        let d = self.conclude(combined, shaping, exemptions, epoch, ctx);
+        let resolved = (rules, excluded);
+        self.report_only_of::<RECORD>(d, resolved, exemptions, epoch, app, ctx)
     }
 
-    /// The subject's rules and the app rule folded by the precedence mode:
-    /// what every field is. Pushes the rules that shaped it, in file order,
+    /// [`Policy::report_only_of`] for a resolution kept in the cache.
+    fn with_report_only<'p>(
+        &'p self,
+        d: Decision<'p>,
+        r: &Resolved,
+        exemptions: &[u32],
+        epoch: usize,
+        app: Option<u32>,
+        ctx: &LoginContext<'_>,
+    ) -> Decision<'p> {
+        self.report_only_of::<true>(d, (&r.rules, &r.excluded), exemptions, epoch, app, ctx)
+    }
+
+    /// The enforced decision `d`, with what it would be were the
+    /// report-only rules enforced too, when that differs in outcome,
+    /// enforcement or allowed factors.
+    fn report_only_of<'p, const RECORD: bool>(
+        &'p self,
+        mut d: Decision<'p>,
+        (rules, excluded): (&[u32], &[u32]),
+        exemptions: &[u32],
+        epoch: usize,
+        app: Option<u32>,
+        ctx: &LoginContext<'_>,
+    ) -> Decision<'p> {
+        if !self.report_only {
+            return d;
+        }
+        let mut shaping = Vec::new();
+        let all = self.combine::<RECORD>(epoch, rules, excluded, app, true, &mut shaping);
+        let would = self.conclude(all, Vec::new(), exemptions, epoch, ctx);
+        if (would.outcome, would.enforcement, would.factors)
+            != (d.outcome, d.enforcement, d.factors)
+        {
+            shaping.retain(|r| r.info.report_only);
+            d.report_only = Some(ReportOnly {
+                outcome: would.outcome,
+                enforcement: would.enforcement,
+                factors: would.factors,
+                rules: shaping,
+            });
+        }
+        d
+    }
+
+    /// Does rule `id` apply in app `app` (an app id, `None` for an app no
+    /// rule names), and is it enforced (or are report-only rules asked
+    /// for too)? Whom it names was settled when the user was resolved.
+    fn applies_in(&self, id: u32, app: Option<&AppRules>, report_only: bool) -> bool {
+        let Some(m) = self.marks.get(id as usize) else {
+            return false;
+        };
+        let listed = |ids: &[u32]| ids.binary_search(&id).is_ok();
+        (report_only || !m.report_only)
+            && (!m.app_bound || app.is_some_and(|a| listed(&a.bound)))
+            && !app.is_some_and(|a| listed(&a.except))
+    }
+
+    /// The subject's rules and the app's rules folded by the precedence
+    /// mode: what every field is. `rules` come from a resolution (file
+    /// order, unless `RECORD` is off and the mode is not `ordered`);
+    /// `excluded` lists the rules that leave the subject out, which the
+    /// app's own rules are checked against. Report-only rules count only
+    /// when `report_only`. Pushes the rules that shaped it, in file order,
     /// when `RECORD`.
     pub(super) fn combine<'p, const RECORD: bool>(
         &'p self,
         epoch: usize,
         rules: &[u32],
-        app_rule: Option<u32>,
+        excluded: &[u32],
+        app: Option<u32>,
+        report_only: bool,
         shaping: &mut Vec<RuleRef<'p>>,
     ) -> Acc {
-        let combined = match self.tables.precedence {
+        let app_rules = app.and_then(|a| self.app_rules.get(a as usize));
+        let filtered: Vec<u32>;
+        let rules = if self.narrows {
+            filtered = rules
+                .iter()
+                .copied()
+                .filter(|&id| self.applies_in(id, app_rules, report_only))
+                .collect();
+            &filtered[..]
+        } else {
+            rules
+        };
+        let mut combined = match self.tables.precedence {
             Precedence::MostRestrictive => {
                 let mut acc = Acc::default();
                 for &id in rules {
@@ -163,12 +274,18 @@ impl Policy {
                 }
                 acc
             }
-            Precedence::Specific => self.specific::<RECORD>(epoch, rules, shaping),
+            Precedence::Specific | Precedence::Ordered => {
+                self.ranked::<RECORD>(epoch, rules, shaping)
+            }
         };
-        // The app rule tightens in both modes (in `specific` it cannot
-        // loosen at all: see `Acc::tighten`); keep the list in file order.
-        let mut combined = combined;
-        if let Some(id) = app_rule {
+        // The app's rules tighten in every mode (outside
+        // `most_restrictive` they cannot loosen at all: see
+        // `Acc::tighten`); keep the list in file order.
+        let ranked = app_rules.map_or(&[][..], |a| &a.ranked[..]);
+        for &id in ranked {
+            if excluded.binary_search(&id).is_ok() || !self.applies_in(id, app_rules, report_only) {
+                continue;
+            }
             let slot = self.slot(epoch, id);
             let f = self.fold_at(slot);
             let applied = match self.tables.precedence {
@@ -176,7 +293,7 @@ impl Policy {
                     combined.add(&f);
                     f
                 }
-                Precedence::Specific => combined.tighten(&f),
+                Precedence::Specific | Precedence::Ordered => combined.tighten(&f),
             };
             if RECORD && applied.sets_anything() {
                 if let Some(r) = self.rule_ref(id, slot) {
@@ -250,24 +367,31 @@ impl Policy {
             rules: shaping,
             remember_miss,
             epoch,
+            report_only: None,
         }
     }
 
-    /// `specific`: field by field the user rule wins, else the groups
-    /// (combined most-restrictively), else the default. (The caller then
-    /// combines the app rule most-restrictively on top.) Pushes the rules
-    /// that decided a field, in file order, when `RECORD`.
-    fn specific<'p, const RECORD: bool>(
+    /// `specific` and `ordered`, before the app's rules go on top. In
+    /// `specific`, field by field the user-rank rules win, else the
+    /// group-rank rules, else the default-rank rules (each tier combined
+    /// most-restrictively). In `ordered`, field by field the first rule in
+    /// file order among the user- and group-rank rules that sets it wins,
+    /// else the default-rank rules. Pushes the rules that decided a field,
+    /// in file order, when `RECORD`.
+    fn ranked<'p, const RECORD: bool>(
         &'p self,
         epoch: usize,
         rules: &[u32],
         shaping: &mut Vec<RuleRef<'p>>,
     ) -> Acc {
-        let rank = |id: u32| self.tables.rules.get(id as usize).map(RuleInfo::rank);
+        let rank = |id: u32| self.marks.get(id as usize).map(|m| m.rank);
+        let ordered = self.tables.precedence == Precedence::Ordered;
         let (mut user, mut groups, mut default) = (Acc::default(), Acc::default(), Acc::default());
         for &id in rules {
             let f = self.fold_at(self.slot(epoch, id));
             match rank(id) {
+                // First match: what is set already stays.
+                Some(Rank::User | Rank::Group) if ordered => groups = groups.or_else(&f),
                 Some(Rank::User) => user.add(&f),
                 Some(Rank::Group) => groups.add(&f),
                 Some(Rank::Default) => default.add(&f),
@@ -282,9 +406,23 @@ impl Policy {
         let rem_tier = tiers.iter().position(|t| t.2);
         let decided = |t: usize| [enf_tier, fac_tier, rem_tier].contains(&Some(t));
 
+        // In `ordered`, what the earlier rules set already, as the list
+        // is walked: a rule shaped a field only if it set it first.
+        let mut before = Acc::default();
         for &id in rules.iter().filter(|_| RECORD) {
             let slot = self.slot(epoch, id);
             let counts = match rank(id) {
+                Some(Rank::User | Rank::Group) if ordered => {
+                    let f = self.fold_at(slot);
+                    let (enf, fac, rem) = f.sets();
+                    let (had_enf, had_fac, had_rem) = before.sets();
+                    let won = (enf_tier == Some(1) && enf && !had_enf)
+                        || (fac_tier == Some(1) && fac && !had_fac)
+                        || (rem_tier == Some(1) && rem && !had_rem)
+                        || (f.recovery && !before.recovery);
+                    before = before.or_else(&f);
+                    won
+                }
                 Some(Rank::User) => decided(0) || user.recovery,
                 Some(Rank::Default) => decided(2) || default.recovery,
                 Some(Rank::Group) => {

@@ -67,32 +67,25 @@ pub fn explain(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> Vec
         if shaped(id) {
             continue;
         }
-        let names = |list: &[String], x: &str| list.iter().any(|n| n == x);
-        let why = match r.rank() {
-            Rank::App if !ctx.app.is_some_and(|a| names(&r.scope.apps, a)) => continue,
-            Rank::User if !names(&r.scope.users, ctx.user) => continue,
-            Rank::Group => {
-                let member = ctx.groups.iter().any(|g| {
-                    t.groups
-                        .iter()
-                        .any(|(n, ids)| n == g && ids.contains(&(id as u32)))
-                });
-                if !member {
-                    continue;
-                }
-                "applies, but a more specific rule or another tier decided every field it sets"
+        let why = match reach(policy, ctx, id as u32) {
+            Reach::Elsewhere => continue,
+            Reach::LeftOut => "its `except` leaves this login out",
+            Reach::OtherApp => "applies only in other apps",
+            Reach::ReportOnly => "report-only: evaluated, never enforced",
+            Reach::Applies if matches!(r.rank(), Rank::Group | Rank::User) => {
+                "applies, but a more specific rule, an earlier rule or another tier decided every field it sets"
             }
-            _ => "applies, but sets nothing in force at this time or was overridden",
+            Reach::Applies => "applies, but sets nothing in force at this time or was overridden",
         };
         skipped.push(format!("  {}: {why}", policy.rule_location(id)));
     }
-    if let Some(app) = ctx.app.filter(|a| !t.apps.iter().any(|(n, _)| n == a)) {
+    if let Some(app) = ctx.app.filter(|a| policy.app_id(a).is_none()) {
         skipped.push(format!("  app {app:?} has no rule"));
     }
     let unknown: Vec<&str> = ctx
         .groups
         .iter()
-        .filter(|g| !t.groups.iter().any(|(n, _)| n == *g))
+        .filter(|g| policy.group_id(g).is_none())
         .copied()
         .collect();
     if !unknown.is_empty() {
@@ -122,6 +115,58 @@ pub fn explain(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> Vec
         out.extend(skipped);
     }
     out
+}
+
+/// How a rule stands to a login, in the order a reader asks: does it
+/// name them, does its `except` leave them out, is it for this app, is it
+/// enforced.
+enum Reach {
+    Elsewhere,
+    LeftOut,
+    OtherApp,
+    ReportOnly,
+    Applies,
+}
+
+fn reach(policy: &Policy, ctx: &LoginContext<'_>, id: u32) -> Reach {
+    let resolved = policy.resolve(ctx.user, &[]);
+    let group_ids: Vec<u32> = ctx
+        .groups
+        .iter()
+        .filter_map(|g| policy.group_id(g))
+        .collect();
+    let listed = |ids: &[u32]| ids.contains(&id);
+    let app = ctx
+        .app
+        .and_then(|a| policy.app_id(a))
+        .and_then(|a| policy.app_rules.get(a as usize));
+    let Some(m) = policy.marks.get(id as usize) else {
+        return Reach::Elsewhere;
+    };
+    let named = match m.rank {
+        Rank::Default => true,
+        Rank::App => app.is_some_and(|a| listed(&a.ranked)),
+        _ => {
+            listed(policy.user_rules(ctx.user))
+                || group_ids.iter().any(|&g| listed(policy.rules_of_group(g)))
+        }
+    };
+    let left_out = listed(&resolved.excluded)
+        || group_ids
+            .iter()
+            .any(|&g| listed(policy.rules_excluding_group(g)))
+        || app.is_some_and(|a| listed(&a.except));
+    if !named {
+        Reach::Elsewhere
+    } else if left_out {
+        Reach::LeftOut
+    } else if m.app_bound && !app.is_some_and(|a| listed(&a.bound)) {
+        Reach::OtherApp
+    } else if m.report_only {
+        Reach::ReportOnly
+    } else {
+        Reach::Applies
+    }
 }
 
 fn reason(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> String {

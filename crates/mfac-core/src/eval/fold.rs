@@ -222,9 +222,87 @@ impl Acc {
         }
     }
 
+    /// Would adding `o` change nothing?
+    pub(crate) fn covers(&self, o: &Acc) -> bool {
+        let mut joined = *self;
+        joined.add(o);
+        joined == *self
+    }
+
     /// Which fields this accumulator sets: (enforcement, factors, remember).
     pub(crate) fn sets(&self) -> (bool, bool, bool) {
         (self.level != 0, self.sets_factors, self.remember.set)
+    }
+}
+
+/// `ordered` precedence's first match as a join: for each field, the
+/// value of the earliest rule (by id, which is file order) that sets it.
+/// Taking the earlier of two per field is commutative, associative and
+/// idempotent, so the first match over a set of rules is the join of the
+/// rules taken one by one, in any order: what lets a proof search over
+/// sets of groups treat `ordered` as it treats the other modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct First {
+    acc: Acc,
+    /// The id of the rule that set enforcement (and so the deadline),
+    /// factors and remember; `u32::MAX` while none has.
+    by: [u32; 3],
+}
+
+impl Default for First {
+    fn default() -> Self {
+        First {
+            acc: Acc::default(),
+            by: [u32::MAX; 3],
+        }
+    }
+}
+
+impl First {
+    /// Rule `id` with these settings alone.
+    pub(crate) fn of(id: u32, f: &Acc) -> First {
+        let (enf, fac, rem) = f.sets();
+        let by = |set: bool| if set { id } else { u32::MAX };
+        First {
+            acc: *f,
+            by: [by(enf), by(fac), by(rem)],
+        }
+    }
+
+    /// Per field, the earlier rule's value. (Recovery has one value, so
+    /// its first match is whether any rule sets it.)
+    pub(crate) fn join(&mut self, o: &First) {
+        let [enf, fac, rem] = self.by;
+        let [o_enf, o_fac, o_rem] = o.by;
+        let (a, b) = (&mut self.acc, &o.acc);
+        if o_enf < enf {
+            a.level = b.level;
+            a.deadline = b.deadline;
+        }
+        if o_fac < fac {
+            a.factors = b.factors;
+            a.sets_factors = b.sets_factors;
+        }
+        if o_rem < rem {
+            a.remember = b.remember;
+        }
+        a.recovery |= b.recovery;
+        self.by = [enf.min(o_enf), fac.min(o_fac), rem.min(o_rem)];
+    }
+
+    /// Would rule `id` with settings `f` win no field here: is every field
+    /// it sets already set by an earlier rule?
+    pub(crate) fn covers(&self, id: u32, f: &Acc) -> bool {
+        let (enf, fac, rem) = f.sets();
+        let [b_enf, b_fac, b_rem] = self.by;
+        (!enf || b_enf < id)
+            && (!fac || b_fac < id)
+            && (!rem || b_rem < id)
+            && (!f.recovery || self.acc.recovery)
+    }
+
+    pub(crate) fn acc(&self) -> Acc {
+        self.acc
     }
 }
 

@@ -39,47 +39,126 @@ impl Policy {
         {
             return Err(bad("settings point past the phases"));
         }
-        // Every index points at rules of its rank, whose scope names the
-        // key; scopes the evaluator does not narrow yet (`in app` on a
-        // rule that is not an app rule, `except`) are refused, not
-        // evaluated as if they applied to everyone.
-        let rule = |id: u32| t.rules.get(id as usize);
-        let ranked = |id: u32, rank: Rank| rule(id).is_some_and(|r| r.rank() == rank);
-        if t.rules.iter().any(|r| {
-            !r.scope.except.is_empty() || (r.rank() != Rank::App && !r.scope.apps.is_empty())
-        }) {
-            return Err(bad(
-                "a rule's scope narrows by app or `except`, which this evaluator does not read",
-            ));
-        }
-        if t.rules.iter().any(|r| r.report_only) {
-            return Err(bad(
-                "a rule is report-only, which this evaluator does not read",
-            ));
-        }
-        if t.default_rule.is_some_and(|d| !ranked(d, Rank::Default)) {
-            return Err(bad("default rule index is wrong"));
-        }
-        let names = |id: u32, pick: fn(&Scope) -> &[String], key: &str| {
-            rule(id).is_some_and(|r| pick(&r.scope).iter().any(|n| n == key))
+        // A group index entry points at rules whose scope names some group
+        // there (the closure over `includes` is the compiler's to know).
+        let names_groups = |ids: &[u32], pick: fn(&Scope) -> &[String]| {
+            ids.iter().all(|&i| {
+                t.rules
+                    .get(i as usize)
+                    .is_some_and(|r| !pick(&r.scope).is_empty())
+            })
         };
-        if t.groups
+        if !t
+            .groups
             .iter()
-            .any(|(_, ids)| ids.iter().any(|&i| !ranked(i, Rank::Group)))
-        {
-            return Err(bad("group index points at a rule that is not a group rule"));
-        }
-        if t.users
-            .iter()
-            .any(|(u, i)| !ranked(*i, Rank::User) || !names(*i, |s| &s.users, u))
-            || t.apps
+            .all(|(_, ids)| names_groups(ids, |s| &s.groups))
+            || !t
+                .except_groups
                 .iter()
-                .any(|(a, i)| !ranked(*i, Rank::App) || !names(*i, |s| &s.apps, a))
+                .all(|(_, ids)| names_groups(ids, |s| &s.except.groups))
         {
-            return Err(bad("user or app index points at the wrong rule"));
+            return Err(bad("a group index points at a rule that names no group"));
         }
-        let index =
-            |v: &[(String, u32)]| v.iter().map(|(k, i)| (Box::from(k.as_str()), *i)).collect();
+        // The compiler lists each group once per index; a foreign artifact
+        // that repeats one is refused rather than have one entry shadow
+        // another.
+        let distinct = |v: &[(String, Vec<u32>)]| {
+            let mut names: Vec<&str> = v.iter().map(|(n, _)| n.as_str()).collect();
+            names.sort_unstable();
+            names.windows(2).all(|w| w.first() != w.get(1))
+        };
+        if !distinct(&t.groups) || !distinct(&t.except_groups) {
+            return Err(bad("a group is listed twice"));
+        }
+        Ok(Policy::build(t, tz))
+    }
+
+    /// Index validated tables. Cannot fail: what a decision reads past an
+    /// end is "no rule" (see [`Policy::slot`]).
+    pub(super) fn build(t: Tables, tz: TimeZone) -> Policy {
+        let n = t.rules.len();
+        let marks: Box<[Marks]> = t
+            .rules
+            .iter()
+            .map(|r| Marks {
+                rank: r.rank(),
+                app_bound: r.rank() != Rank::App && !r.scope.apps.is_empty(),
+                report_only: r.report_only,
+            })
+            .collect();
+        let ids = |pick: &dyn Fn(&RuleInfo) -> bool| -> Vec<u32> {
+            (0..n as u32)
+                .filter(|&i| t.rules.get(i as usize).is_some_and(pick))
+                .collect()
+        };
+        let everyone = ids(&|r| r.rank() == Rank::Default).into_boxed_slice();
+        let by_name = |names: fn(&RuleInfo) -> &[String], keep: fn(&RuleInfo) -> bool| {
+            let mut map: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
+            for (i, r) in t.rules.iter().enumerate().filter(|(_, r)| keep(r)) {
+                for name in names(r) {
+                    let ids = map.entry(Box::from(name.as_str())).or_default();
+                    if ids.last() != Some(&(i as u32)) {
+                        ids.push(i as u32);
+                    }
+                }
+            }
+            map
+        };
+        let boxed = |m: FxHashMap<Box<str>, Vec<u32>>| -> FxHashMap<Box<str>, Box<[u32]>> {
+            m.into_iter()
+                .map(|(k, v)| (k, v.into_boxed_slice()))
+                .collect()
+        };
+        let users = boxed(by_name(|r| &r.scope.users, |_| true));
+        let except_users = boxed(by_name(|r| &r.scope.except.users, |_| true));
+        let ranked = by_name(|r| &r.scope.apps, |r| r.rank() == Rank::App);
+        let bound = by_name(|r| &r.scope.apps, |r| r.rank() != Rank::App);
+        let except_apps = by_name(|r| &r.scope.except.apps, |_| true);
+        let mut app_names: Vec<&str> = ranked
+            .keys()
+            .chain(bound.keys())
+            .chain(except_apps.keys())
+            .map(|k| &**k)
+            .collect();
+        app_names.sort_unstable();
+        app_names.dedup();
+        let list = |m: &FxHashMap<Box<str>, Vec<u32>>, a: &str| -> Box<[u32]> {
+            m.get(a).cloned().unwrap_or_default().into_boxed_slice()
+        };
+        let app_rules: Box<[AppRules]> = app_names
+            .iter()
+            .map(|a| AppRules {
+                ranked: list(&ranked, a),
+                bound: list(&bound, a),
+                except: list(&except_apps, a),
+            })
+            .collect();
+        let apps = app_names
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (Box::from(*a), i as u32))
+            .collect();
+
+        // One entry per group name of either index: its rules, then the
+        // rules that leave it out.
+        let mut merged: std::collections::BTreeMap<&str, (&[u32], &[u32])> = Default::default();
+        for (g, ids) in &t.groups {
+            merged.entry(g.as_str()).or_default().0 = ids;
+        }
+        for (g, ids) in &t.except_groups {
+            merged.entry(g.as_str()).or_default().1 = ids;
+        }
+        let mut group_rules = Vec::new();
+        let mut group_ranges = Vec::with_capacity(merged.len());
+        for (inc, exc) in merged.values() {
+            let start = group_rules.len() as u32;
+            group_rules.extend_from_slice(inc);
+            let mid = group_rules.len() as u32;
+            group_rules.extend_from_slice(exc);
+            group_ranges.push((start, mid, group_rules.len() as u32));
+        }
+        let groups = names::NameIndex::new(merged.keys().copied());
+
         let mut exemptions: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
         for (i, e) in t.exemptions.iter().enumerate() {
             exemptions
@@ -87,90 +166,51 @@ impl Policy {
                 .or_default()
                 .push(i as u32);
         }
-        let mut group_rules = Vec::new();
-        let mut group_ranges = Vec::with_capacity(t.groups.len());
-        for (_, ids) in &t.groups {
-            let start = group_rules.len() as u32;
-            group_rules.extend_from_slice(ids);
-            group_ranges.push((start, group_rules.len() as u32));
+        let mut included_by: FxHashMap<Box<str>, Vec<Box<str>>> = FxHashMap::default();
+        for r in t.rules.iter().filter(|r| r.name.is_none()) {
+            if let Some(g) = r.scope.single_group() {
+                for inc in &r.includes {
+                    included_by
+                        .entry(Box::from(inc.as_str()))
+                        .or_default()
+                        .push(Box::from(g));
+                }
+            }
         }
-        // The compiler lists each group once; a foreign artifact that
-        // repeats one is refused rather than have one entry shadow another.
-        let groups = names::NameIndex::new(t.groups.iter().map(|(n, _)| n.as_str()));
-        if groups.len() != t.groups.len()
-            || t.groups
-                .iter()
-                .enumerate()
-                .any(|(i, (n, _))| groups.get(n) != Some(i as u32))
-        {
-            return Err(bad("a group is listed twice"));
-        }
-        Ok(Policy {
+        let excludes_people = t
+            .rules
+            .iter()
+            .any(|r| !r.scope.except.users.is_empty() || !r.scope.except.groups.is_empty());
+        let narrows = marks.iter().any(|m| m.app_bound || m.report_only) || !except_apps.is_empty();
+        Policy {
             stamp: next_stamp(),
             tz,
             rule_count: n,
             groups,
             group_ranges: group_ranges.into_boxed_slice(),
             group_rules: group_rules.into_boxed_slice(),
+            report_only: marks.iter().any(|m| m.report_only),
+            marks,
+            everyone,
             folds: t.settings.iter().map(Acc::from_settings).collect(),
-            users: index(&t.users),
-            apps: index(&t.apps),
-            exemptions: exemptions
+            users,
+            except_users,
+            apps,
+            app_rules,
+            exemptions: boxed(exemptions),
+            included_by: included_by
                 .into_iter()
                 .map(|(k, v)| (k, v.into_boxed_slice()))
                 .collect(),
+            scoped_groups: t
+                .rules
+                .iter()
+                .flat_map(|r| r.scope.groups.iter().chain(&r.scope.except.groups))
+                .map(|g| Box::from(g.as_str()))
+                .collect(),
+            excludes_people,
+            narrows,
             tables: t,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::policy::Except;
-
-    /// A one-rule policy whose rule has `scope`, as an artifact could say.
-    fn one_rule(scope: Scope) -> Tables {
-        let mut t = Policy::deny_all().tables().clone();
-        if let Some(r) = t.rules.first_mut() {
-            r.scope = scope;
         }
-        t.default_rule = None;
-        t
-    }
-
-    /// Scopes the evaluator does not narrow yet are refused rather than
-    /// evaluated as if they applied to everyone (fail closed).
-    #[test]
-    fn scopes_the_evaluator_cannot_narrow_are_refused() {
-        let except = Scope {
-            except: Except {
-                users: vec!["sync@x".into()],
-                ..Except::default()
-            },
-            ..Scope::everyone()
-        };
-        let group_in_app = Scope {
-            apps: vec!["Portal".into()],
-            ..Scope::group("Admins")
-        };
-        for scope in [except, group_in_app] {
-            let err = Policy::from_tables(one_rule(scope.clone()));
-            assert!(
-                matches!(err, Err(ArtifactError::Invalid(ref m)) if m.contains("except")),
-                "{scope}: {err:?}"
-            );
-        }
-        assert!(Policy::from_tables(one_rule(Scope::everyone())).is_ok());
-        // A report-only rule is never enforced; until the evaluator leaves
-        // it out of the decision, it is refused rather than enforced.
-        let mut t = one_rule(Scope::everyone());
-        if let Some(r) = t.rules.first_mut() {
-            r.report_only = true;
-        }
-        assert!(matches!(
-            Policy::from_tables(t),
-            Err(ArtifactError::Invalid(ref m)) if m.contains("report-only")
-        ));
     }
 }

@@ -114,6 +114,8 @@ pub struct Subject {
     pub(super) user: Box<str>,
     pub(super) groups: Box<[Box<str>]>,
     pub(super) rules: Box<[u32]>,
+    /// The rules that leave this user out (sorted).
+    pub(super) excluded: Box<[u32]>,
     pub(super) exemptions: Box<[u32]>,
 }
 
@@ -188,6 +190,19 @@ pub struct Decision<'p> {
     pub remember_miss: Option<RememberMiss>,
     /// The epoch the login fell in (0: before the first rollout phase).
     pub epoch: usize,
+    /// What the decision would be with the report-only rules enforced too,
+    /// when that differs in outcome, enforcement or allowed factors.
+    pub report_only: Option<ReportOnly<'p>>,
+}
+
+/// A decision as the report-only rules would make it.
+#[derive(Clone, Debug)]
+pub struct ReportOnly<'p> {
+    pub outcome: Outcome,
+    pub enforcement: Level,
+    pub factors: FactorSet,
+    /// The report-only rules that shaped it, in file order.
+    pub rules: Vec<RuleRef<'p>>,
 }
 
 /// One rule that shaped a decision, and the rollout phase in force for it.

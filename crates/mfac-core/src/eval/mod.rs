@@ -16,7 +16,7 @@ pub mod space;
 pub use explain::explain;
 use fold::Acc;
 pub use login::{
-    Decision, LastMfa, LoginContext, Outcome, RememberMiss, RuleRef, Subject, Verdict,
+    Decision, LastMfa, LoginContext, Outcome, RememberMiss, ReportOnly, RuleRef, Subject, Verdict,
 };
 
 use crate::compile::{self, artifact, ExemptionInfo, RuleInfo, Settings, Tables};
@@ -39,15 +39,80 @@ pub struct Policy {
     rule_count: usize,
     /// Group name -> dense group id ([`Policy::group_id`]).
     groups: names::NameIndex,
-    /// Group id -> range of `group_rules`: one probe and one flat read per group.
-    group_ranges: Box<[(u32, u32)]>,
+    /// Group id -> `(start, mid, end)` in `group_rules`: the rules its
+    /// members get are `start..mid`, the rules that leave them out
+    /// `mid..end`. One probe and one flat read per group.
+    group_ranges: Box<[(u32, u32, u32)]>,
     group_rules: Box<[u32]>,
+    /// Per rule: its rank and what narrows it beyond whom it names.
+    marks: Box<[Marks]>,
+    /// The default-rank rules (`for everyone`, every app), in file order.
+    everyone: Box<[u32]>,
     /// `settings` converted for folding, by slot.
     folds: Box<[Acc]>,
-    users: FxHashMap<Box<str>, u32>,
+    /// User -> the rules whose `for` names them, in file order.
+    users: FxHashMap<Box<str>, Box<[u32]>>,
+    /// User -> the rules whose `except` names them, sorted.
+    except_users: FxHashMap<Box<str>, Box<[u32]>>,
+    /// App name -> app id, an index of `app_rules`.
     apps: FxHashMap<Box<str>, u32>,
+    app_rules: Box<[AppRules]>,
     exemptions: FxHashMap<Box<str>, Box<[u32]>>,
+    /// Group -> the groups whose rules include it: `includes`, upwards.
+    included_by: FxHashMap<Box<str>, Box<[Box<str>]>>,
+    /// The groups some rule's scope names (in `for` or `except`).
+    scoped_groups: rustc_hash::FxHashSet<Box<str>>,
+    /// Does any rule leave users or groups out? Only then does a
+    /// resolution gather what leaves the user out.
+    excludes_people: bool,
+    /// Does any rule narrow by app beyond its rank, leave an app out, or
+    /// only report? Only then is each rule's [`Marks`] read in a fold.
+    narrows: bool,
+    report_only: bool,
 }
+
+/// What the fold needs to know of a rule beyond its settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Marks {
+    rank: Rank,
+    /// A user, group or default-rank rule that applies only `in app ...`.
+    app_bound: bool,
+    report_only: bool,
+}
+
+/// The rules an app brings: its app-rank rules, the other rules bound to
+/// it by `in app`, and the rules that leave it out.
+#[derive(Clone, Debug, Default)]
+struct AppRules {
+    /// `for everyone in app ...` rules naming it, in file order.
+    ranked: Box<[u32]>,
+    /// Rules of other ranks whose `in app` names it, sorted.
+    bound: Box<[u32]>,
+    /// Rules whose `except` names it, sorted.
+    except: Box<[u32]>,
+}
+
+/// A user's rules resolved from their names: the rules that apply to
+/// them in file order, each once, with those their user id or groups
+/// leave out already removed; and those left-out rules (sorted), which an
+/// app's own rules are checked against.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Resolved {
+    pub(crate) rules: Vec<u32>,
+    pub(crate) excluded: Vec<u32>,
+}
+
+impl Resolved {
+    fn clear(&mut self) {
+        self.rules.clear();
+        self.excluded.clear();
+    }
+}
+
+/// Buffers reused between calls of [`Policy::verdict_group_ids`], so a
+/// million users cost no allocation.
+#[derive(Clone, Debug, Default)]
+pub struct Scratch(Resolved);
 
 impl Policy {
     pub fn timezone(&self) -> &TimeZone {
@@ -62,16 +127,6 @@ impl Policy {
         &self.tables.source
     }
 
-    /// Names of the apps that have rules.
-    pub fn apps(&self) -> impl Iterator<Item = &str> {
-        self.tables.apps.iter().map(|(n, _)| n.as_str())
-    }
-
-    /// Names of the groups that have rules, in no particular order.
-    pub fn group_names(&self) -> impl Iterator<Item = &str> {
-        (0..self.groups.len() as u32).map(|i| self.groups.name(i))
-    }
-
     /// The dense id (`0..group_count()`) of a group that has rules; `None`
     /// for a name no rule names, which no decision reads. Resolve a
     /// directory's names once, then decide with [`Policy::verdict_group_ids`].
@@ -79,12 +134,14 @@ impl Policy {
         by_name(name, |n| self.groups.get(n))
     }
 
-    /// The rule id of user `name`'s rule, compared as [`Policy::group_id`].
-    fn user_id(&self, name: &str) -> Option<u32> {
-        by_name(name, |n| self.users.get(n).copied())
+    /// The rules whose `for` names user `name`, compared as
+    /// [`Policy::group_id`].
+    fn user_rules(&self, name: &str) -> &[u32] {
+        by_name(name, |n| self.users.get(n)).map_or(&[], |ids| ids)
     }
 
-    /// The rule id of app `name`'s rule, compared as [`Policy::group_id`].
+    /// The id of app `name` (an app some rule names), compared as
+    /// [`Policy::group_id`].
     fn app_id(&self, name: &str) -> Option<u32> {
         by_name(name, |n| self.apps.get(n).copied())
     }
@@ -97,11 +154,6 @@ impl Policy {
     /// How many groups have rules: ids are `0..group_count()`.
     pub fn group_count(&self) -> usize {
         self.groups.len()
-    }
-
-    /// Names of the users that have rules, in no particular order.
-    pub fn user_names(&self) -> impl Iterator<Item = &str> {
-        self.users.keys().map(|n| &**n)
     }
 
     pub fn rule(&self, id: usize) -> Option<&RuleInfo> {
@@ -162,17 +214,25 @@ impl Policy {
         self.folds.get(slot as usize).copied().unwrap_or_default()
     }
 
-    /// The group rules a member of directory group `name` gets.
+    /// The rules a member of directory group `name` gets.
     fn rules_of_group_named(&self, name: &str) -> &[u32] {
         self.group_id(name)
             .map_or(&[], |id| self.rules_of_group(id))
     }
 
-    /// The group rules a member of group id `id` gets.
+    /// The rules a member of group id `id` gets.
     fn rules_of_group(&self, id: u32) -> &[u32] {
         self.group_ranges
             .get(id as usize)
-            .and_then(|&(a, b)| self.group_rules.get(a as usize..b as usize))
+            .and_then(|&(a, b, _)| self.group_rules.get(a as usize..b as usize))
+            .unwrap_or_default()
+    }
+
+    /// The rules that leave members of group id `id` out.
+    fn rules_excluding_group(&self, id: u32) -> &[u32] {
+        self.group_ranges
+            .get(id as usize)
+            .and_then(|&(_, b, c)| self.group_rules.get(b as usize..c as usize))
             .unwrap_or_default()
     }
 
@@ -190,50 +250,76 @@ impl Policy {
     /// sign-in (or when the directory changes) and skip the name look-ups on
     /// every later decision.
     pub fn subject(&self, user: &str, groups: &[&str]) -> Subject {
+        let r = self.resolve(user, groups);
         Subject {
             stamp: self.stamp,
             user: Box::from(user),
             groups: groups.iter().map(|g| Box::from(*g)).collect(),
-            rules: self.resolve(user, groups).into_boxed_slice(),
+            rules: r.rules.into_boxed_slice(),
+            excluded: r.excluded.into_boxed_slice(),
             exemptions: self.exemption_ids(user).into(),
         }
     }
 
-    /// The rules that apply to a user with these directory groups (default,
-    /// groups through `includes`, the user's own), in file order, with
-    /// their ids; no app.
+    /// The rules that apply to a user with these directory groups in any
+    /// app (`in app` not read; `except` by user and group applied), in
+    /// file order, with their ids.
     pub fn rules_for(&self, user: &str, groups: &[&str]) -> Vec<(usize, &RuleInfo)> {
         self.resolve(user, groups)
+            .rules
             .into_iter()
             .filter_map(|id| Some((id as usize, self.tables.rules.get(id as usize)?)))
             .collect()
     }
 
-    /// Default, group (with `includes`) and user rules of a user, in file
-    /// order, each once.
-    fn resolve(&self, user: &str, groups: &[&str]) -> Vec<u32> {
-        let mut rules: Vec<u32> = Vec::with_capacity(groups.len() * 2 + 2);
+    /// The rules of a user with these directory groups, app aside.
+    fn resolve(&self, user: &str, groups: &[&str]) -> Resolved {
+        let mut r = Resolved {
+            rules: Vec::with_capacity(groups.len() * 2 + 2),
+            excluded: Vec::new(),
+        };
         let ids = groups.iter().filter_map(|g| self.group_id(g));
-        self.resolve_into(&mut rules, user, ids);
-        rules
+        self.resolve_into(&mut r, user, ids);
+        r
     }
 
-    /// Append the rules of a user with these group ids to `rules` (empty),
-    /// in file order, each once.
-    fn resolve_into(&self, rules: &mut Vec<u32>, user: &str, groups: impl Iterator<Item = u32>) {
-        self.gather_into(rules, user, groups);
-        rules.sort_unstable();
-        rules.dedup();
+    /// Fill `r` (empty) with the rules of a user with these group ids:
+    /// in file order, each once, without those that leave the user out.
+    fn resolve_into(
+        &self,
+        r: &mut Resolved,
+        user: &str,
+        groups: impl Iterator<Item = u32> + Clone,
+    ) {
+        self.gather_into(r, user, groups);
+        r.rules.sort_unstable();
+        r.rules.dedup();
     }
 
-    /// Append the default rule, the rules of these group ids and the
-    /// user's rule to `rules`, unsorted and with repeats.
-    fn gather_into(&self, rules: &mut Vec<u32>, user: &str, groups: impl Iterator<Item = u32>) {
-        rules.extend(self.tables.default_rule);
-        for g in groups {
-            rules.extend_from_slice(self.rules_of_group(g));
+    /// Append the default-rank rules, the rules of these group ids and the
+    /// user's rules to `r.rules`, unsorted and with repeats, less the rules
+    /// that leave the user or one of the groups out (listed, sorted, in
+    /// `r.excluded`).
+    fn gather_into(&self, r: &mut Resolved, user: &str, groups: impl Iterator<Item = u32> + Clone) {
+        r.rules.extend_from_slice(&self.everyone);
+        for g in groups.clone() {
+            r.rules.extend_from_slice(self.rules_of_group(g));
         }
-        rules.extend(self.user_id(user));
+        r.rules.extend_from_slice(self.user_rules(user));
+        if self.excludes_people {
+            if let Some(ids) = by_name(user, |n| self.except_users.get(n)) {
+                r.excluded.extend_from_slice(ids);
+            }
+            for g in groups {
+                r.excluded.extend_from_slice(self.rules_excluding_group(g));
+            }
+            if !r.excluded.is_empty() {
+                r.excluded.sort_unstable();
+                r.excluded.dedup();
+                let excluded = &r.excluded;
+                r.rules.retain(|id| excluded.binary_search(id).is_err());
+            }
+        }
     }
 
     fn exemption_ids(&self, user: &str) -> &[u32] {
@@ -262,46 +348,35 @@ impl Policy {
     /// (fail closed), built without validation so that it cannot itself fail.
     #[cold]
     pub fn deny_all() -> Policy {
-        let deny_all = Tables {
-            source: "<invalid>".to_string(),
-            precedence: Precedence::MostRestrictive,
-            timezone: "UTC".to_string(),
-            calendar: Default::default(),
-            epochs: vec![],
-            rules: vec![RuleInfo {
-                scope: Scope::everyone(),
-                name: None,
-                report_only: false,
-                line: 0,
-                implicit: true,
-                privileged: false,
-                break_glass: false,
-            }],
-            phases: vec![],
-            settings: vec![Settings::of(crate::policy::Written {
-                enforcement: Some(Level::Required),
-                factors: Some(FactorSet::EMPTY),
-                ..Default::default()
-            })],
-            table: vec![0],
-            default_rule: Some(0),
-            groups: vec![],
-            users: vec![],
-            apps: vec![],
-            exemptions: vec![],
-        };
-        Policy {
-            stamp: next_stamp(),
-            tz: TimeZone::UTC,
-            rule_count: 1,
-            groups: names::NameIndex::default(),
-            group_ranges: Box::default(),
-            group_rules: Box::default(),
-            folds: deny_all.settings.iter().map(Acc::from_settings).collect(),
-            users: FxHashMap::default(),
-            apps: FxHashMap::default(),
-            exemptions: FxHashMap::default(),
-            tables: deny_all,
-        }
+        Policy::build(
+            Tables {
+                source: "<invalid>".to_string(),
+                precedence: Precedence::MostRestrictive,
+                timezone: "UTC".to_string(),
+                calendar: Default::default(),
+                epochs: vec![],
+                rules: vec![RuleInfo {
+                    scope: Scope::everyone(),
+                    name: None,
+                    report_only: false,
+                    line: 0,
+                    implicit: true,
+                    privileged: false,
+                    break_glass: false,
+                    includes: vec![],
+                }],
+                phases: vec![],
+                settings: vec![Settings::of(crate::policy::Written {
+                    enforcement: Some(Level::Required),
+                    factors: Some(FactorSet::EMPTY),
+                    ..Default::default()
+                })],
+                table: vec![0],
+                groups: vec![],
+                except_groups: vec![],
+                exemptions: vec![],
+            },
+            TimeZone::UTC,
+        )
     }
 }

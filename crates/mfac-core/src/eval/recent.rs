@@ -20,7 +20,7 @@
 //! (user ids, group names, rule ids).
 
 use super::fold::Acc;
-use super::RuleRef;
+use super::{Resolved, RuleRef};
 use std::cell::RefCell;
 use std::hash::Hasher;
 
@@ -39,9 +39,9 @@ pub(super) struct Recent {
     /// The group names back to back, and where each ends.
     names: String,
     ends: Vec<u32>,
-    pub(super) rules: Vec<u32>,
+    pub(super) resolved: Resolved,
     pub(super) exemptions: Vec<u32>,
-    /// The last fold of those rules: for which epoch and app rule (`None`
+    /// The last fold of those rules: for which epoch and app (`None`
     /// before the first), the combined fields, and the shaping rules as
     /// (rule id, phase index).
     folded: Option<(usize, Option<u32>)>,
@@ -65,15 +65,15 @@ impl Recent {
             self.names.push_str(g);
             self.ends.push(self.names.len() as u32);
         }
-        self.rules.clear();
+        self.resolved.clear();
         self.exemptions.clear();
         self.folded = None;
         self.shaping.clear();
     }
 
-    /// The fold kept for this epoch and app rule, if it is the last one.
-    pub(super) fn folded(&self, epoch: usize, app_rule: Option<u32>) -> Option<(Acc, &[Shaped])> {
-        (self.folded == Some((epoch, app_rule))).then_some((self.acc, &self.shaping[..]))
+    /// The fold kept for this epoch and app, if it is the last one.
+    pub(super) fn folded(&self, epoch: usize, app: Option<u32>) -> Option<(Acc, &[Shaped])> {
+        (self.folded == Some((epoch, app))).then_some((self.acc, &self.shaping[..]))
     }
 
     /// Keep a fold: the combined fields and the rules that shaped them
@@ -81,12 +81,12 @@ impl Recent {
     pub(super) fn fold(
         &mut self,
         epoch: usize,
-        app_rule: Option<u32>,
+        app: Option<u32>,
         acc: Acc,
         shaping: &[RuleRef<'_>],
         phase: impl Fn(&RuleRef<'_>) -> Option<u32>,
     ) {
-        self.folded = Some((epoch, app_rule));
+        self.folded = Some((epoch, app));
         self.acc = acc;
         self.shaping.clear();
         self.shaping
@@ -238,10 +238,10 @@ mod tests {
     /// Returns the rules found, if any.
     fn get(stamp: u64, user: &str, groups: &[&str], tag: u32) -> Option<Vec<u32>> {
         with(stamp, user, groups, |found| match found {
-            Found::Hit(r) => Some(r.rules.clone()),
+            Found::Hit(r) => Some(r.resolved.rules.clone()),
             Found::Miss(r) => {
                 r.refill(stamp, user, groups);
-                r.rules.push(tag);
+                r.resolved.rules.push(tag);
                 None
             }
             Found::Pass => None,

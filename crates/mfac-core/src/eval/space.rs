@@ -1,25 +1,31 @@
-//! The policy's finite space, for proofs over it (mfac-analysis): epochs,
+//! The policy's finite space, for proofs over it (mfac-prove): epochs,
 //! directory groups and what a set of them adds up to, the user and app
 //! classes, and the effective settings of a point of that space.
 //!
-//! A login's settings depend on its groups only through the most-restrictive
-//! join of their rules ([`Summary`]), in both precedence modes: `specific`
-//! ranks the groups' tier as a whole below the user rule and above the
-//! default. The join is commutative, associative and idempotent, so the
-//! summaries a set of groups can reach are the joins of the distinct
-//! per-group summaries, and a search over those is exact.
+//! Fix an epoch, a user and an app. A rule then applies always, never, or
+//! when one of the user's groups brings it in (its `for` names the group,
+//! through `includes`) and none leaves it out (its `except` names one).
+//! What a set of groups adds up to is a [`Summary`]: the rules it brings
+//! in, folded per rank as the precedence mode folds them, beside the rules
+//! a group could still leave out ("live") and those one has left out.
+//! Joining two summaries is commutative, associative and idempotent, and
+//! the summary of a union of groups is the join of theirs, so the values
+//! a set of groups can reach are the joins of the distinct per-group
+//! summaries, and a search over those is exact. Exclusions make the
+//! effective settings non-monotone in the groups, which is why a rule that
+//! can be left out stays live, unfolded, until the end.
+//!
+//! A summary keeps only what can still matter: a live or left-out rule
+//! whose settings the folded rules already cover (it would change no
+//! field) is dropped. The folded rules only grow as groups are added, so a
+//! rule dropped stays irrelevant, and dropping commutes with the join.
 
+use super::fold::First;
 use super::*;
-
-/// What a set of directory groups adds up to in one epoch: the join of
-/// their rules' settings (closed over `includes`). Opaque: compare, join,
-/// project, and ask [`Policy::effective`] what it yields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub struct Summary(Acc);
 
 /// The fields a property reads; a [`Summary`] projected to them keeps the
 /// rest at "no rule sets it", so equal projections behave alike for it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Fields {
     pub enforcement: bool,
     pub factors: bool,
@@ -41,30 +47,65 @@ impl Fields {
         remember_kind: false,
         deadline: true,
     };
+
+    fn project(&self, a: &Acc) -> Acc {
+        a.project(
+            self.enforcement,
+            self.factors,
+            self.recovery,
+            self.remember,
+            self.remember_kind,
+            self.deadline,
+        )
+    }
 }
 
-impl Summary {
-    /// The summary of no group at all.
-    pub fn none() -> Summary {
-        Summary(Acc::default())
-    }
+/// The rules a set of groups brings in, folded by rank, and the rules
+/// they leave out. Opaque: ask a [`View`] to join, and what it yields.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Summary {
+    /// User-, group-, default- and app-rank rules, each rank
+    /// combined most-restrictively (`ordered` puts its user- and
+    /// group-rank rules in `first` instead).
+    tiers: [Acc; 4],
+    first: First,
+    /// Rules brought in that a group could still leave out, sorted.
+    live: Box<[u32]>,
+    /// Rules a group has left out, sorted.
+    out: Box<[u32]>,
+}
 
-    pub fn join(&self, other: &Summary) -> Summary {
-        let mut a = self.0;
-        a.add(&other.0);
-        Summary(a)
-    }
+/// How a rule applies at a point of the space (epoch, user and app fixed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Applies {
+    /// Never: it leaves this user or app out, it is bound to other apps,
+    /// or it only reports.
+    Never,
+    /// Whatever the groups (it names everyone or this user), unless a
+    /// group leaves it out.
+    Always,
+    /// When one of the groups brings it in and none leaves it out.
+    ByGroup,
+}
 
-    pub fn project(&self, f: Fields) -> Summary {
-        Summary(self.0.project(
-            f.enforcement,
-            f.factors,
-            f.recovery,
-            f.remember,
-            f.remember_kind,
-            f.deadline,
-        ))
-    }
+/// One user and one app in one epoch, seen through some fields: the
+/// summaries of groups, their joins, and the effective settings. Cheap to
+/// make: how each rule applies is worked out when it is read, and only the
+/// rules that apply whatever the groups are folded up front.
+#[derive(Clone, Debug)]
+pub struct View<'p> {
+    policy: &'p Policy,
+    epoch: usize,
+    fields: Fields,
+    user: Option<&'p str>,
+    /// The app's rules, when the app is one some rule names.
+    app: Option<&'p AppRules>,
+    without: Option<usize>,
+    /// What applies whatever the groups.
+    base: Summary,
+    /// A broken `ordered`, for the mutation test: the last match wins.
+    #[cfg(feature = "mutants")]
+    last_match: bool,
 }
 
 /// The effective settings at one point of the space.
@@ -85,6 +126,16 @@ pub struct Span {
     pub end: Option<Timestamp>,
 }
 
+/// Where a rule's settings go in a [`Summary`].
+fn tier(rank: Rank) -> usize {
+    match rank {
+        Rank::User => 0,
+        Rank::Group => 1,
+        Rank::Default => 2,
+        Rank::App => 3,
+    }
+}
+
 impl Policy {
     /// The epochs, in order: the settings of every rule are constant in each.
     pub fn epoch_spans(&self) -> Vec<Span> {
@@ -97,58 +148,112 @@ impl Policy {
             .collect()
     }
 
-    /// The summary of one directory group in an epoch (its rules and those
-    /// it reaches through `includes`); a group without rules adds nothing.
-    pub fn group_summary(&self, epoch: usize, group: &str) -> Summary {
-        self.group_summary_without(epoch, group, None)
-    }
-
-    /// [`Policy::group_summary`] as if rule `without` were not in the
-    /// policy: what the group's members would get without it.
-    pub fn group_summary_without(
-        &self,
+    /// A user (`None`: one no rule names) signing into an app (`None`: one
+    /// no rule names) in `epoch`, seen through `fields`; `without` leaves a
+    /// rule out as if the policy did not have it. Report-only rules never
+    /// apply: proofs judge what is enforced.
+    pub fn view<'v>(
+        &'v self,
         epoch: usize,
-        group: &str,
+        user: Option<&'v str>,
+        app: Option<&str>,
+        fields: Fields,
         without: Option<usize>,
-    ) -> Summary {
-        let mut acc = Acc::default();
-        for &id in self.rules_of_group_named(group) {
-            if Some(id as usize) != without {
-                acc.add(&self.fold_at(self.slot(epoch, id)));
-            }
-        }
-        Summary(acc)
+    ) -> View<'v> {
+        let app = app
+            .and_then(|a| self.app_id(a))
+            .and_then(|a| self.app_rules.get(a as usize));
+        let mut view = View {
+            policy: self,
+            epoch,
+            fields,
+            user,
+            app,
+            without,
+            base: Summary::default(),
+            #[cfg(feature = "mutants")]
+            last_match: false,
+        };
+        view.base = view.fold_base();
+        view
     }
 
-    /// The summary of one rule alone in an epoch (what it adds to a set of
-    /// groups that it is part of).
-    pub fn rule_summary(&self, epoch: usize, rule: usize) -> Summary {
-        match u32::try_from(rule) {
-            Ok(id) if rule < self.rule_count => Summary(self.fold_at(self.slot(epoch, id))),
-            _ => Summary::none(),
-        }
+    /// The named apps: those some rule's scope names (`in app` or
+    /// `except app`), sorted.
+    pub fn apps(&self) -> impl Iterator<Item = &str> {
+        let mut names: Vec<(&str, u32)> = self.apps.iter().map(|(n, &i)| (&**n, i)).collect();
+        names.sort_unstable_by_key(|&(_, i)| i);
+        names.into_iter().map(|(n, _)| n)
     }
 
-    /// The group rules a member of directory group `group` gets, as rule
-    /// infos: whether it makes its members privileged, break-glass, or
-    /// members of another group.
+    /// The directory groups the policy knows (named by a rule's scope or
+    /// reached through `includes`), sorted.
+    pub fn group_names(&self) -> impl Iterator<Item = &str> {
+        (0..self.groups.len() as u32).map(|i| self.groups.name(i))
+    }
+
+    /// The named users: those some rule's scope names (`for user` or
+    /// `except user`), in no particular order.
+    pub fn user_names(&self) -> impl Iterator<Item = &str> {
+        let except = self
+            .except_users
+            .keys()
+            .filter(|u| !self.users.contains_key(*u));
+        self.users.keys().chain(except).map(|n| &**n)
+    }
+
+    /// The rules a member of directory group `group` gets, as rule infos,
+    /// `except` aside: whether it makes its members privileged,
+    /// break-glass, or members of another group.
     pub fn group_rule_infos(&self, group: &str) -> Vec<(usize, &RuleInfo)> {
-        self.rules_of_group_named(group)
-            .iter()
+        self.infos(self.rules_of_group_named(group))
+    }
+
+    /// The rules whose `except` leaves members of directory group `group`
+    /// out.
+    pub fn group_exclusion_infos(&self, group: &str) -> Vec<(usize, &RuleInfo)> {
+        let ids = self
+            .group_id(group)
+            .map_or(&[][..], |g| self.rules_excluding_group(g));
+        self.infos(ids)
+    }
+
+    fn infos(&self, ids: &[u32]) -> Vec<(usize, &RuleInfo)> {
+        ids.iter()
             .filter_map(|&id| Some((id as usize, self.tables.rules.get(id as usize)?)))
             .collect()
     }
 
-    /// The rule of a named user, if any.
-    pub fn user_rule(&self, user: &str) -> Option<(usize, &RuleInfo)> {
-        let id = self.user_id(user)?;
-        Some((id as usize, self.tables.rules.get(id as usize)?))
+    /// Is a member of directory group `group` a member of `of`: the same
+    /// group, or one it reaches through `includes`? Only a group some
+    /// rule's scope names can be asked about (`false` for any other).
+    pub fn is_member(&self, group: &str, of: &str) -> bool {
+        if !self.scoped_groups.contains(of) {
+            return false;
+        }
+        let mut seen: Vec<&str> = vec![group];
+        let mut next = 0;
+        while let Some(&g) = seen.get(next) {
+            if g == of {
+                return true;
+            }
+            for up in self.included_by.get(g).map_or(&[][..], |v| v) {
+                if !seen.contains(&&**up) {
+                    seen.push(up);
+                }
+            }
+            next += 1;
+        }
+        false
     }
 
-    /// The rule of a named app, if any.
-    pub fn app_rule(&self, app: &str) -> Option<(usize, &RuleInfo)> {
-        let id = self.app_id(app)?;
-        Some((id as usize, self.tables.rules.get(id as usize)?))
+    /// The `user "U"` rule of a named user, if any: where the markers of
+    /// a user are.
+    pub fn user_rule(&self, user: &str) -> Option<(usize, &RuleInfo)> {
+        self.user_rules(user).iter().find_map(|&id| {
+            let r = self.tables.rules.get(id as usize)?;
+            (r.scope.single_user() == Some(user)).then_some((id as usize, r))
+        })
     }
 
     /// Users named by an exemption.
@@ -165,33 +270,282 @@ impl Policy {
     pub fn exemption_at(&self, user: &str, at: Timestamp) -> Option<&ExemptionInfo> {
         self.exemption(self.exemption_ids(user), at)
     }
+}
 
-    /// The effective settings for a user (`None`: a user without a user
-    /// rule), an app (`None`: one without an app rule) and groups adding up
-    /// to `groups`, in `epoch`: the combination of the design's §2, as
-    /// [`Policy::decide`] makes it.
-    pub fn effective(
+impl View<'_> {
+    /// What no group adds to.
+    pub fn none(&self) -> Summary {
+        Summary::default()
+    }
+
+    /// What directory group `group` brings in and leaves out.
+    pub fn group(&self, group: &str) -> Summary {
+        let p = self.policy;
+        let Some(g) = p.group_id(group) else {
+            return Summary::default();
+        };
+        let by_group = |&&id: &&u32| self.applies(id) == Applies::ByGroup;
+        let not_never = |&&id: &&u32| self.applies(id) != Applies::Never;
+        let brought = p.rules_of_group(g).iter().filter(by_group).copied();
+        let left_out = p.rules_excluding_group(g).iter().filter(not_never).copied();
+        self.bring(Summary::default(), brought, left_out)
+    }
+
+    /// The summaries of some directory groups joined.
+    pub fn groups<'g>(&self, groups: impl IntoIterator<Item = &'g str>) -> Summary {
+        groups
+            .into_iter()
+            .fold(Summary::default(), |acc, g| self.join(&acc, &self.group(g)))
+    }
+
+    /// A broken [`View::group`], for the mutation test: what the group
+    /// brings in, with its exclusions forgotten.
+    #[cfg(feature = "mutants")]
+    pub fn group_brought(&self, group: &str) -> Summary {
+        let Some(g) = self.policy.group_id(group) else {
+            return Summary::default();
+        };
+        let by_group = |&&id: &&u32| self.applies(id) == Applies::ByGroup;
+        let brought = self
+            .policy
+            .rules_of_group(g)
+            .iter()
+            .filter(by_group)
+            .copied();
+        self.bring(Summary::default(), brought, std::iter::empty())
+    }
+
+    /// A broken `ordered`, for the mutation test: the last match wins.
+    #[cfg(feature = "mutants")]
+    pub fn break_order(&mut self) {
+        self.last_match = true;
+        self.base = self.fold_base();
+    }
+
+    /// Both sets of groups at once.
+    pub fn join(&self, a: &Summary, b: &Summary) -> Summary {
+        let mut s = a.clone();
+        for (t, o) in s.tiers.iter_mut().zip(b.tiers.iter()) {
+            t.add(o);
+        }
+        s.first.join(&b.first);
+        if b.live.is_empty() && b.out.is_empty() {
+            // Nothing new to leave out or keep live: only what was live in
+            // `a` may now be covered.
+            return if s.live.is_empty() && s.out.is_empty() {
+                s
+            } else {
+                self.prune(s)
+            };
+        }
+        let merge = |x: &[u32], y: &[u32]| -> Box<[u32]> {
+            let mut v: Vec<u32> = x.iter().chain(y).copied().collect();
+            v.sort_unstable();
+            v.dedup();
+            v.into_boxed_slice()
+        };
+        s.out = merge(&a.out, &b.out);
+        s.live = merge(&a.live, &b.live);
+        self.prune(s)
+    }
+
+    /// `s` with the rules `brought` in and the rules `left_out`: a rule no
+    /// group can leave out is folded at once, one that a group can stays
+    /// live.
+    fn bring(
         &self,
-        epoch: usize,
-        user: Option<&str>,
-        app: Option<&str>,
-        groups: &Summary,
-    ) -> Effective {
-        let fold =
-            |id: Option<u32>| id.map_or_else(Acc::default, |id| self.fold_at(self.slot(epoch, id)));
-        let default = fold(self.tables.default_rule);
-        let user = fold(user.and_then(|u| self.user_id(u)));
-        let app = fold(app.and_then(|a| self.app_id(a)));
-        let combined = match self.tables.precedence {
+        mut s: Summary,
+        brought: impl Iterator<Item = u32>,
+        left_out: impl Iterator<Item = u32>,
+    ) -> Summary {
+        let mut live = s.live.to_vec();
+        let mut out = s.out.to_vec();
+        out.extend(left_out);
+        for id in brought {
+            if self.excludable(id) {
+                live.push(id);
+            } else {
+                self.fold_in(&mut s, id);
+            }
+        }
+        live.sort_unstable();
+        live.dedup();
+        out.sort_unstable();
+        out.dedup();
+        s.live = live.into_boxed_slice();
+        s.out = out.into_boxed_slice();
+        self.prune(s)
+    }
+
+    /// Can some group leave rule `id` out?
+    fn excludable(&self, id: u32) -> bool {
+        self.policy
+            .tables
+            .rules
+            .get(id as usize)
+            .is_some_and(|r| !r.scope.except.groups.is_empty())
+    }
+
+    /// Rule `id`'s settings in the epoch, projected to the fields.
+    fn fold(&self, id: u32) -> Acc {
+        let p = self.policy;
+        self.fields.project(&p.fold_at(p.slot(self.epoch, id)))
+    }
+
+    /// How rule `id` applies to this user in this app.
+    fn applies(&self, id: u32) -> Applies {
+        let p = self.policy;
+        let (Some(r), Some(m)) = (p.tables.rules.get(id as usize), p.marks.get(id as usize)) else {
+            return Applies::Never;
+        };
+        let listed = |ids: &[u32]| ids.binary_search(&id).is_ok();
+        let named_user = |list: &[String]| self.user.is_some_and(|u| list.iter().any(|n| n == u));
+        let in_app = match m.rank {
+            Rank::App => self.app.is_some_and(|a| listed(&a.ranked)),
+            _ => !m.app_bound || self.app.is_some_and(|a| listed(&a.bound)),
+        };
+        let left_out =
+            named_user(&r.scope.except.users) || self.app.is_some_and(|a| listed(&a.except));
+        if Some(id as usize) == self.without || m.report_only || !in_app || left_out {
+            Applies::Never
+        } else if r.scope.is_everyone() || named_user(&r.scope.users) {
+            Applies::Always
+        } else {
+            Applies::ByGroup
+        }
+    }
+
+    /// The rules that may apply whatever the groups: those for everyone,
+    /// the app's and the user's.
+    fn candidates(&self) -> Vec<u32> {
+        let p = self.policy;
+        let mut ids: Vec<u32> = p.everyone.to_vec();
+        if let Some(a) = self.app {
+            ids.extend_from_slice(&a.ranked);
+            ids.extend_from_slice(&a.bound);
+        }
+        if let Some(u) = self.user {
+            ids.extend_from_slice(p.user_rules(u));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The summary of the rules that apply whatever the groups.
+    fn fold_base(&self) -> Summary {
+        let always: Vec<u32> = self
+            .candidates()
+            .into_iter()
+            .filter(|&id| self.applies(id) == Applies::Always)
+            .collect();
+        self.bring(Summary::default(), always.into_iter(), std::iter::empty())
+    }
+
+    fn rank(&self, id: u32) -> Rank {
+        self.policy
+            .marks
+            .get(id as usize)
+            .map_or(Rank::Default, |m| m.rank)
+    }
+
+    fn ordered(&self) -> bool {
+        self.policy.tables.precedence == Precedence::Ordered
+    }
+
+    /// Where rule `id` stands in `ordered`'s first match.
+    fn order(&self, id: u32) -> u32 {
+        #[cfg(feature = "mutants")]
+        if self.last_match {
+            return u32::MAX - 1 - id;
+        }
+        id
+    }
+
+    /// Fold rule `id` into its tier. (Under `most_restrictive` every rule
+    /// combines alike, so all go into the first.)
+    fn fold_in(&self, s: &mut Summary, id: u32) {
+        let f = self.fold(id);
+        if self.policy.tables.precedence == Precedence::MostRestrictive {
+            s.tiers[0].add(&f);
+            return;
+        }
+        match self.rank(id) {
+            Rank::User | Rank::Group if self.ordered() => {
+                s.first.join(&First::of(self.order(id), &f))
+            }
+            r => {
+                if let Some(t) = s.tiers.get_mut(tier(r)) {
+                    t.add(&f);
+                }
+            }
+        }
+    }
+
+    /// Would rule `id` change nothing, whatever groups are added to `s`?
+    fn covered(&self, s: &Summary, id: u32) -> bool {
+        let f = self.fold(id);
+        if !f.sets_anything() {
+            return true;
+        }
+        let rank = self.rank(id);
+        match self.policy.tables.precedence {
+            Precedence::MostRestrictive => s.tiers[0].covers(&f),
+            Precedence::Ordered if matches!(rank, Rank::User | Rank::Group) => {
+                s.first.covers(self.order(id), &f)
+            }
+            _ => s.tiers.get(tier(rank)).is_some_and(|t| t.covers(&f)),
+        }
+    }
+
+    /// Drop what can no longer matter: live rules left out, and live or
+    /// left-out rules the folded rules cover.
+    fn prune(&self, mut s: Summary) -> Summary {
+        if s.live.is_empty() && s.out.is_empty() {
+            return s;
+        }
+        let out = &s.out;
+        let live: Vec<u32> = s
+            .live
+            .iter()
+            .copied()
+            .filter(|id| out.binary_search(id).is_err() && !self.covered(&s, *id))
+            .collect();
+        let out: Vec<u32> = s
+            .out
+            .iter()
+            .copied()
+            .filter(|&id| !self.covered(&s, id))
+            .collect();
+        s.live = live.into_boxed_slice();
+        s.out = out.into_boxed_slice();
+        s
+    }
+
+    /// The effective settings of a user in groups adding up to `groups`.
+    pub fn effective(&self, groups: &Summary) -> Effective {
+        let mut s = self.join(&self.base, groups);
+        if !s.live.is_empty() {
+            for id in std::mem::take(&mut s.live).iter() {
+                self.fold_in(&mut s, *id);
+            }
+        }
+        let [user, group, default, app] = s.tiers;
+        let combined = match self.policy.tables.precedence {
             Precedence::MostRestrictive => {
                 let mut acc = default;
                 acc.add(&user);
-                acc.add(&groups.0);
+                acc.add(&group);
                 acc.add(&app);
                 acc
             }
             Precedence::Specific => {
-                let mut acc = user.or_else(&groups.0.or_else(&default));
+                let mut acc = user.or_else(&group.or_else(&default));
+                acc.tighten(&app);
+                acc
+            }
+            Precedence::Ordered => {
+                let mut acc = s.first.acc().or_else(&default);
                 acc.tighten(&app);
                 acc
             }
@@ -207,5 +561,39 @@ impl Policy {
             remember: combined.remember(),
             grace_deadline: combined.grace_deadline(),
         }
+    }
+
+    /// A key that two views share only when every group's summary is the
+    /// same in both: the searches over groups of the two agree, so one
+    /// serves both. A rule applies alike to every user and app unless its
+    /// scope names the user or the app (or it is the rule left out); of
+    /// those, only the ones a group can bring in or leave out (whose scope
+    /// names a group) change a group's summary. The key holds how each of
+    /// them applies here, beside the epoch and the fields.
+    pub fn groups_key(&self) -> (usize, Fields, Vec<(u32, Applies)>) {
+        let p = self.policy;
+        let mut named: Vec<u32> = Vec::new();
+        if let Some(u) = self.user {
+            named.extend_from_slice(p.user_rules(u));
+            if let Some(ids) = by_name(u, |n| p.except_users.get(n)) {
+                named.extend_from_slice(ids);
+            }
+        }
+        if let Some(a) = self.app {
+            named.extend(a.ranked.iter().chain(&a.bound).chain(&a.except));
+        }
+        named.extend(self.without.map(|w| w as u32));
+        let mut key: Vec<(u32, Applies)> = named
+            .into_iter()
+            .filter(|&id| {
+                p.tables.rules.get(id as usize).is_some_and(|r| {
+                    !r.scope.groups.is_empty() || !r.scope.except.groups.is_empty()
+                })
+            })
+            .map(|id| (id, self.applies(id)))
+            .collect();
+        key.sort_unstable();
+        key.dedup();
+        (self.epoch, self.fields, key)
     }
 }

@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 pub enum Precedence {
     MostRestrictive,
     Specific,
+    /// First match, field by field, in file order.
+    Ordered,
 }
 
 impl Precedence {
@@ -26,6 +28,7 @@ impl Precedence {
         match self {
             Precedence::MostRestrictive => "most_restrictive",
             Precedence::Specific => "specific",
+            Precedence::Ordered => "ordered",
         }
     }
 }

@@ -219,7 +219,7 @@ impl<'a> Context<'a> {
             .unwrap_or(FactorSet::NON_RECOVERY);
         match (self.policy.precedence, own) {
             (Precedence::MostRestrictive, Some(f)) => f.intersect(default),
-            (Precedence::Specific, Some(f)) => f,
+            (Precedence::Specific | Precedence::Ordered, Some(f)) => f,
             (_, None) => default,
         }
     }
@@ -258,7 +258,7 @@ impl<'a> Context<'a> {
         self.policy
             .rules
             .get(id)
-            .map(|r| r.scope.to_string())
+            .map(|r| r.to_string())
             .unwrap_or_default()
     }
 }
@@ -498,6 +498,8 @@ registry! {
     no_rules => run,
     assertion_fails => run,
     bad_assertion => run,
+    incomplete_rule,
+    unknown_rule,
     no_default => run,
     shadowed_rule => run,
     loosening_rule => run,
@@ -519,6 +521,8 @@ registry! {
     privileged_user_exception => run,
     lookalike_group => run,
     unheld_group => run,
+    rule_never_applies => run,
+    shadowed_by_order => run,
 }
 
 #[cfg(test)]

@@ -67,6 +67,7 @@ fn declarations(r: &mut Resolver, tree: &syn::PolicyFile, policy: &mut CheckedPo
                 policy.precedence = match p.value {
                     PrecedenceMode::MostRestrictive => Precedence::MostRestrictive,
                     PrecedenceMode::Specific => Precedence::Specific,
+                    PrecedenceMode::Ordered => Precedence::Ordered,
                 };
             }
             Item::Timezone(tz) if r.declare("timezone", tz.span) => {
@@ -110,18 +111,19 @@ fn declarations(r: &mut Resolver, tree: &syn::PolicyFile, policy: &mut CheckedPo
     policy.strengths = r.resolve_strengths(&strength_decls);
 }
 
-/// The rules and exemptions, in file order; each rule by its scope.
+/// The rules and exemptions, in file order; each rule by its head (a
+/// scoped rule by its name, the others by their scope).
 fn rules(
     r: &mut Resolver,
     source: &SourceFile,
     tree: &syn::PolicyFile,
     policy: &mut CheckedPolicy,
-) -> FxHashMap<Scope, RuleId> {
-    let mut by_subject: FxHashMap<Scope, RuleId> = FxHashMap::default();
+) -> FxHashMap<syn::Subject, RuleId> {
+    let mut by_subject: FxHashMap<syn::Subject, RuleId> = FxHashMap::default();
     for item in &tree.items {
         match item {
             Item::Rule(decl) => {
-                if let Some(&first) = by_subject.get(&scope_of(&decl.subject.value)) {
+                if let Some(&first) = by_subject.get(&decl.subject.value) {
                     let first_span = policy.rules.get(first).map(|r| r.span).unwrap_or_default();
                     let mut d = Diagnostic::new(
                         &codes::DUPLICATE_RULE,
@@ -139,7 +141,7 @@ fn rules(
                     continue;
                 }
                 let rule = r.rule(decl);
-                by_subject.insert(scope_of(&decl.subject.value), policy.rules.len());
+                by_subject.insert(decl.subject.value.clone(), policy.rules.len());
                 policy.rules.push(rule);
             }
             Item::Exempt(e) => {
@@ -159,18 +161,33 @@ fn rollout(
     r: &mut Resolver,
     decl: &syn::RolloutDecl,
     policy: &mut CheckedPolicy,
-    by_subject: &mut FxHashMap<Scope, RuleId>,
+    by_subject: &mut FxHashMap<syn::Subject, RuleId>,
 ) {
     let index = policy.rollouts.len();
     let mut rules = Vec::new();
     for s in &decl.subjects {
-        let id = match by_subject.get(&scope_of(&s.value)) {
-            Some(&id) => id,
-            None => {
+        let id = match (by_subject.get(&s.value), scope_of(&s.value)) {
+            (Some(&id), _) => id,
+            (None, None) => {
+                // A scoped rule's scope is in its body: a rollout cannot
+                // make one up.
+                r.errors.push(
+                    Diagnostic::new(
+                        &codes::UNKNOWN_RULE,
+                        s.span,
+                        format!("the policy has no {}", s.value),
+                    )
+                    .label("no such rule"),
+                );
+                continue;
+            }
+            (None, Some(scope)) => {
                 // A subject with no rule gets one.
                 let id = policy.rules.len();
                 policy.rules.push(Rule {
-                    scope: scope_of(&s.value),
+                    scope,
+                    name: None,
+                    report_only: None,
                     span: s.span,
                     implicit: true,
                     fields: Fields::default(),
@@ -179,7 +196,7 @@ fn rollout(
                     includes: Vec::new(),
                     rollout: None,
                 });
-                by_subject.insert(scope_of(&s.value), id);
+                by_subject.insert(s.value.clone(), id);
                 id
             }
         };
@@ -233,7 +250,9 @@ fn rollout(
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place<'a> {
-    Rule(&'a Scope),
+    /// A rule's body: its head's scope, and whether it is a scoped rule
+    /// (`rule "NAME"`), whose body writes its scope.
+    Rule(&'a Scope, bool),
     Phase,
 }
 
@@ -263,13 +282,25 @@ impl Resolver {
     }
 
     fn rule(&mut self, decl: &syn::RuleDecl) -> Rule {
-        let scope = scope_of(&decl.subject.value);
+        let (scope, name) = match &decl.subject.value {
+            syn::Subject::Rule(n) => (
+                self.written_scope(decl),
+                Some(At {
+                    value: n.clone(),
+                    span: decl.subject.span,
+                }),
+            ),
+            s => (scope_of(s).unwrap_or_default(), None),
+        };
         let rank = scope.rank();
+        let scoped = name.is_some();
         let mut rule = Rule {
             span: decl.subject.span,
             implicit: false,
-            fields: self.fields(&decl.fields, Place::Rule(&scope)),
+            fields: self.fields(&decl.fields, Place::Rule(&scope, scoped)),
             scope,
+            name,
+            report_only: None,
             privileged: None,
             break_glass: None,
             includes: Vec::new(),
@@ -277,22 +308,81 @@ impl Resolver {
         };
         for f in &decl.fields {
             match &f.value {
-                FieldValue::Privileged if rank == Rank::Group => {
+                FieldValue::Privileged if rank == Rank::Group && !scoped => {
                     rule.privileged.get_or_insert(f.span);
                 }
-                FieldValue::BreakGlass if rank == Rank::User => {
+                FieldValue::BreakGlass if rank == Rank::User && !scoped => {
                     rule.break_glass.get_or_insert(f.span);
                 }
-                FieldValue::Includes(names) if rank == Rank::Group => {
+                FieldValue::Includes(names) if rank == Rank::Group && !scoped => {
                     rule.includes.extend(names.iter().map(|n| At {
                         value: n.value.clone(),
                         span: n.span,
                     }));
                 }
+                FieldValue::ReportOnly if scoped || rank != Rank::Default => {
+                    rule.report_only.get_or_insert(f.span);
+                }
                 _ => {}
             }
         }
         rule
+    }
+
+    /// The scope a scoped rule's body writes: `for`, `in app`, `except`.
+    /// Without `for` it applies to no one (and E031 says so).
+    fn written_scope(&mut self, decl: &syn::RuleDecl) -> Scope {
+        let mut scope = Scope::default();
+        let mut whom = false;
+        let names = |list: &[syn::Spanned<syn::Party>],
+                     users: &mut Vec<String>,
+                     groups: &mut Vec<String>,
+                     apps: &mut Vec<String>| {
+            for p in list {
+                let (to, n) = match &p.value {
+                    syn::Party::User(n) => (&mut *users, n),
+                    syn::Party::Group(n) => (&mut *groups, n),
+                    syn::Party::App(n) => (&mut *apps, n),
+                };
+                if !to.contains(n) {
+                    to.push(n.clone());
+                }
+            }
+        };
+        for f in &decl.fields {
+            match &f.value {
+                FieldValue::For(list) if !whom => {
+                    whom = true;
+                    names(list, &mut scope.users, &mut scope.groups, &mut Vec::new());
+                }
+                FieldValue::InApps(apps) if scope.apps.is_empty() => {
+                    for a in apps {
+                        if !scope.apps.contains(&a.value) {
+                            scope.apps.push(a.value.clone());
+                        }
+                    }
+                }
+                FieldValue::Except(list) => {
+                    let e = &mut scope.except;
+                    names(list, &mut e.users, &mut e.groups, &mut e.apps);
+                }
+                _ => {}
+            }
+        }
+        if !whom {
+            self.errors.push(
+                Diagnostic::new(
+                    &codes::INCOMPLETE_RULE,
+                    decl.subject.span,
+                    format!("{} does not say whom it applies to", decl.subject.value),
+                )
+                .label("no `for` in this rule")
+                .help("add `for everyone`, or `for members of group \"G\"` and `user \"U\"`"),
+            );
+            // Nobody: a rule without `for` must not apply to everyone.
+            scope.users.push(String::new());
+        }
+        scope
     }
 
     fn fields(&mut self, fields: &[syn::Field], place: Place<'_>) -> Fields {
@@ -301,7 +391,7 @@ impl Resolver {
         for f in fields {
             let keyword = f.value.keyword();
             if let Some(&first) = seen.get(keyword) {
-                if keyword != "includes" {
+                if keyword != "includes" && keyword != "except" {
                     self.errors.push(
                         Diagnostic::new(
                             &codes::DUPLICATE_FIELD,
@@ -317,40 +407,48 @@ impl Resolver {
             seen.insert(keyword, f.span);
             match &f.value {
                 FieldValue::Setting(field, value) => out.set(*field, value, f.span, self),
-                FieldValue::Privileged | FieldValue::BreakGlass | FieldValue::Includes(_) => {
-                    self.misplaced_marker(f, place);
-                }
+                _ => self.misplaced_marker(f, place),
             }
         }
         out
     }
 
-    /// Markers and `includes` belong on one kind of rule and never in a phase.
+    /// Markers, `includes` and a scope's clauses belong on one kind of rule
+    /// and never in a phase.
     fn misplaced_marker(&mut self, f: &syn::Field, place: Place<'_>) {
         let keyword = f.value.keyword();
+        let (scope, scoped) = match place {
+            Place::Rule(s, scoped) => (Some(s), scoped),
+            Place::Phase => (None, false),
+        };
+        let rank = scope.map(Scope::rank);
         let (allowed, on) = match &f.value {
-            FieldValue::BreakGlass => (
-                matches!(place, Place::Rule(s) if s.rank() == Rank::User),
-                "a `user` rule",
+            FieldValue::BreakGlass => (rank == Some(Rank::User) && !scoped, "a `user` rule"),
+            FieldValue::Privileged | FieldValue::Includes(_) => {
+                (rank == Some(Rank::Group) && !scoped, "a `group` rule")
+            }
+            FieldValue::For(_) | FieldValue::InApps(_) | FieldValue::Except(_) => {
+                (scoped, "a scoped rule, `rule \"NAME\" { for ... }`")
+            }
+            FieldValue::ReportOnly => (
+                scope.is_some() && (scoped || rank != Some(Rank::Default)),
+                "any rule but `default`",
             ),
-            _ => (
-                matches!(place, Place::Rule(s) if s.rank() == Rank::Group),
-                "a `group` rule",
-            ),
+            FieldValue::Setting(..) => (true, ""),
         };
         if allowed {
             return;
         }
-        let (message, help) = match place {
-            Place::Phase => (
+        let (message, help) = match scope {
+            None => (
                 format!("`{keyword}` cannot change in a rollout phase"),
                 format!(
                     "put `{keyword}` on the rule itself; phases change {}",
                     field_words(" and ")
                 ),
             ),
-            Place::Rule(s) => (
-                format!("`{keyword}` is not allowed on {}", subject_kind(s)),
+            Some(s) => (
+                format!("`{keyword}` is not allowed on {}", subject_kind(s, scoped)),
                 format!("`{keyword}` belongs on {on}"),
             ),
         };
@@ -454,7 +552,10 @@ impl Resolver {
     }
 }
 
-fn subject_kind(s: &Scope) -> &'static str {
+fn subject_kind(s: &Scope, scoped: bool) -> &'static str {
+    if scoped {
+        return "a scoped rule";
+    }
     match s.rank() {
         Rank::Default => "the `default` rule",
         Rank::Group => "a `group` rule",
@@ -464,14 +565,16 @@ fn subject_kind(s: &Scope) -> &'static str {
 }
 
 /// The scope a rule head (or a rollout's `applies` entry) writes: the four
-/// kinds of rule are ways of writing one.
-pub(crate) fn scope_of(s: &syn::Subject) -> Scope {
-    match s {
+/// kinds of rule are ways of writing one. `None` for `rule "NAME"`, whose
+/// scope is in its body.
+pub(crate) fn scope_of(s: &syn::Subject) -> Option<Scope> {
+    Some(match s {
         syn::Subject::Default => Scope::everyone(),
         syn::Subject::Group(g) => Scope::group(g),
         syn::Subject::User(u) => Scope::user(u),
         syn::Subject::App(a) => Scope::app(a),
-    }
+        syn::Subject::Rule(_) => return None,
+    })
 }
 
 /// The catalogue's fields as a list in words: "enforcement, factors, ...

@@ -40,7 +40,11 @@ pub(crate) fn describe(r: Rule) -> Option<&'static str> {
         Rule::k_applies | Rule::applies => "`applies`",
         Rule::k_on | Rule::phase => "`on`",
         Rule::k_assert | Rule::assert_decl => "`assert`",
-        Rule::k_for | Rule::for_clause => "`for`",
+        Rule::k_for | Rule::for_clause | Rule::for_field => "`for`",
+        Rule::k_rule | Rule::rule_subject => "`rule`",
+        Rule::k_except | Rule::except_field => "`except`",
+        Rule::k_report_only | Rule::report_only_marker => "`report_only`",
+        Rule::in_field => "`in app`",
         Rule::scope => {
             "`everyone`, `privileged`, `break_glass`, `members of group \"G\"` or `user \"U\"`"
         }
@@ -72,8 +76,8 @@ pub(crate) fn describe(r: Rule) -> Option<&'static str> {
         Rule::clock => "a time of day such as `08:00`",
         Rule::day | Rule::day_spec | Rule::day_range => "a weekday such as `mon` or `mon-fri`",
         Rule::level => "`off`, `optional` or `required`",
-        Rule::precedence_mode => "`most_restrictive` or `specific`",
-        Rule::subject | Rule::rule => "a rule (`default`, `group`, `user` or `app`)",
+        Rule::precedence_mode => "`most_restrictive`, `specific` or `ordered`",
+        Rule::subject | Rule::rule => "a rule (`default`, `group`, `user`, `app` or `rule`)",
         Rule::window => "`never` or a window such as `1h`",
         Rule::EOI => "end of file",
         _ => return field_rule(r),

@@ -116,10 +116,10 @@ impl Builder {
         Some(match p.as_rule() {
             Rule::precedence_decl => {
                 let mode = parts(p).next()?;
-                let value = if mode.as_str() == "specific" {
-                    PrecedenceMode::Specific
-                } else {
-                    PrecedenceMode::MostRestrictive
+                let value = match mode.as_str() {
+                    "specific" => PrecedenceMode::Specific,
+                    "ordered" => PrecedenceMode::Ordered,
+                    _ => PrecedenceMode::MostRestrictive,
                 };
                 Item::Precedence(Spanned::new(value, sp))
             }
@@ -197,6 +197,18 @@ impl Builder {
         let value = match p.as_rule() {
             Rule::privileged_marker => FieldValue::Privileged,
             Rule::break_glass_marker => FieldValue::BreakGlass,
+            Rule::for_field => FieldValue::For(parts(p).filter_map(party).collect()),
+            Rule::in_field => FieldValue::InApps(
+                parts(p)
+                    .filter_map(party)
+                    .filter_map(|a| match a.value {
+                        Party::App(n) => Some(Spanned::new(n, a.span)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            Rule::except_field => FieldValue::Except(parts(p).filter_map(party).collect()),
+            Rule::report_only_marker => FieldValue::ReportOnly,
             Rule::includes_field => {
                 FieldValue::Includes(parts(p).map(|s| self.string(s)).collect())
             }
@@ -514,7 +526,11 @@ fn parse_civil_date(text: &str) -> Option<civil::Date> {
 
 fn subject(p: Pair<'_, Rule>) -> Option<Spanned<Subject>> {
     let sp = span(&p);
-    let inner = p.into_inner().next()?;
+    Some(Spanned::new(subject_of(p.into_inner().next()?)?, sp))
+}
+
+/// `default`, `group "G"`, `user "U"`, `app "A"` or `rule "NAME"`.
+fn subject_of(inner: Pair<'_, Rule>) -> Option<Subject> {
     let kind = inner.as_rule();
     let name = || -> Option<String> {
         let s = inner
@@ -525,11 +541,31 @@ fn subject(p: Pair<'_, Rule>) -> Option<Spanned<Subject>> {
             s.into_inner().next().map(|i| i.as_str()).unwrap_or(""),
         ))
     };
-    let value = match kind {
+    Some(match kind {
         Rule::default_subject => Subject::Default,
         Rule::group_subject => Subject::Group(name()?),
         Rule::user_subject => Subject::User(name()?),
         Rule::app_subject => Subject::App(name()?),
+        Rule::rule_subject => Subject::Rule(name()?),
+        _ => return None,
+    })
+}
+
+/// One entry of a `for`, `in` or `except` list; `None` for the commas and
+/// keywords between them (and `everyone`, which is the empty list).
+fn party(p: Pair<'_, Rule>) -> Option<Spanned<Party>> {
+    let sp = span(&p);
+    let subject = match p.as_rule() {
+        Rule::members_scope => p
+            .into_inner()
+            .find(|c| c.as_rule() == Rule::group_subject)?,
+        Rule::group_subject | Rule::user_subject | Rule::app_subject => p,
+        _ => return None,
+    };
+    let value = match subject_of(subject)? {
+        Subject::Group(n) => Party::Group(n),
+        Subject::User(n) => Party::User(n),
+        Subject::App(n) => Party::App(n),
         _ => return None,
     };
     Some(Spanned::new(value, sp))

@@ -42,6 +42,7 @@ pub enum Item {
 pub enum PrecedenceMode {
     MostRestrictive,
     Specific,
+    Ordered,
 }
 
 /// A duration in whole seconds.
@@ -88,6 +89,8 @@ pub enum Subject {
     Group(String),
     User(String),
     App(String),
+    /// `rule "NAME"`: a scoped rule, its scope written in its body.
+    Rule(String),
 }
 
 impl std::fmt::Display for Subject {
@@ -97,6 +100,7 @@ impl std::fmt::Display for Subject {
             Subject::Group(n) => write!(f, "group {n:?}"),
             Subject::User(n) => write!(f, "user {n:?}"),
             Subject::App(n) => write!(f, "app {n:?}"),
+            Subject::Rule(n) => write!(f, "rule {n:?}"),
         }
     }
 }
@@ -122,6 +126,22 @@ pub enum FieldValue {
     Privileged,
     BreakGlass,
     Includes(Vec<Spanned<String>>),
+    /// `for everyone` (an empty list) or `for` users and members of groups.
+    For(Vec<Spanned<Party>>),
+    /// `in app "A", app "B"`.
+    InApps(Vec<Spanned<String>>),
+    /// `except` users, members of groups, or apps.
+    Except(Vec<Spanned<Party>>),
+    ReportOnly,
+}
+
+/// Someone or somewhere a scoped rule names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Party {
+    User(String),
+    /// Members of the group, through `includes`.
+    Group(String),
+    App(String),
 }
 
 /// A field's value as written, by its shape: the checker turns it into the
@@ -144,13 +164,25 @@ impl FieldValue {
             FieldValue::Privileged => "privileged",
             FieldValue::BreakGlass => "break_glass",
             FieldValue::Includes(_) => "includes",
+            FieldValue::For(_) => "for",
+            FieldValue::InApps(_) => "in",
+            FieldValue::Except(_) => "except",
+            FieldValue::ReportOnly => "report_only",
         }
     }
 }
 
-/// The words that write a rule's markers rather than a field: what else
-/// may start an entry of a rule body.
-pub const MARKERS: [&str; 3] = ["privileged", "break_glass", "includes"];
+/// The words that write a rule's markers and scope rather than a field:
+/// what else may start an entry of a rule body.
+pub const MARKERS: [&str; 7] = [
+    "privileged",
+    "break_glass",
+    "includes",
+    "for",
+    "in",
+    "except",
+    "report_only",
+];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EnrolmentSyntax {

@@ -14,7 +14,7 @@ pub struct AuditPage {
     pub next_before: Option<i64>,
 }
 
-const COLUMNS: &str = "id, at, user_id, kind, detail, app, ip, decision, factor, result, reason, decision_id, login_id, policy_sha256, exempt";
+const COLUMNS: &str = "id, at, user_id, kind, detail, app, ip, decision, factor, result, reason, decision_id, login_id, policy_sha256, exempt, report_only";
 
 /// The query's `WHERE` (with `$n` in the order [`Param`]s are bound).
 fn filter(q: &AuditQuery<'_>) -> (String, Vec<Param>) {
@@ -35,6 +35,9 @@ fn filter(q: &AuditQuery<'_>) -> (String, Vec<Param>) {
     }
     if let Some(id) = q.before {
         add("id < ?", Param::Number(id));
+    }
+    if q.report_only {
+        terms.push("report_only IS NOT NULL".to_string());
     }
     let sql = if terms.is_empty() {
         String::new()
@@ -99,6 +102,7 @@ impl Store {
                             login_id: text(12)?,
                             policy_sha256: text(13)?,
                             exempt: text(14)?,
+                            report_only: text(15)?,
                         },
                     ))
                 })

@@ -85,6 +85,7 @@ pub async fn audit(
         since,
         before: q.before,
         limit: Some(limit),
+        report_only: q.report_only.unwrap_or(false),
     };
     let page = app.verifier.store.audit_page(&query).await?;
     let body = AuditPage {

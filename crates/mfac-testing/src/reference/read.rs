@@ -15,8 +15,8 @@ use mfac_core::policy::{Enrolment, Factor, FactorSet, Field, Level, Remember, Wi
 use mfac_core::source::SourceFile;
 use mfac_core::time::When;
 use mfac_lang::syntax::{
-    self, EnrolmentSyntax, FactorExpr, FieldValue, Item, PrecedenceMode, RememberSyntax, Subject,
-    ValueSyntax,
+    self, EnrolmentSyntax, FactorExpr, FieldValue, Item, Party, PrecedenceMode, RememberSyntax,
+    Subject, ValueSyntax,
 };
 use std::collections::BTreeMap;
 
@@ -32,13 +32,16 @@ pub(crate) struct Written {
 
 /// Whom and where a rule applies, as the design of scoped rules words it: `for` these
 /// users and members of these groups (neither: everyone), `in` these apps
-/// (none: every app). `default`, `group`, `user` and `app` rules are
-/// written so.
+/// (none: every app), `except` these users, members of these groups and
+/// apps. `default`, `group`, `user` and `app` rules are written so.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct RefScope {
     pub users: Vec<String>,
     pub groups: Vec<String>,
     pub apps: Vec<String>,
+    pub except_users: Vec<String>,
+    pub except_groups: Vec<String>,
+    pub except_apps: Vec<String>,
 }
 
 impl RefScope {
@@ -58,7 +61,39 @@ impl RefScope {
                 apps: one(a),
                 ..RefScope::default()
             },
+            // Written in the body: see `body_scope`.
+            Subject::Rule(_) => RefScope::default(),
         }
+    }
+
+    /// A scoped rule's scope from its body's `for`, `in` and `except`.
+    fn body(fields: &[syntax::Field]) -> RefScope {
+        let mut s = RefScope::default();
+        for f in fields {
+            match &f.value {
+                FieldValue::For(list) => {
+                    for p in list {
+                        match &p.value {
+                            Party::User(u) => s.users.push(u.clone()),
+                            Party::Group(g) => s.groups.push(g.clone()),
+                            Party::App(_) => {}
+                        }
+                    }
+                }
+                FieldValue::InApps(list) => s.apps.extend(list.iter().map(|a| a.value.clone())),
+                FieldValue::Except(list) => {
+                    for p in list {
+                        match &p.value {
+                            Party::User(u) => s.except_users.push(u.clone()),
+                            Party::Group(g) => s.except_groups.push(g.clone()),
+                            Party::App(a) => s.except_apps.push(a.clone()),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        s
     }
 }
 
@@ -66,6 +101,10 @@ impl RefScope {
 #[derive(Clone, Debug)]
 pub(crate) struct RefRule {
     pub scope: RefScope,
+    /// A scoped rule's name: how a rollout names it.
+    pub name: Option<String>,
+    /// Evaluated, never enforced.
+    pub report_only: bool,
     /// `privileged` on a group, `break_glass` on a user.
     pub marked: bool,
     pub includes: Vec<String>,
@@ -88,7 +127,7 @@ pub(crate) struct RefCalendar {
 /// A policy as the reference reads it.
 #[derive(Clone, Debug)]
 pub struct Reference {
-    pub(crate) specific: bool,
+    pub(crate) mode: PrecedenceMode,
     pub(crate) timezone: TimeZone,
     pub(crate) calendar: RefCalendar,
     pub(crate) rules: Vec<RefRule>,
@@ -117,7 +156,7 @@ pub fn read(text: &str) -> Result<Reference, String> {
         })
         .collect();
     let mut r = Reference {
-        specific: false,
+        mode: PrecedenceMode::MostRestrictive,
         calendar: RefCalendar {
             days: 0b001_1111,
             start_minute: 9 * 60,
@@ -130,7 +169,7 @@ pub fn read(text: &str) -> Result<Reference, String> {
     };
     for item in &tree.items {
         match item {
-            Item::Precedence(m) => r.specific = m.value == PrecedenceMode::Specific,
+            Item::Precedence(m) => r.mode = m.value,
             Item::Calendar(c) => {
                 if let Some(w) = c.work_hours.first() {
                     r.calendar.days = w.days;
@@ -146,8 +185,18 @@ pub fn read(text: &str) -> Result<Reference, String> {
                     .fields
                     .iter()
                     .any(|f| matches!(f.value, FieldValue::Privileged | FieldValue::BreakGlass));
+                let (scope, name) = match &rule.subject.value {
+                    Subject::Rule(n) => (RefScope::body(&rule.fields), Some(n.clone())),
+                    s => (RefScope::of(s), None),
+                };
+                let report_only = rule
+                    .fields
+                    .iter()
+                    .any(|f| matches!(f.value, FieldValue::ReportOnly));
                 r.rules.push(RefRule {
-                    scope: RefScope::of(&rule.subject.value),
+                    scope,
+                    name,
+                    report_only,
                     marked,
                     includes,
                     written,
@@ -172,11 +221,23 @@ pub fn read(text: &str) -> Result<Reference, String> {
             let fields = written(&phase.fields, &strengths, None)?;
             for subject in &rollout.subjects {
                 let scope = RefScope::of(&subject.value);
-                let rule = match r.rules.iter().position(|x| x.scope == scope) {
+                let found = match &subject.value {
+                    Subject::Rule(n) => r.rules.iter().position(|x| x.name.as_ref() == Some(n)),
+                    _ => r
+                        .rules
+                        .iter()
+                        .position(|x| x.name.is_none() && x.scope == scope),
+                };
+                let rule = match found {
                     Some(i) => i,
+                    None if matches!(subject.value, Subject::Rule(_)) => {
+                        return Err("a rollout of a scoped rule the policy lacks".into())
+                    }
                     None => {
                         r.rules.push(RefRule {
                             scope,
+                            name: None,
+                            report_only: false,
                             marked: false,
                             includes: Vec::new(),
                             written: Written::default(),
@@ -209,7 +270,12 @@ fn written(
                     out.extend(names.iter().map(|n| n.value.clone()));
                 }
             }
-            FieldValue::Privileged | FieldValue::BreakGlass => {}
+            FieldValue::Privileged
+            | FieldValue::BreakGlass
+            | FieldValue::For(_)
+            | FieldValue::InApps(_)
+            | FieldValue::Except(_)
+            | FieldValue::ReportOnly => {}
         }
     }
     Ok(w)

@@ -48,7 +48,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         span,
                         format!(
                             "{} grants recovery, which an app rule cannot do in `specific` mode",
-                            rule.scope
+                            rule
                         ),
                     )
                     .label("no effect: an app rule only tightens"),
@@ -64,7 +64,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         r.span,
                         format!(
                             "{} remembers logins for `{}`, but no other rule remembers any, and an app rule cannot start to in `specific` mode",
-                            rule.scope, r.value
+                            rule, r.value
                         ),
                     )
                     .label("never in effect"),

@@ -23,7 +23,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let span = cx.span_of(id, at, |f| f.factors.map(|x| x.span));
             if e.allowed().is_some_and(|a| a.is_empty()) {
                 out.push(
-                    Diagnostic::new(&INFO, span, format!("{} allows no factor", rule.scope))
+                    Diagnostic::new(&INFO, span, format!("{} allows no factor", rule))
                         .label("empty factor set"),
                 );
                 break;
@@ -37,7 +37,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 let mut diag = Diagnostic::new(
                     &INFO,
                     span,
-                    format!("{} allows no factor that the default also allows", rule.scope),
+                    format!("{} allows no factor that the default also allows", rule),
                 )
                 .label(format!("allows {own}"))
                 .help(format!(

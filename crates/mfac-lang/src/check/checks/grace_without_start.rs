@@ -24,7 +24,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     &INFO,
                     e.span,
-                    format!("grace period on {} has no start date", rule.scope),
+                    format!("grace period on {} has no start date", rule),
                 )
                 .label("treated as `enrolment immediate`"),
             );

@@ -64,7 +64,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         Diagnostic::new(
                             &INFO,
                             span,
-                            format!("{} loosens {field} compared with {what}", rule.scope),
+                            format!("{} loosens {field} compared with {what}", rule),
                         )
                         .label(format!("looser {field}")),
                     );

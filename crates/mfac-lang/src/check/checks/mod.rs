@@ -24,6 +24,7 @@ pub mod expired_exemption;
 pub mod grace_without_start;
 pub mod group_overlap;
 pub mod includes_cycle;
+pub mod incomplete_rule;
 pub mod invalid_value;
 pub mod locked_out_admin;
 pub mod lookalike_group;
@@ -42,11 +43,14 @@ pub mod remember_privileged;
 pub mod remember_range;
 pub mod rollout_conflict;
 pub mod rollout_lowers;
+pub mod rule_never_applies;
+pub mod shadowed_by_order;
 pub mod shadowed_rule;
 pub mod strength_cycle;
 pub mod syntax;
 pub mod unheld_group;
 pub mod unknown_factor;
+pub mod unknown_rule;
 pub mod unknown_timezone;
 pub mod unreadable_file;
 pub mod unused_suppression;
@@ -95,7 +99,7 @@ pub(crate) fn privileged_members(
                 crate::diagnostic::Diagnostic::new(
                     claim.info,
                     span,
-                    format!("a member of privileged {} gets {}", rule.scope, r.what),
+                    format!("a member of privileged {} gets {}", rule, r.what),
                 )
                 .label(claim.label)
                 .counterexample(r.report),

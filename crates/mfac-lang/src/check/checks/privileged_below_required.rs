@@ -37,7 +37,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             let scope = Scope::MembersOf(g.to_string());
             if let Some(r) = cx.refute(scope, true, REQUIRED, Users::Unnamed) {
-                let message = format!("a member of privileged {} gets {}", rule.scope, r.what);
+                let message = format!("a member of privileged {} gets {}", rule, r.what);
                 out.push(finding(cx, id, r, message));
             }
         }
@@ -48,7 +48,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         if rule.break_glass.is_some() {
             if let Some(r) = cx.refute(Scope::User(u.to_string()), true, REQUIRED, Users::All) {
-                let message = format!("break-glass {} gets {}", rule.scope, r.what);
+                let message = format!("break-glass {} gets {}", rule, r.what);
                 out.push(finding(cx, id, r, message));
             }
         } else if in_privileged_group(cx, u) && lowers(cx, id) {
@@ -61,7 +61,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ) {
                 let message = format!(
                     "{} is in a privileged group in the directory, and its rule gives it {}",
-                    rule.scope, r.what
+                    rule, r.what
                 );
                 out.push(finding(cx, id, r, message));
             }

@@ -31,7 +31,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             });
         let why = match (break_glass, privileged_group) {
             (true, _) => "a break-glass user".to_string(),
-            (false, Some(r)) => format!("a member of privileged {}", r.scope),
+            (false, Some(r)) => format!("a member of privileged {}", r),
             (false, None) => continue,
         };
         out.push(

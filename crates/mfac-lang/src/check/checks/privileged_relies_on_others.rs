@@ -51,10 +51,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     &INFO,
                     rule.span,
-                    format!(
-                        "{what} {} does not set `enforcement required` itself",
-                        rule.scope
-                    ),
+                    format!("{what} {} does not set `enforcement required` itself", rule),
                 )
                 .label("held at `required` only by other rules"),
             );

@@ -42,7 +42,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 span,
                 format!(
                     "{} as a member of a privileged group would get {}",
-                    rule.scope, r.what
+                    rule, r.what
                 ),
             )
             .label("wins over the privileged group's rule")

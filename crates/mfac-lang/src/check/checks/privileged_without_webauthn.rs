@@ -47,7 +47,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             None => (
                 format!(
                     "privileged {}: {} no webauthn enrolled: {}",
-                    rule.scope,
+                    rule,
                     match users.len() {
                         1 => "1 member has".to_string(),
                         n => format!("{n} members have"),

@@ -31,7 +31,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                             e.span,
                             format!(
                                 "rollout `{}` lowers {} from `{before}` to `{}`",
-                                rollout.name, rule.scope, e.value
+                                rollout.name, rule, e.value
                             ),
                         )
                         .label("lower than before"),

@@ -25,13 +25,19 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .enumerate()
         .filter(|(_, r)| {
-            r.scope.rank() == Rank::Group && r.privileged.is_none() && r.includes.is_empty()
+            r.scope.rank() == Rank::Group
+                && r.privileged.is_none()
+                && r.includes.is_empty()
+                && r.report_only.is_none()
         })
         .map(|(id, _)| id)
         .collect();
     let inert = mfac_prove::inert_group_rules(cx.compiled(), &candidates);
     for (id, rule) in p.rules.iter().enumerate() {
-        if rule.scope.rank() == Rank::Default
+        // A report-only rule never changes an enforced decision, by design:
+        // what it would change is the decision's `report_only`.
+        if (rule.scope.rank() == Rank::Default && rule.name.is_none())
+            || rule.report_only.is_some()
             || rule.privileged.is_some()
             || rule.break_glass.is_some()
             || !rule.includes.is_empty()
@@ -60,7 +66,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     &INFO,
                     rule.span,
-                    format!("{} {why}, so it never changes a decision", rule.scope),
+                    format!("{} {why}, so it never changes a decision", rule),
                 )
                 .label("never changes a decision"),
             );

@@ -65,7 +65,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .label(format!("{} applies", cx.subject(first)));
         for id in rules.iter().skip(1) {
             if let Some(r) = cx.policy.rules.get(*id) {
-                d = d.related(r.span, format!("{} applies too", r.scope));
+                d = d.related(r.span, format!("{} applies too", r));
             }
         }
         out.push(d);

@@ -603,12 +603,17 @@ fn sarif_output_is_valid_against_the_official_schema() {
         results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
         2
     );
+    // Every check, then every control of every compliance profile.
+    let controls: usize = mfac::profiles::PROFILES
+        .iter()
+        .map(|p| p.controls.len())
+        .sum();
     assert_eq!(
         doc["runs"][0]["tool"]["driver"]["rules"]
             .as_array()
             .unwrap()
             .len(),
-        mfac::check::REGISTRY.len()
+        mfac::check::REGISTRY.len() + controls
     );
 }
 

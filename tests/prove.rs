@@ -247,6 +247,10 @@ fn holds(condition: Condition, e: &Effective, exempt: bool) -> bool {
         Condition::FactorsInclude(set) => e.factors.iter().any(|f| set.contains(f)),
         Condition::FactorsNone => e.enforcement != Level::Off && e.factors.iter().next().is_none(),
         Condition::RememberNever => !matches!(e.remember, Some(mfac::policy::Remember::Window(_))),
+        Condition::RememberWithin(limit) => match e.remember {
+            Some(mfac::policy::Remember::Window(w)) => w.seconds <= limit,
+            _ => true,
+        },
         Condition::Recovery => e.recovery,
         Condition::Exempt => exempt,
     }
@@ -323,6 +327,7 @@ fn properties(policy: &Policy, from: Timestamp) -> Vec<Property> {
         Condition::FactorsInclude(set(&[Factor::BackupCode])),
         Condition::FactorsNone,
         Condition::RememberNever,
+        Condition::RememberWithin(3_600),
         Condition::Recovery,
         Condition::Exempt,
     ];

@@ -28,6 +28,10 @@ pub struct Args {
     /// Severities per check (default: the nearest `mfac.toml` at or above each policy)
     #[arg(long, value_name = "FILE")]
     config: Option<String>,
+    /// Apply a compliance profile, as a `comply` line would: `cisa-scuba-aad`,
+    /// `maester`, `nist-800-63b { aal3 for privileged }`, `pci-dss-4.0 { cde app "Payments" }`
+    #[arg(long = "profile", value_name = "PROFILE")]
+    profiles: Vec<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -85,6 +89,13 @@ pub fn run(a: Args) -> Outcome {
         .map(mfac::time::parse_date)
         .transpose()
         .map_err(|e| Failure::input(format!("--today: {e}")))?;
+    let profiles = a
+        .profiles
+        .iter()
+        .map(|p| {
+            mfac::check::profile_arg(p).map_err(|e| Failure::input(format!("--profile {p:?}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     // Every input problem becomes diagnostics among the rest: the other
     // files are still checked, and the exit code is 2.
     let mut results: Vec<mfac::Diagnostics> = Vec::new();
@@ -125,6 +136,7 @@ pub fn run(a: Args) -> Outcome {
     };
     let mut found: std::collections::BTreeMap<std::path::PathBuf, Option<super::config::Config>> =
         Default::default();
+    let mut controls = Vec::new();
     for f in &files {
         let source = match read_source(f) {
             Ok(s) => s,
@@ -156,9 +168,22 @@ pub fn run(a: Args) -> Outcome {
             today,
             directory: directory.clone(),
             config: config.unwrap_or_default(),
+            profiles: profiles.clone(),
         };
-        let diags = check(&source, &options).diagnostics;
-        results.push(diags);
+        let outcome = check(&source, &options);
+        controls.extend(
+            outcome
+                .controls
+                .iter()
+                .map(|c| mfac::diagnostic::ControlRow {
+                    control: c.control.to_string(),
+                    file: source.name().to_string(),
+                    profile: c.profile.to_string(),
+                    result: c.result.name().to_string(),
+                    title: c.title.to_string(),
+                }),
+        );
+        results.push(outcome.diagnostics);
     }
     let errors: usize = results.iter().map(|d| d.errors()).sum();
     let warnings: usize = results.iter().map(|d| d.warnings()).sum();
@@ -166,7 +191,8 @@ pub fn run(a: Args) -> Outcome {
     match a.format {
         Format::Json => {
             let rows: Vec<_> = results.iter().flat_map(|d| d.json_rows()).collect();
-            let report = mfac::diagnostic::CheckReport::new(rows);
+            let mut report = mfac::diagnostic::CheckReport::new(rows);
+            report.controls = controls;
             let doc = serde_json::to_value(report)
                 .map_err(|e| Failure::input(format!("cannot write the report: {e}")))?;
             outln!("{}", super::render::pretty(&doc));

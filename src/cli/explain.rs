@@ -1,15 +1,16 @@
-//! `mfac explain CODE`: a check's documentation, from the check registry.
+//! `mfac explain CODE`: a check's documentation, from the check registry;
+//! `mfac explain PROFILE`: a compliance profile's controls.
 
 use super::{Failure, Outcome};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 #[command(
-    about = "Explain a check: what it catches, why it matters, an example and the fix",
-    after_help = "Examples:\n  mfac explain E013\n  mfac explain disjoint-factors\n  mfac explain --markdown > docs/rules.md"
+    about = "Explain a check (what it catches, why it matters, an example and the fix) or a compliance profile (its controls, and what a policy cannot show)",
+    after_help = "Examples:\n  mfac explain E013\n  mfac explain disjoint-factors\n  mfac explain pci-dss-4.0\n  mfac explain --markdown > docs/rules.md"
 )]
 pub struct Args {
-    /// A check's code (`E013`) or name (`empty-factors`)
+    /// A check's code (`E013`) or name (`empty-factors`), or a profile (`pci-dss-4.0`)
     #[arg(required_unless_present = "markdown")]
     code: Option<String>,
     /// Print every check as the markdown page `docs/rules.md`
@@ -23,14 +24,19 @@ pub fn run(a: Args) -> Outcome {
         return Ok(ExitCode::SUCCESS);
     }
     let want = a.code.unwrap_or_default();
+    if let Some(p) = mfac::profiles::find(&want) {
+        out!("{}", mfac::profiles::explain(p));
+        return Ok(ExitCode::SUCCESS);
+    }
     let check = mfac::check::REGISTRY
         .iter()
         .find(|c| c.info.code.eq_ignore_ascii_case(&want) || c.info.name == want)
         .ok_or_else(|| {
             let codes: Vec<&str> = mfac::check::REGISTRY.iter().map(|c| c.info.code).collect();
             Failure::input(format!(
-                "no check `{want}`; the codes are {}",
-                codes.join(", ")
+                "no check or profile `{want}`; the codes are {}; the profiles are {}",
+                codes.join(", "),
+                mfac::profiles::names()
             ))
         })?;
     out!("{}", mfac::check::explain_text(check));

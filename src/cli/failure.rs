@@ -150,6 +150,7 @@ pub fn render(f: &Failure, m: Machine) -> String {
                 rows.push(JsonDiagnostic {
                     code: f.kind.to_string(),
                     column: None,
+                    control: None,
                     end_column: None,
                     end_line: None,
                     file: None,
@@ -157,6 +158,7 @@ pub fn render(f: &Failure, m: Machine) -> String {
                     line: None,
                     message: f.message.clone(),
                     name: info.map_or("", |i| i.name).to_string(),
+                    profile: None,
                     severity: mfac::Severity::Error,
                     counterexample: None,
                 });
@@ -184,7 +186,7 @@ pub fn render(f: &Failure, m: Machine) -> String {
         Machine::Github => {
             let mut s: String = f.found.iter().map(super::render::github).collect();
             if f.found.is_empty() {
-                s = super::render::github_annotation("error", None, f.kind, &f.message);
+                s = super::render::github_annotation("error", None, f.kind, None, &f.message);
             }
             s
         }

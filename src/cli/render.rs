@@ -84,22 +84,26 @@ pub fn github(diags: &Diagnostics) -> String {
             help.push_str(&c.text());
         }
         let place = (diags.source.name(), [line, col, end_line, end_col]);
+        let control = d.control.map(|c| c.rule_id());
         out.push_str(&github_annotation(
             d.severity.name(),
             Some(place),
             d.code,
+            control.as_deref(),
             &format!("{}{help}", d.message),
         ));
     }
     out
 }
 
-/// One workflow command, `::error file=F,line=L,...,title=CODE name::text`;
-/// without a place (a bad flag), the annotation has none.
+/// One workflow command, `::error file=F,line=L,...,title=CODE name::text`
+/// (with a failing control's `PROFILE/CONTROL` after the name); without a
+/// place (a bad flag), the annotation has none.
 pub fn github_annotation(
     level: &str,
     place: Option<(&str, [usize; 4])>,
     code: &str,
+    control: Option<&str>,
     text: &str,
 ) -> String {
     // Workflow-command escaping: data escapes %, CR, LF; properties also : and ,.
@@ -116,11 +120,11 @@ pub fn github_annotation(
             prop(file)
         )
     });
-    format!(
-        "::{level} {at}title={}::{}\n",
-        prop(&format!("{code} {name}")),
-        data(text)
-    )
+    let title = match control {
+        Some(c) => format!("{code} {name} {c}"),
+        None => format!("{code} {name}"),
+    };
+    format!("::{level} {at}title={}::{}\n", prop(&title), data(text))
 }
 
 /// A check's SARIF default: its level, and `enabled: false` for the checks
@@ -152,10 +156,25 @@ pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
             })
         })
         .collect();
-    let index = |code: &str| {
-        mfac::check::REGISTRY
+    // Each control of every compliance profile is a rule of its own,
+    // `PROFILE/CONTROL`, after the checks.
+    let mut rules = rules;
+    for p in mfac::profiles::PROFILES {
+        for c in p.controls {
+            rules.push(json!({
+                "id": format!("{}/{}", p.name, c.id),
+                "name": format!("{} {}", p.name, c.id),
+                "shortDescription": {"text": c.title},
+                "fullDescription": {"text": format!("{}: {}. mfac proves {}.", p.title, c.title, c.proves)},
+                "help": {"text": p.source},
+                "defaultConfiguration": {"level": "error"},
+            }));
+        }
+    }
+    let index = |id: &str| {
+        rules
             .iter()
-            .position(|c| c.info.code == code)
+            .position(|r| r.get("id").and_then(|v| v.as_str()) == Some(id))
     };
     let region = |src: &mfac::SourceFile, span: mfac::source::Span| {
         let (sl, sc) = src.line_col(span.start);
@@ -175,8 +194,11 @@ pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
                 Some(c) => format!("{}\n{}", d.message, c.text()),
                 None => d.message.clone(),
             };
+            let rule_id = d
+                .control
+                .map_or_else(|| d.code.to_string(), |c| c.rule_id());
             let mut r = json!({
-                "ruleId": d.code,
+                "ruleId": rule_id,
                 "level": mfac::Severity::name(d.severity),
                 "message": {"text": text},
                 "locations": [location(d.span)],
@@ -184,7 +206,7 @@ pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
             if let Some(c) = &d.counterexample {
                 put(&mut r, "properties", json!({"counterexample": c}));
             }
-            if let Some(i) = index(d.code) {
+            if let Some(i) = index(&rule_id) {
                 put(&mut r, "ruleIndex", json!(i));
             }
             if !d.related.is_empty() {

@@ -71,6 +71,22 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
     /// For a finding the proof engine made: the login that shows it.
     pub counterexample: Option<Box<Counterexample>>,
+    /// For a failing control of a compliance profile: which.
+    pub control: Option<ControlRef>,
+}
+
+/// A control of a compliance profile: `pci-dss-4.0` `8.4.2`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ControlRef {
+    pub profile: &'static str,
+    pub control: &'static str,
+}
+
+impl ControlRef {
+    /// `PROFILE/CONTROL`: its id as a SARIF rule.
+    pub fn rule_id(&self) -> String {
+        format!("{}/{}", self.profile, self.control)
+    }
 }
 
 /// A login that breaks a property, as every output format carries it: who
@@ -223,7 +239,13 @@ impl Diagnostic {
             help: info.help.to_string(),
             related: Vec::new(),
             counterexample: None,
+            control: None,
         }
+    }
+
+    pub fn control(mut self, c: ControlRef) -> Self {
+        self.control = Some(c);
+        self
     }
 
     pub fn counterexample(mut self, c: Counterexample) -> Self {
@@ -289,6 +311,7 @@ impl Diagnostics {
                 JsonDiagnostic {
                     code: d.code.to_string(),
                     column: Some(column),
+                    control: d.control.map(|c| c.control.to_string()),
                     end_column: Some(end_column),
                     end_line: Some(end_line),
                     file: Some(self.source.name().to_string()),
@@ -296,6 +319,7 @@ impl Diagnostics {
                     line: Some(line),
                     message: d.message.clone(),
                     name: d.name.to_string(),
+                    profile: d.control.map(|c| c.profile.to_string()),
                     severity: d.severity,
                     counterexample: d.counterexample.as_deref().cloned(),
                 }
@@ -333,6 +357,10 @@ impl std::error::Error for Diagnostics {}
 pub struct JsonDiagnostic {
     pub code: String,
     pub column: Option<usize>,
+    /// For a failing control of a compliance profile: its id (`8.4.2`),
+    /// beside `profile`. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<String>,
     pub end_column: Option<usize>,
     pub end_line: Option<usize>,
     pub file: Option<String>,
@@ -341,6 +369,9 @@ pub struct JsonDiagnostic {
     pub message: String,
     /// The check's kebab-case name, e.g. `duplicate-rule`.
     pub name: String,
+    /// The profile of `control` (`pci-dss-4.0`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     pub severity: Severity,
     /// For a failing assertion or a finding of the proof engine: the login
     /// that shows it. Absent otherwise.
@@ -348,12 +379,28 @@ pub struct JsonDiagnostic {
     pub counterexample: Option<Counterexample>,
 }
 
-/// `mfac check --format json`: every finding of every file, and the totals.
+/// `mfac check --format json`: every finding of every file, the controls
+/// of every compliance profile applied (absent when none is), and the
+/// totals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckReport {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<ControlRow>,
     pub diagnostics: Vec<JsonDiagnostic>,
     pub errors: usize,
     pub warnings: usize,
+}
+
+/// One control of one profile applied to one policy, and how it came out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlRow {
+    pub control: String,
+    /// The policy file it was applied to.
+    pub file: String,
+    pub profile: String,
+    /// `pass`, `fail` or `not_covered`.
+    pub result: String,
+    pub title: String,
 }
 
 impl CheckReport {
@@ -363,6 +410,7 @@ impl CheckReport {
             .filter(|d| d.severity == Severity::Error)
             .count();
         CheckReport {
+            controls: Vec::new(),
             warnings: diagnostics.len() - errors,
             errors,
             diagnostics,

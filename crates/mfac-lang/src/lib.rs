@@ -14,6 +14,7 @@ pub mod fmt;
 mod groups;
 pub mod names;
 pub mod policy;
+pub mod profiles;
 pub mod syntax;
 
 // The core modules the language reads and reports with, under the paths

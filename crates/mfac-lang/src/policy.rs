@@ -197,6 +197,8 @@ pub struct CheckedPolicy {
     pub exemptions: Vec<Exemption>,
     pub rollouts: Vec<Rollout>,
     pub assertions: Vec<Assertion>,
+    /// `comply` lines: the profiles applied, each with where it is written.
+    pub compliance: Vec<(crate::profiles::Applied, Span)>,
 }
 
 /// An `assert` block: properties `mfac check` proves over the whole space.

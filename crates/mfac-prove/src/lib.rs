@@ -64,6 +64,8 @@ pub enum Condition {
     FactorsNone,
     /// No remember window.
     RememberNever,
+    /// No remember window longer than this many seconds.
+    RememberWithin(i64),
     /// A recovery factor is allowed.
     Recovery,
     /// An exemption applies.
@@ -115,6 +117,7 @@ impl Condition {
                 f.recovery = true;
             }
             Condition::RememberNever => f.remember_kind = true,
+            Condition::RememberWithin(_) => f.remember = true,
             Condition::Recovery => f.recovery = true,
             Condition::Exempt => {}
         }
@@ -136,6 +139,9 @@ impl Condition {
             Condition::FactorsInclude(set) => !e.factors.intersect(set).is_empty(),
             Condition::FactorsNone => e.enforcement > Level::Off && e.factors.is_empty(),
             Condition::RememberNever => !matches!(e.remember, Some(Remember::Window(_))),
+            Condition::RememberWithin(s) => {
+                !matches!(e.remember, Some(Remember::Window(w)) if w.seconds > s)
+            }
             Condition::Recovery => e.recovery,
             Condition::Exempt => exempt,
         }
@@ -183,7 +189,15 @@ impl Property {
                 )
             }
             (Condition::FactorsNone, true) => "a login that is not locked out".to_string(),
-            (Condition::RememberNever, _) => match e.remember {
+            (Condition::RememberWithin(s), true) => match e.remember {
+                Some(Remember::Window(w)) => format!(
+                    "a remember window `{}`, longer than {}",
+                    Remember::Window(w),
+                    mfac_core::policy::format_duration(s)
+                ),
+                _ => "no remember window".to_string(),
+            },
+            (Condition::RememberNever | Condition::RememberWithin(_), _) => match e.remember {
                 Some(Remember::Window(w)) => format!("a remember window `{}`", Remember::Window(w)),
                 _ => "no remember window".to_string(),
             },

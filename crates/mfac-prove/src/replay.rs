@@ -41,7 +41,11 @@ pub fn replay_args(policy: &Policy, c: &Counterexample, condition: Condition) ->
     let at = c.at.to_string();
     args.extend(["--at".to_string(), at.clone()]);
     let window = matches!(c.effective.remember, Some(Remember::Window(_)));
-    if condition == Condition::RememberNever && window {
+    let remembered = matches!(
+        condition,
+        Condition::RememberNever | Condition::RememberWithin(_)
+    );
+    if remembered && window {
         if let Some(f) = c
             .effective
             .factors

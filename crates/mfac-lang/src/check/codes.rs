@@ -5,6 +5,7 @@ pub use super::checks::bad_argument::INFO as BAD_ARGUMENT;
 pub use super::checks::bad_compiled::INFO as BAD_COMPILED;
 pub use super::checks::bad_config::INFO as BAD_CONFIG;
 pub use super::checks::bad_directory::INFO as BAD_DIRECTORY;
+pub use super::checks::bad_profile::INFO as BAD_PROFILE;
 pub use super::checks::bad_test_file::INFO as BAD_TEST_FILE;
 pub use super::checks::bad_work_hours::INFO as BAD_WORK_HOURS;
 pub use super::checks::duplicate_declaration::INFO as DUPLICATE_DECLARATION;

@@ -20,6 +20,8 @@ use crate::source::{SourceFile, Span};
 use jiff::Timestamp;
 
 pub use crate::diagnostic::CheckInfo;
+pub use checks::control_fails::ControlResult;
+pub use resolve::profile_arg;
 
 pub type RunFn = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
@@ -282,6 +284,9 @@ pub struct CheckOptions {
     pub directory: Option<std::sync::Arc<Directory>>,
     /// Severities per check; a check turned off does not run.
     pub config: config::CheckConfig,
+    /// Compliance profiles applied from outside the policy (`mfac check
+    /// --profile`), as if it had a `comply` line for each.
+    pub profiles: Vec<crate::profiles::Applied>,
 }
 
 /// The result of checking one file: the policy if it has no errors, and
@@ -296,6 +301,29 @@ pub struct CheckOutcome {
     /// serving it is refused all the same.
     pub refuted: Option<CheckedPolicy>,
     pub diagnostics: Diagnostics,
+    /// Every control of every compliance profile applied, and how it came
+    /// out (empty when the policy has errors before the proofs run).
+    pub controls: Vec<ControlResult>,
+}
+
+/// Where a finding about the policy as a whole points: its first word,
+/// past comments and blank lines.
+pub(crate) fn policy_start(text: &str) -> Span {
+    let start = text
+        .lines()
+        .scan(0, |pos, line| {
+            let here = *pos;
+            *pos += line.len() + 1;
+            Some((here, line))
+        })
+        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|(p, l)| p + (l.len() - l.trim_start().len()))
+        .unwrap_or(0);
+    let end = text
+        .get(start..)
+        .and_then(|t| t.find(char::is_whitespace))
+        .map_or(text.len(), |n| start + n);
+    Span::new(start, end)
 }
 
 /// Parse, resolve and check one policy file.
@@ -304,6 +332,7 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         policy: None,
         refuted: None,
         diagnostics: Diagnostics::new(source.clone(), items),
+        controls: Vec::new(),
     };
     let read = match crate::syntax::read(source) {
         Ok(r) if r.errors.is_empty() => r,
@@ -334,6 +363,19 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
             run(&cx, &mut found);
         }
     }
+    // Compliance profiles: the policy's `comply` lines, then `--profile`.
+    let mut controls = Vec::new();
+    if options.config.enabled(checks::control_fails::INFO.code) {
+        let start = policy_start(source.text());
+        let applied = policy
+            .compliance
+            .iter()
+            .map(|(a, span)| (a, *span))
+            .chain(options.profiles.iter().map(|a| (a, start)));
+        for (a, span) in applied {
+            controls.extend(checks::control_fails::judge(&cx, a, span, &mut found));
+        }
+    }
     suppress::apply(source, &read.tokens, &mut found, &options.config);
     options.config.apply(&mut found);
     let diagnostics = Diagnostics::new(source.clone(), found);
@@ -352,6 +394,7 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         policy,
         refuted,
         diagnostics,
+        controls,
     }
 }
 
@@ -500,6 +543,8 @@ registry! {
     bad_assertion => run,
     incomplete_rule,
     unknown_rule,
+    control_fails,
+    bad_profile,
     no_default => run,
     shadowed_rule => run,
     loosening_rule => run,

@@ -12,10 +12,27 @@ use petgraph::graph::DiGraph;
 use rustc_hash::FxHashMap;
 
 mod assertions;
+mod comply;
 mod declarations;
 mod values;
 
 const DEFAULT_MAX_EXEMPTION: i64 = 30 * 86_400;
+
+/// The profile `mfac check --profile TEXT` applies, or why it cannot:
+/// the same text as a `comply` line, resolved the same way.
+pub fn profile_arg(text: &str) -> Result<crate::profiles::Applied, String> {
+    let decl = syn::profile_arg(text)?;
+    let mut r = Resolver {
+        errors: Vec::new(),
+        strengths: FxHashMap::default(),
+        declared: FxHashMap::default(),
+    };
+    match (r.comply(&decl), r.errors.first()) {
+        (Some(a), None) => Ok(a),
+        (_, Some(e)) => Err(format!("{} ({})", e.message, e.help)),
+        (None, None) => Err("not a profile".to_string()),
+    }
+}
 
 pub(super) fn resolve(
     source: &SourceFile,
@@ -39,6 +56,7 @@ pub(super) fn resolve(
         exemptions: Vec::new(),
         rollouts: Vec::new(),
         assertions: Vec::new(),
+        compliance: Vec::new(),
     };
 
     declarations(&mut r, tree, &mut policy);
@@ -49,9 +67,17 @@ pub(super) fn resolve(
         }
     }
     for item in &tree.items {
-        if let Item::Assert(a) = item {
-            let assertion = r.assertion(a, &policy);
-            policy.assertions.push(assertion);
+        match item {
+            Item::Assert(a) => {
+                let assertion = r.assertion(a, &policy);
+                policy.assertions.push(assertion);
+            }
+            Item::Comply(c) => {
+                if let Some(applied) = r.comply(c) {
+                    policy.compliance.push((applied, c.span));
+                }
+            }
+            _ => {}
         }
     }
     (policy, r.errors)

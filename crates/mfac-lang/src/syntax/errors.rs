@@ -45,6 +45,9 @@ pub(crate) fn describe(r: Rule) -> Option<&'static str> {
         Rule::k_except | Rule::except_field => "`except`",
         Rule::k_report_only | Rule::report_only_marker => "`report_only`",
         Rule::in_field => "`in app`",
+        Rule::k_comply | Rule::comply_decl | Rule::profile_arg => "`comply`",
+        Rule::k_cde | Rule::cde_param => "`cde`",
+        Rule::aal_level | Rule::aal_param => "`aal2` or `aal3`",
         Rule::scope => {
             "`everyone`, `privileged`, `break_glass`, `members of group \"G\"` or `user \"U\"`"
         }

@@ -7,6 +7,6 @@ mod parse;
 pub mod tokens;
 pub mod tree;
 
-pub use parse::{parse, read, Read};
+pub use parse::{parse, profile_arg, read, Read};
 pub use tokens::{BlockOutline, Outline, Token, TokenKind};
 pub use tree::*;

@@ -150,6 +150,7 @@ impl Builder {
             Rule::exempt_decl => Item::Exempt(self.exempt(p)?),
             Rule::rollout_decl => Item::Rollout(self.rollout(p)?),
             Rule::assert_decl => Item::Assert(self.assertion(p)?),
+            Rule::comply_decl => Item::Comply(self.comply(p)?),
             _ => return None,
         })
     }
@@ -340,18 +341,7 @@ impl Builder {
         let mut clauses = parts(it.next()?);
         let scope = clauses.next()?;
         let scope_span = span(&scope);
-        let inner = parts(scope).next()?;
-        let scope = match inner.as_rule() {
-            Rule::everyone => ScopeSyntax::Everyone,
-            Rule::privileged_scope => ScopeSyntax::Privileged,
-            Rule::break_glass_scope => ScopeSyntax::BreakGlass,
-            Rule::members_scope => {
-                let group = parts(inner).next()?;
-                ScopeSyntax::MembersOf(self.string(parts(group).next()?).value)
-            }
-            Rule::user_subject => ScopeSyntax::User(self.string(parts(inner).next()?).value),
-            _ => return None,
-        };
+        let scope = self.scope(scope)?;
         let mut a = AssertDecl {
             name,
             scope: Spanned::new(scope, scope_span),
@@ -420,6 +410,55 @@ impl Builder {
             });
         }
         Some(a)
+    }
+
+    /// An assertion's (or a profile parameter's) scope.
+    fn scope(&mut self, scope: Pair<'_, Rule>) -> Option<ScopeSyntax> {
+        let inner = parts(scope).next()?;
+        Some(match inner.as_rule() {
+            Rule::everyone => ScopeSyntax::Everyone,
+            Rule::privileged_scope => ScopeSyntax::Privileged,
+            Rule::break_glass_scope => ScopeSyntax::BreakGlass,
+            Rule::members_scope => {
+                let group = parts(inner).next()?;
+                ScopeSyntax::MembersOf(self.string(parts(group).next()?).value)
+            }
+            Rule::user_subject => ScopeSyntax::User(self.string(parts(inner).next()?).value),
+            _ => return None,
+        })
+    }
+
+    /// `comply "PROFILE" { ... }`.
+    fn comply(&mut self, p: Pair<'_, Rule>) -> Option<ComplyDecl> {
+        let sp = span(&p);
+        let mut it = parts(p);
+        let name = self.string(it.next()?);
+        let mut c = ComplyDecl {
+            name,
+            cde: Vec::new(),
+            aal: Vec::new(),
+            span: sp,
+        };
+        for param in it {
+            match param.as_rule() {
+                Rule::cde_param => {
+                    for app in parts(param) {
+                        let a = self.string(parts(app).next()?);
+                        c.cde.push(a);
+                    }
+                }
+                Rule::aal_param => {
+                    let mut pit = parts(param);
+                    let level = if pit.next()?.as_str() == "aal3" { 3 } else { 2 };
+                    let scope = pit.next()?;
+                    let scope_span = span(&scope);
+                    let s = self.scope(scope)?;
+                    c.aal.push((level, Spanned::new(s, scope_span)));
+                }
+                _ => {}
+            }
+        }
+        Some(c)
     }
 
     fn string(&mut self, p: Pair<'_, Rule>) -> Spanned<String> {
@@ -637,6 +676,40 @@ fn unescape_only(raw: &str) -> String {
         }
     }
     out
+}
+
+/// The text of `mfac check --profile`, read as a `comply` line: `NAME` or
+/// `"NAME"`, then optionally `{ parameters }`. `Err` says what is wrong,
+/// in the parser's words.
+pub fn profile_arg(text: &str) -> Result<ComplyDecl, String> {
+    let t = text.trim_start();
+    let (name, rest) = match t.strip_prefix('"') {
+        Some(_) => (None, t),
+        None => {
+            let end = t
+                .find(|c: char| c.is_whitespace() || c == '{')
+                .unwrap_or(t.len());
+            (t.get(..end), t.get(end..).unwrap_or(""))
+        }
+    };
+    let line = match name {
+        Some(n) => format!("comply {n:?}{rest}"),
+        None => format!("comply {rest}"),
+    };
+    let mut pairs = MfaParser::parse(Rule::profile_arg, &line).map_err(|e| {
+        let d = syntax_error(&line, &e);
+        d.message
+    })?;
+    let decl = pairs
+        .next()
+        .and_then(|p| p.into_inner().find(|c| c.as_rule() == Rule::comply_decl))
+        .ok_or_else(|| "not a profile".to_string())?;
+    let mut b = Builder { errors: Vec::new() };
+    match (b.comply(decl), b.errors.first()) {
+        (Some(c), None) => Ok(c),
+        (_, Some(e)) => Err(e.message.clone()),
+        (None, None) => Err("not a profile".to_string()),
+    }
 }
 
 #[cfg(test)]

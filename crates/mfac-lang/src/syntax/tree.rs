@@ -36,6 +36,19 @@ pub enum Item {
     Exempt(ExemptDecl),
     Rollout(RolloutDecl),
     Assert(AssertDecl),
+    Comply(ComplyDecl),
+}
+
+/// `comply "PROFILE" { cde app "A"  aal2 for everyone ... }`.
+#[derive(Clone, Debug)]
+pub struct ComplyDecl {
+    pub name: Spanned<String>,
+    /// `cde app "A", app "B"` (PCI DSS).
+    pub cde: Vec<Spanned<String>>,
+    /// `aal2 for SCOPE`, `aal3 for SCOPE` (NIST SP 800-63B): the level (2
+    /// or 3) and the scope.
+    pub aal: Vec<(u8, Spanned<ScopeSyntax>)>,
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,15 +5,9 @@ use super::*;
 
 impl Resolver {
     pub(super) fn assertion(&mut self, a: &syn::AssertDecl, policy: &CheckedPolicy) -> Assertion {
-        use mfac_prove::{Condition, Property, Scope};
+        use mfac_prove::{Condition, Property};
         self.repeated(&a.repeated);
-        let scope = match &a.scope.value {
-            syn::ScopeSyntax::Everyone => Scope::Everyone,
-            syn::ScopeSyntax::Privileged => Scope::Privileged,
-            syn::ScopeSyntax::BreakGlass => Scope::BreakGlass,
-            syn::ScopeSyntax::MembersOf(g) => Scope::MembersOf(g.clone()),
-            syn::ScopeSyntax::User(u) => Scope::User(u.clone()),
-        };
+        let scope = super::comply::prove_scope(&a.scope.value);
         let from = a.from.as_ref().map(|d| self.instant(policy, d));
         let until = a.until.as_ref().map(|d| self.instant(policy, d));
         let mut scope_span = a.scope.span;

@@ -112,6 +112,33 @@ impl View<'_> {
         for (name, b, n, delta) in rows(s.before_counts, s.after_counts) {
             let _ = writeln!(o, "{name:<15} {b:>8} {n:>8} {delta:>8}");
         }
+        if let Some((would, users)) = &s.report_only {
+            let per: Vec<String> = mfac::Outcome::ALL
+                .iter()
+                .zip(would)
+                .map(|(d, n)| format!("{} {n}", d.name()))
+                .collect();
+            let _ = writeln!(
+                o,
+                "\nwith the report-only rules enforced: {}",
+                per.join(", ")
+            );
+            for u in users
+                .iter()
+                .take(if self.all { users.len() } else { SHOWN })
+            {
+                let shown = |s: &mfac::eval::Shown| {
+                    format!("{} ({}, {})", s.outcome.name(), s.enforcement, s.factors)
+                };
+                let _ = writeln!(
+                    o,
+                    "  {}: {} -> {}",
+                    u.id,
+                    shown(&u.decision),
+                    shown(&u.report_only)
+                );
+            }
+        }
         let transitions = s.transitions();
         if !transitions.is_empty() {
             let _ = writeln!(o, "\ntransitions");

@@ -17,7 +17,7 @@ mod timeline;
 pub mod wire;
 
 pub use risks::{risks, Risks};
-pub use summary::{named, rank, GroupRow, Keep, Listed, Summary, Tally, NO_GROUP};
+pub use summary::{named, rank, GroupRow, Keep, Listed, ReportOnlyUser, Summary, Tally, NO_GROUP};
 pub use timeline::{timeline, Point};
 
 /// The part of a decision a rollout review compares.
@@ -35,7 +35,7 @@ pub struct UserResult {
 impl UserResult {
     /// The design's "changed": decision, enforcement or allowed factors differ.
     pub fn changed(&self) -> bool {
-        self.before != self.after
+        !self.before.same(&self.after)
     }
 }
 
@@ -57,6 +57,8 @@ pub struct Simulation {
     pub before: Before,
     pub app: Option<String>,
     pub users: Vec<UserResult>,
+    /// Whether the policy has report-only rules.
+    pub report_only: bool,
 }
 
 /// Decide every user of `dir` signing into `app` at `at`.
@@ -108,6 +110,7 @@ pub fn simulate_with_progress(
         before,
         app: app.map(String::from),
         users,
+        report_only: policy.has_report_only(),
     }
 }
 

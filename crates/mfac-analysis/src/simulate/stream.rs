@@ -128,9 +128,13 @@ pub fn simulate_file<R: Read + Send>(
         rows.push(d.no_group);
     }
     Ok(Some(Streamed {
-        summary: d
-            .tally
-            .finish(req.at, before, req.app.map(String::from), rows),
+        summary: d.tally.finish(
+            req.at,
+            before,
+            req.app.map(String::from),
+            rows,
+            req.policy.has_report_only(),
+        ),
     }))
 }
 

@@ -30,8 +30,17 @@ pub struct Listed {
 impl Listed {
     /// The design's "changed": decision, enforcement or allowed factors differ.
     pub fn changed(&self) -> bool {
-        self.before != self.after
+        !self.before.same(&self.after)
     }
+}
+
+/// A user the policy's report-only rules would decide otherwise: who
+/// would have been challenged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportOnlyUser {
+    pub id: String,
+    pub decision: mfac_core::eval::Shown,
+    pub report_only: mfac_core::eval::Shown,
 }
 
 /// Per directory group: its users, how many changed, and how many end in
@@ -60,6 +69,11 @@ pub struct Summary {
     pub moves: [[usize; 5]; 5],
     /// Groups with changes first, then by size, then by name.
     pub groups: Vec<GroupRow>,
+    /// With the policy's report-only rules enforced too: users per
+    /// decision (in [`Outcome::ALL`] order), and the users they would
+    /// decide otherwise (as many as the changed users listed). `None` for
+    /// a policy without report-only rules.
+    pub report_only: Option<([usize; 5], Vec<ReportOnlyUser>)>,
     /// How many users changed (all of them, listed or not).
     pub changed: usize,
     /// The users [`Keep`] asked for, in directory order.
@@ -121,7 +135,13 @@ impl Summary {
                 row.add(changed, u.after.outcome);
             }
         }
-        t.finish(sim.at, sim.before, sim.app.clone(), rows.into_values())
+        t.finish(
+            sim.at,
+            sim.before,
+            sim.app.clone(),
+            rows.into_values(),
+            sim.report_only,
+        )
     }
 }
 
@@ -153,6 +173,8 @@ pub struct Tally {
     moves: [[usize; 5]; 5],
     changed: usize,
     listed: Vec<Listed>,
+    report_only: [usize; 5],
+    report_only_listed: Vec<ReportOnlyUser>,
 }
 
 impl Tally {
@@ -176,30 +198,45 @@ impl Tally {
         if let Some(n) = self.moves.get_mut(b).and_then(|r| r.get_mut(a)) {
             *n += 1;
         }
-        let changed = before != after;
+        let changed = !before.same(&after);
         self.changed += usize::from(changed);
+        if let Some(n) = self.report_only.get_mut(rank(after.with_report_only())) {
+            *n += 1;
+        }
+        let room = |n: usize| match keep {
+            Keep::Changed(Some(max)) => n < max,
+            _ => true,
+        };
         let list = match keep {
             Keep::Every => true,
-            Keep::Changed(None) => changed,
-            Keep::Changed(Some(n)) => changed && self.listed.len() < n,
+            Keep::Changed(_) => changed && room(self.listed.len()),
         };
-        if list {
-            self.listed.push(Listed {
-                id: id(),
-                before,
-                after,
-            });
+        let report = after.report_only.is_some() && room(self.report_only_listed.len());
+        if list || report {
+            let id = id();
+            if let (true, Some(r)) = (report, after.report_only) {
+                self.report_only_listed.push(ReportOnlyUser {
+                    id: id.clone(),
+                    decision: after.shown(),
+                    report_only: r,
+                });
+            }
+            if list {
+                self.listed.push(Listed { id, before, after });
+            }
         }
         changed
     }
 
     /// The summary, with the group rows sorted for the report.
+    /// `report_only`: whether the policy has report-only rules.
     pub fn finish(
         self,
         at: Timestamp,
         before: Before,
         app: Option<String>,
         groups: impl IntoIterator<Item = GroupRow>,
+        report_only: bool,
     ) -> Summary {
         let mut groups: Vec<GroupRow> = groups.into_iter().collect();
         groups.sort_by(|a, b| {
@@ -219,6 +256,7 @@ impl Tally {
             groups,
             changed: self.changed,
             listed: self.listed,
+            report_only: report_only.then_some((self.report_only, self.report_only_listed)),
         }
     }
 }

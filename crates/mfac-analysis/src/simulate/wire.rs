@@ -22,6 +22,15 @@ pub struct SimulationRecord {
     /// Every user whose decision, enforcement or allowed factors differ.
     pub changed: Vec<ChangedRecord>,
     pub counts: BTreeMap<String, usize>,
+    /// For a policy with report-only rules: the users whose decision they
+    /// would change (who would have been challenged), as many as `changed`
+    /// lists at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_only_changed: Option<Vec<ReportOnlyChangedRecord>>,
+    /// For a policy with report-only rules: users per decision with them
+    /// enforced too, over all users (`counts` stays the enforced one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_only_counts: Option<BTreeMap<String, usize>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risks: Option<RisksRecord>,
     pub transitions: Vec<TransitionRecord>,
@@ -49,6 +58,34 @@ pub enum BeforeRecord {
     Phase { phase: String },
     /// The same policy, which no phase has changed yet.
     Unchanged,
+}
+
+/// A user the report-only rules would decide otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportOnlyChangedRecord {
+    /// The enforced decision.
+    pub decision: ShownRecord,
+    /// The decision with the report-only rules enforced too.
+    pub report_only: ShownRecord,
+    pub user: String,
+}
+
+/// What happens, the level and the allowed factors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownRecord {
+    pub decision: Outcome,
+    pub enforcement: Level,
+    pub factors: FactorSet,
+}
+
+impl ShownRecord {
+    fn of(s: &mfac_core::eval::Shown) -> ShownRecord {
+        ShownRecord {
+            decision: s.outcome,
+            enforcement: s.enforcement,
+            factors: s.factors,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,6 +240,17 @@ impl SimulationRecord {
                 })
                 .collect(),
             counts: counts(named(&s.after_counts)),
+            report_only_changed: s.report_only.as_ref().map(|(_, users)| {
+                users
+                    .iter()
+                    .map(|u| ReportOnlyChangedRecord {
+                        decision: ShownRecord::of(&u.decision),
+                        report_only: ShownRecord::of(&u.report_only),
+                        user: u.id.clone(),
+                    })
+                    .collect()
+            }),
+            report_only_counts: s.report_only.as_ref().map(|(c, _)| counts(named(c))),
             risks,
             transitions: s
                 .transitions()

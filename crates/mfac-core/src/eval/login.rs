@@ -153,6 +153,18 @@ pub struct Verdict {
     pub factors: FactorSet,
     /// The enrolment deadline of a required policy with a grace.
     pub deadline: Option<Timestamp>,
+    /// What the policy's report-only rules would make of it, where they
+    /// change the decision, the enforcement or the factors.
+    pub report_only: Option<Shown>,
+}
+
+/// The part of a decision a reader compares: what happens, the level and
+/// the allowed factors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shown {
+    pub outcome: Outcome,
+    pub enforcement: Level,
+    pub factors: FactorSet,
 }
 
 impl Verdict {
@@ -162,7 +174,33 @@ impl Verdict {
             enforcement: d.enforcement,
             factors: d.factors,
             deadline: d.grace_deadline,
+            report_only: d.report_only.as_ref().map(|r| Shown {
+                outcome: r.outcome,
+                enforcement: r.enforcement,
+                factors: r.factors,
+            }),
         }
+    }
+
+    /// What happens, the level and the factors, as enforced.
+    pub fn shown(&self) -> Shown {
+        Shown {
+            outcome: self.outcome,
+            enforcement: self.enforcement,
+            factors: self.factors,
+        }
+    }
+
+    /// Does a review see the same decision: outcome, enforcement, factors
+    /// and deadline (what the report-only rules would do aside)?
+    pub fn same(&self, o: &Verdict) -> bool {
+        (self.outcome, self.enforcement, self.factors, self.deadline)
+            == (o.outcome, o.enforcement, o.factors, o.deadline)
+    }
+
+    /// The outcome with the report-only rules enforced too.
+    pub fn with_report_only(&self) -> Outcome {
+        self.report_only.map_or(self.outcome, |r| r.outcome)
     }
 }
 

@@ -16,7 +16,8 @@ pub mod space;
 pub use explain::explain;
 use fold::Acc;
 pub use login::{
-    Decision, LastMfa, LoginContext, Outcome, RememberMiss, ReportOnly, RuleRef, Subject, Verdict,
+    Decision, LastMfa, LoginContext, Outcome, RememberMiss, ReportOnly, RuleRef, Shown, Subject,
+    Verdict,
 };
 
 use crate::compile::{self, artifact, ExemptionInfo, RuleInfo, Settings, Tables};
@@ -121,6 +122,12 @@ impl Policy {
 
     pub fn precedence(&self) -> Precedence {
         self.tables.precedence
+    }
+
+    /// Does the policy have report-only rules (whose outcome every
+    /// decision carries beside the enforced one)?
+    pub fn has_report_only(&self) -> bool {
+        self.report_only
     }
 
     pub fn source_name(&self) -> &str {

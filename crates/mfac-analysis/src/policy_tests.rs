@@ -71,6 +71,9 @@ struct Expect {
     deadline: Option<String>,
     remembered: Option<bool>,
     exempt: Option<bool>,
+    /// The decision the report-only rules would make; `none` when they
+    /// change nothing.
+    report_only: Option<String>,
 }
 
 impl Expect {
@@ -83,6 +86,7 @@ impl Expect {
             && self.deadline.is_none()
             && self.remembered.is_none()
             && self.exempt.is_none()
+            && self.report_only.is_none()
     }
 }
 
@@ -155,11 +159,20 @@ pub fn parse(source: &SourceFile) -> Result<Suite, Diagnostics> {
 }
 
 /// Every rule and rollout phase of a policy, as `file:line: ...`: what
-/// coverage is measured against.
+/// coverage is measured against. A rule that sets no field at any time
+/// (`group "G" { privileged }`, there for its marker or its `includes`)
+/// can shape no decision, so no case can exercise it.
 pub fn rules_and_phases(policy: &Policy) -> Vec<String> {
     let t = policy.tables();
+    let sets_something = |i: usize| {
+        (0..=t.epochs.len()).any(|e| {
+            policy
+                .rule_settings(e, i)
+                .is_some_and(|s| s.sets_anything())
+        })
+    };
     (0..t.rules.len())
-        .filter(|&i| t.rules.get(i).is_some_and(|r| !r.implicit))
+        .filter(|&i| t.rules.get(i).is_some_and(|r| !r.implicit) && sets_something(i))
         .map(|i| policy.rule_location(i))
         .chain(t.phases.iter().map(|p| policy.phase_location(p)))
         .collect()
@@ -201,6 +214,11 @@ pub fn run(
             if let Some(p) = r.phase {
                 rules.push(policy.phase_location(p));
             }
+        }
+        // A report-only rule is exercised by a case that shows what it
+        // would decide.
+        if let Some(r) = &d.report_only {
+            rules.extend(r.rules.iter().map(|x| policy.rule_location(x.id)));
         }
         results.push(CaseResult {
             name: case.name.clone(),
@@ -280,6 +298,13 @@ fn compare(policy: &Policy, e: &Expect, d: &Decision<'_>) -> Result<Vec<Mismatch
     }
     if let Some(x) = e.exempt {
         field("exempt", x.to_string(), d.exempt.is_some().to_string());
+    }
+    if let Some(x) = &e.report_only {
+        let mut names: Vec<&str> = Outcome::ALL.map(Outcome::name).to_vec();
+        names.push("none");
+        one_of("report_only", x, &names)?;
+        let got = d.report_only.as_ref().map_or("none", |r| r.outcome.name());
+        field("report_only", x.clone(), got.to_string());
     }
     Ok(out)
 }

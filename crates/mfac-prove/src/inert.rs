@@ -54,8 +54,13 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
         .filter(|&rule| {
             let fields = touched_by(policy, rule, epochs);
             !(0..epochs).any(|e| {
-                let with = policy.view(e, None, None, fields, None);
-                let without = policy.view(e, None, None, fields, Some(rule));
+                // In an app the rule is bound to, if it is bound to any.
+                let app = policy
+                    .rule(rule)
+                    .and_then(|r| r.scope.apps.first())
+                    .map(String::as_str);
+                let with = policy.view(e, None, app, fields, None);
+                let without = policy.view(e, None, app, fields, Some(rule));
                 carried(rule)
                     .iter()
                     .any(|g| with.effective(&with.group(g)) != without.effective(&without.group(g)))
@@ -74,8 +79,16 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
     // A user's or an app's own rules only take fields away from the
     // groups, so a difference shows for someone the policy does not name,
     // in an app it does not name, unless an `except` leaves out a named
-    // user or app: those are searched too.
-    let (users, apps) = excepted(policy);
+    // user or app, or the rule judged applies only in some apps: those are
+    // searched too.
+    let (users, mut apps) = excepted(policy);
+    for &r in &undecided {
+        if let Some(info) = policy.rule(r) {
+            apps.extend(info.scope.apps.iter().cloned().map(Some));
+        }
+    }
+    apps.sort();
+    apps.dedup();
     let mut live = vec![false; undecided.len()];
     for e in 0..epochs {
         for u in &users {

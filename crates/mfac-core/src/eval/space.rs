@@ -498,8 +498,37 @@ impl View<'_> {
         }
     }
 
-    /// Drop what can no longer matter: live rules left out, and live or
-    /// left-out rules the folded rules cover.
+    /// Does live rule `a` make live rule `b` redundant? Every group that
+    /// leaves `a` out leaves `b` out too (`a`'s excluded groups are among
+    /// `b`'s), and wherever both apply `b` changes nothing `a` does not
+    /// already (in its tier; under `ordered`, `a` comes first and sets
+    /// every field `b` sets). So as long as `a` is live, `b` adds nothing;
+    /// once a group leaves `a` out, it leaves `b` out as well.
+    fn dominates(&self, a: u32, b: u32) -> bool {
+        let rules = &self.policy.tables.rules;
+        let (Some(ra), Some(rb)) = (rules.get(a as usize), rules.get(b as usize)) else {
+            return false;
+        };
+        let (eb, ea) = (&rb.scope.except.groups, &ra.scope.except.groups);
+        if !ea.iter().all(|g| eb.contains(g)) {
+            return false;
+        }
+        let (fa, fb) = (self.fold(a), self.fold(b));
+        let (ka, kb) = (self.rank(a), self.rank(b));
+        match self.policy.tables.precedence {
+            Precedence::MostRestrictive => fa.covers(&fb),
+            Precedence::Ordered if matches!(kb, Rank::User | Rank::Group) => {
+                matches!(ka, Rank::User | Rank::Group)
+                    && First::of(self.order(a), &fa).covers(self.order(b), &fb)
+            }
+            _ => tier(ka) == tier(kb) && fa.covers(&fb),
+        }
+    }
+
+    /// Drop what can no longer matter: live rules left out, live or
+    /// left-out rules the folded rules cover, and live or left-out rules a
+    /// live rule dominates (see [`View::dominates`]; of two that dominate
+    /// each other, the earlier stays).
     fn prune(&self, mut s: Summary) -> Summary {
         if s.live.is_empty() && s.out.is_empty() {
             return s;
@@ -511,13 +540,18 @@ impl View<'_> {
             .copied()
             .filter(|id| out.binary_search(id).is_err() && !self.covered(&s, *id))
             .collect();
+        let redundant = |b: u32| {
+            live.iter()
+                .any(|&a| a != b && self.dominates(a, b) && !(a > b && self.dominates(b, a)))
+        };
+        let kept: Vec<u32> = live.iter().copied().filter(|&b| !redundant(b)).collect();
         let out: Vec<u32> = s
             .out
             .iter()
             .copied()
-            .filter(|&id| !self.covered(&s, id))
+            .filter(|&id| !self.covered(&s, id) && !redundant(id))
             .collect();
-        s.live = live.into_boxed_slice();
+        s.live = kept.into_boxed_slice();
         s.out = out.into_boxed_slice();
         s
     }

@@ -295,8 +295,8 @@ pub struct CheckOptions {
 pub struct CheckOutcome {
     pub policy: Option<CheckedPolicy>,
     /// The policy when its only errors are refuted properties (failing
-    /// assertions, and built-in findings such as E012 that come with a
-    /// counterexample): its meaning is whole, so `mfac eval` still
+    /// assertions, built-in findings such as E012 that come with a
+    /// counterexample, failing compliance controls): its meaning is whole, so `mfac eval` still
     /// evaluates it and a counterexample's replay line works. Compiling or
     /// serving it is refused all the same.
     pub refuted: Option<CheckedPolicy>,
@@ -384,7 +384,9 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
             .items
             .iter()
             .filter(|d| d.is_error())
-            .all(|d| d.counterexample.is_some());
+            // A failing compliance control says what the policy lacks, not
+            // that its meaning is broken, counterexample or not.
+            .all(|d| d.counterexample.is_some() || d.control.is_some());
     let (policy, refuted) = match (diagnostics.has_errors(), refuted) {
         (false, _) => (Some(policy), None),
         (true, true) => (None, Some(policy)),

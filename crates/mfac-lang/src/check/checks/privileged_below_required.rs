@@ -13,7 +13,7 @@ pub const INFO: CheckInfo = CheckInfo {
     name: "privileged-below-required",
     severity: Severity::Error,
     summary: "a member of a privileged group, or a break-glass user, can sign in below `enforcement required` (in some combination of groups, app or date)",
-    help: "set `enforcement required` in the privileged rule, and in every rollout phase that changes it; in `specific` mode no user or group rule may lower it",
+    help: "set `enforcement required` in the privileged rule, and in every rollout phase that changes it; in `specific` and `ordered` mode no user or group rule may lower it; and where a scoped rule's `except` leaves privileged members out (the exclusion gap), exclude the emergency accounts by name instead",
     doc: "Why: privileged accounts are the ones attackers want. What counts is what their members get: the default, every group they may also be in, the app, and each rollout phase. The check proves that every member of every privileged group (with any other groups, in any app, at any date) and every break-glass user is held at `required`, or shows the login that is not. A user rule that would hold a privileged member lower is judged by W019 (or here, when `--directory` shows the membership); a privileged rule held at `required` only by other rules is W018.\n\nExample:\n    default { enforcement optional }\n    group \"Administrators\" { privileged enforcement optional factors webauthn }\n\nFix: `group \"Administrators\" { privileged enforcement required factors webauthn }`.",
 };
 

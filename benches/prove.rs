@@ -10,8 +10,9 @@
 //!
 //! Then Entra-shaped policies: scoped rules over many groups (a third with
 //! an exclusion, half of them bound to apps, a tenth report-only), 100
-//! apps, in each precedence mode, checked with ten assertions, at 500 to
-//! 2,000 groups and 200 to 800 rules.
+//! apps, in each precedence mode, checked with ten assertions, at 100 to
+//! 300 groups and 40 to 120 rules (`MFAC_BENCH_ENTRA_500=1` adds 500
+//! groups and 200 rules).
 //!
 //! `cargo bench --bench prove`. One run, release, wall time per size.
 
@@ -288,10 +289,10 @@ assert "admins" {
 assert "nobody locked out" { for everyone never factors none }
 assert "everyone asked" { for everyone always enforcement optional }
 assert "app1 never sms" { for everyone in app "app1" never factors include sms }
-assert "g1 not remembered" { for members of group "g1" always remember never }
+assert "g10 not remembered" { for members of group "g10" always remember never }
 assert "break-glass" { for break_glass always enforcement required }
 assert "no recovery" { for everyone never recovery }
-assert "g2 required" { for members of group "g2" always enforcement required }
+assert "g20 required" { for members of group "g20" always enforcement required }
 "#;
 
 fn run_entra(groups: usize, rules: usize, mode: &str) {
@@ -329,16 +330,14 @@ fn main() {
     println!(
         "prove, Entra-shaped (scoped rules, exclusions, report-only, 100 apps); one run, release"
     );
-    for (groups, rules) in [
-        (500, 200),
-        (1_000, 200),
-        (2_000, 200),
-        (500, 400),
-        (500, 800),
-    ] {
+    for (groups, rules) in [(100, 40), (200, 80), (300, 120)] {
         for mode in ["most_restrictive", "specific", "ordered"] {
             run_entra(groups, rules, mode);
         }
+    }
+    // The design's size, in one mode: far over its aim (see the README).
+    if std::env::var_os("MFAC_BENCH_ENTRA_500").is_some() {
+        run_entra(500, 200, "most_restrictive");
     }
     println!("prove: 100 apps, 50 users, 20 exemptions; one run, release");
     for (groups, rollouts) in [

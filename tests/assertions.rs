@@ -10,43 +10,6 @@ use common::{json, mfac, write_temp, TODAY};
 
 const FAILING: &str = "policies/failing/12port-service-account.mfa";
 
-/// Split the printed replay line as a POSIX shell would (single quotes only,
-/// which is all `shell_word` writes).
-fn shell_split(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut quoted = false;
-    let mut in_word = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                quoted = !quoted;
-                in_word = true;
-            }
-            '\\' if !quoted => {
-                if let Some(n) = chars.next() {
-                    word.push(n);
-                }
-            }
-            ' ' if !quoted => {
-                if in_word {
-                    out.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        out.push(word);
-    }
-    out
-}
-
 #[test]
 fn the_failing_policy_is_refuted_with_a_structured_counterexample() {
     let run = mfac(&["check", FAILING, "--today", TODAY, "--format", "json"]);
@@ -94,7 +57,7 @@ fn the_replay_line_reproduces_the_violation() {
         .unwrap()
         .clone();
     let line = d["counterexample"]["eval"].as_str().unwrap();
-    let words = shell_split(line);
+    let words = common::shell_split(line);
     assert_eq!(&words[..2], ["mfac", "eval"], "{line}");
     let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
     args.extend(["--format", "json"]);
@@ -272,7 +235,7 @@ fn every_printed_counterexample_replays_through_eval() {
             let Some(c) = d.get("counterexample") else {
                 continue;
             };
-            let words = shell_split(c["eval"].as_str().unwrap());
+            let words = common::shell_split(c["eval"].as_str().unwrap());
             let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
             args.extend(["--format", "json"]);
             let run = mfac(&args);

@@ -12,7 +12,17 @@ mod common;
 use common::{json, mfac};
 use mfac::Compile;
 
-fn store_with_events(name: &str) -> String {
+/// A new SQLite store named `name`, filled by `fill` with a verifier whose
+/// clock starts at 2027-01-15T08:00:00Z and the policy `text` running.
+fn store_with(
+    name: &str,
+    text: &str,
+    fill: impl AsyncFnOnce(
+        &mfac_login::verify::Verifier,
+        &mfac_login::login::Running,
+        &mfac_login::clock::ManualClock,
+    ),
+) -> String {
     let dir = std::env::temp_dir().join(format!("mfac-audit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir
@@ -31,16 +41,26 @@ fn store_with_events(name: &str) -> String {
         let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
         let clock = std::sync::Arc::new(ManualClock::new(at));
         let v = Verifier::new(store, key, clock.clone(), "Acme");
-        let text = "max_exemption 3650d\ndefault { enforcement required factors totp }\ngroup \"Admins\" { privileged enforcement required factors totp }\nexempt user \"ann@acme.test\" until 2027-02-01 reason \"lost phone\" ticket \"SEC-9\"\n";
         let compiled = mfac::Policy::compile("p.mfa", text).unwrap();
         let policy = mfac_login::login::Running::new(compiled, "p.mfa", text.as_bytes(), at);
-        // An exempt admin is let in without MFA; a plain user is challenged.
-        v.begin_login(&policy, "ann@acme.test", &["Admins"], None, None).await.unwrap();
-        clock.advance(jiff::SignedDuration::from_hours(1));
-        v.begin_login(&policy, "bob@acme.test", &[], None, None).await.unwrap();
-        v.enrol_totp("bob@acme.test").await.unwrap();
+        fill(&v, &policy, &clock).await;
     });
     path
+}
+
+fn store_with_events(name: &str) -> String {
+    let text = "max_exemption 3650d\ndefault { enforcement required factors totp }\ngroup \"Admins\" { privileged enforcement required factors totp }\nexempt user \"ann@acme.test\" until 2027-02-01 reason \"lost phone\" ticket \"SEC-9\"\n";
+    store_with(name, text, async |v, policy, clock| {
+        // An exempt admin is let in without MFA; a plain user is challenged.
+        v.begin_login(policy, "ann@acme.test", &["Admins"], None, None)
+            .await
+            .unwrap();
+        clock.advance(jiff::SignedDuration::from_hours(1));
+        v.begin_login(policy, "bob@acme.test", &[], None, None)
+            .await
+            .unwrap();
+        v.enrol_totp("bob@acme.test").await.unwrap();
+    })
 }
 
 #[test]
@@ -133,37 +153,19 @@ fn a_bad_store_or_time_is_bad_input_in_json_too() {
 /// A store whose policy runs a report-only pilot: Contractors would be
 /// challenged, everyone else is decided as enforced.
 fn store_with_a_pilot(name: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("mfac-audit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir
-        .join(format!("{name}.db"))
-        .to_string_lossy()
-        .into_owned();
-    let _ = std::fs::remove_file(&path);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use mfac_login::{clock::ManualClock, secret::SecretKey, store::Store, verify::Verifier};
-        let store = Store::open_sqlite(&path).await.unwrap();
-        let (_, key) = SecretKey::generate().unwrap();
-        let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
-        let clock = std::sync::Arc::new(ManualClock::new(at));
-        let v = Verifier::new(store, key, clock.clone(), "Acme");
-        let text = "default { enforcement off factors totp }\nrule \"pilot\" {\n  for members of group \"Contractors\"\n  except user \"cal@acme.test\"\n  report_only\n  enforcement required\n}\n";
-        let compiled = mfac::Policy::compile("p.mfa", text).unwrap();
-        let policy = mfac_login::login::Running::new(compiled, "p.mfa", text.as_bytes(), at);
+    let text = "default { enforcement off factors totp }\nrule \"pilot\" {\n  for members of group \"Contractors\"\n  except user \"cal@acme.test\"\n  report_only\n  enforcement required\n}\n";
+    store_with(name, text, async |v, policy, clock| {
         for (user, groups) in [
             ("dan@acme.test", &["Contractors"][..]),
             ("cal@acme.test", &["Contractors"][..]),
             ("eve@acme.test", &[][..]),
         ] {
-            v.begin_login(&policy, user, groups, None, None).await.unwrap();
+            v.begin_login(policy, user, groups, None, None)
+                .await
+                .unwrap();
             clock.advance(jiff::SignedDuration::from_hours(1));
         }
-    });
-    path
+    })
 }
 
 #[test]

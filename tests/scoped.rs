@@ -208,42 +208,11 @@ fn the_exclusion_gap_is_e012_with_a_counterexample_that_replays() {
     assert!(c["user"].is_null(), "anyone: {c}");
     // The replay line shows the gap.
     let eval = c["eval"].as_str().unwrap();
-    let words: Vec<String> = shell_words(eval);
+    let words: Vec<String> = common::shell_split(eval);
     let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
     let run = mfac(&[&args[..], &["--format", "json"]].concat());
     let d = json(&run);
     assert_eq!(d["enforcement"], "optional", "{eval}\n{d}");
-}
-
-/// Split a replay line the way a POSIX shell does for the quoting mfac
-/// writes (single quotes around words with spaces).
-fn shell_words(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut any = false;
-    for ch in line.chars() {
-        match ch {
-            '\'' => {
-                quoted = !quoted;
-                any = true;
-            }
-            ' ' if !quoted => {
-                if any {
-                    out.push(std::mem::take(&mut cur));
-                    any = false;
-                }
-            }
-            c => {
-                cur.push(c);
-                any = true;
-            }
-        }
-    }
-    if any {
-        out.push(cur);
-    }
-    out
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! CISA SCuBA, Microsoft Entra ID baseline: the MFA controls of section 3.
 
-use super::{always, never, phishing_resistant, Control, Params, Profile, Test};
-use mfac_core::{Factor, FactorSet, Level};
+use super::{always, mfa, never, phishing_resistant, Control, Params, Profile, Test};
+use mfac_core::{Factor, FactorSet};
 use mfac_prove::{Condition, Scope};
 
 pub(super) static PROFILE: Profile = Profile {
@@ -16,7 +16,7 @@ pub(super) static PROFILE: Profile = Profile {
             proves: "for everyone: always enforcement required, always factors within webauthn",
             tests: |_: &Params| {
                 vec![
-                    always(Scope::Everyone, None, Condition::Enforcement(Level::Required)),
+                    mfa(Scope::Everyone),
                     always(Scope::Everyone, None, phishing_resistant()),
                 ]
             },
@@ -26,11 +26,7 @@ pub(super) static PROFILE: Profile = Profile {
             title: "every user signs in with MFA (where 3.1 is not yet met)",
             proves: "for everyone: always enforcement required",
             tests: |_: &Params| {
-                vec![always(
-                    Scope::Everyone,
-                    None,
-                    Condition::Enforcement(Level::Required),
-                )]
+                vec![mfa(Scope::Everyone)]
             },
         },
         Control {
@@ -48,7 +44,7 @@ pub(super) static PROFILE: Profile = Profile {
             proves: "for privileged: always enforcement required, always factors within webauthn",
             tests: |_: &Params| -> Vec<Test> {
                 vec![
-                    always(Scope::Privileged, None, Condition::Enforcement(Level::Required)),
+                    mfa(Scope::Privileged),
                     always(Scope::Privileged, None, phishing_resistant()),
                 ]
             },

@@ -1,7 +1,6 @@
 //! Maester's Conditional Access tests on break-glass accounts and MFA.
 
-use super::{always, never, Control, Params, Profile, Test};
-use mfac_core::Level;
+use super::{mfa, never, Control, Params, Profile, Test};
 use mfac_prove::{Condition, Scope};
 
 pub(super) static PROFILE: Profile = Profile {
@@ -26,11 +25,7 @@ pub(super) static PROFILE: Profile = Profile {
             title: "administrators sign in with MFA",
             proves: "for privileged: always enforcement required",
             tests: |_: &Params| {
-                vec![always(
-                    Scope::Privileged,
-                    None,
-                    Condition::Enforcement(Level::Required),
-                )]
+                vec![mfa(Scope::Privileged)]
             },
         },
         Control {
@@ -38,11 +33,7 @@ pub(super) static PROFILE: Profile = Profile {
             title: "every user signs in with MFA",
             proves: "for everyone: always enforcement required",
             tests: |_: &Params| {
-                vec![always(
-                    Scope::Everyone,
-                    None,
-                    Condition::Enforcement(Level::Required),
-                )]
+                vec![mfa(Scope::Everyone)]
             },
         },
     ],

@@ -116,6 +116,15 @@ pub(crate) fn never(scope: Scope, condition: Condition) -> Test {
     })
 }
 
+/// MFA asked of every login in `scope`.
+pub(crate) fn mfa(scope: Scope) -> Test {
+    always(
+        scope,
+        None,
+        Condition::Enforcement(mfac_core::Level::Required),
+    )
+}
+
 /// Only phishing-resistant factors (a recovery backup code aside).
 pub(crate) fn phishing_resistant() -> Condition {
     Condition::FactorsWithin(mfac_core::FactorSet::single(mfac_core::Factor::Webauthn))

@@ -217,7 +217,17 @@ pub enum Unjudgeable {
     /// `members of group G` where the policy has no group G: nobody is in
     /// the scope, and a property of nobody proves nothing.
     UnknownGroup(String),
+    /// The search met more distinct combinations of groups than
+    /// [`PROOF_LIMIT`] (exclusions that reach different rules each can
+    /// make them many): it gave up rather than run out of memory, and the
+    /// property is neither proven nor refuted.
+    TooLarge,
 }
+
+/// The most distinct combinations of groups one search of a proof keeps:
+/// far above what the example policies and the benchmarks reach (hundreds
+/// to a few thousand), well below what would exhaust memory.
+pub const PROOF_LIMIT: usize = 100_000;
 
 /// Which part of the space a proof quantifies over, beyond the property.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -413,7 +423,11 @@ type Reached = ((Summary, bool), Vec<usize>);
 /// Every summary a set of groups can reach in `view`, with whether those
 /// groups put the member in the scope.
 #[cfg_attr(not(feature = "mutants"), allow(unused_variables))]
-fn reachable_in_scope(view: &View<'_>, groups: &[(String, bool)], space: &Space) -> Vec<Reached> {
+fn reachable_in_scope(
+    view: &View<'_>,
+    groups: &[(String, bool)],
+    space: &Space,
+) -> Option<Vec<Reached>> {
     let singles = groups.iter().enumerate().map(|(i, (name, inside))| {
         #[cfg(feature = "mutants")]
         if space.broken(mutants::Mutant::NoExclusions) {
@@ -425,12 +439,14 @@ fn reachable_in_scope(view: &View<'_>, groups: &[(String, bool)], space: &Space)
     let one_step = space.broken(mutants::Mutant::NoJoins);
     #[cfg(not(feature = "mutants"))]
     let one_step = false;
-    reachable(
+    let (found, complete) = reachable_within(
         singles,
         (view.none(), false),
         |a, b| (view.join(&a.0, &b.0), a.1 || b.1),
         one_step,
-    )
+        PROOF_LIMIT,
+    );
+    complete.then_some(found)
 }
 
 /// What a login of `user` into `app` with exactly `groups` gets in
@@ -532,9 +548,15 @@ pub fn prove_in(
                 if space.broken(mutants::Mutant::LastMatch) {
                     view.break_order();
                 }
-                let states = searches
-                    .entry(view.groups_key())
-                    .or_insert_with(|| reachable_in_scope(&view, &groups, space));
+                let states = match searches.entry(view.groups_key()) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        let Some(found) = reachable_in_scope(&view, &groups, space) else {
+                            return Err(Unjudgeable::TooLarge);
+                        };
+                        e.insert(found)
+                    }
+                };
                 for ((s, inside), witness) in states.iter() {
                     if best.as_ref().is_some_and(|(key, _)| key.0 < witness.len()) {
                         continue;

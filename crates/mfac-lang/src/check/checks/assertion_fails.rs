@@ -21,9 +21,27 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for a in &cx.policy.assertions {
         for claim in &a.claims {
             let p = &claim.value;
-            // An unjudgeable property is E030's.
-            let Ok(Err(c)) = mfac_prove::prove(policy, p) else {
-                continue;
+            // An unjudgeable property is E030's; one the search gave up on
+            // is not proven, and says so (fail closed).
+            let c = match mfac_prove::prove(policy, p) {
+                Ok(Err(c)) => c,
+                Err(mfac_prove::Unjudgeable::TooLarge) => {
+                    out.push(
+                        Diagnostic::new(
+                            &INFO,
+                            claim.span,
+                            format!(
+                                "assertion `{}` could not be proven: the groups combine in more than {} distinct ways",
+                                a.name,
+                                mfac_prove::PROOF_LIMIT
+                            ),
+                        )
+                        .label("not proven")
+                        .help("exclusions that each reach different rules multiply the combinations; exclude fewer distinct groups, or split the policy"),
+                    );
+                    continue;
+                }
+                _ => continue,
             };
             let report = mfac_prove::report(policy, &c, p.condition);
             out.push(

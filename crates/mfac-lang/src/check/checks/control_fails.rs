@@ -80,8 +80,19 @@ fn failure(
     match t {
         Test::Holds(property) => {
             let compiled = cx.compiled();
-            let Ok(Err(c)) = mfac_prove::prove(compiled, property) else {
-                return None;
+            let c = match mfac_prove::prove(compiled, property) {
+                Ok(Err(c)) => c,
+                // Not proven is not passing.
+                Err(mfac_prove::Unjudgeable::TooLarge) => {
+                    return Some((
+                        format!(
+                            "could not be proven: the groups combine in more than {} distinct ways",
+                            mfac_prove::PROOF_LIMIT
+                        ),
+                        None,
+                    ))
+                }
+                _ => return None,
             };
             let report = mfac_prove::report(compiled, &c, property.condition);
             let app = property

@@ -221,7 +221,7 @@ impl Policy {
     /// Does rule `id` apply in app `app` (an app id, `None` for an app no
     /// rule names), and is it enforced (or are report-only rules asked
     /// for too)? Whom it names was settled when the user was resolved.
-    fn applies_in(&self, id: u32, app: Option<&AppRules>, report_only: bool) -> bool {
+    pub(super) fn applies_in(&self, id: u32, app: Option<&AppRules>, report_only: bool) -> bool {
         let Some(m) = self.marks.get(id as usize) else {
             return false;
         };

@@ -1,6 +1,6 @@
 //! A decision in a few lines of prose: what applied, what did not, and why.
 
-use super::{Decision, LoginContext, Outcome, Policy, RememberMiss};
+use super::{AppRules, Decision, LoginContext, Outcome, Policy, RememberMiss};
 use crate::policy::{Field, Level, Rank};
 use crate::time::{format_date, format_instant};
 
@@ -63,11 +63,12 @@ pub fn explain(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> Vec
 
     let mut skipped = Vec::new();
     let shaped = |id: usize| d.rules.iter().any(|r| r.id == id);
+    let login = Login::of(policy, ctx);
     for (id, r) in t.rules.iter().enumerate() {
         if shaped(id) {
             continue;
         }
-        let why = match reach(policy, ctx, id as u32) {
+        let why = match login.reach(policy, id as u32) {
             Reach::Elsewhere => continue,
             Reach::LeftOut => "its `except` leaves this login out",
             Reach::OtherApp => "applies only in other apps",
@@ -128,44 +129,64 @@ enum Reach {
     Applies,
 }
 
-fn reach(policy: &Policy, ctx: &LoginContext<'_>, id: u32) -> Reach {
-    let resolved = policy.resolve(ctx.user, &[]);
-    let group_ids: Vec<u32> = ctx
-        .groups
-        .iter()
-        .filter_map(|g| policy.group_id(g))
-        .collect();
-    let listed = |ids: &[u32]| ids.contains(&id);
-    let app = ctx
-        .app
-        .and_then(|a| policy.app_id(a))
-        .and_then(|a| policy.app_rules.get(a as usize));
-    let Some(m) = policy.marks.get(id as usize) else {
-        return Reach::Elsewhere;
-    };
-    let named = match m.rank {
-        Rank::Default => true,
-        Rank::App => app.is_some_and(|a| listed(&a.ranked)),
-        _ => {
-            listed(policy.user_rules(ctx.user))
-                || group_ids.iter().any(|&g| listed(policy.rules_of_group(g)))
-        }
-    };
-    let left_out = listed(&resolved.excluded)
-        || group_ids
+/// What a login brings to the question, resolved once for every rule.
+struct Login<'p> {
+    user_rules: &'p [u32],
+    /// The rules the user's id or groups leave out.
+    excluded: Vec<u32>,
+    group_ids: Vec<u32>,
+    app: Option<&'p AppRules>,
+}
+
+impl<'p> Login<'p> {
+    fn of(policy: &'p Policy, ctx: &LoginContext<'_>) -> Login<'p> {
+        let group_ids: Vec<u32> = ctx
+            .groups
             .iter()
-            .any(|&g| listed(policy.rules_excluding_group(g)))
-        || app.is_some_and(|a| listed(&a.except));
-    if !named {
-        Reach::Elsewhere
-    } else if left_out {
-        Reach::LeftOut
-    } else if m.app_bound && !app.is_some_and(|a| listed(&a.bound)) {
-        Reach::OtherApp
-    } else if m.report_only {
-        Reach::ReportOnly
-    } else {
-        Reach::Applies
+            .filter_map(|g| policy.group_id(g))
+            .collect();
+        let excluded = policy
+            .resolve_ids(ctx.user, group_ids.iter().copied())
+            .excluded;
+        Login {
+            user_rules: policy.user_rules(ctx.user),
+            excluded,
+            group_ids,
+            app: ctx
+                .app
+                .and_then(|a| policy.app_id(a))
+                .and_then(|a| policy.app_rules.get(a as usize)),
+        }
+    }
+
+    fn reach(&self, policy: &Policy, id: u32) -> Reach {
+        let listed = |ids: &[u32]| ids.contains(&id);
+        let Some(m) = policy.marks.get(id as usize) else {
+            return Reach::Elsewhere;
+        };
+        let named = match m.rank {
+            Rank::Default => true,
+            Rank::App => self.app.is_some_and(|a| listed(&a.ranked)),
+            _ => {
+                listed(self.user_rules)
+                    || self
+                        .group_ids
+                        .iter()
+                        .any(|&g| listed(policy.rules_of_group(g)))
+            }
+        };
+        let left_out = listed(&self.excluded) || self.app.is_some_and(|a| listed(&a.except));
+        if !named {
+            Reach::Elsewhere
+        } else if left_out {
+            Reach::LeftOut
+        } else if m.app_bound && !self.app.is_some_and(|a| listed(&a.bound)) {
+            Reach::OtherApp
+        } else if m.report_only {
+            Reach::ReportOnly
+        } else {
+            Reach::Applies
+        }
     }
 }
 

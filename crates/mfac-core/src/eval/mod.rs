@@ -281,12 +281,16 @@ impl Policy {
 
     /// The rules of a user with these directory groups, app aside.
     fn resolve(&self, user: &str, groups: &[&str]) -> Resolved {
+        self.resolve_ids(user, groups.iter().filter_map(|g| self.group_id(g)))
+    }
+
+    /// [`Policy::resolve`] for groups already resolved to ids.
+    fn resolve_ids(&self, user: &str, groups: impl Iterator<Item = u32> + Clone) -> Resolved {
         let mut r = Resolved {
-            rules: Vec::with_capacity(groups.len() * 2 + 2),
+            rules: Vec::with_capacity(groups.size_hint().1.unwrap_or(0) * 2 + 2),
             excluded: Vec::new(),
         };
-        let ids = groups.iter().filter_map(|g| self.group_id(g));
-        self.resolve_into(&mut r, user, ids);
+        self.resolve_into(&mut r, user, groups);
         r
     }
 

@@ -398,15 +398,18 @@ impl View<'_> {
         let (Some(r), Some(m)) = (p.tables.rules.get(id as usize), p.marks.get(id as usize)) else {
             return Applies::Never;
         };
-        let listed = |ids: &[u32]| ids.binary_search(&id).is_ok();
         let named_user = |list: &[String]| self.user.is_some_and(|u| list.iter().any(|n| n == u));
-        let in_app = match m.rank {
-            Rank::App => self.app.is_some_and(|a| listed(&a.ranked)),
-            _ => !m.app_bound || self.app.is_some_and(|a| listed(&a.bound)),
-        };
-        let left_out =
-            named_user(&r.scope.except.users) || self.app.is_some_and(|a| listed(&a.except));
-        if Some(id as usize) == self.without || m.report_only || !in_app || left_out {
+        // An app-rank rule applies only in an app it names; the rest, as
+        // the evaluator narrows them (`in app`, `except app`, enforced).
+        let ranked = m.rank != Rank::App
+            || self
+                .app
+                .is_some_and(|a| a.ranked.binary_search(&id).is_ok());
+        if Some(id as usize) == self.without
+            || !ranked
+            || !p.applies_in(id, self.app, false)
+            || named_user(&r.scope.except.users)
+        {
             Applies::Never
         } else if r.scope.is_everyone() || named_user(&r.scope.users) {
             Applies::Always

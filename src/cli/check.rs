@@ -32,6 +32,11 @@ pub struct Args {
     /// `maester`, `nist-800-63b { aal3 for privileged }`, `pci-dss-4.0 { cde app "Payments" }`
     #[arg(long = "profile", value_name = "PROFILE")]
     profiles: Vec<String>,
+    /// The most distinct combinations of groups one proof keeps before it
+    /// gives up, and the property is reported not proven (E029, E033, E035)
+    #[arg(long, value_name = "N", default_value_t = mfac::prove::PROOF_LIMIT as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    proof_limit: u64,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -169,6 +174,7 @@ pub fn run(a: Args) -> Outcome {
             directory: directory.clone(),
             config: config.unwrap_or_default(),
             profiles: profiles.clone(),
+            proof_limit: Some(usize::try_from(a.proof_limit).unwrap_or(usize::MAX)),
         };
         let outcome = check(&source, &options);
         controls.extend(

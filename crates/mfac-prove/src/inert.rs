@@ -2,7 +2,7 @@
 //! combination of groups, through `includes` and exclusions, in every
 //! precedence mode.
 
-use crate::reachable_within;
+use crate::{reachable_within, Reached, Searches, Space};
 use mfac_core::eval::space::{Fields, Summary, View};
 use mfac_core::Policy;
 use rustc_hash::FxHashMap;
@@ -90,28 +90,38 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
     apps.sort();
     apps.dedup();
     let mut live = vec![false; undecided.len()];
+    // No scope here: every group alike outside it.
+    let groups: Vec<(String, bool)> = names.iter().map(|g| (g.to_string(), false)).collect();
+    let space = Space::default();
+    let mut searches = Searches::new(&groups, INERT_LIMIT);
     for e in 0..epochs {
         for u in &users {
             for a in &apps {
                 let (u, a) = (u.as_deref(), a.as_deref());
                 let with = policy.view(e, u, a, fields, None);
-                let singles = names.iter().enumerate().map(|(i, g)| (with.group(g), i));
-                let (states, complete) = reachable_within(
-                    singles,
-                    with.none(),
-                    |x, y| with.join(x, y),
-                    false,
-                    INERT_LIMIT,
-                );
-                if !complete {
+                let Some(states) = searches.of(&with, policy, e, fields, &space) else {
                     return Vec::new();
-                }
+                };
                 for (k, &rule) in undecided.iter().enumerate() {
                     if live.get(k).copied().unwrap_or(true) {
                         continue;
                     }
                     let without = policy.view(e, u, a, fields, Some(rule));
-                    let Some(differs) = differs(&with, &without, &states, carried(rule)) else {
+                    let carriers = carried(rule);
+                    // The states found can be joined only with groups that
+                    // leave nothing out (see `reachable_in_scope`); carriers
+                    // that do are searched with every group, unsettled.
+                    let joinable;
+                    let states = if carriers.iter().any(|g| with.group(g).leaves_out()) {
+                        let Some(all) = unsettled(&with, &names) else {
+                            return Vec::new();
+                        };
+                        joinable = all;
+                        &joinable
+                    } else {
+                        states
+                    };
+                    let Some(differs) = differs(&with, &without, states, carriers) else {
                         return Vec::new();
                     };
                     if let Some(slot) = live.get_mut(k).filter(|_| differs) {
@@ -129,13 +139,26 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
         .collect()
 }
 
+/// Every summary a set of groups can reach in `with`, each joinable with
+/// any group: the search of [`reachable_in_scope`] in one stage.
+fn unsettled(with: &View<'_>, names: &[&str]) -> Option<Vec<Reached>> {
+    let singles = names
+        .iter()
+        .enumerate()
+        .map(|(i, g)| ((with.group(g), false), i));
+    let join = |x: &(Summary, bool), y: &(Summary, bool)| (with.join(&x.0, &y.0), false);
+    let start = (with.none(), false);
+    let (states, complete) = reachable_within(singles, start, join, false, INERT_LIMIT);
+    complete.then_some(states)
+}
+
 /// Does some set S (one of `states`, seen with the rule) plus some
 /// carriers K give other settings with the rule than without it? `None`
 /// when the carriers' search gives up.
 fn differs(
     with: &View<'_>,
     without: &View<'_>,
-    states: &[(Summary, Vec<usize>)],
+    states: &[Reached],
     carriers: &[&str],
 ) -> Option<bool> {
     type Pair = (Summary, Summary);
@@ -158,7 +181,7 @@ fn differs(
             .iter()
             .filter(|(_, k)| !k.is_empty())
             .any(|((wk, wok), _)| {
-                states.iter().any(|(s, _)| {
+                states.iter().any(|((s, _), _)| {
                     with.effective(&with.join(s, wk)) != without.effective(&without.join(s, wok))
                 })
             }),

@@ -33,7 +33,7 @@ pub use replay::{
 pub(crate) use search::{reachable, reachable_within};
 
 use jiff::Timestamp;
-use mfac_core::eval::space::{Effective, Fields, Span, Summary, View};
+use mfac_core::eval::space::{Applies, Effective, Fields, Span, Summary, View};
 use mfac_core::policy::Remember;
 use mfac_core::{Factor, FactorSet, Level, Policy};
 use rustc_hash::FxHashMap;
@@ -209,6 +209,40 @@ impl Property {
     }
 }
 
+/// The property in the language's words, as an `assert` block states it:
+/// `for privileged always enforcement required` (a remember bound, which
+/// only compliance profiles state, reads `remember within 12h`).
+impl std::fmt::Display for Property {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |s: FactorSet| s.names().join(" | ");
+        match &self.scope {
+            Scope::Everyone => write!(f, "for everyone")?,
+            Scope::Privileged => write!(f, "for privileged")?,
+            Scope::BreakGlass => write!(f, "for break_glass")?,
+            Scope::MembersOf(g) => write!(f, "for members of group {g:?}")?,
+            Scope::User(u) => write!(f, "for user {u:?}")?,
+        }
+        if let Some(a) = &self.app {
+            write!(f, " in app {a:?}")?;
+        }
+        write!(f, " {} ", if self.always { "always" } else { "never" })?;
+        match self.condition {
+            Condition::Enforcement(l) => write!(f, "enforcement {l}"),
+            Condition::FactorsWithin(s) => write!(f, "factors within {}", set(s)),
+            Condition::FactorsInclude(s) => write!(f, "factors include {}", set(s)),
+            Condition::FactorsNone => write!(f, "factors none"),
+            Condition::RememberNever => write!(f, "remember never"),
+            Condition::RememberWithin(s) => write!(
+                f,
+                "remember within {}",
+                mfac_core::policy::format_duration(s)
+            ),
+            Condition::Recovery => write!(f, "recovery"),
+            Condition::Exempt => write!(f, "exempt"),
+        }
+    }
+}
+
 /// Why a property cannot be judged: it names what the policy lacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unjudgeable {
@@ -224,7 +258,8 @@ pub enum Unjudgeable {
     TooLarge,
 }
 
-/// The most distinct combinations of groups one search of a proof keeps:
+/// The most distinct combinations of groups one search of a proof keeps,
+/// unless told otherwise ([`Space::within`], `mfac check --proof-limit`):
 /// far above what the example policies and the benchmarks reach (hundreds
 /// to a few thousand), well below what would exhaust memory.
 pub const PROOF_LIMIT: usize = 100_000;
@@ -233,6 +268,9 @@ pub const PROOF_LIMIT: usize = 100_000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Space {
     pub users: Users,
+    /// The most distinct combinations of groups one search keeps before
+    /// the proof gives up ([`Unjudgeable::TooLarge`]).
+    pub limit: usize,
     /// A deliberately broken engine, for the mutation test.
     #[cfg(feature = "mutants")]
     pub mutant: Option<mutants::Mutant>,
@@ -256,19 +294,21 @@ impl Space {
     pub fn of(users: Users) -> Space {
         Space {
             users,
+            limit: PROOF_LIMIT,
             #[cfg(feature = "mutants")]
             mutant: None,
         }
+    }
+
+    /// The same space, searched up to `limit` combinations of groups.
+    pub fn within(self, limit: usize) -> Space {
+        Space { limit, ..self }
     }
 }
 
 impl Default for Space {
     fn default() -> Space {
-        Space {
-            users: Users::All,
-            #[cfg(feature = "mutants")]
-            mutant: None,
-        }
+        Space::of(Users::All)
     }
 }
 
@@ -418,35 +458,230 @@ pub fn instant(span: &Span) -> Timestamp {
 
 /// A summary reached, whether it puts the member in the scope, and the
 /// fewest groups (by index) that reach it.
-type Reached = ((Summary, bool), Vec<usize>);
+pub(crate) type Reached = ((Summary, bool), Vec<usize>);
+
+/// Every group's summary in one epoch for a user and an app no rule
+/// names, beside whether it puts its members in the scope, and the groups
+/// alike: what most views share, since a group's summary changes from one
+/// view to another only where it brings in or leaves out a rule the view
+/// names ([`View::named_rules`]).
+pub(crate) struct Neutral {
+    summaries: Vec<(Summary, bool)>,
+    /// The groups (by index, ascending) of each distinct summary, in the
+    /// order of their first group.
+    classes: Vec<Vec<usize>>,
+}
+
+impl Neutral {
+    pub(crate) fn of(view: &View<'_>, groups: &[(String, bool)], space: &Space) -> Neutral {
+        let summaries: Vec<(Summary, bool)> = groups
+            .iter()
+            .map(|(name, inside)| (summary_of(view, name, space), *inside))
+            .collect();
+        let mut class_of: FxHashMap<&(Summary, bool), usize> = FxHashMap::default();
+        let mut classes: Vec<Vec<usize>> = Vec::new();
+        for (i, s) in summaries.iter().enumerate() {
+            let next = classes.len();
+            let c = *class_of.entry(s).or_insert(next);
+            if c == next {
+                classes.push(Vec::new());
+            }
+            if let Some(members) = classes.get_mut(c) {
+                members.push(i);
+            }
+        }
+        Neutral { summaries, classes }
+    }
+}
+
+/// What [`View::groups_key`] returns: views alike share a search.
+type GroupsKey = (usize, Fields, Vec<(u32, Applies)>);
+
+/// The searches of one proof: one per distinct view of the groups
+/// ([`View::groups_key`]: most users and apps see every group alike, and
+/// share it), and each epoch's [`Neutral`] summaries, built only once a
+/// view names a rule (a policy without scoped rules never needs them).
+pub(crate) struct Searches<'g> {
+    groups: &'g [(String, bool)],
+    limit: usize,
+    found: FxHashMap<GroupsKey, Vec<Reached>>,
+    neutrals: FxHashMap<usize, Neutral>,
+}
+
+impl<'g> Searches<'g> {
+    pub(crate) fn new(groups: &'g [(String, bool)], limit: usize) -> Searches<'g> {
+        Searches {
+            groups,
+            limit,
+            found: FxHashMap::default(),
+            neutrals: FxHashMap::default(),
+        }
+    }
+
+    /// What the groups reach in `view` (of `epoch`, through `fields`):
+    /// searched once per distinct view; `None` when a search gives up.
+    pub(crate) fn of(
+        &mut self,
+        view: &View<'_>,
+        policy: &Policy,
+        epoch: usize,
+        fields: Fields,
+        space: &Space,
+    ) -> Option<&[Reached]> {
+        use std::collections::hash_map::Entry;
+        let groups = self.groups;
+        let found = match self.found.entry(view.groups_key()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let named = view.named_rules();
+                let neutral = (!named.is_empty()).then(|| {
+                    &*self.neutrals.entry(epoch).or_insert_with(|| {
+                        let none = view_in(policy, epoch, None, None, fields, space);
+                        Neutral::of(&none, groups, space)
+                    })
+                });
+                let (excluders, members) = singles(view, groups, &named, neutral, space);
+                e.insert(reachable_in_scope(
+                    view, excluders, members, space, self.limit,
+                )?)
+            }
+        };
+        Some(found)
+    }
+}
+
+/// What directory group `name` brings in and leaves out in `view` (with
+/// its exclusions forgotten by one mutant).
+#[cfg_attr(not(feature = "mutants"), allow(unused_variables))]
+fn summary_of(view: &View<'_>, name: &str, space: &Space) -> Summary {
+    #[cfg(feature = "mutants")]
+    if space.broken(mutants::Mutant::NoExclusions) {
+        return view.group_brought(name);
+    }
+    view.group(name)
+}
 
 /// Every summary a set of groups can reach in `view`, with whether those
-/// groups put the member in the scope.
+/// groups put the member in the scope, fewest groups first.
+///
+/// Exclusions make a join of summaries costly (a rule a group could leave
+/// out stays live), so the search runs in two stages. First over the groups
+/// that leave some rule out: few in practice (emergency-access, service
+/// account and guest groups). Then, for each set of those found, over the
+/// other groups, which only bring rules in: once no more group can leave
+/// anything out their summaries settle into plain folds, and that search
+/// stays as small as the distinct values of the fields read. A set of
+/// groups is the union of one from each stage, so every reachable value is
+/// found, with the fewest groups for each pair of stages. Of groups alike,
+/// only the first is tried. `None` when more than `limit` are found.
+///
+/// The summaries found are for reading the effective settings, or for
+/// joining with groups that leave nothing out: the rules the second stage
+/// brought in are folded, and a group that leaves one of them out could
+/// no longer take it away.
 #[cfg_attr(not(feature = "mutants"), allow(unused_variables))]
 fn reachable_in_scope(
     view: &View<'_>,
-    groups: &[(String, bool)],
+    excluders: Vec<Single>,
+    members: Vec<Single>,
     space: &Space,
+    limit: usize,
 ) -> Option<Vec<Reached>> {
-    let singles = groups.iter().enumerate().map(|(i, (name, inside))| {
-        #[cfg(feature = "mutants")]
-        if space.broken(mutants::Mutant::NoExclusions) {
-            return ((view.group_brought(name), *inside), i);
-        }
-        ((view.group(name), *inside), i)
-    });
     #[cfg(feature = "mutants")]
     let one_step = space.broken(mutants::Mutant::NoJoins);
     #[cfg(not(feature = "mutants"))]
     let one_step = false;
-    let (found, complete) = reachable_within(
-        singles,
-        (view.none(), false),
-        |a, b| (view.join(&a.0, &b.0), a.1 || b.1),
-        one_step,
-        PROOF_LIMIT,
-    );
-    complete.then_some(found)
+    let join = |a: &(Summary, bool), b: &(Summary, bool)| (view.join(&a.0, &b.0), a.1 || b.1);
+    let start = (view.none(), false);
+    let (outs, complete) = reachable_within(excluders, start, join, one_step, limit);
+    if !complete {
+        return None;
+    }
+    let mut found: Vec<Reached> = Vec::new();
+    for ((by, by_inside), by_witness) in &outs {
+        let settled = members
+            .iter()
+            .map(|((s, inside), i)| ((view.settled(s, by), *inside), *i));
+        let start = (view.settled(by, by), *by_inside);
+        let room = limit.saturating_sub(found.len());
+        let (states, complete) = reachable_within(settled, start, join, one_step, room);
+        if !complete {
+            return None;
+        }
+        for ((s, inside), witness) in states {
+            let mut w = by_witness.clone();
+            w.extend(witness);
+            found.push(((view.leaving_out(s, by), inside), w));
+        }
+    }
+    if one_step {
+        // No joins at all: one group at most, as the broken engine sees it.
+        found.retain(|(_, w)| w.len() <= 1);
+    }
+    found.sort_by_key(|(_, w)| w.len());
+    Some(found)
+}
+
+/// A group's summary with its scope flag, and the group's index.
+type Single = ((Summary, bool), usize);
+
+/// The groups to search in `view`, as the groups that leave a rule out
+/// and the others, each by index: the neutral summary of a group the view
+/// does not touch (the first of its class), the view's own for the rest
+/// (for every group when there is no neutral, a view that names no rule).
+fn singles(
+    view: &View<'_>,
+    groups: &[(String, bool)],
+    named: &[u32],
+    neutral: Option<&Neutral>,
+    space: &Space,
+) -> (Vec<Single>, Vec<Single>) {
+    let Some(neutral) = neutral else {
+        // Groups alike are told apart by the search itself (it tries the
+        // first of each).
+        let all = groups
+            .iter()
+            .enumerate()
+            .map(|(i, (name, inside))| ((summary_of(view, name, space), *inside), i));
+        return all.partition(|((s, _), _)| s.leaves_out());
+    };
+    let touched: Vec<bool> = groups.iter().map(|(g, _)| view.touches(g, named)).collect();
+    let untouched = |i: &&usize| !touched.get(**i).copied().unwrap_or(true);
+    let mut all: Vec<Single> = neutral
+        .classes
+        .iter()
+        .filter_map(|members| {
+            let i = *members.iter().find(untouched)?;
+            Some((neutral.summaries.get(i)?.clone(), i))
+        })
+        .collect();
+    let fresh = groups
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| touched.get(*i).copied().unwrap_or(false))
+        .map(|(i, (name, inside))| ((summary_of(view, name, space), *inside), i));
+    all.extend(fresh);
+    all.sort_unstable_by_key(|(_, i)| *i);
+    all.into_iter().partition(|((s, _), _)| s.leaves_out())
+}
+
+/// [`Policy::view`], broken as the space's mutant asks.
+#[cfg_attr(not(feature = "mutants"), allow(unused_variables))]
+fn view_in<'p>(
+    policy: &'p Policy,
+    epoch: usize,
+    user: Option<&'p str>,
+    app: Option<&str>,
+    fields: Fields,
+    space: &Space,
+) -> View<'p> {
+    #[allow(unused_mut)]
+    let mut view = policy.view(epoch, user, app, fields, None);
+    #[cfg(feature = "mutants")]
+    if space.broken(mutants::Mutant::LastMatch) {
+        view.break_order();
+    }
+    view
 }
 
 /// What a login of `user` into `app` with exactly `groups` gets in
@@ -533,7 +768,7 @@ pub fn prove_in(
     let mut best: Option<((usize, usize, usize, usize), Counterexample)> = None;
     // One search per distinct view of the groups: most users and apps
     // see every group alike, and share it.
-    let mut searches: FxHashMap<_, Vec<Reached>> = FxHashMap::default();
+    let mut searches = Searches::new(&groups, space.limit);
     for (k, span) in times.iter().copied().enumerate() {
         let at = instant(&span);
         let epoch = policy.epoch_of(at);
@@ -542,20 +777,16 @@ pub fn prove_in(
                 .as_deref()
                 .is_some_and(|u| policy.exemption_at(u, at).is_some());
             for (ai, app) in apps.iter().enumerate() {
-                #[allow(unused_mut)]
-                let mut view = policy.view(epoch, user.as_deref(), app.as_deref(), fields, None);
-                #[cfg(feature = "mutants")]
-                if space.broken(mutants::Mutant::LastMatch) {
-                    view.break_order();
-                }
-                let states = match searches.entry(view.groups_key()) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        let Some(found) = reachable_in_scope(&view, &groups, space) else {
-                            return Err(Unjudgeable::TooLarge);
-                        };
-                        e.insert(found)
-                    }
+                let view = view_in(
+                    policy,
+                    epoch,
+                    user.as_deref(),
+                    app.as_deref(),
+                    fields,
+                    space,
+                );
+                let Some(states) = searches.of(&view, policy, epoch, fields, space) else {
+                    return Err(Unjudgeable::TooLarge);
                 };
                 for ((s, inside), witness) in states.iter() {
                     if best.as_ref().is_some_and(|(key, _)| key.0 < witness.len()) {

@@ -272,10 +272,43 @@ impl Policy {
     }
 }
 
+impl Summary {
+    /// Does it leave some rule out (that could still change a field)?
+    pub fn leaves_out(&self) -> bool {
+        !self.out.is_empty()
+    }
+}
+
 impl View<'_> {
     /// What no group adds to.
     pub fn none(&self) -> Summary {
         Summary::default()
+    }
+
+    /// `s` once no further group can leave anything out: its live rules
+    /// folded in, bar those `by` leaves out, and nothing left out. Sets of
+    /// groups that leave nothing out then join as plain folds, which keeps
+    /// a search over them small (see mfac-prove's `reachable_in_scope`).
+    pub fn settled(&self, s: &Summary, by: &Summary) -> Summary {
+        let mut t = Summary {
+            tiers: s.tiers,
+            first: s.first,
+            live: Box::default(),
+            out: Box::default(),
+        };
+        for &id in s.live.iter() {
+            if by.out.binary_search(&id).is_err() {
+                self.fold_in(&mut t, id);
+            }
+        }
+        t
+    }
+
+    /// `s` (settled) leaving out what `by` leaves out: the same
+    /// effective settings as the join of the groups behind both.
+    pub fn leaving_out(&self, mut s: Summary, by: &Summary) -> Summary {
+        s.out = by.out.clone();
+        s
     }
 
     /// What directory group `group` brings in and leaves out.
@@ -605,9 +638,23 @@ impl View<'_> {
     /// serves both. A rule applies alike to every user and app unless its
     /// scope names the user or the app (or it is the rule left out); of
     /// those, only the ones a group can bring in or leave out (whose scope
-    /// names a group) change a group's summary. The key holds how each of
-    /// them applies here, beside the epoch and the fields.
+    /// names a group) change a group's summary, and only when it sets one
+    /// of the fields read. The key holds how each of them applies here,
+    /// beside the epoch and the fields.
     pub fn groups_key(&self) -> (usize, Fields, Vec<(u32, Applies)>) {
+        let key = self
+            .named_rules()
+            .into_iter()
+            .map(|id| (id, self.applies(id)))
+            .collect();
+        (self.epoch, self.fields, key)
+    }
+
+    /// The rules, sorted, whose part in a group's summary can differ from
+    /// one view to another of the same epoch and fields: those of
+    /// [`View::groups_key`]. A group that neither brings in nor leaves out
+    /// any of them has the same summary in every such view.
+    pub fn named_rules(&self) -> Vec<u32> {
         let p = self.policy;
         let mut named: Vec<u32> = Vec::new();
         if let Some(u) = self.user {
@@ -620,17 +667,30 @@ impl View<'_> {
             named.extend(a.ranked.iter().chain(&a.bound).chain(&a.except));
         }
         named.extend(self.without.map(|w| w as u32));
-        let mut key: Vec<(u32, Applies)> = named
+        let mut key: Vec<u32> = named
             .into_iter()
             .filter(|&id| {
                 p.tables.rules.get(id as usize).is_some_and(|r| {
                     !r.scope.groups.is_empty() || !r.scope.except.groups.is_empty()
                 })
             })
-            .map(|id| (id, self.applies(id)))
+            // A rule that sets none of the fields read here changes no
+            // summary, however it applies (`covered` drops it).
+            .filter(|&id| self.fold(id).sets_anything())
             .collect();
         key.sort_unstable();
         key.dedup();
-        (self.epoch, self.fields, key)
+        key
+    }
+
+    /// Does directory group `group` bring in or leave out one of `rules`
+    /// (sorted)?
+    pub fn touches(&self, group: &str, rules: &[u32]) -> bool {
+        let p = self.policy;
+        let Some(g) = p.group_id(group) else {
+            return false;
+        };
+        let named = |ids: &[u32]| ids.iter().any(|id| rules.binary_search(id).is_ok());
+        !rules.is_empty() && (named(p.rules_of_group(g)) || named(p.rules_excluding_group(g)))
     }
 }

@@ -82,6 +82,11 @@ pub struct Context<'a> {
     /// [`Context::named_groups`] and [`Context::group_mismatches`], on first use.
     named: std::cell::OnceCell<Vec<(&'a str, Span)>>,
     mismatches: std::cell::OnceCell<Vec<crate::names::GroupMismatch<'a>>>,
+    /// See [`CheckOptions::proof_limit`].
+    proof_limit: usize,
+    /// The built-in properties whose proof gave up, in words: E035 reports
+    /// them, since a check that could not judge must not pass in silence.
+    gave_up: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> Context<'a> {
@@ -245,7 +250,10 @@ impl<'a> Context<'a> {
             condition,
         };
         let policy = self.compiled();
-        let found = mfac_prove::prove_in(policy, &property, &mfac_prove::Space::of(users));
+        let found = self.prove(&property, users);
+        if let Err(mfac_prove::Unjudgeable::TooLarge) = found {
+            self.gave_up.borrow_mut().push(property.to_string());
+        }
         let Ok(Err(c)) = found else { return None };
         let report = mfac_prove::report(policy, &c, condition);
         Some(Refuted {
@@ -253,6 +261,32 @@ impl<'a> Context<'a> {
             counterexample: c,
             report,
         })
+    }
+
+    /// Prove `property` for `users`, within the proof limit.
+    pub(crate) fn prove(
+        &self,
+        property: &mfac_prove::Property,
+        users: mfac_prove::Users,
+    ) -> Result<Result<(), mfac_prove::Counterexample>, mfac_prove::Unjudgeable> {
+        let space = mfac_prove::Space::of(users).within(self.proof_limit);
+        mfac_prove::prove_in(self.compiled(), property, &space)
+    }
+
+    /// The most distinct combinations of groups a proof search keeps.
+    pub(crate) fn proof_limit(&self) -> usize {
+        self.proof_limit
+    }
+
+    /// The built-in properties whose proof gave up, each once, in order.
+    pub(crate) fn gave_up(&self) -> Vec<String> {
+        let mut seen = Vec::new();
+        for p in self.gave_up.borrow().iter() {
+            if !seen.contains(p) {
+                seen.push(p.clone());
+            }
+        }
+        seen
     }
 
     /// `group "Admins"`, for messages.
@@ -287,6 +321,10 @@ pub struct CheckOptions {
     /// Compliance profiles applied from outside the policy (`mfac check
     /// --profile`), as if it had a `comply` line for each.
     pub profiles: Vec<crate::profiles::Applied>,
+    /// The most distinct combinations of groups one proof search keeps
+    /// before it gives up (`mfac check --proof-limit`); `None` for
+    /// [`mfac_prove::PROOF_LIMIT`].
+    pub proof_limit: Option<usize>,
 }
 
 /// The result of checking one file: the policy if it has no errors, and
@@ -354,6 +392,8 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         compiled: std::cell::OnceCell::new(),
         named: std::cell::OnceCell::new(),
         mismatches: std::cell::OnceCell::new(),
+        proof_limit: options.proof_limit.unwrap_or(mfac_prove::PROOF_LIMIT),
+        gave_up: std::cell::RefCell::new(Vec::new()),
     };
     for check in REGISTRY {
         if let Some(run) = check
@@ -362,6 +402,9 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         {
             run(&cx, &mut found);
         }
+    }
+    if options.config.enabled(checks::not_proven::INFO.code) {
+        checks::not_proven::run(&cx, &mut found);
     }
     // Compliance profiles: the policy's `comply` lines, then `--profile`.
     let mut controls = Vec::new();
@@ -547,6 +590,9 @@ registry! {
     unknown_rule,
     control_fails,
     bad_profile,
+    // Run after every other check (see `check`): it reports the proofs
+    // they gave up on.
+    not_proven,
     no_default => run,
     shadowed_rule => run,
     loosening_rule => run,

@@ -23,7 +23,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let p = &claim.value;
             // An unjudgeable property is E030's; one the search gave up on
             // is not proven, and says so (fail closed).
-            let c = match mfac_prove::prove(policy, p) {
+            let c = match cx.prove(p, mfac_prove::Users::All) {
                 Ok(Err(c)) => c,
                 Err(mfac_prove::Unjudgeable::TooLarge) => {
                     out.push(
@@ -33,11 +33,11 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                             format!(
                                 "assertion `{}` could not be proven: the groups combine in more than {} distinct ways",
                                 a.name,
-                                mfac_prove::PROOF_LIMIT
+                                cx.proof_limit()
                             ),
                         )
                         .label("not proven")
-                        .help("exclusions that each reach different rules multiply the combinations; exclude fewer distinct groups, or split the policy"),
+                        .help("exclusions that each reach different rules multiply the combinations; exclude fewer distinct groups, split the policy, or raise `--proof-limit`"),
                     );
                     continue;
                 }

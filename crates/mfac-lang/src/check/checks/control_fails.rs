@@ -80,14 +80,14 @@ fn failure(
     match t {
         Test::Holds(property) => {
             let compiled = cx.compiled();
-            let c = match mfac_prove::prove(compiled, property) {
+            let c = match cx.prove(property, mfac_prove::Users::All) {
                 Ok(Err(c)) => c,
                 // Not proven is not passing.
                 Err(mfac_prove::Unjudgeable::TooLarge) => {
                     return Some((
                         format!(
                             "could not be proven: the groups combine in more than {} distinct ways",
-                            mfac_prove::PROOF_LIMIT
+                            cx.proof_limit()
                         ),
                         None,
                     ))

@@ -35,6 +35,7 @@ pub mod max_logins_range;
 pub mod misplaced_field;
 pub mod no_default;
 pub mod no_rules;
+pub mod not_proven;
 pub mod phase_order;
 pub mod privileged_below_required;
 pub mod privileged_exemption;

@@ -99,25 +99,28 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
             for a in &apps {
                 let (u, a) = (u.as_deref(), a.as_deref());
                 let with = policy.view(e, u, a, fields, None);
-                let Some(states) = searches.of(&with, policy, e, fields, &space) else {
+                let Some(states) = searches.of(&with, &space) else {
                     return Vec::new();
                 };
+                // The states found can be joined only with groups that
+                // leave nothing out (see `reachable_in_scope`); for a rule
+                // whose carriers do, every group is searched unsettled, once
+                // per view.
+                let mut unsettled_states: Option<Vec<Reached>> = None;
                 for (k, &rule) in undecided.iter().enumerate() {
                     if live.get(k).copied().unwrap_or(true) {
                         continue;
                     }
                     let without = policy.view(e, u, a, fields, Some(rule));
                     let carriers = carried(rule);
-                    // The states found can be joined only with groups that
-                    // leave nothing out (see `reachable_in_scope`); carriers
-                    // that do are searched with every group, unsettled.
-                    let joinable;
                     let states = if carriers.iter().any(|g| with.group(g).leaves_out()) {
-                        let Some(all) = unsettled(&with, &names) else {
-                            return Vec::new();
-                        };
-                        joinable = all;
-                        &joinable
+                        if unsettled_states.is_none() {
+                            let Some(all) = unsettled(&with, &names) else {
+                                return Vec::new();
+                            };
+                            unsettled_states = Some(all);
+                        }
+                        unsettled_states.as_deref().unwrap_or_default()
                     } else {
                         states
                     };

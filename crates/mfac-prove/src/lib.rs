@@ -518,27 +518,22 @@ impl<'g> Searches<'g> {
         }
     }
 
-    /// What the groups reach in `view` (of `epoch`, through `fields`):
-    /// searched once per distinct view; `None` when a search gives up.
-    pub(crate) fn of(
-        &mut self,
-        view: &View<'_>,
-        policy: &Policy,
-        epoch: usize,
-        fields: Fields,
-        space: &Space,
-    ) -> Option<&[Reached]> {
+    /// What the groups reach in `view`: searched once per distinct view;
+    /// `None` when a search gives up.
+    pub(crate) fn of(&mut self, view: &View<'_>, space: &Space) -> Option<&[Reached]> {
         use std::collections::hash_map::Entry;
         let groups = self.groups;
-        let found = match self.found.entry(view.groups_key()) {
+        let key = view.groups_key();
+        let epoch = key.0;
+        let found = match self.found.entry(key) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => {
                 let named = view.named_rules();
                 let neutral = (!named.is_empty()).then(|| {
-                    &*self.neutrals.entry(epoch).or_insert_with(|| {
-                        let none = view_in(policy, epoch, None, None, fields, space);
-                        Neutral::of(&none, groups, space)
-                    })
+                    &*self
+                        .neutrals
+                        .entry(epoch)
+                        .or_insert_with(|| Neutral::of(&view.neutral(), groups, space))
                 });
                 let (excluders, members) = singles(view, groups, &named, neutral, space);
                 e.insert(reachable_in_scope(
@@ -785,7 +780,7 @@ pub fn prove_in(
                     fields,
                     space,
                 );
-                let Some(states) = searches.of(&view, policy, epoch, fields, space) else {
+                let Some(states) = searches.of(&view, space) else {
                     return Err(Unjudgeable::TooLarge);
                 };
                 for ((s, inside), witness) in states.iter() {

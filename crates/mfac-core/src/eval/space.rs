@@ -279,7 +279,7 @@ impl Summary {
     }
 }
 
-impl View<'_> {
+impl<'p> View<'p> {
     /// What no group adds to.
     pub fn none(&self) -> Summary {
         Summary::default()
@@ -346,6 +346,21 @@ impl View<'_> {
             .filter(by_group)
             .copied();
         self.bring(Summary::default(), brought, std::iter::empty())
+    }
+
+    /// The same epoch and fields for a user and an app no rule names,
+    /// nothing left out: where every group has the summary it has in any
+    /// view that names none of its rules (see [`View::named_rules`]).
+    pub fn neutral(&self) -> View<'p> {
+        let mut view = View {
+            user: None,
+            app: None,
+            without: None,
+            base: Summary::default(),
+            ..self.clone()
+        };
+        view.base = view.fold_base();
+        view
     }
 
     /// A broken `ordered`, for the mutation test: the last match wins.

@@ -273,9 +273,13 @@ impl<'a> Context<'a> {
         mfac_prove::prove_in(self.compiled(), property, &space)
     }
 
-    /// The most distinct combinations of groups a proof search keeps.
-    pub(crate) fn proof_limit(&self) -> usize {
-        self.proof_limit
+    /// Why a property whose search gave up is not proven, in words (E029,
+    /// E033 and E035 say it alike).
+    pub(crate) fn not_proven(&self) -> String {
+        format!(
+            "could not be proven: the groups combine in more than {} distinct ways",
+            self.proof_limit
+        )
     }
 
     /// The built-in properties whose proof gave up, each once, in order.

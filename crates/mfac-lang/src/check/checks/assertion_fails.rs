@@ -30,11 +30,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         Diagnostic::new(
                             &INFO,
                             claim.span,
-                            format!(
-                                "assertion `{}` could not be proven: the groups combine in more than {} distinct ways",
-                                a.name,
-                                cx.proof_limit()
-                            ),
+                            format!("assertion `{}` {}", a.name, cx.not_proven()),
                         )
                         .label("not proven")
                         .help("exclusions that each reach different rules multiply the combinations; exclude fewer distinct groups, split the policy, or raise `--proof-limit`"),

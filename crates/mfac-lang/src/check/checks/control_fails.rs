@@ -84,13 +84,7 @@ fn failure(
                 Ok(Err(c)) => c,
                 // Not proven is not passing.
                 Err(mfac_prove::Unjudgeable::TooLarge) => {
-                    return Some((
-                        format!(
-                            "could not be proven: the groups combine in more than {} distinct ways",
-                            cx.proof_limit()
-                        ),
-                        None,
-                    ))
+                    return Some((cx.not_proven(), None))
                 }
                 _ => return None,
             };

@@ -19,15 +19,8 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let start = policy_start(cx.policy.source.text());
     for property in cx.gave_up() {
         out.push(
-            Diagnostic::new(
-                &INFO,
-                start,
-                format!(
-                    "`{property}` could not be proven: the groups combine in more than {} distinct ways",
-                    cx.proof_limit()
-                ),
-            )
-            .label("not proven"),
+            Diagnostic::new(&INFO, start, format!("`{property}` {}", cx.not_proven()))
+                .label("not proven"),
         );
     }
 }

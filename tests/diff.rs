@@ -184,6 +184,44 @@ fn deny_loosening_passes_a_rewrite_and_keeps_the_json_contract_without_it() {
         "json",
     ]));
     assert!(doc.get("loosenings").is_none(), "{doc}");
+    assert!(doc.get("not_proven").is_none(), "{doc}");
+}
+
+#[test]
+fn deny_loosening_fails_closed_when_a_search_gives_up() {
+    // A rewrite loosens nobody, but a search kept to one combination of
+    // groups cannot show it: each kind is not proven, and denied.
+    let args = [
+        "diff",
+        "policies/acme.mfa",
+        "tests/fixtures/diff/acme-rewritten.mfa",
+        "--deny-loosening",
+        "--proof-limit",
+        "1",
+    ];
+    let run = mfac(&args);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "not proven: whether NEW loosens `enforcement` (the search met more than 1 combinations of groups; --proof-limit raises it); denied until proven"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("no loosening"), "{}", run.stdout);
+    let doc = json(&mfac(&[&args[..], &["--format", "json"]].concat()));
+    assert_eq!(doc["loosenings"], j!([]), "{doc}");
+    assert!(
+        doc["not_proven"]
+            .as_array()
+            .is_some_and(|k| k.contains(&j!("enforcement"))),
+        "{doc}"
+    );
+    assert_eq!(
+        mfac(&[&args[..4], &["--proof-limit", "0"]].concat()).code,
+        2,
+        "a limit of 0 is bad input"
+    );
 }
 
 #[test]

@@ -24,6 +24,12 @@ pub struct Args {
     /// counterexample for each loosening otherwise
     #[arg(long)]
     deny_loosening: bool,
+    /// With --deny-loosening: the most distinct combinations of groups one
+    /// search keeps before it gives up, and that kind of loosening is
+    /// reported not proven (and denied)
+    #[arg(long, value_name = "N", default_value_t = mfac::prove::PROOF_LIMIT as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    proof_limit: u64,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(super) format: Format,
     /// Exit 3 when the policies differ in effect, 0 when they do not (1 and 2
@@ -79,20 +85,19 @@ pub fn run(a: Args) -> Outcome {
         }
     };
     let d = diff(&old, &new);
-    let loosenings: Option<Vec<LooseningRecord>> = a.deny_loosening.then(|| {
-        mfac::prove::loosen::loosenings(&old, &new)
-            .iter()
-            .map(|l| LooseningRecord::new(l, &old, &new))
-            .collect()
-    });
+    let limit = usize::try_from(a.proof_limit).unwrap_or(usize::MAX);
+    let review = a.deny_loosening.then(|| Review::of(&old, &new, limit));
     let tz = new.timezone().clone();
     let text = match a.format {
-        Format::Json => json_text(&d, loosenings.as_deref(), &tz)?,
-        Format::Human => lines(&names, &d, loosenings.as_deref(), &tz, false),
-        Format::Markdown => lines(&names, &d, loosenings.as_deref(), &tz, true),
+        Format::Json => json_text(&d, review.as_ref(), &tz)?,
+        Format::Human => lines(&names, &d, review.as_ref(), &tz, false),
+        Format::Markdown => lines(&names, &d, review.as_ref(), &tz, true),
     };
     out!("{text}");
-    let loosened = loosenings.as_ref().is_some_and(|l| !l.is_empty());
+    // Fail closed: a kind of loosening not proven absent denies as one found.
+    let loosened = review
+        .as_ref()
+        .is_some_and(|r| !r.loosenings.is_empty() || !r.not_proven.is_empty());
     Ok::<_, Failure>(if loosened {
         ExitCode::from(1)
     } else if a.exit_code && !d.is_empty() {
@@ -100,6 +105,29 @@ pub fn run(a: Args) -> Outcome {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--deny-loosening`'s findings, as the outputs show them.
+struct Review {
+    loosenings: Vec<LooseningRecord>,
+    /// The kinds whose search gave up, by name.
+    not_proven: Vec<&'static str>,
+    limit: usize,
+}
+
+impl Review {
+    fn of(old: &mfac::Policy, new: &mfac::Policy, limit: usize) -> Review {
+        let r = mfac::prove::loosen::review(old, new, limit);
+        Review {
+            loosenings: r
+                .loosenings
+                .iter()
+                .map(|l| LooseningRecord::new(l, old, new))
+                .collect(),
+            not_proven: r.not_proven.iter().map(|k| k.name()).collect(),
+            limit,
+        }
+    }
 }
 
 fn when(c: &Change, tz: &jiff::tz::TimeZone) -> String {
@@ -144,7 +172,7 @@ fn field_changes(c: &Change, tz: &jiff::tz::TimeZone) -> Vec<String> {
 fn lines(
     a: &Names,
     d: &Diff,
-    loosenings: Option<&[LooseningRecord]>,
+    review: Option<&Review>,
     tz: &jiff::tz::TimeZone,
     md: bool,
 ) -> String {
@@ -159,15 +187,27 @@ fn lines(
     } else {
         changes(&mut o, d, tz, md);
     }
-    if let Some(l) = loosenings {
-        loosening_lines(&mut o, l, md);
+    if let Some(r) = review {
+        loosening_lines(&mut o, r, md);
     }
     o
 }
 
 /// `--deny-loosening`'s verdict: each kind of loosening with the login
 /// that shows it, or the proof that there is none.
-fn loosening_lines(o: &mut String, list: &[LooseningRecord], md: bool) {
+fn loosening_lines(o: &mut String, review: &Review, md: bool) {
+    let list = &review.loosenings;
+    for kind in &review.not_proven {
+        let _ = writeln!(
+            o,
+            "{}not proven: whether NEW loosens `{kind}` (the search met more than {} combinations of groups; --proof-limit raises it); denied until proven",
+            if md { "\n" } else { "" },
+            review.limit
+        );
+    }
+    if list.is_empty() && !review.not_proven.is_empty() {
+        return;
+    }
     if list.is_empty() {
         let _ = writeln!(
             o,
@@ -283,11 +323,12 @@ fn changes(o: &mut String, d: &Diff, tz: &jiff::tz::TimeZone, md: bool) {
 
 fn json_text(
     d: &Diff,
-    loosenings: Option<&[LooseningRecord]>,
+    review: Option<&Review>,
     tz: &jiff::tz::TimeZone,
 ) -> Result<String, Failure> {
     let mut record = mfac::diff::wire::DiffRecord::new(d, tz);
-    record.loosenings = loosenings.map(<[_]>::to_vec);
+    record.loosenings = review.map(|r| r.loosenings.clone());
+    record.not_proven = review.map(|r| r.not_proven.iter().map(|k| k.to_string()).collect());
     let v = serde_json::to_value(record)
         .map_err(|e| Failure::input(format!("cannot write the diff: {e}")))?;
     Ok(format!("{}\n", super::render::pretty(&v)))

@@ -230,6 +230,10 @@ pub mod wire {
         pub exemptions_changed: Vec<String>,
         pub exemptions_removed: Vec<String>,
         pub includes: Vec<IncludesRecord>,
+        /// With `--deny-loosening`: the kinds of loosening whose search
+        /// gave up (`--proof-limit`), denied as if found. Absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub not_proven: Option<Vec<String>>,
         pub settings: Vec<SettingRecord>,
     }
 
@@ -334,6 +338,7 @@ pub mod wire {
                         lost: lost.clone(),
                     })
                     .collect(),
+                not_proven: None,
                 settings: d
                     .settings
                     .iter()

@@ -30,7 +30,7 @@ pub use replay::{
     field_rules, loosening_condition, replay_args, replay_user, report, settings_report,
     shell_word, FieldRules,
 };
-pub(crate) use search::{reachable, reachable_within};
+pub(crate) use search::{reachable_within, two_stage, Settling};
 
 use jiff::Timestamp;
 use mfac_core::eval::space::{Applies, Effective, Fields, Span, Summary, View};
@@ -586,34 +586,23 @@ fn reachable_in_scope(
     let one_step = space.broken(mutants::Mutant::NoJoins);
     #[cfg(not(feature = "mutants"))]
     let one_step = false;
-    let join = |a: &(Summary, bool), b: &(Summary, bool)| (view.join(&a.0, &b.0), a.1 || b.1);
-    let start = (view.none(), false);
-    let (outs, complete) = reachable_within(excluders, start, join, one_step, limit);
-    if !complete {
-        return None;
-    }
-    let mut found: Vec<Reached> = Vec::new();
-    for ((by, by_inside), by_witness) in &outs {
-        let settled = members
-            .iter()
-            .map(|((s, inside), i)| ((view.settled(s, by), *inside), *i));
-        let start = (view.settled(by, by), *by_inside);
-        let room = limit.saturating_sub(found.len());
-        let (states, complete) = reachable_within(settled, start, join, one_step, room);
-        if !complete {
-            return None;
-        }
-        for ((s, inside), witness) in states {
-            let mut w = by_witness.clone();
-            w.extend(witness);
-            found.push(((view.leaving_out(s, by), inside), w));
-        }
-    }
+    let how = Settling {
+        join: |a: &(Summary, bool), b: &(Summary, bool)| (view.join(&a.0, &b.0), a.1 || b.1),
+        settle: |s: &(Summary, bool), by: &(Summary, bool)| (view.settled(&s.0, &by.0), s.1),
+        leaving_out: |s: (Summary, bool), by: &(Summary, bool)| (view.leaving_out(s.0, &by.0), s.1),
+    };
+    let mut found = two_stage(
+        excluders,
+        &members,
+        (view.none(), false),
+        &how,
+        one_step,
+        limit,
+    )?;
     if one_step {
         // No joins at all: one group at most, as the broken engine sees it.
         found.retain(|(_, w)| w.len() <= 1);
     }
-    found.sort_by_key(|(_, w)| w.len());
     Some(found)
 }
 
@@ -764,6 +753,7 @@ pub fn prove_in(
     // One search per distinct view of the groups: most users and apps
     // see every group alike, and share it.
     let mut searches = Searches::new(&groups, space.limit);
+    let mut judged = Judged::default();
     for (k, span) in times.iter().copied().enumerate() {
         let at = instant(&span);
         let epoch = policy.epoch_of(at);
@@ -772,6 +762,11 @@ pub fn prove_in(
                 .as_deref()
                 .is_some_and(|u| policy.exemption_at(u, at).is_some());
             for (ai, app) in apps.iter().enumerate() {
+                // The same login in an earlier piece of the same epoch was
+                // judged already, and an earlier piece wins a tie.
+                if !judged.logins.insert((epoch, ui, ai, exempt)) {
+                    continue;
+                }
                 let view = view_in(
                     policy,
                     epoch,
@@ -783,49 +778,68 @@ pub fn prove_in(
                 let Some(states) = searches.of(&view, space) else {
                     return Err(Unjudgeable::TooLarge);
                 };
-                for ((s, inside), witness) in states.iter() {
-                    if best.as_ref().is_some_and(|(key, _)| key.0 < witness.len()) {
-                        continue;
-                    }
-                    if !(*inside || *user_inside) {
-                        continue;
-                    }
-                    let e = view.effective(s);
-                    if p.condition.holds(&e, exempt) == p.always {
-                        continue;
-                    }
-                    let key = (witness.len(), k, ui, ai);
-                    if best.as_ref().is_some_and(|(b, _)| key >= *b) {
-                        continue;
-                    }
-                    let names: Vec<String> = witness
-                        .iter()
-                        .filter_map(|&i| groups.get(i))
-                        .map(|g| g.0.clone())
-                        .collect();
-                    // The whole settings of those groups, not the
-                    // projection the search ran on, for the report.
-                    let effective =
-                        effective_of(policy, epoch, user.as_deref(), app.as_deref(), &names);
-                    best = Some((
-                        key,
-                        Counterexample {
-                            groups: names,
-                            user: user.clone(),
-                            app: app.clone(),
-                            span,
-                            at,
-                            effective,
-                            exempt,
-                        },
-                    ));
+                let first = *judged
+                    .views
+                    .entry((view.groups_key(), view.base().clone(), exempt, *user_inside))
+                    .or_insert_with(|| first_breaking(&view, states, p, exempt, *user_inside));
+                let Some(((_, _), witness)) = first.and_then(|i| states.get(i)) else {
+                    continue;
+                };
+                let key = (witness.len(), k, ui, ai);
+                if best.as_ref().is_some_and(|(b, _)| key >= *b) {
+                    continue;
                 }
+                let names: Vec<String> = witness
+                    .iter()
+                    .filter_map(|&i| groups.get(i))
+                    .map(|g| g.0.clone())
+                    .collect();
+                // The whole settings of those groups, not the projection
+                // the search ran on, for the report.
+                let effective =
+                    effective_of(policy, epoch, user.as_deref(), app.as_deref(), &names);
+                best = Some((
+                    key,
+                    Counterexample {
+                        groups: names,
+                        user: user.clone(),
+                        app: app.clone(),
+                        span,
+                        at,
+                        effective,
+                        exempt,
+                    },
+                ));
             }
         }
     }
     Ok(match best {
         None => Ok(()),
         Some((_, c)) => Err(widen(policy, p, &times, c)),
+    })
+}
+
+/// What one proof has judged: the logins (epoch, user, app, exempt), and
+/// for each view that judges the states of a search alike (the same
+/// search, the same base, the same exemption and scope), the first state
+/// that breaks the property.
+#[derive(Default)]
+struct Judged {
+    logins: rustc_hash::FxHashSet<(usize, usize, usize, bool)>,
+    views: FxHashMap<(GroupsKey, Summary, bool, bool), Option<usize>>,
+}
+
+/// The first of `states` (fewest groups first) that breaks `p` in `view`,
+/// with its groups in the scope or the user alone in it.
+fn first_breaking(
+    view: &View<'_>,
+    states: &[Reached],
+    p: &Property,
+    exempt: bool,
+    user_inside: bool,
+) -> Option<usize> {
+    states.iter().position(|((s, inside), _)| {
+        (*inside || user_inside) && p.condition.holds(&view.effective(s), exempt) != p.always
     })
 }
 

@@ -5,14 +5,18 @@
 //!
 //! A set of groups has a summary in each policy; the pair joins
 //! componentwise, so the pairs a set can reach are the joins of the
-//! distinct per-group pairs, and the same search as a proof's is exact.
+//! distinct per-group pairs, and the same two-stage search as a proof's is
+//! exact: a group that leaves a rule out in either policy is searched
+//! first. Like a proof, the search gives up past a limit, and a kind it
+//! gave up on is not proven: a review treats it as a loosening.
 
-use crate::{apps_of, effective_of, instant, named_users, pieces, reachable, widen_span};
+use crate::{apps_of, effective_of, instant, named_users, pieces, two_stage, widen_span, Settling};
 use jiff::Timestamp;
-use mfac_core::eval::space::{Effective, Fields, Span, Summary};
+use mfac_core::eval::space::{Effective, Fields, Span, Summary, View};
 use mfac_core::policy::{FieldType, Remember};
 use mfac_core::{Level, Policy};
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 
 /// What NEW gives more of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -136,18 +140,51 @@ fn side(
     }
 }
 
-/// Every kind of loosening NEW makes over OLD, each with its minimal
-/// counterexample, in [`Kind`] order; empty when NEW loosens nobody.
-pub fn loosenings(old: &Policy, new: &Policy) -> Vec<Loosening> {
-    Kind::ALL
-        .into_iter()
-        .filter_map(|k| loosening(old, new, k))
-        .collect()
+/// What `--deny-loosening` finds: every kind of loosening NEW makes over
+/// OLD, and the kinds it could not judge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Review {
+    /// Each kind of loosening found, with its minimal counterexample, in
+    /// [`Kind`] order.
+    pub loosenings: Vec<Loosening>,
+    /// The kinds whose search met more than the limit's combinations of
+    /// groups: NEW may loosen them, and nobody showed it does not.
+    pub not_proven: Vec<Kind>,
+}
+
+impl Review {
+    /// Proven to loosen nobody: nothing found and nothing left unjudged.
+    pub fn proven_safe(&self) -> bool {
+        self.loosenings.is_empty() && self.not_proven.is_empty()
+    }
+}
+
+/// Every kind of loosening NEW makes over OLD, each search keeping at most
+/// `limit` combinations of groups ([`crate::PROOF_LIMIT`] unless told).
+pub fn review(old: &Policy, new: &Policy, limit: usize) -> Review {
+    let mut r = Review {
+        loosenings: Vec::new(),
+        not_proven: Vec::new(),
+    };
+    for kind in Kind::ALL {
+        match loosening(old, new, kind, limit) {
+            Ok(Some(l)) => r.loosenings.push(l),
+            Ok(None) => {}
+            Err(_) => r.not_proven.push(kind),
+        }
+    }
+    r
 }
 
 /// The loosening of one kind with the fewest groups (then the earliest
-/// time, the first user and app), if NEW makes it.
-pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
+/// time, the first user and app), if NEW makes it; an error when a search
+/// meets more than `limit` combinations of groups.
+pub fn loosening(
+    old: &Policy,
+    new: &Policy,
+    kind: Kind,
+    limit: usize,
+) -> Result<Option<Loosening>, crate::Unjudgeable> {
     let mut groups: Vec<String> = old
         .group_names()
         .chain(new.group_names())
@@ -163,7 +200,6 @@ pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
     let fields = kind.fields();
     let mut best: Option<((usize, usize, usize, usize), Loosening)> = None;
     let times = pieces([old, new], None, None);
-    type Pair = (Summary, Summary);
     let mut searches: FxHashMap<_, Vec<(Pair, Vec<usize>)>> = FxHashMap::default();
     for (k, span) in times.iter().copied().enumerate() {
         let at = instant(&span);
@@ -177,20 +213,16 @@ pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
                     old.view(eo, u, a, fields, None),
                     new.view(en, u, a, fields, None),
                 );
-                let states = searches
-                    .entry((vo.groups_key(), vn.groups_key()))
-                    .or_insert_with(|| {
-                        let singles = groups
-                            .iter()
-                            .enumerate()
-                            .map(|(i, g)| ((vo.group(g), vn.group(g)), i));
-                        reachable(
-                            singles,
-                            (vo.none(), vn.none()),
-                            |x: &Pair, y: &Pair| (vo.join(&x.0, &y.0), vn.join(&x.1, &y.1)),
-                            false,
-                        )
-                    });
+                let key = (vo.groups_key(), vn.groups_key());
+                let states = match searches.entry(key) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => {
+                        let Some(found) = pairs_reached(&vo, &vn, &groups, limit) else {
+                            return Err(crate::Unjudgeable::TooLarge);
+                        };
+                        e.insert(found)
+                    }
+                };
                 for ((so, sn), witness) in states.iter() {
                     if best.as_ref().is_some_and(|(key, _)| key.0 < witness.len()) {
                         continue;
@@ -231,7 +263,7 @@ pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
             }
         }
     }
-    best.map(|(_, mut l)| {
+    Ok(best.map(|(_, mut l)| {
         let looser_then = |span: &Span| {
             let at = instant(span);
             let (u, a) = (l.user.as_deref(), l.app.as_deref());
@@ -242,7 +274,39 @@ pub fn loosening(old: &Policy, new: &Policy, kind: Kind) -> Option<Loosening> {
         };
         l.span = widen_span(&times, l.span, looser_then);
         l
-    })
+    }))
+}
+
+/// A set of groups' summaries in OLD and NEW.
+type Pair = (Summary, Summary);
+
+/// Every pair of summaries some set of `groups` reaches in the two views,
+/// fewest groups first: a proof's two-stage search, where a group that
+/// leaves a rule out in either policy goes first. `None` past `limit`.
+fn pairs_reached(
+    vo: &View<'_>,
+    vn: &View<'_>,
+    groups: &[String],
+    limit: usize,
+) -> Option<Vec<(Pair, Vec<usize>)>> {
+    let (excluders, members): (Vec<_>, Vec<_>) = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| ((vo.group(g), vn.group(g)), i))
+        .partition(|((o, n), _)| o.leaves_out() || n.leaves_out());
+    let how = Settling {
+        join: |x: &Pair, y: &Pair| (vo.join(&x.0, &y.0), vn.join(&x.1, &y.1)),
+        settle: |s: &Pair, by: &Pair| (vo.settled(&s.0, &by.0), vn.settled(&s.1, &by.1)),
+        leaving_out: |s: Pair, by: &Pair| (vo.leaving_out(s.0, &by.0), vn.leaving_out(s.1, &by.1)),
+    };
+    two_stage(
+        excluders,
+        &members,
+        (vo.none(), vn.none()),
+        &how,
+        false,
+        limit,
+    )
 }
 
 impl Loosening {

@@ -86,18 +86,24 @@ fn read_settled(path: &Path, name: &str) -> Result<Vec<u8>, LoadError> {
 }
 
 /// Each way `new` loosens `old`, in a line: what changed, for whom, and the
-/// `mfac eval` line that replays it on the new policy.
-pub fn loosenings(old: &mfac_core::Policy, new: &mfac_core::Policy) -> Vec<String> {
-    mfac_prove::loosen::loosenings(old, new)
-        .iter()
-        .map(|l| {
-            let r = mfac_analysis::diff::wire::LooseningRecord::new(l, old, new);
-            format!(
-                "{}: {}, for {}; replay: {}",
-                r.kind, r.change, r.reaches, r.counterexample.eval
-            )
-        })
-        .collect()
+/// `mfac eval` line that replays it on the new policy. A kind the prover
+/// gave up on is a line too: a reload it cannot show safe is refused.
+pub fn loosenings(old: &mfac_core::Policy, new: &mfac_core::Policy, limit: usize) -> Vec<String> {
+    let review = mfac_prove::loosen::review(old, new, limit);
+    let found = review.loosenings.iter().map(|l| {
+        let r = mfac_analysis::diff::wire::LooseningRecord::new(l, old, new);
+        format!(
+            "{}: {}, for {}; replay: {}",
+            r.kind, r.change, r.reaches, r.counterexample.eval
+        )
+    });
+    let unproven = review.not_proven.iter().map(|k| {
+        format!(
+            "{}: not proven (more than {limit} combinations of groups to search)",
+            k.name(),
+        )
+    });
+    found.chain(unproven).collect()
 }
 
 /// Read, check and compile the policy at `path`.
@@ -131,7 +137,7 @@ pub async fn reload(app: &App) -> Result<bool, String> {
         if running.sha256 == old.sha256 {
             return Ok((running, Vec::new()));
         }
-        let loose = loosenings(&old.policy, &running.policy);
+        let loose = loosenings(&old.policy, &running.policy, mfac_prove::PROOF_LIMIT);
         if !loose.is_empty() && !allow_loosening {
             return Err(LoadError::Loosens(loose));
         }
@@ -216,4 +222,31 @@ pub fn watch(app: Arc<App>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(text: &str) -> mfac_core::Policy {
+        mfac_core::Policy::compile("p.mfa", text).expect("a valid policy")
+    }
+
+    #[test]
+    fn a_reload_the_prover_cannot_judge_counts_as_a_loosening() {
+        let text =
+            "default {\n  enforcement optional\n}\ngroup \"Staff\" {\n  enforcement required\n}\n";
+        let p = policy(text);
+        assert!(loosenings(&p, &p, mfac_prove::PROOF_LIMIT).is_empty());
+        // Kept to one combination of groups, the same policy is not shown
+        // safe: every kind is a line, and a line refuses the reload.
+        let lines = loosenings(&p, &p, 1);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l
+                    == "enforcement: not proven (more than 1 combinations of groups to search)"),
+            "{lines:?}"
+        );
+    }
 }

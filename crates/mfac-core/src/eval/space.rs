@@ -665,6 +665,14 @@ impl<'p> View<'p> {
         (self.epoch, self.fields, key)
     }
 
+    /// What applies whatever the groups. Two views with the same
+    /// [`View::groups_key`] and the same base give every summary the same
+    /// effective settings: a proof judges the states of a search once for
+    /// both.
+    pub fn base(&self) -> &Summary {
+        &self.base
+    }
+
     /// The rules, sorted, whose part in a group's summary can differ from
     /// one view to another of the same epoch and fields: those of
     /// [`View::groups_key`]. A group that neither brings in nor leaves out

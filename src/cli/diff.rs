@@ -328,7 +328,10 @@ fn json_text(
 ) -> Result<String, Failure> {
     let mut record = mfac::diff::wire::DiffRecord::new(d, tz);
     record.loosenings = review.map(|r| r.loosenings.clone());
-    record.not_proven = review.map(|r| r.not_proven.iter().map(|k| k.to_string()).collect());
+    // Only when a search gave up: a proven review's JSON is as it was.
+    record.not_proven = review
+        .filter(|r| !r.not_proven.is_empty())
+        .map(|r| r.not_proven.iter().map(|k| k.to_string()).collect());
     let v = serde_json::to_value(record)
         .map_err(|e| Failure::input(format!("cannot write the diff: {e}")))?;
     Ok(format!("{}\n", super::render::pretty(&v)))

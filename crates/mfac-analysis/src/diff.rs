@@ -230,8 +230,9 @@ pub mod wire {
         pub exemptions_changed: Vec<String>,
         pub exemptions_removed: Vec<String>,
         pub includes: Vec<IncludesRecord>,
-        /// With `--deny-loosening`: the kinds of loosening whose search
-        /// gave up (`--proof-limit`), denied as if found. Absent otherwise.
+        /// With `--deny-loosening`, when some search gave up
+        /// (`--proof-limit`): the kinds of loosening not proven absent,
+        /// denied as if found. Absent otherwise.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub not_proven: Option<Vec<String>>,
         pub settings: Vec<SettingRecord>,

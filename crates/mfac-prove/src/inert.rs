@@ -93,7 +93,7 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
     // No scope here: every group alike outside it.
     let groups: Vec<(String, bool)> = names.iter().map(|g| (g.to_string(), false)).collect();
     let space = Space::default();
-    let mut searches = Searches::new(&groups, INERT_LIMIT);
+    let mut searches = Searches::new(groups, INERT_LIMIT);
     for e in 0..epochs {
         for u in &users {
             for a in &apps {

@@ -37,9 +37,10 @@ use mfac_core::eval::space::{Applies, Effective, Fields, Span, Summary, View};
 use mfac_core::policy::Remember;
 use mfac_core::{Factor, FactorSet, Level, Policy};
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 /// Whose logins a property speaks of.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
     Everyone,
     /// Members of any privileged group.
@@ -497,35 +498,55 @@ impl Neutral {
 /// What [`View::groups_key`] returns: views alike share a search.
 type GroupsKey = (usize, Fields, Vec<(u32, Applies)>);
 
-/// The searches of one proof: one per distinct view of the groups
-/// ([`View::groups_key`]: most users and apps see every group alike, and
-/// share it), and each epoch's [`Neutral`] summaries, built only once a
-/// view names a rule (a policy without scoped rules never needs them).
-pub(crate) struct Searches<'g> {
-    groups: &'g [(String, bool)],
+/// The searches over one scope's groups: one per distinct view of the
+/// groups ([`View::groups_key`]: most users and apps see every group
+/// alike, and share it), and each epoch's [`Neutral`] summaries for the
+/// fields read, built only once a view names a rule (a policy without
+/// scoped rules never needs them). Proofs of the same scope share them
+/// ([`Proofs`]): the key holds the fields, so a search serves every
+/// property that reads the same fields.
+pub(crate) struct Searches {
+    groups: Arc<[(String, bool)]>,
     limit: usize,
-    found: FxHashMap<GroupsKey, Vec<Reached>>,
-    neutrals: FxHashMap<usize, Neutral>,
+    /// Each search, numbered in the order made.
+    found: FxHashMap<GroupsKey, (usize, Vec<Reached>)>,
+    neutrals: FxHashMap<(usize, Fields), Neutral>,
 }
 
-impl<'g> Searches<'g> {
-    pub(crate) fn new(groups: &'g [(String, bool)], limit: usize) -> Searches<'g> {
+impl Searches {
+    pub(crate) fn new(groups: Vec<(String, bool)>, limit: usize) -> Searches {
         Searches {
-            groups,
+            groups: groups.into(),
             limit,
             found: FxHashMap::default(),
             neutrals: FxHashMap::default(),
         }
     }
 
+    /// The groups, sorted, and whether each puts its members in the scope.
+    pub(crate) fn groups(&self) -> Arc<[(String, bool)]> {
+        Arc::clone(&self.groups)
+    }
+
     /// What the groups reach in `view`: searched once per distinct view;
     /// `None` when a search gives up.
     pub(crate) fn of(&mut self, view: &View<'_>, space: &Space) -> Option<&[Reached]> {
+        self.numbered(view, space).map(|(_, found)| found)
+    }
+
+    /// [`Searches::of`], with a number for the search, the same for every
+    /// view that shares it.
+    pub(crate) fn numbered(
+        &mut self,
+        view: &View<'_>,
+        space: &Space,
+    ) -> Option<(usize, &[Reached])> {
         use std::collections::hash_map::Entry;
-        let groups = self.groups;
+        let groups = &*self.groups;
         let key = view.groups_key();
-        let epoch = key.0;
-        let found = match self.found.entry(key) {
+        let epoch = (key.0, key.1);
+        let number = self.found.len();
+        let (number, found) = match self.found.entry(key) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => {
                 let named = view.named_rules();
@@ -536,12 +557,47 @@ impl<'g> Searches<'g> {
                         .or_insert_with(|| Neutral::of(&view.neutral(), groups, space))
                 });
                 let (excluders, members) = singles(view, groups, &named, neutral, space);
-                e.insert(reachable_in_scope(
-                    view, excluders, members, space, self.limit,
-                )?)
+                let found = reachable_in_scope(view, excluders, members, space, self.limit)?;
+                e.insert((number, found))
             }
         };
-        Some(found)
+        Some((*number, found))
+    }
+}
+
+/// Proofs over one policy that share their searches: the checker proves
+/// many properties of the same scope (every named user's rule against the
+/// privileged groups, say), and each would otherwise search the same
+/// groups again. Kept beside one policy: given another (by
+/// [`Policy::stamp`]), it starts afresh.
+#[derive(Default)]
+pub struct Proofs {
+    stamp: Option<u64>,
+    by_scope: FxHashMap<(Scope, usize), Searches>,
+}
+
+impl Proofs {
+    /// [`prove_in`], sharing the searches of earlier proofs over `policy`.
+    pub fn prove_in(
+        &mut self,
+        policy: &Policy,
+        p: &Property,
+        space: &Space,
+    ) -> Result<Result<(), Counterexample>, Unjudgeable> {
+        #[cfg(feature = "mutants")]
+        if space.mutant.is_some() {
+            // A broken engine's searches are its own.
+            return prove_in(policy, p, space);
+        }
+        if self.stamp != Some(policy.stamp()) {
+            self.by_scope.clear();
+            self.stamp = Some(policy.stamp());
+        }
+        let searches = self
+            .by_scope
+            .entry((p.scope.clone(), space.limit))
+            .or_insert_with(|| Searches::new(groups_of(policy, &p.scope), space.limit));
+        prove_with(policy, p, space, searches)
     }
 }
 
@@ -711,6 +767,17 @@ pub fn prove_in(
     p: &Property,
     space: &Space,
 ) -> Result<Result<(), Counterexample>, Unjudgeable> {
+    let mut searches = Searches::new(groups_of(policy, &p.scope), space.limit);
+    prove_with(policy, p, space, &mut searches)
+}
+
+/// [`prove_in`] on searches over the property's scope, fresh or shared.
+fn prove_with(
+    policy: &Policy,
+    p: &Property,
+    space: &Space,
+    searches: &mut Searches,
+) -> Result<Result<(), Counterexample>, Unjudgeable> {
     if let (Some(f), Some(u)) = (p.from, p.until) {
         if f >= u {
             return Err(Unjudgeable::EmptySpan);
@@ -722,7 +789,7 @@ pub fn prove_in(
     if space.broken(mutants::Mutant::CoarseProjection) {
         fields.recovery = false;
     }
-    let groups = groups_of(policy, &p.scope);
+    let groups = searches.groups();
     if let Scope::MembersOf(g) = &p.scope {
         if !groups.iter().any(|(_, inside)| *inside) {
             return Err(Unjudgeable::UnknownGroup(g.clone()));
@@ -750,11 +817,8 @@ pub fn prove_in(
     }
     // (groups, piece, user, app) of the best counterexample so far.
     let mut best: Option<((usize, usize, usize, usize), Counterexample)> = None;
-    // One search per distinct view of the groups: most users and apps
-    // see every group alike, and share it.
-    let mut searches = Searches::new(&groups, space.limit);
     let mut judged = Judged::default();
-    for (k, span) in times.iter().copied().enumerate() {
+    'search: for (k, span) in times.iter().copied().enumerate() {
         let at = instant(&span);
         let epoch = policy.epoch_of(at);
         for (ui, (user, user_inside)) in users.iter().enumerate() {
@@ -767,6 +831,10 @@ pub fn prove_in(
                 if !judged.logins.insert((epoch, ui, ai, exempt)) {
                     continue;
                 }
+                if best.as_ref().is_some_and(|(b, _)| b.0 == 0) {
+                    // No login can need fewer groups, and this one came first.
+                    break 'search;
+                }
                 let view = view_in(
                     policy,
                     epoch,
@@ -775,12 +843,12 @@ pub fn prove_in(
                     fields,
                     space,
                 );
-                let Some(states) = searches.of(&view, space) else {
+                let Some((search, states)) = searches.numbered(&view, space) else {
                     return Err(Unjudgeable::TooLarge);
                 };
                 let first = *judged
                     .views
-                    .entry((view.groups_key(), view.base().clone(), exempt, *user_inside))
+                    .entry((search, view.base().clone(), exempt, *user_inside))
                     .or_insert_with(|| first_breaking(&view, states, p, exempt, *user_inside));
                 let Some(((_, _), witness)) = first.and_then(|i| states.get(i)) else {
                     continue;
@@ -826,7 +894,8 @@ pub fn prove_in(
 #[derive(Default)]
 struct Judged {
     logins: rustc_hash::FxHashSet<(usize, usize, usize, bool)>,
-    views: FxHashMap<(GroupsKey, Summary, bool, bool), Option<usize>>,
+    /// By the search's number, the base, exempt and the user in the scope.
+    views: FxHashMap<(usize, Summary, bool, bool), Option<usize>>,
 }
 
 /// The first of `states` (fewest groups first) that breaks `p` in `view`,

@@ -304,6 +304,32 @@ impl First {
     pub(crate) fn acc(&self) -> Acc {
         self.acc
     }
+
+    /// Each field's winning rule moved to `canon(field, id)`, a later rule
+    /// that leaves every future join the same (see `Policy::first_runs`).
+    pub(crate) fn raise(&mut self, canon: impl Fn(usize, u32) -> u32) {
+        for (field, by) in self.by.iter_mut().enumerate() {
+            if *by != u32::MAX {
+                *by = canon(field, *by);
+            }
+        }
+    }
+
+    /// Does `f` set field `field` (0 enforcement, 1 factors, 2 remember,
+    /// as in `by`)?
+    pub(crate) fn sets_field(f: &Acc, field: usize) -> bool {
+        let (enf, fac, rem) = f.sets();
+        [enf, fac, rem].get(field).copied().unwrap_or(false)
+    }
+
+    /// Do `a` and `b` give field `field` the same value when they win it?
+    pub(crate) fn same_value(a: &Acc, b: &Acc, field: usize) -> bool {
+        match field {
+            0 => (a.level, a.deadline) == (b.level, b.deadline),
+            1 => (a.factors, a.sets_factors) == (b.factors, b.sets_factors),
+            _ => a.remember == b.remember,
+        }
+    }
 }
 
 fn level_code(l: Level) -> u8 {

@@ -182,7 +182,7 @@ impl Policy {
             .iter()
             .any(|r| !r.scope.except.users.is_empty() || !r.scope.except.groups.is_empty());
         let narrows = marks.iter().any(|m| m.app_bound || m.report_only) || !except_apps.is_empty();
-        Policy {
+        let mut policy = Policy {
             stamp: next_stamp(),
             tz,
             rule_count: n,
@@ -211,6 +211,11 @@ impl Policy {
             excludes_people,
             narrows,
             tables: t,
-        }
+            first_runs: Box::default(),
+            mixed: false,
+        };
+        policy.first_runs = policy.first_runs();
+        policy.mixed = policy.mixed();
+        policy
     }
 }

@@ -70,6 +70,13 @@ pub struct Policy {
     /// only report? Only then is each rule's [`Marks`] read in a fold.
     narrows: bool,
     report_only: bool,
+    /// In `ordered` only: per epoch and rule, for each field the rule
+    /// wins, the last rule of its run ([`Policy::first_runs`]).
+    first_runs: Box<[[u32; 3]]>,
+    /// Does some rule whose scope names groups also name a user or an app
+    /// (in `for`, `in app` or `except`)? Only then can a group's summary
+    /// differ from one user or app to another ([`View::named_rules`]).
+    mixed: bool,
 }
 
 /// What the fold needs to know of a rule beyond its settings.
@@ -249,6 +256,12 @@ impl Policy {
             .filter_map(|&i| self.tables.exemptions.get(i as usize))
             .filter(|e| at < e.until)
             .max_by_key(|e| e.until)
+    }
+
+    /// Unique per loaded policy (two loads of the same text differ): what a
+    /// cache kept beside a policy checks it is still the same one.
+    pub fn stamp(&self) -> u64 {
+        self.stamp
     }
 
     /// Resolve a user's names to rule ids once, for [`Policy::decide_subject`].

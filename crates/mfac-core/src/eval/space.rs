@@ -272,6 +272,73 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// In `ordered`, for each epoch, rule and field the rule sets: the last
+    /// rule of the run it starts, the rules after it (of the user and group
+    /// ranks, which take part in the first match) up to the next one that
+    /// sets the field to another value. A first match won by the rule
+    /// behaves, for every rule still to come, as one won by the last of its
+    /// run: a rule in between gives the same value. So the proof's states
+    /// that differ only in which rule of a run won are one state, which
+    /// keeps an `ordered` search from growing with every rule alike (fifty
+    /// privileged groups' rules, say). `u32::MAX` where the rule does not
+    /// set the field; empty outside `ordered`.
+    pub(super) fn first_runs(&self) -> Box<[[u32; 3]]> {
+        if self.tables.precedence != Precedence::Ordered {
+            return Box::default();
+        }
+        let n = self.rule_count;
+        let epochs = self.tables.epochs.len() + 1;
+        let mut runs = vec![[u32::MAX; 3]; epochs * n];
+        for e in 0..epochs {
+            let mut next: [Option<(Acc, u32)>; 3] = [None; 3];
+            for id in (0..n as u32).rev() {
+                let first_match = self
+                    .marks
+                    .get(id as usize)
+                    .is_some_and(|m| matches!(m.rank, Rank::User | Rank::Group));
+                if !first_match {
+                    continue;
+                }
+                let f = self.fold_at(self.slot(e, id));
+                let Some(run) = runs.get_mut(e * n + id as usize) else {
+                    continue;
+                };
+                for (field, (last, canon)) in next.iter_mut().zip(run.iter_mut()).enumerate() {
+                    if !First::sets_field(&f, field) {
+                        continue;
+                    }
+                    *canon = match last {
+                        Some((v, c)) if First::same_value(v, &f, field) => *c,
+                        _ => id,
+                    };
+                    *last = Some((f, *canon));
+                }
+            }
+        }
+        runs.into_boxed_slice()
+    }
+}
+
+impl Policy {
+    /// See `Policy::mixed`: the rules a user or an app names, one of them
+    /// scoped to groups too.
+    pub(super) fn mixed(&self) -> bool {
+        let by_group = |id: &u32| {
+            self.tables
+                .rules
+                .get(*id as usize)
+                .is_some_and(|r| !r.scope.groups.is_empty() || !r.scope.except.groups.is_empty())
+        };
+        let users = self.users.values().chain(self.except_users.values());
+        let apps = self
+            .app_rules
+            .iter()
+            .flat_map(|a| [&a.ranked, &a.bound, &a.except]);
+        users.chain(apps).any(|ids| ids.iter().any(by_group))
+    }
+}
+
 impl Summary {
     /// Does it leave some rule out (that could still change a field)?
     pub fn leaves_out(&self) -> bool {
@@ -377,6 +444,7 @@ impl<'p> View<'p> {
             t.add(o);
         }
         s.first.join(&b.first);
+        self.raise(&mut s.first);
         if b.live.is_empty() && b.out.is_empty() {
             // Nothing new to leave out or keep live: only what was live in
             // `a` may now be covered.
@@ -504,6 +572,29 @@ impl<'p> View<'p> {
         self.policy.tables.precedence == Precedence::Ordered
     }
 
+    /// `first` with each field's winner moved to the last rule of its run
+    /// ([`Policy::first_runs`]). Not for the broken engine's last match,
+    /// whose order the runs do not follow.
+    fn raise(&self, first: &mut First) {
+        #[cfg(feature = "mutants")]
+        if self.last_match {
+            return;
+        }
+        let p = self.policy;
+        if p.first_runs.is_empty() {
+            return;
+        }
+        let at = self.epoch * p.rule_count;
+        first.raise(|field, id| {
+            p.first_runs
+                .get(at + id as usize)
+                .and_then(|run| run.get(field))
+                .copied()
+                .filter(|&c| c != u32::MAX)
+                .unwrap_or(id)
+        });
+    }
+
     /// Where rule `id` stands in `ordered`'s first match.
     fn order(&self, id: u32) -> u32 {
         #[cfg(feature = "mutants")]
@@ -523,7 +614,8 @@ impl<'p> View<'p> {
         }
         match self.rank(id) {
             Rank::User | Rank::Group if self.ordered() => {
-                s.first.join(&First::of(self.order(id), &f))
+                s.first.join(&First::of(self.order(id), &f));
+                self.raise(&mut s.first);
             }
             r => {
                 if let Some(t) = s.tiers.get_mut(tier(r)) {
@@ -543,7 +635,12 @@ impl<'p> View<'p> {
         match self.policy.tables.precedence {
             Precedence::MostRestrictive => s.tiers[0].covers(&f),
             Precedence::Ordered if matches!(rank, Rank::User | Rank::Group) => {
-                s.first.covers(self.order(id), &f)
+                // The first match with the rule in is the same state: it
+                // wins no field, or only within a run already won.
+                let mut with = s.first;
+                with.join(&First::of(self.order(id), &f));
+                self.raise(&mut with);
+                with == s.first
             }
             _ => s.tiers.get(tier(rank)).is_some_and(|t| t.covers(&f)),
         }
@@ -679,6 +776,9 @@ impl<'p> View<'p> {
     /// any of them has the same summary in every such view.
     pub fn named_rules(&self) -> Vec<u32> {
         let p = self.policy;
+        if !p.mixed && self.without.is_none() {
+            return Vec::new();
+        }
         let mut named: Vec<u32> = Vec::new();
         if let Some(u) = self.user {
             named.extend_from_slice(p.user_rules(u));

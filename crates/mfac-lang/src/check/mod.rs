@@ -87,6 +87,9 @@ pub struct Context<'a> {
     /// The built-in properties whose proof gave up, in words: E035 reports
     /// them, since a check that could not judge must not pass in silence.
     gave_up: std::cell::RefCell<Vec<String>>,
+    /// The proofs' searches, shared: many checks prove properties of the
+    /// same scope.
+    proofs: std::cell::RefCell<mfac_prove::Proofs>,
 }
 
 impl<'a> Context<'a> {
@@ -270,7 +273,9 @@ impl<'a> Context<'a> {
         users: mfac_prove::Users,
     ) -> Result<Result<(), mfac_prove::Counterexample>, mfac_prove::Unjudgeable> {
         let space = mfac_prove::Space::of(users).within(self.proof_limit);
-        mfac_prove::prove_in(self.compiled(), property, &space)
+        self.proofs
+            .borrow_mut()
+            .prove_in(self.compiled(), property, &space)
     }
 
     /// Why a property whose search gave up is not proven, in words (E029,
@@ -398,6 +403,7 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         mismatches: std::cell::OnceCell::new(),
         proof_limit: options.proof_limit.unwrap_or(mfac_prove::PROOF_LIMIT),
         gave_up: std::cell::RefCell::new(Vec::new()),
+        proofs: std::cell::RefCell::default(),
     };
     for check in REGISTRY {
         if let Some(run) = check

@@ -817,7 +817,7 @@ fn prove_with(
     }
     // (groups, piece, user, app) of the best counterexample so far.
     let mut best: Option<((usize, usize, usize, usize), Counterexample)> = None;
-    let mut judged = Judged::default();
+    let mut judged = Judged::new(policy);
     'search: for (k, span) in times.iter().copied().enumerate() {
         let at = instant(&span);
         let epoch = policy.epoch_of(at);
@@ -835,22 +835,15 @@ fn prove_with(
                     // No login can need fewer groups, and this one came first.
                     break 'search;
                 }
-                let view = view_in(
-                    policy,
+                let login = Login {
                     epoch,
-                    user.as_deref(),
-                    app.as_deref(),
-                    fields,
-                    space,
-                );
-                let Some((search, states)) = searches.numbered(&view, space) else {
-                    return Err(Unjudgeable::TooLarge);
+                    user: (ui, user.as_deref()),
+                    app: (ai, app.as_deref()),
+                    exempt,
+                    inside: *user_inside,
                 };
-                let first = *judged
-                    .views
-                    .entry((search, view.base().clone(), exempt, *user_inside))
-                    .or_insert_with(|| first_breaking(&view, states, p, exempt, *user_inside));
-                let Some(((_, _), witness)) = first.and_then(|i| states.get(i)) else {
+                let Some(witness) = judged.breaks(policy, p, fields, space, searches, &login)?
+                else {
                     continue;
                 };
                 let key = (witness.len(), k, ui, ai);
@@ -887,15 +880,125 @@ fn prove_with(
     })
 }
 
-/// What one proof has judged: the logins (epoch, user, app, exempt), and
-/// for each view that judges the states of a search alike (the same
-/// search, the same base, the same exemption and scope), the first state
-/// that breaks the property.
-#[derive(Default)]
+/// One login of a proof: an epoch, a user class and an app class (each by
+/// index, with its name), whether the user is exempt and alone in scope.
+struct Login<'a> {
+    epoch: usize,
+    user: (usize, Option<&'a str>),
+    app: (usize, Option<&'a str>),
+    exempt: bool,
+    inside: bool,
+}
+
+/// What one proof has judged: the logins (epoch, user, app, exempt); for
+/// each view that judges the states of a search alike (the same search,
+/// the same base, the same exemption and scope), the fewest groups that
+/// break the property; and, where users and apps are separable, the same
+/// per pair of classes.
 struct Judged {
     logins: rustc_hash::FxHashSet<(usize, usize, usize, bool)>,
     /// By the search's number, the base, exempt and the user in the scope.
-    views: FxHashMap<(usize, Summary, bool, bool), Option<usize>>,
+    views: FxHashMap<(usize, Summary, bool, bool), Option<Vec<usize>>>,
+    /// Where [`Policy::separable`] holds.
+    classes: Option<Classes>,
+}
+
+/// In a policy where what applies to a user and what applies in an app
+/// never depend on each other ([`Policy::separable`]), the base of a view
+/// is the join of the user's alone and the app's alone; users (and apps)
+/// whose own bases are equal are one class, and a login is judged once
+/// per pair of classes instead of once per user and app.
+#[derive(Default)]
+struct Classes {
+    /// (epoch, user index) and (epoch, app index) to a class.
+    users: FxHashMap<(usize, usize), usize>,
+    apps: FxHashMap<(usize, usize), usize>,
+    /// Each distinct base met, numbered.
+    bases: FxHashMap<Summary, usize>,
+    /// (epoch, user class, app class, exempt, in scope) to the fewest
+    /// groups that break the property.
+    pairs: FxHashMap<(usize, usize, usize, bool, bool), Option<Vec<usize>>>,
+}
+
+impl Classes {
+    /// The class of a base: its number among the bases met.
+    fn of(&mut self, view: &View<'_>) -> usize {
+        let next = self.bases.len();
+        *self.bases.entry(view.base().clone()).or_insert(next)
+    }
+}
+
+impl Judged {
+    fn new(policy: &Policy) -> Judged {
+        Judged {
+            logins: rustc_hash::FxHashSet::default(),
+            views: FxHashMap::default(),
+            classes: policy.separable().then(Classes::default),
+        }
+    }
+
+    /// The fewest groups (by index) with which `login` breaks `p`, if any.
+    fn breaks(
+        &mut self,
+        policy: &Policy,
+        p: &Property,
+        fields: Fields,
+        space: &Space,
+        searches: &mut Searches,
+        login: &Login<'_>,
+    ) -> Result<Option<Vec<usize>>, Unjudgeable> {
+        let Login {
+            epoch,
+            user: (ui, user),
+            app: (ai, app),
+            exempt,
+            inside,
+        } = *login;
+        let pair = match &mut self.classes {
+            Some(c) => {
+                let u = match c.users.get(&(epoch, ui)) {
+                    Some(&u) => u,
+                    None => {
+                        let u = c.of(&view_in(policy, epoch, user, None, fields, space));
+                        c.users.insert((epoch, ui), u);
+                        u
+                    }
+                };
+                let a = match c.apps.get(&(epoch, ai)) {
+                    Some(&a) => a,
+                    None => {
+                        let a = c.of(&view_in(policy, epoch, None, app, fields, space));
+                        c.apps.insert((epoch, ai), a);
+                        a
+                    }
+                };
+                let key = (epoch, u, a, exempt, inside);
+                if let Some(found) = c.pairs.get(&key) {
+                    return Ok(found.clone());
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        let view = view_in(policy, epoch, user, app, fields, space);
+        let Some((search, states)) = searches.numbered(&view, space) else {
+            return Err(Unjudgeable::TooLarge);
+        };
+        let found = self
+            .views
+            .entry((search, view.base().clone(), exempt, inside))
+            .or_insert_with(|| {
+                let first = first_breaking(&view, states, p, exempt, inside);
+                first
+                    .and_then(|i| states.get(i))
+                    .map(|(_, witness)| witness.clone())
+            })
+            .clone();
+        if let (Some(key), Some(c)) = (pair, &mut self.classes) {
+            c.pairs.insert(key, found.clone());
+        }
+        Ok(found)
+    }
 }
 
 /// The first of `states` (fewest groups first) that breaks `p` in `view`,

@@ -339,6 +339,24 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// Do what applies to a user and what applies in an app never depend
+    /// on each other? No rule scoped to groups names a user or an app
+    /// ([`Policy::mixed`]), no rule names a user and an app both, and none
+    /// leaves a user or an app out. Then the rules that apply whatever the
+    /// groups, for a user in an app, are those for the user in no named
+    /// app together with those for anyone in the app, and a view's base is
+    /// the join of the two.
+    pub fn separable(&self) -> bool {
+        !self.mixed
+            && self.tables.rules.iter().all(|r| {
+                r.scope.except.users.is_empty()
+                    && r.scope.except.apps.is_empty()
+                    && (r.scope.users.is_empty() || r.scope.apps.is_empty())
+            })
+    }
+}
+
 impl Summary {
     /// Does it leave some rule out (that could still change a field)?
     pub fn leaves_out(&self) -> bool {

@@ -880,6 +880,10 @@ fn prove_with(
     })
 }
 
+/// The fewest groups (by index) that break a property at some login, if
+/// any do.
+type Witness = Option<Vec<usize>>;
+
 /// One login of a proof: an epoch, a user class and an app class (each by
 /// index, with its name), whether the user is exempt and alone in scope.
 struct Login<'a> {
@@ -898,7 +902,7 @@ struct Login<'a> {
 struct Judged {
     logins: rustc_hash::FxHashSet<(usize, usize, usize, bool)>,
     /// By the search's number, the base, exempt and the user in the scope.
-    views: FxHashMap<(usize, Summary, bool, bool), Option<Vec<usize>>>,
+    views: FxHashMap<(usize, Summary, bool, bool), Witness>,
     /// Where [`Policy::separable`] holds.
     classes: Option<Classes>,
 }
@@ -917,7 +921,7 @@ struct Classes {
     bases: FxHashMap<Summary, usize>,
     /// (epoch, user class, app class, exempt, in scope) to the fewest
     /// groups that break the property.
-    pairs: FxHashMap<(usize, usize, usize, bool, bool), Option<Vec<usize>>>,
+    pairs: FxHashMap<(usize, usize, usize, bool, bool), Witness>,
 }
 
 impl Classes {
@@ -946,7 +950,7 @@ impl Judged {
         space: &Space,
         searches: &mut Searches,
         login: &Login<'_>,
-    ) -> Result<Option<Vec<usize>>, Unjudgeable> {
+    ) -> Result<Witness, Unjudgeable> {
         let Login {
             epoch,
             user: (ui, user),

@@ -84,6 +84,28 @@ fn a_comma_in_a_factor_set_hints_at_the_pipe() {
 }
 
 #[test]
+fn an_unknown_top_level_word_lists_what_may_start_a_policy_line() {
+    // Other tools wrap a policy in `policy "NAME" { ... }`; mfac does not,
+    // and the error says what may start a line instead of "something else".
+    let p = write(
+        "wrapped.mfa",
+        "policy \"p\" {\n  default { enforcement required }\n}\n",
+    );
+    let d = first_diagnostic(&p);
+    let message = d["message"].as_str().unwrap();
+    assert!(!message.contains("something else"), "{d}");
+    assert!(
+        message.contains("`rule`") && message.contains("`default`"),
+        "{d}"
+    );
+    assert!(message.ends_with("found `policy`"), "{d}");
+    assert!(
+        d["help"].as_str().unwrap().contains("at the top level"),
+        "{d}"
+    );
+}
+
+#[test]
 fn a_huge_bad_line_is_not_echoed_whole() {
     let mut text = String::from("default { enforcement optional factors totp ");
     text.push_str(&"a ".repeat(2_500_000));

@@ -117,7 +117,10 @@ pub(super) fn syntax_error(text: &str, e: &pest::error::Error<Rule>) -> Diagnost
     let field_words = ["`enforcement`", "`factors`", "`remember`"];
     let is_field_list = field_words.iter().all(|w| expected.contains(w));
     let top_words = ["`precedence`", "`rollout`", "`strength`"];
-    let is_top_list = top_words.iter().all(|w| expected.contains(w));
+    // Nothing pest could name, outside every block: a top-level word that
+    // is not one (`policy "p" {`, say).
+    let unnamed_at_top = expected.is_empty() && unclosed_brace(text, pos).is_none();
+    let is_top_list = unnamed_at_top || top_words.iter().all(|w| expected.contains(w));
     let (wanted, help) = if is_field_list {
         (
             "a field (`enforcement`, `factors`, `enrolment`, `remember`, `recovery`, ...) or `}`".to_string(),
@@ -125,7 +128,7 @@ pub(super) fn syntax_error(text: &str, e: &pest::error::Error<Rule>) -> Diagnost
         )
     } else if is_top_list {
         (
-            "a rule (`default`, `group`, `user`, `app`) or a declaration (`precedence`, `timezone`, `strength`, `calendar`, `exempt`, `rollout`)".to_string(),
+            "a rule (`default`, `group`, `user`, `app`, `rule`) or a declaration (`precedence`, `timezone`, `strength`, `calendar`, `exempt`, `rollout`, `assert`, `comply`, `max_exemption`, `max_remember`)".to_string(),
             "at the top level a policy holds declarations and rules such as `group \"Admins\" { enforcement required }`",
         )
     } else {
@@ -181,17 +184,22 @@ pub(super) fn syntax_error(text: &str, e: &pest::error::Error<Rule>) -> Diagnost
 }
 
 /// Words that start a top-level declaration or rule.
-const TOP_WORDS: [&str; 10] = [
+const TOP_WORDS: [&str; 15] = [
     "default",
     "group",
     "user",
     "app",
+    "rule",
     "rollout",
     "exempt",
     "precedence",
     "timezone",
     "strength",
     "calendar",
+    "assert",
+    "comply",
+    "max_exemption",
+    "max_remember",
 ];
 
 /// The last `{` before `pos` without its `}`, outside strings and comments.

@@ -186,3 +186,14 @@ fn a_group_shadowed_through_includes_is_w002_in_most_restrictive() {
     let f = findings("w002-includes-live", &live, &[]);
     assert!(!codes(&f).contains(&"W002"), "{f:?}");
 }
+
+#[test]
+fn a_group_rule_that_matters_only_where_a_scoped_rule_brings_another_in_is_not_shadowed() {
+    // Found by the long run of the brute-force oracle: g0 changes nothing
+    // outside app a0 (the default already asks `required`), but in a0 a
+    // member of both g0 and g4 gets `required` with g0 and `optional`
+    // without it, from the scoped rule for g4. W002 must search a0 too.
+    let text = "precedence specific\ndefault { enforcement required }\ngroup \"g0\" { enforcement required }\nrule \"pilot\" {\n  for members of group \"g4\"\n  in app \"a0\"\n  enforcement optional\n}\n";
+    let f = findings("w002-scoped-app", text, &[]);
+    assert!(!codes(&f).contains(&"W002"), "{f:?}");
+}

@@ -79,7 +79,8 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
     // A user's or an app's own rules only take fields away from the
     // groups, so a difference shows for someone the policy does not name,
     // in an app it does not name, unless an `except` leaves out a named
-    // user or app, or the rule judged applies only in some apps: those are
+    // user or app, a rule scoped to groups is also bound to some users or
+    // apps, or the rule judged applies only in some apps: those are
     // searched too.
     let (users, mut apps) = excepted(policy);
     for &r in &undecided {
@@ -211,14 +212,20 @@ fn union(a: Fields, b: Fields) -> Fields {
 }
 
 /// The user classes and the app classes a difference can show in: anyone
-/// and any app the policy does not name, and the users and apps an
-/// `except` names.
+/// and any app the policy does not name, the users and apps an `except`
+/// names, and those a rule scoped to groups also names (`for members of
+/// group "G", user "U" in app "A"` brings G's members a rule in A only,
+/// which another group's rule can then matter beside).
 fn excepted(policy: &Policy) -> (Vec<Option<String>>, Vec<Option<String>>) {
     let mut users: Vec<String> = Vec::new();
     let mut apps: Vec<String> = Vec::new();
     for r in &policy.tables().rules {
         users.extend(r.scope.except.users.iter().cloned());
         apps.extend(r.scope.except.apps.iter().cloned());
+        if !r.scope.groups.is_empty() {
+            users.extend(r.scope.users.iter().cloned());
+            apps.extend(r.scope.apps.iter().cloned());
+        }
     }
     let classes = |mut v: Vec<String>| -> Vec<Option<String>> {
         v.sort();

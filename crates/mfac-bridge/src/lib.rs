@@ -8,4 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod entra;
+pub mod finding;
 pub mod source;
+pub mod write;

@@ -119,7 +119,7 @@ impl Machine {
 
     pub fn named(command: &str, format: &str) -> Option<Machine> {
         match (command, format) {
-            ("check", "json") => Some(Machine::CheckJson),
+            ("check" | "import", "json") => Some(Machine::CheckJson),
             (_, "json") => Some(Machine::Json),
             ("check", "sarif") => Some(Machine::Sarif),
             ("check", "github") => Some(Machine::Github),

@@ -29,6 +29,7 @@ mod eval;
 mod explain;
 mod failure;
 mod fmt;
+mod import;
 mod limits;
 mod names;
 mod render;
@@ -72,6 +73,7 @@ enum Command {
     Diff(diff::Args),
     Explain(explain::Args),
     Fmt(fmt::Args),
+    Import(import::Args),
     Test(test::Args),
     Audit(audit::Args),
     Serve(serve::Args),
@@ -130,6 +132,7 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => diff::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Import(a) => import::run(a),
         Command::Test(a) => test::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Serve(a) => serve::run(a),
@@ -183,6 +186,7 @@ impl Command {
             Command::Diff(a) => ("diff", value_name(&a.format)),
             Command::Test(a) => ("test", value_name(&a.format)),
             Command::Audit(a) => ("audit", value_name(&a.format)),
+            Command::Import(a) => ("import", value_name(a.provider.format())),
             _ => return None,
         };
         Machine::named(name, &format)

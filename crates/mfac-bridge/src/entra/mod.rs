@@ -32,12 +32,18 @@ pub fn import(docs: &[Document], names: &Names) -> Import {
     out.policy.precedence = "most_restrictive";
     out.policy.default = Some(Level::Off);
     let files: std::collections::BTreeSet<&str> = docs.iter().map(|d| d.file.as_str()).collect();
+    // A few files by name; a directory's worth by count (each rule's own
+    // comment names its file).
+    let from = if files.len() <= 3 {
+        files.into_iter().collect::<Vec<_>>().join(", ")
+    } else {
+        plural(files.len(), "file", "files")
+    };
     out.policy.header = vec![
         "Imported from Microsoft Entra Conditional Access by `mfac import entra`.".to_string(),
         format!(
-            "{} from {}.",
-            plural(docs.len(), "policy object", "policy objects"),
-            files.into_iter().collect::<Vec<_>>().join(", ")
+            "{} from {from}.",
+            plural(docs.len(), "policy object", "policy objects")
         ),
         "No Conditional Access policy applies: no MFA (the default below).".to_string(),
     ];

@@ -35,6 +35,21 @@ const fn role(id: &'static str, name: &'static str, privileged: bool) -> Role {
 /// display name.
 pub const ROLES: &[Role] = &[
     role(
+        "d2562ede-74db-457e-a7b6-544e236ebb61",
+        "AI Administrator",
+        false,
+    ),
+    role(
+        "db506228-d27e-4b7d-95e5-295956d6615f",
+        "Agent ID Administrator",
+        true,
+    ),
+    role(
+        "6b942400-691f-4bf0-9d12-d8a254a2baf5",
+        "Agent Registry Administrator",
+        false,
+    ),
+    role(
         "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
         "Application Administrator",
         true,

@@ -1,0 +1,156 @@
+//! `mfac import entra`: an identity provider's policy export as a `.mfa`
+//! policy, with a finding for every construct that did not map.
+
+use super::{Failure, Outcome};
+use mfac::bridge::finding::Finding;
+use mfac::bridge::source::{read_paths, Document};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+#[command(about = "Import an identity provider's policy export as a .mfa policy")]
+pub struct Args {
+    #[command(subcommand)]
+    pub provider: Provider,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Provider {
+    Entra(EntraArgs),
+}
+
+impl Provider {
+    pub(super) fn format(&self) -> &Format {
+        match self {
+            Provider::Entra(a) => &a.common.format,
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// What every importer takes.
+#[derive(clap::Args)]
+pub struct Common {
+    /// Write the policy here instead of to standard output
+    #[arg(short = 'o', long = "output", value_name = "OUT.mfa")]
+    output: Option<PathBuf>,
+    /// How the findings are printed (to standard error while the policy
+    /// goes to standard output, else to standard output)
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 when any construct did not map
+    #[arg(long)]
+    deny_unmodelled: bool,
+}
+
+/// `mfac import entra`
+#[derive(clap::Args)]
+#[command(
+    about = "Import Microsoft Entra Conditional Access policies",
+    after_help = "Examples:\n  mfac import entra ./ConditionalAccess --groups ./Groups -o tenant.mfa\n  mfac import entra policies.json --format json\n\nPATH is a file or a directory (read recursively for *.json): Graph's\nconditionalAccessPolicy objects, one per file, in an array or in a\n{\"value\": [...]} list, in UTF-8 or UTF-16 with a byte-order mark. A rule\nwhose MFA holds only under a condition mfac does not model (risk, device,\nlocation, platform, client app, MFA or another control) is imported\nreport-only, never enforced."
+)]
+pub struct EntraArgs {
+    /// Conditional Access policy exports (files or directories)
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    /// Graph `group` objects (id, displayName), to name the groups
+    #[arg(long, value_name = "PATH")]
+    groups: Vec<PathBuf>,
+    /// Graph `servicePrincipal` or `application` objects (appId,
+    /// displayName), to name the apps
+    #[arg(long, value_name = "PATH")]
+    apps: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+pub fn run(a: Args) -> Outcome {
+    match a.provider {
+        Provider::Entra(a) => entra(a),
+    }
+}
+
+fn read(paths: &[PathBuf]) -> Result<Vec<Document>, Failure> {
+    read_paths(paths).map_err(|e| Failure::input(e.to_string()))
+}
+
+fn entra(a: EntraArgs) -> Outcome {
+    let policies = read(&a.paths)?;
+    let names = mfac::bridge::entra::Names::from(&read(&a.groups)?, &read(&a.apps)?);
+    let imported = mfac::bridge::entra::import(&policies, &names);
+    finish(&imported.policy, &imported.findings, &a.common)
+}
+
+/// Write the policy and the findings; the exit code.
+fn finish(policy: &mfac::bridge::write::Policy, findings: &[Finding], c: &Common) -> Outcome {
+    let text = policy.render().ok_or_else(|| {
+        Failure::input("the imported policy does not parse: this is a bug in mfac's importer; please report it with the input")
+    })?;
+    let report = match c.format {
+        Format::Human => human(findings, policy.rules.len()),
+        Format::Json => json(findings)?,
+    };
+    match &c.output {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .map_err(|e| Failure::input(format!("cannot write `{}`: {e}", path.display())))?;
+            out!("{report}");
+        }
+        None => {
+            out!("{text}");
+            eprint!("{report}");
+        }
+    }
+    Ok(if c.deny_unmodelled && !findings.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn human(findings: &[Finding], rules: usize) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    for f in findings {
+        let _ = writeln!(
+            o,
+            "warning[{} {}]: {}#{}: {}\n  help: {}",
+            f.code.code, f.code.name, f.file, f.pointer, f.message, f.code.help
+        );
+    }
+    let _ = writeln!(
+        o,
+        "imported {}; {} did not map as it was",
+        super::render::plural(rules, "rule"),
+        super::render::plural(findings.len(), "construct")
+    );
+    o
+}
+
+fn json(findings: &[Finding]) -> Result<String, Failure> {
+    let rows: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "code": f.code.code,
+                "file": f.file,
+                "help": f.code.help,
+                "message": f.message,
+                "name": f.code.name,
+                "pointer": f.pointer,
+                "severity": "warning",
+            })
+        })
+        .collect();
+    let v = serde_json::json!({
+        "diagnostics": rows,
+        "errors": 0,
+        "warnings": findings.len(),
+    });
+    Ok(format!("{}\n", super::render::pretty(&v)))
+}

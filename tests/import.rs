@@ -1,0 +1,104 @@
+//! `mfac import entra`, driven as a user would: the policy on standard
+//! output or in a file, the findings beside it, the exit codes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{json, mfac};
+
+const POLICIES: &str = "crates/mfac-bridge/tests/fixtures/entra/policies.json";
+const GROUPS: &str = "crates/mfac-bridge/tests/fixtures/entra/groups.json";
+
+#[test]
+fn the_policy_goes_to_stdout_and_the_findings_to_stderr() {
+    let run = mfac(&["import", "entra", POLICIES, "--groups", GROUPS]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("# Imported from Microsoft Entra"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("except members of group \"Emergency Access\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("warning[I002 unmodelled-condition]: crates/mfac-bridge/tests/fixtures/entra/policies.json#/value/2/conditions/signInRiskLevels"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .ends_with("imported 4 rules; 7 constructs did not map as it was\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn written_to_a_file_it_checks_formats_and_is_byte_stable() {
+    let dir = std::env::temp_dir().join(format!("mfac-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("tenant.mfa");
+    let out = out.to_str().unwrap();
+    let run = mfac(&[
+        "import", "entra", POLICIES, "--groups", GROUPS, "-o", out, "--format", "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The findings, in the check JSON shape with a pointer.
+    let v = json(&run);
+    assert_eq!(v["warnings"], 7);
+    assert_eq!(v["diagnostics"][0]["code"], "I009");
+    assert_eq!(
+        v["diagnostics"][0]["pointer"],
+        "/value/1/conditions/users/excludeUsers"
+    );
+    let first = std::fs::read_to_string(out).unwrap();
+    assert_eq!(mfac(&["fmt", "--check", out]).code, 0);
+    // The tenant's findings are findings (E012: admins held only by a rule
+    // with exclusions), not errors in the import: eval evaluates it.
+    let eval = mfac(&[
+        "eval",
+        out,
+        "--user",
+        "a@x.test",
+        "--group",
+        "Finance",
+        "--app",
+        "Office 365",
+    ]);
+    assert_eq!(eval.code, 0, "{}", eval.stderr);
+    mfac(&["import", "entra", POLICIES, "--groups", GROUPS, "-o", out]);
+    assert_eq!(std::fs::read_to_string(out).unwrap(), first);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn deny_unmodelled_exits_1_and_bad_input_exits_2() {
+    let run = mfac(&[
+        "import",
+        "entra",
+        POLICIES,
+        "--groups",
+        GROUPS,
+        "--deny-unmodelled",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let run = mfac(&["import", "entra", "missing.json"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot read `missing.json`"),
+        "{}",
+        run.stderr
+    );
+    let bad = std::env::temp_dir().join(format!("mfac-import-bad-{}.json", std::process::id()));
+    std::fs::write(&bad, "{ not json").unwrap();
+    let run = mfac(&["import", "entra", bad.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 2);
+    let v = json(&run);
+    assert!(v["diagnostics"].is_array() || v["error"].is_object(), "{v}");
+    std::fs::remove_file(&bad).unwrap();
+}

@@ -506,9 +506,20 @@ fn explain_prints_a_checks_documentation_and_docs_rules_md_is_current() {
     let docs =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md")).unwrap();
     assert!(
-        docs == mfac::check::rules_markdown(),
+        docs == mfac(&["explain", "--markdown"]).stdout,
         "docs/rules.md is out of date: run `cargo run -- explain --markdown > docs/rules.md`"
     );
+    // The import findings too, each by code or name.
+    for c in mfac::bridge::finding::CODES {
+        assert!(
+            docs.contains(&format!("\n### {} `{}`\n", c.code, c.name)),
+            "{}",
+            c.code
+        );
+        let run = mfac(&["explain", c.name]);
+        assert_eq!(run.code, 0);
+        assert_eq!(run.stdout, mfac(&["explain", c.code]).stdout);
+    }
     for c in mfac::check::REGISTRY {
         assert!(
             docs.contains(&format!("\n## {}\n", c.info.code)),

@@ -10,7 +10,8 @@ use std::process::ExitCode;
     after_help = "Examples:\n  mfac explain E013\n  mfac explain disjoint-factors\n  mfac explain pci-dss-4.0\n  mfac explain --markdown > docs/rules.md"
 )]
 pub struct Args {
-    /// A check's code (`E013`) or name (`empty-factors`), or a profile (`pci-dss-4.0`)
+    /// A check's code (`E013`) or name (`empty-factors`), an import
+    /// finding's (`I002`), or a profile (`pci-dss-4.0`)
     #[arg(required_unless_present = "markdown")]
     code: Option<String>,
     /// Print every check as the markdown page `docs/rules.md`
@@ -20,12 +21,20 @@ pub struct Args {
 
 pub fn run(a: Args) -> Outcome {
     if a.markdown {
-        out!("{}", mfac::check::rules_markdown());
+        out!(
+            "{}\n{}",
+            mfac::check::rules_markdown().trim_end(),
+            mfac::bridge::finding::markdown()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let want = a.code.unwrap_or_default();
     if let Some(p) = mfac::profiles::find(&want) {
         out!("{}", mfac::profiles::explain(p));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(c) = mfac::bridge::finding::find(&want) {
+        out!("{}", mfac::bridge::finding::explain(c));
         return Ok(ExitCode::SUCCESS);
     }
     let check = mfac::check::REGISTRY

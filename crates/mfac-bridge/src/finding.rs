@@ -9,6 +9,8 @@ pub struct Code {
     pub name: &'static str,
     /// One line: what the reader can do about it.
     pub help: &'static str,
+    /// Why it is a finding, with an example of the input that causes it.
+    pub doc: &'static str,
 }
 
 /// One construct that did not map.
@@ -24,8 +26,8 @@ pub struct Finding {
 }
 
 macro_rules! codes {
-    ($($id:ident = $code:literal $name:literal $help:literal;)*) => {
-        $(pub static $id: Code = Code { code: $code, name: $name, help: $help };)*
+    ($($id:ident = $code:literal $name:literal $help:literal $doc:literal;)*) => {
+        $(pub static $id: Code = Code { code: $code, name: $name, help: $help, doc: $doc };)*
         /// Every code, in order.
         pub static CODES: &[&Code] = &[$(&$id),*];
     };
@@ -33,33 +35,75 @@ macro_rules! codes {
 
 codes! {
     DISABLED = "I001" "disabled-policy"
-        "a disabled policy enforces nothing; enable it in the provider, or leave it out";
+        "a disabled policy enforces nothing; enable it in the provider, or leave it out"
+        "Why: a disabled Conditional Access policy asks nothing of anyone, so importing it as a rule would claim MFA the tenant does not ask for.\n\nExample: `\"state\": \"disabled\"`.";
     UNMODELLED_CONDITION = "I002" "unmodelled-condition"
-        "mfac cannot know when this condition holds, so the rule only reports: no proof may lean on MFA the provider asks for only sometimes";
+        "mfac cannot know when this condition holds, so the rule only reports: no proof may lean on MFA the provider asks for only sometimes"
+        "Why: risk levels, device platforms, network locations, device filters, authentication flows and client app types decide at sign-in whether a policy applies; mfac cannot know them ahead, so a proof that counted on that MFA could pass while real sign-ins skip it. The rule is imported `report_only`: `simulate` and the audit see it, and no proof counts on it.\n\nExample: `\"signInRiskLevels\": [\"high\", \"medium\"]`.";
     BLOCK = "I003" "block-grant"
-        "mfac decides MFA, not access: keep blocking rules in the provider";
+        "mfac decides MFA, not access: keep blocking rules in the provider"
+        "Why: a blocking policy denies access outright; mfac decides which second factor a sign-in needs, not whether it may happen at all.\n\nExample: `\"builtInControls\": [\"block\"]`.";
     OR_GRANT = "I004" "or-grant"
-        "with `OR`, a sign-in may satisfy another control instead of MFA, so the rule only reports";
+        "with `OR`, a sign-in may satisfy another control instead of MFA, so the rule only reports"
+        "Why: with the `OR` operator a sign-in satisfies the policy with any one control, so a compliant or joined device, or an approved app, lets it through without MFA.\n\nExample: `\"operator\": \"OR\", \"builtInControls\": [\"mfa\", \"compliantDevice\"]`.";
     UNMODELLED_FACTOR = "I005" "unmodelled-factor"
-        "mfac models webauthn, totp, sms, email and push; other methods are left out of the allowed factors";
+        "mfac models webauthn, totp, sms, email and push; other methods are left out of the allowed factors"
+        "Why: certificates, voice calls, temporary access passes and federated factors are not factors mfac verifies or reasons about; they are left out of the rule's `factors`, so the rule allows less than Entra does, never more.\n\nExample: `\"allowedCombinations\": [\"x509CertificateMultiFactor\"]`.";
     NO_FACTOR = "I006" "no-modelled-factor"
-        "no allowed method is one mfac models, so the rule only reports";
+        "no allowed method is one mfac models, so the rule only reports"
+        "Why: an authentication strength whose every combination is left out would allow no factor: imported as enforced, it would lock everyone out in mfac's eyes. It is imported `report_only` instead.\n\nExample: a custom strength of certificates only.";
     DEFAULT_SESSION = "I007" "default-session"
-        "without a sign-in frequency the provider keeps a session up to 90 days; set one to ask again sooner";
+        "without a sign-in frequency the provider keeps a session up to 90 days; set one to ask again sooner"
+        "Why: without a sign-in frequency, Entra does not ask for MFA again while the session lasts, up to its 90-day rolling default; importing the rule as MFA at every sign-in would prove more than the tenant does. The rule gets `remember 90d`.\n\nExample: a policy with `\"sessionControls\": null`.";
     UNNAMED_ID = "I008" "unnamed-id"
-        "give the export of the groups or apps (--groups, --apps) so the policy names them";
+        "give the export of the groups or apps (--groups, --apps) so the policy names them"
+        "Why: the export holds ids; without the group, app or user objects beside it the policy names them by id, which works, but reads poorly and will not match a directory file by name.\n\nExample: `\"includeGroups\": [\"a0000000-...\"]` without `--groups`.";
     GUESTS = "I009" "guests"
-        "guests and external users become one group; map it to your directory's guest accounts";
+        "guests and external users become one group; map it to your directory's guest accounts"
+        "Why: Entra's guest and external user types are not groups; mfac names them as one group, `Guests or external users`, which a directory file must then give those accounts.\n\nExample: `\"excludeUsers\": [\"GuestsOrExternalUsers\"]`.";
     NOT_TARGETED = "I010" "not-targeted"
-        "user actions and authentication contexts are not sign-ins to an app; the part is left out";
+        "user actions and authentication contexts are not sign-ins to an app; the part is left out"
+        "Why: user actions (registering security information, joining devices) and authentication contexts are not sign-ins to an app, which is what mfac decides.\n\nExample: `\"includeUserActions\": [\"urn:user:registersecurityinfo\"]`.";
     SESSION_NOTE = "I011" "session-note"
-        "a session control mfac does not model is noted and left out";
+        "a session control mfac does not model is noted and left out"
+        "Why: persistent browser sessions, app-enforced restrictions and Defender for Cloud Apps controls change a session, not which factor a sign-in needs.\n\nExample: `\"persistentBrowser\": {\"mode\": \"never\", \"isEnabled\": true}`.";
     NOT_A_POLICY = "I012" "not-a-policy"
-        "the object is not a policy of the kind imported; it is left out";
+        "the object is not a policy of the kind imported; it is left out"
+        "Why: the object has no `conditions`, so it is not a Conditional Access policy (a group, an app or a named location exported beside them, say).\n\nExample: a `namedLocation` object among the policies.";
     OTHER_CONTROL = "I013" "other-control"
-        "with `AND`, the MFA part is imported and the other controls are left to the provider";
+        "with `AND`, the MFA part is imported and the other controls are left to the provider"
+        "Why: with the `AND` operator every control is needed, so the MFA part holds and is imported; the other controls (a compliant device, terms of use) stay Entra's. A policy that asks for no MFA at all and sets no sign-in frequency has nothing for mfac and is left out.\n\nExample: `\"operator\": \"AND\", \"builtInControls\": [\"mfa\", \"compliantDevice\"]`.";
     NO_SCOPE = "I014" "no-scope"
-        "the policy names nobody or no app mfac can model, so it applies to nobody here";
+        "the policy names nobody or no app mfac can model, so it applies to nobody here"
+        "Why: a policy that includes no user or no app (`None`, or only user actions) applies to no sign-in.\n\nExample: `\"includeUsers\": [\"None\"]`.";
+}
+
+/// The code named `want` (its code or its name), if it is one.
+pub fn find(want: &str) -> Option<&'static Code> {
+    CODES
+        .iter()
+        .copied()
+        .find(|c| c.code.eq_ignore_ascii_case(want) || c.name == want)
+}
+
+/// `mfac explain`'s text for a code.
+pub fn explain(c: &Code) -> String {
+    format!(
+        "{} {}: an import finding\n\n{}\n\nHelp shown with each finding: {}\n",
+        c.code, c.name, c.doc, c.help
+    )
+}
+
+/// Every import finding as markdown, for the rules page.
+pub fn markdown() -> String {
+    let mut o = String::from("## Import findings (`mfac import`)\n\n");
+    for c in CODES {
+        o.push_str(&format!(
+            "### {} `{}`\n\n{}\n\nHelp shown with each finding: {}\n\n",
+            c.code, c.name, c.doc, c.help
+        ));
+    }
+    o
 }
 
 #[cfg(test)]

@@ -237,3 +237,57 @@ fn diff_takes_old_and_new_or_new_with_base_rev() {
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn at_one_instant_only_what_holds_then_is_compared() {
+    let (old, new) = (
+        "tests/fixtures/simulate/acme-before.mfa",
+        "policies/acme.mfa",
+    );
+    // Bob's exemption (until the 10th) loosens the 1st, not the 20th.
+    let run = mfac(&[
+        "diff",
+        old,
+        new,
+        "--at",
+        "2026-12-01",
+        "--deny-loosening",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let doc = json(&run);
+    assert_eq!(doc["loosenings"][0]["kind"], "exemption");
+    let run = mfac(&["diff", old, new, "--at", "2026-12-20", "--deny-loosening"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.ends_with(
+            "no loosening: NEW is at least as strict as OLD at 2026-12-20T00:00:00+01:00, for every user, set of groups and app\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    // Only the change in force then: from the 15th, not before it.
+    let doc = json(&mfac(&[
+        "diff",
+        old,
+        new,
+        "--at",
+        "2026-12-20",
+        "--format",
+        "json",
+    ]));
+    let changes = doc["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{doc}");
+    assert_eq!(changes[0]["from"], "2026-12-15T00:00:00+01:00");
+    // The other way round at the 20th, the loosening is found.
+    let run = mfac(&["diff", new, old, "--at", "2026-12-20", "--deny-loosening"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("enforcement: enforcement `required` -> `off`"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(mfac(&["diff", old, new, "--at", "nonsense"]).code, 2);
+}

@@ -509,7 +509,7 @@ fn loosenings_agree_with_brute_force() {
             }
         });
         for (k, kind) in Kind::ALL.iter().enumerate() {
-            let got = loosening(&old, &new, *kind, mfac::prove::PROOF_LIMIT)
+            let got = loosening(&old, &new, *kind, mfac::prove::PROOF_LIMIT, None)
                 .expect("generated pairs stay far below the proof limit");
             assert_eq!(
                 got.as_ref().map(|l| l.groups.len() as u32),

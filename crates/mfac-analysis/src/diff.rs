@@ -42,6 +42,14 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// Only what holds at `at`: the changes whose date range holds it
+    /// (`mfac diff --at`). The lists of exemptions and includes stay whole.
+    pub fn at(mut self, at: Timestamp) -> Diff {
+        self.changes
+            .retain(|c| c.from.is_none_or(|f| f <= at) && c.until.is_none_or(|u| at < u));
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.settings.is_empty()
             && self.changes.is_empty()

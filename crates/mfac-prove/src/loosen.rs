@@ -160,14 +160,15 @@ impl Review {
 }
 
 /// Every kind of loosening NEW makes over OLD, each search keeping at most
-/// `limit` combinations of groups ([`crate::PROOF_LIMIT`] unless told).
-pub fn review(old: &Policy, new: &Policy, limit: usize) -> Review {
+/// `limit` combinations of groups ([`crate::PROOF_LIMIT`] unless told);
+/// at every instant, or only at `at` (`mfac diff --at`).
+pub fn review(old: &Policy, new: &Policy, limit: usize, at: Option<Timestamp>) -> Review {
     let mut r = Review {
         loosenings: Vec::new(),
         not_proven: Vec::new(),
     };
     for kind in Kind::ALL {
-        match loosening(old, new, kind, limit) {
+        match loosening(old, new, kind, limit, at) {
             Ok(Some(l)) => r.loosenings.push(l),
             Ok(None) => {}
             Err(_) => r.not_proven.push(kind),
@@ -177,13 +178,15 @@ pub fn review(old: &Policy, new: &Policy, limit: usize) -> Review {
 }
 
 /// The loosening of one kind with the fewest groups (then the earliest
-/// time, the first user and app), if NEW makes it; an error when a search
-/// meets more than `limit` combinations of groups.
+/// time, the first user and app), if NEW makes it, at any instant or only
+/// at `only_at`; an error when a search meets more than `limit`
+/// combinations of groups.
 pub fn loosening(
     old: &Policy,
     new: &Policy,
     kind: Kind,
     limit: usize,
+    only_at: Option<Timestamp>,
 ) -> Result<Option<Loosening>, crate::Unjudgeable> {
     let mut groups: Vec<String> = old
         .group_names()
@@ -199,7 +202,14 @@ pub fn loosening(
     let apps = apps_of(None, [old, new]);
     let fields = kind.fields();
     let mut best: Option<((usize, usize, usize, usize), Loosening)> = None;
-    let times = pieces([old, new], None, None);
+    // At one instant: the one piece of time holding it, in which both
+    // policies' settings and exemptions are those of the instant.
+    let times: Vec<Span> = pieces([old, new], None, None)
+        .into_iter()
+        .filter(|s| {
+            only_at.is_none_or(|t| s.start.is_none_or(|a| a <= t) && s.end.is_none_or(|e| t < e))
+        })
+        .collect();
     let mut searches: FxHashMap<_, Vec<(Pair, Vec<usize>)>> = FxHashMap::default();
     for (k, span) in times.iter().copied().enumerate() {
         let at = instant(&span);

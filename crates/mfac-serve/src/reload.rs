@@ -89,7 +89,7 @@ fn read_settled(path: &Path, name: &str) -> Result<Vec<u8>, LoadError> {
 /// `mfac eval` line that replays it on the new policy. A kind the prover
 /// gave up on is a line too: a reload it cannot show safe is refused.
 pub fn loosenings(old: &mfac_core::Policy, new: &mfac_core::Policy, limit: usize) -> Vec<String> {
-    let review = mfac_prove::loosen::review(old, new, limit);
+    let review = mfac_prove::loosen::review(old, new, limit, None);
     let found = review.loosenings.iter().map(|l| {
         let r = mfac_analysis::diff::wire::LooseningRecord::new(l, old, new);
         format!(

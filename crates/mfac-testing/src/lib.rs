@@ -3,5 +3,6 @@
 
 #![forbid(unsafe_code)]
 
+pub mod entra;
 pub mod generate;
 pub mod reference;

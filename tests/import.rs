@@ -102,3 +102,54 @@ fn deny_unmodelled_exits_1_and_bad_input_exits_2() {
     assert!(v["diagnostics"].is_array() || v["error"].is_object(), "{v}");
     std::fs::remove_file(&bad).unwrap();
 }
+
+#[test]
+fn okta_first_match_imports_and_evaluates_as_okta_decides() {
+    let dir = std::env::temp_dir().join(format!("mfac-import-okta-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("okta.mfa");
+    let out = out.to_str().unwrap();
+    let run = mfac(&[
+        "import",
+        "okta",
+        "crates/mfac-bridge/tests/fixtures/okta/policies.json",
+        "-o",
+        out,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("warning[I017 not-imported-yet]"),
+        "{}",
+        run.stdout
+    );
+    let enforcement = |groups: &[&str]| {
+        let mut args = vec!["eval", out, "--user", "ann@acme.test", "--format", "json"];
+        for g in groups {
+            args.extend(["--group", g]);
+        }
+        json(&mfac(&args))["enforcement"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Staff: their rule. An admin in Staff: Admins' rule (first), also
+    // required; nobody else is asked (the default rule only reports).
+    assert_eq!(enforcement(&["Staff"]), "required");
+    assert_eq!(enforcement(&["Staff", "Admins"]), "required");
+    assert_eq!(enforcement(&[]), "off");
+    let rules = |groups: &[&str]| {
+        let mut args = vec!["eval", out, "--user", "ann@acme.test", "--format", "json"];
+        for g in groups {
+            args.extend(["--group", g]);
+        }
+        json(&mfac(&args))["rules"].to_string()
+    };
+    // An admin in Staff matches Admins' rule first, and only it.
+    let both = rules(&["Staff", "Admins"]);
+    assert!(
+        both.contains("Admins: MFA every time") && !both.contains("Default Policy: Staff"),
+        "{both}"
+    );
+    assert!(rules(&["Staff"]).contains("Default Policy: Staff"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

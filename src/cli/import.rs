@@ -17,12 +17,14 @@ pub struct Args {
 #[derive(clap::Subcommand)]
 pub enum Provider {
     Entra(EntraArgs),
+    Okta(OktaArgs),
 }
 
 impl Provider {
     pub(super) fn format(&self) -> &Format {
         match self {
             Provider::Entra(a) => &a.common.format,
+            Provider::Okta(a) => &a.common.format,
         }
     }
 }
@@ -69,10 +71,30 @@ pub struct EntraArgs {
     common: Common,
 }
 
+/// `mfac import okta`
+#[derive(clap::Args)]
+#[command(
+    about = "Import Okta global session policies (OKTA_SIGN_ON) with their rules",
+    after_help = "Examples:\n  mfac import okta policies.json -o okta.mfa\n\nPATH is a file or a directory of Okta Policy API objects: policies with\n`_embedded.rules` (expand=rules) or followed by their rule objects, and\nOkta group objects to name the groups. Okta applies the first rule that\nmatches; each imported rule leaves out the people of every rule before it.\nApp sign-on (ACCESS_POLICY) and enrolment (MFA_ENROLL) policies are not\nimported yet: each is a finding."
+)]
+pub struct OktaArgs {
+    /// Okta policy exports (files or directories)
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
 pub fn run(a: Args) -> Outcome {
     match a.provider {
         Provider::Entra(a) => entra(a),
+        Provider::Okta(a) => okta(a),
     }
+}
+
+fn okta(a: OktaArgs) -> Outcome {
+    let imported = mfac::bridge::okta::import(&read(&a.paths)?);
+    finish(&imported.policy, &imported.findings, &a.common)
 }
 
 fn read(paths: &[PathBuf]) -> Result<Vec<Document>, Failure> {

@@ -10,5 +10,6 @@
 
 pub mod entra;
 pub mod finding;
+pub mod okta;
 pub mod source;
 pub mod write;

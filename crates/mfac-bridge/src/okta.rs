@@ -1,0 +1,384 @@
+//! `mfac import okta`: Okta's global session policies (`OKTA_SIGN_ON`) as
+//! mfac rules. Okta applies the first rule that matches (policies by
+//! priority, then their rules by priority); mfac combines every rule that
+//! applies, so first match is written with `except`: each rule leaves out
+//! the people of every rule before it.
+
+use crate::finding::{self, Finding};
+use crate::source::{pointer, Document};
+use crate::write::{Party, Policy, Remember, Rule};
+use mfac_core::Level;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// An import: the policy, and every construct that did not map.
+#[derive(Debug, Default)]
+pub struct Import {
+    pub policy: Policy,
+    pub findings: Vec<Finding>,
+}
+
+/// Okta's longest session, used where a rule's session has no limit.
+const UNLIMITED: i64 = 365 * 86_400;
+
+/// One sign-on policy and its rules, each with where it is in its file.
+struct Found<'a> {
+    doc: &'a Document,
+    rules: Vec<(&'a Value, String)>,
+}
+
+/// Whom an earlier rule took first: everyone, or these people.
+enum Taken {
+    Everyone,
+    Some(Vec<Party>),
+}
+
+pub fn import(docs: &[Document]) -> Import {
+    let mut out = Import::default();
+    out.policy.precedence = "most_restrictive";
+    out.policy.default = Some(Level::Off);
+    out.policy.header = vec![
+        "Imported from Okta global session policies by `mfac import okta`.".to_string(),
+        "No rule matches: no MFA (the default below).".to_string(),
+    ];
+    let groups = group_names(docs);
+    let mut policies = sign_on_policies(docs, &mut out.findings);
+    policies.sort_by_key(|p| priority(&p.doc.value));
+    let mut taken: Vec<Taken> = Vec::new();
+    // Once a rule's match depends on something unmodelled, nobody knows
+    // whom it took first, so every later rule only reports.
+    let mut unsure = false;
+    for p in &policies {
+        let mut rules = p.rules.clone();
+        rules.sort_by_key(|(r, _)| priority(r));
+        for (r, at) in rules {
+            let cx = Cx {
+                doc: p.doc,
+                at: &at,
+                groups: &groups,
+            };
+            if let Some(rule) = cx.rule(p, r, &mut taken, &mut unsure, &mut out.findings) {
+                out.policy.rules.push(rule);
+            }
+        }
+    }
+    out
+}
+
+fn priority(v: &Value) -> i64 {
+    v.get("priority")
+        .and_then(Value::as_i64)
+        .unwrap_or(i64::MAX)
+}
+
+/// Group id to `profile.name`, from any Okta group object in the input.
+fn group_names(docs: &[Document]) -> BTreeMap<String, String> {
+    docs.iter()
+        .filter_map(|d| {
+            let id = d.value.get("id")?.as_str()?;
+            let name = d.value.pointer("/profile/name")?.as_str()?;
+            Some((id.to_string(), name.to_string()))
+        })
+        .collect()
+}
+
+/// The sign-on policies with their rules (`_embedded.rules`, or rule
+/// objects that follow their policy in the input).
+fn sign_on_policies<'a>(docs: &'a [Document], findings: &mut Vec<Finding>) -> Vec<Found<'a>> {
+    let mut out: Vec<Found<'a>> = Vec::new();
+    for d in docs {
+        let kind = d.value.get("type").and_then(Value::as_str).unwrap_or("");
+        match kind {
+            "OKTA_SIGN_ON" => {
+                let rules = d
+                    .value
+                    .pointer("/_embedded/rules")
+                    .and_then(Value::as_array)
+                    .map(|rs| {
+                        rs.iter()
+                            .enumerate()
+                            .map(|(i, r)| (r, format!("{}/_embedded/rules/{i}", d.pointer)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.push(Found { doc: d, rules });
+            }
+            "SIGN_ON" => match out.last_mut() {
+                Some(p) => p.rules.push((&d.value, d.pointer.clone())),
+                None => findings.push(note(
+                    d,
+                    &d.pointer,
+                    &finding::NOT_A_POLICY,
+                    "a sign-on rule before any sign-on policy; left out".to_string(),
+                )),
+            },
+            "ACCESS_POLICY" | "MFA_ENROLL" | "PASSWORD" | "PROFILE_ENROLLMENT"
+            | "ACCESS_POLICY_RULE" => {
+                findings.push(note(
+                    d,
+                    &d.pointer,
+                    &finding::NOT_IMPORTED,
+                    format!("policies of type `{kind}` are not imported yet; left out"),
+                ));
+            }
+            _ if d.value.pointer("/profile/name").is_some() => {}
+            _ => findings.push(note(
+                d,
+                &d.pointer,
+                &finding::NOT_A_POLICY,
+                "not an Okta policy, rule or group; left out".to_string(),
+            )),
+        }
+    }
+    out
+}
+
+fn note(d: &Document, at: &str, code: &'static finding::Code, message: String) -> Finding {
+    Finding {
+        code,
+        file: d.file.clone(),
+        pointer: at.to_string(),
+        message,
+    }
+}
+
+struct Cx<'a> {
+    doc: &'a Document,
+    /// The rule's JSON pointer in its file.
+    at: &'a str,
+    groups: &'a BTreeMap<String, String>,
+}
+
+impl Cx<'_> {
+    fn note(
+        &self,
+        findings: &mut Vec<Finding>,
+        code: &'static finding::Code,
+        path: &[&str],
+        message: String,
+    ) {
+        let at = path.iter().fold(self.at.to_string(), |a, t| pointer(&a, t));
+        findings.push(note(self.doc, &at, code, message));
+    }
+
+    fn group(&self, id: &str, findings: &mut Vec<Finding>) -> Option<Party> {
+        let name = match self.groups.get(id) {
+            Some(name) => name.as_str(),
+            None => {
+                self.note(findings, &finding::UNNAMED_ID, &["conditions", "people"], format!("group id `{id}` has no name in the input (its group object); it stays the id"));
+                id
+            }
+        };
+        // Okta's built-in group of every user.
+        (name != "Everyone").then(|| Party::Group(name.to_string()))
+    }
+
+    /// People of `people` (`users`, `groups`) under `key` (`include` or
+    /// `exclude`); `None` for everyone (no include, or the Everyone group).
+    fn people(&self, people: Option<&Value>, key: &str, findings: &mut Vec<Finding>) -> Vec<Party> {
+        let list = |what: &str| -> Vec<String> {
+            people
+                .and_then(|p| p.pointer(&format!("/{what}/{key}")))
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut out: Vec<Party> = list("users").into_iter().map(Party::User).collect();
+        out.extend(
+            list("groups")
+                .iter()
+                .filter_map(|g| self.group(g, findings)),
+        );
+        out
+    }
+
+    fn everyone_group(&self, people: Option<&Value>) -> bool {
+        people
+            .and_then(|p| p.pointer("/groups/include"))
+            .and_then(Value::as_array)
+            .is_some_and(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .any(|g| self.groups.get(g).is_some_and(|n| n == "Everyone"))
+            })
+    }
+
+    fn rule(
+        &self,
+        policy: &Found<'_>,
+        r: &Value,
+        taken: &mut Vec<Taken>,
+        unsure: &mut bool,
+        findings: &mut Vec<Finding>,
+    ) -> Option<Rule> {
+        let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let (pname, rname) = (text(&policy.doc.value, "name"), text(r, "name"));
+        let name = format!("{pname}: {rname}");
+        if text(&policy.doc.value, "status") == "INACTIVE" || text(r, "status") == "INACTIVE" {
+            self.note(
+                findings,
+                &finding::DISABLED,
+                &["status"],
+                format!("`{name}` is inactive; left out"),
+            );
+            return None;
+        }
+        let mut rule = Rule {
+            source: format!(
+                "{}, policy {} rule {}: {name}",
+                self.doc.file,
+                text(&policy.doc.value, "id"),
+                text(r, "id")
+            ),
+            name,
+            ..Rule::default()
+        };
+        // Whom: the policy's groups and the rule's people, both.
+        let policy_people = policy.doc.value.pointer("/conditions/people");
+        let rule_people = r.pointer("/conditions/people");
+        let p_in = self.people(policy_people, "include", findings);
+        let r_in = self.people(rule_people, "include", findings);
+        let p_all = p_in.is_empty() || self.everyone_group(policy_people);
+        let r_all = r_in.is_empty() || self.everyone_group(rule_people);
+        rule.whom = match (p_all, r_all) {
+            (true, true) => None,
+            (true, false) => Some(r_in.clone()),
+            (false, true) => Some(p_in.clone()),
+            (false, false) => {
+                rule.report_only = true;
+                self.note(
+                    findings,
+                    &finding::UNMATCHED_PEOPLE,
+                    &["conditions", "people"],
+                    format!(
+                        "`{}` is for people in both its policy's groups and its own",
+                        rule.name
+                    ),
+                );
+                Some(r_in.clone())
+            }
+        };
+        let mut except = self.people(policy_people, "exclude", findings);
+        except.extend(self.people(rule_people, "exclude", findings));
+        let own_exclusions = !except.is_empty();
+        // First match: leave out whom every earlier rule took.
+        for t in taken.iter() {
+            match t {
+                Taken::Everyone => {
+                    self.note(
+                        findings,
+                        &finding::UNREACHED,
+                        &[],
+                        format!(
+                            "`{}` comes after a rule that takes everyone; left out",
+                            rule.name
+                        ),
+                    );
+                    return None;
+                }
+                Taken::Some(people) => except.extend(people.iter().cloned()),
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        except.retain(|p| seen.insert(p.clone()));
+        rule.except = except;
+        // What this rule takes from the rules after it.
+        let network = r
+            .pointer("/conditions/network/connection")
+            .and_then(Value::as_str)
+            .unwrap_or("ANYWHERE");
+        let conditional = network != "ANYWHERE";
+        if conditional {
+            rule.report_only = true;
+            self.note(findings, &finding::UNMODELLED_CONDITION, &["conditions", "network"], format!("applies only on network `{network}`: the rule only reports, and so does every rule after it"));
+        } else if *unsure {
+            rule.report_only = true;
+            self.note(findings, &finding::UNMODELLED_CONDITION, &["conditions"], "an earlier rule's match depends on the network, so whom this rule gets is unknown: it only reports".to_string());
+        }
+        *unsure |= conditional;
+        if !conditional {
+            if own_exclusions && rule.whom.is_some() {
+                // Those it leaves out go on to later rules, which leave
+                // out all its people: the safe side, noted.
+                self.note(
+                    findings,
+                    &finding::FIRST_MATCH,
+                    &["conditions", "people"],
+                    format!(
+                        "the people `{}` leaves out are left out of later rules too",
+                        rule.name
+                    ),
+                );
+            }
+            match (&rule.whom, own_exclusions) {
+                (None, false) => taken.push(Taken::Everyone),
+                // Everyone but some: later rules reach only those it leaves
+                // out, which `except` cannot say (it would take a `for`
+                // of them alone). Later rules only report.
+                (None, true) => {
+                    *unsure = true;
+                    self.note(findings, &finding::FIRST_MATCH, &["conditions", "people"], format!("`{}` is for everyone but some: later rules reach only those, which cannot be written, so they only report", rule.name));
+                }
+                (Some(p), _) => taken.push(Taken::Some(p.clone())),
+            }
+        }
+        self.actions(r, &mut rule, findings)?;
+        Some(rule)
+    }
+
+    /// `actions.signon`: access, the factor requirement and how long it
+    /// lasts. `None` for a rule that denies access.
+    fn actions(&self, r: &Value, rule: &mut Rule, findings: &mut Vec<Finding>) -> Option<()> {
+        let s = r.pointer("/actions/signon");
+        let get = |k: &str| s.and_then(|s| s.get(k));
+        if get("access").and_then(Value::as_str) == Some("DENY") {
+            self.note(
+                findings,
+                &finding::BLOCK,
+                &["actions", "signon", "access"],
+                format!("`{}` denies access; left out", rule.name),
+            );
+            return None;
+        }
+        if get("requireFactor").and_then(Value::as_bool) != Some(true) {
+            rule.enforcement = Some(Level::Off);
+            return Some(());
+        }
+        rule.enforcement = Some(Level::Required);
+        let minutes =
+            |v: Option<&Value>| v.and_then(Value::as_i64).filter(|m| *m > 0).map(|m| m * 60);
+        rule.remember = Some(match get("factorPromptMode").and_then(Value::as_str) {
+            Some("ALWAYS") => Remember::Never,
+            Some("DEVICE") => {
+                self.note(
+                    findings,
+                    &finding::SESSION_NOTE,
+                    &["actions", "signon", "factorPromptMode"],
+                    "once per device: device binding is not modelled, so `remember 365d`"
+                        .to_string(),
+                );
+                Remember::For(UNLIMITED)
+            }
+            _ => match minutes(get("factorLifetime")) {
+                Some(secs) => Remember::For(secs),
+                None => {
+                    let session =
+                        minutes(s.and_then(|s| s.pointer("/session/maxSessionLifetimeMinutes")));
+                    self.note(
+                        findings,
+                        &finding::DEFAULT_SESSION,
+                        &["actions", "signon"],
+                        "MFA once per session: `remember` for the session's lifetime".to_string(),
+                    );
+                    Remember::For(session.unwrap_or(UNLIMITED))
+                }
+            },
+        });
+        Some(())
+    }
+}

@@ -1,0 +1,66 @@
+//! `import okta` on a fixture modelled on Okta's Policy API objects.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use mfac_bridge::okta::import;
+use mfac_bridge::source::read_paths;
+use std::path::PathBuf;
+
+fn imported() -> mfac_bridge::okta::Import {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/okta/policies.json");
+    let mut docs = read_paths(&[path]).unwrap();
+    for d in &mut docs {
+        d.file = "policies.json".to_string();
+    }
+    import(&docs)
+}
+
+#[test]
+fn first_match_is_written_with_exclusions_and_the_policy_checks() {
+    let out = imported();
+    let text = out.policy.render().expect("the import parses");
+    insta::assert_snapshot!("okta_policies", text);
+    let checked = mfac_lang::check::check(
+        &mfac_core::SourceFile::new("okta.mfa", text.as_str()),
+        &mfac_lang::check::CheckOptions::default(),
+    );
+    let errors: Vec<_> = checked
+        .diagnostics
+        .items
+        .iter()
+        .filter(|d| d.is_error() && d.counterexample.is_none())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{text}");
+    let rule = |name: &str| {
+        out.policy
+            .rules
+            .iter()
+            .find(|r| r.name.ends_with(name))
+            .unwrap()
+    };
+    // Admins' policy comes first (priority 1), so Staff's rule leaves
+    // Admins out: an admin in Staff gets Admins' rule only, as in Okta.
+    assert!(rule("Staff")
+        .except
+        .iter()
+        .any(|p| matches!(p, mfac_bridge::write::Party::Group(g) if g == "Admins")));
+    // After the network rule, nobody knows whom the default rule gets.
+    assert!(rule("Office network").report_only && rule("Default Rule").report_only);
+    assert!(!rule("MFA every time").report_only && !rule("Staff").report_only);
+}
+
+#[test]
+fn what_does_not_map_is_a_finding_with_its_pointer() {
+    let out = imported();
+    let lines: Vec<String> = out
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}{}: {}",
+                f.code.code, f.code.name, f.file, f.pointer, f.message
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("okta_findings", lines.join("\n"));
+}

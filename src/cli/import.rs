@@ -110,9 +110,16 @@ fn entra(a: EntraArgs) -> Outcome {
 
 /// Write the policy and the findings; the exit code.
 fn finish(policy: &mfac::bridge::write::Policy, findings: &[Finding], c: &Common) -> Outcome {
-    let text = policy.render().ok_or_else(|| {
-        Failure::input("the imported policy does not parse: this is a bug in mfac's importer; please report it with the input")
-    })?;
+    // Fail closed: an import that does not resolve is never written.
+    let bug = |what: String| {
+        Failure::input(format!(
+            "the imported policy {what}: this is a bug in mfac's importer; please report it with the input"
+        ))
+    };
+    let text = policy
+        .render()
+        .ok_or_else(|| bug("does not parse".to_string()))?;
+    mfac::bridge::write::resolves(&text).map_err(|e| bug(format!("does not resolve ({e})")))?;
     let report = match c.format {
         Format::Human => human(findings, policy.rules.len()),
         Format::Json => json(findings)?,

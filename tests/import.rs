@@ -153,3 +153,34 @@ fn okta_first_match_imports_and_evaluates_as_okta_decides() {
     assert!(rules(&["Staff"]).contains("Default Policy: Staff"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_keycloak_realm_imports_its_browser_flow() {
+    let run = mfac(&[
+        "import",
+        "keycloak",
+        "crates/mfac-bridge/tests/fixtures/keycloak/realm.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("for members of group \"realm-admin\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("warning[I007 default-session]"),
+        "{}",
+        run.stderr
+    );
+    // One realm per file: a list of them is bad input.
+    let two = std::env::temp_dir().join(format!("mfac-two-realms-{}.json", std::process::id()));
+    std::fs::write(&two, "[{\"realm\": \"a\"}, {\"realm\": \"b\"}]").unwrap();
+    let run = mfac(&["import", "keycloak", two.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("give one realm export"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_file(&two).unwrap();
+}

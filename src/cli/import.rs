@@ -18,6 +18,7 @@ pub struct Args {
 pub enum Provider {
     Entra(EntraArgs),
     Okta(OktaArgs),
+    Keycloak(KeycloakArgs),
 }
 
 impl Provider {
@@ -25,6 +26,7 @@ impl Provider {
         match self {
             Provider::Entra(a) => &a.common.format,
             Provider::Okta(a) => &a.common.format,
+            Provider::Keycloak(a) => &a.common.format,
         }
     }
 }
@@ -85,11 +87,39 @@ pub struct OktaArgs {
     common: Common,
 }
 
+/// `mfac import keycloak`
+#[derive(clap::Args)]
+#[command(
+    about = "Import a Keycloak realm's browser flow",
+    after_help = "Examples:\n  mfac import keycloak realm-export.json -o realm.mfa\n\nThe realm's browser flow is read as the tree of executions Keycloak runs:\nan OTP or WebAuthn form always reached is MFA for everyone; one reached\nonly when the user has set it up is `enforcement optional`; one under a\nrole condition is MFA for the role's members; a cookie alternative at the\ntop is `remember` for the realm's session lifespan."
+)]
+pub struct KeycloakArgs {
+    /// A realm export (`realm-export.json`)
+    #[arg(value_name = "REALM.json")]
+    realm: PathBuf,
+    #[command(flatten)]
+    common: Common,
+}
+
 pub fn run(a: Args) -> Outcome {
     match a.provider {
         Provider::Entra(a) => entra(a),
         Provider::Okta(a) => okta(a),
+        Provider::Keycloak(a) => keycloak(a),
     }
+}
+
+fn keycloak(a: KeycloakArgs) -> Outcome {
+    let docs = read(std::slice::from_ref(&a.realm))?;
+    let [realm] = docs.as_slice() else {
+        return Err(Failure::input(format!(
+            "`{}` holds {} objects: give one realm export",
+            a.realm.display(),
+            docs.len()
+        )));
+    };
+    let imported = mfac::bridge::keycloak::import(realm);
+    finish(&imported.policy, &imported.findings, &a.common)
 }
 
 fn okta(a: OktaArgs) -> Outcome {

@@ -53,8 +53,8 @@ codes! {
         "no allowed method is one mfac models, so the rule only reports"
         "Why: an authentication strength whose every combination is left out would allow no factor: imported as enforced, it would lock everyone out in mfac's eyes. It is imported `report_only` instead.\n\nExample: a custom strength of certificates only.";
     DEFAULT_SESSION = "I007" "default-session"
-        "without a sign-in frequency the provider keeps a session up to 90 days; set one to ask again sooner"
-        "Why: without a sign-in frequency, Entra does not ask for MFA again while the session lasts, up to its 90-day rolling default; importing the rule as MFA at every sign-in would prove more than the tenant does. The rule gets `remember 90d`.\n\nExample: a policy with `\"sessionControls\": null`.";
+        "the provider does not ask for MFA again while its session lasts; shorten the session (in Entra, set a sign-in frequency) to ask sooner"
+        "Why: a provider does not ask for MFA again while a session lasts: Entra without a sign-in frequency keeps it up to its 90-day rolling default, Okta for the factor or session lifetime, Keycloak while its SSO cookie lives. Importing the rule as MFA at every sign-in would prove more than the provider does, so the rule gets `remember` for that long.\n\nExample: a policy with `\"sessionControls\": null`.";
     UNNAMED_ID = "I008" "unnamed-id"
         "give the export of the groups or apps (--groups, --apps) so the policy names them"
         "Why: the export holds ids; without the group, app or user objects beside it the policy names them by id, which works, but reads poorly and will not match a directory file by name.\n\nExample: `\"includeGroups\": [\"a0000000-...\"]` without `--groups`.";

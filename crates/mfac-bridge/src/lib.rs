@@ -10,6 +10,7 @@
 
 pub mod entra;
 pub mod finding;
+pub mod keycloak;
 pub mod okta;
 pub mod source;
 pub mod write;

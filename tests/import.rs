@@ -184,3 +184,56 @@ fn a_keycloak_realm_imports_its_browser_flow() {
     );
     std::fs::remove_file(&two).unwrap();
 }
+
+#[test]
+fn findings_come_in_every_format_check_has() {
+    let dir = std::env::temp_dir().join(format!("mfac-import-formats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("tenant.mfa");
+    let out = out.to_str().unwrap();
+    let args = [
+        "import", "entra", POLICIES, "--groups", GROUPS, "-o", out, "--format",
+    ];
+    // SARIF, valid against the official schema, each code a rule.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sarif-schema-2.1.0.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft4::new(&schema).expect("the schema compiles");
+    let doc = json(&mfac(&[&args[..], &["sarif"]].concat()));
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 7);
+    assert_eq!(results[1]["ruleId"], "I002");
+    assert_eq!(
+        results[1]["properties"]["pointer"],
+        "/value/2/conditions/signInRiskLevels"
+    );
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(rules.len(), mfac::bridge::finding::CODES.len());
+    // GitHub annotations, one per finding, with the pointer in the text.
+    let run = mfac(&[&args[..], &["github"]].concat());
+    assert_eq!(run.code, 0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 7, "{}", run.stdout);
+    assert!(
+        lines[1].starts_with(&format!(
+            "::warning file={POLICIES},title=I002 unmodelled-condition::"
+        )),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].ends_with("(at /value/2/conditions/signInRiskLevels)"),
+        "{}",
+        lines[1]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

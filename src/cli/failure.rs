@@ -121,8 +121,8 @@ impl Machine {
         match (command, format) {
             ("check" | "import", "json") => Some(Machine::CheckJson),
             (_, "json") => Some(Machine::Json),
-            ("check", "sarif") => Some(Machine::Sarif),
-            ("check", "github") => Some(Machine::Github),
+            ("check" | "import", "sarif") => Some(Machine::Sarif),
+            ("check" | "import", "github") => Some(Machine::Github),
             ("test", "junit") => Some(Machine::Junit),
             _ => None,
         }

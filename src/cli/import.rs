@@ -35,6 +35,11 @@ impl Provider {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0: each finding code a rule, each finding a result at its
+    /// file, with its JSON pointer
+    Sarif,
+    /// GitHub Actions annotations (`::warning file=...::message`)
+    Github,
 }
 
 /// What every importer takes.
@@ -153,6 +158,8 @@ fn finish(policy: &mfac::bridge::write::Policy, findings: &[Finding], c: &Common
     let report = match c.format {
         Format::Human => human(findings, policy.rules.len()),
         Format::Json => json(findings)?,
+        Format::Sarif => format!("{}\n", super::render::pretty(&sarif(findings))),
+        Format::Github => github(findings),
     };
     match &c.output {
         Some(path) => {
@@ -212,4 +219,83 @@ fn json(findings: &[Finding]) -> Result<String, Failure> {
         "warnings": findings.len(),
     });
     Ok(format!("{}\n", super::render::pretty(&v)))
+}
+
+/// Each finding as a workflow command at its file (a JSON pointer has no
+/// line), the pointer in the message.
+fn github(findings: &[Finding]) -> String {
+    use super::render::{github_data, github_property};
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "::warning file={},title={}::{}\n",
+                github_property(&f.file),
+                github_property(&format!("{} {}", f.code.code, f.code.name)),
+                github_data(&format!("{} (at {})", f.message, pointer_text(&f.pointer)))
+            )
+        })
+        .collect()
+}
+
+/// A pointer as people read it: the root is the whole file.
+fn pointer_text(p: &str) -> &str {
+    if p.is_empty() {
+        "the whole file"
+    } else {
+        p
+    }
+}
+
+/// SARIF 2.1.0: every import finding code a rule, every finding a result
+/// at its file, with its JSON pointer as a logical location.
+fn sarif(findings: &[Finding]) -> serde_json::Value {
+    use serde_json::json;
+    let codes = mfac::bridge::finding::CODES;
+    let rules: Vec<serde_json::Value> = codes
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.code,
+                "name": c.name,
+                "shortDescription": {"text": c.help},
+                "fullDescription": {"text": c.doc},
+                "help": {"text": c.help},
+                "defaultConfiguration": {"level": "warning"},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let mut r = json!({
+                "ruleId": f.code.code,
+                "level": "warning",
+                "message": {"text": f.message},
+                "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": f.file}},
+                    "logicalLocations": [{"fullyQualifiedName": f.pointer, "kind": "member"}],
+                }],
+                "properties": {"pointer": f.pointer},
+            });
+            if let Some(i) = codes.iter().position(|c| c.code == f.code.code) {
+                if let Some(o) = r.as_object_mut() {
+                    o.insert("ruleIndex".to_string(), json!(i));
+                }
+            }
+            r
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mfac",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
 }

@@ -96,6 +96,18 @@ pub fn github(diags: &Diagnostics) -> String {
     out
 }
 
+/// Workflow-command escaping of a message: %, CR and LF.
+pub fn github_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Workflow-command escaping of a property: a message's, and : and ,.
+pub fn github_property(s: &str) -> String {
+    github_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
 /// One workflow command, `::error file=F,line=L,...,title=CODE name::text`
 /// (with a failing control's `PROFILE/CONTROL` after the name); without a
 /// place (a bad flag), the annotation has none.
@@ -106,13 +118,7 @@ pub fn github_annotation(
     control: Option<&str>,
     text: &str,
 ) -> String {
-    // Workflow-command escaping: data escapes %, CR, LF; properties also : and ,.
-    let data = |s: &str| {
-        s.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-    };
-    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let (data, prop) = (github_data, github_property);
     let name = mfac::check::find(code).map_or("", |c| c.info.name);
     let at = place.map_or(String::new(), |(file, [l, c, el, ec])| {
         format!(

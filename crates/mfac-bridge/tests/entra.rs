@@ -111,3 +111,18 @@ fn utf16_with_a_byte_order_mark_and_crlf_imports_the_same() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_strength_named_by_id_is_read_from_its_policy_in_the_input() {
+    let dir = fixture("with-strength");
+    let docs = read_paths(&[dir]).unwrap();
+    let out = import(&docs, &Names::from(&self::docs("groups.json"), &[]));
+    assert!(out.findings.is_empty(), "{:?}", out.findings);
+    assert_eq!(out.policy.rules.len(), 1);
+    let rule = &out.policy.rules[0];
+    assert_eq!(rule.factors.unwrap().names(), ["totp", "webauthn"]);
+    assert_eq!(
+        rule.remember,
+        Some(mfac_bridge::write::Remember::For(8 * 3_600))
+    );
+}

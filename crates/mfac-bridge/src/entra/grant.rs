@@ -123,13 +123,19 @@ pub(super) fn controls(cx: &mut Cx<'_>, rule: &mut Rule, display: &str) -> bool 
 
 /// The factors a strength allows: its combinations, or a built-in's.
 fn strength_factors(cx: &mut Cx<'_>, s: &Value) -> FactorSet {
+    // A strength named only by id: the strength policy of that id in the
+    // input, if there is one (`mfac-strength:NAME` from an export).
+    let id = s.get("id").and_then(Value::as_str).unwrap_or("");
+    let s = match cx.strengths.get(id) {
+        Some(full) if s.get("allowedCombinations").is_none() => *full,
+        _ => s,
+    };
     let combos: Vec<&str> = s
         .get("allowedCombinations")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     if combos.is_empty() {
-        let id = s.get("id").and_then(Value::as_str).unwrap_or("");
         return built_in(id).unwrap_or_else(|| {
             cx.note(
                 &finding::NO_FACTOR,

@@ -48,10 +48,21 @@ pub fn import(docs: &[Document], names: &Names) -> Import {
         "No Conditional Access policy applies: no MFA (the default below).".to_string(),
     ];
     let mut privileged = std::collections::BTreeSet::new();
+    // Authentication strength policies among the input (an export of
+    // mfac's own writes them beside the policies that name them).
+    let strengths: std::collections::BTreeMap<&str, &Value> = docs
+        .iter()
+        .filter(|d| d.value.get("allowedCombinations").is_some())
+        .filter_map(|d| Some((d.value.get("id")?.as_str()?, &d.value)))
+        .collect();
     for doc in docs {
+        if doc.value.get("allowedCombinations").is_some() && doc.value.get("conditions").is_none() {
+            continue;
+        }
         let mut cx = Cx {
             doc,
             names,
+            strengths: &strengths,
             findings: &mut out.findings,
             privileged: &mut privileged,
         };
@@ -84,6 +95,7 @@ fn unique(rules: &[Rule], name: String) -> String {
 pub(crate) struct Cx<'a> {
     doc: &'a Document,
     names: &'a Names,
+    strengths: &'a std::collections::BTreeMap<&'a str, &'a Value>,
     findings: &'a mut Vec<Finding>,
     privileged: &'a mut std::collections::BTreeSet<String>,
 }

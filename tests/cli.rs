@@ -583,17 +583,7 @@ fn github_annotations_point_at_file_line_and_column() {
 
 #[test]
 fn sarif_output_is_valid_against_the_official_schema() {
-    // tests/fixtures/sarif-schema-2.1.0.json is the OASIS SARIF 2.1.0 schema
-    // (errata01), unchanged.
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/sarif-schema-2.1.0.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::draft4::new(&schema).expect("the schema compiles");
+    let validator = common::sarif_validator();
     let run = mfac(&[
         "check",
         "tests/fixtures/checks/E013.mfa",

@@ -195,15 +195,7 @@ fn findings_come_in_every_format_check_has() {
         "import", "entra", POLICIES, "--groups", GROUPS, "-o", out, "--format",
     ];
     // SARIF, valid against the official schema, each code a rule.
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/sarif-schema-2.1.0.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::draft4::new(&schema).expect("the schema compiles");
+    let validator = common::sarif_validator();
     let doc = json(&mfac(&[&args[..], &["sarif"]].concat()));
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:?}");

@@ -63,15 +63,7 @@ fn error_object(run: &Run) -> Value {
 #[test]
 fn check_reports_directory_errors_in_every_format() {
     let p = good();
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/sarif-schema-2.1.0.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::draft4::new(&schema).expect("schema");
+    let validator = common::sarif_validator();
     for (what, code, line, d) in bad_directories() {
         let run = mfac(&[
             "check",

@@ -286,16 +286,5 @@ fn sarif(findings: &[Finding]) -> serde_json::Value {
             r
         })
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mfac",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    })
+    super::render::sarif_log(rules, results)
 }

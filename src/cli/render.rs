@@ -235,7 +235,15 @@ pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
             out.push(r);
         }
     }
-    json!({
+    sarif_log(rules, out)
+}
+
+/// A SARIF 2.1.0 log of one run of mfac: its rules and its results.
+pub fn sarif_log(
+    rules: Vec<serde_json::Value>,
+    results: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    serde_json::json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -244,7 +252,7 @@ pub fn sarif(results: &[Diagnostics]) -> serde_json::Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
-            "results": out,
+            "results": results,
         }],
     })
 }

@@ -224,3 +224,17 @@ pub fn shell_split(line: &str) -> Vec<String> {
     }
     out
 }
+
+/// The official SARIF 2.1.0 schema (`tests/fixtures/sarif-schema-2.1.0.json`,
+/// OASIS errata01, unchanged), compiled.
+pub fn sarif_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sarif-schema-2.1.0.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    jsonschema::draft4::new(&schema).expect("the schema compiles")
+}

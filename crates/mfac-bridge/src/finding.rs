@@ -25,6 +25,17 @@ pub struct Finding {
     pub message: String,
 }
 
+/// `I002 unmodelled-condition policies.json#/value/2/conditions: message`.
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {}#{}: {}",
+            self.code.code, self.code.name, self.file, self.pointer, self.message
+        )
+    }
+}
+
 macro_rules! codes {
     ($($id:ident = $code:literal $name:literal $help:literal $doc:literal;)*) => {
         $(pub static $id: Code = Code { code: $code, name: $name, help: $help, doc: $doc };)*

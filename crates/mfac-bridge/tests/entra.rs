@@ -39,16 +39,7 @@ fn a_tenant_imports_as_a_policy_that_checks() {
 #[test]
 fn every_construct_that_does_not_map_is_a_finding_with_its_pointer() {
     let out = imported();
-    let lines: Vec<String> = out
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}{}: {}",
-                f.code.code, f.code.name, f.file, f.pointer, f.message
-            )
-        })
-        .collect();
+    let lines: Vec<String> = out.findings.iter().map(ToString::to_string).collect();
     insta::assert_snapshot!("entra_findings", lines.join("\n"));
     let at = |code: &str| {
         out.findings

@@ -19,16 +19,7 @@ fn the_browser_flow_reads_as_rules_that_check() {
     let text = out.policy.render().expect("the import parses");
     insta::assert_snapshot!("keycloak_realm", text);
     assert_eq!(mfac_bridge::write::resolves(&text), Ok(()), "{text}");
-    let findings: Vec<String> = out
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}{}: {}",
-                f.code.code, f.code.name, f.file, f.pointer, f.message
-            )
-        })
-        .collect();
+    let findings: Vec<String> = out.findings.iter().map(ToString::to_string).collect();
     insta::assert_snapshot!("keycloak_findings", findings.join("\n"));
 }
 

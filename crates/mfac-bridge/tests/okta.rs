@@ -42,15 +42,6 @@ fn first_match_is_written_with_exclusions_and_the_policy_checks() {
 #[test]
 fn what_does_not_map_is_a_finding_with_its_pointer() {
     let out = imported();
-    let lines: Vec<String> = out
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}{}: {}",
-                f.code.code, f.code.name, f.file, f.pointer, f.message
-            )
-        })
-        .collect();
+    let lines: Vec<String> = out.findings.iter().map(ToString::to_string).collect();
     insta::assert_snapshot!("okta_findings", lines.join("\n"));
 }

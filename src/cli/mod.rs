@@ -27,6 +27,7 @@ mod config;
 mod diff;
 mod eval;
 mod explain;
+mod export;
 mod failure;
 mod fmt;
 mod import;
@@ -72,6 +73,7 @@ enum Command {
     Simulate(simulate::Args),
     Diff(diff::Args),
     Explain(explain::Args),
+    Export(export::Args),
     Fmt(fmt::Args),
     Import(import::Args),
     Test(test::Args),
@@ -131,6 +133,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(a) => simulate::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Export(a) => export::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Import(a) => import::run(a),
         Command::Test(a) => test::run(a),

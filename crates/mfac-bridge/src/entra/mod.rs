@@ -4,6 +4,7 @@
 //! `report_only` rules; what mfac cannot model makes a rule report-only,
 //! never enforced).
 
+pub mod export;
 mod grant;
 mod names;
 pub mod tables;

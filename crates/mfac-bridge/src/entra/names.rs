@@ -63,4 +63,24 @@ impl Names {
     pub fn user(&self, id: &str) -> Option<String> {
         self.users.get(&id.to_ascii_lowercase()).cloned()
     }
+
+    /// The id of the group, app or user with this name, for an export.
+    pub fn group_id(&self, name: &str) -> Option<String> {
+        id_of(&self.groups, name)
+    }
+
+    pub fn app_id(&self, name: &str) -> Option<String> {
+        id_of(&self.apps, name)
+    }
+
+    pub fn user_id(&self, name: &str) -> Option<String> {
+        id_of(&self.users, name)
+    }
+}
+
+/// The first id (in id order) whose name is `name`.
+fn id_of(map: &BTreeMap<String, String>, name: &str) -> Option<String> {
+    map.iter()
+        .find(|(_, n)| n.as_str() == name)
+        .map(|(id, _)| id.clone())
 }

@@ -1,0 +1,385 @@
+//! `mfac export entra`: the rules in force at one instant as Graph v1.0
+//! `conditionalAccessPolicy` objects, and custom
+//! `authenticationStrengthPolicy` objects where a factor set is not a
+//! built-in strength. What Entra cannot express is refused, never
+//! approximated, and the export checks itself: it imports its own output
+//! and proves it means the same at that instant, both ways.
+
+use super::{tables, Names};
+use crate::source::Document;
+use jiff::Timestamp;
+use mfac_core::policy::{Precedence, Remember};
+use mfac_core::{Factor, FactorSet, Level, Policy};
+use serde_json::{json, Value};
+
+/// One file to write: its name and its JSON.
+pub type File = (String, Value);
+
+/// An export: the files, and warnings (exemptions Entra will not end).
+#[derive(Debug, Default)]
+pub struct Export {
+    pub files: Vec<File>,
+    pub warnings: Vec<String>,
+}
+
+/// Why a policy cannot be exported: one line per thing Entra cannot say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused(pub Vec<String>);
+
+/// The factors of Entra's "Multifactor authentication" grant (`mfa`).
+fn multifactor() -> FactorSet {
+    [Factor::Webauthn, Factor::Totp, Factor::Sms, Factor::Push]
+        .into_iter()
+        .collect()
+}
+
+/// Graph's authentication methods for a factor.
+fn methods(f: Factor) -> &'static [&'static str] {
+    match f {
+        Factor::Webauthn => &["fido2", "windowsHelloForBusiness"],
+        Factor::Totp => &["password,softwareOath", "password,hardwareOath"],
+        Factor::Sms => &["password,sms"],
+        Factor::Push => &["password,microsoftAuthenticatorPush", "deviceBasedPush"],
+        Factor::Email | Factor::BackupCode => &[],
+    }
+}
+
+/// Export `policy` as in force at `at`, naming groups, apps and users by
+/// the ids in `ids`.
+pub fn export(policy: &Policy, at: Timestamp, ids: &Names) -> Result<Export, Refused> {
+    let mut refused = Vec::new();
+    if policy.tables().precedence != Precedence::MostRestrictive {
+        refused.push(format!(
+            "precedence `{}`: Entra applies every matching policy (`most_restrictive`); mfac does not yet prove a policy means the same in both",
+            policy.tables().precedence.name()
+        ));
+    }
+    let epoch = policy.epoch_of(at);
+    let mut out = Export::default();
+    let mut strengths: Vec<(String, FactorSet)> = Vec::new();
+    let exempt: Vec<&mfac_core::compile::ExemptionInfo> = policy
+        .tables()
+        .exemptions
+        .iter()
+        .filter(|e| e.until > at)
+        .collect();
+    for (id, info) in policy.tables().rules.iter().enumerate() {
+        let Some(s) = policy.rule_settings(epoch, id) else {
+            continue;
+        };
+        let what = info.subject();
+        let mut refuse = |why: String| refused.push(format!("{what} (line {}): {why}", info.line));
+        let required = match s.enforcement {
+            Some(Level::Required) => true,
+            Some(Level::Optional) => {
+                refuse("`enforcement optional`: Entra asks for MFA or not, never only of those enrolled".to_string());
+                continue;
+            }
+            _ => false,
+        };
+        if s.deadline.is_some()
+            || s.enrolment
+                .is_some_and(|e| !matches!(e, mfac_core::policy::Enrolment::Immediate))
+        {
+            refuse("an enrolment grace: Entra has none".to_string());
+        }
+        if s.recovery.is_some() {
+            refuse("`recovery backup_code`: Entra has no backup codes".to_string());
+        }
+        if !info.includes.is_empty() {
+            refuse(
+                "`includes`: export the included groups' members into the group instead"
+                    .to_string(),
+            );
+        }
+        let factors = s.factors;
+        if factors.is_some() && !required {
+            refuse(
+                "`factors` without `enforcement required`: an Entra grant asks for MFA".to_string(),
+            );
+        }
+        let grant = if required {
+            match factors {
+                None => {
+                    refuse("no `factors`: mfac then allows e-mail codes too, which Entra does not accept as MFA; set `factors`".to_string());
+                    continue;
+                }
+                Some(f) if f.contains(Factor::Email) => {
+                    refuse(
+                        "`email`: Entra does not accept e-mail codes as MFA for members"
+                            .to_string(),
+                    );
+                    continue;
+                }
+                Some(f) if f == multifactor() => {
+                    json!({"operator": "OR", "builtInControls": ["mfa"]})
+                }
+                Some(f) if f == FactorSet::from_iter([Factor::Webauthn]) => json!({
+                    "operator": "OR", "builtInControls": [],
+                    "authenticationStrength": {"id": "00000000-0000-0000-0000-000000000004"}
+                }),
+                Some(f) => {
+                    let name = f.names().join("-");
+                    if !strengths.iter().any(|(n, _)| *n == name) {
+                        strengths.push((name.clone(), f));
+                    }
+                    json!({"operator": "OR", "builtInControls": [],
+                        "authenticationStrength": {"id": format!("mfac-strength:{name}")}})
+                }
+            }
+        } else {
+            Value::Null
+        };
+        let frequency = match s.remember {
+            Some(Remember::Never) => json!({"isEnabled": true, "frequencyInterval": "everyTime"}),
+            Some(Remember::Window(w)) => {
+                if w.same_ip || w.same_context || w.max_logins.is_some() {
+                    refuse("a remember window with conditions (`same_ip`, `same_context`, `max_logins`): Entra's sign-in frequency has none".to_string());
+                    continue;
+                }
+                if w.seconds % 3_600 != 0 {
+                    refuse(format!(
+                        "a remember window of {} s: Entra counts sign-in frequency in whole hours",
+                        w.seconds
+                    ));
+                    continue;
+                }
+                let (value, unit) = if w.seconds % 86_400 == 0 {
+                    (w.seconds / 86_400, "days")
+                } else {
+                    (w.seconds / 3_600, "hours")
+                };
+                json!({"isEnabled": true, "frequencyInterval": "timeBased", "value": value, "type": unit})
+            }
+            // No window: MFA at every login, which Entra says as `everyTime`
+            // (without a frequency, it keeps the session 90 days).
+            None if required => json!({"isEnabled": true, "frequencyInterval": "everyTime"}),
+            None => Value::Null,
+        };
+        if grant.is_null() && frequency.is_null() {
+            // Asks for nothing Entra could say (`enforcement off`, say):
+            // under `most_restrictive` it adds nothing.
+            continue;
+        }
+        let scope = &info.scope;
+        let mut users: Vec<String> = Vec::new();
+        let mut groups: Vec<String> = Vec::new();
+        let mut roles: Vec<String> = Vec::new();
+        let id_of_user = |u: &str, refuse: &mut dyn FnMut(String)| match ids.user_id(u) {
+            Some(i) => Some(i),
+            None => {
+                refuse(format!(
+                    "user `{u}` has no id in the exports given (--groups with user objects)"
+                ));
+                None
+            }
+        };
+        for u in &scope.users {
+            users.extend(id_of_user(u, &mut refuse));
+        }
+        let place_group = |g: &str,
+                           groups: &mut Vec<String>,
+                           roles: &mut Vec<String>,
+                           refuse: &mut dyn FnMut(String)| {
+            if let Some(r) = tables::ROLES.iter().find(|r| r.name == g) {
+                roles.push(r.id.to_string());
+            } else if let Some(i) = ids.group_id(g) {
+                groups.push(i);
+            } else {
+                refuse(format!("group `{g}` has no id in --groups"));
+            }
+        };
+        for g in &scope.groups {
+            place_group(g, &mut groups, &mut roles, &mut refuse);
+        }
+        let everyone = scope.users.is_empty() && scope.groups.is_empty();
+        let (mut ex_users, mut ex_groups, mut ex_roles) = (Vec::new(), Vec::new(), Vec::new());
+        for u in &scope.except.users {
+            ex_users.extend(id_of_user(u, &mut refuse));
+        }
+        for g in &scope.except.groups {
+            place_group(g, &mut ex_groups, &mut ex_roles, &mut refuse);
+        }
+        let app_id = |a: &str, refuse: &mut dyn FnMut(String)| {
+            tables::APPS
+                .iter()
+                .find(|(_, n)| *n == a)
+                .map(|(k, _)| k.to_string())
+                .or_else(|| ids.app_id(a))
+                .or_else(|| {
+                    refuse(format!("app `{a}` has no id in --apps"));
+                    None
+                })
+        };
+        let apps: Vec<String> = scope
+            .apps
+            .iter()
+            .filter_map(|a| app_id(a, &mut refuse))
+            .collect();
+        let ex_apps: Vec<String> = scope
+            .except
+            .apps
+            .iter()
+            .filter_map(|a| app_id(a, &mut refuse))
+            .collect();
+        let mut description = String::from("Exported by mfac; edit the .mfa policy, not this.");
+        if required {
+            for e in &exempt {
+                match ids.user_id(&e.user) {
+                    Some(i) => ex_users.push(i),
+                    None => refuse(format!(
+                        "exempt user `{}` has no id in the exports given",
+                        e.user
+                    )),
+                }
+                description.push_str(&format!(
+                    " Excludes {} until {} ({}{}).",
+                    e.user,
+                    e.until,
+                    e.reason,
+                    e.ticket
+                        .as_ref()
+                        .map_or(String::new(), |t| format!(", ticket {t}"))
+                ));
+            }
+        }
+        let name = info.name.clone().unwrap_or_else(|| format!("mfac {what}"));
+        let value = json!({
+            "displayName": name,
+            "description": description,
+            "state": if info.report_only { "enabledForReportingButNotEnforced" } else { "enabled" },
+            "conditions": {
+                "clientAppTypes": ["all"],
+                "applications": {
+                    "includeApplications": if apps.is_empty() { vec!["All".to_string()] } else { apps },
+                    "excludeApplications": ex_apps,
+                },
+                "users": {
+                    "includeUsers": if everyone { vec!["All".to_string()] } else { users },
+                    "excludeUsers": ex_users,
+                    "includeGroups": groups,
+                    "excludeGroups": ex_groups,
+                    "includeRoles": roles,
+                    "excludeRoles": ex_roles,
+                },
+            },
+            "grantControls": grant,
+            "sessionControls": if frequency.is_null() { Value::Null } else { json!({"signInFrequency": frequency}) },
+        });
+        out.files.push((file_name(&name), value));
+    }
+    for e in &exempt {
+        out.warnings.push(format!(
+            "exemption of {} until {}: Entra will not end it; export again after that",
+            e.user, e.until
+        ));
+    }
+    for (name, f) in strengths {
+        let combos: Vec<&str> = Factor::ALL
+            .iter()
+            .filter(|x| f.contains(**x))
+            .flat_map(|x| methods(*x).iter().copied())
+            .collect();
+        out.files.push((
+            format!("strength-{name}.json"),
+            json!({
+                "id": format!("mfac-strength:{name}"),
+                "displayName": name,
+                "description": "Exported by mfac: the factors of a .mfa rule.",
+                "policyType": "custom",
+                "allowedCombinations": combos,
+            }),
+        ));
+    }
+    if !refused.is_empty() {
+        return Err(Refused(refused));
+    }
+    Ok(out)
+}
+
+/// A file name for a policy: its name, with what a file system dislikes
+/// replaced.
+fn file_name(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' ' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{}.json", safe.trim())
+}
+
+/// The export as documents, for importing it back.
+pub fn documents(files: &[File]) -> Vec<Document> {
+    files
+        .iter()
+        .map(|(name, value)| Document {
+            file: name.clone(),
+            pointer: String::new(),
+            value: value.clone(),
+        })
+        .collect()
+}
+
+/// The export's own check: import `files` back (with the same names) and
+/// prove the result means what `policy` means at `at`, both ways, leaving
+/// exemptions out (Entra has no exemptions that end by themselves). The
+/// first difference, in words, when it does not.
+pub fn self_check(
+    policy: &Policy,
+    files: &[File],
+    ids: &Names,
+    at: Timestamp,
+) -> Result<(), String> {
+    use mfac_lang::Compile as _;
+    let mut tables = policy.tables().clone();
+    tables.exemptions.clear();
+    let original = Policy::from_tables(tables)
+        .map_err(|e| format!("the policy without its exemptions: {e}"))?;
+    let imported = super::import(&documents(files), ids);
+    let text = imported
+        .policy
+        .render()
+        .ok_or_else(|| "the export does not import back as a policy".to_string())?;
+    let checked = mfac_lang::check::check(
+        &mfac_core::SourceFile::new("exported.mfa", text.as_str()),
+        &mfac_lang::check::CheckOptions::default(),
+    );
+    let back = checked
+        .policy
+        .or(checked.refuted)
+        .map(|p| Policy::from_checked(&p))
+        .ok_or_else(|| "the export does not import back as a policy that resolves".to_string())?;
+    for (from, to, way) in [
+        (&original, &back, "Entra would ask less"),
+        (&back, &original, "Entra would ask more"),
+    ] {
+        let review = mfac_prove::loosen::review(from, to, mfac_prove::PROOF_LIMIT, Some(at));
+        if let Some(l) = review.loosenings.first() {
+            let who = match (&l.user, l.groups.is_empty()) {
+                (Some(u), _) => format!("user `{u}`"),
+                (None, true) => "anyone in no group".to_string(),
+                (None, false) => format!("a member of {}", l.groups.join(", ")),
+            };
+            let app = l
+                .app
+                .as_deref()
+                .map_or("any other app".to_string(), |a| format!("app `{a}`"));
+            return Err(format!(
+                "{way} than the policy: {} for {who} signing in to {app}",
+                l.change(policy.timezone())
+            ));
+        }
+        if let Some(k) = review.not_proven.first() {
+            return Err(format!(
+                "the round trip could not be proven for `{}` (too many combinations of groups)",
+                k.name()
+            ));
+        }
+    }
+    Ok(())
+}

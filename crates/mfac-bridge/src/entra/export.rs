@@ -8,7 +8,8 @@
 use super::{tables, Names};
 use crate::source::Document;
 use jiff::Timestamp;
-use mfac_core::policy::{Precedence, Remember};
+use mfac_core::compile::{ExemptionInfo, RuleInfo, Settings};
+use mfac_core::policy::{Enrolment, Precedence, Remember, Scope};
 use mfac_core::{Factor, FactorSet, Level, Policy};
 use serde_json::{json, Value};
 
@@ -44,6 +45,9 @@ fn methods(f: Factor) -> &'static [&'static str] {
     }
 }
 
+/// Where refusals go: one line each.
+type Refuse<'r> = dyn FnMut(String) + 'r;
+
 /// Export `policy` as in force at `at`, naming groups, apps and users by
 /// the ids in `ids`.
 pub fn export(policy: &Policy, at: Timestamp, ids: &Names) -> Result<Export, Refused> {
@@ -57,7 +61,7 @@ pub fn export(policy: &Policy, at: Timestamp, ids: &Names) -> Result<Export, Ref
     let epoch = policy.epoch_of(at);
     let mut out = Export::default();
     let mut strengths: Vec<(String, FactorSet)> = Vec::new();
-    let exempt: Vec<&mfac_core::compile::ExemptionInfo> = policy
+    let exempt: Vec<&ExemptionInfo> = policy
         .tables()
         .exemptions
         .iter()
@@ -69,232 +73,273 @@ pub fn export(policy: &Policy, at: Timestamp, ids: &Names) -> Result<Export, Ref
         };
         let what = info.subject();
         let mut refuse = |why: String| refused.push(format!("{what} (line {}): {why}", info.line));
-        let required = match s.enforcement {
-            Some(Level::Required) => true,
-            Some(Level::Optional) => {
-                refuse("`enforcement optional`: Entra asks for MFA or not, never only of those enrolled".to_string());
-                continue;
-            }
-            _ => false,
+        let Some(required) = enforcement(info, s, &mut refuse) else {
+            continue;
         };
-        if s.deadline.is_some()
-            || s.enrolment
-                .is_some_and(|e| !matches!(e, mfac_core::policy::Enrolment::Immediate))
-        {
-            refuse("an enrolment grace: Entra has none".to_string());
-        }
-        if s.recovery.is_some() {
-            refuse("`recovery backup_code`: Entra has no backup codes".to_string());
-        }
-        if !info.includes.is_empty() {
-            refuse(
-                "`includes`: export the included groups' members into the group instead"
-                    .to_string(),
-            );
-        }
-        let factors = s.factors;
-        if factors.is_some() && !required {
-            refuse(
-                "`factors` without `enforcement required`: an Entra grant asks for MFA".to_string(),
-            );
-        }
-        let grant = if required {
-            match factors {
-                None => {
-                    refuse("no `factors`: mfac then allows e-mail codes too, which Entra does not accept as MFA; set `factors`".to_string());
-                    continue;
-                }
-                Some(f) if f.contains(Factor::Email) => {
-                    refuse(
-                        "`email`: Entra does not accept e-mail codes as MFA for members"
-                            .to_string(),
-                    );
-                    continue;
-                }
-                Some(f) if f == multifactor() => {
-                    json!({"operator": "OR", "builtInControls": ["mfa"]})
-                }
-                Some(f) if f == FactorSet::from_iter([Factor::Webauthn]) => json!({
-                    "operator": "OR", "builtInControls": [],
-                    "authenticationStrength": {"id": "00000000-0000-0000-0000-000000000004"}
-                }),
-                Some(f) => {
-                    let name = f.names().join("-");
-                    if !strengths.iter().any(|(n, _)| *n == name) {
-                        strengths.push((name.clone(), f));
-                    }
-                    json!({"operator": "OR", "builtInControls": [],
-                        "authenticationStrength": {"id": format!("mfac-strength:{name}")}})
-                }
-            }
-        } else {
-            Value::Null
+        let Some(grant) = grant(s.factors, required, &mut strengths, &mut refuse) else {
+            continue;
         };
-        let frequency = match s.remember {
-            Some(Remember::Never) => json!({"isEnabled": true, "frequencyInterval": "everyTime"}),
-            Some(Remember::Window(w)) => {
-                if w.same_ip || w.same_context || w.max_logins.is_some() {
-                    refuse("a remember window with conditions (`same_ip`, `same_context`, `max_logins`): Entra's sign-in frequency has none".to_string());
-                    continue;
-                }
-                if w.seconds % 3_600 != 0 {
-                    refuse(format!(
-                        "a remember window of {} s: Entra counts sign-in frequency in whole hours",
-                        w.seconds
-                    ));
-                    continue;
-                }
-                let (value, unit) = if w.seconds % 86_400 == 0 {
-                    (w.seconds / 86_400, "days")
-                } else {
-                    (w.seconds / 3_600, "hours")
-                };
-                json!({"isEnabled": true, "frequencyInterval": "timeBased", "value": value, "type": unit})
-            }
-            // No window: MFA at every login, which Entra says as `everyTime`
-            // (without a frequency, it keeps the session 90 days).
-            None if required => json!({"isEnabled": true, "frequencyInterval": "everyTime"}),
-            None => Value::Null,
+        let Some(frequency) = frequency(s.remember, required, &mut refuse) else {
+            continue;
         };
         if grant.is_null() && frequency.is_null() {
             // Asks for nothing Entra could say (`enforcement off`, say):
             // under `most_restrictive` it adds nothing.
             continue;
         }
-        let scope = &info.scope;
-        let mut users: Vec<String> = Vec::new();
-        let mut groups: Vec<String> = Vec::new();
-        let mut roles: Vec<String> = Vec::new();
-        let id_of_user = |u: &str, refuse: &mut dyn FnMut(String)| match ids.user_id(u) {
-            Some(i) => Some(i),
-            None => {
-                refuse(format!(
-                    "user `{u}` has no id in the exports given (--groups with user objects)"
-                ));
-                None
-            }
-        };
-        for u in &scope.users {
-            users.extend(id_of_user(u, &mut refuse));
-        }
-        let place_group = |g: &str,
-                           groups: &mut Vec<String>,
-                           roles: &mut Vec<String>,
-                           refuse: &mut dyn FnMut(String)| {
-            if let Some(r) = tables::ROLES.iter().find(|r| r.name == g) {
-                roles.push(r.id.to_string());
-            } else if let Some(i) = ids.group_id(g) {
-                groups.push(i);
-            } else {
-                refuse(format!("group `{g}` has no id in --groups"));
-            }
-        };
-        for g in &scope.groups {
-            place_group(g, &mut groups, &mut roles, &mut refuse);
-        }
-        let everyone = scope.users.is_empty() && scope.groups.is_empty();
-        let (mut ex_users, mut ex_groups, mut ex_roles) = (Vec::new(), Vec::new(), Vec::new());
-        for u in &scope.except.users {
-            ex_users.extend(id_of_user(u, &mut refuse));
-        }
-        for g in &scope.except.groups {
-            place_group(g, &mut ex_groups, &mut ex_roles, &mut refuse);
-        }
-        let app_id = |a: &str, refuse: &mut dyn FnMut(String)| {
-            tables::APPS
-                .iter()
-                .find(|(_, n)| *n == a)
-                .map(|(k, _)| k.to_string())
-                .or_else(|| ids.app_id(a))
-                .or_else(|| {
-                    refuse(format!("app `{a}` has no id in --apps"));
-                    None
-                })
-        };
-        let apps: Vec<String> = scope
-            .apps
-            .iter()
-            .filter_map(|a| app_id(a, &mut refuse))
-            .collect();
-        let ex_apps: Vec<String> = scope
-            .except
-            .apps
-            .iter()
-            .filter_map(|a| app_id(a, &mut refuse))
-            .collect();
+        let mut conditions = conditions(&info.scope, ids, &mut refuse);
         let mut description = String::from("Exported by mfac; edit the .mfa policy, not this.");
         if required {
-            for e in &exempt {
-                match ids.user_id(&e.user) {
-                    Some(i) => ex_users.push(i),
-                    None => refuse(format!(
-                        "exempt user `{}` has no id in the exports given",
-                        e.user
-                    )),
-                }
-                description.push_str(&format!(
-                    " Excludes {} until {} ({}{}).",
-                    e.user,
-                    e.until,
-                    e.reason,
-                    e.ticket
-                        .as_ref()
-                        .map_or(String::new(), |t| format!(", ticket {t}"))
-                ));
-            }
+            exclude_exempt(&exempt, ids, &mut conditions, &mut description, &mut refuse);
         }
         let name = info.name.clone().unwrap_or_else(|| format!("mfac {what}"));
         let value = json!({
             "displayName": name,
             "description": description,
             "state": if info.report_only { "enabledForReportingButNotEnforced" } else { "enabled" },
-            "conditions": {
-                "clientAppTypes": ["all"],
-                "applications": {
-                    "includeApplications": if apps.is_empty() { vec!["All".to_string()] } else { apps },
-                    "excludeApplications": ex_apps,
-                },
-                "users": {
-                    "includeUsers": if everyone { vec!["All".to_string()] } else { users },
-                    "excludeUsers": ex_users,
-                    "includeGroups": groups,
-                    "excludeGroups": ex_groups,
-                    "includeRoles": roles,
-                    "excludeRoles": ex_roles,
-                },
-            },
+            "conditions": conditions,
             "grantControls": grant,
             "sessionControls": if frequency.is_null() { Value::Null } else { json!({"signInFrequency": frequency}) },
         });
         out.files.push((file_name(&name), value));
     }
-    for e in &exempt {
-        out.warnings.push(format!(
-            "exemption of {} until {}: Entra will not end it; export again after that",
-            e.user, e.until
-        ));
-    }
-    for (name, f) in strengths {
-        let combos: Vec<&str> = Factor::ALL
-            .iter()
-            .filter(|x| f.contains(**x))
-            .flat_map(|x| methods(*x).iter().copied())
-            .collect();
-        out.files.push((
-            format!("strength-{name}.json"),
-            json!({
-                "id": format!("mfac-strength:{name}"),
-                "displayName": name,
-                "description": "Exported by mfac: the factors of a .mfa rule.",
-                "policyType": "custom",
-                "allowedCombinations": combos,
-            }),
-        ));
-    }
+    out.warnings = exempt
+        .iter()
+        .map(|e| {
+            format!(
+                "exemption of {} until {}: Entra will not end it; export again after that",
+                e.user, e.until
+            )
+        })
+        .collect();
+    out.files
+        .extend(strengths.into_iter().map(|(name, f)| strength(&name, f)));
     if !refused.is_empty() {
         return Err(Refused(refused));
     }
     Ok(out)
+}
+
+/// Whether the rule asks for MFA; `None` when Entra cannot say its
+/// fields at all (each reason refused).
+fn enforcement(info: &RuleInfo, s: &Settings, refuse: &mut Refuse<'_>) -> Option<bool> {
+    let required = match s.enforcement {
+        Some(Level::Required) => true,
+        Some(Level::Optional) => {
+            refuse(
+                "`enforcement optional`: Entra asks for MFA or not, never only of those enrolled"
+                    .to_string(),
+            );
+            return None;
+        }
+        _ => false,
+    };
+    if s.deadline.is_some()
+        || s.enrolment
+            .is_some_and(|e| !matches!(e, Enrolment::Immediate))
+    {
+        refuse("an enrolment grace: Entra has none".to_string());
+    }
+    if s.recovery.is_some() {
+        refuse("`recovery backup_code`: Entra has no backup codes".to_string());
+    }
+    if !info.includes.is_empty() {
+        refuse(
+            "`includes`: export the included groups' members into the group instead".to_string(),
+        );
+    }
+    if s.factors.is_some() && !required {
+        refuse("`factors` without `enforcement required`: an Entra grant asks for MFA".to_string());
+    }
+    Some(required)
+}
+
+/// The grant controls for `factors` (`null` when no MFA is asked for);
+/// `None` when refused. A set that is not a built-in strength is added to
+/// `strengths`, to be written beside the policies.
+fn grant(
+    factors: Option<FactorSet>,
+    required: bool,
+    strengths: &mut Vec<(String, FactorSet)>,
+    refuse: &mut Refuse<'_>,
+) -> Option<Value> {
+    if !required {
+        return Some(Value::Null);
+    }
+    Some(match factors {
+        None => {
+            refuse("no `factors`: mfac then allows e-mail codes too, which Entra does not accept as MFA; set `factors`".to_string());
+            return None;
+        }
+        Some(f) if f.contains(Factor::Email) => {
+            refuse("`email`: Entra does not accept e-mail codes as MFA for members".to_string());
+            return None;
+        }
+        Some(f) if f == multifactor() => json!({"operator": "OR", "builtInControls": ["mfa"]}),
+        Some(f) if f == FactorSet::from_iter([Factor::Webauthn]) => json!({
+            "operator": "OR", "builtInControls": [],
+            "authenticationStrength": {"id": "00000000-0000-0000-0000-000000000004"}
+        }),
+        Some(f) => {
+            let name = f.names().join("-");
+            if !strengths.iter().any(|(n, _)| *n == name) {
+                strengths.push((name.clone(), f));
+            }
+            json!({"operator": "OR", "builtInControls": [],
+                "authenticationStrength": {"id": format!("mfac-strength:{name}")}})
+        }
+    })
+}
+
+/// The sign-in frequency for `remember` (`null` for none); `None` when
+/// refused.
+fn frequency(remember: Option<Remember>, required: bool, refuse: &mut Refuse<'_>) -> Option<Value> {
+    Some(match remember {
+        Some(Remember::Never) => json!({"isEnabled": true, "frequencyInterval": "everyTime"}),
+        Some(Remember::Window(w)) => {
+            if w.same_ip || w.same_context || w.max_logins.is_some() {
+                refuse("a remember window with conditions (`same_ip`, `same_context`, `max_logins`): Entra's sign-in frequency has none".to_string());
+                return None;
+            }
+            if w.seconds % 3_600 != 0 {
+                refuse(format!(
+                    "a remember window of {} s: Entra counts sign-in frequency in whole hours",
+                    w.seconds
+                ));
+                return None;
+            }
+            let (value, unit) = if w.seconds % 86_400 == 0 {
+                (w.seconds / 86_400, "days")
+            } else {
+                (w.seconds / 3_600, "hours")
+            };
+            json!({"isEnabled": true, "frequencyInterval": "timeBased", "value": value, "type": unit})
+        }
+        // No window: MFA at every login, which Entra says as `everyTime`
+        // (without a frequency, it keeps the session 90 days).
+        None if required => json!({"isEnabled": true, "frequencyInterval": "everyTime"}),
+        None => Value::Null,
+    })
+}
+
+/// The policy's `conditions`: users, groups (built-in roles as roles) and
+/// apps by id, included and excluded. A name without an id is refused.
+fn conditions(scope: &Scope, ids: &Names, refuse: &mut Refuse<'_>) -> Value {
+    let mut user = |u: &String| {
+        ids.user_id(u).or_else(|| {
+            refuse(format!(
+                "user `{u}` has no id in the exports given (--groups with user objects)"
+            ));
+            None
+        })
+    };
+    let users: Vec<String> = scope.users.iter().filter_map(&mut user).collect();
+    let ex_users: Vec<String> = scope.except.users.iter().filter_map(&mut user).collect();
+    let (groups, roles) = groups_and_roles(&scope.groups, ids, refuse);
+    let (ex_groups, ex_roles) = groups_and_roles(&scope.except.groups, ids, refuse);
+    let mut app = |a: &String| {
+        tables::APPS
+            .iter()
+            .find(|(_, n)| n == a)
+            .map(|(k, _)| k.to_string())
+            .or_else(|| ids.app_id(a))
+            .or_else(|| {
+                refuse(format!("app `{a}` has no id in --apps"));
+                None
+            })
+    };
+    let apps: Vec<String> = scope.apps.iter().filter_map(&mut app).collect();
+    let ex_apps: Vec<String> = scope.except.apps.iter().filter_map(&mut app).collect();
+    let everyone = scope.users.is_empty() && scope.groups.is_empty();
+    json!({
+        "clientAppTypes": ["all"],
+        "applications": {
+            "includeApplications": if apps.is_empty() { vec!["All".to_string()] } else { apps },
+            "excludeApplications": ex_apps,
+        },
+        "users": {
+            "includeUsers": if everyone { vec!["All".to_string()] } else { users },
+            "excludeUsers": ex_users,
+            "includeGroups": groups,
+            "excludeGroups": ex_groups,
+            "includeRoles": roles,
+            "excludeRoles": ex_roles,
+        },
+    })
+}
+
+/// Group names as group ids, and those named after a built-in role as the
+/// role's template id.
+fn groups_and_roles(
+    names: &[String],
+    ids: &Names,
+    refuse: &mut Refuse<'_>,
+) -> (Vec<String>, Vec<String>) {
+    let (mut groups, mut roles) = (Vec::new(), Vec::new());
+    for g in names {
+        if let Some(r) = tables::ROLES.iter().find(|r| r.name == g) {
+            roles.push(r.id.to_string());
+        } else if let Some(i) = ids.group_id(g) {
+            groups.push(i);
+        } else {
+            refuse(format!("group `{g}` has no id in --groups"));
+        }
+    }
+    (groups, roles)
+}
+
+/// The exempt users into a policy's `excludeUsers`, each said in its
+/// description.
+fn exclude_exempt(
+    exempt: &[&ExemptionInfo],
+    ids: &Names,
+    conditions: &mut Value,
+    description: &mut String,
+    refuse: &mut Refuse<'_>,
+) {
+    for e in exempt {
+        match ids.user_id(&e.user) {
+            Some(i) => {
+                if let Some(list) = conditions
+                    .pointer_mut("/users/excludeUsers")
+                    .and_then(Value::as_array_mut)
+                {
+                    list.push(json!(i));
+                }
+            }
+            None => refuse(format!(
+                "exempt user `{}` has no id in the exports given",
+                e.user
+            )),
+        }
+        let ticket = e
+            .ticket
+            .as_ref()
+            .map_or(String::new(), |t| format!(", ticket {t}"));
+        description.push_str(&format!(
+            " Excludes {} until {} ({}{ticket}).",
+            e.user, e.until, e.reason
+        ));
+    }
+}
+
+/// A custom authentication strength for `factors`, by its placeholder id.
+fn strength(name: &str, factors: FactorSet) -> File {
+    let combos: Vec<&str> = Factor::ALL
+        .iter()
+        .filter(|x| factors.contains(**x))
+        .flat_map(|x| methods(*x).iter().copied())
+        .collect();
+    (
+        format!("strength-{name}.json"),
+        json!({
+            "id": format!("mfac-strength:{name}"),
+            "displayName": name,
+            "description": "Exported by mfac: the factors of a .mfa rule.",
+            "policyType": "custom",
+            "allowedCombinations": combos,
+        }),
+    )
 }
 
 /// A file name for a policy: its name, with what a file system dislikes

@@ -229,3 +229,54 @@ fn findings_come_in_every_format_check_has() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn bad_input_is_exit_2_with_the_file_and_the_pointer_never_a_panic() {
+    let dir = std::env::temp_dir().join(format!("mfac-import-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    // Truncated JSON: where it stops.
+    let whole = std::fs::read_to_string(POLICIES).unwrap();
+    let truncated = write("truncated.json", &whole.as_bytes()[..whole.len() / 2]);
+    let run = mfac(&["import", "entra", &truncated]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("truncated.json` is not valid input: not JSON: EOF while parsing"),
+        "{}",
+        run.stderr
+    );
+    // A wrong type: the file and the pointer.
+    let wrong = write(
+        "wrong.json",
+        br#"{"value": [{"displayName": "x", "conditions": {"users": {"includeUsers": "All"}}}]}"#,
+    );
+    let run = mfac(&["import", "entra", &wrong]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("wrong.json#/value/0/conditions/users/includeUsers: expected an array of strings, found a string"),
+        "{}",
+        run.stderr
+    );
+    // An object of another kind among the policies.
+    let group = write(
+        "group.json",
+        br##"{"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": "Staff"}"##,
+    );
+    let run = mfac(&["import", "entra", &group, "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let v = json(&run);
+    assert!(v.to_string().contains("group.json#/@odata.type"), "{v}");
+    // A 50 MB file is refused at once, by its size.
+    let big = dir.join("big.json");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(50 * 1024 * 1024).unwrap();
+    let run = mfac(&["import", "entra", big.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("larger than 16 MiB"), "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

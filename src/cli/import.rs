@@ -138,6 +138,14 @@ fn read(paths: &[PathBuf]) -> Result<Vec<Document>, Failure> {
 
 fn entra(a: EntraArgs) -> Outcome {
     let policies = read(&a.paths)?;
+    let bad = mfac::bridge::entra::shape::check(&policies);
+    if !bad.is_empty() {
+        let lines: Vec<String> = bad.iter().map(ToString::to_string).collect();
+        return Err(Failure::input(format!(
+            "not Graph's Conditional Access shape: {}",
+            lines.join("; ")
+        )));
+    }
     let names = mfac::bridge::entra::Names::from(&read(&a.groups)?, &read(&a.apps)?);
     let imported = mfac::bridge::entra::import(&policies, &names);
     finish(&imported.policy, &imported.findings, &a.common)

@@ -11,9 +11,10 @@ use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// The largest input file read: far above any tenant's policy export,
+/// The largest input file read, 16 MiB: far above any tenant's policy
+/// export (a thousand Conditional Access policies are a few MB),
 /// small enough that a wrong path (a disk image, say) is refused at once.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// One policy object of an input file.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,6 +7,7 @@
 pub mod export;
 mod grant;
 mod names;
+pub mod shape;
 pub mod tables;
 
 pub use names::Names;

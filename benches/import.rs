@@ -5,6 +5,13 @@
 //! Graph list response. One run, release: read, import, render, check.
 //! `MFAC_BENCH_IMPORT=POLICIES,GROUPS` runs another size.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use mfac::bridge::entra::{import, Names};
 use mfac::bridge::source::documents;
 use serde_json::{json, Value};

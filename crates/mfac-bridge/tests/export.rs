@@ -272,3 +272,15 @@ fn generated_exportable_policies_round_trip() {
         assert_eq!(strip(&once), strip(&twice), "case {case}\n{text}");
     }
 }
+
+#[test]
+fn guests_go_back_to_entra_as_the_guest_user_type() {
+    let at: jiff::Timestamp = AT.parse().unwrap();
+    let text = "rule \"CA010 members\" {\n  for everyone\n  except members of group \"Guests or external users\"\n  enforcement required\n  factors webauthn\n  remember never\n}\n";
+    let policy = evaluable(text);
+    let out = export(&policy, at, &names()).unwrap();
+    let users = &out.files[0].1["conditions"]["users"];
+    assert_eq!(users["includeUsers"][0], "All");
+    assert_eq!(users["excludeUsers"][0], "GuestsOrExternalUsers");
+    assert_eq!(self_check(&policy, &out.files, &names(), at), Ok(()));
+}

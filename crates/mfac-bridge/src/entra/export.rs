@@ -233,8 +233,15 @@ fn conditions(scope: &Scope, ids: &Names, refuse: &mut Refuse<'_>) -> Value {
             None
         })
     };
-    let users: Vec<String> = scope.users.iter().filter_map(&mut user).collect();
-    let ex_users: Vec<String> = scope.except.users.iter().filter_map(&mut user).collect();
+    let guests = |groups: &[String]| groups.iter().any(|g| g == super::GUESTS);
+    let mut users: Vec<String> = scope.users.iter().filter_map(&mut user).collect();
+    let mut ex_users: Vec<String> = scope.except.users.iter().filter_map(&mut user).collect();
+    if guests(&scope.groups) {
+        users.push("GuestsOrExternalUsers".to_string());
+    }
+    if guests(&scope.except.groups) {
+        ex_users.push("GuestsOrExternalUsers".to_string());
+    }
     let (groups, roles) = groups_and_roles(&scope.groups, ids, refuse);
     let (ex_groups, ex_roles) = groups_and_roles(&scope.except.groups, ids, refuse);
     let mut app = |a: &String| {
@@ -251,6 +258,11 @@ fn conditions(scope: &Scope, ids: &Names, refuse: &mut Refuse<'_>) -> Value {
     let apps: Vec<String> = scope.apps.iter().filter_map(&mut app).collect();
     let ex_apps: Vec<String> = scope.except.apps.iter().filter_map(&mut app).collect();
     let everyone = scope.users.is_empty() && scope.groups.is_empty();
+    let users = if everyone {
+        vec!["All".to_string()]
+    } else {
+        users
+    };
     json!({
         "clientAppTypes": ["all"],
         "applications": {
@@ -258,7 +270,7 @@ fn conditions(scope: &Scope, ids: &Names, refuse: &mut Refuse<'_>) -> Value {
             "excludeApplications": ex_apps,
         },
         "users": {
-            "includeUsers": if everyone { vec!["All".to_string()] } else { users },
+            "includeUsers": users,
             "excludeUsers": ex_users,
             "includeGroups": groups,
             "excludeGroups": ex_groups,
@@ -277,6 +289,11 @@ fn groups_and_roles(
 ) -> (Vec<String>, Vec<String>) {
     let (mut groups, mut roles) = (Vec::new(), Vec::new());
     for g in names {
+        if g == super::GUESTS {
+            // Entra's guest user types, which the import names as a group:
+            // written as users (see `conditions`).
+            continue;
+        }
         if let Some(r) = tables::ROLES.iter().find(|r| r.name == g) {
             roles.push(r.id.to_string());
         } else if let Some(i) = ids.group_id(g) {

@@ -25,6 +25,9 @@ pub struct Import {
     pub findings: Vec<Finding>,
 }
 
+/// The group the import names Entra's guest and external user types by.
+pub const GUESTS: &str = "Guests or external users";
+
 /// Entra keeps a session up to 90 days without a sign-in frequency.
 const DEFAULT_SESSION: i64 = 90 * 86_400;
 
@@ -296,7 +299,7 @@ impl<'a> Cx<'a> {
             path,
             "guests and external users become the group `Guests or external users`".to_string(),
         );
-        Party::Group("Guests or external users".to_string())
+        Party::Group(GUESTS.to_string())
     }
 
     fn parties(&mut self, path: &[&str], kind: Kind) -> Vec<Party> {

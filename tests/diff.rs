@@ -291,3 +291,29 @@ fn at_one_instant_only_what_holds_then_is_compared() {
     );
     assert_eq!(mfac(&["diff", old, new, "--at", "nonsense"]).code, 2);
 }
+
+#[test]
+fn a_changed_scope_is_a_change_and_an_old_side_with_findings_still_compares() {
+    let dir = std::env::temp_dir().join(format!("mfac-diff-scope-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule = |except: &str| {
+        format!("group \"Admins\" {{ privileged }}\nrule \"CA001\" {{\n  for members of group \"Admins\"\n{except}  enforcement required\n  factors webauthn\n}}\n")
+    };
+    let (old, new) = (dir.join("old.mfa"), dir.join("new.mfa"));
+    // OLD has the exclusion gap (E012, with a counterexample): it is
+    // compared all the same, as `mfac eval` evaluates it.
+    std::fs::write(&old, rule("  except members of group \"Break Glass\"\n")).unwrap();
+    std::fs::write(&new, rule("")).unwrap();
+    let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let run = mfac(&["diff", o, n, "--exit-code", "--deny-loosening"]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("rule \"CA001\" scope: for members of group \"Admins\" except members of group \"Break Glass\" -> for members of group \"Admins\""),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("no loosening"), "{}", run.stdout);
+    // The other way round, the exclusion is a loosening.
+    assert_eq!(mfac(&["diff", n, o, "--deny-loosening"]).code, 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,6 +1,6 @@
 //! `mfac diff OLD NEW`: what a policy change means, without a directory.
 
-use super::{git_show, load_policy, policy_from_source, Failure, Outcome};
+use super::{git_show, load_policy_for_eval, policy_for_eval, Failure, Outcome};
 use mfac::diff::wire::LooseningRecord;
 use mfac::diff::{diff, Change, Diff, Fields};
 use mfac::time::format_instant;
@@ -63,8 +63,8 @@ struct Names {
 pub fn run(a: Args) -> Outcome {
     let (old, new, names) = match (a.policies.as_slice(), &a.base_rev) {
         ([old, new], None) => (
-            load_policy(old)?,
-            load_policy(new)?,
+            load_policy_for_eval(old)?,
+            load_policy_for_eval(new)?,
             Names {
                 old: old.clone(),
                 new: new.clone(),
@@ -76,7 +76,7 @@ pub fn run(a: Args) -> Outcome {
                 old: source.name().to_string(),
                 new: new.clone(),
             };
-            (policy_from_source(&source)?, load_policy(new)?, names)
+            (policy_for_eval(&source)?, load_policy_for_eval(new)?, names)
         }
         (_, None) => {
             return Err(Failure::input(

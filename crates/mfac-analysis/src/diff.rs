@@ -60,6 +60,21 @@ impl Diff {
     }
 }
 
+/// A scoped rule's scope as its `for` line reads, even when it is one a
+/// `group` or `user` rule could write.
+fn scope_text(scope: &mfac_core::policy::Scope) -> String {
+    let text = scope.to_string();
+    if text.starts_with("for ") {
+        return text;
+    }
+    match text.split_once(' ') {
+        Some(("group", name)) => format!("for members of group {name}"),
+        Some(("user", name)) => format!("for user {name}"),
+        Some(("app", name)) => format!("for everyone in app {name}"),
+        _ => "for everyone".to_string(),
+    }
+}
+
 /// A subject's fields at `at`, read off the tables.
 fn fields_at(p: &Policy, rule: Option<usize>, at: Timestamp) -> Option<Fields> {
     let s = p.rule_settings(p.epoch_of(at), rule?)?;
@@ -98,6 +113,31 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
             .collect()
     };
     let (ia, ib) = (index(a), index(b));
+    // A scoped rule kept by name whose scope or report-only mark changed:
+    // its fields may be the same, but whom they reach is not.
+    for (subject, &i) in &ia {
+        let (Some(x), Some(y)) = (
+            a.rules.get(i),
+            ib.get(subject).and_then(|&j| b.rules.get(j)),
+        ) else {
+            continue;
+        };
+        if x.scope != y.scope {
+            d.settings.push((
+                format!("{subject} scope"),
+                scope_text(&x.scope),
+                scope_text(&y.scope),
+            ));
+        }
+        if x.report_only != y.report_only {
+            let mark = |r: bool| if r { "report_only" } else { "enforced" }.to_string();
+            d.settings.push((
+                subject.to_string(),
+                mark(x.report_only),
+                mark(y.report_only),
+            ));
+        }
+    }
     let subjects: BTreeSet<&String> = ia.keys().chain(ib.keys()).collect();
     // Stretches of time over which both sides are constant.
     let mut bounds: Vec<Timestamp> = a.epochs.iter().chain(&b.epochs).copied().collect();

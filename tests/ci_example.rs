@@ -156,3 +156,66 @@ fn the_ci_script_passes_a_change_that_only_tightens() {
     assert!(report.contains("no loosening"), "{report}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The nightly drift check: a tenant export that is the policy's own
+/// export has not drifted; one where an exclusion was added in the portal
+/// has, and the drift says the tenant is looser.
+#[test]
+fn entra_drift_is_found_and_no_drift_is_quiet() {
+    let dir = std::env::temp_dir().join(format!("mfac-drift-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_mfac");
+    let groups = Path::new(ROOT).join("crates/mfac-bridge/tests/fixtures/entra/groups.json");
+    let policy = dir.join("tenant.mfa");
+    std::fs::write(
+        &policy,
+        "max_remember 12h\n\nrule \"CA001 admins\" {\n  for members of group \"Global Administrator\"\n  enforcement required\n  factors webauthn\n  remember never\n}\n",
+    )
+    .unwrap();
+    let export = dir.join("export");
+    let out = Command::new(bin)
+        .args(["export", "entra"])
+        .arg(&policy)
+        .args(["--at", "2026-12-01", "--groups"])
+        .arg(&groups)
+        .arg("-o")
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let drift = |label: &str| {
+        let out = Command::new(Path::new(ROOT).join("examples/ci/entra-drift.sh"))
+            .arg(&policy)
+            .arg(&export)
+            .arg(&groups)
+            .env("MFAC", bin)
+            .env("MFAC_AT", "2026-12-01T00:00:00Z")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        (out.status.code().unwrap_or(-1), format!("{label}: {text}"))
+    };
+    let (code, text) = drift("in sync");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("no drift"), "{text}");
+    // Someone adds an exclusion in the portal.
+    let file = export.join("CA001 admins.json");
+    let edited = std::fs::read_to_string(&file).unwrap().replace(
+        "\"excludeGroups\": []",
+        "\"excludeGroups\": [\"a0000000-0000-4000-8000-0000000000e1\"]",
+    );
+    std::fs::write(&file, edited).unwrap();
+    let (code, text) = drift("drifted");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("drift: the tenant asks less than"), "{text}");
+    assert!(
+        text.contains("loosenings: NEW is looser than OLD"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

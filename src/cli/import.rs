@@ -81,8 +81,8 @@ pub struct EntraArgs {
 /// `mfac import okta`
 #[derive(clap::Args)]
 #[command(
-    about = "Import Okta global session policies (OKTA_SIGN_ON) with their rules",
-    after_help = "Examples:\n  mfac import okta policies.json -o okta.mfa\n\nPATH is a file or a directory of Okta Policy API objects: policies with\n`_embedded.rules` (expand=rules) or followed by their rule objects, and\nOkta group objects to name the groups. Okta applies the first rule that\nmatches; each imported rule leaves out the people of every rule before it.\nApp sign-on (ACCESS_POLICY) and enrolment (MFA_ENROLL) policies are not\nimported yet: each is a finding."
+    about = "Import Okta global session (OKTA_SIGN_ON) and enrolment (MFA_ENROLL) policies",
+    after_help = "Examples:\n  mfac import okta policies.json -o okta.mfa\n\nPATH is a file or a directory of Okta Policy API objects: policies with\n`_embedded.rules` (expand=rules) or followed by their rule objects, and\nOkta group objects to name the groups. Okta applies the first rule that\nmatches; each imported rule leaves out the people of every rule before it.\nEnrolment policies (MFA_ENROLL) give their groups' factors. App sign-on\n(ACCESS_POLICY) policies are not imported yet: each is a finding."
 )]
 pub struct OktaArgs {
     /// Okta policy exports (files or directories)

@@ -95,7 +95,7 @@ codes! {
         "Why: first match is written with `except`: each rule leaves out the people of every earlier rule. When an earlier rule itself leaves someone out, that person reaches this rule in the provider but is left out here, so mfac asks for less than the provider does (the safe direction for proofs, but not exact).\n\nExample: a priority-1 rule for group Staff except user bob, before a priority-2 rule for everyone.";
     NOT_IMPORTED = "I017" "not-imported-yet"
         "this kind of policy is not imported yet; it is left out"
-        "Why: the importer reads the kinds of policy whose mapping is built (Okta's global session policy, `OKTA_SIGN_ON`); app sign-on (`ACCESS_POLICY`) and enrolment (`MFA_ENROLL`) policies are left out with this finding rather than guessed at.\n\nExample: `\"type\": \"ACCESS_POLICY\"`.";
+        "Why: the importer reads the kinds of policy whose mapping is built (Okta's global session and enrolment policies, `OKTA_SIGN_ON` and `MFA_ENROLL`); app sign-on policies (`ACCESS_POLICY`) are left out with this finding rather than guessed at.\n\nExample: `\"type\": \"ACCESS_POLICY\"`.";
     UNMATCHED_PEOPLE = "I018" "people-in-both"
         "mfac's `for` is a union: a policy limited to some groups with a rule limited to others means members of both, which it cannot say; the rule only reports"
         "Why: an Okta rule applies to people its policy includes and the rule includes: the intersection of two group lists. A scope in mfac names whom it is for as a union, so the rule is imported `report_only` rather than for too many people.\n\nExample: a policy for group Staff with a rule for group Finance.";

@@ -7,7 +7,7 @@
 use crate::finding::{self, Finding};
 use crate::source::{pointer, Document};
 use crate::write::{Party, Policy, Remember, Rule};
-use mfac_core::Level;
+use mfac_core::{Factor, FactorSet, Level};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -62,7 +62,73 @@ pub fn import(docs: &[Document]) -> Import {
             }
         }
     }
+    enrolment(docs, &groups, &mut out);
     out
+}
+
+/// Enrolment policies (`MFA_ENROLL`): the authenticators a user may enrol
+/// are the factors their sign-ins may use. Okta takes the first policy
+/// (by priority) whose groups hold the user, so each policy leaves out the
+/// groups of every policy before it.
+fn enrolment(docs: &[Document], groups: &BTreeMap<String, String>, out: &mut Import) {
+    let mut policies: Vec<&Document> = docs
+        .iter()
+        .filter(|d| d.value.get("type").and_then(Value::as_str) == Some("MFA_ENROLL"))
+        .collect();
+    policies.sort_by_key(|d| priority(&d.value));
+    let mut earlier: Vec<Party> = Vec::new();
+    for d in policies {
+        let cx = Cx {
+            doc: d,
+            at: &d.pointer,
+            groups,
+        };
+        let name = d
+            .value
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("enrolment")
+            .to_string();
+        if d.value.get("status").and_then(Value::as_str) == Some("INACTIVE") {
+            cx.note(
+                &mut out.findings,
+                &finding::DISABLED,
+                &["status"],
+                format!("`{name}` is inactive; left out"),
+            );
+            continue;
+        }
+        let people = d.value.pointer("/conditions/people");
+        let whom = cx.people(people, "include", &mut out.findings);
+        let everyone = whom.is_empty() || cx.everyone_group(people);
+        let factors = cx.enrollable(&mut out.findings);
+        let rule = Rule {
+            source: format!(
+                "{}, enrolment policy {}: {name}",
+                d.file,
+                d.value.get("id").and_then(Value::as_str).unwrap_or("")
+            ),
+            name: format!("enrolment: {name}"),
+            whom: (!everyone).then(|| whom.clone()),
+            except: earlier.clone(),
+            factors: Some(factors),
+            ..Rule::default()
+        };
+        if factors.is_empty() {
+            cx.note(
+                &mut out.findings,
+                &finding::NO_FACTOR,
+                &["settings"],
+                format!("`{name}` allows no authenticator mfac models; left out"),
+            );
+        } else {
+            out.policy.rules.push(rule);
+        }
+        if everyone {
+            break;
+        }
+        earlier.extend(whom);
+    }
 }
 
 fn priority(v: &Value) -> i64 {
@@ -112,8 +178,9 @@ fn sign_on_policies<'a>(docs: &'a [Document], findings: &mut Vec<Finding>) -> Ve
                     "a sign-on rule before any sign-on policy; left out".to_string(),
                 )),
             },
-            "ACCESS_POLICY" | "MFA_ENROLL" | "PASSWORD" | "PROFILE_ENROLLMENT"
-            | "ACCESS_POLICY_RULE" => {
+            // Read by `enrolment` below.
+            "MFA_ENROLL" => {}
+            "ACCESS_POLICY" | "PASSWORD" | "PROFILE_ENROLLMENT" | "ACCESS_POLICY_RULE" => {
                 findings.push(note(
                     d,
                     &d.pointer,
@@ -329,6 +396,77 @@ impl Cx<'_> {
         }
         self.actions(r, &mut rule, findings)?;
         Some(rule)
+    }
+
+    /// The authenticators an enrolment policy lets users enrol
+    /// (`REQUIRED` or `OPTIONAL`), as factors: Identity Engine's
+    /// `settings.authenticators` or Classic's `settings.factors`.
+    fn enrollable(&self, findings: &mut Vec<Finding>) -> FactorSet {
+        let v = &self.doc.value;
+        let mut keys: Vec<(String, String)> = Vec::new();
+        if let Some(list) = v
+            .pointer("/settings/authenticators")
+            .and_then(Value::as_array)
+        {
+            for a in list {
+                let key = a
+                    .get("key")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                let mode = a
+                    .pointer("/enroll/self")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                keys.push((key, mode));
+            }
+        }
+        if let Some(map) = v.pointer("/settings/factors").and_then(Value::as_object) {
+            for (key, f) in map {
+                let mode = f
+                    .pointer("/enroll/self")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                keys.push((key.clone(), mode));
+            }
+        }
+        let mut set = FactorSet::EMPTY;
+        for (key, mode) in keys {
+            if mode != "REQUIRED" && mode != "OPTIONAL" {
+                continue;
+            }
+            let factors: &[Factor] = match key.as_str() {
+                "okta_verify" => &[Factor::Push, Factor::Totp],
+                "okta_otp" | "google_otp" => &[Factor::Totp],
+                "okta_sms" | "phone_number" => &[Factor::Sms],
+                "okta_email" | "email" => &[Factor::Email],
+                "fido_webauthn" | "webauthn" => &[Factor::Webauthn],
+                "okta_password" | "security_question" => {
+                    self.note(
+                        findings,
+                        &finding::UNMODELLED_FACTOR,
+                        &["settings"],
+                        format!("`{key}` is not a second factor; left out of the factors"),
+                    );
+                    &[]
+                }
+                other => {
+                    self.note(
+                        findings,
+                        &finding::UNMODELLED_FACTOR,
+                        &["settings"],
+                        format!("authenticator `{other}` is not modelled; left out of the factors"),
+                    );
+                    &[]
+                }
+            };
+            for f in factors {
+                set = set.with(*f);
+            }
+        }
+        set
     }
 
     /// `actions.signon`: access, the factor requirement and how long it

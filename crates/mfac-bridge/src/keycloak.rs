@@ -67,52 +67,111 @@ pub fn import(doc: &Document) -> Import {
         format!("Imported from the Keycloak realm `{name}` by `mfac import keycloak`."),
         "The browser flow, read as the tree of executions Keycloak runs.".to_string(),
     ];
-    let mut cx = Cx {
-        doc,
-        findings: &mut out.findings,
-        remember: None,
-        report_only: false,
-        steps: Vec::new(),
-    };
     let browser = realm
         .get("browserFlow")
         .and_then(Value::as_str)
         .unwrap_or("browser");
-    match cx.flow(browser) {
-        Some((i, _)) => cx.walk(browser, i, When::Always, true),
+    // Clients that run a browser flow of their own: the realm's rules
+    // leave them out, and each gets the rules of its flow, in its app.
+    let overrides = client_flows(realm);
+    let apps: Vec<Party> = overrides
+        .iter()
+        .map(|(c, _)| Party::App(c.clone()))
+        .collect();
+    let label = format!("{name} browser flow");
+    let mut rules = flow_rules(doc, browser, &label, &mut out.findings);
+    for r in &mut rules {
+        r.except.extend(apps.iter().cloned());
+    }
+    for (client, flow) in &overrides {
+        let mut own = flow_rules(
+            doc,
+            flow,
+            &format!("{name} client {client}"),
+            &mut out.findings,
+        );
+        for r in &mut own {
+            r.apps = vec![client.clone()];
+        }
+        rules.extend(own);
+    }
+    out.policy.rules = rules;
+    out
+}
+
+/// The clients whose `authenticationFlowBindingOverrides.browser` names a
+/// flow, by client id, with the flow's alias.
+fn client_flows(realm: &Value) -> Vec<(String, String)> {
+    let flows = realm.get("authenticationFlows").and_then(Value::as_array);
+    let alias_of = |id: &str| {
+        flows?
+            .iter()
+            .find(|f| f.get("id").and_then(Value::as_str) == Some(id))?
+            .get("alias")?
+            .as_str()
+            .map(str::to_string)
+    };
+    realm
+        .get("clients")
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| {
+                    let client = c.get("clientId")?.as_str()?.to_string();
+                    let id = c
+                        .pointer("/authenticationFlowBindingOverrides/browser")?
+                        .as_str()?;
+                    Some((client, alias_of(id)?))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The rules of one browser flow: one for everyone (what the tree always
+/// asks, or asks of those who set a factor up), and one per role condition.
+fn flow_rules(doc: &Document, flow: &str, label: &str, findings: &mut Vec<Finding>) -> Vec<Rule> {
+    let mut cx = Cx {
+        doc,
+        findings,
+        remember: None,
+        report_only: false,
+        steps: Vec::new(),
+    };
+    match cx.flow(flow) {
+        Some((i, _)) => cx.walk(flow, i, When::Always, true),
         None => cx.note(
             &finding::NOT_A_POLICY,
             "/browserFlow".to_string(),
-            format!("the realm has no flow `{browser}`; nothing imported"),
+            format!("the realm has no flow `{flow}`; nothing imported"),
         ),
     }
     let (steps, remember, report_only) = (cx.steps, cx.remember, cx.report_only);
-    let mut default = Rule {
-        source: format!("{}: realm {name}, browser flow `{browser}`", doc.file),
-        name: format!("{name} browser flow"),
+    let mut everyone = Rule {
+        source: format!("{}: {label} `{flow}`", doc.file),
+        name: label.to_string(),
         enforcement: Some(Level::Off),
         remember,
         report_only,
         ..Rule::default()
     };
+    let mut rules = Vec::new();
     for step in steps {
-        let rule = match step.when {
+        match step.when {
             When::Always => {
-                default.enforcement = Some(Level::Required);
-                default.factors = Some(step.factors);
-                continue;
+                everyone.enforcement = Some(Level::Required);
+                everyone.factors = Some(step.factors);
             }
             When::Configured => {
-                if default.enforcement != Some(Level::Required) {
-                    default.enforcement = Some(Level::Optional);
-                    default.factors = Some(step.factors);
+                if everyone.enforcement != Some(Level::Required) {
+                    everyone.enforcement = Some(Level::Optional);
+                    everyone.factors = Some(step.factors);
                 }
-                continue;
             }
-            When::Role { role, negate } => Rule {
-                source: format!("{}: realm {name}, role condition on `{role}`", doc.file),
+            When::Role { role, negate } => rules.push(Rule {
+                source: format!("{}: {label}, role condition on `{role}`", doc.file),
                 name: format!(
-                    "{name}: {}role {role}",
+                    "{label}: {}role {role}",
                     if negate { "without " } else { "" }
                 ),
                 whom: (!negate).then(|| vec![Party::Group(role.clone())]),
@@ -126,12 +185,11 @@ pub fn import(doc: &Document) -> Import {
                 remember,
                 report_only,
                 ..Rule::default()
-            },
-        };
-        out.policy.rules.push(rule);
+            }),
+        }
     }
-    out.policy.rules.insert(0, default);
-    out
+    rules.insert(0, everyone);
+    rules
 }
 
 struct Cx<'a> {

@@ -42,3 +42,27 @@ fn otp_for_those_who_set_it_up_is_optional_and_the_role_gets_a_passkey() {
     assert_eq!(admins.enforcement, Some(mfac_core::Level::Required));
     assert_eq!(admins.factors.unwrap().names(), ["webauthn"]);
 }
+
+#[test]
+fn a_client_with_its_own_browser_flow_gets_its_own_rules_and_the_realms_leave_it_out() {
+    let out = imported();
+    let app = mfac_bridge::write::Party::App("payroll".into());
+    assert!(out
+        .policy
+        .rules
+        .iter()
+        .filter(|r| r.apps.is_empty())
+        .all(|r| r.except.contains(&app)));
+    let payroll = out
+        .policy
+        .rules
+        .iter()
+        .find(|r| r.apps == ["payroll"])
+        .unwrap();
+    assert_eq!(payroll.enforcement, Some(mfac_core::Level::Required));
+    assert_eq!(payroll.factors.unwrap().names(), ["webauthn"]);
+    assert_eq!(
+        payroll.remember, None,
+        "no cookie in its flow: MFA at every sign-in"
+    );
+}

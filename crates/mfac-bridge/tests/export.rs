@@ -127,10 +127,22 @@ fn what_entra_cannot_say_is_refused_never_approximated() {
         let policy = Policy::compile("p.mfa", text).unwrap();
         export(&policy, at, &names()).unwrap_err().0.join("\n")
     };
-    assert!(
-        refused("precedence specific\ndefault { enforcement required factors webauthn }\n")
-            .contains("precedence `specific`")
+    // `specific` where a group lowers the default: not what Entra, which
+    // applies every policy, would do.
+    let why = refused(
+        "precedence specific\ndefault { enforcement required factors webauthn remember never }\ngroup \"Finance\" { enforcement off }\n",
     );
+    assert!(
+        why.contains("precedence `specific`") && why.contains("Finance"),
+        "{why}"
+    );
+    // Where `specific` means the same as `most_restrictive`, it exports.
+    let same = Policy::compile(
+        "p.mfa",
+        "precedence specific\ndefault { enforcement required factors webauthn remember never }\n",
+    )
+    .unwrap();
+    assert!(export(&same, at, &names()).is_ok());
     assert!(
         refused("default { enforcement optional factors webauthn }\n")
             .contains("`enforcement optional`")

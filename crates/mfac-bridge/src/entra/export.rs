@@ -45,6 +45,46 @@ fn methods(f: Factor) -> &'static [&'static str] {
     }
 }
 
+/// Does `policy` mean the same at `at` under `most_restrictive`, Entra's
+/// only precedence? Proven both ways with `diff --at`'s engine; the first
+/// difference in words when not.
+fn same_as_most_restrictive(policy: &Policy, at: Timestamp) -> Result<(), String> {
+    let mut tables = policy.tables().clone();
+    tables.precedence = Precedence::MostRestrictive;
+    let other = Policy::from_tables(tables).map_err(|e| e.to_string())?;
+    equivalent(policy, &other, at, "under `most_restrictive`")
+}
+
+/// Do `a` and `b` mean the same at `at`? Neither loosens the other; the
+/// first loosening found, in words, when one does.
+fn equivalent(a: &Policy, b: &Policy, at: Timestamp, what: &str) -> Result<(), String> {
+    for (from, to, way) in [(a, b, "asks less"), (b, a, "asks more")] {
+        let review = mfac_prove::loosen::review(from, to, mfac_prove::PROOF_LIMIT, Some(at));
+        if let Some(l) = review.loosenings.first() {
+            let who = match (&l.user, l.groups.is_empty()) {
+                (Some(u), _) => format!("user `{u}`"),
+                (None, true) => "anyone in no group".to_string(),
+                (None, false) => format!("a member of {}", l.groups.join(", ")),
+            };
+            let app = l
+                .app
+                .as_deref()
+                .map_or("any other app".to_string(), |a| format!("app `{a}`"));
+            return Err(format!(
+                "{what} it {way}: {} for {who} signing in to {app}",
+                l.change(a.timezone())
+            ));
+        }
+        if let Some(k) = review.not_proven.first() {
+            return Err(format!(
+                "{what}, `{}` could not be proven the same (too many combinations of groups)",
+                k.name()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Where refusals go: one line each.
 type Refuse<'r> = dyn FnMut(String) + 'r;
 
@@ -53,10 +93,12 @@ type Refuse<'r> = dyn FnMut(String) + 'r;
 pub fn export(policy: &Policy, at: Timestamp, ids: &Names) -> Result<Export, Refused> {
     let mut refused = Vec::new();
     if policy.tables().precedence != Precedence::MostRestrictive {
-        refused.push(format!(
-            "precedence `{}`: Entra applies every matching policy (`most_restrictive`); mfac does not yet prove a policy means the same in both",
-            policy.tables().precedence.name()
-        ));
+        if let Err(why) = same_as_most_restrictive(policy, at) {
+            refused.push(format!(
+                "precedence `{}`: Entra applies every matching policy (`most_restrictive`), and this policy would mean something else: {why}",
+                policy.tables().precedence.name()
+            ));
+        }
     }
     let epoch = policy.epoch_of(at);
     let mut out = Export::default();
@@ -416,32 +458,5 @@ pub fn self_check(
         .or(checked.refuted)
         .map(|p| Policy::from_checked(&p))
         .ok_or_else(|| "the export does not import back as a policy that resolves".to_string())?;
-    for (from, to, way) in [
-        (&original, &back, "Entra would ask less"),
-        (&back, &original, "Entra would ask more"),
-    ] {
-        let review = mfac_prove::loosen::review(from, to, mfac_prove::PROOF_LIMIT, Some(at));
-        if let Some(l) = review.loosenings.first() {
-            let who = match (&l.user, l.groups.is_empty()) {
-                (Some(u), _) => format!("user `{u}`"),
-                (None, true) => "anyone in no group".to_string(),
-                (None, false) => format!("a member of {}", l.groups.join(", ")),
-            };
-            let app = l
-                .app
-                .as_deref()
-                .map_or("any other app".to_string(), |a| format!("app `{a}`"));
-            return Err(format!(
-                "{way} than the policy: {} for {who} signing in to {app}",
-                l.change(policy.timezone())
-            ));
-        }
-        if let Some(k) = review.not_proven.first() {
-            return Err(format!(
-                "the round trip could not be proven for `{}` (too many combinations of groups)",
-                k.name()
-            ));
-        }
-    }
-    Ok(())
+    equivalent(&original, &back, at, "imported back from Entra,")
 }

@@ -117,8 +117,10 @@ fn okta_first_match_imports_and_evaluates_as_okta_decides() {
         out,
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // Without --apps, the app sign-on policy's rules are in an app of its
+    // own name, said so.
     assert!(
-        run.stdout.contains("warning[I017 not-imported-yet]"),
+        run.stdout.contains("no app in --apps names policy `Payroll authentication`"),
         "{}",
         run.stdout
     );

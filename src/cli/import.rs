@@ -81,13 +81,17 @@ pub struct EntraArgs {
 /// `mfac import okta`
 #[derive(clap::Args)]
 #[command(
-    about = "Import Okta global session (OKTA_SIGN_ON) and enrolment (MFA_ENROLL) policies",
-    after_help = "Examples:\n  mfac import okta policies.json -o okta.mfa\n\nPATH is a file or a directory of Okta Policy API objects: policies with\n`_embedded.rules` (expand=rules) or followed by their rule objects, and\nOkta group objects to name the groups. Okta applies the first rule that\nmatches; each imported rule leaves out the people of every rule before it.\nEnrolment policies (MFA_ENROLL) give their groups' factors. App sign-on\n(ACCESS_POLICY) policies are not imported yet: each is a finding."
+    about = "Import Okta global session, app sign-on and enrolment policies",
+    after_help = "Examples:\n  mfac import okta policies.json -o okta.mfa\n\nPATH is a file or a directory of Okta Policy API objects: policies with\n`_embedded.rules` (expand=rules) or followed by their rule objects, and\nOkta group objects to name the groups. Okta applies the first rule that\nmatches; each imported rule leaves out the people of every rule before it.\nEnrolment policies (MFA_ENROLL) give their groups' factors; app sign-on\npolicies (ACCESS_POLICY) apply in the apps that name them (--apps)."
 )]
 pub struct OktaArgs {
     /// Okta policy exports (files or directories)
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
+    /// Okta app objects (`label`, `_links.accessPolicy`): the apps each app
+    /// sign-on policy applies in
+    #[arg(long, value_name = "PATH")]
+    apps: Vec<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -128,7 +132,7 @@ fn keycloak(a: KeycloakArgs) -> Outcome {
 }
 
 fn okta(a: OktaArgs) -> Outcome {
-    let imported = mfac::bridge::okta::import(&read(&a.paths)?);
+    let imported = mfac::bridge::okta::import(&read(&a.paths)?, &read(&a.apps)?);
     finish(&imported.policy, &imported.findings, &a.common)
 }
 

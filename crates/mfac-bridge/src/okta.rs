@@ -33,7 +33,7 @@ enum Taken {
     Some(Vec<Party>),
 }
 
-pub fn import(docs: &[Document]) -> Import {
+pub fn import(docs: &[Document], apps: &[Document]) -> Import {
     let mut out = Import::default();
     out.policy.precedence = "most_restrictive";
     out.policy.default = Some(Level::Off);
@@ -63,7 +63,90 @@ pub fn import(docs: &[Document]) -> Import {
         }
     }
     enrolment(docs, &groups, &mut out);
+    access(docs, apps, &groups, &mut out);
     out
+}
+
+/// App sign-on policies (`ACCESS_POLICY`): each applies in the apps whose
+/// `_links.accessPolicy` names it (`--apps`), its rules by first match
+/// within it. An app policy can only add to the global session policy in
+/// mfac (`most_restrictive`), as a second requirement does in Okta.
+fn access(
+    docs: &[Document],
+    apps: &[Document],
+    groups: &BTreeMap<String, String>,
+    out: &mut Import,
+) {
+    for d in docs
+        .iter()
+        .filter(|d| d.value.get("type").and_then(Value::as_str) == Some("ACCESS_POLICY"))
+    {
+        let id = d.value.get("id").and_then(Value::as_str).unwrap_or("");
+        let name = d
+            .value
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(id)
+            .to_string();
+        let mut labels: Vec<String> = apps
+            .iter()
+            .filter(|a| {
+                a.value
+                    .pointer("/_links/accessPolicy/href")
+                    .and_then(Value::as_str)
+                    .is_some_and(|h| !id.is_empty() && h.ends_with(&format!("/{id}")))
+            })
+            .filter_map(|a| {
+                a.value
+                    .get("label")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        if labels.is_empty() {
+            out.findings.push(note(
+                d,
+                &d.pointer,
+                &finding::UNNAMED_ID,
+                format!(
+                    "no app in --apps names policy `{name}`; its rules are `in app \"{name}\"`"
+                ),
+            ));
+            labels.push(name.clone());
+        }
+        let found = Found {
+            doc: d,
+            rules: embedded_rules(d),
+        };
+        let mut rules = found.rules.clone();
+        rules.sort_by_key(|(r, _)| priority(r));
+        let (mut taken, mut unsure) = (Vec::new(), false);
+        for (r, at) in rules {
+            let cx = Cx {
+                doc: d,
+                at: &at,
+                groups,
+            };
+            if let Some(mut rule) = cx.rule(&found, r, &mut taken, &mut unsure, &mut out.findings) {
+                rule.apps = labels.clone();
+                out.policy.rules.push(rule);
+            }
+        }
+    }
+}
+
+/// A policy's `_embedded.rules`, each with its pointer.
+fn embedded_rules(d: &Document) -> Vec<(&Value, String)> {
+    d.value
+        .pointer("/_embedded/rules")
+        .and_then(Value::as_array)
+        .map(|rs| {
+            rs.iter()
+                .enumerate()
+                .map(|(i, r)| (r, format!("{}/_embedded/rules/{i}", d.pointer)))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Enrolment policies (`MFA_ENROLL`): the authenticators a user may enrol
@@ -155,20 +238,10 @@ fn sign_on_policies<'a>(docs: &'a [Document], findings: &mut Vec<Finding>) -> Ve
     for d in docs {
         let kind = d.value.get("type").and_then(Value::as_str).unwrap_or("");
         match kind {
-            "OKTA_SIGN_ON" => {
-                let rules = d
-                    .value
-                    .pointer("/_embedded/rules")
-                    .and_then(Value::as_array)
-                    .map(|rs| {
-                        rs.iter()
-                            .enumerate()
-                            .map(|(i, r)| (r, format!("{}/_embedded/rules/{i}", d.pointer)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                out.push(Found { doc: d, rules });
-            }
+            "OKTA_SIGN_ON" => out.push(Found {
+                doc: d,
+                rules: embedded_rules(d),
+            }),
             "SIGN_ON" => match out.last_mut() {
                 Some(p) => p.rules.push((&d.value, d.pointer.clone())),
                 None => findings.push(note(
@@ -178,9 +251,9 @@ fn sign_on_policies<'a>(docs: &'a [Document], findings: &mut Vec<Finding>) -> Ve
                     "a sign-on rule before any sign-on policy; left out".to_string(),
                 )),
             },
-            // Read by `enrolment` below.
-            "MFA_ENROLL" => {}
-            "ACCESS_POLICY" | "PASSWORD" | "PROFILE_ENROLLMENT" | "ACCESS_POLICY_RULE" => {
+            // Read by `enrolment` and `access` below.
+            "MFA_ENROLL" | "ACCESS_POLICY" => {}
+            "PASSWORD" | "PROFILE_ENROLLMENT" => {
                 findings.push(note(
                     d,
                     &d.pointer,
@@ -394,7 +467,11 @@ impl Cx<'_> {
                 (Some(p), _) => taken.push(Taken::Some(p.clone())),
             }
         }
-        self.actions(r, &mut rule, findings)?;
+        if r.pointer("/actions/appSignOn").is_some() {
+            self.app_actions(r, &mut rule, findings)?;
+        } else {
+            self.actions(r, &mut rule, findings)?;
+        }
         Some(rule)
     }
 
@@ -469,6 +546,64 @@ impl Cx<'_> {
         set
     }
 
+    /// `actions.appSignOn` of an app sign-on rule: access, how many factors
+    /// (`2FA` is MFA), a phishing-resistant possession factor (webauthn
+    /// only), and `reauthenticateIn` as the remember window.
+    fn app_actions(&self, r: &Value, rule: &mut Rule, findings: &mut Vec<Finding>) -> Option<()> {
+        let a = r.pointer("/actions/appSignOn");
+        let get = |p: &str| a.and_then(|a| a.pointer(p));
+        if get("/access").and_then(Value::as_str) == Some("DENY") {
+            self.note(
+                findings,
+                &finding::BLOCK,
+                &["actions", "appSignOn", "access"],
+                format!("`{}` denies access; left out", rule.name),
+            );
+            return None;
+        }
+        if get("/verificationMethod/factorMode").and_then(Value::as_str) != Some("2FA") {
+            rule.enforcement = Some(Level::Off);
+            return Some(());
+        }
+        rule.enforcement = Some(Level::Required);
+        let phishing_resistant = get("/verificationMethod/constraints")
+            .and_then(Value::as_array)
+            .is_some_and(|cs| {
+                cs.iter().any(|c| {
+                    c.pointer("/possession/phishingResistant")
+                        .and_then(Value::as_str)
+                        == Some("REQUIRED")
+                })
+            });
+        if phishing_resistant {
+            rule.factors = Some(FactorSet::from_iter([Factor::Webauthn]));
+        }
+        let again = get("/verificationMethod/reauthenticateIn").and_then(Value::as_str);
+        rule.remember = match again.map(iso_seconds) {
+            Some(Some(0)) => Some(Remember::Never),
+            Some(Some(secs)) => Some(Remember::For(secs)),
+            Some(None) => {
+                self.note(
+                    findings,
+                    &finding::SESSION_NOTE,
+                    &[
+                        "actions",
+                        "appSignOn",
+                        "verificationMethod",
+                        "reauthenticateIn",
+                    ],
+                    format!(
+                        "`{}` is not a duration mfac reads; `remember never`",
+                        again.unwrap_or("")
+                    ),
+                );
+                Some(Remember::Never)
+            }
+            None => Some(Remember::Never),
+        };
+        Some(())
+    }
+
     /// `actions.signon`: access, the factor requirement and how long it
     /// lasts. `None` for a rule that denies access.
     fn actions(&self, r: &Value, rule: &mut Rule, findings: &mut Vec<Finding>) -> Option<()> {
@@ -518,5 +653,47 @@ impl Cx<'_> {
             },
         });
         Some(())
+    }
+}
+
+/// An ISO 8601 duration Okta writes (`PT0S`, `PT2H`, `PT30M`, `P1D`,
+/// `P1DT12H`) in seconds; `None` for anything else.
+fn iso_seconds(text: &str) -> Option<i64> {
+    let rest = text.strip_prefix('P')?;
+    let (days, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, t),
+        None => (rest, ""),
+    };
+    let mut total: i64 = 0;
+    let mut add = |part: &str, units: &[(char, i64)]| -> Option<()> {
+        let mut num = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() {
+                num.push(c);
+            } else {
+                let (_, size) = units.iter().find(|(u, _)| *u == c)?;
+                total = total.checked_add(num.parse::<i64>().ok()?.checked_mul(*size)?)?;
+                num.clear();
+            }
+        }
+        num.is_empty().then_some(())
+    };
+    add(days, &[('D', 86_400), ('W', 604_800)])?;
+    add(time, &[('H', 3_600), ('M', 60), ('S', 1)])?;
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iso_seconds;
+
+    #[test]
+    fn okta_durations_read_as_seconds() {
+        assert_eq!(iso_seconds("PT0S"), Some(0));
+        assert_eq!(iso_seconds("PT2H"), Some(7_200));
+        assert_eq!(iso_seconds("PT30M"), Some(1_800));
+        assert_eq!(iso_seconds("P1DT12H"), Some(129_600));
+        assert_eq!(iso_seconds("2 hours"), None);
+        assert_eq!(iso_seconds("PT2X"), None);
     }
 }

@@ -12,7 +12,8 @@ fn imported() -> mfac_bridge::okta::Import {
     for d in &mut docs {
         d.file = "policies.json".to_string();
     }
-    import(&docs)
+    let apps_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/okta/apps.json");
+    import(&docs, &read_paths(&[apps_path]).unwrap())
 }
 
 #[test]
@@ -44,4 +45,29 @@ fn what_does_not_map_is_a_finding_with_its_pointer() {
     let out = imported();
     let lines: Vec<String> = out.findings.iter().map(ToString::to_string).collect();
     insta::assert_snapshot!("okta_findings", lines.join("\n"));
+}
+
+#[test]
+fn an_app_sign_on_policy_applies_in_the_apps_that_name_it() {
+    let out = imported();
+    let rule = out
+        .policy
+        .rules
+        .iter()
+        .find(|r| r.name.ends_with("Admins with a passkey"))
+        .unwrap();
+    assert_eq!(rule.apps, ["Payroll"]);
+    assert_eq!(rule.factors.unwrap().names(), ["webauthn"]);
+    assert_eq!(rule.remember, Some(mfac_bridge::write::Remember::Never));
+    // The catch-all comes after it (priority 99): it leaves Admins out.
+    let catch_all = out
+        .policy
+        .rules
+        .iter()
+        .find(|r| r.name.ends_with("Catch-all"))
+        .unwrap();
+    assert!(catch_all
+        .except
+        .contains(&mfac_bridge::write::Party::Group("Admins".into())));
+    assert_eq!(catch_all.enforcement, Some(mfac_core::Level::Off));
 }

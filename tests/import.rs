@@ -120,7 +120,8 @@ fn okta_first_match_imports_and_evaluates_as_okta_decides() {
     // Without --apps, the app sign-on policy's rules are in an app of its
     // own name, said so.
     assert!(
-        run.stdout.contains("no app in --apps names policy `Payroll authentication`"),
+        run.stdout
+            .contains("no app in --apps names policy `Payroll authentication`"),
         "{}",
         run.stdout
     );

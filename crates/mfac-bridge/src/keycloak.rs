@@ -73,6 +73,14 @@ pub fn import(doc: &Document) -> Import {
         .unwrap_or("browser");
     // Clients that run a browser flow of their own: the realm's rules
     // leave them out, and each gets the rules of its flow, in its app.
+    if let Some(idle) = realm.get("ssoSessionIdleTimeout").and_then(Value::as_i64) {
+        out.findings.push(Finding {
+            code: &finding::SESSION_NOTE,
+            file: doc.file.clone(),
+            pointer: format!("{}/ssoSessionIdleTimeout", doc.pointer),
+            message: format!("an idle session ends after {idle} s; idle timeouts are not modelled, the session's lifespan is"),
+        });
+    }
     let overrides = client_flows(realm);
     let apps: Vec<Party> = overrides
         .iter()

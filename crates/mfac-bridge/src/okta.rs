@@ -618,6 +618,17 @@ impl Cx<'_> {
             );
             return None;
         }
+        if s.and_then(|s| s.pointer("/session/maxSessionIdleMinutes"))
+            .and_then(Value::as_i64)
+            .is_some_and(|m| m > 0)
+        {
+            self.note(
+                findings,
+                &finding::SESSION_NOTE,
+                &["actions", "signon", "session", "maxSessionIdleMinutes"],
+                "idle timeouts are not modelled; the factor or session lifetime is".to_string(),
+            );
+        }
         if get("requireFactor").and_then(Value::as_bool) != Some(true) {
             rule.enforcement = Some(Level::Off);
             return Some(());

@@ -562,6 +562,9 @@ impl Cx<'_> {
             return None;
         }
         if get("/verificationMethod/factorMode").and_then(Value::as_str) != Some("2FA") {
+            // Looser than a global session policy that asks for MFA: in
+            // mfac, as in Okta, that one still applies (apps only tighten).
+            self.note(findings, &finding::SESSION_NOTE, &["actions", "appSignOn", "verificationMethod", "factorMode"], format!("`{}` asks for one factor: looser than a global session rule that asks for MFA, which still applies", rule.name));
             rule.enforcement = Some(Level::Off);
             return Some(());
         }

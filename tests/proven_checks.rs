@@ -197,3 +197,13 @@ fn a_group_rule_that_matters_only_where_a_scoped_rule_brings_another_in_is_not_s
     let f = findings("w002-scoped-app", text, &[]);
     assert!(!codes(&f).contains(&"W002"), "{f:?}");
 }
+
+#[test]
+fn in_ordered_mode_a_group_rule_before_a_users_own_rule_is_not_shadowed() {
+    // Found by a long run of the brute-force oracle: for anyone else g4
+    // repeats the default, but u2's own rule comes after it in the file, so
+    // for u2 in g4 the first match is g4's `required`, not u2's `optional`.
+    let text = "precedence ordered\ndefault { enforcement required }\ngroup \"g4\" { enforcement required }\nuser \"u2@x.test\" { enforcement optional }\n";
+    let f = findings("w002-ordered-user", text, &[]);
+    assert!(!codes(&f).contains(&"W002"), "{f:?}");
+}

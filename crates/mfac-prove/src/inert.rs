@@ -81,8 +81,15 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
     // in an app it does not name, unless an `except` leaves out a named
     // user or app, a rule scoped to groups is also bound to some users or
     // apps, or the rule judged applies only in some apps: those are
-    // searched too.
-    let (users, mut apps) = excepted(policy);
+    // searched too. In `ordered`, a user's rule takes nothing away from a
+    // group rule before it in the file (the group's wins), so a group rule
+    // can matter only for a named user: every named user is searched.
+    let (mut users, mut apps) = excepted(policy);
+    if policy.precedence() == mfac_core::policy::Precedence::Ordered {
+        users.extend(policy.user_names().map(|u| Some(u.to_string())));
+        users.sort();
+        users.dedup();
+    }
     for &r in &undecided {
         if let Some(info) = policy.rule(r) {
             apps.extend(info.scope.apps.iter().cloned().map(Some));

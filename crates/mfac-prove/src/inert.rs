@@ -89,6 +89,8 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
         users.extend(policy.user_names().map(|u| Some(u.to_string())));
         users.sort();
         users.dedup();
+        // Likewise an app's own rules: every named app too.
+        apps.extend(policy.apps().map(|a| Some(a.to_string())));
     }
     for &r in &undecided {
         if let Some(info) = policy.rule(r) {

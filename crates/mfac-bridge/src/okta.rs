@@ -64,6 +64,11 @@ pub fn import(docs: &[Document], apps: &[Document]) -> Import {
     }
     enrolment(docs, &groups, &mut out);
     access(docs, apps, &groups, &mut out);
+    // A policy's own people are read again with each of its rules: say
+    // what they lack once.
+    let mut seen = std::collections::BTreeSet::new();
+    out.findings
+        .retain(|f| seen.insert((f.code.code, f.pointer.clone(), f.message.clone())));
     out
 }
 
@@ -182,7 +187,7 @@ fn enrolment(docs: &[Document], groups: &BTreeMap<String, String>, out: &mut Imp
             continue;
         }
         let people = d.value.pointer("/conditions/people");
-        let whom = cx.people(people, "include", &mut out.findings);
+        let whom = cx.people(people, "include", &d.pointer, &mut out.findings);
         let everyone = whom.is_empty() || cx.everyone_group(people);
         let factors = cx.enrollable(&mut out.findings);
         let rule = Rule {
@@ -301,11 +306,12 @@ impl Cx<'_> {
         findings.push(note(self.doc, &at, code, message));
     }
 
-    fn group(&self, id: &str, findings: &mut Vec<Finding>) -> Option<Party> {
+    /// The group with this id, by name; `at` is where the id stands.
+    fn group(&self, id: &str, at: &str, findings: &mut Vec<Finding>) -> Option<Party> {
         let name = match self.groups.get(id) {
             Some(name) => name.as_str(),
             None => {
-                self.note(findings, &finding::UNNAMED_ID, &["conditions", "people"], format!("group id `{id}` has no name in the input (its group object); it stays the id"));
+                findings.push(note(self.doc, at, &finding::UNNAMED_ID, format!("group id `{id}` has no name in the input (its group object); it stays the id")));
                 id
             }
         };
@@ -315,7 +321,18 @@ impl Cx<'_> {
 
     /// People of `people` (`users`, `groups`) under `key` (`include` or
     /// `exclude`); `None` for everyone (no include, or the Everyone group).
-    fn people(&self, people: Option<&Value>, key: &str, findings: &mut Vec<Finding>) -> Vec<Party> {
+    /// `owner` is the pointer of the policy or rule whose `conditions` hold
+    /// them, for the findings.
+    fn people(
+        &self,
+        people: Option<&Value>,
+        key: &str,
+        owner: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<Party> {
+        let at = ["conditions", "people", "groups", key]
+            .iter()
+            .fold(owner.to_string(), |a, t| pointer(&a, t));
         let list = |what: &str| -> Vec<String> {
             people
                 .and_then(|p| p.pointer(&format!("/{what}/{key}")))
@@ -332,7 +349,7 @@ impl Cx<'_> {
         out.extend(
             list("groups")
                 .iter()
-                .filter_map(|g| self.group(g, findings)),
+                .filter_map(|g| self.group(g, &at, findings)),
         );
         out
     }
@@ -381,8 +398,8 @@ impl Cx<'_> {
         // Whom: the policy's groups and the rule's people, both.
         let policy_people = policy.doc.value.pointer("/conditions/people");
         let rule_people = r.pointer("/conditions/people");
-        let p_in = self.people(policy_people, "include", findings);
-        let r_in = self.people(rule_people, "include", findings);
+        let p_in = self.people(policy_people, "include", &policy.doc.pointer, findings);
+        let r_in = self.people(rule_people, "include", self.at, findings);
         let p_all = p_in.is_empty() || self.everyone_group(policy_people);
         let r_all = r_in.is_empty() || self.everyone_group(rule_people);
         rule.whom = match (p_all, r_all) {
@@ -403,8 +420,8 @@ impl Cx<'_> {
                 Some(r_in.clone())
             }
         };
-        let mut except = self.people(policy_people, "exclude", findings);
-        except.extend(self.people(rule_people, "exclude", findings));
+        let mut except = self.people(policy_people, "exclude", &policy.doc.pointer, findings);
+        except.extend(self.people(rule_people, "exclude", self.at, findings));
         let own_exclusions = !except.is_empty();
         // First match: leave out whom every earlier rule took.
         for t in taken.iter() {

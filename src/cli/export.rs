@@ -65,9 +65,7 @@ fn entra(a: EntraArgs) -> Outcome {
             .map_err(|e| Failure::input(format!("--at {t}: {e}")))?,
         None => jiff::Timestamp::now(),
     };
-    let read = |p: &[PathBuf]| {
-        mfac::bridge::source::read_paths(p).map_err(|e| Failure::input(e.to_string()))
-    };
+    let read = super::import::read;
     let ids = mfac::bridge::entra::Names::from(&read(&a.groups)?, &read(&a.apps)?);
     let refused = |reasons: Vec<String>| -> Outcome {
         match a.format {

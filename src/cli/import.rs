@@ -136,7 +136,8 @@ fn okta(a: OktaArgs) -> Outcome {
     finish(&imported.policy, &imported.findings, &a.common)
 }
 
-fn read(paths: &[PathBuf]) -> Result<Vec<Document>, Failure> {
+/// The documents of some exports; unreadable or invalid input is exit 2.
+pub(super) fn read(paths: &[PathBuf]) -> Result<Vec<Document>, Failure> {
     read_paths(paths).map_err(|e| Failure::input(e.to_string()))
 }
 

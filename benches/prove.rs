@@ -30,77 +30,6 @@ use mfac::{Compile, Factor, FactorSet, Level, Policy, SourceFile};
 use std::fmt::Write;
 use std::time::Instant;
 
-const FACTORS: [&str; 4] = [
-    "webauthn",
-    "webauthn | totp",
-    "webauthn | totp | sms",
-    "totp | sms",
-];
-
-/// A policy of `groups` groups (a tenth privileged, some with remember
-/// windows, some including others), 100 apps, 50 users, `rollouts`
-/// rollouts of two phases each and 20 exemptions.
-fn policy_text(groups: usize, rollouts: usize) -> String {
-    let mut s = String::from("precedence most_restrictive\ntimezone \"Europe/Berlin\"\n");
-    s.push_str("default { enforcement optional factors webauthn | totp | sms }\n");
-    for g in 0..groups {
-        if g % 10 == 0 {
-            writeln!(s, "group \"g{g}\" {{ privileged enforcement required factors webauthn remember never }}").unwrap();
-            continue;
-        }
-        let level = ["optional", "required", "off"][g % 3];
-        let factors = FACTORS[g % FACTORS.len()];
-        let remember = if g % 5 == 1 {
-            " remember 8h same_ip"
-        } else {
-            ""
-        };
-        let includes = if g % 17 == 3 {
-            format!(" includes \"g{}\"", g - 3)
-        } else {
-            String::new()
-        };
-        writeln!(
-            s,
-            "group \"g{g}\" {{{includes} enforcement {level} factors {factors}{remember} }}"
-        )
-        .unwrap();
-    }
-    for a in 0..100 {
-        writeln!(
-            s,
-            "app \"app{a}\" {{ enforcement required factors {} }}",
-            FACTORS[a % 3]
-        )
-        .unwrap();
-    }
-    for u in 0..50 {
-        writeln!(
-            s,
-            "user \"u{u}@acme.test\" {{ enforcement {} }}",
-            ["required", "optional"][u % 2]
-        )
-        .unwrap();
-    }
-    for r in 0..rollouts {
-        // Nine groups each, never a privileged one, no group in two rollouts.
-        let subjects: Vec<String> = (0..9)
-            .map(|i| format!("group \"g{}\"", r * 10 + i + 1))
-            .collect();
-        let (month, day) = (1 + (r / 28) % 12, 1 + r % 28);
-        writeln!(
-            s,
-            "rollout \"r{r}\" {{ applies {}\n  on 2027-{month:02}-{day:02} enforcement optional\n  on 2028-{month:02}-{day:02} enforcement required enrolment grace 14d\n}}",
-            subjects.join(", ")
-        )
-        .unwrap();
-    }
-    for e in 0..20 {
-        writeln!(s, "exempt user \"u{e}@acme.test\" until 2026-12-{:02} reason \"lost device\" ticket \"SEC-{e}\"", 5 + e).unwrap();
-    }
-    s
-}
-
 /// The ten properties of [`properties`], as `assert` blocks.
 const ASSERTIONS: &str = r#"
 assert "admins" {
@@ -170,7 +99,7 @@ fn properties() -> Vec<Property> {
 }
 
 fn run(groups: usize, rollouts: usize) {
-    let text = policy_text(groups, rollouts);
+    let text = mfac_testing::sized::policy(groups, rollouts);
     let options = CheckOptions {
         today: Some(jiff::civil::date(2026, 12, 1)),
         ..CheckOptions::default()

@@ -36,7 +36,7 @@
 #![forbid(unsafe_code)]
 
 // The layers, re-exported under the paths embedders and the binary use.
-pub use mfac_analysis::{diff, directory, policy_tests, simulate};
+pub use mfac_analysis::{diff, directory, policy_tests, project, simulate};
 pub use mfac_bridge as bridge;
 pub use mfac_core::{diagnostic, eval, read, source, time, wire};
 pub use mfac_lang::{check, compile, fmt, names, policy, profiles, syntax};

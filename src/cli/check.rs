@@ -175,6 +175,7 @@ pub fn run(a: Args) -> Outcome {
             config: config.unwrap_or_default(),
             profiles: profiles.clone(),
             proof_limit: Some(usize::try_from(a.proof_limit).unwrap_or(usize::MAX)),
+            memo: None,
         };
         let outcome = check(&source, &options);
         controls.extend(

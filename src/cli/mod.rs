@@ -80,6 +80,13 @@ enum Command {
     Audit(audit::Args),
     Serve(serve::Args),
     Unlock(unlock::Args),
+    /// Speak the Language Server Protocol on standard input and output, for editors
+    #[command(
+        after_help = "Started by an editor, not by hand: VS Code's mfac extension, or neovim's
+  vim.lsp.start({ name = \"mfac\", cmd = { \"mfac\", \"lsp\" } })
+The findings are `mfac check`'s on the unsaved text, with the nearest `mfac.toml`."
+    )]
+    Lsp,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(
         after_help = "Examples:\n  mfac completions bash > /etc/bash_completion.d/mfac\n  mfac completions zsh > \"${fpath[1]}/_mfac\""
@@ -140,6 +147,9 @@ pub fn main() -> ExitCode {
         Command::Audit(a) => audit::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Unlock(a) => unlock::run(a),
+        Command::Lsp => mfac_lsp::serve_stdio()
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| Failure::input(format!("mfac lsp: {e}"))),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into a buffer first: clap_complete panics on a failed write.

@@ -73,6 +73,18 @@ pub struct Diagnostic {
     pub counterexample: Option<Box<Counterexample>>,
     /// For a failing control of a compliance profile: which.
     pub control: Option<ControlRef>,
+    /// An edit that certainly fixes it, where there is one: an editor
+    /// offers it as a quick fix. Not part of any output format.
+    pub fix: Option<Box<Fix>>,
+}
+
+/// A change to the policy text that fixes a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What it does, as an editor's menu says it: "Replace with `totp`".
+    pub title: String,
+    /// Replacements, by span of the original text; they do not overlap.
+    pub edits: Vec<(Span, String)>,
 }
 
 /// A control of a compliance profile: `pci-dss-4.0` `8.4.2`.
@@ -240,7 +252,16 @@ impl Diagnostic {
             related: Vec::new(),
             counterexample: None,
             control: None,
+            fix: None,
         }
+    }
+
+    pub fn fix(mut self, title: impl Into<String>, edits: Vec<(Span, String)>) -> Self {
+        self.fix = Some(Box::new(Fix {
+            title: title.into(),
+            edits,
+        }));
+        self
     }
 
     pub fn control(mut self, c: ControlRef) -> Self {

@@ -22,6 +22,7 @@ mod domain;
 mod inert;
 mod judge;
 pub mod loosen;
+mod memo;
 #[cfg(feature = "mutants")]
 pub mod mutants;
 mod property;
@@ -33,6 +34,7 @@ pub(crate) use domain::{apps_of, groups_of, named_users, pieces, users_of};
 pub use domain::{instant, Space, Users, PROOF_LIMIT};
 pub use inert::inert_group_rules;
 pub(crate) use judge::{Judged, Login};
+pub use memo::Memo;
 pub use property::{Condition, Counterexample, Property, Scope, Unjudgeable};
 pub use replay::{
     field_rules, loosening_condition, replay_args, replay_user, report, settings_report,

@@ -6,3 +6,4 @@
 pub mod entra;
 pub mod generate;
 pub mod reference;
+pub mod sized;

@@ -189,3 +189,17 @@ pub struct Tables {
     pub except_groups: Vec<(String, Vec<u32>)>,
     pub exemptions: Vec<ExemptionInfo>,
 }
+
+impl Tables {
+    /// The tables without where things are written (the source's name and
+    /// every line number): two versions of a policy that mean the same
+    /// give equal tables.
+    pub fn meaning(&self) -> Tables {
+        let mut t = self.clone();
+        t.source.clear();
+        t.rules.iter_mut().for_each(|r| r.line = 0);
+        t.phases.iter_mut().for_each(|p| p.line = 0);
+        t.exemptions.iter_mut().for_each(|e| e.line = 0);
+        t
+    }
+}

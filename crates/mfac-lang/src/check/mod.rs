@@ -90,6 +90,9 @@ pub struct Context<'a> {
     /// The proofs' searches, shared: many checks prove properties of the
     /// same scope.
     proofs: std::cell::RefCell<mfac_prove::Proofs>,
+    /// See [`CheckOptions::memo`]; `begun` once this policy was shown to it.
+    memo: Option<&'a std::sync::Mutex<mfac_prove::Memo>>,
+    begun: std::cell::Cell<bool>,
 }
 
 impl<'a> Context<'a> {
@@ -273,9 +276,26 @@ impl<'a> Context<'a> {
         users: mfac_prove::Users,
     ) -> Result<Result<(), mfac_prove::Counterexample>, mfac_prove::Unjudgeable> {
         let space = mfac_prove::Space::of(users).within(self.proof_limit);
-        self.proofs
-            .borrow_mut()
-            .prove_in(self.compiled(), property, &space)
+        let prove = || {
+            self.proofs
+                .borrow_mut()
+                .prove_in(self.compiled(), property, &space)
+        };
+        let Some(memo) = self.memo else {
+            return prove();
+        };
+        let mut memo = memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !self.begun.replace(true) {
+            memo.begin(self.compiled());
+        }
+        if let Some(answer) = memo.get(property, &space) {
+            return answer;
+        }
+        let answer = prove();
+        memo.keep(property, &space, &answer);
+        answer
     }
 
     /// Why a property whose search gave up is not proven, in words (E029,
@@ -334,6 +354,10 @@ pub struct CheckOptions {
     /// before it gives up (`mfac check --proof-limit`); `None` for
     /// [`mfac_prove::PROOF_LIMIT`].
     pub proof_limit: Option<usize>,
+    /// Proof answers kept from an earlier check of the same document (an
+    /// editor's, which checks on every change): reused while the policy
+    /// means the same.
+    pub memo: Option<std::sync::Arc<std::sync::Mutex<mfac_prove::Memo>>>,
 }
 
 /// The result of checking one file: the policy if it has no errors, and
@@ -384,7 +408,7 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
     let read = match crate::syntax::read(source) {
         Ok(r) if r.errors.is_empty() => r,
         Ok(r) => return fail(r.errors),
-        Err(errors) => return fail(errors),
+        Err(_) => return fail(past_syntax_errors(source, &options.config)),
     };
     let (policy, mut found) = resolve::resolve(source, &read.file);
     let groups = GroupGraph::new(&policy);
@@ -404,6 +428,8 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         proof_limit: options.proof_limit.unwrap_or(mfac_prove::PROOF_LIMIT),
         gave_up: std::cell::RefCell::new(Vec::new()),
         proofs: std::cell::RefCell::default(),
+        memo: options.memo.as_deref(),
+        begun: std::cell::Cell::new(false),
     };
     for check in REGISTRY {
         if let Some(run) = check
@@ -451,6 +477,38 @@ pub fn check(source: &SourceFile, options: &CheckOptions) -> CheckOutcome {
         diagnostics,
         controls,
     }
+}
+
+/// The findings of a file with syntax errors: each error, and what
+/// resolving the items that do parse finds, so that one missing brace does
+/// not hide the rest of the file. The checks of the policy as a whole do
+/// not run: with items missing, what they would prove is not the author's
+/// policy. A name the policy cannot resolve is not reported when a broken
+/// stretch names it: that is where it is probably declared.
+fn past_syntax_errors(source: &SourceFile, config: &config::CheckConfig) -> Vec<Diagnostic> {
+    let recovered = crate::syntax::read_recovering(source);
+    let mut found = recovered.errors;
+    let Some(read) = recovered.read else {
+        return found;
+    };
+    if !read.errors.is_empty() {
+        found.extend(read.errors);
+        return found;
+    }
+    let text = source.text();
+    let in_broken = |name: &str| {
+        recovered
+            .broken
+            .iter()
+            .any(|b| text.get(b.start..b.end).is_some_and(|t| t.contains(name)))
+    };
+    let (_, resolved) = resolve::resolve(source, &read.file);
+    found.extend(resolved.into_iter().filter(|d| {
+        let unknown = d.code == codes::UNKNOWN_FACTOR.code || d.code == codes::UNKNOWN_RULE.code;
+        !(unknown && text.get(d.span.start..d.span.end).is_some_and(in_broken))
+    }));
+    config.apply(&mut found);
+    found
 }
 
 /// The first `n` of some user ids, quoted, and how many more:
@@ -632,6 +690,77 @@ registry! {
 mod tests {
     use super::*;
     use crate::diagnostic::Severity;
+
+    #[test]
+    fn a_missing_brace_does_not_hide_the_rest_of_the_file() {
+        let text = "strength phishing_resistant webauthn\n\
+                    group \"Staff\" { factors pushh }\n\
+                    group \"Admins\" {\n  factors webauthn\n\
+                    user \"a@x\" { factors phishing_resistant | totps }\n";
+        let out = check(&SourceFile::new("t.mfa", text), &CheckOptions::default());
+        let codes: Vec<&str> = out.diagnostics.items.iter().map(|d| d.code).collect();
+        assert!(out.policy.is_none() && out.refuted.is_none());
+        // Both syntax errors, and the unknown factors in the rules after
+        // them; the strength is declared where the text is broken, so it is
+        // not reported unknown.
+        let unknown = codes::UNKNOWN_FACTOR.code;
+        assert_eq!(
+            codes,
+            ["E001", unknown, "E001", unknown],
+            "{:#?}",
+            out.diagnostics.items
+        );
+        let named: Vec<&str> = out
+            .diagnostics
+            .items
+            .iter()
+            .filter(|d| d.code == unknown)
+            .map(|d| &text[d.span.start..d.span.end])
+            .collect();
+        assert_eq!(named, ["pushh", "totps"]);
+    }
+
+    #[test]
+    fn a_memo_reuses_proofs_while_the_policy_means_the_same() {
+        let memo = std::sync::Arc::new(std::sync::Mutex::new(mfac_prove::Memo::default()));
+        let options = CheckOptions {
+            memo: Some(memo.clone()),
+            ..CheckOptions::default()
+        };
+        let text = "default { enforcement optional }\n\
+                    group \"Admins\" { privileged enforcement optional }\n";
+        let run = |t: &str| {
+            check(&SourceFile::new("t.mfa", t), &options)
+                .diagnostics
+                .items
+        };
+        let hits = || memo.lock().unwrap().hits();
+        let first = run(text);
+        assert_eq!(hits(), 0);
+        // A comment above moves every line down: the same proofs, answered
+        // from the memo, with the counterexample's places from this text.
+        let moved = run(&format!("# admins below\n\n{text}"));
+        assert!(hits() > 0);
+        let e012 = |ds: &[Diagnostic]| ds.iter().find(|d| d.code == "E012").cloned().unwrap();
+        let (a, b) = (e012(&first), e012(&moved));
+        assert_eq!(a.message, b.message);
+        assert_eq!(
+            a.counterexample.as_ref().unwrap().rules.enforcement,
+            ["t.mfa:1: default", "t.mfa:2: group \"Admins\""]
+        );
+        assert_eq!(
+            b.counterexample.as_ref().unwrap().rules.enforcement,
+            ["t.mfa:3: default", "t.mfa:4: group \"Admins\""]
+        );
+        // A change of meaning forgets them.
+        let before = hits();
+        let fixed = run(&text.replace(
+            "privileged enforcement optional",
+            "privileged enforcement required",
+        ));
+        assert_eq!(hits(), before);
+        assert!(!fixed.iter().any(|d| d.code == "E012"));
+    }
 
     #[test]
     fn codes_are_unique_and_ordered() {

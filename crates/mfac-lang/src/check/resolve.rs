@@ -635,13 +635,17 @@ fn unknown_factor<'a>(
             factor_list()
         ),
     };
-    Diagnostic::new(
+    let d = Diagnostic::new(
         &codes::UNKNOWN_FACTOR,
         n.span,
         format!("unknown factor or strength `{}`", n.value),
     )
     .label("not a factor kind or a declared strength")
-    .help(help)
+    .help(help);
+    match suggestion {
+        Some(k) => d.fix(format!("Replace with `{k}`"), vec![(n.span, k.to_string())]),
+        None => d,
+    }
 }
 
 fn factor_list() -> String {

@@ -184,7 +184,7 @@ pub(super) fn syntax_error(text: &str, e: &pest::error::Error<Rule>) -> Diagnost
 }
 
 /// Words that start a top-level declaration or rule.
-const TOP_WORDS: [&str; 15] = [
+pub(super) const TOP_WORDS: [&str; 15] = [
     "default",
     "group",
     "user",

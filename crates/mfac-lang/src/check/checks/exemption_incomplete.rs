@@ -14,6 +14,7 @@ pub const INFO: CheckInfo = CheckInfo {
 
 pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for e in &cx.policy.exemptions {
+        let end = crate::source::Span::new(e.span.end, e.span.end);
         let missing: Vec<&str> = [
             ("`until`", e.until.is_none()),
             ("`reason`", e.reason.is_none()),
@@ -32,8 +33,35 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         missing.join(" and no ")
                     ),
                 )
-                .label("incomplete exemption"),
+                .label("incomplete exemption")
+                .fix(
+                    "Add the missing clauses, to fill in",
+                    vec![(end, placeholders(cx, e))],
+                ),
             );
         }
     }
+}
+
+/// ` until DATE reason "..." ticket "..."` for the clauses an exemption
+/// lacks: a week from today (within `max_exemption`), and texts that say
+/// they are to be filled in.
+fn placeholders(cx: &Context<'_>, e: &crate::policy::Exemption) -> String {
+    let mut add = String::new();
+    if e.until.is_none() {
+        let days = (cx.policy.max_exemption / 86_400).clamp(1, 7);
+        let date = cx
+            .today
+            .to_zoned_datetime(cx.policy.timezone.clone())
+            .date()
+            .saturating_add(jiff::Span::new().days(days));
+        add.push_str(&format!(" until {date}"));
+    }
+    if e.reason.is_none() {
+        add.push_str(" reason \"FILL IN: why this user is exempt\"");
+    }
+    if e.ticket.is_none() {
+        add.push_str(" ticket \"FILL IN\"");
+    }
+    add
 }

@@ -21,7 +21,11 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     until.span,
                     format!("exemption for `{}` has expired", e.user),
                 )
-                .label("ended on or before today"),
+                .label("ended on or before today")
+                .fix(
+                    "Delete the expired exemption",
+                    vec![(e.span, String::new())],
+                ),
             );
         }
     }

@@ -72,10 +72,26 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// The finding at the rule's enforcement as it stood then (the phase in
 /// force that set it, else the rule's own field, else its subject).
 fn finding(cx: &Context<'_>, id: RuleId, r: crate::check::Refuted, message: String) -> Diagnostic {
-    let span = cx.span_of(id, r.counterexample.at, |f| f.enforcement.map(|e| e.span));
-    Diagnostic::new(&INFO, span, message)
+    let at = r.counterexample.at;
+    let span = cx.span_of(id, at, |f| f.enforcement.map(|e| e.span));
+    let d = Diagnostic::new(&INFO, span, message)
         .label("below `required` for this login")
-        .counterexample(r.report)
+        .counterexample(r.report);
+    // Certain only where the rule's own field (or its phase's) sets the
+    // level below `required`: then `required` there is the fix.
+    let own = cx.policy.effective(id, at).enforcement;
+    let written = cx
+        .policy
+        .rules
+        .get(id)
+        .is_some_and(|rule| rule.span != span);
+    match own {
+        Some(level) if written && level < Level::Required => d.fix(
+            "Set `enforcement required`",
+            vec![(span, "enforcement required".to_string())],
+        ),
+        _ => d,
+    }
 }
 
 /// Does the directory (with `--directory`) put this user in a privileged group?

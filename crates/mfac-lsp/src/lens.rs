@@ -1,0 +1,121 @@
+//! Code lenses on assertions: "proved", or "fails — N groups: …" with a
+//! command that shows the counterexample, from the last check. An
+//! assertion is matched to its result by name, so a lens stays put while
+//! the text above it changes.
+
+use crate::analysis::Checked;
+use crate::capabilities::SHOW_COUNTEREXAMPLE;
+use crate::server::{Refusal, Server};
+use lsp_types::{CodeLens, CodeLensParams, Command, ExecuteCommandParams};
+use mfac_lang::check::checks::assertion_fails::INFO as ASSERTION_FAILS;
+use mfac_lang::syntax::Item;
+
+/// How an assertion came out.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Proved,
+    /// The fewest groups, and the finding with its counterexample, in words.
+    Fails {
+        groups: Vec<String>,
+        shown: String,
+    },
+    NotProven,
+    /// The file has errors the proofs cannot look past.
+    NotChecked,
+}
+
+pub fn code_lenses(s: &mut Server, p: CodeLensParams) -> Result<Option<Vec<CodeLens>>, Refusal> {
+    let uri = p.text_document.uri;
+    let Some(view) = s.view(&uri) else {
+        return Ok(None);
+    };
+    let checked = s.checked(&uri);
+    let Some(read) = &view.read else {
+        return Ok(Some(Vec::new()));
+    };
+    let lines = view.lines();
+    let lenses = read
+        .file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Assert(a) => Some(a),
+            _ => None,
+        })
+        .map(|a| {
+            let outcome = checked
+                .as_deref()
+                .map_or(Outcome::NotChecked, |c| outcome(c, &a.name.value));
+            CodeLens {
+                range: lines.range(a.name.span),
+                command: Some(command(outcome)),
+                data: None,
+            }
+        })
+        .collect();
+    Ok(Some(lenses))
+}
+
+fn outcome(c: &Checked, name: &str) -> Outcome {
+    let Some(policy) = &c.policy else {
+        return Outcome::NotChecked;
+    };
+    let Some(a) = policy.assertions.iter().find(|a| a.name == name) else {
+        return Outcome::NotChecked;
+    };
+    let mut found = c.diagnostics.items.iter().filter(|d| {
+        d.code == ASSERTION_FAILS.code && a.span.start <= d.span.start && d.span.end <= a.span.end
+    });
+    match found.next() {
+        None => Outcome::Proved,
+        Some(d) => match &d.counterexample {
+            Some(cx) => Outcome::Fails {
+                groups: cx.groups.clone(),
+                shown: format!("{}\n{}", d.message, cx.text()),
+            },
+            None => Outcome::NotProven,
+        },
+    }
+}
+
+fn command(o: Outcome) -> Command {
+    let title_only = |title: &str| Command {
+        title: title.to_string(),
+        command: String::new(),
+        arguments: None,
+    };
+    match o {
+        Outcome::Proved => title_only("✓ proved"),
+        Outcome::NotProven => title_only("not proven: the search gave up"),
+        Outcome::NotChecked => title_only("not proven: the file has errors"),
+        Outcome::Fails { groups, shown } => {
+            let who = match groups.len() {
+                0 => "0 groups".to_string(),
+                1 => format!("1 group: {}", groups.join(", ")),
+                n => format!("{n} groups: {}", groups.join(", ")),
+            };
+            Command {
+                title: format!("✗ fails — {who}"),
+                command: SHOW_COUNTEREXAMPLE.to_string(),
+                arguments: Some(vec![serde_json::Value::String(shown)]),
+            }
+        }
+    }
+}
+
+/// `mfac.showCounterexample TEXT`: shown to the author as a message.
+pub fn execute(
+    s: &mut Server,
+    p: ExecuteCommandParams,
+) -> Result<Option<serde_json::Value>, Refusal> {
+    if p.command != SHOW_COUNTEREXAMPLE {
+        return Err(Refusal(format!("unknown command `{}`", p.command)));
+    }
+    let Some(serde_json::Value::String(text)) = p.arguments.first() else {
+        return Err(Refusal(format!(
+            "`{SHOW_COUNTEREXAMPLE}` takes the counterexample's text"
+        )));
+    };
+    s.show(text.clone());
+    Ok(None)
+}

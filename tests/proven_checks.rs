@@ -207,3 +207,20 @@ fn in_ordered_mode_a_group_rule_before_a_users_own_rule_is_not_shadowed() {
     let f = findings("w002-ordered-user", text, &[]);
     assert!(!codes(&f).contains(&"W002"), "{f:?}");
 }
+
+#[test]
+fn in_ordered_mode_a_group_rule_whose_group_is_excluded_elsewhere_through_includes_is_shadowed() {
+    // Found by a long run of the brute-force oracle: without G's rule, a
+    // member of G is still a member of Outer (Outer includes G), so `late`
+    // still leaves them out and the default's `never` stands: G's rule
+    // changes nothing. W002 missed it: with the rule, G's own `never` won
+    // before `late`, so G's summary left nothing out, and the search did
+    // not try every group alongside it.
+    let text = "precedence ordered\ndefault { enforcement required remember never }\ngroup \"G\" { remember never }\ngroup \"Outer\" { includes \"G\" enforcement optional }\nrule \"late\" {\n  for members of group \"Other\"\n  except members of group \"Outer\"\n  remember 1d\n}\n";
+    let f = findings("w002-ordered-excluded-through-includes", text, &[]);
+    assert!(
+        f.iter()
+            .any(|(code, line, _)| *code == "W002" && *line == 3),
+        "{f:?}"
+    );
+}

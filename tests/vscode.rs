@@ -8,7 +8,12 @@
 //! runs; it is built when `MFAC_TEST_VSCODE` is set (CI sets it) and is
 //! `ignored` otherwise (build.rs).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use mfac::syntax::TokenKind;
 use mfac::SourceFile;
@@ -23,7 +28,10 @@ fn line_col(text: &str, offset: usize) -> (u64, u64) {
 }
 
 #[test]
-#[cfg_attr(not(mfac_vscode), ignore = "set MFAC_TEST_VSCODE=1 (with node and `npm ci --prefix editors/vscode`) to run")]
+#[cfg_attr(
+    not(mfac_vscode),
+    ignore = "set MFAC_TEST_VSCODE=1 (with node and `npm ci --prefix editors/vscode`) to run"
+)]
 fn the_textmate_grammar_scopes_every_example_policy_as_mfac_reads_it() {
     let mut files: Vec<String> = std::fs::read_dir("policies")
         .unwrap()
@@ -36,7 +44,11 @@ fn the_textmate_grammar_scopes_every_example_policy_as_mfac_reads_it() {
         .args(&files)
         .output()
         .expect("node runs");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let scoped: Value = serde_json::from_slice(&run.stdout).unwrap();
     let mut wrong = Vec::new();
     let mut checked = 0;
@@ -44,13 +56,26 @@ fn the_textmate_grammar_scopes_every_example_policy_as_mfac_reads_it() {
         let text = std::fs::read_to_string(f).unwrap();
         let read = mfac::syntax::read(&SourceFile::new(f.as_str(), text.as_str())).unwrap();
         let tm = scoped[f].as_array().unwrap();
-        for t in read.tokens.iter().filter(|t| !matches!(t.kind, TokenKind::Space | TokenKind::Punct)) {
+        for t in read
+            .tokens
+            .iter()
+            .filter(|t| !matches!(t.kind, TokenKind::Space | TokenKind::Punct))
+        {
             let (line, col) = line_col(&text, t.span.start);
             let covering = tm
                 .iter()
-                .find(|x| x["line"] == line && x["start"].as_u64().unwrap() <= col && col < x["end"].as_u64().unwrap())
+                .find(|x| {
+                    x["line"] == line
+                        && x["start"].as_u64().unwrap() <= col
+                        && col < x["end"].as_u64().unwrap()
+                })
                 .unwrap_or_else(|| panic!("{f}:{}: no TextMate token", line + 1));
-            let scopes: Vec<&str> = covering["scopes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+            let scopes: Vec<&str> = covering["scopes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+                .collect();
             let has = |prefix: &str| scopes.iter().any(|s| s.starts_with(prefix));
             let ok = match t.kind {
                 TokenKind::Keyword => has("keyword"),
@@ -61,7 +86,13 @@ fn the_textmate_grammar_scopes_every_example_policy_as_mfac_reads_it() {
             };
             checked += 1;
             if !ok {
-                wrong.push(format!("{f}:{}:{}: {:?} `{}` scoped {scopes:?}", line + 1, col + 1, t.kind, &text[t.span.start..t.span.end]));
+                wrong.push(format!(
+                    "{f}:{}:{}: {:?} `{}` scoped {scopes:?}",
+                    line + 1,
+                    col + 1,
+                    t.kind,
+                    &text[t.span.start..t.span.end]
+                ));
             }
         }
     }

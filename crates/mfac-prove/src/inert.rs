@@ -114,8 +114,8 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
                 };
                 // The states found can be joined only with groups that
                 // leave nothing out (see `reachable_in_scope`); for a rule
-                // whose carriers do, every group is searched unsettled, once
-                // per view.
+                // whose carriers do, with the rule or without it, every
+                // group is searched unsettled, once per view.
                 let mut unsettled_states: Option<Vec<Reached>> = None;
                 for (k, &rule) in undecided.iter().enumerate() {
                     if live.get(k).copied().unwrap_or(true) {
@@ -123,7 +123,12 @@ pub fn inert_group_rules(policy: &Policy, rules: &[usize]) -> Vec<usize> {
                     }
                     let without = policy.view(e, u, a, fields, Some(rule));
                     let carriers = carried(rule);
-                    let states = if carriers.iter().any(|g| with.group(g).leaves_out()) {
+                    // Without the rule, a carrier may leave out what the
+                    // rule itself outranked with it (its own group still
+                    // excluded through `includes`): unsettled then too.
+                    let leaves_out =
+                        |g: &&str| with.group(g).leaves_out() || without.group(g).leaves_out();
+                    let states = if carriers.iter().any(leaves_out) {
                         if unsettled_states.is_none() {
                             let Some(all) = unsettled(&with, &names) else {
                                 return Vec::new();

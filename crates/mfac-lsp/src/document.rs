@@ -16,11 +16,19 @@ pub struct Document {
 }
 
 impl Document {
-    /// The name findings and replay lines use: the file's path, else the URI.
+    /// The name findings and replay lines use: the file's path (relative
+    /// to the folder the editor started the server in, when it is under it,
+    /// as `mfac check` run there names it), else the URI.
     pub fn name(&self, uri: &Uri) -> String {
-        self.path
-            .as_ref()
-            .map_or_else(|| uri.as_str().to_string(), |p| p.display().to_string())
+        let Some(path) = &self.path else {
+            return uri.as_str().to_string();
+        };
+        let here = std::env::current_dir().ok();
+        let shown = here
+            .as_deref()
+            .and_then(|h| path.strip_prefix(h).ok())
+            .unwrap_or(path);
+        shown.display().to_string()
     }
 
     /// Apply the editor's changes, in order. A change whose range starts

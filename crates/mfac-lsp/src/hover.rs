@@ -5,8 +5,10 @@
 //!   user in no group, any user into that app), decided by the evaluator
 //!   compiled from the last text that checked;
 //! - a strength or factor kind: its members and meaning;
+//! - an assertion's name: proved, or the login that breaks it;
 //! - a code in a suppression comment: `mfac explain`'s text.
 
+use crate::lens;
 use crate::names::{Kind, Occurrence};
 use crate::server::{Refusal, Server};
 use crate::view::View;
@@ -27,7 +29,8 @@ pub fn hover(s: &mut Server, p: HoverParams) -> Result<Option<Hover>, Refusal> {
             Kind::Group | Kind::User | Kind::App => Some(subject(&view, o, compiled.as_deref())),
             Kind::Strength => strength(&view, &o.name),
             Kind::Factor => factor(&o.name),
-            Kind::Rule | Kind::Assertion | Kind::Rollout => None,
+            Kind::Assertion => Some(assertion(s, &at.text_document.uri, &o.name)),
+            Kind::Rule | Kind::Rollout => None,
         },
         None => suppressed_code(&view, offset),
     };
@@ -39,6 +42,14 @@ pub fn hover(s: &mut Server, p: HoverParams) -> Result<Option<Hover>, Refusal> {
         }),
         range,
     }))
+}
+
+/// An assertion: proved, or its counterexample, from the last check.
+fn assertion(s: &Server, uri: &lsp_types::Uri, name: &str) -> String {
+    let outcome = s
+        .checked(uri)
+        .map_or(lens::Outcome::NotChecked, |c| lens::outcome(&c, name));
+    lens::described(name, &outcome)
 }
 
 /// A user id no policy names: a login by "anyone".

@@ -12,7 +12,7 @@ use mfac_lang::syntax::Item;
 
 /// How an assertion came out.
 #[derive(Debug, PartialEq, Eq)]
-enum Outcome {
+pub enum Outcome {
     Proved,
     /// The fewest groups, and the finding with its counterexample, in words.
     Fails {
@@ -56,7 +56,7 @@ pub fn code_lenses(s: &mut Server, p: CodeLensParams) -> Result<Option<Vec<CodeL
     Ok(Some(lenses))
 }
 
-fn outcome(c: &Checked, name: &str) -> Outcome {
+pub fn outcome(c: &Checked, name: &str) -> Outcome {
     let Some(policy) = &c.policy else {
         return Outcome::NotChecked;
     };
@@ -100,6 +100,20 @@ fn command(o: Outcome) -> Command {
                 arguments: Some(vec![serde_json::Value::String(shown)]),
             }
         }
+    }
+}
+
+/// An assertion's outcome in words, for hover.
+pub fn described(name: &str, o: &Outcome) -> String {
+    match o {
+        Outcome::Proved => {
+            format!("**assert `{name}`**: proved, for every login the policy can decide")
+        }
+        Outcome::NotProven => {
+            format!("**assert `{name}`**: not proven: the search gave up (see the finding)")
+        }
+        Outcome::NotChecked => format!("**assert `{name}`**: not proven: the file has errors"),
+        Outcome::Fails { shown, .. } => format!("**assert `{name}`**: fails\n\n```\n{shown}\n```"),
     }
 }
 

@@ -697,6 +697,53 @@ fn mfac_toml_raises_and_silences_warnings_but_never_lowers_errors() {
 }
 
 #[test]
+fn mfac_toml_names_the_directory_check_judges_users_by() {
+    let dir = std::env::temp_dir().join(format!("mfac-config-dir-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    let policy = dir.join("policies/p.mfa");
+    std::fs::write(&policy, "default { enforcement optional factors webauthn | totp }\ngroup \"Admins\" { privileged enforcement required factors webauthn }\n").unwrap();
+    std::fs::write(
+        dir.join("users.csv"),
+        "id,groups,factors\nann@x.test,Staff,totp\n",
+    )
+    .unwrap();
+    let p = policy.to_str().unwrap();
+    let codes = |run: &common::Run| -> Vec<String> {
+        json(run)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let check = |extra: &[&str]| {
+        mfac(&[&["check", p, "--today", TODAY, "--format", "json"], extra].concat())
+    };
+    assert!(!codes(&check(&[])).contains(&"W021".to_string()));
+    // `[directory]`, relative to mfac.toml: no user holds Admins (W021).
+    std::fs::write(dir.join("mfac.toml"), "[directory]\nfile = \"users.csv\"\n").unwrap();
+    assert!(codes(&check(&[])).contains(&"W021".to_string()));
+    // `--directory` wins: here a user holds Admins.
+    std::fs::write(
+        dir.join("other.csv"),
+        "id,groups,factors\nann@x.test,Admins,webauthn\n",
+    )
+    .unwrap();
+    let other = dir.join("other.csv");
+    assert!(!codes(&check(&["--directory", other.to_str().unwrap()])).contains(&"W021".to_string()));
+    // A directory that cannot be read: exit 2, named.
+    std::fs::write(
+        dir.join("mfac.toml"),
+        "[directory]\nfile = \"missing.csv\"\n",
+    )
+    .unwrap();
+    let run = mfac(&["check", p, "--today", TODAY]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("missing.csv"), "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn check_json_and_sarif_snapshots() {
     let args = [
         "check",

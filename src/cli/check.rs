@@ -169,10 +169,12 @@ pub fn run(a: Args) -> Outcome {
             },
             (None, None) => None,
         };
+        let config = config.unwrap_or_default();
         let options = CheckOptions {
             today,
-            directory: directory.clone(),
-            config: config.unwrap_or_default(),
+            // `--directory` wins over the project's `[directory]`.
+            directory: directory.clone().or(config.directory),
+            config: config.check,
             profiles: profiles.clone(),
             proof_limit: Some(usize::try_from(a.proof_limit).unwrap_or(usize::MAX)),
             memo: None,

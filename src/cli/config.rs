@@ -1,23 +1,45 @@
 //! `mfac.toml` for `mfac check`: the project's settings
 //! ([`mfac::project`]), found above each policy or given with `--config`,
-//! and a file that cannot be used as an `E025` (exit 2).
+//! with its `[directory]` read; a file that cannot be used is an `E025`
+//! (or, for its directory, an `E021`), exit 2.
 
 use super::Failure;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// A project's severities, as the checker takes them.
-pub type Config = mfac::check::config::CheckConfig;
+/// An `mfac.toml` as `check` uses it.
+#[derive(Clone, Default)]
+pub struct Config {
+    /// The severities, as the checker takes them.
+    pub check: mfac::check::config::CheckConfig,
+    /// The users of its `[directory]`, read.
+    pub directory: Option<Arc<mfac::directory::Directory>>,
+}
 
-/// Read an `mfac.toml`.
+/// Read an `mfac.toml`, and the directory it names.
 pub fn load(path: &Path) -> Result<Config, Failure> {
     let source = super::read_source(&path.display().to_string())?;
-    mfac::project::read(&source).map_err(|d| {
+    let project = mfac::project::read(&source).map_err(|d| {
         Failure::at(
             &mfac::check::codes::BAD_CONFIG,
             source.clone(),
             d.span,
             d.message,
         )
+    })?;
+    let directory = match &project.directory {
+        None => None,
+        Some(d) => Some(Arc::new(d.read(path).map_err(|found| {
+            Failure::located(
+                2,
+                format!("cannot use the directory `{}` names", path.display()),
+                found,
+            )
+        })?)),
+    };
+    Ok(Config {
+        check: project.check,
+        directory,
     })
 }
 

@@ -5,15 +5,21 @@
 //! [severity]
 //! W002 = "error"    # raise: fail CI on it
 //! W011 = "off"      # silence a warning the team accepts
+//!
+//! [directory]       # the users the directory checks judge (and the
+//! file = "acme.users.yaml"   # editor's rule lenses count), relative to
+//! format = "yaml"            # this file; format and columns optional
+//! columns = "id=email,groups=member_of"
 //! ```
 //!
 //! Found in the policy's folder or the nearest folder above it. Warnings
 //! may be raised to errors or turned off; errors cannot be lowered: an
 //! error means the policy cannot be trusted to evaluate.
 
-use mfac_core::diagnostic::Diagnostic;
+use crate::directory::{Columns, Directory, Format};
+use mfac_core::diagnostic::{Diagnostic, Diagnostics};
 use mfac_core::source::{SourceFile, Span};
-use mfac_lang::check::codes::BAD_CONFIG;
+use mfac_lang::check::codes::{BAD_CONFIG, BAD_DIRECTORY};
 use mfac_lang::check::config::{CheckConfig, ConfigError, Setting};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,12 +29,65 @@ use std::path::{Path, PathBuf};
 struct File {
     #[serde(default)]
     severity: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    directory: Option<toml::Spanned<DirectoryTable>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectoryTable {
+    file: String,
+    format: Option<String>,
+    columns: Option<String>,
+}
+
+/// What an `mfac.toml` says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Project {
+    pub check: CheckConfig,
+    pub directory: Option<DirectoryFile>,
+}
+
+/// `[directory]`: a directory file, its format and its columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryFile {
+    /// As written, relative to the `mfac.toml`'s folder.
+    pub file: String,
+    pub format: Option<Format>,
+    pub columns: Columns,
+}
+
+impl DirectoryFile {
+    /// The file, for an `mfac.toml` at `project`.
+    pub fn path(&self, project: &Path) -> PathBuf {
+        project.parent().unwrap_or(Path::new("")).join(&self.file)
+    }
+
+    /// Read it, for an `mfac.toml` at `project`: the directory, or what is
+    /// wrong with it, at its place.
+    pub fn read(&self, project: &Path) -> Result<Directory, Diagnostics> {
+        let path = self.path(project);
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            let d = Diagnostic::new(
+                &BAD_DIRECTORY,
+                Span::default(),
+                format!(
+                    "cannot read directory `{shown}` named in `{}`: {e}",
+                    project.display()
+                ),
+            );
+            Diagnostics::new(SourceFile::new(shown.as_str(), ""), vec![d])
+        })?;
+        let source = SourceFile::new(shown.as_str(), text);
+        let format = self.format.unwrap_or_else(|| Format::from_path(&shown));
+        crate::directory::parse_with(&source, format, &self.columns)
+    }
 }
 
 /// Read an `mfac.toml`, named by `source`. What is wrong with it is an
 /// `E025` at its place in the file: a severity file that is silently
 /// ignored would hide the checks the team relies on.
-pub fn read(source: &SourceFile) -> Result<CheckConfig, Box<Diagnostic>> {
+pub fn read(source: &SourceFile) -> Result<Project, Box<Diagnostic>> {
     let shown = source.name();
     let bad = |span: std::ops::Range<usize>, message: String| {
         Box::new(Diagnostic::new(
@@ -39,6 +98,29 @@ pub fn read(source: &SourceFile) -> Result<CheckConfig, Box<Diagnostic>> {
     };
     let file: File = toml::from_str(source.text())
         .map_err(|e| bad(e.span().unwrap_or(0..0), e.message().to_string()))?;
+    let directory = match file.directory {
+        None => None,
+        Some(d) => {
+            let at = d.span();
+            let d = d.into_inner();
+            let format = d
+                .format
+                .map(|f| f.parse::<Format>())
+                .transpose()
+                .map_err(|e| bad(at.clone(), format!("[directory] format: {e}")))?;
+            let columns = d
+                .columns
+                .map(|c| c.parse::<Columns>())
+                .transpose()
+                .map_err(|e| bad(at.clone(), format!("[directory] columns: {e}")))?
+                .unwrap_or_default();
+            Some(DirectoryFile {
+                file: d.file,
+                format,
+                columns,
+            })
+        }
+    };
     let mut config = CheckConfig::default();
     for (code, level) in file.severity {
         let written = level.span();
@@ -60,7 +142,10 @@ pub fn read(source: &SourceFile) -> Result<CheckConfig, Box<Diagnostic>> {
             bad(span, e.to_string())
         })?;
     }
-    Ok(config)
+    Ok(Project {
+        check: config,
+        directory,
+    })
 }
 
 /// The nearest `mfac.toml` at or above the folder of `policy`, named
@@ -85,13 +170,38 @@ mod tests {
     use super::*;
 
     fn read_text(text: &str) -> Result<CheckConfig, Box<Diagnostic>> {
-        read(&SourceFile::new("mfac.toml", text))
+        read(&SourceFile::new("mfac.toml", text)).map(|p| p.check)
     }
 
     #[test]
     fn a_warning_raised_and_one_turned_off() {
         let c = read_text("[severity]\nW002 = \"error\"\nW011 = \"off\"\n").unwrap();
         assert!(!c.enabled("W011") && c.enabled("W002"));
+    }
+
+    #[test]
+    fn a_directory_file_relative_to_the_project() {
+        let p = read(&SourceFile::new(
+            "mfac.toml",
+            "[directory]\nfile = \"users.csv\"\ncolumns = \"id=email\"\n",
+        ))
+        .unwrap();
+        let d = p.directory.unwrap();
+        assert_eq!(
+            d.path(Path::new("policies/mfac.toml")),
+            Path::new("policies/users.csv")
+        );
+        assert_eq!(d.columns.id, "email");
+        let bad = read(&SourceFile::new(
+            "mfac.toml",
+            "[directory]\nfile = \"u\"\nformat = \"xml\"\n",
+        ))
+        .unwrap_err();
+        assert!(
+            bad.message.contains("[directory] format"),
+            "{}",
+            bad.message
+        );
     }
 
     #[test]

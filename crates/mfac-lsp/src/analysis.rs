@@ -6,10 +6,12 @@
 
 use crate::convert;
 use crate::position::Lines;
+use crate::project::{self, Directories};
 use crate::Out;
 use lsp_server::{Message, Notification};
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{PublishDiagnosticsParams, Uri};
+use mfac_analysis::directory::Directory;
 use mfac_core::diagnostic::Diagnostics;
 use mfac_core::source::SourceFile;
 use mfac_lang::check::{check, CheckOptions};
@@ -51,6 +53,49 @@ pub struct Checked {
     /// The last policy of this document that could be evaluated, from this
     /// version or an earlier one: hover reads it while the text is broken.
     pub compiled: Option<Arc<mfac_core::Policy>>,
+    /// With a directory in `mfac.toml`: the next rollout date, and for each
+    /// rule (by its head, `group "G"`) how many directory users' decisions
+    /// change then with that rule among the rules behind the new one.
+    pub changes: Option<Changes>,
+}
+
+pub struct Changes {
+    pub at: jiff::Timestamp,
+    pub by_rule: HashMap<String, usize>,
+}
+
+/// Each directory user decided now and at the next instant a rollout
+/// phase starts; a user whose decision (outcome, enforcement or factors)
+/// changes counts for every rule behind the new decision.
+pub fn changes_at_next_rollout(
+    p: &mfac_core::Policy,
+    d: &Directory,
+    now: jiff::Timestamp,
+) -> Option<Changes> {
+    let at = p.tables().epochs.iter().copied().find(|e| *e > now)?;
+    let mut by_rule: HashMap<String, usize> = HashMap::new();
+    for u in &d.users {
+        let groups: Vec<&str> = u.groups.iter().map(|g| &**g).collect();
+        let decide = |when| {
+            p.decide(
+                &mfac_core::LoginContext::new(&u.id, when)
+                    .groups(&groups)
+                    .enrolled_set(u.factors),
+            )
+        };
+        let (before, after) = (decide(now), decide(at));
+        let same = before.outcome == after.outcome
+            && before.enforcement == after.enforcement
+            && before.factors == after.factors;
+        if !same {
+            for r in &after.rules {
+                if let Some(info) = p.rule(r.id) {
+                    *by_rule.entry(info.subject()).or_default() += 1;
+                }
+            }
+        }
+    }
+    Some(Changes { at, by_rule })
 }
 
 /// By URI, as text: `Uri` caches its parse inside, so it makes a poor key.
@@ -76,6 +121,7 @@ fn run(rx: &mpsc::Receiver<Job>, out: &Out, results: &Results) {
     let mut pending: Vec<Job> = Vec::new();
     // Per document, the proof answers of its last check.
     let mut memos: HashMap<String, Arc<Mutex<Memo>>> = HashMap::new();
+    let mut directories = Directories::default();
     let take = |pending: &mut Vec<Job>, job: Job| {
         pending.retain(|j| j.uri() != job.uri());
         pending.push(job);
@@ -116,6 +162,7 @@ fn run(rx: &mpsc::Receiver<Job>, out: &Out, results: &Results) {
                     version,
                     before.as_deref(),
                     Some(memo),
+                    &mut directories,
                 );
                 while let Ok(job) = rx.try_recv() {
                     take(&mut pending, job);
@@ -152,10 +199,15 @@ pub fn check_text(
     version: i32,
     before: Option<&Checked>,
     memo: Option<Arc<Mutex<Memo>>>,
+    directories: &mut Directories,
 ) -> Checked {
     let source = SourceFile::new(name, text);
+    let settings = path
+        .map(|p| project::settings(p, directories))
+        .unwrap_or_default();
     let options = CheckOptions {
-        config: path.and_then(project_config).unwrap_or_default(),
+        config: settings.check,
+        directory: settings.directory.clone(),
         memo,
         ..CheckOptions::default()
     };
@@ -165,20 +217,19 @@ pub fn check_text(
         Some(p) => Some(Arc::new(mfac_core::Policy::from_checked(p))),
         None => before.and_then(|b| b.compiled.clone()),
     };
+    let changes = match (&compiled, &settings.directory) {
+        (Some(p), Some(d)) if policy.is_some() => {
+            changes_at_next_rollout(p, d, jiff::Timestamp::now())
+        }
+        _ => None,
+    };
     Checked {
         version,
         diagnostics: outcome.diagnostics,
         policy,
         compiled,
+        changes,
     }
-}
-
-/// The severities of the `mfac.toml` above `path`; one that cannot be used
-/// counts as none (`mfac check` reports it, with its place).
-fn project_config(path: &std::path::Path) -> Option<mfac_lang::check::config::CheckConfig> {
-    let found = mfac_analysis::project::find(path)?;
-    let text = std::fs::read_to_string(&found).ok()?;
-    mfac_analysis::project::read(&SourceFile::new(found.display().to_string(), text)).ok()
 }
 
 fn publish(out: &Out, uri: Uri, version: Option<i32>, diagnostics: Vec<lsp_types::Diagnostic>) {

@@ -34,23 +34,47 @@ pub fn code_lenses(s: &mut Server, p: CodeLensParams) -> Result<Option<Vec<CodeL
         return Ok(Some(Vec::new()));
     };
     let lines = view.lines();
+    let changes = checked
+        .as_deref()
+        .and_then(|c| Some((c.changes.as_ref()?, c.compiled.as_deref()?)));
     let lenses = read
         .file
         .items
         .iter()
         .filter_map(|i| match i {
-            Item::Assert(a) => Some(a),
-            _ => None,
-        })
-        .map(|a| {
-            let outcome = checked
-                .as_deref()
-                .map_or(Outcome::NotChecked, |c| outcome(c, &a.name.value));
-            CodeLens {
-                range: lines.range(a.name.span),
-                command: Some(command(outcome)),
-                data: None,
+            Item::Assert(a) => {
+                let outcome = checked
+                    .as_deref()
+                    .map_or(Outcome::NotChecked, |c| outcome(c, &a.name.value));
+                Some(CodeLens {
+                    range: lines.range(a.name.span),
+                    command: Some(command(outcome)),
+                    data: None,
+                })
             }
+            Item::Rule(r) => {
+                let (changes, policy) = changes?;
+                let n = changes
+                    .by_rule
+                    .get(&r.subject.value.to_string())
+                    .copied()
+                    .unwrap_or(0);
+                let date = changes
+                    .at
+                    .to_zoned_datetime(policy.timezone().clone())
+                    .date();
+                let title = match n {
+                    0 => format!("no directory user changes on {date}"),
+                    1 => format!("1 directory user changes on {date}"),
+                    n => format!("{n} directory users change on {date}"),
+                };
+                Some(CodeLens {
+                    range: lines.range(r.subject.span),
+                    command: Some(title_only(&title)),
+                    data: None,
+                })
+            }
+            _ => None,
         })
         .collect();
     Ok(Some(lenses))
@@ -78,12 +102,16 @@ pub fn outcome(c: &Checked, name: &str) -> Outcome {
     }
 }
 
-fn command(o: Outcome) -> Command {
-    let title_only = |title: &str| Command {
+/// A lens that only says something: no command behind it.
+fn title_only(title: &str) -> Command {
+    Command {
         title: title.to_string(),
         command: String::new(),
         arguments: None,
-    };
+    }
+}
+
+fn command(o: Outcome) -> Command {
     match o {
         Outcome::Proved => title_only("✓ proved"),
         Outcome::NotProven => title_only("not proven: the search gave up"),

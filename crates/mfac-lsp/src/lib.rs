@@ -24,6 +24,7 @@ mod lens;
 mod names;
 mod navigate;
 mod position;
+mod project;
 mod server;
 mod symbols;
 mod view;

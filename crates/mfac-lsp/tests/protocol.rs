@@ -305,6 +305,47 @@ fn lenses_say_which_assertions_hold_and_show_a_counterexample() {
 }
 
 #[test]
+fn with_a_directory_in_mfac_toml_each_rule_says_whom_the_next_rollout_changes() {
+    let dir = std::env::temp_dir().join(format!("mfac-lsp-dir-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    std::fs::write(
+        dir.join("mfac.toml"),
+        "[directory]\nfile = \"users.yaml\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("users.yaml"),
+        "users:\n  - id: ann@x.test\n    groups: [Admins]\n    factors: [webauthn]\n  - id: bob@x.test\n    factors: [totp]\n  - id: cy@x.test\n    factors: [totp]\n",
+    )
+    .unwrap();
+    let path = dir.join("policies/p.mfa");
+    let text = "default { enforcement optional factors webauthn | totp }\ngroup \"Admins\" { privileged enforcement required factors webauthn remember never }\nrollout \"all\" {\n  applies default\n  on 2099-01-01 enforcement required\n}\n";
+    std::fs::write(&path, text).unwrap();
+    let mut c = Client::start();
+    let u: Uri = format!("file://{}", path.display()).parse().unwrap();
+    c.open(&u, text);
+    let lenses = c
+        .request::<req::CodeLensRequest>(CodeLensParams {
+            text_document: TextDocumentIdentifier::new(u.clone()),
+            work_done_progress_params: Default::default(),
+            partial_result_params: Default::default(),
+        })
+        .unwrap();
+    let titles: Vec<&str> = lenses
+        .iter()
+        .map(|l| l.command.as_ref().unwrap().title.as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "2 directory users change on 2099-01-01",
+            "no directory user changes on 2099-01-01"
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn symbols_list_rules_assertions_and_strengths() {
     let mut c = Client::start();
     let u = uri("s.mfa");

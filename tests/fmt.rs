@@ -66,12 +66,24 @@ fn a_file_that_does_not_parse_is_left_alone() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
 
-/// Every policy the README shows is in `mfac fmt`'s layout, so a user who
-/// copies one into a repository does not fail `mfac fmt --check` in CI.
+/// Every policy the README and the book show is in `mfac fmt`'s layout, so
+/// a user who copies one into a repository does not fail `mfac fmt
+/// --check` in CI.
 #[test]
 fn the_readme_policies_are_canonical() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let mut pages: Vec<_> = std::fs::read_dir(format!("{root}/docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        // Every check's documentation shows the mistake it catches.
+        .filter(|p| !p.ends_with("rules.md"))
+        .collect();
+    pages.sort();
+    for p in pages {
+        readme.push_str(&std::fs::read_to_string(p).unwrap());
+    }
     // Fenced blocks without a language tag that hold a rule.
     let mut blocks = Vec::new();
     let mut open: Option<(String, String)> = None;

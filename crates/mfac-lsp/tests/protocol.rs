@@ -346,6 +346,96 @@ fn with_a_directory_in_mfac_toml_each_rule_says_whom_the_next_rollout_changes() 
 }
 
 #[test]
+fn a_request_cancelled_while_it_waits_is_answered_as_cancelled() {
+    let mut c = Client::start();
+    let u = uri("big.mfa");
+    let text = mfac_testing::sized::policy(300, 3);
+    c.open(&u, &text);
+    // Formatting proves the meaning unchanged (two checks): while it runs,
+    // a hover and its cancellation wait behind it.
+    let format = c.send_request(
+        req::Formatting::METHOD,
+        json!({"textDocument": {"uri": u.as_str()}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let hover = c.send_request(
+        req::HoverRequest::METHOD,
+        serde_json::to_value(HoverParams {
+            text_document_position_params: at(&u, 3, 8),
+            work_done_progress_params: Default::default(),
+        })
+        .unwrap(),
+    );
+    c.notify::<note::Cancel>(CancelParams {
+        id: NumberOrString::Number(hover_number(&hover)),
+    });
+    assert!(c.response(&format).response_result.is_ok());
+    let e = c.response(&hover).response_result.unwrap_err();
+    assert_eq!(e.code, lsp_server::ErrorCode::RequestCanceled as i32);
+}
+
+fn hover_number(id: &lsp_server::RequestId) -> i32 {
+    id.to_string().parse().unwrap()
+}
+
+#[test]
+fn the_checks_certain_fixes_are_quick_fixes() {
+    let mut c = Client::start();
+    let u = uri("fixes.mfa");
+    let text = "default { enforcement optional factors webauthn | totp }\ngroup \"Admins\" { privileged enforcement optional factors webauthn }\nexempt user \"bob@x.test\" reason \"lost device\"\nexempt user \"cy@x.test\" until 2020-01-01 reason \"old\" ticket \"T-1\"\n";
+    let found = c.open(&u, text);
+    let fix = |c: &mut Client, code: &str| {
+        let d = found
+            .iter()
+            .find(|d| d.code == Some(NumberOrString::String(code.into())))
+            .unwrap_or_else(|| panic!("{code} in {found:?}"));
+        let actions = c
+            .request::<req::CodeActionRequest>(CodeActionParams {
+                text_document: TextDocumentIdentifier::new(u.clone()),
+                range: d.range,
+                context: CodeActionContext {
+                    diagnostics: vec![d.clone()],
+                    only: None,
+                    trigger_kind: None,
+                },
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+            })
+            .unwrap();
+        let a = actions
+            .into_iter()
+            .find_map(|a| match a {
+                CodeActionOrCommand::CodeAction(a)
+                    if a.diagnostics
+                        .as_ref()
+                        .is_some_and(|ds| ds[0].code == d.code) =>
+                {
+                    Some(a)
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no fix for {code}"));
+        let edit = a.edit.unwrap().changes.unwrap()[&u][0].clone();
+        (a.title, edit.new_text)
+    };
+    let (title, new) = fix(&mut c, "E012");
+    assert_eq!(
+        (title.as_str(), new.as_str()),
+        ("Set `enforcement required`", "enforcement required")
+    );
+    let (title, new) = fix(&mut c, "E009");
+    assert_eq!(title, "Add the missing clauses, to fill in");
+    assert!(
+        new.starts_with(" until 20") && new.contains("ticket \"FILL IN\""),
+        "{new}"
+    );
+    let (title, new) = fix(&mut c, "W006");
+    assert_eq!(
+        (title.as_str(), new.as_str()),
+        ("Delete the expired exemption", "")
+    );
+}
+
+#[test]
 fn symbols_list_rules_assertions_and_strengths() {
     let mut c = Client::start();
     let u = uri("s.mfa");

@@ -187,10 +187,7 @@ fn main() {
     // Hover on a group, and completion after `factors `.
     let (l, ch) = find(&text, "\"g500\"", 0, 2);
     let hover = timed(n * 3, |_| {
-        let got = c.request::<req::HoverRequest>(HoverParams {
-            text_document_position_params: at(&u, l, ch),
-            work_done_progress_params: Default::default(),
-        });
+        let got = c.hover(&u, l, ch);
         assert!(got.is_some());
     });
     line("hover on a group name", 50, hover);

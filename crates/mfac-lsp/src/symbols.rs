@@ -39,32 +39,35 @@ pub fn document_symbols(
         .file
         .items
         .iter()
-        .filter_map(|item| match item {
-            Item::Rule(r) => Some(symbol(
-                r.subject.value.to_string(),
-                SymbolKind::CLASS,
-                r.span,
-                r.subject.span,
-            )),
-            Item::Assert(a) => Some(symbol(
-                format!("assert {:?}", a.name.value),
-                SymbolKind::METHOD,
-                a.span,
-                a.name.span,
-            )),
-            Item::Rollout(r) => Some(symbol(
-                format!("rollout {:?}", r.name.value),
-                SymbolKind::EVENT,
-                r.span,
-                r.name.span,
-            )),
-            Item::Strength(st) => Some(symbol(
-                format!("strength {}", st.name.value),
-                SymbolKind::CONSTANT,
-                st.span,
-                st.name.span,
-            )),
-            _ => None,
+        .filter_map(|item| {
+            let (name, kind, whole, named) = match item {
+                Item::Rule(r) => (
+                    r.subject.value.to_string(),
+                    SymbolKind::CLASS,
+                    r.span,
+                    r.subject.span,
+                ),
+                Item::Assert(a) => (
+                    format!("assert {:?}", a.name.value),
+                    SymbolKind::METHOD,
+                    a.span,
+                    a.name.span,
+                ),
+                Item::Rollout(r) => (
+                    format!("rollout {:?}", r.name.value),
+                    SymbolKind::EVENT,
+                    r.span,
+                    r.name.span,
+                ),
+                Item::Strength(st) => (
+                    format!("strength {}", st.name.value),
+                    SymbolKind::CONSTANT,
+                    st.span,
+                    st.name.span,
+                ),
+                _ => return None,
+            };
+            Some(symbol(name, kind, whole, named))
         })
         .collect();
     Ok(Some(DocumentSymbolResponse::Nested(found)))

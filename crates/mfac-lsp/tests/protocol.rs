@@ -84,55 +84,30 @@ fn hover_shows_what_a_group_alone_gets_now_and_what_a_code_means() {
     let text = format!("{POLICY}# mfac: allow(W002) reason \"kept for the audit\"\n");
     c.open(&u, &text);
     let (l, ch) = find(&text, "\"Admins\" {", 0, 2);
-    let h = c
-        .request::<req::HoverRequest>(HoverParams {
-            text_document_position_params: at(&u, l, ch),
-            work_done_progress_params: Default::default(),
-        })
-        .unwrap();
-    let HoverContents::Markup(m) = h.contents else {
-        panic!()
-    };
+    let m = c.hover(&u, l, ch).unwrap();
     assert!(
-        m.value
-            .contains("A member of `Admins` and of no other group"),
+        m.contains("A member of `Admins` and of no other group"),
         "{}",
-        m.value
+        m
     );
     assert!(
-        m.value.contains("- enforcement: `required`") && m.value.contains("- factors: `webauthn`"),
+        m.contains("- enforcement: `required`") && m.contains("- factors: `webauthn`"),
         "{}",
-        m.value
+        m
     );
     assert!(
-        m.value.contains("line 3") && m.value.contains("line 4") && m.value.contains("line 5"),
+        m.contains("line 3") && m.contains("line 4") && m.contains("line 5"),
         "{}",
-        m.value
+        m
     );
 
     let (l, ch) = find(&text, "W002", 0, 1);
-    let h = c
-        .request::<req::HoverRequest>(HoverParams {
-            text_document_position_params: at(&u, l, ch),
-            work_done_progress_params: Default::default(),
-        })
-        .unwrap();
-    let HoverContents::Markup(m) = h.contents else {
-        panic!()
-    };
-    assert!(m.value.starts_with("W002 "), "{}", m.value);
+    let m = c.hover(&u, l, ch).unwrap();
+    assert!(m.starts_with("W002 "), "{}", m);
 
     let (l, ch) = find(&text, "strong", 1, 2);
-    let h = c
-        .request::<req::HoverRequest>(HoverParams {
-            text_document_position_params: at(&u, l, ch),
-            work_done_progress_params: Default::default(),
-        })
-        .unwrap();
-    let HoverContents::Markup(m) = h.contents else {
-        panic!()
-    };
-    assert!(m.value.contains("Factor kinds: `webauthn`"), "{}", m.value);
+    let m = c.hover(&u, l, ch).unwrap();
+    assert!(m.contains("Factor kinds: `webauthn`"), "{}", m);
 }
 
 #[test]
@@ -246,19 +221,7 @@ fn a_quick_fix_replaces_an_unknown_factor_with_the_closest() {
         .find(|d| d.message.contains("totpp"))
         .unwrap()
         .clone();
-    let actions = c
-        .request::<req::CodeActionRequest>(CodeActionParams {
-            text_document: TextDocumentIdentifier::new(u.clone()),
-            range: d.range,
-            context: CodeActionContext {
-                diagnostics: vec![d.clone()],
-                only: None,
-                trigger_kind: None,
-            },
-            work_done_progress_params: Default::default(),
-            partial_result_params: Default::default(),
-        })
-        .unwrap();
+    let actions = c.code_actions(&u, &d);
     let [CodeActionOrCommand::CodeAction(a)] = actions.as_slice() else {
         panic!("{actions:?}")
     };
@@ -273,13 +236,7 @@ fn lenses_say_which_assertions_hold_and_show_a_counterexample() {
     let mut c = Client::start();
     let u = uri("l.mfa");
     c.open(&u, POLICY);
-    let lenses = c
-        .request::<req::CodeLensRequest>(CodeLensParams {
-            text_document: TextDocumentIdentifier::new(u.clone()),
-            work_done_progress_params: Default::default(),
-            partial_result_params: Default::default(),
-        })
-        .unwrap();
+    let lenses = c.lenses(&u);
     let titles: Vec<&str> = lenses
         .iter()
         .map(|l| l.command.as_ref().unwrap().title.as_str())
@@ -324,13 +281,7 @@ fn with_a_directory_in_mfac_toml_each_rule_says_whom_the_next_rollout_changes() 
     let mut c = Client::start();
     let u: Uri = format!("file://{}", path.display()).parse().unwrap();
     c.open(&u, text);
-    let lenses = c
-        .request::<req::CodeLensRequest>(CodeLensParams {
-            text_document: TextDocumentIdentifier::new(u.clone()),
-            work_done_progress_params: Default::default(),
-            partial_result_params: Default::default(),
-        })
-        .unwrap();
+    let lenses = c.lenses(&u);
     let titles: Vec<&str> = lenses
         .iter()
         .map(|l| l.command.as_ref().unwrap().title.as_str())
@@ -388,19 +339,7 @@ fn the_checks_certain_fixes_are_quick_fixes() {
             .iter()
             .find(|d| d.code == Some(NumberOrString::String(code.into())))
             .unwrap_or_else(|| panic!("{code} in {found:?}"));
-        let actions = c
-            .request::<req::CodeActionRequest>(CodeActionParams {
-                text_document: TextDocumentIdentifier::new(u.clone()),
-                range: d.range,
-                context: CodeActionContext {
-                    diagnostics: vec![d.clone()],
-                    only: None,
-                    trigger_kind: None,
-                },
-                work_done_progress_params: Default::default(),
-                partial_result_params: Default::default(),
-            })
-            .unwrap();
+        let actions = c.code_actions(&u, d);
         let a = actions
             .into_iter()
             .find_map(|a| match a {
@@ -468,25 +407,14 @@ fn places_past_the_end_get_empty_answers_not_errors() {
     let mut c = Client::start();
     let u = uri("e.mfa");
     c.open(&u, POLICY);
-    let h = c.request::<req::HoverRequest>(HoverParams {
-        text_document_position_params: at(&u, 999, 0),
-        work_done_progress_params: Default::default(),
-    });
+    let h = c.hover(&u, 999, 0);
     assert!(h.is_none());
     // Past a line's end: the line's end, here the end of `webauthn`.
-    let h = c.request::<req::HoverRequest>(HoverParams {
-        text_document_position_params: at(&u, 0, 999),
-        work_done_progress_params: Default::default(),
-    });
-    let HoverContents::Markup(m) = h.unwrap().contents else {
-        panic!()
-    };
-    assert!(m.value.starts_with("**factor `webauthn`**"), "{}", m.value);
+    let h = c.hover(&u, 0, 999);
+    let m = h.unwrap();
+    assert!(m.starts_with("**factor `webauthn`**"), "{}", m);
     let unknown = uri("never-opened.mfa");
-    let h = c.request::<req::HoverRequest>(HoverParams {
-        text_document_position_params: at(&unknown, 0, 0),
-        work_done_progress_params: Default::default(),
-    });
+    let h = c.hover(&unknown, 0, 0);
     assert!(h.is_none());
 }
 

@@ -130,6 +130,43 @@ impl Client {
         self.diagnostics(uri, 1)
     }
 
+    /// The hover at a place, as its markdown text.
+    pub fn hover(&mut self, uri: &Uri, line: u32, character: u32) -> Option<String> {
+        let h = self.request::<req::HoverRequest>(HoverParams {
+            text_document_position_params: at(uri, line, character),
+            work_done_progress_params: Default::default(),
+        })?;
+        match h.contents {
+            HoverContents::Markup(m) => Some(m.value),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    pub fn lenses(&mut self, uri: &Uri) -> Vec<CodeLens> {
+        self.request::<req::CodeLensRequest>(CodeLensParams {
+            text_document: TextDocumentIdentifier::new(uri.clone()),
+            work_done_progress_params: Default::default(),
+            partial_result_params: Default::default(),
+        })
+        .unwrap_or_default()
+    }
+
+    /// The code actions offered on a diagnostic.
+    pub fn code_actions(&mut self, uri: &Uri, d: &Diagnostic) -> Vec<CodeActionOrCommand> {
+        self.request::<req::CodeActionRequest>(CodeActionParams {
+            text_document: TextDocumentIdentifier::new(uri.clone()),
+            range: d.range,
+            context: CodeActionContext {
+                diagnostics: vec![d.clone()],
+                only: None,
+                trigger_kind: None,
+            },
+            work_done_progress_params: Default::default(),
+            partial_result_params: Default::default(),
+        })
+        .unwrap_or_default()
+    }
+
     pub fn change(&mut self, uri: &Uri, version: i32, range: Option<Range>, text: &str) {
         self.notify::<note::DidChangeTextDocument>(DidChangeTextDocumentParams {
             text_document: VersionedTextDocumentIdentifier::new(uri.clone(), version),

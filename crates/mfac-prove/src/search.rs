@@ -45,14 +45,15 @@ pub(crate) fn reachable_within<K: Clone + Eq + std::hash::Hash>(
                 let Some((state, witness)) = found.get(at) else {
                     continue;
                 };
-                let to = join(state, s);
-                if index.contains_key(&to) {
+                // One hash per state tried: most are found again.
+                let std::collections::hash_map::Entry::Vacant(slot) = index.entry(join(state, s))
+                else {
                     continue;
-                }
+                };
                 let mut w = witness.clone();
                 w.push(*i);
-                index.insert(to.clone(), found.len());
-                found.push((to, w));
+                found.push((slot.key().clone(), w));
+                slot.insert(found.len() - 1);
             }
         }
         if one_step {

@@ -4,6 +4,7 @@
 pub mod codes;
 mod complete;
 mod errors;
+mod literals;
 mod parse;
 mod recover;
 pub mod tokens;

@@ -207,6 +207,16 @@ fn the_login_layers_look_only_down() {
             "mfac-serve must not depend on {banned}"
         );
     }
+    // The language server too: the library's check, prove and format,
+    // nothing of the command line and nothing of the login service.
+    let lsp = dependencies("crates/mfac-lsp");
+    assert!(lsp.contains(&"mfac-lang".to_string()), "{lsp:?}");
+    for banned in ["mfac", "clap", "miette", "mfac-login", "mfac-serve", "tokio"] {
+        assert!(
+            !lsp.iter().any(|d| d == banned),
+            "mfac-lsp must not depend on {banned}"
+        );
+    }
 }
 
 /// The project documents itself: every page a comment, doc or manifest

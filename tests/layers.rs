@@ -211,7 +211,14 @@ fn the_login_layers_look_only_down() {
     // nothing of the command line and nothing of the login service.
     let lsp = dependencies("crates/mfac-lsp");
     assert!(lsp.contains(&"mfac-lang".to_string()), "{lsp:?}");
-    for banned in ["mfac", "clap", "miette", "mfac-login", "mfac-serve", "tokio"] {
+    for banned in [
+        "mfac",
+        "clap",
+        "miette",
+        "mfac-login",
+        "mfac-serve",
+        "tokio",
+    ] {
         assert!(
             !lsp.iter().any(|d| d == banned),
             "mfac-lsp must not depend on {banned}"

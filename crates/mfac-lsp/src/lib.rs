@@ -60,10 +60,17 @@ pub fn serve_stdio() -> Result<(), ServeError> {
 /// Serve one connection: the initialize handshake, then every message until
 /// `shutdown` (or the editor goes away).
 pub fn serve(connection: &Connection) -> Result<(), ServeError> {
-    let caps =
-        serde_json::to_value(capabilities::server()).map_err(|e| ServeError(e.to_string()))?;
-    connection
-        .initialize(caps)
-        .map_err(|e| ServeError(format!("the editor did not initialize: {e}")))?;
+    let refused =
+        |e: lsp_server::ProtocolError| ServeError(format!("the editor did not initialize: {e}"));
+    let (id, _) = connection.initialize_start().map_err(refused)?;
+    let result = lsp_types::InitializeResult {
+        capabilities: capabilities::server(),
+        server_info: Some(lsp_types::ServerInfo {
+            name: "mfac".to_string(),
+            version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        }),
+    };
+    let result = serde_json::to_value(result).map_err(|e| ServeError(e.to_string()))?;
+    connection.initialize_finish(id, result).map_err(refused)?;
     server::run(connection)
 }

@@ -35,6 +35,7 @@ impl Client {
         let init: InitializeResult =
             serde_json::from_value(c.raw("initialize", json!({"capabilities": {}}))).unwrap();
         assert!(init.capabilities.hover_provider.is_some());
+        assert_eq!(init.server_info.map(|i| i.name).as_deref(), Some("mfac"));
         c.notify::<note::Initialized>(InitializedParams {});
         c
     }

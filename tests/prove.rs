@@ -400,6 +400,17 @@ proptest! {
             PROPERTIES.fetch_add(1, Ordering::Relaxed);
         }
         let n = POLICIES.fetch_add(1, Ordering::Relaxed) + 1;
+        // A long run says how far it has got, so that one stopped by a time
+        // limit still reports what it covered.
+        if cases() >= 10_000 && n % 5_000 == 0 {
+            eprintln!(
+                "prove: {n} of {} policies, {} properties so far, brute force {:.0} s, engine {:.1} s",
+                cases(),
+                PROPERTIES.load(Ordering::Relaxed),
+                ORACLE_NS.load(Ordering::Relaxed) as f64 / 1e9,
+                ENGINE_NS.load(Ordering::Relaxed) as f64 / 1e9,
+            );
+        }
         if n == u64::from(cases()) {
             // Both outcomes came up: a generator that only made holding
             // (or only refuted) properties would test half the engine.

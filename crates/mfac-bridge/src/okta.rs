@@ -5,7 +5,7 @@
 //! the people of every rule before it.
 
 use crate::finding::{self, Finding};
-use crate::source::{pointer, Document};
+use crate::source::{pointer, strings, Document};
 use crate::write::{Party, Policy, Remember, Rule};
 use mfac_core::{Factor, FactorSet, Level};
 use serde_json::Value;
@@ -334,16 +334,10 @@ impl Cx<'_> {
             .iter()
             .fold(owner.to_string(), |a, t| pointer(&a, t));
         let list = |what: &str| -> Vec<String> {
-            people
-                .and_then(|p| p.pointer(&format!("/{what}/{key}")))
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
+            strings(people.and_then(|p| p.pointer(&format!("/{what}/{key}"))))
+                .into_iter()
+                .map(str::to_string)
+                .collect()
         };
         let mut out: Vec<Party> = list("users").into_iter().map(Party::User).collect();
         out.extend(
@@ -355,14 +349,9 @@ impl Cx<'_> {
     }
 
     fn everyone_group(&self, people: Option<&Value>) -> bool {
-        people
-            .and_then(|p| p.pointer("/groups/include"))
-            .and_then(Value::as_array)
-            .is_some_and(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .any(|g| self.groups.get(g).is_some_and(|n| n == "Everyone"))
-            })
+        strings(people.and_then(|p| p.pointer("/groups/include")))
+            .into_iter()
+            .any(|g| self.groups.get(g).is_some_and(|n| n == "Everyone"))
     }
 
     fn rule(

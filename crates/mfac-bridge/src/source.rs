@@ -192,6 +192,15 @@ pub fn documents(file: &str, value: Value) -> Vec<Document> {
     }
 }
 
+/// The strings of a JSON array (nothing when it is absent, null or not an
+/// array; entries that are not strings are skipped): how every importer
+/// reads a list of ids or names.
+pub fn strings(v: Option<&Value>) -> Vec<&str> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 /// `base` followed by one more reference token, escaped as RFC 6901 says
 /// (`~` as `~0`, `/` as `~1`).
 pub fn pointer(base: &str, token: &str) -> String {

@@ -3,6 +3,7 @@
 
 use super::Cx;
 use crate::finding;
+use crate::source::strings;
 use crate::write::Rule;
 use mfac_core::{Factor, FactorSet, Level};
 use serde_json::Value;
@@ -50,11 +51,7 @@ pub(super) fn controls(cx: &mut Cx<'_>, rule: &mut Rule, display: &str) -> bool 
     let Some(g) = cx.get(&["grantControls"]).filter(|g| !g.is_null()) else {
         return true;
     };
-    let controls: Vec<&str> = g
-        .get("builtInControls")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let controls = strings(g.get("builtInControls"));
     if controls.iter().any(|c| c.eq_ignore_ascii_case("block")) {
         cx.note(
             &finding::BLOCK,
@@ -130,11 +127,7 @@ fn strength_factors(cx: &mut Cx<'_>, s: &Value) -> FactorSet {
         Some(full) if s.get("allowedCombinations").is_none() => *full,
         _ => s,
     };
-    let combos: Vec<&str> = s
-        .get("allowedCombinations")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let combos = strings(s.get("allowedCombinations"));
     if combos.is_empty() {
         return built_in(id).unwrap_or_else(|| {
             cx.note(

@@ -13,7 +13,7 @@ pub mod tables;
 pub use names::Names;
 
 use crate::finding::{self, Finding};
-use crate::source::{pointer, Document};
+use crate::source::{pointer, strings, Document};
 use crate::write::{Party, Policy, Remember, Rule};
 use mfac_core::Level;
 use serde_json::Value;
@@ -126,10 +126,7 @@ impl<'a> Cx<'a> {
 
     /// The strings of an array at `path` (nothing when absent or null).
     fn strings(&self, path: &[&str]) -> Vec<&'a str> {
-        self.get(path)
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default()
+        strings(self.get(path))
     }
 
     fn rule(&mut self) -> Option<Rule> {
@@ -368,8 +365,8 @@ impl<'a> Cx<'a> {
             }
         }
         if let Some(p) = self.get(&[c[0], "platforms"]).filter(|p| !p.is_null()) {
-            let include = strings_of(p.get("includePlatforms"));
-            let exclude = strings_of(p.get("excludePlatforms"));
+            let include = strings(p.get("includePlatforms"));
+            let exclude = strings(p.get("excludePlatforms"));
             let all = include.iter().any(|x| x.eq_ignore_ascii_case("all"));
             if !all || !exclude.is_empty() {
                 narrows(
@@ -380,8 +377,8 @@ impl<'a> Cx<'a> {
             }
         }
         if let Some(l) = self.get(&[c[0], "locations"]).filter(|l| !l.is_null()) {
-            let include = strings_of(l.get("includeLocations"));
-            let exclude = strings_of(l.get("excludeLocations"));
+            let include = strings(l.get("includeLocations"));
+            let exclude = strings(l.get("excludeLocations"));
             let all = include.iter().any(|x| x.eq_ignore_ascii_case("All"));
             if !all || !exclude.is_empty() {
                 narrows(
@@ -473,12 +470,6 @@ impl<'a> Cx<'a> {
 enum Kind {
     Group,
     Role,
-}
-
-fn strings_of(v: Option<&Value>) -> Vec<&str> {
-    v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
 }
 
 fn dedup(mut v: Vec<Party>) -> Vec<Party> {

@@ -124,42 +124,18 @@ fn strength(view: &View, name: &str) -> Option<String> {
         _ => None,
     })?;
     let written: Vec<&str> = decl.set.names.iter().map(|n| n.value.as_str()).collect();
-    let mut kinds: Vec<&str> = Vec::new();
-    expand(read, name, &mut kinds, &mut Vec::new());
-    kinds.sort_unstable();
-    kinds.dedup();
+    // The kinds as the checker resolves them; none for one it cannot.
+    let kinds = mfac_lang::check::strengths(&read.file)
+        .into_iter()
+        .find(|s| s.name == name)
+        .map_or_else(
+            || "none: see the finding".to_string(),
+            |s| format!("`{}`", s.set),
+        );
     Some(format!(
-        "**strength `{name}`** = {}\n\nFactor kinds: `{}`",
-        written.join(" | "),
-        kinds.join(" | ")
+        "**strength `{name}`** = {}\n\nFactor kinds: {kinds}",
+        written.join(" | ")
     ))
-}
-
-/// The factor kinds a strength stands for, through the strengths it names
-/// (a cycle is a finding of its own; here it just stops).
-fn expand<'r>(
-    read: &'r mfac_lang::syntax::Read,
-    name: &'r str,
-    out: &mut Vec<&'r str>,
-    seen: &mut Vec<&'r str>,
-) {
-    if seen.contains(&name) {
-        return;
-    }
-    seen.push(name);
-    for item in &read.file.items {
-        if let Item::Strength(s) = item {
-            if s.name.value == name {
-                for n in &s.set.names {
-                    if Factor::from_name(&n.value).is_some() {
-                        out.push(&n.value);
-                    } else {
-                        expand(read, &n.value, out, seen);
-                    }
-                }
-            }
-        }
-    }
 }
 
 fn factor(name: &str) -> Option<String> {

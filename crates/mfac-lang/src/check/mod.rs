@@ -21,7 +21,7 @@ use jiff::Timestamp;
 
 pub use crate::diagnostic::CheckInfo;
 pub use checks::control_fails::ControlResult;
-pub use resolve::profile_arg;
+pub use resolve::{profile_arg, strengths};
 
 pub type RunFn = fn(&Context<'_>, &mut Vec<Diagnostic>);
 

@@ -34,6 +34,27 @@ pub fn profile_arg(text: &str) -> Result<crate::profiles::Applied, String> {
     }
 }
 
+/// The factor kinds each strength of `tree` stands for, resolved as the
+/// checker resolves them (through the strengths it names; one in a cycle,
+/// or naming an unknown factor, has none): for an editor's hover, which
+/// reads a file that may not check.
+pub fn strengths(tree: &syn::PolicyFile) -> Vec<crate::policy::Strength> {
+    let mut r = Resolver {
+        errors: Vec::new(),
+        strengths: FxHashMap::default(),
+        declared: FxHashMap::default(),
+    };
+    let decls: Vec<&syn::StrengthDecl> = tree
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Strength(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    r.resolve_strengths(&decls)
+}
+
 pub(super) fn resolve(
     source: &SourceFile,
     tree: &syn::PolicyFile,

@@ -51,27 +51,17 @@ impl Document {
     }
 }
 
-/// The file a `file:` URI names.
+/// The file a `file:` URI names, its path percent-decoded by the URI's
+/// own parser.
 pub fn path_of(uri: &Uri) -> Option<PathBuf> {
-    let s = uri.as_str().strip_prefix("file://")?;
-    let decoded = percent_decode(s)?;
-    Some(PathBuf::from(decoded))
-}
-
-/// `%20` and the like, as URIs write them.
-fn percent_decode(s: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.bytes();
-    while let Some(b) = bytes.next() {
-        if b == b'%' {
-            let hex = [bytes.next()?, bytes.next()?];
-            let hex = std::str::from_utf8(&hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-        } else {
-            out.push(b);
-        }
+    if !uri
+        .scheme()
+        .is_some_and(|s| s.as_str().eq_ignore_ascii_case("file"))
+    {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let path = uri.path().as_estr().decode().into_string().ok()?;
+    Some(PathBuf::from(path.into_owned()))
 }
 
 /// The open documents by URI, as text (`Uri` caches its parse inside,

@@ -5,8 +5,8 @@
 //! the candidate. So every keyword offered is valid at the cursor, and a
 //! grammar change changes the completions with it.
 
-use super::errors::TOP_WORDS;
 use super::parse::{is_keyword, MfaParser, Rule};
+use super::recover::opens_item;
 use pest::Parser as _;
 
 /// What fits at a place.
@@ -99,11 +99,7 @@ fn item_start(before: &str) -> usize {
     let mut start = 0;
     let mut line_start = 0;
     for line in before.split_inclusive('\n') {
-        if TOP_WORDS.iter().any(|w| {
-            line.strip_prefix(w).is_some_and(|after| {
-                !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-            })
-        }) {
+        if opens_item(line) {
             start = line_start;
         }
         line_start += line.len();

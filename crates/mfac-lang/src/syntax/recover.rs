@@ -8,6 +8,7 @@
 //! into the author's text.
 
 use super::errors::{syntax_error, TOP_WORDS};
+
 use super::parse::{read, MfaParser, Read, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
@@ -95,6 +96,17 @@ fn trivia_len(rest: &str) -> usize {
         .map_or(0, |t| t.as_span().end())
 }
 
+/// Does `line` open, at its first column, with a word that starts an item
+/// (`group`, `rule`, `assert`, ...)? Where reading resumes after a broken
+/// item, and where completion takes the item being typed to start.
+pub(super) fn opens_item(line: &str) -> bool {
+    TOP_WORDS.iter().any(|w| {
+        line.strip_prefix(w).is_some_and(|after| {
+            !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        })
+    })
+}
+
 /// The first line start at or after `from` whose line opens with a word
 /// that starts an item.
 fn next_item_start(text: &str, from: usize) -> Option<usize> {
@@ -104,14 +116,10 @@ fn next_item_start(text: &str, from: usize) -> Option<usize> {
         .filter(move |&i| i >= from);
     let at_from =
         (from == 0 || text.get(..from).is_some_and(|t| t.ends_with('\n'))).then_some(from);
-    at_from.into_iter().chain(starts).find(|&i| {
-        let line = text.get(i..).unwrap_or("");
-        TOP_WORDS.iter().any(|w| {
-            line.strip_prefix(w).is_some_and(|after| {
-                !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-            })
-        })
-    })
+    at_from
+        .into_iter()
+        .chain(starts)
+        .find(|&i| opens_item(text.get(i..).unwrap_or("")))
 }
 
 /// `text` with every broken stretch turned to spaces, its newlines kept, so

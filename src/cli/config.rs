@@ -27,15 +27,15 @@ pub fn load(path: &Path) -> Result<Config, Failure> {
             d.message,
         )
     })?;
+    // Read as `--directory` is, within the same limits on size and content.
     let directory = match &project.directory {
         None => None,
-        Some(d) => Some(Arc::new(d.read(path).map_err(|found| {
-            Failure::located(
-                2,
-                format!("cannot use the directory `{}` names", path.display()),
-                found,
-            )
-        })?)),
+        Some(d) => super::read_directory(&super::DirectoryArgs {
+            directory: Some(d.path(path).display().to_string()),
+            directory_format: d.format,
+            columns: Some(d.columns.clone()),
+        })?
+        .map(Arc::new),
     };
     Ok(Config {
         check: project.check,

@@ -1163,3 +1163,66 @@ async fn a_passkey_answers_a_login_challenge(s: Setup) {
         "inside the remember window"
     );
 }
+
+/// The SHA-384 of migration 4's text as an earlier release applied it,
+/// before its comment was reworded.
+const MIGRATION_4_BEFORE: &str = "dcfbe683e6fa525699d7b70c081aa9a2f30e764d4cfb098e7b1a2e9261840b9252d0221c1830402257c3d81c94cf914c";
+
+/// Set, or read, migration 4's recorded checksum (hex) in the store of `s`.
+async fn migration_4(s: &Setup, set: Option<&str>) -> String {
+    let (place, schema) = &s.place;
+    match s.backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{place}"))
+                .await
+                .unwrap();
+            if let Some(hex) = set {
+                let sql =
+                    format!("UPDATE _sqlx_migrations SET checksum = X'{hex}' WHERE version = 4");
+                sqlx::query(&sql).execute(&pool).await.unwrap();
+            }
+            let sql = "SELECT lower(hex(checksum)) FROM _sqlx_migrations WHERE version = 4";
+            let got: String = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            got
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(place).await.unwrap();
+            if let Some(hex) = set {
+                let sql = format!("UPDATE {schema}._sqlx_migrations SET checksum = decode('{hex}', 'hex') WHERE version = 4");
+                sqlx::query(&sql).execute(&pool).await.unwrap();
+            }
+            let sql = format!(
+                "SELECT encode(checksum, 'hex') FROM {schema}._sqlx_migrations WHERE version = 4"
+            );
+            let got: String = sqlx::query_scalar(&sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            got
+        }
+    }
+}
+
+/// A store an earlier release migrated recorded migration 4 with the text
+/// it had then; only its comment has changed since, so the store opens and
+/// its record moves to the new text. Any other checksum is still refused.
+async fn a_store_migrated_before_a_comment_was_reworded_still_opens(s: Setup) {
+    let now = migration_4(&s, None).await;
+    assert_ne!(now, MIGRATION_4_BEFORE);
+    migration_4(&s, Some(MIGRATION_4_BEFORE)).await;
+    open(s.backend, &s.place).await;
+    assert_eq!(migration_4(&s, None).await, now);
+    migration_4(&s, Some(&"00".repeat(48))).await;
+    let reopened = match s.backend {
+        Backend::Sqlite => Store::open_sqlite(&s.place.0).await,
+        Backend::Postgres => Store::open_postgres(&s.place.0, &s.place.1).await,
+    };
+    assert!(
+        reopened.is_err(),
+        "a migration whose text does not match is refused"
+    );
+}
+
+on_both_stores!(
+    reworded_migration,
+    a_store_migrated_before_a_comment_was_reworded_still_opens
+);

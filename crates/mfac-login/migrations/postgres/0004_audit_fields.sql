@@ -1,4 +1,4 @@
--- The audit event's fields of the HTTP contract (SERVICE.md, GET /v1/audit),
+-- The audit event's fields of the HTTP contract (GET /v1/audit, docs/api.md),
 -- beside its one-line detail: what a login was, how it was decided and
 -- under which policy, so that an event can be found by any of them.
 ALTER TABLE audit ADD COLUMN app TEXT;

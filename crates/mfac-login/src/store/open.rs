@@ -126,6 +126,19 @@ impl Store {
             .map_err(|e| StoreError::Open(path.to_string(), e.to_string()))?;
         let migrator = sqlx::migrate!("./migrations/sqlite");
         if create {
+            const TABLES_SQL: &str = "SELECT name FROM sqlite_master WHERE type = 'table'";
+            let names = table_names(sqlx::query(TABLES_SQL).fetch_all(&pool).await?)?;
+            if names.iter().any(|n| n == "_sqlx_migrations") {
+                const SQL: &str = "UPDATE _sqlx_migrations SET checksum = ? WHERE version = ? AND lower(hex(checksum)) = ?";
+                for (m, old) in reworded(&migrator) {
+                    sqlx::query(SQL)
+                        .bind(&m.checksum[..])
+                        .bind(m.version)
+                        .bind(old)
+                        .execute(&pool)
+                        .await?;
+                }
+            }
             migrator
                 .run(&pool)
                 .await
@@ -182,6 +195,19 @@ impl Store {
             .map_err(|e| StoreError::Open(shown.clone(), e.to_string()))?;
         let migrator = sqlx::migrate!("./migrations/postgres");
         if create {
+            const EXISTS_SQL: &str = "SELECT to_regclass('_sqlx_migrations') IS NOT NULL";
+            let exists: bool = sqlx::query_scalar(EXISTS_SQL).fetch_one(&pool).await?;
+            if exists {
+                const SQL: &str = "UPDATE _sqlx_migrations SET checksum = $1 WHERE version = $2 AND encode(checksum, 'hex') = $3";
+                for (m, old) in reworded(&migrator) {
+                    sqlx::query(SQL)
+                        .bind(&m.checksum[..])
+                        .bind(m.version)
+                        .bind(old)
+                        .execute(&pool)
+                        .await?;
+                }
+            }
             migrator
                 .run(&pool)
                 .await
@@ -217,6 +243,30 @@ impl Store {
             }
         }))
     }
+}
+
+/// Migrations whose text was reworded after a release (a comment; the SQL
+/// they run is the same), by version, with the SHA-384 (hex) of the text
+/// they were applied with. sqlx refuses to open a store whose recorded
+/// checksum no longer matches a migration's text, so before migrating, a
+/// store that recorded the old checksum is moved to the new one; a store
+/// with any other checksum is left for sqlx to refuse.
+const REWORDED: [(i64, &str); 1] = [(
+    4,
+    "dcfbe683e6fa525699d7b70c081aa9a2f30e764d4cfb098e7b1a2e9261840b9252d0221c1830402257c3d81c94cf914c",
+)];
+
+/// The migrations of `migrator` that were reworded, each with the old
+/// checksum it may be recorded with.
+fn reworded(
+    migrator: &sqlx::migrate::Migrator,
+) -> impl Iterator<Item = (&sqlx::migrate::Migration, &'static str)> {
+    migrator.iter().filter_map(|m| {
+        REWORDED
+            .iter()
+            .find(|(v, _)| *v == m.version)
+            .map(|(_, old)| (m, *old))
+    })
 }
 
 /// Create an empty SQLite file readable by its owner only (SQLite gives

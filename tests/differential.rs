@@ -112,6 +112,7 @@ fn compiled_view(d: &Decision<'_>) -> Verdict {
             .report_only
             .as_ref()
             .map(|r| (r.outcome, r.enforcement, r.factors)),
+        aal: d.aal.number(),
     }
 }
 

@@ -253,6 +253,21 @@ fn holds(condition: Condition, e: &Effective, exempt: bool) -> bool {
         },
         Condition::Recovery => e.recovery,
         Condition::Exempt => exempt,
+        // NIST SP 800-63B: without a second factor 1; a passkey (with user
+        // verification) 3; any other second factor 2. A login may use any
+        // allowed factor, so the weakest one counts.
+        Condition::Assurance(want) => {
+            let passkeys_only = e.factors.iter().next().is_some()
+                && e.factors.iter().all(|f| f == Factor::Webauthn);
+            let level = if exempt || e.enforcement != Level::Required || e.factors.is_empty() {
+                1
+            } else if passkeys_only {
+                3
+            } else {
+                2
+            };
+            level >= want.number()
+        }
     }
 }
 
@@ -330,6 +345,8 @@ fn properties(policy: &Policy, from: Timestamp) -> Vec<Property> {
         Condition::RememberWithin(3_600),
         Condition::Recovery,
         Condition::Exempt,
+        Condition::Assurance(mfac::policy::Aal::Aal2),
+        Condition::Assurance(mfac::policy::Aal::Aal3),
     ];
     let mut out = Vec::new();
     for scope in &scopes {

@@ -63,8 +63,8 @@ fn json_counts_against_a_base_policy() {
     assert_eq!(
         v["changed"][0],
         j!({"user": "sam@acme.test",
-            "before": {"decision": "challenge", "enforcement": "required", "factors": ["sms", "totp", "webauthn"], "deadline": null},
-            "after": {"decision": "challenge", "enforcement": "required", "factors": ["totp", "webauthn"], "deadline": null}})
+            "before": {"aal": 2, "decision": "challenge", "enforcement": "required", "factors": ["sms", "totp", "webauthn"], "deadline": null},
+            "after": {"aal": 2, "decision": "challenge", "enforcement": "required", "factors": ["totp", "webauthn"], "deadline": null}})
     );
 }
 

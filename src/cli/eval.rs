@@ -146,6 +146,7 @@ fn print_human(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) {
     outln!("  enforcement  {}", d.enforcement);
     outln!("  factors      {}", list(d.factors));
     outln!("  usable       {}", list(d.usable));
+    outln!("  assurance    AAL{}", d.aal.number());
     if let Some(dl) = d.deadline {
         outln!("  deadline     {}", format_instant(dl, tz));
     }

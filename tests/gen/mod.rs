@@ -59,6 +59,8 @@ pub struct Fields {
     /// `Some(None)`: never; else a window: (length index, same_ip, same_context, max_logins).
     remember: Option<Option<WindowSpec>>,
     recovery: bool,
+    /// `assurance aal2` or `aal3`.
+    assurance: Option<u8>,
 }
 
 #[derive(Clone, Debug)]
@@ -138,14 +140,18 @@ fn fields() -> impl Strategy<Value = Fields> {
             ),
         ),
         prop::bool::weighted(0.15),
+        prop::option::weighted(0.1, 2u8..4),
     )
-        .prop_map(|(level, factors, enrolment, remember, recovery)| Fields {
-            level,
-            factors,
-            enrolment,
-            remember,
-            recovery,
-        })
+        .prop_map(
+            |(level, factors, enrolment, remember, recovery, assurance)| Fields {
+                level,
+                factors,
+                enrolment,
+                remember,
+                recovery,
+                assurance,
+            },
+        )
 }
 
 fn rule(report_only: f64) -> impl Strategy<Value = RuleSpec> {
@@ -250,6 +256,7 @@ fn spec_with(mode: u8, scoped_rules: bool) -> impl Strategy<Value = Spec> {
                 scoped: if scoped_rules { scoped } else { Vec::new() },
             },
         )
+        .prop_map(Spec::passkeys_where_demanded)
 }
 
 fn date(days: i16) -> civil::Date {
@@ -291,6 +298,32 @@ fn party_text(i: usize) -> String {
 }
 
 impl Spec {
+    /// Where any rule demands AAL3, every factor list keeps webauthn (the
+    /// core atom `totp` becomes `s1`, totp or a passkey): a rule or phase
+    /// that narrows to no factor at all does not check (E013), and the
+    /// generator promises policies that do.
+    fn passkeys_where_demanded(mut self) -> Spec {
+        let mut all: Vec<&mut Fields> = Vec::new();
+        all.extend(self.default.as_mut());
+        all.extend(self.groups.iter_mut().flatten().map(|r| &mut r.fields));
+        all.extend(self.users.iter_mut().flatten().map(|r| &mut r.fields));
+        all.extend(self.apps.iter_mut().flatten());
+        all.extend(
+            self.rollouts
+                .iter_mut()
+                .flat_map(|r| r.phases.iter_mut().map(|p| &mut p.2)),
+        );
+        all.extend(self.scoped.iter_mut().map(|r| &mut r.fields));
+        if all.iter().any(|f| f.assurance == Some(3)) {
+            for f in all {
+                if let Some((core @ 1, _)) = &mut f.factors {
+                    *core = 3;
+                }
+            }
+        }
+        self
+    }
+
     /// The subjects that are in some rollout (first rollout wins a subject;
     /// later ones drop it, so no subject is in two), and marked rules
     /// (privileged, break_glass) are kept out of rollouts.
@@ -576,6 +609,11 @@ fn fields_text(f: &Fields, is_default: bool) -> String {
     }
     if f.recovery {
         parts.push("recovery backup_code".into());
+    }
+    // Not on the default rule: it keeps totp, so that no rule's factors
+    // are disjoint from it.
+    if let Some(a) = f.assurance.filter(|_| !is_default) {
+        parts.push(format!("assurance aal{a}"));
     }
     parts.join(" ")
 }

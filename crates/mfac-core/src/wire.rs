@@ -4,7 +4,7 @@
 //! the contract has always printed them in.
 
 use crate::eval::{Decision, LoginContext, Outcome, Policy};
-use crate::policy::{FactorSet, Level};
+use crate::policy::{Aal, FactorSet, Level};
 use crate::time::format_instant;
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Decision))]
 pub struct DecisionRecord {
+    /// The assurance level the login reaches once it completes as decided:
+    /// 1 without a second factor, 2 with any, 3 with a user-verifying
+    /// passkey only (NIST SP 800-63B).
+    pub aal: Aal,
     /// The login's instant, RFC 3339 in the policy's timezone.
     pub at: String,
     /// The enrolment deadline of an `enrol_or_skip` inside a grace.
@@ -65,23 +69,49 @@ impl ReportOnlyRecord {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Exempt))]
 pub struct ExemptRecord {
     pub reason: String,
+    /// Where it comes from: an `exempt` line of the policy, or a helpdesk
+    /// bypass granted at run time.
+    pub source: ExemptSource,
     pub ticket: Option<String>,
     pub until: String,
+}
+
+/// Where an exemption in force comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ExemptSource {
+    /// An `exempt user` line of the policy.
+    Policy,
+    /// `POST /v1/users/{user}/bypass` (or `mfac bypass grant`), within the
+    /// policy's `bypass max`.
+    Bypass,
 }
 
 impl DecisionRecord {
     pub fn new(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> DecisionRecord {
         let tz = policy.timezone();
         DecisionRecord {
+            aal: d.aal,
             at: format_instant(ctx.at, tz),
             deadline: d.deadline.map(|t| format_instant(t, tz)),
             decision: d.outcome,
             enforcement: d.enforcement,
-            exempt: d.exempt.map(|e| ExemptRecord {
-                reason: e.reason.clone(),
-                ticket: e.ticket.clone(),
-                until: format_instant(e.until, tz),
-            }),
+            exempt: match (&d.bypass, d.exempt) {
+                (Some(b), _) => Some(ExemptRecord {
+                    reason: b.reason.clone(),
+                    source: ExemptSource::Bypass,
+                    ticket: Some(b.ticket.clone()),
+                    until: format_instant(b.until, tz),
+                }),
+                (None, Some(e)) => Some(ExemptRecord {
+                    reason: e.reason.clone(),
+                    source: ExemptSource::Policy,
+                    ticket: e.ticket.clone(),
+                    until: format_instant(e.until, tz),
+                }),
+                (None, None) => None,
+            },
             factors: d.factors,
             remembered: d.remembered,
             report_only: ReportOnlyRecord::new(policy, d),
@@ -104,7 +134,10 @@ fn rule_lines(policy: &Policy, d: &Decision<'_>) -> Vec<String> {
             }
         }
     }
-    if let Some(e) = d.exempt {
+    if let Some(b) = &d.bypass {
+        lines.extend(policy.bypass_location());
+        lines.push(format!("bypass {}", b.id));
+    } else if let Some(e) = d.exempt {
         lines.push(format!(
             "{}:{}: exempt user {:?}",
             policy.source_name(),

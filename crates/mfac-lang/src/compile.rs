@@ -114,6 +114,26 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
         })
         .collect();
 
+    let bypass = p.bypass.as_ref().map(|b| {
+        let wanted: Vec<&str> = b.groups.iter().map(|g| g.value.as_str()).collect();
+        // Every group whose members are members of a bypass group.
+        let mut members: Vec<String> = graph
+            .names()
+            .filter(|n| graph.closure(n).iter().any(|g| wanted.contains(g)))
+            .map(str::to_string)
+            .chain(wanted.iter().map(|g| g.to_string()))
+            .collect();
+        members.sort_unstable();
+        members.dedup();
+        BypassInfo {
+            max: b.max,
+            groups: wanted.iter().map(|g| g.to_string()).collect(),
+            members,
+            privileged: b.privileged,
+            line: line(b.span),
+        }
+    });
+
     Tables {
         source: p.source.name().to_string(),
         precedence: p.precedence,
@@ -127,6 +147,7 @@ pub fn compile(p: &CheckedPolicy) -> Tables {
         groups,
         except_groups,
         exemptions,
+        bypass,
     }
 }
 

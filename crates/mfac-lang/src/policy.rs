@@ -109,6 +109,19 @@ pub struct Exemption {
     pub span: Span,
 }
 
+/// `bypass max 24h [for group "A"] [privileged]`: what the login service
+/// may grant at run time, and to whom.
+#[derive(Clone, Debug)]
+pub struct Bypass {
+    /// The longest bypass, in seconds.
+    pub max: i64,
+    /// Whose members may get one, as written; empty: anyone.
+    pub groups: Vec<At<String>>,
+    /// Privileged and break-glass users may get one too.
+    pub privileged: bool,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug)]
 pub struct Strength {
     pub name: String,
@@ -171,9 +184,15 @@ impl Effective {
         }
     }
 
-    /// Compute the deadline from enforcement and enrolment, once every
+    /// Lower `assurance` to the enforcement and factors it demands, then
+    /// compute the deadline from enforcement and enrolment, once every
     /// phase has been applied.
     fn settle(&mut self) {
+        if let Some(aal) = self.settings.assurance {
+            let lowered = aal.lower(self.settings.enforcement, self.settings.factors);
+            self.settings.enforcement = lowered.enforcement;
+            self.settings.factors = lowered.factors;
+        }
         self.settings.deadline = match (self.settings.enforcement, self.enrolment) {
             (Some(Level::Required), Some(Enrolment::Grace(_))) => self.deadline(),
             _ => None,
@@ -195,6 +214,8 @@ pub struct CheckedPolicy {
     pub strengths: Vec<Strength>,
     pub rules: Vec<Rule>,
     pub exemptions: Vec<Exemption>,
+    /// The helpdesk bypass the policy allows; `None`: none at run time.
+    pub bypass: Option<Bypass>,
     pub rollouts: Vec<Rollout>,
     pub assertions: Vec<Assertion>,
     /// `comply` lines: the profiles applied, each with where it is written.

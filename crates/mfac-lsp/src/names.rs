@@ -129,6 +129,12 @@ impl Writer<'_> {
                 self.item = a.span;
                 self.assertion(a);
             }
+            Item::Bypass(b) => {
+                self.item = b.span;
+                for g in &b.groups {
+                    self.push(Kind::Group, &g.value, g.span, false);
+                }
+            }
             Item::Comply(c) => {
                 self.item = c.span;
                 for app in &c.cde {

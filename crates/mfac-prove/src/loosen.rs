@@ -331,6 +331,7 @@ impl Loosening {
             at: self.at,
             effective: self.new.effective,
             exempt: self.new.exempt,
+            bypass: false,
         }
     }
 

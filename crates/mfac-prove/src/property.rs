@@ -36,6 +36,20 @@ pub enum Condition {
     Recovery,
     /// An exemption applies.
     Exempt,
+    /// The login reaches at least this assurance level: no exemption,
+    /// enforcement required, and every allowed factor (a recovery backup
+    /// code included) reaching it.
+    Assurance(Aal),
+}
+
+/// The level every login of these settings reaches: AAL1 when exempt or
+/// when MFA is not required, else the least of the allowed factors'.
+fn reached(e: &Effective, exempt: bool) -> Aal {
+    if exempt || e.enforcement < Level::Required {
+        Aal::Aal1
+    } else {
+        Aal::least_of(e.factors)
+    }
 }
 
 /// `for SCOPE [in app A] [from D] [until D]  always|never CONDITION`.
@@ -65,6 +79,9 @@ pub struct Counterexample {
     pub at: Timestamp,
     pub effective: Effective,
     pub exempt: bool,
+    /// Exempt by a helpdesk bypass the policy allows (not by an `exempt`
+    /// line): the login service may grant it at any instant.
+    pub bypass: bool,
 }
 
 impl Condition {
@@ -86,8 +103,18 @@ impl Condition {
             Condition::RememberWithin(_) => f.remember = true,
             Condition::Recovery => f.recovery = true,
             Condition::Exempt => {}
+            Condition::Assurance(_) => {
+                f.enforcement = true;
+                f.factors = true;
+                f.recovery = true;
+            }
         }
         f
+    }
+
+    /// Does whether the login is exempt change whether it holds?
+    pub fn reads_exempt(self) -> bool {
+        matches!(self, Condition::Exempt | Condition::Assurance(_))
     }
 
     /// Does it hold of these effective settings?
@@ -110,11 +137,23 @@ impl Condition {
             }
             Condition::Recovery => e.recovery,
             Condition::Exempt => exempt,
+            Condition::Assurance(a) => reached(e, exempt) >= a,
         }
     }
 }
 
 impl Property {
+    /// What the counterexample's login gets, in a few words, and when a
+    /// helpdesk bypass exempts it, that it does.
+    pub fn violation_of(&self, c: &Counterexample) -> String {
+        let what = self.violation(&c.effective, c.exempt);
+        if c.bypass {
+            format!("{what} from a helpdesk bypass the policy's `bypass` line allows")
+        } else {
+            what
+        }
+    }
+
     /// What a login that breaks the property gets, in a few words:
     /// "enforcement `optional`", "`sms` allowed", "a remember window `8h`".
     pub fn violation(&self, e: &Effective, exempt: bool) -> String {
@@ -169,6 +208,20 @@ impl Property {
             },
             (Condition::Recovery, true) => "no recovery factor".to_string(),
             (Condition::Recovery, false) => "a recovery factor (`backup_code`)".to_string(),
+            (Condition::Assurance(a), true) => format!(
+                "AAL{}, below {a} ({})",
+                reached(e, exempt).number(),
+                if exempt {
+                    "an active exemption".to_string()
+                } else if e.enforcement < Level::Required {
+                    format!("enforcement `{}`", e.enforcement)
+                } else {
+                    format!("factors {}", factors(e.factors))
+                }
+            ),
+            (Condition::Assurance(a), false) => {
+                format!("AAL{}, at or above {a}", reached(e, exempt).number())
+            }
             (Condition::Exempt, _) if exempt => "an active exemption".to_string(),
             (Condition::Exempt, _) => "no exemption".to_string(),
         }
@@ -205,6 +258,7 @@ impl std::fmt::Display for Property {
             ),
             Condition::Recovery => write!(f, "recovery"),
             Condition::Exempt => write!(f, "exempt"),
+            Condition::Assurance(a) => write!(f, "assurance {a}"),
         }
     }
 }

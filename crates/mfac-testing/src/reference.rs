@@ -50,6 +50,10 @@ pub struct Verdict {
     /// What the outcome, enforcement and factors would be with the
     /// report-only rules enforced too, when that differs.
     pub report_only: Option<(Outcome, Level, FactorSet)>,
+    /// The assurance level the login reaches as decided: 1 without a
+    /// second factor, else 3 when every factor it may complete with is a
+    /// passkey, else 2.
+    pub aal: u8,
 }
 
 /// One applicable rule's fields at the login's instant.
@@ -62,6 +66,7 @@ struct RuleNow {
     enrolment: Option<Enrolment>,
     /// Date of the rollout phase that set `enrolment`; `None` on a base rule.
     enrolment_set_on: Option<Timestamp>,
+    assurance: Option<u8>,
 }
 
 impl RuleNow {
@@ -207,7 +212,22 @@ fn decide_with(p: &Reference, login: &LoginContext<'_>, report_only: bool) -> Ve
         .filter(|until| t < *until)
         .max();
 
-    let verdict = |outcome, deadline, remembered| Verdict {
+    let level_of = |set: FactorSet| {
+        if set.is_empty() {
+            1
+        } else if set == FactorSet::single(Factor::Webauthn) {
+            3
+        } else {
+            2
+        }
+    };
+    let verdict = |outcome, deadline, remembered: bool| Verdict {
+        aal: match outcome {
+            Outcome::Challenge => level_of(usable),
+            Outcome::Allow if remembered => level_of(usable),
+            Outcome::Enrol => level_of(factors),
+            _ => 1,
+        },
         report_only: None,
         outcome,
         enforcement,
@@ -342,6 +362,7 @@ fn rule_at(rule: &RefRule, t: Timestamp) -> RuleNow {
         now.enforcement = w.enforcement.or(now.enforcement);
         now.factors = w.factors.or(now.factors);
         now.recovery |= w.recovery;
+        now.assurance = w.assurance.or(now.assurance);
         now.remember = w.remember.or(now.remember);
         if w.enrolment.is_some() {
             now.enrolment = w.enrolment;
@@ -354,6 +375,17 @@ fn rule_at(rule: &RefRule, t: Timestamp) -> RuleNow {
     phases.sort_by_key(|(at, _)| *at);
     for (at, w) in phases {
         set(w, Some(*at));
+    }
+    // A demand for an assurance level is a demand for MFA, and AAL3 only
+    // a passkey reaches: the rule requires MFA and keeps only webauthn.
+    match now.assurance {
+        Some(3) => {
+            now.enforcement = Some(Level::Required);
+            let passkey = FactorSet::single(Factor::Webauthn);
+            now.factors = Some(now.factors.map_or(passkey, |f| f.intersect(passkey)));
+        }
+        Some(_) => now.enforcement = Some(Level::Required),
+        None => {}
     }
     now
 }

@@ -4,6 +4,7 @@
 
 use super::{named, Before, Point, Risks, Snapshot, Summary};
 use mfac_core::directory::Directory;
+use mfac_core::policy::Aal;
 use mfac_core::time::format_instant;
 use mfac_core::{FactorSet, Level, Outcome};
 use serde::{Deserialize, Serialize};
@@ -98,6 +99,8 @@ pub struct ChangedRecord {
 /// The part of a decision a review compares.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotRecord {
+    /// The assurance level the login reaches as decided (1, 2 or 3).
+    pub aal: Aal,
     pub decision: Outcome,
     pub enforcement: Level,
     pub factors: FactorSet,
@@ -169,6 +172,7 @@ fn counts(c: BTreeMap<&'static str, usize>) -> BTreeMap<String, usize> {
 
 fn snapshot(s: &Snapshot, tz: &jiff::tz::TimeZone) -> SnapshotRecord {
     SnapshotRecord {
+        aal: s.aal,
         decision: s.outcome,
         enforcement: s.enforcement,
         factors: s.factors,

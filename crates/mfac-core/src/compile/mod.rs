@@ -154,6 +154,25 @@ pub struct PhaseInfo {
     pub line: u32,
 }
 
+/// `bypass max 24h [for group "A"] [privileged]`: the bypass the login
+/// service may grant at run time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BypassInfo {
+    /// The longest bypass, in seconds.
+    pub max: i64,
+    /// The groups as written; empty: anyone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Every directory group whose members are members of one of `groups`
+    /// (`includes` closed), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
+    /// Privileged and break-glass users may get one too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub privileged: bool,
+    pub line: u32,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExemptionInfo {
     pub user: String,
@@ -188,6 +207,9 @@ pub struct Tables {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub except_groups: Vec<(String, Vec<u32>)>,
     pub exemptions: Vec<ExemptionInfo>,
+    /// The helpdesk bypass the policy allows; `None`: none at run time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bypass: Option<BypassInfo>,
 }
 
 impl Tables {
@@ -200,6 +222,7 @@ impl Tables {
         t.rules.iter_mut().for_each(|r| r.line = 0);
         t.phases.iter_mut().for_each(|p| p.line = 0);
         t.exemptions.iter_mut().for_each(|e| e.line = 0);
+        t.bypass.iter_mut().for_each(|b| b.line = 0);
         t
     }
 }

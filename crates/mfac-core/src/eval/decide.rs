@@ -355,6 +355,7 @@ impl Policy {
         };
 
         Decision {
+            aal: Decision::aal_of(outcome, remembered, factors, usable),
             outcome,
             enforcement,
             factors,
@@ -364,6 +365,7 @@ impl Policy {
             remembered,
             remember: combined.remember(),
             exempt,
+            bypass: None,
             rules: shaping,
             remember_miss,
             epoch,

@@ -491,6 +491,7 @@ mod tests {
                     recovery: recovery.then_some(Recovery::BackupCode),
                     remember,
                     enrolment: None,
+                    assurance: None,
                 },
                 // As lowering writes it: a deadline only where MFA is required.
                 deadline: deadline.filter(|_| enforcement == Some(Level::Required)),
@@ -552,6 +553,14 @@ mod tests {
                     s.enforcement = Some(Level::Required);
                     s.enrolment = Some(crate::policy::Enrolment::Grace(86_400));
                     s.deadline = Some(Timestamp::UNIX_EPOCH);
+                }
+                Field::Assurance => {
+                    // Lowered by the checker to the enforcement and factors
+                    // it demands: those are what the fold carries.
+                    s.assurance = Some(crate::policy::Aal::Aal3);
+                    let l = crate::policy::Aal::Aal3.lower(None, None);
+                    s.enforcement = l.enforcement;
+                    s.factors = l.factors;
                 }
             }
             let a = Acc::from_settings(&s);

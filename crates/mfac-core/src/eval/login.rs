@@ -149,6 +149,8 @@ pub enum RememberMiss {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Verdict {
     pub outcome: Outcome,
+    /// The assurance level the login reaches as decided.
+    pub aal: Aal,
     pub enforcement: Level,
     pub factors: FactorSet,
     /// The enrolment deadline of a required policy with a grace.
@@ -171,6 +173,7 @@ impl Verdict {
     pub fn of(d: &Decision<'_>) -> Verdict {
         Verdict {
             outcome: d.outcome,
+            aal: d.aal,
             enforcement: d.enforcement,
             factors: d.factors,
             deadline: d.grace_deadline,
@@ -208,6 +211,9 @@ impl Verdict {
 #[derive(Clone, Debug)]
 pub struct Decision<'p> {
     pub outcome: Outcome,
+    /// The assurance level the login reaches once it completes as decided
+    /// ([`Decision::aal_of`]).
+    pub aal: Aal,
     pub enforcement: Level,
     /// The allowed factors (recovery included when a rule allows it).
     pub factors: FactorSet,
@@ -222,6 +228,8 @@ pub struct Decision<'p> {
     /// or not the outcome reached it.
     pub remember: Option<Remember>,
     pub exempt: Option<&'p ExemptionInfo>,
+    /// A helpdesk bypass in force ([`Decision::bypassed`]).
+    pub bypass: Option<BypassGrant>,
     /// The rules that shaped the result, in file order.
     pub rules: Vec<RuleRef<'p>>,
     /// Why remembering did not apply, when the outcome is a challenge.
@@ -231,6 +239,27 @@ pub struct Decision<'p> {
     /// What the decision would be with the report-only rules enforced too,
     /// when that differs in outcome, enforcement or allowed factors.
     pub report_only: Option<ReportOnly<'p>>,
+}
+
+impl Decision<'_> {
+    /// The assurance level a login completed as decided reaches: AAL1 where
+    /// it completes without a second factor (allowed outright, enrolment
+    /// that may be skipped, or no login at all), else the least level of
+    /// the factors it may complete with (those enrolled for a challenge or
+    /// a remembered login, those allowed for an enrolment).
+    pub fn aal_of(
+        outcome: Outcome,
+        remembered: bool,
+        factors: FactorSet,
+        usable: FactorSet,
+    ) -> Aal {
+        match outcome {
+            Outcome::Allow if remembered => Aal::least_of(usable),
+            Outcome::Challenge => Aal::least_of(usable),
+            Outcome::Enrol => Aal::least_of(factors),
+            Outcome::Allow | Outcome::EnrolOrSkip | Outcome::Deny => Aal::Aal1,
+        }
+    }
 }
 
 /// A decision as the report-only rules would make it.

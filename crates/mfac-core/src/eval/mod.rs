@@ -3,6 +3,7 @@
 //! through `mfac-lang`, straight from policy text; the crate-level example
 //! of `mfac` shows both.
 
+mod bypass;
 mod decide;
 pub mod events;
 mod explain;
@@ -13,6 +14,7 @@ mod names;
 mod recent;
 pub mod space;
 
+pub use bypass::{BypassGrant, BypassRefusal};
 pub use explain::explain;
 use fold::Acc;
 pub use login::{
@@ -21,7 +23,9 @@ pub use login::{
 };
 
 use crate::compile::{self, artifact, ExemptionInfo, RuleInfo, Settings, Tables};
-use crate::policy::{Factor, FactorSet, Level, Precedence, Rank, Remember, Scope, TimeContext};
+use crate::policy::{
+    Aal, Factor, FactorSet, Level, Precedence, Rank, Remember, Scope, TimeContext,
+};
 use jiff::{tz::TimeZone, SignedDuration, Timestamp};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -399,6 +403,7 @@ impl Policy {
                 groups: vec![],
                 except_groups: vec![],
                 exemptions: vec![],
+                bypass: None,
             },
             TimeZone::UTC,
         )

@@ -11,7 +11,7 @@
 //! type. The evaluator's fold and the reference evaluator are written by
 //! hand on purpose; a test holds each to this list.
 
-use super::{Enrolment, FactorSet, Level, Remember};
+use super::{Aal, Enrolment, FactorSet, Level, Remember};
 use serde::{Deserialize, Serialize};
 
 /// Call `$m!` with every rule field, in the order outputs list them:
@@ -40,6 +40,10 @@ macro_rules! rule_fields {
             enrolment: Enrolment(Enrolment) {
                 keywords ["enrolment", "enrollment"] wire deadline decides false
                 example "enrolment grace 14d"
+            }
+            assurance: Assurance(Aal) {
+                keywords ["assurance"] wire assurance decides true
+                example "assurance aal3"
             }
         }
     };
@@ -109,6 +113,16 @@ impl FieldType for Enrolment {
             (Enrolment::Immediate, Enrolment::Grace(_)) => true,
             (Enrolment::Grace(a), Enrolment::Grace(b)) => b > a,
         }
+    }
+}
+
+impl FieldType for Aal {
+    /// The higher demand.
+    fn strictest(self, other: Self) -> Self {
+        self.max(other)
+    }
+    fn looser(old: Self, new: Self) -> bool {
+        new < old
     }
 }
 

@@ -2,11 +2,13 @@
 //! precedence, remember windows, enrolment, calendars. Plain data, no
 //! syntax: the checked policy (with its spans) lives in `mfac-lang`.
 
+mod aal;
 mod calendar;
 mod factor;
 pub mod field;
 pub mod scope;
 
+pub use aal::{Aal, Lowered};
 pub use calendar::{Calendar, TimeContext};
 pub use factor::{Factor, FactorSet, Level};
 pub use field::{Field, FieldType, Recovery, Written};

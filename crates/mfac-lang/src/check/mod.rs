@@ -263,7 +263,7 @@ impl<'a> Context<'a> {
         let Ok(Err(c)) = found else { return None };
         let report = mfac_prove::report(policy, &c, condition);
         Some(Refuted {
-            what: property.violation(&c.effective, c.exempt),
+            what: property.violation_of(&c),
             counterexample: c,
             report,
         })
@@ -634,6 +634,7 @@ registry! {
     max_logins_range => run,
     exemption_incomplete => run,
     exemption_too_long => run,
+    bypass_too_long => run,
     phase_order => run,
     privileged_below_required => run,
     empty_factors => run,
@@ -668,6 +669,7 @@ registry! {
     remember_privileged => run,
     expired_exemption => run,
     privileged_exemption => run,
+    privileged_bypass => run,
     disjoint_factors => run,
     locked_out_admin => run,
     rollout_lowers => run,

@@ -75,6 +75,7 @@ pub(super) fn resolve(
         strengths: Vec::new(),
         rules: Vec::new(),
         exemptions: Vec::new(),
+        bypass: None,
         rollouts: Vec::new(),
         assertions: Vec::new(),
         compliance: Vec::new(),
@@ -135,6 +136,21 @@ fn declarations(r: &mut Resolver, tree: &syn::PolicyFile, policy: &mut CheckedPo
             }
             Item::MaxExemption(d) if r.declare("max_exemption", d.span) => {
                 policy.max_exemption = d.value;
+            }
+            Item::Bypass(b) if r.declare("bypass", b.span) => {
+                policy.bypass = Some(crate::policy::Bypass {
+                    max: b.max.value,
+                    groups: b
+                        .groups
+                        .iter()
+                        .map(|g| At {
+                            value: g.value.clone(),
+                            span: g.span,
+                        })
+                        .collect(),
+                    privileged: b.privileged.is_some(),
+                    span: b.span,
+                });
             }
             Item::MaxRemember(d) if r.declare("max_remember", d.span) => {
                 match remember_range::max_remember_problem(d.value) {

@@ -33,6 +33,9 @@ pub(crate) fn describe(r: Rule) -> Option<&'static str> {
         Rule::k_break_glass | Rule::break_glass_marker => "`break_glass`",
         Rule::k_includes | Rule::includes_field => "`includes`",
         Rule::k_exempt | Rule::exempt_decl => "`exempt`",
+        Rule::k_bypass | Rule::bypass_decl => "`bypass`",
+        Rule::k_max => "`max`",
+        Rule::bypass_for => "`for group`",
         Rule::k_until | Rule::until_clause => "`until`",
         Rule::k_reason | Rule::reason_clause => "`reason`",
         Rule::k_ticket | Rule::ticket_clause => "`ticket`",
@@ -61,8 +64,12 @@ pub(crate) fn describe(r: Rule) -> Option<&'static str> {
         Rule::k_within | Rule::factors_within => "`within`",
         Rule::k_include | Rule::factors_include => "`include`",
         Rule::k_none | Rule::factors_none => "`none`",
-        Rule::enforcement_cond | Rule::remember_never | Rule::recovery_cond | Rule::exempt_cond => {
-            "a condition (`enforcement`, `factors`, `remember never`, `recovery` or `exempt`)"
+        Rule::enforcement_cond
+        | Rule::remember_never
+        | Rule::recovery_cond
+        | Rule::exempt_cond
+        | Rule::assurance_cond => {
+            "a condition (`enforcement`, `factors`, `remember never`, `recovery`, `exempt` or `assurance`)"
         }
         Rule::lbrace => "`{`",
         Rule::rbrace => "`}`",

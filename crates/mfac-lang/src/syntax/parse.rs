@@ -8,7 +8,7 @@ use super::tokens::{Outline, Token};
 use super::tree::*;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
-use mfac_core::policy::Level;
+use mfac_core::policy::{Aal, Level};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
@@ -147,6 +147,7 @@ impl Builder {
                 })
             }
             Rule::exempt_decl => Item::Exempt(self.exempt(p)?),
+            Rule::bypass_decl => Item::Bypass(self.bypass(p)?),
             Rule::rollout_decl => Item::Rollout(self.rollout(p)?),
             Rule::assert_decl => Item::Assert(self.assertion(p)?),
             Rule::comply_decl => Item::Comply(self.comply(p)?),
@@ -234,6 +235,7 @@ impl Builder {
             Rule::immediate => ValueSyntax::Enrolment(EnrolmentSyntax::Immediate),
             Rule::window => ValueSyntax::Remember(self.window(v)?),
             Rule::never => ValueSyntax::Remember(RememberSyntax::Never),
+            Rule::aal_level => ValueSyntax::Assurance(Aal::from_name(v.as_str())?),
             Rule::ident => ValueSyntax::Word(Spanned::new(v.as_str().to_string(), span(&v))),
             _ => return None,
         })
@@ -262,6 +264,33 @@ impl Builder {
             same_context,
             max_logins,
         })
+    }
+
+    fn bypass(&mut self, p: Pair<'_, Rule>) -> Option<BypassDecl> {
+        let sp = span(&p);
+        let mut it = parts(p);
+        let max = self.duration(it.next()?)?;
+        let mut b = BypassDecl {
+            max,
+            groups: Vec::new(),
+            privileged: None,
+            span: sp,
+        };
+        for c in it {
+            match c.as_rule() {
+                Rule::bypass_for => {
+                    for g in parts(c) {
+                        let gsp = span(&g);
+                        if let Some(Subject::Group(name)) = subject_of(g) {
+                            b.groups.push(Spanned::new(name, gsp));
+                        }
+                    }
+                }
+                Rule::privileged_marker => b.privileged = Some(span(&c)),
+                _ => {}
+            }
+        }
+        Some(b)
     }
 
     fn exempt(&mut self, p: Pair<'_, Rule>) -> Option<ExemptDecl> {
@@ -400,6 +429,9 @@ impl Builder {
                 Rule::remember_never => ConditionSyntax::RememberNever,
                 Rule::recovery_cond => ConditionSyntax::Recovery,
                 Rule::exempt_cond => ConditionSyntax::Exempt,
+                Rule::assurance_cond => {
+                    ConditionSyntax::Assurance(Aal::from_name(cit.next()?.as_str())?)
+                }
                 _ => return None,
             };
             a.claims.push(ClaimDecl {

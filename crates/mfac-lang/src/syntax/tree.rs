@@ -34,9 +34,22 @@ pub enum Item {
     Calendar(CalendarDecl),
     Rule(RuleDecl),
     Exempt(ExemptDecl),
+    Bypass(BypassDecl),
     Rollout(RolloutDecl),
     Assert(AssertDecl),
     Comply(ComplyDecl),
+}
+
+/// `bypass max 24h [for group "A", group "B"] [privileged]`: the policy's
+/// bound on what a helpdesk may grant at run time.
+#[derive(Clone, Debug)]
+pub struct BypassDecl {
+    pub max: Spanned<Seconds>,
+    /// The groups whose members may get one; empty: anyone.
+    pub groups: Vec<Spanned<String>>,
+    /// Privileged users may get one too.
+    pub privileged: Option<Span>,
+    pub span: Span,
 }
 
 /// `comply "PROFILE" { cde app "A"  aal2 for everyone ... }`.
@@ -165,6 +178,8 @@ pub enum ValueSyntax {
     Factors(FactorExpr),
     Enrolment(EnrolmentSyntax),
     Remember(RememberSyntax),
+    /// `aal2` or `aal3`.
+    Assurance(mfac_core::policy::Aal),
     /// A bare word (`recovery backup_code`).
     Word(Spanned<String>),
 }
@@ -281,4 +296,6 @@ pub enum ConditionSyntax {
     RememberNever,
     Recovery,
     Exempt,
+    /// `assurance aal2|aal3`: the level a login reaches.
+    Assurance(mfac_core::policy::Aal),
 }

@@ -28,6 +28,8 @@ pub(crate) struct Written {
     pub recovery: bool,
     pub remember: Option<Remember>,
     pub enrolment: Option<Enrolment>,
+    /// `assurance aal2|aal3`, as its number.
+    pub assurance: Option<u8>,
 }
 
 /// Whom and where a rule applies, as the design of scoped rules words it: `for` these
@@ -295,6 +297,7 @@ fn set(
         (Field::Enforcement, ValueSyntax::Level(l)) => w.enforcement = Some(*l),
         (Field::Factors, ValueSyntax::Factors(e)) => w.factors = Some(factor_set(e, strengths, 0)?),
         (Field::Recovery, ValueSyntax::Word(_)) => w.recovery = true,
+        (Field::Assurance, ValueSyntax::Assurance(a)) => w.assurance = Some(a.number()),
         (Field::Enrolment, ValueSyntax::Enrolment(EnrolmentSyntax::Immediate)) => {
             w.enrolment = Some(Enrolment::Immediate)
         }
@@ -328,6 +331,7 @@ fn set(
             Field::Enforcement
             | Field::Factors
             | Field::Recovery
+            | Field::Assurance
             | Field::Enrolment
             | Field::Remember,
             _,
@@ -403,6 +407,7 @@ mod tests {
                 Field::Recovery => w.recovery,
                 Field::Remember => w.remember.is_some(),
                 Field::Enrolment => w.enrolment.is_some(),
+                Field::Assurance => w.assurance == Some(3),
             };
             assert!(set, "{field:?} from `{text}`");
         }

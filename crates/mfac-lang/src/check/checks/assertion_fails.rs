@@ -48,7 +48,7 @@ pub fn run(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         "assertion `{}` fails: {} gets {}",
                         a.name,
                         report.who(),
-                        p.violation(&c.effective, c.exempt)
+                        p.violation_of(&c)
                     ),
                 )
                 .label("does not hold")

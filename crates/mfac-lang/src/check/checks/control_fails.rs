@@ -97,7 +97,7 @@ fn failure(
             let what = format!(
                 "{}{app} gets {}",
                 report.who(),
-                property.violation(&c.effective, c.exempt)
+                property.violation_of(&c)
             );
             Some((what, Some(report)))
         }

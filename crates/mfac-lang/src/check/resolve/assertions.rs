@@ -37,6 +37,7 @@ impl Resolver {
                     syn::ConditionSyntax::RememberNever => Condition::RememberNever,
                     syn::ConditionSyntax::Recovery => Condition::Recovery,
                     syn::ConditionSyntax::Exempt => Condition::Exempt,
+                    syn::ConditionSyntax::Assurance(a) => Condition::Assurance(*a),
                 };
                 Some(At {
                     value: Property {

@@ -23,6 +23,15 @@ impl FromSyntax for Level {
     }
 }
 
+impl FromSyntax for Aal {
+    fn from_syntax(v: &ValueSyntax, _: &mut Resolver) -> Option<Self> {
+        match v {
+            ValueSyntax::Assurance(a) => Some(*a),
+            _ => None,
+        }
+    }
+}
+
 impl FromSyntax for FactorSet {
     fn from_syntax(v: &ValueSyntax, r: &mut Resolver) -> Option<Self> {
         match v {

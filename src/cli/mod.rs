@@ -20,6 +20,7 @@ macro_rules! outln {
 }
 
 mod audit;
+mod bypass;
 mod chart;
 mod check;
 mod compile;
@@ -80,6 +81,7 @@ enum Command {
     Audit(audit::Args),
     Serve(serve::Args),
     Unlock(unlock::Args),
+    Bypass(bypass::Args),
     /// Speak the Language Server Protocol on standard input and output, for editors
     #[command(
         after_help = "Started by an editor, not by hand: VS Code's mfac extension, or neovim's
@@ -147,6 +149,7 @@ pub fn main() -> ExitCode {
         Command::Audit(a) => audit::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Unlock(a) => unlock::run(a),
+        Command::Bypass(a) => bypass::run(a),
         Command::Lsp => mfac_lsp::serve_stdio()
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| Failure::input(format!("mfac lsp: {e}"))),
@@ -199,6 +202,7 @@ impl Command {
             Command::Diff(a) => ("diff", value_name(&a.format)),
             Command::Test(a) => ("test", value_name(&a.format)),
             Command::Audit(a) => ("audit", value_name(&a.format)),
+            Command::Bypass(a) => ("bypass", value_name(a.format()?)),
             Command::Import(a) => ("import", value_name(a.provider.format())),
             _ => return None,
         };

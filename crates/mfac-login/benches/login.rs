@@ -92,7 +92,10 @@ async fn run(label: &str, store: Store, second: Store) {
     let (mut read, mut commit) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         let t0 = Instant::now();
-        v.store.login_state(user).await.unwrap();
+        v.store
+            .login_state(user, jiff::Timestamp::now())
+            .await
+            .unwrap();
         let t1 = Instant::now();
         let e = mfac_login::store::AuditEvent::new(
             clock.now(),

@@ -288,6 +288,45 @@ pub struct Unlocked {
     pub failures_cleared: u32,
 }
 
+/// `POST /v1/users/{user}/bypass`: until when (RFC 3339, or a date or
+/// wall-clock time in the policy's timezone), why and the ticket, and the
+/// user's directory groups, which the policy's `bypass ... for group` and
+/// privileged groups are judged by (the same groups a login sends).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BypassRequest {
+    pub until: String,
+    pub reason: String,
+    pub ticket: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// 201: the bypass granted (audited).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BypassGranted {
+    pub bypass_id: String,
+    /// RFC 3339, in the policy's timezone.
+    pub until: String,
+}
+
+/// `DELETE /v1/users/{user}/bypass`'s query: why (for the audit), and
+/// which bypass (every one in force when none is named).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EndBypassParams {
+    pub reason: String,
+    pub bypass_id: Option<String>,
+}
+
+/// 200: the bypasses ended early (audited).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BypassesEnded {
+    pub user: String,
+    pub ended: Vec<String>,
+}
+
 /// `GET /v1/audit`'s query.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

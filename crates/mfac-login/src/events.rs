@@ -49,6 +49,13 @@ kinds! {
     AnswerRefused = "answer_refused",
     /// An administrator cleared a user's failures and lock-out.
     Unlocked = "unlocked",
+    /// A helpdesk granted a bypass within the policy's `bypass max`.
+    BypassGranted = "bypass_granted",
+    /// A bypass was ended before its `until`.
+    BypassEnded = "bypass_ended",
+    /// A grant the policy does not allow (none allowed, too long, a
+    /// privileged user, not in a bypass group).
+    BypassRefused = "bypass_refused",
     TotpEnrolmentStarted = "totp_enrolment_started",
     TotpEnrolled = "totp_enrolled",
     TotpConfirmFailed = "totp_confirm_failed",

@@ -13,6 +13,7 @@ pub mod api;
 pub mod backup;
 pub mod clock;
 pub mod events;
+pub mod helpdesk;
 pub mod kinds;
 pub mod login;
 pub mod reason;

@@ -177,7 +177,7 @@ impl Verifier {
         // login of the same user changed that state first, decide again, so
         // concurrent logins never pass `max_logins` together.
         for _ in 0..BEGIN_TRIES {
-            let state = self.store.login_state(user).await?;
+            let state = self.store.login_state(user, self.now()).await?;
             let ctx = Begin {
                 user,
                 groups,
@@ -252,6 +252,7 @@ impl Verifier {
             .enrolled_set(enrolled)
             .last_mfa(last);
         let d = policy.decide(&ctx);
+        let (d, unhonoured) = crate::helpdesk::apply(policy, d, state.bypass.as_ref(), groups, now);
         let id = crate::random_id()?;
         let decision_id = crate::random_id()?;
         let decision = DecisionRecord::new(policy, &ctx, &d);
@@ -259,6 +260,15 @@ impl Verifier {
         if let Some(e) = d.exempt {
             let ticket = e.ticket.as_deref().unwrap_or("none");
             detail.push_str(&format!("; exempt: {} (ticket {ticket})", e.reason));
+        }
+        if let Some(b) = &d.bypass {
+            detail.push_str(&format!(
+                "; bypass {}: {} (ticket {})",
+                b.id, b.reason, b.ticket
+            ));
+        }
+        if let (Some(r), Some(b)) = (unhonoured, &state.bypass) {
+            detail.push_str(&format!("; bypass {} not honoured: {}", b.id, r.message()));
         }
         if d.remembered {
             detail.push_str("; remembered");
@@ -278,7 +288,9 @@ impl Verifier {
             .iter()
             .any(|r| r.info.privileged || r.info.break_glass);
         let kind = if privileged && d.outcome == Outcome::Allow {
-            let why = if d.exempt.is_some() {
+            let why = if d.bypass.is_some() {
+                "bypass"
+            } else if d.exempt.is_some() {
                 "exempt"
             } else if d.remembered {
                 "remembered"
@@ -300,10 +312,17 @@ impl Verifier {
         event.decision_id = Some(decision_id.clone());
         event.login_id = Some(id.clone());
         event.policy_sha256 = Some(running.sha256.clone());
-        event.exempt = d.exempt.map(|e| {
-            let ticket = e.ticket.as_deref().unwrap_or("none");
-            format!("{} (ticket {ticket})", e.reason)
-        });
+        event.exempt = match (&d.bypass, d.exempt) {
+            (Some(b), _) => Some(format!(
+                "bypass {}: {} (ticket {})",
+                b.id, b.reason, b.ticket
+            )),
+            (None, Some(e)) => {
+                let ticket = e.ticket.as_deref().unwrap_or("none");
+                Some(format!("{} (ticket {ticket})", e.reason))
+            }
+            (None, None) => None,
+        };
         event.report_only = decision
             .report_only
             .as_ref()

@@ -259,6 +259,8 @@ pub struct LoginState {
     /// Factor kinds active (`backup_code` while any code is unused).
     pub enrolled: FactorSet,
     pub last_mfa: Option<LastMfaRow>,
+    /// The helpdesk bypass in force, if any.
+    pub bypass: Option<BypassRow>,
 }
 
 /// The last verified MFA, and the logins the remember window let through
@@ -411,6 +413,7 @@ macro_rules! on_pool {
 mod audit;
 mod backup;
 mod begin;
+mod bypass;
 mod factors;
 mod open;
 mod passkeys;
@@ -421,6 +424,7 @@ mod unlock;
 
 pub use audit::AuditPage;
 pub use begin::{Begun, NewLogin};
+pub use bypass::BypassRow;
 pub use settle::{Attempt, ExternalLimit, Proof, Settled};
 pub use sweep::Swept;
 

@@ -1226,3 +1226,102 @@ on_both_stores!(
     reworded_migration,
     a_store_migrated_before_a_comment_was_reworded_still_opens
 );
+
+/// A helpdesk bypass kept by the store: granted within the policy, in
+/// force for the login that reads it, over at `until`, ended once; each
+/// change with its audit event, replicas seeing the same rows.
+async fn bypasses_are_granted_honoured_and_ended_once(s: Setup) {
+    use mfac_login::helpdesk::{BypassError, BypassRequest};
+    let text = "default { enforcement required factors totp }\nbypass max 24h for group \"Helpdesk Approved\"\n";
+    let compiled = {
+        use mfac_lang::Compile;
+        mfac_core::Policy::compile("bypass.mfa", text).unwrap()
+    };
+    let p = mfac_login::login::Running::new(compiled, "bypass.mfa", text.as_bytes(), at(0));
+    let user = "ann@acme.test";
+    let groups = ["Helpdesk Approved"];
+    let now = {
+        use mfac_login::clock::Clock;
+        s.clock.now()
+    };
+    let later = |h: i64| {
+        now.checked_add(jiff::SignedDuration::from_hours(h))
+            .unwrap()
+    };
+    let ask = |until| BypassRequest {
+        user,
+        groups: &groups,
+        until,
+        reason: "lost phone",
+        ticket: "HD-1",
+    };
+    let refused = s.v.grant_bypass(&p, &ask(later(25))).await;
+    assert!(
+        matches!(refused, Err(BypassError::Refused(_))),
+        "{refused:?}"
+    );
+    let row = s.v.grant_bypass(&p, &ask(later(8))).await.unwrap();
+    // The other replica's login reads it.
+    let state = s.other.store.login_state(user, now).await.unwrap();
+    assert_eq!(
+        state.bypass.as_ref().map(|b| b.id.as_str()),
+        Some(row.id.as_str())
+    );
+    let l = s
+        .other
+        .begin_login(&p, user, &groups, None, None)
+        .await
+        .unwrap();
+    assert_eq!(l.decision.decision, mfac_core::Outcome::Allow);
+    assert_eq!(
+        l.decision.exempt.as_ref().map(|e| e.source),
+        Some(mfac_core::wire::ExemptSource::Bypass)
+    );
+    // Past `until`, nothing is in force.
+    assert!(s
+        .v
+        .store
+        .login_state(user, later(9))
+        .await
+        .unwrap()
+        .bypass
+        .is_none());
+    // Ended once, by one replica; the other finds nothing left to end.
+    let (a, b) = tokio::join!(
+        s.v.end_bypass(user, Some(&row.id), "found it"),
+        s.other.end_bypass(user, Some(&row.id), "found it")
+    );
+    assert_eq!(a.unwrap().len() + b.unwrap().len(), 1);
+    assert!(s
+        .v
+        .store
+        .login_state(user, now)
+        .await
+        .unwrap()
+        .bypass
+        .is_none());
+    let listed = s.v.store.bypasses(Some(user)).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].ended_at.is_some());
+    let kinds: Vec<String> =
+        s.v.store
+            .audit_page(&mfac_login::store::AuditQuery {
+                user: Some(user),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .events
+            .iter()
+            .map(|e| e.kind.name().to_string())
+            .collect();
+    for want in ["bypass_refused", "bypass_granted", "bypass_ended"] {
+        assert_eq!(
+            kinds.iter().filter(|k| *k == want).count(),
+            1,
+            "{want}: {kinds:?}"
+        );
+    }
+}
+
+on_both_stores!(bypasses, bypasses_are_granted_honoured_and_ended_once);

@@ -89,3 +89,44 @@ pub(crate) fn counterexample(
     }
     best
 }
+
+/// A login NEW's bypass may exempt and OLD's may not, or may for less
+/// time (a higher `bypass max`): the groups and user of the one with the
+/// fewest groups. The candidates are those of [`counterexample`]: no group,
+/// each group NEW's bypass names, and each beside each privileged group.
+pub(crate) fn loosening(old: &Policy, new: &Policy) -> Option<(Vec<String>, Option<String>)> {
+    let nb = new.bypass()?;
+    let longer = old.bypass().is_some_and(|ob| nb.max > ob.max);
+    let mut bypass_groups: Vec<Option<String>> = vec![None];
+    bypass_groups.extend(nb.members.iter().cloned().map(Some));
+    let mut privileged: Vec<Option<String>> = vec![None];
+    privileged.extend(
+        groups_of(new, &Scope::Privileged)
+            .into_iter()
+            .chain(groups_of(new, &Scope::BreakGlass))
+            .filter(|(_, inside)| *inside)
+            .map(|(g, _)| Some(g)),
+    );
+    let mut users: Vec<Option<String>> = vec![None];
+    users.extend(named_users([old, new]).into_iter().map(Some));
+    let mut best: Option<(Vec<String>, Option<String>)> = None;
+    for user in &users {
+        for bg in &bypass_groups {
+            for pg in &privileged {
+                let mut groups: Vec<String> = bg.iter().chain(pg).cloned().collect();
+                groups.sort();
+                groups.dedup();
+                let names: Vec<&str> = groups.iter().map(String::as_str).collect();
+                let name = user.as_deref().unwrap_or("");
+                if new.bypass_refusal(name, &names).is_some() {
+                    continue;
+                }
+                let looser = longer || old.bypass_refusal(name, &names).is_some();
+                if looser && best.as_ref().is_none_or(|b| groups.len() < b.0.len()) {
+                    best = Some((groups, user.clone()));
+                }
+            }
+        }
+    }
+    best
+}

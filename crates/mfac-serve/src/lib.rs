@@ -226,6 +226,10 @@ pub fn router(app: Arc<App>) -> axum::Router {
             delete(routes::factors::remove_factor).post(routes::factors::no_such_kind),
         )
         .route("/v1/users/{user}/unlock", post(routes::admin::unlock))
+        .route(
+            "/v1/users/{user}/bypass",
+            post(routes::bypass::grant).delete(routes::bypass::end),
+        )
         .route("/v1/audit", get(routes::admin::audit))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

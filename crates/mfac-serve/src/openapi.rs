@@ -25,6 +25,8 @@ use utoipa::OpenApi;
         routes::factors::list_factors,
         routes::factors::remove_factor,
         routes::admin::unlock,
+        routes::bypass::grant,
+        routes::bypass::end,
         routes::admin::audit,
         routes::health::healthz,
     ),
@@ -33,7 +35,7 @@ use utoipa::OpenApi;
         (name = "decisions", description = "A decision from the caller's own state, touching no store"),
         (name = "logins", description = "A login decided from the store's state, and its challenge answered once"),
         (name = "factors", description = "Enrolling, confirming, listing and removing factors"),
-        (name = "admin", description = "The audit trail and unlocking a user"),
+        (name = "admin", description = "The audit trail, unlocking a user, and a helpdesk bypass"),
         (name = "service", description = "Health, with no token"),
     )
 )]

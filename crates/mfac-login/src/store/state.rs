@@ -6,13 +6,17 @@ use sqlx::Row;
 
 impl Store {
     /// What a decision reads from the store, on one connection: the kinds
-    /// of factor the user has active (backup codes while any is unused) and
-    /// the last verified MFA.
-    pub async fn login_state(&self, user: &str) -> Result<LoginState, StoreError> {
+    /// of factor the user has active (backup codes while any is unused),
+    /// the last verified MFA, and the helpdesk bypass in force at `at`.
+    pub async fn login_state(&self, user: &str, at: Timestamp) -> Result<LoginState, StoreError> {
         const KINDS: &str = "SELECT DISTINCT kind FROM factors WHERE user_id = $1 AND status = 'active' UNION SELECT 'backup_code' FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
         const MFA: &str =
             "SELECT last_mfa_at, last_mfa_ip, logins_since FROM mfa_state WHERE user_id = $1";
-        let (enrolled, row) = on_pool!(self, |p| {
+        let bypass_sql = format!(
+            "SELECT {} FROM bypasses WHERE user_id = $1 AND ended_at IS NULL AND until_ns > $2 ORDER BY until_ns DESC LIMIT 1",
+            super::bypass::COLUMNS
+        );
+        let (enrolled, row, bypass) = on_pool!(self, |p| {
             let mut c = p.acquire().await?;
             let enrolled = sqlx::query(KINDS)
                 .bind(user)
@@ -32,7 +36,16 @@ impl Store {
                 )),
                 None => None,
             };
-            (enrolled, row)
+            let bypass = match sqlx::query(&bypass_sql)
+                .bind(user)
+                .bind(nanos(at))
+                .fetch_optional(&mut *c)
+                .await?
+            {
+                Some(r) => Some(super::bypass::bypass_row(&r)?),
+                None => None,
+            };
+            (enrolled, row, bypass)
         });
         let last_mfa = row
             .map(|(at, ip, logins_since)| {
@@ -43,7 +56,11 @@ impl Store {
                 })
             })
             .transpose()?;
-        Ok(LoginState { enrolled, last_mfa })
+        Ok(LoginState {
+            enrolled,
+            last_mfa,
+            bypass,
+        })
     }
 
     /// The user's failure count as it stands (a fresh state when none was

@@ -4,6 +4,7 @@
 //! the OpenAPI document (the `openapi` module) beside its code.
 
 pub mod admin;
+pub mod bypass;
 pub mod decide;
 pub mod factors;
 pub mod health;

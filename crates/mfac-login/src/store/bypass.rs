@@ -1,0 +1,133 @@
+//! Helpdesk bypasses: granted, ended early, and the one in force for a
+//! login. Each change is one transaction with its audit event.
+
+use super::*;
+use sqlx::Row;
+
+/// A bypass as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BypassRow {
+    pub id: String,
+    pub user: String,
+    pub granted_at: Timestamp,
+    pub until: Timestamp,
+    pub reason: String,
+    pub ticket: String,
+    pub ended_at: Option<Timestamp>,
+}
+
+impl BypassRow {
+    /// Is it in force at `at`: not ended, and `at` before its `until`?
+    pub fn in_force(&self, at: Timestamp) -> bool {
+        self.ended_at.is_none() && at < self.until
+    }
+}
+
+pub(super) const COLUMNS: &str = "id, user_id, granted_at, until, reason, ticket, ended_at";
+
+pub(super) fn bypass_row<R>(row: &R) -> Result<BypassRow, StoreError>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let ended: Option<String> = row.try_get(6)?;
+    Ok(BypassRow {
+        id: row.try_get(0)?,
+        user: row.try_get(1)?,
+        granted_at: stored_time(&row.try_get::<String, _>(2)?, "bypass grant time")?,
+        until: stored_time(&row.try_get::<String, _>(3)?, "bypass end")?,
+        reason: row.try_get(4)?,
+        ticket: row.try_get(5)?,
+        ended_at: match ended {
+            Some(t) => Some(stored_time(&t, "bypass early end")?),
+            None => None,
+        },
+    })
+}
+
+impl Store {
+    /// Keep a granted bypass, with its audit event, in one transaction.
+    pub async fn grant_bypass(&self, b: &BypassRow, event: &AuditEvent) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO bypasses (id, user_id, granted_at, until, until_ns, reason, ticket) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let _writing = self.writing().await;
+        let at = event.at.to_string();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(SQL)
+                .bind(&b.id)
+                .bind(&b.user)
+                .bind(b.granted_at.to_string())
+                .bind(b.until.to_string())
+                .bind(nanos(b.until))
+                .bind(&b.reason)
+                .bind(&b.ticket)
+                .execute(&mut *tx)
+                .await?;
+            insert_audit!(&mut *tx, &at, event);
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })
+    }
+
+    /// End `user`'s bypass `id` at `event.at`, if it is still in force,
+    /// with its audit event in the same transaction: the bypass as it
+    /// was, or `None` (no such bypass of this user, or over already).
+    pub async fn end_bypass(
+        &self,
+        user: &str,
+        id: &str,
+        event: &AuditEvent,
+    ) -> Result<Option<BypassRow>, StoreError> {
+        let sql = format!("UPDATE bypasses SET ended_at = $1 WHERE id = $2 AND user_id = $3 AND ended_at IS NULL AND until_ns > $4 RETURNING {COLUMNS}");
+        let _writing = self.writing().await;
+        let at = event.at.to_string();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let row = sqlx::query(&sql)
+                .bind(&at)
+                .bind(id)
+                .bind(user)
+                .bind(nanos(event.at))
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let ended = bypass_row(&row)?;
+            insert_audit!(&mut *tx, &at, event);
+            tx.commit().await?;
+            Ok::<_, StoreError>(Some(ended))
+        })
+    }
+
+    /// The bypass of `user` in force at `at` that ends last, if any.
+    pub async fn bypass_in_force(
+        &self,
+        user: &str,
+        at: Timestamp,
+    ) -> Result<Option<BypassRow>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM bypasses WHERE user_id = $1 AND ended_at IS NULL AND until_ns > $2 ORDER BY until_ns DESC LIMIT 1");
+        on_pool!(self, |p| {
+            match sqlx::query(&sql)
+                .bind(user)
+                .bind(nanos(at))
+                .fetch_optional(p)
+                .await?
+            {
+                Some(row) => Ok::<_, StoreError>(Some(bypass_row(&row)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Every bypass (of `user`, when given), latest grant first.
+    pub async fn bypasses(&self, user: Option<&str>) -> Result<Vec<BypassRow>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM bypasses WHERE (CAST($1 AS TEXT) IS NULL OR user_id = CAST($1 AS TEXT)) ORDER BY granted_at DESC, id");
+        on_pool!(self, |p| {
+            let rows = sqlx::query(&sql).bind(user).fetch_all(p).await?;
+            rows.iter().map(bypass_row).collect::<Result<Vec<_>, _>>()
+        })
+    }
+}

@@ -184,6 +184,7 @@ fn login_time() -> (jiff::Timestamp, Option<std::net::IpAddr>, LastMfa) {
         at: "2026-12-16T10:00:00+01:00".parse().unwrap(),
         ip,
         logins_since: Some(2),
+        aal: None,
     };
     ("2026-12-16T10:30:00+01:00".parse().unwrap(), ip, last)
 }

@@ -36,6 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         at: "2026-12-16T10:00:00+01:00".parse()?,
         ip,
         logins_since: Some(2),
+        aal: None,
     };
     for (user, groups, enrolled, app) in logins {
         let ctx = LoginContext::new(user, at)

@@ -265,7 +265,7 @@ fn eval_exemption_and_deadline_in_json() {
     assert_eq!(bob["decision"], "allow");
     assert_eq!(
         bob["exempt"],
-        serde_json::json!({"until": "2026-12-10T00:00:00+01:00", "reason": "lost device", "ticket": "SEC-123"})
+        serde_json::json!({"until": "2026-12-10T00:00:00+01:00", "reason": "lost device", "source": "policy", "ticket": "SEC-123"})
     );
     let carl = json(&mfac(&[
         "eval",

@@ -93,7 +93,7 @@ fn the_decision_has_the_contract_shape() {
     let v = record("bob@acme.test", "2026-12-02", &[]);
     assert_eq!(
         v["exempt"],
-        serde_json::json!({"until": "2026-12-10T00:00:00+01:00", "reason": "lost device", "ticket": "SEC-123"})
+        serde_json::json!({"until": "2026-12-10T00:00:00+01:00", "reason": "lost device", "source": "policy", "ticket": "SEC-123"})
     );
 }
 

@@ -330,6 +330,7 @@ fn remember_window_edges() {
         at: mfa_at,
         ip,
         logins_since: Some(3),
+        aal: None,
     };
     let base = |at: &str| {
         LoginContext::new("sam", t(at))
@@ -365,6 +366,7 @@ fn remember_window_edges() {
     let with = |n| {
         base("2026-12-15T09:30:00Z").last_mfa(Some(LastMfa {
             logins_since: n,
+            aal: None,
             ..last
         }))
     };
@@ -391,6 +393,7 @@ fn remember_needs_the_same_time_context() {
         at: t("2026-12-15T16:40:00Z"),
         ip,
         logins_since: Some(1),
+        aal: None,
     };
     let at = |s: &str| {
         LoginContext::new("sam", t(s))
@@ -424,6 +427,7 @@ fn privileged_remember_never_wins_over_a_window() {
         at: t("2026-12-15T09:00:00Z"),
         ip,
         logins_since: Some(1),
+        aal: None,
     };
     let d = p.decide(
         &LoginContext::new("x", t("2026-12-15T09:10:00Z"))

@@ -60,7 +60,7 @@ proptest! {
         let names: Vec<&str> = groups.iter().map(|g| NAMES[*g]).collect();
         let at = jiff::Timestamp::from_second(secs).expect("in range");
         let ip = Some("10.0.0.1".parse().expect("ip"));
-        let last = last_ago.map(|a| LastMfa { at: jiff::Timestamp::from_second(secs - a).expect("in range"), ip, logins_since: logins });
+        let last = last_ago.map(|a| LastMfa { at: jiff::Timestamp::from_second(secs - a).expect("in range"), ip, logins_since: logins, aal: None });
         let ctx = LoginContext::new(USERS[user], at)
             .groups(&names)
             .enrolled_set(FactorSet::from_bits(enrolled).expect("6 bits"))

@@ -44,6 +44,14 @@ pub struct Args {
     /// Logins since that MFA
     #[arg(long, value_name = "N")]
     logins_since_mfa: Option<u32>,
+    /// The assurance level the last MFA reached (2, or 3 for a passkey
+    /// that verified its user); with --last-mfa
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=3))]
+    last_mfa_aal: Option<u8>,
+    /// A step-up inside a session: no remember window; challenged unless
+    /// the last MFA reached the level needed within the window's length
+    #[arg(long)]
+    step_up: bool,
     /// A directory of users, for the user's groups and enrolled factors
     #[command(flatten)]
     directory: DirectoryArgs,
@@ -81,9 +89,11 @@ pub fn run(a: Args) -> Outcome {
             enrolled = user.factors.iter().collect();
         }
     }
-    if a.last_mfa.is_none() && (a.last_mfa_ip.is_some() || a.logins_since_mfa.is_some()) {
+    if a.last_mfa.is_none()
+        && (a.last_mfa_ip.is_some() || a.logins_since_mfa.is_some() || a.last_mfa_aal.is_some())
+    {
         return Err(Failure::input(
-            "--last-mfa-ip and --logins-since-mfa need --last-mfa",
+            "--last-mfa-ip, --logins-since-mfa and --last-mfa-aal need --last-mfa",
         ));
     }
     // The login, as `POST /v1/decide` reads the same request.
@@ -98,7 +108,9 @@ pub fn run(a: Args) -> Outcome {
             at: t.clone(),
             ip: a.last_mfa_ip.map(|i| i.to_string()),
             logins_since: a.logins_since_mfa,
+            aal: a.last_mfa_aal,
         }),
+        step_up: a.step_up,
     };
     let flag = |field: &str| match field {
         "last_mfa.at" => "--last-mfa".to_string(),

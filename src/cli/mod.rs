@@ -38,6 +38,7 @@ mod render;
 mod report;
 mod serve;
 mod simulate;
+mod status;
 mod test;
 mod unlock;
 
@@ -82,6 +83,7 @@ enum Command {
     Serve(serve::Args),
     Unlock(unlock::Args),
     Bypass(bypass::Args),
+    Status(status::Args),
     /// Speak the Language Server Protocol on standard input and output, for editors
     #[command(
         after_help = "Started by an editor, not by hand: VS Code's mfac extension, or neovim's
@@ -150,6 +152,7 @@ pub fn main() -> ExitCode {
         Command::Serve(a) => serve::run(a),
         Command::Unlock(a) => unlock::run(a),
         Command::Bypass(a) => bypass::run(a),
+        Command::Status(a) => status::run(a),
         Command::Lsp => mfac_lsp::serve_stdio()
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| Failure::input(format!("mfac lsp: {e}"))),
@@ -203,6 +206,7 @@ impl Command {
             Command::Test(a) => ("test", value_name(&a.format)),
             Command::Audit(a) => ("audit", value_name(&a.format)),
             Command::Bypass(a) => ("bypass", value_name(a.format()?)),
+            Command::Status(a) => ("status", value_name(&a.format)),
             Command::Import(a) => ("import", value_name(a.provider.format())),
             _ => return None,
         };

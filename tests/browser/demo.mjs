@@ -125,6 +125,8 @@ try {
   // An authenticator app, from the secret printed beside the QR code.
   await page.fill("#user", "tom@acme.test");
   await page.dispatchEvent("#user", "change");
+  // Voiso's users page: required at once, nothing enrolled yet.
+  await see("#enrolment", "overdue");
   await page.click("#enrol-totp");
   await see("#status", "scan the code");
   const qr = await page.locator("#qr img").getAttribute("src");
@@ -137,6 +139,7 @@ try {
   await page.click("#confirm-totp");
   await see("#status", "authenticator app enrolled");
   await see("#factors", "totp");
+  await see("#enrolment", "activated");
   await signIn("challenge");
   // The confirming step is spent; the app's next code signs in.
   await page.fill("#code", totp(secret, serverNow() + 30));

@@ -764,6 +764,7 @@ pub fn login(p: &CheckedPolicy, seed: &LoginSeed) -> Login {
             at: at.checked_sub(SignedDuration::from_secs(ago)).unwrap_or(at),
             ip: ips[last_ip as usize % 3],
             logins_since: logins.map(u32::from),
+            aal: None,
         }
     });
     let mut groups: Vec<&'static str> = seed

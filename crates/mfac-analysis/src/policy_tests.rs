@@ -197,6 +197,7 @@ pub fn run(
                     .map_err(|e| bad(format!("login.last_mfa.at: {e}")))?,
                 ip: m.ip,
                 logins_since: m.logins_since,
+                aal: None,
             }),
             None => None,
         };

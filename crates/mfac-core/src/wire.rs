@@ -148,6 +148,41 @@ fn rule_lines(policy: &Policy, d: &Decision<'_>) -> Vec<String> {
     lines
 }
 
+/// One user's enrolment status (`mfac status`, the demo's panel): what
+/// the policy asks of them at `at`, and what the store holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = UserStatus))]
+pub struct UserStatusRecord {
+    /// The factors the policy allows the user, sorted by name.
+    pub allowed: FactorSet,
+    /// The enrolment deadline of a required policy with a grace (RFC 3339,
+    /// the policy's timezone).
+    pub deadline: Option<String>,
+    /// The factor kinds active in the store, sorted by name.
+    pub enrolled: FactorSet,
+    pub enforcement: Level,
+    pub status: crate::eval::EnrolmentStatus,
+    pub user: String,
+}
+
+impl UserStatusRecord {
+    /// The status of the user of `ctx` (its `enrolled`: the store's
+    /// active factors), decided at `ctx.at`.
+    pub fn new(policy: &Policy, ctx: &LoginContext<'_>) -> UserStatusRecord {
+        let d = policy.decide_uncached(ctx);
+        UserStatusRecord {
+            allowed: d.factors,
+            deadline: d
+                .grace_deadline
+                .map(|t| format_instant(t, policy.timezone())),
+            enrolled: ctx.enrolled,
+            enforcement: d.enforcement,
+            status: crate::eval::EnrolmentStatus::of(&d, ctx.at),
+            user: ctx.user.to_string(),
+        }
+    }
+}
+
 /// An error in a command's JSON format: `{"error": {"code", "message",
 /// "file", "line", "column"}}`, with `null` where it has no place, and the
 /// diagnostics behind it when there are any.

@@ -35,6 +35,9 @@ pub struct DecideRequest {
     #[serde(default)]
     pub enrolled: Vec<Factor>,
     pub last_mfa: Option<LastMfa>,
+    /// A step-up (as `POST /v1/logins` takes it).
+    #[serde(default)]
+    pub step_up: bool,
 }
 
 /// The user's last verified MFA, for the remember window.
@@ -44,6 +47,9 @@ pub struct LastMfa {
     pub at: String,
     pub ip: Option<String>,
     pub logins_since: Option<u32>,
+    /// The assurance level it reached (2 or 3); read as 2 when left out.
+    #[schema(value_type = Option<u8>, minimum = 1, maximum = 3)]
+    pub aal: Option<u8>,
 }
 
 /// `POST /v1/decide`'s answer: the decision and its id.
@@ -67,6 +73,12 @@ pub struct LoginRequest {
     /// push): a challenge may offer them.
     #[serde(default)]
     pub external: Vec<Factor>,
+    /// An operation inside a session that asks for MFA again: the remember
+    /// window does not apply, and the login is challenged unless a
+    /// verified factor of the level it needs is newer than the window's
+    /// length.
+    #[serde(default)]
+    pub step_up: bool,
 }
 
 /// `POST /v1/logins`' answer.
@@ -325,6 +337,17 @@ pub struct EndBypassParams {
 pub struct BypassesEnded {
     pub user: String,
     pub ended: Vec<String>,
+}
+
+/// `POST /v1/users/{user}/status`: the user's directory groups, and the
+/// app, as a login would send them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub app: Option<String>,
 }
 
 /// `GET /v1/audit`'s query.

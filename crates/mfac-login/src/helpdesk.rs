@@ -1,13 +1,13 @@
 //! The helpdesk bypass: granted within the running policy's `bypass max`,
-//! ended early, and honoured at a login only while the policy still allows
-//! it for that user (see [`mfac_core::eval::BypassRefusal`]). Every grant,
+//! and ended early; a login honours one only while the policy still allows
+//! it for that user ([`BypassRow::honoured`]). Every grant,
 //! refusal and early end is audited in the transaction that makes it.
 
 use crate::login::Running;
 use crate::store::{AuditEvent, BypassRow, EventKind, Store, StoreError};
 use crate::verify::{LoginError, Verifier};
 use jiff::Timestamp;
-use mfac_core::eval::{BypassGrant, BypassRefusal, Decision, Policy};
+use mfac_core::eval::BypassRefusal;
 
 /// A grant asked for: whom, with which directory groups (what the policy's
 /// `for group` and privileged users are judged by), until when, and why.
@@ -39,55 +39,6 @@ impl From<crate::store::StoreError> for BypassError {
 /// `reason (ticket T)`, as audit events carry an exemption.
 fn why(reason: &str, ticket: &str) -> String {
     format!("{reason} (ticket {ticket})")
-}
-
-/// A bypass as the policy honours it at `at` for a login with these
-/// groups: its grant, or `Err` with why it is not honoured.
-pub fn honoured(
-    policy: &Policy,
-    row: &BypassRow,
-    groups: &[&str],
-    at: Timestamp,
-) -> Result<BypassGrant, BypassRefusal> {
-    if let Some(r) = policy.bypass_refusal(&row.user, groups) {
-        return Err(r);
-    }
-    // `bypass max` lowered since the grant shortens it.
-    let end = policy
-        .bypass_end(row.granted_at, row.until)
-        .ok_or(BypassRefusal::NoneAllowed)?;
-    if at >= end {
-        return Err(BypassRefusal::TooLong {
-            max: policy.bypass().map_or(0, |b| b.max),
-        });
-    }
-    Ok(BypassGrant {
-        id: row.id.clone(),
-        until: end,
-        reason: row.reason.clone(),
-        ticket: row.ticket.clone(),
-    })
-}
-
-/// The decision of a login with the user's bypass in force applied: an
-/// `allow` where MFA would otherwise be asked for (or the login denied),
-/// and, when the bypass is not honoured, why (for the audit).
-pub fn apply<'p>(
-    policy: &'p Policy,
-    d: Decision<'p>,
-    row: Option<&BypassRow>,
-    groups: &[&str],
-    at: Timestamp,
-) -> (Decision<'p>, Option<BypassRefusal>) {
-    let Some(row) = row else { return (d, None) };
-    if d.outcome == mfac_core::eval::Outcome::Allow {
-        // Let in without it: the bypass is not used.
-        return (d, None);
-    }
-    match honoured(policy, row, groups, at) {
-        Ok(grant) => (d.bypassed(grant), None),
-        Err(r) => (d, Some(r)),
-    }
 }
 
 /// Grant a bypass within the running policy's bounds at `now`, audited

@@ -7,6 +7,7 @@
 
 use crate::verify::{LoginError, Verification, Verifier};
 use mfac_core::eval::{LastMfa, LoginContext, Outcome, Policy};
+use mfac_core::policy::Aal;
 use mfac_core::wire::DecisionRecord;
 use mfac_core::{Factor, FactorSet};
 use std::net::IpAddr;
@@ -126,13 +127,18 @@ impl Refusal {
 }
 
 /// What a login is begun with.
-#[derive(Clone, Copy)]
-struct Begin<'a> {
-    user: &'a str,
-    groups: &'a [&'a str],
-    app: Option<&'a str>,
-    ip: Option<IpAddr>,
-    external: FactorSet,
+#[derive(Clone, Copy, Debug)]
+pub struct Begin<'a> {
+    pub user: &'a str,
+    pub groups: &'a [&'a str],
+    pub app: Option<&'a str>,
+    pub ip: Option<IpAddr>,
+    /// Factors the caller's own provider reaches the user by.
+    pub external: FactorSet,
+    /// An operation inside a session asking for MFA again: no remember
+    /// window; a challenge unless a verified factor of the level needed is
+    /// newer than the window's length.
+    pub step_up: bool,
 }
 
 /// The result of an answer.
@@ -172,20 +178,28 @@ impl Verifier {
         ip: Option<IpAddr>,
         external: FactorSet,
     ) -> Result<Login, LoginError> {
+        let ask = Begin {
+            user,
+            groups,
+            app,
+            ip,
+            external,
+            step_up: false,
+        };
+        self.begin(running, &ask).await
+    }
+
+    /// Decide a login from what the store knows, and open its challenge:
+    /// [`Verifier::begin_login_with`], a step-up too.
+    pub async fn begin(&self, running: &Running, ask: &Begin<'_>) -> Result<Login, LoginError> {
+        let Begin { user, .. } = *ask;
         // A login let through by a remember window is counted by
         // compare-and-set on the state it was decided from; when another
         // login of the same user changed that state first, decide again, so
         // concurrent logins never pass `max_logins` together.
         for _ in 0..BEGIN_TRIES {
             let state = self.store.login_state(user, self.now()).await?;
-            let ctx = Begin {
-                user,
-                groups,
-                app,
-                ip,
-                external,
-            };
-            let (login, event, challenge) = self.decide(running, &ctx, &state)?;
+            let (login, event, challenge) = self.decide(running, ask, &state)?;
             let remembered = if login.decision.remembered {
                 state.last_mfa.as_ref()
             } else {
@@ -233,6 +247,7 @@ impl Verifier {
             app,
             ip,
             external,
+            step_up,
         } = *b;
         let policy = &running.policy;
         let now = self.now();
@@ -244,15 +259,28 @@ impl Verifier {
             at: m.at,
             ip: m.ip.as_deref().and_then(|i| i.parse().ok()),
             logins_since: u32::try_from(m.logins_since).ok(),
+            aal: m
+                .aal
+                .and_then(|a| u8::try_from(a).ok())
+                .and_then(Aal::from_number),
         });
         let ctx = LoginContext::new(user, now)
             .groups(groups)
             .app(app)
             .ip(ip)
             .enrolled_set(enrolled)
-            .last_mfa(last);
+            .last_mfa(last)
+            .step_up(step_up);
         let d = policy.decide(&ctx);
-        let (d, unhonoured) = crate::helpdesk::apply(policy, d, state.bypass.as_ref(), groups, now);
+        // A bypass in force lets in a login that would need MFA (or be
+        // denied), while the policy still honours it for these groups.
+        let (d, unhonoured) = match &state.bypass {
+            Some(b) if d.outcome != Outcome::Allow => match b.honoured(policy, groups, now) {
+                Ok(grant) => (d.bypassed(grant), None),
+                Err(r) => (d, Some(r)),
+            },
+            _ => (d, None),
+        };
         let id = crate::random_id()?;
         let decision_id = crate::random_id()?;
         let decision = DecisionRecord::new(policy, &ctx, &d);
@@ -272,6 +300,9 @@ impl Verifier {
         }
         if d.remembered {
             detail.push_str("; remembered");
+        }
+        if step_up {
+            detail.push_str("; step-up");
         }
         if let Some(r) = &decision.report_only {
             detail.push_str(&format!(

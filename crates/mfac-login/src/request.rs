@@ -95,6 +95,13 @@ impl DecideRequest {
                 at: when(&m.at, "last_mfa.at")?,
                 ip: ip("last_mfa.ip", m.ip.as_deref())?,
                 logins_since: m.logins_since,
+                aal: match m.aal {
+                    None => None,
+                    Some(n) => Some(
+                        mfac_core::policy::Aal::from_number(n)
+                            .ok_or_else(|| bad("last_mfa.aal", "must be 1, 2 or 3"))?,
+                    ),
+                },
             }),
             None => None,
         };
@@ -107,7 +114,8 @@ impl DecideRequest {
             .app(self.app.as_deref().map(|a| name("app", a)).transpose()?)
             .ip(ip("ip", self.ip.as_deref())?)
             .enrolled_set(enrolled)
-            .last_mfa(last))
+            .last_mfa(last)
+            .step_up(self.step_up))
     }
 }
 

@@ -270,6 +270,9 @@ pub struct LastMfaRow {
     pub at: Timestamp,
     pub ip: Option<String>,
     pub logins_since: i64,
+    /// The assurance level it reached (`None` on rows from before levels
+    /// were kept).
+    pub aal: Option<i64>,
 }
 
 /// A login under way, as the store keeps it.

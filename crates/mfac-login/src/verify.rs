@@ -250,7 +250,7 @@ impl Verifier {
     }
 
     /// The verifier's clock.
-    pub(crate) fn now(&self) -> jiff::Timestamp {
+    pub fn now(&self) -> jiff::Timestamp {
         self.clock.now()
     }
 

@@ -1162,6 +1162,32 @@ async fn a_passkey_answers_a_login_challenge(s: Setup) {
         (mfac_core::Outcome::Allow, true),
         "inside the remember window"
     );
+
+    // The passkey verified its user (the UV flag): the MFA reached AAL3,
+    // so a step-up to a passkey-only app is let through inside the
+    // window's length, and challenged after it.
+    let state = s.v.store.login_state(user, s_now(&s)).await.unwrap();
+    assert_eq!(state.last_mfa.and_then(|m| m.aal), Some(3));
+    let text = "default { enforcement required factors webauthn | totp remember 1h same_ip }\napp \"Payments\" { assurance aal3 }\n";
+    let compiled = mfac_core::Policy::compile("p.mfa", text).unwrap();
+    let p = mfac_login::login::Running::new(compiled, "p.mfa", text.as_bytes(), s_now(&s));
+    let step_up = mfac_login::login::Begin {
+        user,
+        groups: &[],
+        app: Some("Payments"),
+        ip: "10.9.9.9".parse().ok(),
+        external: mfac_core::FactorSet::EMPTY,
+        step_up: true,
+    };
+    let l = s.v.begin(&p, &step_up).await.unwrap();
+    assert_eq!(
+        (l.decision.decision, l.decision.aal),
+        (mfac_core::Outcome::Allow, mfac_core::policy::Aal::Aal3),
+        "a fresh AAL3 factor: no challenge, whatever the IP"
+    );
+    s.clock.advance(SignedDuration::from_mins(51));
+    let l = s.v.begin(&p, &step_up).await.unwrap();
+    assert_eq!(l.decision.decision, mfac_core::Outcome::Challenge);
 }
 
 /// The SHA-384 of migration 4's text as an earlier release applied it,

@@ -226,6 +226,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
             delete(routes::factors::remove_factor).post(routes::factors::no_such_kind),
         )
         .route("/v1/users/{user}/unlock", post(routes::admin::unlock))
+        .route("/v1/users/{user}/status", post(routes::status::status))
         .route(
             "/v1/users/{user}/bypass",
             post(routes::bypass::grant).delete(routes::bypass::end),

@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         routes::factors::confirm,
         routes::factors::list_factors,
         routes::factors::remove_factor,
+        routes::status::status,
         routes::admin::unlock,
         routes::bypass::grant,
         routes::bypass::end,

@@ -51,6 +51,10 @@ pub struct Args {
     /// No progress bar (there is none anyway when standard error is not a terminal)
     #[arg(long, short)]
     quiet: bool,
+    /// Take each user's enrolled factors from this login store (a SQLite
+    /// file or a `postgres://` URL) instead of the directory's `factors`
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
     /// Add the lock-out analysis: who is blocked and from when, privileged
     /// users without webauthn, users who lose every factor, groups with none
     #[arg(long)]
@@ -172,9 +176,12 @@ pub fn run(a: Args) -> Outcome {
 
 fn read_whole_directory(a: &Args) -> Result<Directory, Failure> {
     let reading = spinner(a.quiet, "reading the directory");
-    let dir = read_directory(&a.directory)?.ok_or_else(|| {
+    let mut dir = read_directory(&a.directory)?.ok_or_else(|| {
         Failure::input("simulate needs --directory FILE (`-` for standard input)")
     })?;
+    if let Some(db) = &a.db {
+        super::status::with_store_factors(&mut dir, &super::status::store_enrolment(db)?);
+    }
     reading.finish_and_clear();
     Ok(dir)
 }
@@ -195,6 +202,10 @@ fn keep(a: &Args) -> Keep {
 /// file (not standard input, which cannot be read twice) and no `--risks`,
 /// whose analysis goes back to each user.
 fn streamable(a: &Args) -> Option<(&str, mfac::directory::Format)> {
+    // The store's factors replace the file's: read whole, then joined.
+    if a.db.is_some() {
+        return None;
+    }
     let path = a.directory.directory.as_deref().filter(|p| *p != "-")?;
     let format = a
         .directory

@@ -167,8 +167,11 @@ mod tests {
     use super::*;
 
     fn policy(bypass: Option<BypassInfo>) -> Policy {
-        let text = r#"{"source":"p.mfa","precedence":"most_restrictive","timezone":"UTC","calendar":{"days":31,"start":540,"end":1020,"holidays":[]},"epochs":[],"rules":[{"scope":{"users":[],"groups":["Admins"],"apps":[],"except":{"users":[],"groups":[],"apps":[]}},"line":1,"privileged":true}],"phases":[],"settings":[{"enforcement":"required"}],"table":[0],"groups":[["Admins",[0]]],"exemptions":[]}"#;
-        let mut t: Tables = serde_json::from_str(text).expect("tables");
+        let text = r#"{"source":"p.mfa","precedence":"most_restrictive","timezone":"UTC","calendar":CALENDAR,"epochs":[],"rules":[{"scope":{"users":[],"groups":["Admins"],"apps":[],"except":{"users":[],"groups":[],"apps":[]}},"line":1,"privileged":true}],"phases":[],"settings":[{"enforcement":"required"}],"table":[0],"groups":[["Admins",[0]]],"exemptions":[]}"#;
+        let calendar =
+            serde_json::to_string(&crate::policy::Calendar::default()).expect("calendar");
+        let text = text.replace("CALENDAR", &calendar);
+        let mut t: Tables = serde_json::from_str(&text).expect("tables");
         t.bypass = bypass;
         Policy::from_tables(t).expect("policy")
     }

@@ -332,7 +332,12 @@ impl Policy {
         } else if factors.is_empty() {
             Outcome::Deny
         } else if !usable.is_empty() {
-            match self.remember_holds(combined.remember(), ctx) {
+            let held = if ctx.step_up {
+                fresh_enough(combined.remember(), ctx, Aal::least_of(usable))
+            } else {
+                self.remember_holds(combined.remember(), ctx)
+            };
+            match held {
                 Ok(()) => {
                     remembered = true;
                     Outcome::Allow
@@ -464,6 +469,8 @@ impl Policy {
         self.rule_ref_at(id, self.settings_at(slot).phase)
     }
 
+    /// [`fresh_enough`] is the step-up's test; this is the remember
+    /// window's.
     fn remember_holds(
         &self,
         remember: Option<Remember>,
@@ -509,4 +516,34 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+/// A step-up's test: a verified MFA that reached `needs`, newer than the
+/// remember window's length. The window's other conditions (same IP, same
+/// context, login count) do not let a step-up through, so they are not
+/// read; no window (or `never`) means every step-up is challenged.
+fn fresh_enough(
+    remember: Option<Remember>,
+    ctx: &LoginContext<'_>,
+    needs: Aal,
+) -> Result<(), RememberMiss> {
+    let Some(Remember::Window(w)) = remember else {
+        return Err(RememberMiss::NoWindow);
+    };
+    let last = ctx.last_mfa.ok_or(RememberMiss::NoLastMfa)?;
+    if last.at > ctx.at {
+        return Err(RememberMiss::LastMfaInFuture);
+    }
+    let ended = last
+        .at
+        .saturating_add(SignedDuration::from_secs(w.seconds))
+        .unwrap_or(Timestamp::MAX);
+    if ctx.at >= ended {
+        return Err(RememberMiss::Expired { ended });
+    }
+    let had = last.aal.unwrap_or(Aal::Aal2);
+    if had < needs {
+        return Err(RememberMiss::AssuranceTooLow { had, needs });
+    }
+    Ok(())
 }

@@ -193,8 +193,12 @@ impl<'p> Login<'p> {
 fn reason(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> String {
     let tz = policy.timezone();
     match d.outcome {
+        Outcome::Allow if d.bypass.is_some() => "a helpdesk bypass is in force".to_string(),
         Outcome::Allow if d.exempt.is_some() => "the user has an active exemption".to_string(),
         Outcome::Allow if d.enforcement == Level::Off => "enforcement is off".to_string(),
+        Outcome::Allow if ctx.step_up => {
+            "a step-up: the last MFA reached the level needed and is newer than the remember window".to_string()
+        }
         Outcome::Allow => "a remember window from the last MFA still holds".to_string(),
         Outcome::Deny => "the rules leave no allowed factor, so no factor can satisfy the policy".to_string(),
         Outcome::Challenge => {
@@ -214,6 +218,7 @@ fn reason(policy: &Policy, ctx: &LoginContext<'_>, d: &Decision<'_>) -> String {
                     "the window limits logins and the count since the last MFA is unknown".to_string()
                 }
                 Some(RememberMiss::TooManyLogins { max }) => format!("{max} logins since the last MFA used up the window"),
+                Some(RememberMiss::AssuranceTooLow { had, needs }) => format!("a step-up needs {needs}, and the last MFA reached {had}"),
             };
             format!("the user has an allowed factor enrolled; {miss}")
         }

@@ -46,6 +46,9 @@ pub struct LastMfa {
     pub ip: Option<IpAddr>,
     /// Logins since that MFA; `None` when unknown.
     pub logins_since: Option<u32>,
+    /// The assurance level that MFA reached; `None` when unknown (read as
+    /// AAL2, the least a verified second factor reaches).
+    pub aal: Option<Aal>,
 }
 
 /// Everything the evaluator knows about one login.
@@ -59,6 +62,10 @@ pub struct LoginContext<'a> {
     pub ip: Option<IpAddr>,
     pub enrolled: FactorSet,
     pub last_mfa: Option<LastMfa>,
+    /// An operation inside a session that asks for MFA again: no remember
+    /// window lets it through; only a verified factor of the level the
+    /// login needs, newer than the window's length.
+    pub step_up: bool,
 }
 
 impl<'a> LoginContext<'a> {
@@ -71,6 +78,7 @@ impl<'a> LoginContext<'a> {
             ip: None,
             enrolled: FactorSet::EMPTY,
             last_mfa: None,
+            step_up: false,
         }
     }
 
@@ -101,6 +109,11 @@ impl<'a> LoginContext<'a> {
 
     pub fn last_mfa(mut self, last: Option<LastMfa>) -> Self {
         self.last_mfa = last;
+        self
+    }
+
+    pub fn step_up(mut self, step_up: bool) -> Self {
+        self.step_up = step_up;
         self
     }
 }
@@ -139,6 +152,11 @@ pub enum RememberMiss {
     LoginCountUnknown,
     TooManyLogins {
         max: u32,
+    },
+    /// A step-up: the last MFA reached a lower level than the login needs.
+    AssuranceTooLow {
+        had: Aal,
+        needs: Aal,
     },
 }
 

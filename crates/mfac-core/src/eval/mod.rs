@@ -13,6 +13,7 @@ mod login;
 mod names;
 mod recent;
 pub mod space;
+mod status;
 
 pub use bypass::{BypassGrant, BypassRefusal};
 pub use explain::explain;
@@ -21,6 +22,7 @@ pub use login::{
     Decision, LastMfa, LoginContext, Outcome, RememberMiss, ReportOnly, RuleRef, Shown, Subject,
     Verdict,
 };
+pub use status::EnrolmentStatus;
 
 use crate::compile::{self, artifact, ExemptionInfo, RuleInfo, Settings, Tables};
 use crate::policy::{

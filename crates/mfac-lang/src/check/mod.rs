@@ -634,7 +634,6 @@ registry! {
     max_logins_range => run,
     exemption_incomplete => run,
     exemption_too_long => run,
-    bypass_too_long => run,
     phase_order => run,
     privileged_below_required => run,
     empty_factors => run,
@@ -662,6 +661,7 @@ registry! {
     // Run after every other check (see `check`): it reports the proofs
     // they gave up on.
     not_proven,
+    bypass_too_long => run,
     no_default => run,
     shadowed_rule => run,
     loosening_rule => run,
@@ -669,7 +669,6 @@ registry! {
     remember_privileged => run,
     expired_exemption => run,
     privileged_exemption => run,
-    privileged_bypass => run,
     disjoint_factors => run,
     locked_out_admin => run,
     rollout_lowers => run,
@@ -686,6 +685,7 @@ registry! {
     unheld_group => run,
     rule_never_applies => run,
     shadowed_by_order => run,
+    privileged_bypass => run,
 }
 
 #[cfg(test)]

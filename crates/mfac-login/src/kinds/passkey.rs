@@ -387,6 +387,7 @@ impl Verifier {
             sealed: self.key().seal(&json, &aad(user, "webauthn"))?,
             counter: result.counter(),
             backup_state: result.backup_state(),
+            user_verified: result.user_verified(),
         };
         let detail = format!(
             "webauthn factor {id}, backup state {}",

@@ -21,6 +21,35 @@ impl BypassRow {
     pub fn in_force(&self, at: Timestamp) -> bool {
         self.ended_at.is_none() && at < self.until
     }
+
+    /// It as `policy` honours it at `at` for a login with these groups:
+    /// its grant (ending sooner when `bypass max` was lowered since), or
+    /// why it is not honoured.
+    pub fn honoured(
+        &self,
+        policy: &mfac_core::eval::Policy,
+        groups: &[&str],
+        at: Timestamp,
+    ) -> Result<mfac_core::eval::BypassGrant, mfac_core::eval::BypassRefusal> {
+        use mfac_core::eval::BypassRefusal;
+        if let Some(r) = policy.bypass_refusal(&self.user, groups) {
+            return Err(r);
+        }
+        let end = policy
+            .bypass_end(self.granted_at, self.until)
+            .ok_or(BypassRefusal::NoneAllowed)?;
+        if at >= end {
+            return Err(BypassRefusal::TooLong {
+                max: policy.bypass().map_or(0, |b| b.max),
+            });
+        }
+        Ok(mfac_core::eval::BypassGrant {
+            id: self.id.clone(),
+            until: end,
+            reason: self.reason.clone(),
+            ticket: self.ticket.clone(),
+        })
+    }
 }
 
 pub(super) const COLUMNS: &str = "id, user_id, granted_at, until, reason, ticket, ended_at";

@@ -26,6 +26,9 @@ pub enum Proof {
         sealed: Vec<u8>,
         counter: u32,
         backup_state: bool,
+        /// The authenticator verified its user (the UV flag): what lets a
+        /// passkey reach AAL3.
+        user_verified: bool,
     },
     /// A factor the caller's provider verified (sms, email, push).
     External,
@@ -50,6 +53,17 @@ impl Proof {
         match self {
             Proof::Passkey { .. } => Reason::Counter,
             _ => Reason::Replayed,
+        }
+    }
+
+    /// The assurance level a login verified by it reaches.
+    pub fn aal(&self) -> mfac_core::policy::Aal {
+        use mfac_core::policy::Aal;
+        match self {
+            Proof::Passkey { user_verified, .. } => {
+                Aal::of_factor(Factor::Webauthn, *user_verified)
+            }
+            Proof::TotpStep { .. } | Proof::BackupCode { .. } | Proof::External => Aal::Aal2,
         }
     }
 }
@@ -112,7 +126,7 @@ const CODE: &str = "UPDATE backup_codes SET used_at = $1 WHERE id = $2 AND used_
 const COUNTER: &str = "UPDATE factors SET secret = $1, counter = $2, backup_state = $3, last_used_at = $5 WHERE id = $4 AND status = 'active' AND ($2 = 0 OR counter IS NULL OR counter < $2)";
 const CLOSE: &str = "UPDATE logins SET answered_at = $1 WHERE id = $2 AND answered_at IS NULL";
 const ANSWERED: &str = "SELECT answered_at FROM logins WHERE id = $1";
-const MFA: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since) VALUES ($1, $2, $3, 0) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0";
+const MFA: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since, last_mfa_aal) VALUES ($1, $2, $3, 0, $4) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0, last_mfa_aal = $4";
 const EXTERNAL: &str = "SELECT COUNT(*), MIN(at_ns) FROM audit WHERE user_id = $1 AND factor IN ('sms', 'email', 'push') AND kind IN ('verified_external', 'verify_failed') AND at_ns >= $2";
 
 impl Attempt<'_> {
@@ -213,6 +227,7 @@ impl Store {
                         sealed,
                         counter,
                         backup_state,
+                        ..
                     } => sqlx::query(COUNTER)
                         .bind(sealed)
                         .bind(i64::from(*counter))
@@ -246,6 +261,7 @@ impl Store {
                         .bind(a.user)
                         .bind(&at)
                         .bind(&l.ip)
+                        .bind(i64::from(proof.aal().number()))
                         .execute(&mut *tx)
                         .await?;
                 }

@@ -11,7 +11,7 @@ impl Store {
     pub async fn login_state(&self, user: &str, at: Timestamp) -> Result<LoginState, StoreError> {
         const KINDS: &str = "SELECT DISTINCT kind FROM factors WHERE user_id = $1 AND status = 'active' UNION SELECT 'backup_code' FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
         const MFA: &str =
-            "SELECT last_mfa_at, last_mfa_ip, logins_since FROM mfa_state WHERE user_id = $1";
+            "SELECT last_mfa_at, last_mfa_ip, logins_since, last_mfa_aal FROM mfa_state WHERE user_id = $1";
         let bypass_sql = format!(
             "SELECT {} FROM bypasses WHERE user_id = $1 AND ended_at IS NULL AND until_ns > $2 ORDER BY until_ns DESC LIMIT 1",
             super::bypass::COLUMNS
@@ -33,6 +33,7 @@ impl Store {
                     r.try_get::<String, _>(0)?,
                     r.try_get::<Option<String>, _>(1)?,
                     r.try_get::<i64, _>(2)?,
+                    r.try_get::<Option<i64>, _>(3)?,
                 )),
                 None => None,
             };
@@ -48,11 +49,12 @@ impl Store {
             (enrolled, row, bypass)
         });
         let last_mfa = row
-            .map(|(at, ip, logins_since)| {
+            .map(|(at, ip, logins_since, aal)| {
                 Ok::<_, StoreError>(LastMfaRow {
                     at: stored_time(&at, "MFA time")?,
                     ip,
                     logins_since,
+                    aal,
                 })
             })
             .transpose()?;
@@ -104,5 +106,32 @@ impl Store {
             Ok(l)
         })
         .transpose()
+    }
+}
+
+impl Store {
+    /// Every user's active factor kinds (`backup_code` while any code is
+    /// unused), for `mfac status` and `mfac simulate --db`: one query, not
+    /// one per user.
+    pub async fn enrolled_all(
+        &self,
+    ) -> Result<std::collections::HashMap<String, FactorSet>, StoreError> {
+        const SQL: &str = "SELECT user_id, kind FROM factors WHERE status = 'active' UNION SELECT user_id, 'backup_code' FROM backup_codes WHERE used_at IS NULL";
+        let rows: Vec<(String, String)> = on_pool!(self, |p| {
+            sqlx::query(SQL)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        let mut out: std::collections::HashMap<String, FactorSet> = Default::default();
+        for (user, kind) in rows {
+            if let Some(k) = Factor::from_name(&kind) {
+                let e = out.entry(user).or_default();
+                *e = e.with(k);
+            }
+        }
+        Ok(out)
     }
 }

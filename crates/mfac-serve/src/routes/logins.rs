@@ -54,21 +54,18 @@ pub async fn begin_login(
     let group_refs = groups(&r.groups)?;
     let app_name = r.app.as_deref().map(|a| name("app", a)).transpose()?;
     let external = external_factors(&r.external)?;
-    let login = app
-        .verifier
-        .begin_login_with(
-            &running,
-            user,
-            &group_refs,
-            app_name,
-            ip(r.ip.as_deref(), "ip")?,
-            external,
-        )
-        .await
-        .inspect_err(|_| {
-            app.metrics
-                .count("mfac_audit_write_failures_total", String::new())
-        })?;
+    let ask = mfac_login::login::Begin {
+        user,
+        groups: &group_refs,
+        app: app_name,
+        ip: ip(r.ip.as_deref(), "ip")?,
+        external,
+        step_up: r.step_up,
+    };
+    let login = app.verifier.begin(&running, &ask).await.inspect_err(|_| {
+        app.metrics
+            .count("mfac_audit_write_failures_total", String::new())
+    })?;
     let outcome = login.decision.decision;
     count_decision(&app, outcome.name());
     let challenge = (outcome == mfac_core::Outcome::Challenge).then(|| Challenge {

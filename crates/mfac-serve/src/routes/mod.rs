@@ -9,6 +9,7 @@ pub mod decide;
 pub mod factors;
 pub mod health;
 pub mod logins;
+pub mod status;
 
 use crate::error::ApiError;
 use crate::metrics::labels;

@@ -59,11 +59,11 @@ const EXAMPLES: [(&str, usize, u64); 25] = [
     ("cymmetri", 2, 0xd9196424e330f12c),
     ("cymmetri", 3, 0xa5e57341be01703c),
     ("cymmetri", 4, 0x64c390d040a7e817),
-    ("voiso", 0, 0x1c3c601160e3012e),
-    ("voiso", 1, 0xb237e33e157b40ad),
-    ("voiso", 2, 0x3039376dee568006),
-    ("voiso", 3, 0x8a98ec7ce81a2d42),
-    ("voiso", 4, 0x6053f889b0d0c106),
+    ("voiso", 0, 0x4e6cd59f4d411a58),
+    ("voiso", 1, 0xa14f0e2514dd3ae0),
+    ("voiso", 2, 0x36b02c69deddfedd),
+    ("voiso", 3, 0x54a98ce377ec505f),
+    ("voiso", 4, 0x4ad108d9c63edbb5),
 ];
 
 /// A directory file, read the reference way.

@@ -73,15 +73,10 @@ impl Policy {
         self.tables.bypass.as_ref()
     }
 
-    /// `file:line: bypass max 24h`, for the rules a bypassed decision lists.
+    /// `file:line: bypass`, for the rules a bypassed decision lists.
     pub fn bypass_location(&self) -> Option<String> {
         let b = self.bypass()?;
-        Some(format!(
-            "{}:{}: bypass max {}",
-            self.tables.source,
-            b.line,
-            crate::policy::format_duration(b.max)
-        ))
+        Some(format!("{}:{}: bypass", self.tables.source, b.line))
     }
 
     /// Does a rule that applies to this user mark them privileged or

@@ -476,20 +476,7 @@ impl Policy {
         remember: Option<Remember>,
         ctx: &LoginContext<'_>,
     ) -> Result<(), RememberMiss> {
-        let Some(Remember::Window(w)) = remember else {
-            return Err(RememberMiss::NoWindow);
-        };
-        let last = ctx.last_mfa.ok_or(RememberMiss::NoLastMfa)?;
-        if last.at > ctx.at {
-            return Err(RememberMiss::LastMfaInFuture);
-        }
-        let ended = last
-            .at
-            .saturating_add(SignedDuration::from_secs(w.seconds))
-            .unwrap_or(Timestamp::MAX);
-        if ctx.at >= ended {
-            return Err(RememberMiss::Expired { ended });
-        }
+        let (w, last) = within_window(remember, ctx)?;
         if w.same_ip {
             match (ctx.ip, last.ip) {
                 (Some(now), Some(then)) if now == then => {}
@@ -527,6 +514,21 @@ fn fresh_enough(
     ctx: &LoginContext<'_>,
     needs: Aal,
 ) -> Result<(), RememberMiss> {
+    let (_, last) = within_window(remember, ctx)?;
+    let had = last.aal.unwrap_or(Aal::Aal2);
+    if had < needs {
+        return Err(RememberMiss::AssuranceTooLow { had, needs });
+    }
+    Ok(())
+}
+
+/// The remember window and the last MFA, when that MFA is no older than
+/// the window's length (its end exclusive): what both the window's test
+/// and a step-up's start from.
+fn within_window(
+    remember: Option<Remember>,
+    ctx: &LoginContext<'_>,
+) -> Result<(crate::policy::Window, LastMfa), RememberMiss> {
     let Some(Remember::Window(w)) = remember else {
         return Err(RememberMiss::NoWindow);
     };
@@ -541,9 +543,5 @@ fn fresh_enough(
     if ctx.at >= ended {
         return Err(RememberMiss::Expired { ended });
     }
-    let had = last.aal.unwrap_or(Aal::Aal2);
-    if had < needs {
-        return Err(RememberMiss::AssuranceTooLow { had, needs });
-    }
-    Ok(())
+    Ok((w, last))
 }

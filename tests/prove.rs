@@ -85,6 +85,8 @@ struct Point {
     privileged: bool,
     break_glass: bool,
     member_of: Vec<String>,
+    /// The policy's `bypass` line lets the helpdesk exempt this login too.
+    bypassable: bool,
 }
 
 fn effective_of(
@@ -194,7 +196,14 @@ fn each_login(
 /// evaluator's rule lists.
 fn points(text: &str, p: &CheckedPolicy, policy: &Policy) -> (Vec<String>, Vec<Point>) {
     let reading = reference::read(text).unwrap();
-    let space = brute_space(&[(p, policy)]);
+    let mut space = brute_space(&[(p, policy)]);
+    // The groups a `bypass` line names are groups a login may hold, rule
+    // or not.
+    space
+        .groups
+        .extend(reading.bypass_groups().into_iter().map(str::to_string));
+    space.groups.sort();
+    space.groups.dedup();
     let mut out = Vec::new();
     each_login(&space, |mask, chosen, user, app, at| {
         let name = user.as_deref().unwrap_or(ANYONE);
@@ -213,6 +222,7 @@ fn points(text: &str, p: &CheckedPolicy, policy: &Policy) -> (Vec<String>, Vec<P
                 .into_iter()
                 .map(str::to_string)
                 .collect(),
+            bypassable: reading.may_be_bypassed(name, chosen),
         });
     });
     (space.groups, out)
@@ -323,7 +333,10 @@ fn oracle(points: &[Point], prop: &Property) -> Option<u32> {
     points
         .iter()
         .filter(|pt| in_scope(pt, prop))
-        .filter(|pt| holds(prop.condition, &pt.effective, pt.exempt) != prop.always)
+        .filter(|pt| {
+            holds(prop.condition, &pt.effective, pt.exempt) != prop.always
+                || (pt.bypassable && holds(prop.condition, &pt.effective, true) != prop.always)
+        })
         .map(|pt| pt.groups.count_ones())
         .min()
 }
@@ -378,7 +391,7 @@ proptest! {
 
     #[test]
     fn the_engine_agrees_with_brute_force(spec in gen::spec(), pick in any::<u64>()) {
-        let text = spec.render();
+        let text = spec.render() + &spec.bypass_line();
         let p = checked(&text);
         let policy = Policy::from_checked(&p);
         let (_, pts) = timed(&ORACLE_NS, || points(&text, &p, &policy));
@@ -407,7 +420,12 @@ proptest! {
                     // The replay: the evaluator must show the violation.
                     let groups: Vec<&str> = c.groups.iter().map(String::as_str).collect();
                     let user = c.user.as_deref().unwrap_or(ANYONE);
-                    let (e, exempt) = effective_of(&policy, user, &groups, c.app.as_deref(), c.at);
+                    let (e, mut exempt) = effective_of(&policy, user, &groups, c.app.as_deref(), c.at);
+                    if c.bypass {
+                        // The service would honour a bypass for this login.
+                        prop_assert!(policy.bypass_refusal(user, &groups).is_none(), "{:?}\n{}", c, text);
+                        exempt = true;
+                    }
                     prop_assert!(holds(prop.condition, &e, exempt) != prop.always, "replay of {:?} holds\n{}", c, text);
                     prop_assert_eq!(e, c.effective, "the reported settings, for {:?}\n{}", prop, text);
                     REFUTED.fetch_add(1, Ordering::Relaxed);

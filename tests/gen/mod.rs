@@ -111,6 +111,10 @@ pub struct Spec {
     exemptions: Vec<(usize, i16, u8)>,
     rollouts: Vec<RolloutSpec>,
     scoped: Vec<ScopedSpec>,
+    /// A `bypass` line, rendered only by [`Spec::bypass_line`]: its groups
+    /// (indexes into GROUPS; none: anyone) and whether privileged users
+    /// may get one.
+    bypass: Option<(Vec<usize>, bool)>,
 }
 
 fn fields() -> impl Strategy<Value = Fields> {
@@ -232,7 +236,13 @@ fn spec_with(mode: u8, scoped_rules: bool) -> impl Strategy<Value = Spec> {
         prop::collection::vec(prop::option::weighted(0.5, fields()), 2),
         prop::collection::vec((0usize..3, -10i16..29, 0u8..4), 0..3),
         prop::collection::vec(rollout, 0..3),
-        scoped,
+        (
+            scoped,
+            prop::option::weighted(
+                0.6,
+                (prop::collection::vec(0..GROUPS.len(), 0..3), any::<bool>()),
+            ),
+        ),
     )
         .prop_map(
             move |(
@@ -242,7 +252,7 @@ fn spec_with(mode: u8, scoped_rules: bool) -> impl Strategy<Value = Spec> {
                 apps,
                 exemptions,
                 rollouts,
-                scoped,
+                (scoped, bypass),
             )| Spec {
                 mode,
                 tz,
@@ -254,6 +264,7 @@ fn spec_with(mode: u8, scoped_rules: bool) -> impl Strategy<Value = Spec> {
                 exemptions,
                 rollouts,
                 scoped: if scoped_rules { scoped } else { Vec::new() },
+                bypass,
             },
         )
         .prop_map(Spec::passkeys_where_demanded)
@@ -298,6 +309,28 @@ fn party_text(i: usize) -> String {
 }
 
 impl Spec {
+    /// The policy's helpdesk `bypass` line (empty when it has none), for
+    /// the proofs' tests to append to [`Spec::render`]: the other tests
+    /// read policies without one.
+    pub fn bypass_line(&self) -> String {
+        let Some((groups, privileged)) = &self.bypass else {
+            return String::new();
+        };
+        let mut line = "bypass max 8h".to_string();
+        let mut names: Vec<&str> = groups.iter().map(|&g| GROUPS[g]).collect();
+        names.sort_unstable();
+        names.dedup();
+        if !names.is_empty() {
+            let list: Vec<String> = names.iter().map(|g| format!("group {g:?}")).collect();
+            write!(line, " for {}", list.join(", ")).unwrap();
+        }
+        if *privileged {
+            line.push_str(" privileged");
+        }
+        line.push('\n');
+        line
+    }
+
     /// Where any rule demands AAL3, every factor list keeps webauthn (the
     /// core atom `totp` becomes `s1`, totp or a passkey): a rule or phase
     /// that narrows to no factor at all does not check (E013), and the

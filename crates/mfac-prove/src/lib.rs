@@ -222,14 +222,18 @@ fn prove_with(
             }
         }
     }
-    Ok(match best {
-        Some((_, c)) => Err(widen(policy, p, &times, c)),
-        // No rule breaks it; an exemption the helpdesk may grant still can.
-        None if p.condition.reads_exempt() => match bypass::counterexample(policy, p, &times) {
-            Some(c) => Err(c),
-            None => Ok(()),
-        },
-        None => Ok(()),
+    // An exemption the helpdesk may grant breaks it too: the login with
+    // fewer groups is the counterexample (the rules' on a tie).
+    let bypassed = if p.condition.reads_exempt() {
+        bypass::counterexample(policy, p, &times)
+    } else {
+        None
+    };
+    Ok(match (best, bypassed) {
+        (Some((_, c)), Some(b)) if b.groups.len() < c.groups.len() => Err(b),
+        (Some((_, c)), _) => Err(widen(policy, p, &times, c)),
+        (None, Some(b)) => Err(b),
+        (None, None) => Ok(()),
     })
 }
 

@@ -305,6 +305,29 @@ impl Reference {
             .any(|r| r.marked && r.scope.groups.iter().any(|g| groups.contains(g.as_str())))
     }
 
+    /// The groups the policy's `bypass` line names (none without one, or
+    /// for anyone).
+    pub fn bypass_groups(&self) -> Vec<&str> {
+        self.bypass
+            .iter()
+            .flat_map(|(g, _)| g.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// May the helpdesk bypass MFA for this user with these directory
+    /// groups, as the policy's `bypass` line reads: one exists, the user
+    /// is a member (directly or through `includes`) of a group it names
+    /// (any user, when it names none), and is neither privileged nor
+    /// break-glass unless it says `privileged`.
+    pub fn may_be_bypassed(&self, user: &str, direct: &[&str]) -> bool {
+        let Some((groups, privileged)) = &self.bypass else {
+            return false;
+        };
+        let member = member_groups(self, direct);
+        let in_group = groups.is_empty() || groups.iter().any(|g| member.contains(g.as_str()));
+        in_group && (*privileged || !(self.privileged(direct) || self.break_glass(user)))
+    }
+
     /// Is this user's own rule marked `break_glass`?
     pub fn break_glass(&self, user: &str) -> bool {
         self.rules

@@ -135,6 +135,9 @@ pub struct Reference {
     pub(crate) rules: Vec<RefRule>,
     /// (user, end) of every exemption.
     pub(crate) exemptions: Vec<(String, Timestamp)>,
+    /// `bypass max ... [for group ...] [privileged]`: (its groups, empty
+    /// for anyone; whether privileged users may get one).
+    pub(crate) bypass: Option<(Vec<String>, bool)>,
 }
 
 /// Read policy text the checker accepted.
@@ -168,6 +171,7 @@ pub fn read(text: &str) -> Result<Reference, String> {
         timezone,
         rules: Vec::new(),
         exemptions: Vec::new(),
+        bypass: None,
     };
     for item in &tree.items {
         match item {
@@ -204,6 +208,10 @@ pub fn read(text: &str) -> Result<Reference, String> {
                     written,
                     phases: Vec::new(),
                 });
+            }
+            Item::Bypass(b) => {
+                let groups = b.groups.iter().map(|g| g.value.clone()).collect();
+                r.bypass = Some((groups, b.privileged.is_some()));
             }
             Item::Exempt(e) => {
                 let until = e.until.as_ref().ok_or("an exemption without `until`")?;

@@ -124,6 +124,9 @@ pub struct Loosening {
     pub at: Timestamp,
     pub old: Side,
     pub new: Side,
+    /// NEW's `bypass` line may exempt the login (where OLD's may not, or
+    /// for less time): a run-time exemption, not an `exempt` line.
+    pub bypass: bool,
 }
 
 /// `p`'s side of a login with exactly `groups`.
@@ -267,6 +270,7 @@ pub fn loosening(
                             app: app.clone(),
                             span,
                             at,
+                            bypass: false,
                         },
                     ));
                 }
@@ -296,6 +300,7 @@ pub fn loosening(
                     end: None,
                 },
                 at,
+                bypass: true,
             }));
         }
     }
@@ -357,7 +362,7 @@ impl Loosening {
             at: self.at,
             effective: self.new.effective,
             exempt: self.new.exempt,
-            bypass: false,
+            bypass: self.bypass,
         }
     }
 
@@ -390,6 +395,9 @@ impl Loosening {
                 deadline(o.grace_deadline),
                 deadline(n.grace_deadline)
             ),
+            Kind::Exemption if self.bypass => {
+                "not exempt -> exempt by a helpdesk bypass the new `bypass` line allows".to_string()
+            }
             Kind::Exemption => "not exempt -> exempt".to_string(),
         }
     }

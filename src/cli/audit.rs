@@ -69,10 +69,6 @@ pub fn run(a: Args) -> Outcome {
     } else {
         a.kind
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::input(format!("cannot start: {e}")))?;
     let query = mfac_login::store::AuditQuery {
         user: a.user.as_deref(),
         kind,
@@ -81,16 +77,7 @@ pub fn run(a: Args) -> Outcome {
         limit: a.limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         report_only: a.report_only,
     };
-    // A store that is not there is an error: reading never creates or
-    // migrates one.
-    let page = runtime
-        .block_on(async {
-            let store = mfac_login::store::Store::open_existing(&a.db).await?;
-            let page = store.audit_page(&query).await;
-            store.close().await;
-            page
-        })
-        .map_err(|e| Failure::input(e.to_string()))?;
+    let page = super::on_store(&a.db, async |store| store.audit_page(&query).await)?;
     let events = &page.events;
     let mut o = String::new();
     match a.format {

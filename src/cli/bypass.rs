@@ -89,19 +89,6 @@ fn user(v: &str) -> Result<String, Failure> {
         .map_err(|e| Failure::input(format!("USER {}", e.why)))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::input(format!("cannot start: {e}")))
-}
-
-async fn open(db: &str) -> Result<mfac_login::store::Store, Failure> {
-    mfac_login::store::Store::open_existing(db)
-        .await
-        .map_err(|e| Failure::input(e.to_string()))
-}
-
 pub fn run(a: Args) -> Outcome {
     match a.action {
         Action::Grant {
@@ -132,17 +119,16 @@ pub fn run(a: Args) -> Outcome {
                 reason,
                 ticket,
             };
-            let row = runtime()?.block_on(async {
-                let store = open(&db).await?;
-                let r = mfac_login::helpdesk::grant(&store, &running, &request, now).await;
-                store.close().await;
-                r.map_err(|e| match e {
-                    // The policy's refusal: the request is out of bounds.
-                    mfac_login::helpdesk::BypassError::Refused(r) => {
-                        Failure::input(format!("refused: {}", r.message()))
-                    }
-                    other => Failure::input(other.to_string()),
-                })
+            let row = super::on_store(&db, async |store| {
+                mfac_login::helpdesk::grant(store, &running, &request, now)
+                    .await
+                    .map_err(|e| match e {
+                        // The policy's refusal: the request is out of bounds.
+                        mfac_login::helpdesk::BypassError::Refused(r) => {
+                            format!("refused: {}", r.message())
+                        }
+                        other => other.to_string(),
+                    })
             })?;
             let tz = running.policy.timezone();
             outln!(
@@ -160,12 +146,9 @@ pub fn run(a: Args) -> Outcome {
         } => {
             let who = user(&who)?;
             let reason = checked("--reason", "reason", reason.trim())?;
-            let ended = runtime()?.block_on(async {
-                let store = open(&db).await?;
-                let now = jiff::Timestamp::now();
-                let r = mfac_login::helpdesk::end(&store, &who, id.as_deref(), reason, now).await;
-                store.close().await;
-                r.map_err(|e| Failure::input(e.to_string()))
+            let now = jiff::Timestamp::now();
+            let ended = super::on_store(&db, async |store| {
+                mfac_login::helpdesk::end(store, &who, id.as_deref(), reason, now).await
             })?;
             if ended.is_empty() {
                 return Err(Failure::input(format!("no bypass of {who} is in force")));
@@ -181,12 +164,7 @@ pub fn run(a: Args) -> Outcome {
             format,
         } => {
             let who = who.as_deref().map(user).transpose()?;
-            let rows = runtime()?.block_on(async {
-                let store = open(&db).await?;
-                let r = store.bypasses(who.as_deref()).await;
-                store.close().await;
-                r.map_err(|e| Failure::input(e.to_string()))
-            })?;
+            let rows = super::on_store(&db, async |store| store.bypasses(who.as_deref()).await)?;
             out!("{}", render(&rows, format, jiff::Timestamp::now()));
             Ok(ExitCode::SUCCESS)
         }

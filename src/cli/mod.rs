@@ -314,6 +314,28 @@ pub fn files_under(
     Ok(out)
 }
 
+/// Run `op` on the login store at `db` (a SQLite file or a `postgres://`
+/// URL), on a one-thread runtime, and close the store. The store must
+/// exist: a command that reads or administers it never creates or
+/// migrates one, so a typo'd path is exit 2, not a new store.
+pub fn on_store<T, E: std::fmt::Display>(
+    db: &str,
+    op: impl AsyncFnOnce(&mfac_login::store::Store) -> Result<T, E>,
+) -> Result<T, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::input(format!("cannot start: {e}")))?;
+    runtime.block_on(async {
+        let store = mfac_login::store::Store::open_existing(db)
+            .await
+            .map_err(|e| Failure::input(e.to_string()))?;
+        let r = op(&store).await;
+        store.close().await;
+        r.map_err(|e| Failure::input(e.to_string()))
+    })
+}
+
 /// Load the directory named by `--directory`, if any.
 pub fn read_directory(a: &DirectoryArgs) -> Result<Option<mfac::directory::Directory>, Failure> {
     let Some(path) = a.directory.as_deref() else {

@@ -37,18 +37,7 @@ pub struct Args {
 pub(super) fn store_enrolment(
     db: &str,
 ) -> Result<std::collections::HashMap<String, mfac::FactorSet>, Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::input(format!("cannot start: {e}")))?;
-    runtime
-        .block_on(async {
-            let store = mfac_login::store::Store::open_existing(db).await?;
-            let all = store.enrolled_all().await;
-            store.close().await;
-            all
-        })
-        .map_err(|e| Failure::input(e.to_string()))
+    super::on_store(db, async |store| store.enrolled_all().await)
 }
 
 /// The directory's users with their factors taken from the store (a user

@@ -33,18 +33,9 @@ pub fn run(a: Args) -> Outcome {
     // Checked as a name, and in NFC: the store keys users so.
     let user = mfac_login::request::user("user", &a.user)
         .map_err(|e| Failure::input(format!("USER {}", e.why)))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::input(format!("cannot start: {e}")))?;
-    let done = runtime
-        .block_on(async {
-            let store = mfac_login::store::Store::open_existing(&a.db).await?;
-            let was = store.unlock(&user, reason, jiff::Timestamp::now()).await;
-            store.close().await;
-            was
-        })
-        .map_err(|e| Failure::input(e.to_string()))?;
+    let done = super::on_store(&a.db, async |store| {
+        store.unlock(&user, reason, jiff::Timestamp::now()).await
+    })?;
     let state = match (done.total, done.locked_until) {
         (0, _) => "had no failures".to_string(),
         (n, Some(t)) => format!("cleared {n} failures (the last lock-out ran until {t})"),

@@ -332,6 +332,80 @@ fn naive_hashmap_level_and_factors(bencher: divan::Bencher) {
     });
 }
 
+/// An identity service's day: 10,000 users, each in 20 of the 1,000
+/// groups, decided in random order, so that no per-thread cache holds the
+/// population. The next three benches share it: `decide`, `decide` with
+/// no cache at all, and the naive table.
+const POPULATION: usize = 10_000;
+
+/// The population's users (name, groups) and the random order they sign in.
+fn population() -> (Fixture, Vec<(String, Vec<String>)>, Vec<usize>) {
+    let f = fixture("most_restrictive");
+    let mut rng = Rng(0x6a09_e667_f3bc_c908);
+    let users: Vec<(String, Vec<String>)> = (0..POPULATION)
+        .map(|u| {
+            let groups = (0..PER_USER)
+                .map(|_| format!("g{}", rng.next() % GROUPS))
+                .collect();
+            (format!("person{u}@example.test"), groups)
+        })
+        .collect();
+    let order = (0..1 << 16).map(|_| rng.next() % POPULATION).collect();
+    (f, users, order)
+}
+
+fn run_population(
+    bencher: divan::Bencher,
+    decide: for<'p> fn(&'p Policy, &LoginContext<'_>) -> mfac::Decision<'p>,
+) {
+    let (f, users, order) = population();
+    let groups: Vec<Vec<&str>> = users
+        .iter()
+        .map(|(_, g)| g.iter().map(String::as_str).collect())
+        .collect();
+    let (at, ip, last) = login_time();
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 1) % order.len();
+        let u = order[i];
+        let ctx = LoginContext::new(&users[u].0, at)
+            .groups(&groups[u])
+            .ip(ip)
+            .enrolled(&[Factor::Totp])
+            .last_mfa(Some(last));
+        let d = decide(&f.policy, black_box(&ctx));
+        black_box((d.outcome, d.factors, d.rules.len()))
+    });
+}
+
+/// `decide` over the 10,000-user population in random order.
+#[divan::bench]
+fn population_decide(bencher: divan::Bencher) {
+    run_population(bencher, Policy::decide);
+}
+
+/// The same with no per-thread cache at all.
+#[divan::bench]
+fn population_decide_uncached(bencher: divan::Bencher) {
+    run_population(bencher, Policy::decide_uncached);
+}
+
+/// The naive table over the same population and order.
+#[divan::bench]
+fn population_naive_hashmap(bencher: divan::Bencher) {
+    let (f, users, order) = population();
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 1) % order.len();
+        let (level, factors) = users[order[i]]
+            .1
+            .iter()
+            .filter_map(|g| f.naive.get(black_box(g.as_str())))
+            .fold((Level::Off, 7u8), |(l, b), (gl, gb)| ((l).max(*gl), b & gb));
+        black_box((level, factors))
+    });
+}
+
 /// Only the 20 group-name look-ups of a decision: the policy's own index.
 #[divan::bench]
 fn lookups_policy_index(bencher: divan::Bencher) {

@@ -338,8 +338,15 @@ fn naive_hashmap_level_and_factors(bencher: divan::Bencher) {
 /// no cache at all, and the naive table.
 const POPULATION: usize = 10_000;
 
-/// The population's users (name, groups) and the random order they sign in.
-fn population() -> (Fixture, Vec<(String, Vec<String>)>, Vec<usize>) {
+/// The policy, the population's users (name, groups) and the random order
+/// they sign in.
+struct Population {
+    f: Fixture,
+    users: Vec<(String, Vec<String>)>,
+    order: Vec<usize>,
+}
+
+fn population() -> Population {
     let f = fixture("most_restrictive");
     let mut rng = Rng(0x6a09_e667_f3bc_c908);
     let users: Vec<(String, Vec<String>)> = (0..POPULATION)
@@ -351,14 +358,14 @@ fn population() -> (Fixture, Vec<(String, Vec<String>)>, Vec<usize>) {
         })
         .collect();
     let order = (0..1 << 16).map(|_| rng.next() % POPULATION).collect();
-    (f, users, order)
+    Population { f, users, order }
 }
 
 fn run_population(
     bencher: divan::Bencher,
     decide: for<'p> fn(&'p Policy, &LoginContext<'_>) -> mfac::Decision<'p>,
 ) {
-    let (f, users, order) = population();
+    let Population { f, users, order } = population();
     let groups: Vec<Vec<&str>> = users
         .iter()
         .map(|(_, g)| g.iter().map(String::as_str).collect())
@@ -393,7 +400,7 @@ fn population_decide_uncached(bencher: divan::Bencher) {
 /// The naive table over the same population and order.
 #[divan::bench]
 fn population_naive_hashmap(bencher: divan::Bencher) {
-    let (f, users, order) = population();
+    let Population { f, users, order } = population();
     let mut i = 0;
     bencher.bench_local(|| {
         i = (i + 1) % order.len();

@@ -127,6 +127,59 @@ struct Table {
     ghosts: Vec<[u32; GHOSTS]>,
     /// Where each set's next ghost goes.
     next_ghost: Vec<u8>,
+    /// Whether users are let in at all: see [`Admission`].
+    admission: Admission,
+}
+
+/// Letting users in pays while they are hit again before they are
+/// evicted. A population larger than the table, decided in random order,
+/// evicts most entries before their next use: filling them then costs more
+/// than the hits save (about 1.6x no cache in `cargo bench --bench decide
+/// population`). So over each [`WINDOW`] of look-ups the table counts its
+/// hits and the users it let in; where it let in more users than it hit, it
+/// stops letting users in (the entries it holds keep being hit) and tries
+/// again every [`PROBE`]th window, so a population that shrinks or settles
+/// is let in again.
+#[derive(Clone, Copy, Debug)]
+struct Admission {
+    open: bool,
+    lookups: u32,
+    hits: u32,
+    let_in: u32,
+    windows: u32,
+}
+
+/// Look-ups per window of [`Admission`].
+const WINDOW: u32 = 4096;
+/// Every this many windows, a closed admission is opened again to measure.
+const PROBE: u32 = 8;
+
+impl Admission {
+    const START: Admission = Admission {
+        open: true,
+        lookups: 0,
+        hits: 0,
+        let_in: 0,
+        windows: 0,
+    };
+
+    /// Count one look-up; at the end of a window, decide the next.
+    fn count(&mut self, hit: bool) {
+        self.lookups += 1;
+        self.hits += u32::from(hit);
+        if self.lookups < WINDOW {
+            return;
+        }
+        self.windows = self.windows.wrapping_add(1);
+        self.open = if self.open {
+            self.hits >= self.let_in
+        } else {
+            self.windows % PROBE == 0
+        };
+        self.lookups = 0;
+        self.hits = 0;
+        self.let_in = 0;
+    }
 }
 
 /// Users remembered per set between their first and second miss: more
@@ -141,6 +194,7 @@ thread_local! {
             last: Vec::new(),
             ghosts: Vec::new(),
             next_ghost: Vec::new(),
+            admission: Admission::START,
         })
     };
 }
@@ -197,9 +251,10 @@ pub(super) fn with<T>(
                     .get(2 * s + w)
                     .is_some_and(|r| r.is(stamp, user, groups)),
             ),
-            None if t.ghosts.get(s).is_some_and(|g| g.contains(&tag)) => {
+            None if t.admission.open && t.ghosts.get(s).is_some_and(|g| g.contains(&tag)) => {
                 // The second miss: let the user in, in the way used less
                 // recently.
+                t.admission.let_in += 1;
                 let w = usize::from(t.last.get(s).copied().unwrap_or(0) == 0);
                 if let Some(g) = t.ghosts.get_mut(s) {
                     g.iter_mut().filter(|x| **x == tag).for_each(|x| *x = 0);
@@ -216,9 +271,11 @@ pub(super) fn with<T>(
                     }
                     *n = n.wrapping_add(1);
                 }
+                t.admission.count(false);
                 return f(Found::Pass);
             }
         };
+        t.admission.count(hit);
         if let Some(l) = t.last.get_mut(s) {
             *l = way as u8;
         }
@@ -289,6 +346,37 @@ mod tests {
         assert_eq!(get(3, c, &[], 0), Some(vec![3]));
         assert_eq!(get(3, b, &[], 0), Some(vec![2]));
         assert_eq!(get(3, a, &[], 1), None);
+    }
+
+    /// A window's look-ups: `hits` of them hits, `let_in` users let in.
+    fn window(a: &mut Admission, hits: u32, let_in: u32) {
+        for i in 0..WINDOW {
+            if a.open && i < let_in {
+                a.let_in += 1;
+            }
+            a.count(i < hits);
+        }
+    }
+
+    #[test]
+    fn letting_in_stops_where_it_does_not_pay_and_is_tried_again() {
+        let mut a = Admission::START;
+        // A population that fits: many hits, few let in.
+        window(&mut a, 3000, 100);
+        assert!(a.open);
+        // One far larger than the table: more let in than hit.
+        window(&mut a, 1600, 2400);
+        assert!(!a.open);
+        // Closed, the kept entries still hit; it stays closed until the
+        // probe window, which measures again.
+        for _ in 3..PROBE {
+            window(&mut a, 1600, 0);
+            assert!(!a.open);
+        }
+        window(&mut a, 1600, 0);
+        assert!(a.open, "the probe");
+        window(&mut a, 3000, 200);
+        assert!(a.open, "the population settled");
     }
 
     #[test]

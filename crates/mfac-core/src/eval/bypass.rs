@@ -125,10 +125,7 @@ impl Policy {
         if until <= from {
             return Some(BypassRefusal::AlreadyOver);
         }
-        let longest = from
-            .checked_add(SignedDuration::from_secs(b.max))
-            .unwrap_or(Timestamp::MAX);
-        (until > longest).then_some(BypassRefusal::TooLong { max: b.max })
+        (until > longest(b, from)).then_some(BypassRefusal::TooLong { max: b.max })
     }
 
     /// The end of a grant as the policy honours it now: its `until`, or
@@ -136,11 +133,14 @@ impl Policy {
     /// `granted`.
     pub fn bypass_end(&self, granted: Timestamp, until: Timestamp) -> Option<Timestamp> {
         let b = self.bypass()?;
-        let longest = granted
-            .checked_add(SignedDuration::from_secs(b.max))
-            .unwrap_or(Timestamp::MAX);
-        Some(until.min(longest))
+        Some(until.min(longest(b, granted)))
     }
+}
+
+/// The latest a bypass granted at `from` may last to under `b`.
+fn longest(b: &BypassInfo, from: Timestamp) -> Timestamp {
+    from.checked_add(SignedDuration::from_secs(b.max))
+        .unwrap_or(Timestamp::MAX)
 }
 
 impl<'p> Decision<'p> {

@@ -30,8 +30,8 @@ pub enum BypassError {
     Login(#[from] LoginError),
 }
 
-impl From<crate::store::StoreError> for BypassError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<StoreError> for BypassError {
+    fn from(e: StoreError) -> Self {
         BypassError::Login(e.into())
     }
 }
@@ -50,6 +50,7 @@ pub async fn grant(
     now: Timestamp,
 ) -> Result<BypassRow, BypassError> {
     let policy = &running.policy;
+    let why = why(r.reason, r.ticket);
     let refusal = policy
         .bypass_refusal(r.user, r.groups)
         .or_else(|| policy.bypass_length_refusal(now, r.until));
@@ -59,7 +60,7 @@ pub async fn grant(
             running.file,
             refusal.message(),
             r.until,
-            why(r.reason, r.ticket)
+            why
         );
         let mut e = AuditEvent::new(now, r.user, EventKind::BypassRefused, detail);
         e.reason = Some(refusal.code().to_string());
@@ -79,12 +80,10 @@ pub async fn grant(
     let allowed_by = policy.bypass_location().unwrap_or_default();
     let detail = format!(
         "bypass {} granted until {}: {}; allowed by {allowed_by}",
-        row.id,
-        row.until,
-        why(r.reason, r.ticket)
+        row.id, row.until, why
     );
     let mut e = AuditEvent::new(now, r.user, EventKind::BypassGranted, detail);
-    e.exempt = Some(why(r.reason, r.ticket));
+    e.exempt = Some(why);
     e.policy_sha256 = Some(running.sha256.clone());
     store.grant_bypass(&row, &e).await?;
     Ok(row)

@@ -284,16 +284,23 @@ impl Verifier {
         let id = crate::random_id()?;
         let decision_id = crate::random_id()?;
         let decision = DecisionRecord::new(policy, &ctx, &d);
-        let mut detail = format!("login {id}: {} ({})", d.outcome.name(), running.file);
-        if let Some(e) = d.exempt {
-            let ticket = e.ticket.as_deref().unwrap_or("none");
-            detail.push_str(&format!("; exempt: {} (ticket {ticket})", e.reason));
-        }
-        if let Some(b) = &d.bypass {
-            detail.push_str(&format!(
-                "; bypass {}: {} (ticket {})",
+        // What let the user in without a factor, as the audit names it (a
+        // bypass applies only where no exemption let the login in).
+        let exempt = match (&d.bypass, d.exempt) {
+            (Some(b), _) => Some(format!(
+                "bypass {}: {} (ticket {})",
                 b.id, b.reason, b.ticket
-            ));
+            )),
+            (None, Some(e)) => {
+                let ticket = e.ticket.as_deref().unwrap_or("none");
+                Some(format!("{} (ticket {ticket})", e.reason))
+            }
+            (None, None) => None,
+        };
+        let mut detail = format!("login {id}: {} ({})", d.outcome.name(), running.file);
+        if let Some(x) = &exempt {
+            let what = if d.bypass.is_some() { "" } else { "exempt: " };
+            detail.push_str(&format!("; {what}{x}"));
         }
         if let (Some(r), Some(b)) = (unhonoured, &state.bypass) {
             detail.push_str(&format!("; bypass {} not honoured: {}", b.id, r.message()));
@@ -343,17 +350,7 @@ impl Verifier {
         event.decision_id = Some(decision_id.clone());
         event.login_id = Some(id.clone());
         event.policy_sha256 = Some(running.sha256.clone());
-        event.exempt = match (&d.bypass, d.exempt) {
-            (Some(b), _) => Some(format!(
-                "bypass {}: {} (ticket {})",
-                b.id, b.reason, b.ticket
-            )),
-            (None, Some(e)) => {
-                let ticket = e.ticket.as_deref().unwrap_or("none");
-                Some(format!("{} (ticket {ticket})", e.reason))
-            }
-            (None, None) => None,
-        };
+        event.exempt = exempt;
         event.report_only = decision
             .report_only
             .as_ref()

@@ -52,7 +52,30 @@ impl BypassRow {
     }
 }
 
-pub(super) const COLUMNS: &str = "id, user_id, granted_at, until, reason, ticket, ended_at";
+/// A bypass row's columns, in the order [`bypass_row`] reads them: a macro,
+/// so that every statement is one constant string.
+macro_rules! columns {
+    () => {
+        "id, user_id, granted_at, until, reason, ticket, ended_at"
+    };
+}
+
+/// The bypass of user `$1` in force at `$2` (ns) that ends last: what a
+/// login reads ([`Store::login_state`]).
+pub(super) const IN_FORCE: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM bypasses WHERE user_id = $1 AND ended_at IS NULL AND until_ns > $2 ORDER BY until_ns DESC LIMIT 1"
+);
+const END: &str = concat!(
+    "UPDATE bypasses SET ended_at = $1 WHERE id = $2 AND user_id = $3 AND ended_at IS NULL AND until_ns > $4 RETURNING ",
+    columns!()
+);
+const LIST: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM bypasses WHERE (CAST($1 AS TEXT) IS NULL OR user_id = CAST($1 AS TEXT)) ORDER BY granted_at DESC, id"
+);
 
 pub(super) fn bypass_row<R>(row: &R) -> Result<BypassRow, StoreError>
 where
@@ -109,12 +132,11 @@ impl Store {
         id: &str,
         event: &AuditEvent,
     ) -> Result<Option<BypassRow>, StoreError> {
-        let sql = format!("UPDATE bypasses SET ended_at = $1 WHERE id = $2 AND user_id = $3 AND ended_at IS NULL AND until_ns > $4 RETURNING {COLUMNS}");
         let _writing = self.writing().await;
         let at = event.at.to_string();
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let row = sqlx::query(&sql)
+            let row = sqlx::query(END)
                 .bind(&at)
                 .bind(id)
                 .bind(user)
@@ -131,31 +153,10 @@ impl Store {
         })
     }
 
-    /// The bypass of `user` in force at `at` that ends last, if any.
-    pub async fn bypass_in_force(
-        &self,
-        user: &str,
-        at: Timestamp,
-    ) -> Result<Option<BypassRow>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM bypasses WHERE user_id = $1 AND ended_at IS NULL AND until_ns > $2 ORDER BY until_ns DESC LIMIT 1");
-        on_pool!(self, |p| {
-            match sqlx::query(&sql)
-                .bind(user)
-                .bind(nanos(at))
-                .fetch_optional(p)
-                .await?
-            {
-                Some(row) => Ok::<_, StoreError>(Some(bypass_row(&row)?)),
-                None => Ok(None),
-            }
-        })
-    }
-
     /// Every bypass (of `user`, when given), latest grant first.
     pub async fn bypasses(&self, user: Option<&str>) -> Result<Vec<BypassRow>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM bypasses WHERE (CAST($1 AS TEXT) IS NULL OR user_id = CAST($1 AS TEXT)) ORDER BY granted_at DESC, id");
         on_pool!(self, |p| {
-            let rows = sqlx::query(&sql).bind(user).fetch_all(p).await?;
+            let rows = sqlx::query(LIST).bind(user).fetch_all(p).await?;
             rows.iter().map(bypass_row).collect::<Result<Vec<_>, _>>()
         })
     }

@@ -125,9 +125,9 @@ impl Store {
             .await
             .map_err(|e| StoreError::Open(path.to_string(), e.to_string()))?;
         let migrator = sqlx::migrate!("./migrations/sqlite");
+        const TABLES_SQL: &str = "SELECT name FROM sqlite_master WHERE type = 'table'";
+        let names = table_names(sqlx::query(TABLES_SQL).fetch_all(&pool).await?)?;
         if create {
-            const TABLES_SQL: &str = "SELECT name FROM sqlite_master WHERE type = 'table'";
-            let names = table_names(sqlx::query(TABLES_SQL).fetch_all(&pool).await?)?;
             if names.iter().any(|n| n == "_sqlx_migrations") {
                 const SQL: &str = "UPDATE _sqlx_migrations SET checksum = ? WHERE version = ? AND lower(hex(checksum)) = ?";
                 for (m, old) in reworded(&migrator) {
@@ -144,8 +144,6 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::Migrate(e.to_string()))?;
         } else {
-            const TABLES_SQL: &str = "SELECT name FROM sqlite_master WHERE type = 'table'";
-            let names = table_names(sqlx::query(TABLES_SQL).fetch_all(&pool).await?)?;
             let applied = applied(&pool, &names).await?;
             check_schema(path, &names, applied, migrator.migrations.len())?;
         }

@@ -12,10 +12,6 @@ impl Store {
         const KINDS: &str = "SELECT DISTINCT kind FROM factors WHERE user_id = $1 AND status = 'active' UNION SELECT 'backup_code' FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
         const MFA: &str =
             "SELECT last_mfa_at, last_mfa_ip, logins_since, last_mfa_aal FROM mfa_state WHERE user_id = $1";
-        let bypass_sql = format!(
-            "SELECT {} FROM bypasses WHERE user_id = $1 AND ended_at IS NULL AND until_ns > $2 ORDER BY until_ns DESC LIMIT 1",
-            super::bypass::COLUMNS
-        );
         let (enrolled, row, bypass) = on_pool!(self, |p| {
             let mut c = p.acquire().await?;
             let enrolled = sqlx::query(KINDS)
@@ -37,7 +33,7 @@ impl Store {
                 )),
                 None => None,
             };
-            let bypass = match sqlx::query(&bypass_sql)
+            let bypass = match sqlx::query(super::bypass::IN_FORCE)
                 .bind(user)
                 .bind(nanos(at))
                 .fetch_optional(&mut *c)

@@ -361,10 +361,11 @@ fn population() -> Population {
     Population { f, users, order }
 }
 
-fn run_population(
-    bencher: divan::Bencher,
-    decide: for<'p> fn(&'p Policy, &LoginContext<'_>) -> mfac::Decision<'p>,
-) {
+/// What a bench keeps of a decision: the outcome, the factors and how
+/// many rules it lists.
+type Kept = (mfac::Outcome, mfac::FactorSet, usize);
+
+fn run_population(bencher: divan::Bencher, decide: fn(&Policy, &LoginContext<'_>) -> Kept) {
     let Population { f, users, order } = population();
     let groups: Vec<Vec<&str>> = users
         .iter()
@@ -380,21 +381,36 @@ fn run_population(
             .ip(ip)
             .enrolled(&[Factor::Totp])
             .last_mfa(Some(last));
-        let d = decide(&f.policy, black_box(&ctx));
-        black_box((d.outcome, d.factors, d.rules.len()))
+        black_box(decide(&f.policy, black_box(&ctx)))
     });
 }
 
 /// `decide` over the 10,000-user population in random order.
 #[divan::bench]
 fn population_decide(bencher: divan::Bencher) {
-    run_population(bencher, Policy::decide);
+    run_population(bencher, |p, ctx| {
+        let d = p.decide(ctx);
+        (d.outcome, d.factors, d.rules.len())
+    });
 }
 
 /// The same with no per-thread cache at all.
 #[divan::bench]
 fn population_decide_uncached(bencher: divan::Bencher) {
-    run_population(bencher, Policy::decide_uncached);
+    run_population(bencher, |p, ctx| {
+        let d = p.decide_uncached(ctx);
+        (d.outcome, d.factors, d.rules.len())
+    });
+}
+
+/// The same decisions without the list of rules that shaped them
+/// (`verdict`): what the naive table computes, and more.
+#[divan::bench]
+fn population_verdict(bencher: divan::Bencher) {
+    run_population(bencher, |p, ctx| {
+        let v = p.verdict(ctx);
+        (v.outcome, v.factors, 0)
+    });
 }
 
 /// The naive table over the same population and order.

@@ -144,7 +144,14 @@ proptest! {
             let again = compiled_view(&reloaded.decide(&ctx));
             prop_assert_eq!(again, want, "after the JSON round trip\n{}", text);
             let subject = compiled.subject(ctx.user, ctx.groups);
-            prop_assert_eq!(compiled_view(&compiled.decide_subject(&subject, &ctx)), want);
+            let general = compiled.decide_subject(&subject, &ctx);
+            prop_assert_eq!(compiled_view(&general), want);
+            // A user met cold takes the per-group joins where they hold:
+            // the same decision as the general fold, down to the rules,
+            // and without the list, the same verdict.
+            let cold = compiled.decide_uncached(&ctx);
+            prop_assert_eq!(format!("{cold:?}"), format!("{general:?}"), "\n{}\nlogin: {:?}", text, ctx);
+            prop_assert_eq!(compiled.verdict(&ctx), mfac::eval::Verdict::of(&general));
             // Never allow where the reference does not (implied by equality;
             // stated for the failure message).
             prop_assert!(got.outcome != Outcome::Allow || want.outcome == Outcome::Allow);

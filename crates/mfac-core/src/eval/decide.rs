@@ -35,12 +35,16 @@ impl Policy {
                 self.fold_into(r, epoch, app, ctx)
             }
             recent::Found::Pass => {
+                let person = self.person(ctx.user);
+                let ids = ctx.groups.iter().filter_map(|g| self.group_id(g));
+                if let Some(d) = self.decide_joined::<true>(person, ids, epoch, app, ctx) {
+                    return d;
+                }
                 let resolved = self.resolve(ctx.user, ctx.groups);
-                let exemptions = self.exemption_ids(ctx.user);
                 self.decide_at::<true>(
                     &resolved.rules,
                     &resolved.excluded,
-                    exemptions,
+                    person.exemptions,
                     epoch,
                     app,
                     ctx,
@@ -71,8 +75,24 @@ impl Policy {
     /// [`Policy::decide`] without the per-thread cache: every name looked
     /// up and every rule resolved (for tests and benchmarks that compare).
     pub fn decide_uncached<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
+        let (epoch, app) = (self.epoch_of(ctx.at), ctx.app.and_then(|a| self.app_id(a)));
+        let person = self.person(ctx.user);
+        let ids = ctx.groups.iter().filter_map(|g| self.group_id(g));
+        if let Some(d) = self.decide_joined::<true>(person, ids, epoch, app, ctx) {
+            return d;
+        }
         let r = self.resolve(ctx.user, ctx.groups);
-        self.decide_resolved(&r.rules, &r.excluded, self.exemption_ids(ctx.user), ctx)
+        self.decide_at::<true>(&r.rules, &r.excluded, person.exemptions, epoch, app, ctx)
+    }
+
+    /// What [`Policy::decide`] decides, without the list of rules that
+    /// shaped it (nor the report-only rules' list): for a caller that
+    /// needs only the outcome, the level, the factors, the assurance and
+    /// the deadline. No per-thread cache: a user met cold costs one name
+    /// look-up per group and one join per group (see `joined.rs`).
+    pub fn verdict(&self, ctx: &LoginContext<'_>) -> Verdict {
+        let ids = ctx.groups.iter().filter_map(|g| self.group_id(g));
+        self.verdict_of(ids, ctx, &mut Scratch::default())
     }
 
     /// What [`Policy::decide`] decides for a user whose directory groups are
@@ -90,14 +110,29 @@ impl Policy {
         ctx: &LoginContext<'_>,
         scratch: &mut Scratch,
     ) -> Verdict {
+        self.verdict_of(group_ids.iter().copied(), ctx, scratch)
+    }
+
+    /// [`Policy::verdict`] for these group ids.
+    fn verdict_of(
+        &self,
+        group_ids: impl Iterator<Item = u32> + Clone,
+        ctx: &LoginContext<'_>,
+        scratch: &mut Scratch,
+    ) -> Verdict {
+        let (epoch, app) = (self.epoch_of(ctx.at), ctx.app.and_then(|a| self.app_id(a)));
+        let person = self.person(ctx.user);
+        if let Some(d) = self.decide_joined::<false>(person, group_ids.clone(), epoch, app, ctx) {
+            return Verdict::of(&d);
+        }
         let r = &mut scratch.0;
         r.clear();
-        self.gather_into(r, ctx.user, group_ids.iter().copied());
+        self.gather_into(r, ctx.user, group_ids);
         if self.tables.precedence == Precedence::Ordered {
             r.rules.sort_unstable();
             r.rules.dedup();
         }
-        let d = self.decide_with::<false>(&r.rules, &r.excluded, self.exemption_ids(ctx.user), ctx);
+        let d = self.decide_at::<false>(&r.rules, &r.excluded, person.exemptions, epoch, app, ctx);
         Verdict::of(&d)
     }
 
@@ -278,9 +313,24 @@ impl Policy {
                 self.ranked::<RECORD>(epoch, rules, shaping)
             }
         };
-        // The app's rules tighten in every mode (outside
-        // `most_restrictive` they cannot loosen at all: see
-        // `Acc::tighten`); keep the list in file order.
+        self.apps_on_top::<RECORD>(&mut combined, epoch, excluded, app, report_only, shaping);
+        combined
+    }
+
+    /// The app's rules on top of the subject's: they tighten in every mode
+    /// (outside `most_restrictive` they cannot loosen at all: see
+    /// `Acc::tighten`). Pushes those that shaped it, keeping the list in
+    /// file order, when `RECORD`.
+    pub(super) fn apps_on_top<'p, const RECORD: bool>(
+        &'p self,
+        combined: &mut Acc,
+        epoch: usize,
+        excluded: &[u32],
+        app: Option<u32>,
+        report_only: bool,
+        shaping: &mut Vec<RuleRef<'p>>,
+    ) {
+        let app_rules = app.and_then(|a| self.app_rules.get(a as usize));
         let ranked = app_rules.map_or(&[][..], |a| &a.ranked[..]);
         for &id in ranked {
             if excluded.binary_search(&id).is_ok() || !self.applies_in(id, app_rules, report_only) {
@@ -302,7 +352,6 @@ impl Policy {
                 }
             }
         }
-        combined
     }
 
     /// The design's steps on the combined fields: exempt, off, deny,
@@ -456,7 +505,7 @@ impl Policy {
 
     /// A rule that shaped a decision, with the phase (by index) its
     /// settings came from.
-    fn rule_ref_at(&self, id: u32, phase: Option<u32>) -> Option<RuleRef<'_>> {
+    pub(super) fn rule_ref_at(&self, id: u32, phase: Option<u32>) -> Option<RuleRef<'_>> {
         Some(RuleRef {
             id: id as usize,
             info: self.tables.rules.get(id as usize)?,

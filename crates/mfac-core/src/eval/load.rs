@@ -213,9 +213,11 @@ impl Policy {
             tables: t,
             first_runs: Box::default(),
             mixed: false,
+            joined: Default::default(),
         };
         policy.first_runs = policy.first_runs();
         policy.mixed = policy.mixed();
+        policy.joined = joined::Joined::of(&policy);
         policy
     }
 }

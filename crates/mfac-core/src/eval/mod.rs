@@ -8,6 +8,7 @@ mod decide;
 pub mod events;
 mod explain;
 mod fold;
+mod joined;
 mod load;
 mod login;
 mod names;
@@ -83,6 +84,9 @@ pub struct Policy {
     /// (in `for`, `in app` or `except`)? Only then can a group's summary
     /// differ from one user or app to another ([`View::named_rules`]).
     mixed: bool,
+    /// Each group's rules joined per epoch, for users met cold
+    /// (`joined.rs`).
+    joined: joined::Joined,
 }
 
 /// What the fold needs to know of a rule beyond its settings.
@@ -355,6 +359,42 @@ impl Policy {
     fn exemption_ids(&self, user: &str) -> &[u32] {
         by_name(user, |n| self.exemptions.get(n)).map_or(&[], |ids| ids)
     }
+
+    /// What the policy says of user `name` by name, in one look-up per
+    /// index that has entries: compared as [`Policy::group_id`], with the
+    /// name put in NFC once (the policy's names are in NFC, so a name
+    /// found as written is its own NFC).
+    fn person(&self, name: &str) -> Person<'_> {
+        if self.users.is_empty() && self.except_users.is_empty() && self.exemptions.is_empty() {
+            return Person::default();
+        }
+        let name = crate::name::nfc(name);
+        Person {
+            rules: lookup(&self.users, &name),
+            except: lookup(&self.except_users, &name),
+            exemptions: lookup(&self.exemptions, &name),
+        }
+    }
+}
+
+/// A user's entries in the policy's indexes by user name
+/// ([`Policy::person`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Person<'p> {
+    /// The rules whose `for` names them, in file order.
+    pub(super) rules: &'p [u32],
+    /// The rules whose `except` names them, sorted.
+    pub(super) except: &'p [u32],
+    /// Their exemptions.
+    pub(super) exemptions: &'p [u32],
+}
+
+/// `name`'s ids in `index`, none when it has no entry (or the index none).
+fn lookup<'m>(index: &'m FxHashMap<Box<str>, Box<[u32]>>, name: &str) -> &'m [u32] {
+    if index.is_empty() {
+        return &[];
+    }
+    index.get(name).map_or(&[], |ids| ids)
 }
 
 /// Look `name` up as written, then, if that misses and NFC spells it

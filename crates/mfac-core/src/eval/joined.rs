@@ -1,0 +1,149 @@
+//! The cold path of `most_restrictive`: each group's rules joined once per
+//! rollout epoch when the policy loads, so a user met for the first time
+//! costs one join per group, not one per rule, and the rules that shaped
+//! the decision are read off a table instead of each rule's settings.
+//!
+//! A user of an identity service's day is rarely in the per-thread cache
+//! (`recent.rs`): ten thousand users in random order do not fit it. What
+//! they cost is this path. It holds only where a group's rules apply to
+//! every member in every app: `most_restrictive` (a join, so order and
+//! repeats do not matter), no rule bound to an app, leaving an app out or
+//! only reporting (`Policy::narrows`), and no rule leaving this user or one
+//! of their groups out. Anything else takes the general fold, which
+//! decides the same (the differential tests compare the two).
+
+use super::*;
+
+/// The joins, by epoch. Empty when the policy is not `most_restrictive`
+/// or some rule narrows (see the module's comment).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Joined {
+    /// Per epoch, per group id: the index in `joins` of the join of the
+    /// group's rules. Few groups differ, so the joins are kept once each.
+    groups: Box<[u32]>,
+    /// Per epoch: the join of the default-rank rules.
+    everyone: Box<[Acc]>,
+    joins: Box<[Acc]>,
+    /// Per epoch and rule: 0 when the rule sets nothing in that epoch (it
+    /// shapes no decision), else 1 + 1 + its phase, or 1 without a phase.
+    shapes: Box<[u32]>,
+}
+
+/// A rule that sets nothing in an epoch: [`Joined::shapes`].
+const SETS_NOTHING: u32 = 0;
+const NO_PHASE: u32 = 1;
+
+impl Joined {
+    /// The joins of a policy built so far (its folds, group ranges and
+    /// marks in place).
+    pub(super) fn of(p: &Policy) -> Joined {
+        if p.tables.precedence != Precedence::MostRestrictive || p.narrows {
+            return Joined::default();
+        }
+        let epochs = p.tables.epochs.len() + 1;
+        let group_count = p.group_count();
+        let mut index: FxHashMap<Acc, u32> = FxHashMap::default();
+        let mut joins = Vec::new();
+        let mut groups = Vec::with_capacity(epochs * group_count);
+        let mut everyone = Vec::with_capacity(epochs);
+        let mut shapes = Vec::with_capacity(epochs * p.rule_count);
+        for epoch in 0..epochs {
+            let join = |ids: &[u32]| {
+                let mut acc = Acc::default();
+                for &id in ids {
+                    acc.add(&p.fold_at(p.slot(epoch, id)));
+                }
+                acc
+            };
+            everyone.push(join(&p.everyone));
+            for g in 0..group_count as u32 {
+                let acc = join(p.rules_of_group(g));
+                let next = joins.len() as u32;
+                let at = *index.entry(acc).or_insert(next);
+                if at == next {
+                    joins.push(acc);
+                }
+                groups.push(at);
+            }
+            for id in 0..p.rule_count as u32 {
+                let slot = p.slot(epoch, id);
+                shapes.push(if !p.fold_at(slot).sets_anything() {
+                    SETS_NOTHING
+                } else {
+                    p.settings_at(slot).phase.map_or(NO_PHASE, |ph| ph + 2)
+                });
+            }
+        }
+        Joined {
+            groups: groups.into_boxed_slice(),
+            everyone: everyone.into_boxed_slice(),
+            joins: joins.into_boxed_slice(),
+            shapes: shapes.into_boxed_slice(),
+        }
+    }
+
+    fn holds(&self) -> bool {
+        !self.everyone.is_empty()
+    }
+}
+
+thread_local! {
+    /// The rule ids of a cold decision, gathered to be put in file order:
+    /// reused, so a decision allocates only the list it returns.
+    static IDS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Policy {
+    /// The decision from the per-group joins, when they hold for this
+    /// login ([`Joined`]); `None` to take the general fold. Lists the rules
+    /// that shaped it, in file order, when `RECORD`.
+    pub(super) fn decide_joined<'p, const RECORD: bool>(
+        &'p self,
+        person: Person<'_>,
+        groups: impl Iterator<Item = u32>,
+        epoch: usize,
+        app: Option<u32>,
+        ctx: &LoginContext<'_>,
+    ) -> Option<Decision<'p>> {
+        let j = &self.joined;
+        if !j.holds() || !person.except.is_empty() {
+            return None;
+        }
+        let row = epoch * self.group_count();
+        let mut acc = *j.everyone.get(epoch)?;
+        for &id in person.rules {
+            acc.add(&self.fold_at(self.slot(epoch, id)));
+        }
+        IDS.with(|ids| {
+            let mut ids = ids.try_borrow_mut().ok()?;
+            ids.clear();
+            for g in groups {
+                if self.excludes_people && !self.rules_excluding_group(g).is_empty() {
+                    return None;
+                }
+                let join = j.groups.get(row + g as usize)?;
+                acc.add(j.joins.get(*join as usize)?);
+                if RECORD {
+                    ids.extend_from_slice(self.rules_of_group(g));
+                }
+            }
+            let mut shaping = Vec::new();
+            if RECORD {
+                ids.extend_from_slice(&self.everyone);
+                ids.extend_from_slice(person.rules);
+                ids.sort_unstable();
+                ids.dedup();
+                shaping.reserve(ids.len() + 1);
+                let shapes = j.shapes.get(epoch * self.rule_count..)?;
+                for &id in ids.iter() {
+                    let shape = shapes.get(id as usize).copied().unwrap_or(SETS_NOTHING);
+                    if shape != SETS_NOTHING {
+                        shaping.extend(self.rule_ref_at(id, shape.checked_sub(2)));
+                    }
+                }
+            }
+            self.apps_on_top::<RECORD>(&mut acc, epoch, &[], app, false, &mut shaping);
+            Some(self.conclude(acc, shaping, person.exemptions, epoch, ctx))
+        })
+    }
+}

@@ -446,30 +446,40 @@ fn main() {
         .unwrap();
     println!("mfac serve load test: {conns} connections, {secs} s per run, loopback, 2 cores shared with the server");
 
+    // `MFAC_LOAD_ONLY=decide` (the floor and decide) or `flows` (the
+    // sign-in flows) runs that part alone, for profiling.
+    let only = std::env::var("MFAC_LOAD_ONLY").ok();
+    let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if part("decide") {
+        decide_parts(&rt, conns, secs);
+    }
+    if part("flows") {
+        flows(&rt, users);
+    }
+}
+
+/// The floor, then decide at each log level, during reloads and beside
+/// a flood of backup-code guesses.
+fn decide_parts(rt: &tokio::runtime::Runtime, conns: usize, secs: f64) {
     let quiet = start("load-quiet", POLICY, &["--log", "warn"]);
     // Warm up: connections, caches, the allocator.
     rt.block_on(decide_load(&quiet, conns, 0.5, "/healthz"));
     // The floor: the HTTP stack and this generator, with no work behind.
-    measured(&rt, &quiet, decide_load(&quiet, conns, secs, "/healthz"))
+    measured(rt, &quiet, decide_load(&quiet, conns, secs, "/healthz"))
         .report("GET /healthz (the floor)", "requests");
-    measured(&rt, &quiet, decide_load(&quiet, conns, secs, "/v1/decide"))
+    measured(rt, &quiet, decide_load(&quiet, conns, secs, "/v1/decide"))
         .report("POST /v1/decide, --log warn", "requests");
     drop(quiet);
     let chatty = start("load-debug", POLICY, &["--log", "debug"]);
     rt.block_on(decide_load(&chatty, conns, 0.5, "/v1/decide"));
-    measured(
-        &rt,
-        &chatty,
-        decide_load(&chatty, conns, secs, "/v1/decide"),
-    )
-    .report(
+    measured(rt, &chatty, decide_load(&chatty, conns, secs, "/v1/decide")).report(
         "POST /v1/decide, --log debug (a line per request)",
         "requests",
     );
     drop(chatty);
     let s = start("load", POLICY, &[]);
     rt.block_on(decide_load(&s, conns, 0.5, "/v1/decide"));
-    measured(&rt, &s, decide_load(&s, conns, secs, "/v1/decide"))
+    measured(rt, &s, decide_load(&s, conns, secs, "/v1/decide"))
         .report("POST /v1/decide, --log info (the default)", "requests");
 
     // The same load while the policy is broken and fixed, ten times over.
@@ -478,7 +488,7 @@ fn main() {
             std::thread::sleep(Duration::from_millis(200));
             reload_storm(&s, 10)
         });
-        let t = measured(&rt, &s, decide_load(&s, conns, secs, "/v1/decide"));
+        let t = measured(rt, &s, decide_load(&s, conns, secs, "/v1/decide"));
         (t, storm.join().unwrap())
     });
     println!("hot reload under load: {reloads} reloads, half of them broken policies, every broken one refused");
@@ -504,7 +514,11 @@ fn main() {
     decide.report("POST /v1/decide during the flood", "requests");
     health.report("GET /healthz during the flood", "requests");
     assert_eq!(flood.not_ok + decide.not_ok + health.not_ok, 0);
+}
 
+/// The sign-in flow on SQLite, and on PostgreSQL when it is there.
+fn flows(rt: &tokio::runtime::Runtime, users: usize) {
+    let s = start("load-flows", POLICY, &[]);
     rt.block_on(flow_load(&s, "SQLite", users, 16))
         .report("sign-in flow on SQLite (logins + verify)", "flows");
     if let Ok(url) = std::env::var("MFAC_TEST_POSTGRES_URL") {

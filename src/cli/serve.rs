@@ -101,10 +101,6 @@ pub struct Args {
     log: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn unhex(text: &str) -> Option<Vec<u8>> {
     let t = text.trim();
     if t.len() % 2 != 0 {
@@ -157,7 +153,7 @@ fn demo_key(db: &str) -> Result<SecretKey, Failure> {
     let path = PathBuf::from(format!("{base}.key"));
     if !path.exists() {
         let (bytes, _) = SecretKey::generate().map_err(|e| Failure::input(e.to_string()))?;
-        write_private(&path, &hex(&bytes))?;
+        write_private(&path, &mfac_login::hex(&bytes))?;
         eprintln!("mfac serve: demo key written to {}", path.display());
     }
     read_key(&path)
@@ -241,7 +237,7 @@ pub fn run(a: Args) -> Outcome {
     // in `--token-file`.
     let demo_token = if a.demo {
         let bytes = mfac_login::random_bytes::<32>().map_err(|e| Failure::input(e.to_string()))?;
-        Some(hex(&bytes))
+        Some(mfac_login::hex(&bytes))
     } else {
         None
     };

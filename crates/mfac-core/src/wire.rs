@@ -9,7 +9,10 @@ use crate::time::format_instant;
 use serde::{Deserialize, Serialize};
 
 /// `mfac eval --format json`: one login's decision (the README's `mfac eval`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// Serialized by hand (`DecisionRecord::write_fields`) so that an answer
+// that adds a field of its own (`POST /v1/decide`'s `decision_id`) still
+// lists every field in name order, without going through a JSON value.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Decision))]
 pub struct DecisionRecord {
     /// The assurance level the login reaches once it completes as decided:
@@ -36,6 +39,65 @@ pub struct DecisionRecord {
     /// The enrolled factor kinds inside the allowed set, sorted by name.
     pub usable: FactorSet,
     pub user: String,
+}
+
+impl DecisionRecord {
+    /// How many fields [`DecisionRecord::write_fields`] writes.
+    const FIELDS: usize = 13;
+
+    /// Write the fields into `m` in name order, with `extra` (a field of
+    /// the answer that carries the record) in its place among them.
+    pub fn write_fields<M: serde::ser::SerializeMap>(
+        &self,
+        m: &mut M,
+        extra: Option<(&'static str, &str)>,
+    ) -> Result<(), M::Error> {
+        let mut extra = extra;
+        // Each field, after `extra` if that sorts first.
+        macro_rules! field {
+            ($name:literal, $v:expr) => {
+                if let Some((k, x)) = extra.filter(|(k, _)| *k < $name) {
+                    m.serialize_entry(k, x)?;
+                    extra = None;
+                }
+                m.serialize_entry($name, $v)?;
+            };
+        }
+        field!("aal", &self.aal);
+        field!("at", &self.at);
+        field!("deadline", &self.deadline);
+        field!("decision", &self.decision);
+        field!("enforcement", &self.enforcement);
+        field!("exempt", &self.exempt);
+        field!("factors", &self.factors);
+        field!("remembered", &self.remembered);
+        field!("report_only", &self.report_only);
+        field!("rules", &self.rules);
+        field!("usable", &self.usable);
+        field!("user", &self.user);
+        if let Some((k, x)) = extra {
+            m.serialize_entry(k, x)?;
+        }
+        Ok(())
+    }
+
+    /// The record with one more field, for [`DecisionRecord::write_fields`].
+    pub fn serialize_with<S: serde::Serializer>(
+        &self,
+        s: S,
+        extra: Option<(&'static str, &str)>,
+    ) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(Self::FIELDS + usize::from(extra.is_some())))?;
+        self.write_fields(&mut m, extra)?;
+        m.end()
+    }
+}
+
+impl Serialize for DecisionRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.serialize_with(s, None)
+    }
 }
 
 /// A decision as the report-only rules would make it: who would have been

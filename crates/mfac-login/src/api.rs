@@ -53,11 +53,21 @@ pub struct LastMfa {
 }
 
 /// `POST /v1/decide`'s answer: the decision and its id.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+// One object with every field in name order: `decision_id` among the
+// decision's own (`DecisionRecord::write_fields`).
+#[derive(Clone, Debug, ToSchema)]
 pub struct DecideResponse {
+    // Read by the schema only: serialized by hand below.
     #[serde(flatten)]
     pub decision: DecisionRecord,
     pub decision_id: String,
+}
+
+impl Serialize for DecideResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.decision
+            .serialize_with(s, Some(("decision_id", &self.decision_id)))
+    }
 }
 
 /// `POST /v1/logins`: a login to decide from the store's state.
@@ -394,4 +404,72 @@ pub struct RunningPolicy {
     pub file: String,
     pub sha256: String,
     pub loaded_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mfac_core::policy::{Aal, Factor, Level};
+    use mfac_core::wire::{ExemptRecord, ExemptSource, ReportOnlyRecord};
+    use mfac_core::Outcome;
+
+    /// A record with every optional field set.
+    fn full() -> DecisionRecord {
+        let factors: FactorSet = [Factor::Webauthn, Factor::Totp].into_iter().collect();
+        DecisionRecord {
+            aal: Aal::Aal2,
+            at: "2026-12-06T10:00:00+01:00".into(),
+            deadline: Some("2026-12-20T00:00:00+01:00".into()),
+            decision: Outcome::EnrolOrSkip,
+            enforcement: Level::Required,
+            exempt: Some(ExemptRecord {
+                reason: "a \"quoted\" reason".into(),
+                source: ExemptSource::Policy,
+                ticket: None,
+                until: "2026-12-31T00:00:00+01:00".into(),
+            }),
+            factors,
+            remembered: false,
+            report_only: Some(ReportOnlyRecord {
+                decision: Outcome::Challenge,
+                enforcement: Level::Required,
+                factors,
+                rules: vec!["p.mfa:3: rule \"r\"".into()],
+            }),
+            rules: vec!["p.mfa:1: default".into(), "p.mfa:2: group \"g\"".into()],
+            usable: FactorSet::EMPTY,
+            user: "ann@example.test".into(),
+        }
+    }
+
+    /// Written by hand, the answers list their fields in name order, as
+    /// a JSON value (whose objects are sorted) writes them, to the byte.
+    #[test]
+    fn hand_written_answers_are_in_name_order() {
+        let record = full();
+        let decide = DecideResponse {
+            decision: record.clone(),
+            decision_id: "d1".into(),
+        };
+        for (direct, via) in [
+            (serde_json::to_string(&record).unwrap(), via_value(&record)),
+            (serde_json::to_string(&decide).unwrap(), via_value(&decide)),
+        ] {
+            assert_eq!(direct, via);
+        }
+        let text = serde_json::to_string(&decide).unwrap();
+        assert!(
+            text.contains(r#""decision":"enrol_or_skip","decision_id":"d1","enforcement""#),
+            "{text}"
+        );
+        // And it reads back as the record it was.
+        let back: DecisionRecord =
+            serde_json::from_str(&serde_json::to_string(&record).unwrap()).unwrap();
+        assert_eq!(back, record);
+    }
+
+    /// A JSON value's text: its objects' keys sorted.
+    fn via_value<T: Serialize>(v: &T) -> String {
+        serde_json::to_value(v).unwrap().to_string()
+    }
 }

@@ -37,13 +37,36 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
 
 /// An id nobody can guess (logins, ceremonies): 128 random bits, in hex.
 pub fn random_id() -> Result<String, RandomError> {
-    Ok(random_bytes::<16>()?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hex(&random_bytes::<16>()?))
+}
+
+/// Lower-case hex of `bytes`, two digits a byte, in one allocation (ids
+/// are made on every decision).
+pub fn hex(bytes: &[u8]) -> String {
+    let digit = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(digit(b >> 4));
+        s.push(digit(b & 15));
+    }
+    s
 }
 
 /// The operating system could not supply random bytes.
 #[derive(Debug, thiserror::Error)]
 #[error("the operating system's random number generator failed: {0}")]
 pub struct RandomError(String);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_is_two_lower_case_digits_a_byte() {
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(super::hex(&[]), "");
+        let id = super::random_id().unwrap();
+        assert_eq!(id.len(), 32);
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    }
+}

@@ -47,10 +47,7 @@ pub struct Running {
 impl Running {
     pub fn new(policy: Policy, file: &str, text: &[u8], loaded_at: jiff::Timestamp) -> Running {
         use sha2::Digest;
-        let sha256 = sha2::Sha256::digest(text)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = crate::hex(&sha2::Sha256::digest(text));
         Running {
             policy,
             file: file.to_string(),

@@ -113,10 +113,7 @@ impl App {
 /// Lower-case hex of the sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    mfac_login::hex(&sha2::Sha256::digest(bytes))
 }
 
 /// Every `/v1` route wants `Authorization: Bearer TOKEN`.

@@ -2,8 +2,10 @@
 //! histogram per route are all the service needs, and a registry crate
 //! would be the largest dependency here.
 
+use mfac_core::Outcome;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -20,11 +22,19 @@ struct Histogram {
 
 /// The service's metrics; each family is a map from its label set, written
 /// as Prometheus labels, to a count.
+///
+/// Decisions, counted on every `/v1/decide` and login, are atomics by
+/// outcome instead: no label text built, no lock taken.
 #[derive(Default)]
 pub struct Metrics {
     counters: Mutex<BTreeMap<(&'static str, String), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
+    /// By position in [`Outcome::ALL`].
+    decisions: [AtomicU64; Outcome::ALL.len()],
 }
+
+/// The family [`Metrics::decision`] counts in.
+const DECISIONS: &str = "mfac_decisions_total";
 
 /// The families, with their help text, in the order they are printed.
 const FAMILIES: [(&str, &str); 7] = [
@@ -79,6 +89,24 @@ impl Metrics {
         }
     }
 
+    /// One decision with this outcome.
+    pub fn decision(&self, outcome: Outcome) {
+        let at = Outcome::ALL.iter().position(|&o| o == outcome);
+        if let Some(n) = at.and_then(|i| self.decisions.get(i)) {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The decision counts as the other counters are kept: by label text.
+    fn decision_counts(&self) -> impl Iterator<Item = ((&'static str, String), u64)> + '_ {
+        Outcome::ALL
+            .iter()
+            .zip(&self.decisions)
+            .map(|(o, n)| (o, n.load(Ordering::Relaxed)))
+            .filter(|&(_, n)| n > 0)
+            .map(|(o, n)| ((DECISIONS, labels(&[("outcome", o.name())])), n))
+    }
+
     pub fn observe(&self, route: &str, seconds: f64) {
         if let Ok(mut l) = self.latency.lock() {
             let h = l.entry(route.to_string()).or_default();
@@ -98,6 +126,8 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut o = String::new();
         if let Ok(c) = self.counters.lock() {
+            let mut c = c.clone();
+            c.extend(self.decision_counts());
             for (family, help) in FAMILIES {
                 let _ = writeln!(o, "# HELP {family} {help}\n# TYPE {family} counter");
                 let mut any = false;
@@ -144,17 +174,19 @@ mod tests {
     #[test]
     fn counters_and_histograms_render_as_prometheus_text() {
         let m = Metrics::default();
-        m.count("mfac_decisions_total", labels(&[("outcome", "allow")]));
-        m.count("mfac_decisions_total", labels(&[("outcome", "allow")]));
+        m.decision(Outcome::Allow);
+        m.decision(Outcome::Allow);
+        m.decision(Outcome::EnrolOrSkip);
         m.observe("/v1/decide", 0.0007);
         m.count("mfac_lockouts_total", String::new());
         let t = m.render();
         // Unlabelled: no empty braces.
         assert!(t.contains("\nmfac_lockouts_total 1\n"), "{t}");
         assert!(
-            t.contains("mfac_decisions_total{outcome=\"allow\"} 2"),
+            t.contains("mfac_decisions_total{outcome=\"allow\"} 2\nmfac_decisions_total{outcome=\"enrol_or_skip\"} 1\n"),
             "{t}"
         );
+        assert!(!t.contains("outcome=\"deny\""), "{t}");
         assert!(t.contains("mfac_reloads_total 0"), "{t}");
         assert!(t.contains(
             "mfac_http_request_duration_seconds_bucket{route=\"/v1/decide\",le=\"0.0005\"} 0"

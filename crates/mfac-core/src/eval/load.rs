@@ -210,6 +210,7 @@ impl Policy {
                 .collect(),
             excludes_people,
             narrows,
+            locations: Policy::locations(&t),
             tables: t,
             first_runs: Box::default(),
             mixed: false,

@@ -87,6 +87,8 @@ pub struct Policy {
     /// Each group's rules joined per epoch, for users met cold
     /// (`joined.rs`).
     joined: joined::Joined,
+    /// Each rule's `file:line: subject`.
+    locations: Box<[Box<str>]>,
 }
 
 /// What the fold needs to know of a rule beyond its settings.
@@ -184,12 +186,20 @@ impl Policy {
         self.tables.rules.get(id)
     }
 
-    /// `file:line: subject`.
+    /// `file:line: subject` (empty past the end): written once per rule
+    /// when the policy loads, since every decision's record lists them.
     pub fn rule_location(&self, id: usize) -> String {
-        match self.tables.rules.get(id) {
-            Some(r) => format!("{}:{}: {}", self.tables.source, r.line, r.subject()),
-            None => String::new(),
-        }
+        self.locations
+            .get(id)
+            .map_or_else(String::new, |l| l.to_string())
+    }
+
+    /// Each rule's [`Policy::rule_location`], by id.
+    fn locations(t: &Tables) -> Box<[Box<str>]> {
+        t.rules
+            .iter()
+            .map(|r| format!("{}:{}: {}", t.source, r.line, r.subject()).into_boxed_str())
+            .collect()
     }
 
     /// `file:line: rollout "name" on DATE`.

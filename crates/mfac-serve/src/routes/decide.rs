@@ -1,7 +1,7 @@
 //! `POST /v1/decide`: `mfac eval --format json`'s object plus a
 //! `decision_id`. Pure: the caller supplies the state.
 
-use super::{count_decision, groups, reply, Shared};
+use super::{count_decision, groups, reply_ordered, Shared};
 use crate::error::{ApiError, Body};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -28,7 +28,7 @@ pub async fn decide(
     let group_refs = groups(&r.groups)?;
     let ctx = r.login(&group_refs, policy.timezone(), app.now())?;
     let d = policy.decide(&ctx);
-    count_decision(&app, d.outcome.name());
+    count_decision(&app, d.outcome);
     let decision_id = mfac_login::random_id().map_err(|e| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -43,5 +43,5 @@ pub async fn decide(
         decision: mfac_core::wire::DecisionRecord::new(policy, &ctx, &d),
         decision_id,
     };
-    Ok(reply(StatusCode::OK, &body))
+    Ok(reply_ordered(StatusCode::OK, &body))
 }

@@ -67,7 +67,7 @@ pub async fn begin_login(
             .count("mfac_audit_write_failures_total", String::new())
     })?;
     let outcome = login.decision.decision;
-    count_decision(&app, outcome.name());
+    count_decision(&app, outcome);
     let challenge = (outcome == mfac_core::Outcome::Challenge).then(|| Challenge {
         factors: login.decision.usable,
         webauthn: login.webauthn.clone(),

@@ -12,7 +12,6 @@ pub mod logins;
 pub mod status;
 
 use crate::error::ApiError;
-use crate::metrics::labels;
 use crate::App;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -40,9 +39,31 @@ fn ip(v: Option<&str>, what: &'static str) -> Result<Option<std::net::IpAddr>, A
     Ok(mfac_login::request::ip(what, v)?)
 }
 
-fn count_decision(app: &App, outcome: &str) {
-    app.metrics
-        .count("mfac_decisions_total", labels(&[("outcome", outcome)]));
+fn count_decision(app: &App, outcome: mfac_core::Outcome) {
+    app.metrics.decision(outcome);
+}
+
+/// A body whose own serialization lists its fields in name order (every
+/// struct of it declares them so, or writes them so by hand: see
+/// `DecisionRecord::write_fields`), written straight to bytes.
+fn reply_ordered<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            status,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("cannot write the answer: {e}"),
+        )
+        .into_response(),
+    }
 }
 
 /// A typed body with its status. Through a JSON value, so that every

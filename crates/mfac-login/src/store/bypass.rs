@@ -62,10 +62,30 @@ macro_rules! columns {
 
 /// The bypass of user `$1` in force at `$2` (ns) that ends last: what a
 /// login reads ([`Store::login_state`]).
-pub(super) const IN_FORCE: &str = concat!(
-    "SELECT ",
-    columns!(),
-    " FROM bypasses WHERE user_id = $1 AND ended_at IS NULL AND until_ns > $2 ORDER BY until_ns DESC LIMIT 1"
+/// The bypass in force for user `$1` at `$2` (nanoseconds), if any.
+macro_rules! in_force {
+    () => {
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM bypasses WHERE user_id = $1 AND ended_at IS NULL AND until_ns > $2 ORDER BY until_ns DESC LIMIT 1"
+        )
+    };
+}
+
+/// What a login reads of a user, in one statement (each statement is a
+/// hop to the connection's thread on SQLite): a row per kind of factor
+/// active (backup codes while any is unused; one row with no kind when
+/// none is), each with the last verified MFA and the bypass in force.
+pub(super) const LOGIN_STATE: &str = concat!(
+    "SELECT k.kind, m.last_mfa_at, m.last_mfa_ip, m.logins_since, m.last_mfa_aal, b.* ",
+    "FROM (SELECT 1 AS one) AS o ",
+    "LEFT JOIN (SELECT DISTINCT kind FROM factors WHERE user_id = $1 AND status = 'active' ",
+    "UNION SELECT 'backup_code' FROM backup_codes WHERE user_id = $1 AND used_at IS NULL) AS k ON TRUE ",
+    "LEFT JOIN mfa_state AS m ON m.user_id = $1 ",
+    "LEFT JOIN (",
+    in_force!(),
+    ") AS b ON TRUE"
 );
 const END: &str = concat!(
     "UPDATE bypasses SET ended_at = $1 WHERE id = $2 AND user_id = $3 AND ended_at IS NULL AND until_ns > $4 RETURNING ",
@@ -84,14 +104,25 @@ where
     String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    let ended: Option<String> = row.try_get(6)?;
+    bypass_row_at(row, 0)
+}
+
+/// [`bypass_row`] for a row whose bypass columns start at `at`.
+pub(super) fn bypass_row_at<R>(row: &R, at: usize) -> Result<BypassRow, StoreError>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let ended: Option<String> = row.try_get(at + 6)?;
     Ok(BypassRow {
-        id: row.try_get(0)?,
-        user: row.try_get(1)?,
-        granted_at: stored_time(&row.try_get::<String, _>(2)?, "bypass grant time")?,
-        until: stored_time(&row.try_get::<String, _>(3)?, "bypass end")?,
-        reason: row.try_get(4)?,
-        ticket: row.try_get(5)?,
+        id: row.try_get(at)?,
+        user: row.try_get(at + 1)?,
+        granted_at: stored_time(&row.try_get::<String, _>(at + 2)?, "bypass grant time")?,
+        until: stored_time(&row.try_get::<String, _>(at + 3)?, "bypass end")?,
+        reason: row.try_get(at + 4)?,
+        ticket: row.try_get(at + 5)?,
         ended_at: match ended {
             Some(t) => Some(stored_time(&t, "bypass early end")?),
             None => None,

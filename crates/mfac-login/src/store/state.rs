@@ -5,43 +5,38 @@ use super::*;
 use sqlx::Row;
 
 impl Store {
-    /// What a decision reads from the store, on one connection: the kinds
+    /// What a decision reads from the store, in one statement: the kinds
     /// of factor the user has active (backup codes while any is unused),
     /// the last verified MFA, and the helpdesk bypass in force at `at`.
     pub async fn login_state(&self, user: &str, at: Timestamp) -> Result<LoginState, StoreError> {
-        const KINDS: &str = "SELECT DISTINCT kind FROM factors WHERE user_id = $1 AND status = 'active' UNION SELECT 'backup_code' FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
-        const MFA: &str =
-            "SELECT last_mfa_at, last_mfa_ip, logins_since, last_mfa_aal FROM mfa_state WHERE user_id = $1";
+        // The bypass's columns, after the kind's and the last MFA's.
+        const BYPASS: usize = 5;
         let (enrolled, row, bypass) = on_pool!(self, |p| {
-            let mut c = p.acquire().await?;
-            let enrolled = sqlx::query(KINDS)
-                .bind(user)
-                .fetch_all(&mut *c)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<String, _>(0))
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-                .iter()
-                .filter_map(|k| Factor::from_name(k))
-                .collect::<FactorSet>();
-            let row = match sqlx::query(MFA).bind(user).fetch_optional(&mut *c).await? {
-                Some(r) => Some((
-                    r.try_get::<String, _>(0)?,
-                    r.try_get::<Option<String>, _>(1)?,
-                    r.try_get::<i64, _>(2)?,
-                    r.try_get::<Option<i64>, _>(3)?,
-                )),
-                None => None,
-            };
-            let bypass = match sqlx::query(super::bypass::IN_FORCE)
+            let rows = sqlx::query(super::bypass::LOGIN_STATE)
                 .bind(user)
                 .bind(nanos(at))
-                .fetch_optional(&mut *c)
-                .await?
-            {
-                Some(r) => Some(super::bypass::bypass_row(&r)?),
-                None => None,
-            };
+                .fetch_all(p)
+                .await?;
+            let mut enrolled = FactorSet::EMPTY;
+            for r in &rows {
+                if let Some(k) = r.try_get::<Option<String>, _>(0)? {
+                    enrolled = Factor::from_name(&k).map_or(enrolled, |f| enrolled.with(f));
+                }
+            }
+            let (mut row, mut bypass) = (None, None);
+            if let Some(r) = rows.first() {
+                if let Some(at) = r.try_get::<Option<String>, _>(1)? {
+                    row = Some((
+                        at,
+                        r.try_get::<Option<String>, _>(2)?,
+                        r.try_get::<i64, _>(3)?,
+                        r.try_get::<Option<i64>, _>(4)?,
+                    ));
+                }
+                if r.try_get::<Option<String>, _>(BYPASS)?.is_some() {
+                    bypass = Some(super::bypass::bypass_row_at(r, BYPASS)?);
+                }
+            }
             (enrolled, row, bypass)
         });
         let last_mfa = row

@@ -112,7 +112,18 @@ impl Columns {
 /// The items of a list written as one string: split at `;`, trimmed,
 /// empty items dropped (CSV cells, and exports that flatten lists).
 pub fn items(text: &str) -> impl Iterator<Item = &str> {
-    text.split(';').map(str::trim).filter(|x| !x.is_empty())
+    text.split(';').map(trim).filter(|x| !x.is_empty())
+}
+
+/// [`str::trim`], without its Unicode scan from both ends for the usual
+/// item that starts and ends with a visible ASCII character (`mfac
+/// simulate` trims some twenty million of them per million users).
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 impl std::str::FromStr for Columns {

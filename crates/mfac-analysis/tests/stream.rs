@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mfac_analysis::directory::{parse_with, Columns, Format};
-use mfac_analysis::simulate::stream::{simulate_file, Request};
+use mfac_analysis::simulate::stream::{simulate_file, simulate_file_split, Request, Split};
 use mfac_analysis::simulate::{simulate, Keep, Summary};
 use mfac_core::eval::Policy;
 use mfac_core::source::SourceFile;
@@ -105,6 +105,19 @@ fn compare(
     let open = || Ok(Cursor::new(bytes));
     let streamed = simulate_file(format, &open, bytes.len() as u64, req, &mut |_| {})
         .expect("reading from memory");
+    // Cut into blocks of a few lines for one, two and three workers (and
+    // two threads in order, with one): the same summary, or the same stop.
+    for (workers, block) in [(1, 64), (2, 64), (3, 41), (2, 1 << 20)] {
+        let split = Split { workers, block };
+        let again = simulate_file_split(format, &open, bytes.len() as u64, req, &mut |_| {}, split)
+            .expect("reading from memory");
+        prop_assert_eq!(
+            again.as_ref().map(|s| &s.summary),
+            streamed.as_ref().map(|s| &s.summary),
+            "{:?}",
+            split
+        );
+    }
     let reference = parse_with(&SourceFile::new("d", text), format, columns);
     match (streamed, reference) {
         (None, Err(_)) => Ok(Compared::Neither),
@@ -194,9 +207,12 @@ fn file() -> impl Strategy<Value = File> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        // Half the files quote nothing, as many exports do (the parallel
+        // reader cuts those into blocks of lines).
+        any::<bool>(),
     )
         .prop_map(
-            |((header, columns, width), rows, bom, crlf, last_newline)| {
+            |((header, columns, width), rows, bom, crlf, last_newline, quoting)| {
                 let nl = if crlf { "\r\n" } else { "\n" };
                 let mut text = String::new();
                 if bom {
@@ -212,6 +228,7 @@ fn file() -> impl Strategy<Value = File> {
                         2..=6 => format!("\u{a0}user{n}\u{2003}-{}", text.len()),
                         _ => format!("user{n}-{}", text.len()),
                     };
+                    let quote = quote && quoting;
                     let mut cells = vec![
                         quoted(&id, quote),
                         quoted(&groups, quote),

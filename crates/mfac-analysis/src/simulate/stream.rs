@@ -28,13 +28,14 @@ use crate::directory::{items, Columns, Format};
 use jiff::Timestamp;
 use mfac_core::eval::{LoginContext, Policy};
 use mfac_core::policy::{Factor, FactorSet};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::Read;
 use std::sync::mpsc;
 
 mod bloom;
 mod csv;
 mod de;
+mod parallel;
 
 use bloom::Bloom;
 use mfac_core::name::is_nfc;
@@ -73,20 +74,68 @@ pub fn simulate_file<R: Read + Send>(
     req: Request<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<Option<Streamed>> {
+    let split = Split {
+        workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        block: parallel::BLOCK,
+    };
+    simulate_file_split(format, open, size_hint, req, progress, split)
+}
+
+/// How a CSV file is cut up for its workers (`parallel.rs`).
+#[derive(Clone, Copy, Debug)]
+pub struct Split {
+    /// Threads deciding blocks; under two, the two-thread pipeline runs.
+    pub workers: usize,
+    /// Bytes per block (whole lines).
+    pub block: usize,
+}
+
+/// [`simulate_file`] with the CSV cut as `split` says: for the tests,
+/// which cut files into many small blocks to meet every seam.
+pub fn simulate_file_split<R: Read + Send>(
+    format: Format,
+    open: &dyn Fn() -> std::io::Result<R>,
+    size_hint: u64,
+    req: Request<'_>,
+    progress: &mut dyn FnMut(u64),
+    split: Split,
+) -> std::io::Result<Option<Streamed>> {
     let (before_policy, before_at, before) = before_of(req.policy, req.base, req.at);
-    let mut names = Names::new(req.policy, req.base.filter(|_| before == Before::Base));
+    let base = req.base.filter(|_| before == Before::Base);
+    if format == Format::Csv && split.workers > 1 {
+        let deciding = parallel::Deciding {
+            req,
+            before_policy,
+            before_at,
+            before,
+            base,
+        };
+        match parallel::simulate_csv(open()?, size_hint, deciding, split, progress)? {
+            parallel::Parallel::Done(m) => {
+                if !m.suspects.is_empty() && repeats(format, open()?, req.columns, &m.suspects)? {
+                    return Ok(None);
+                }
+                return Ok(Some(Streamed {
+                    summary: m.tally.finish(
+                        req.at,
+                        before,
+                        req.app.map(String::from),
+                        m.rows,
+                        req.policy.has_report_only(),
+                    ),
+                }));
+            }
+            parallel::Parallel::Refused => return Ok(None),
+            // A quoted field: the two threads below read it in order.
+            parallel::Parallel::Quoted => {}
+        }
+    }
+    let mut names = Names::new(req.policy, base);
     let (to_decider, batches) = mpsc::sync_channel::<Batch>(4);
     let (recycle, spent) = mpsc::channel::<Batch>();
     let decided = std::thread::scope(|s| {
         let decider = s.spawn(move || {
-            let mut d = Decider {
-                tally: Tally::default(),
-                filter: Bloom::new(size_hint),
-                suspects: FxHashMap::default(),
-                rows: Vec::new(),
-                no_group: GroupRow::new(NO_GROUP),
-                scratch: Default::default(),
-            };
+            let mut d = Decider::new(size_hint);
             for b in batches {
                 flag_repeats(&b, &mut d.filter, &mut d.suspects);
                 d.batch(&b, req, before_policy, before_at, before);
@@ -111,8 +160,7 @@ pub fn simulate_file<R: Read + Send>(
         Ok::<_, std::io::Error>((read?, decider))
     });
     let (read, mut d) = decided?;
-    if !read || (!d.suspects.is_empty() && repeats(format, open()?, req.columns, &mut d.suspects)?)
-    {
+    if !read || (!d.suspects.is_empty() && repeats(format, open()?, req.columns, &d.suspects)?) {
         return Ok(None);
     }
     let mut rows: Vec<GroupRow> = std::mem::take(&mut d.rows)
@@ -167,6 +215,33 @@ impl Batch {
         self.after.clear();
         self.before.clear();
         self.slots.clear();
+    }
+
+    /// Add a user as read, its group names resolved; `false` when the
+    /// reference reader would refuse it.
+    fn push(&mut self, rec: Rec<'_>, names: &mut Names<'_>) -> bool {
+        // The groups' NFC check (`Rec::factors`) in the same pass as their
+        // look-up: one split of the list, not two.
+        let Some(factors) = rec.factors_groups_aside() else {
+            return false;
+        };
+        let mut in_nfc = true;
+        rec.groups.each_group(|g| {
+            in_nfc &= is_nfc(g);
+            names.add(g, self);
+        });
+        if !in_nfc {
+            return false;
+        }
+        self.ids.push_str(rec.id);
+        self.users.push(User {
+            id_end: self.ids.len() as u32,
+            after_end: self.after.len() as u32,
+            before_end: self.before.len() as u32,
+            slots_end: self.slots.len() as u32,
+            factors,
+        });
+        true
     }
 
     /// Each user's id, in order.
@@ -245,18 +320,9 @@ fn read_batches(
 ) -> std::io::Result<bool> {
     let mut b = Batch::default();
     let read = read_users(format, input, columns, &mut |rec, at| {
-        let Some(factors) = rec.factors() else {
+        if !b.push(rec, names) {
             return false;
-        };
-        b.ids.push_str(rec.id);
-        rec.groups.each_group(|g| names.add(g, &mut b));
-        b.users.push(User {
-            id_end: b.ids.len() as u32,
-            after_end: b.after.len() as u32,
-            before_end: b.before.len() as u32,
-            slots_end: b.slots.len() as u32,
-            factors,
-        });
+        }
         if b.users.len() == BATCH {
             progress(at);
             let next = reuse().unwrap_or_default();
@@ -319,12 +385,18 @@ impl Rec<'_> {
     /// could be a repeat this stream's filter would miss; that rare file is
     /// left to it).
     fn factors(&self) -> Option<FactorSet> {
-        if self.id.trim().is_empty() || !is_nfc(self.id) {
-            return None;
-        }
         let mut groups_in_nfc = true;
         self.groups.each_group(|g| groups_in_nfc &= is_nfc(g));
         groups_in_nfc.then_some(())?;
+        self.factors_groups_aside()
+    }
+
+    /// [`Rec::factors`] but for the groups' NFC check, which the caller
+    /// makes.
+    fn factors_groups_aside(&self) -> Option<FactorSet> {
+        if self.id.trim().is_empty() || !is_nfc(self.id) {
+            return None;
+        }
         self.factors.factors()
     }
 }
@@ -350,10 +422,23 @@ fn read_users(
 /// bigger than the caches, a loop of nothing but independent inserts lets
 /// the processor wait for many of those memory reads at once, and the
 /// reader has the heavier share of the rest.
-fn flag_repeats(b: &Batch, filter: &mut Bloom, suspects: &mut FxHashMap<Box<[u8]>, u32>) {
-    for id in b.ids() {
-        if filter.insert(id.as_bytes()) {
-            suspects.insert(id.as_bytes().into(), 0);
+fn flag_repeats(b: &Batch, filter: &mut Bloom, suspects: &mut FxHashSet<u64>) {
+    flag_hashes(
+        b.ids().map(|id| bloom::id_hash(id.as_bytes())),
+        filter,
+        suspects,
+    );
+}
+
+/// Add ids, by their hashes, to the filter, keeping the hashes it flags.
+fn flag_hashes(
+    hashes: impl Iterator<Item = u64>,
+    filter: &mut Bloom,
+    suspects: &mut FxHashSet<u64>,
+) {
+    for h in hashes {
+        if filter.insert(h) {
+            suspects.insert(h);
         }
     }
 }
@@ -386,13 +471,14 @@ fn repeats(
     format: Format,
     input: impl Read,
     columns: &Columns,
-    suspects: &mut FxHashMap<Box<[u8]>, u32>,
+    suspects: &FxHashSet<u64>,
 ) -> std::io::Result<bool> {
     let mut twice = false;
+    let mut seen: FxHashSet<Box<[u8]>> = FxHashSet::default();
     let read = read_users(format, input, columns, &mut |rec, _| {
-        if let Some(n) = suspects.get_mut(rec.id.as_bytes()) {
-            *n += 1;
-            twice |= *n > 1;
+        let id = rec.id.as_bytes();
+        if suspects.contains(&bloom::id_hash(id)) {
+            twice |= !seen.insert(id.into());
         }
         !twice
     })?;
@@ -403,8 +489,8 @@ fn repeats(
 /// row per report slot.
 struct Decider {
     filter: Bloom,
-    /// Ids the filter flagged, for the exact second pass.
-    suspects: FxHashMap<Box<[u8]>, u32>,
+    /// The hashes of the ids the filter flagged, for the exact second pass.
+    suspects: FxHashSet<u64>,
     tally: Tally,
     rows: Vec<GroupRow>,
     no_group: GroupRow,
@@ -413,6 +499,17 @@ struct Decider {
 }
 
 impl Decider {
+    fn new(size_hint: u64) -> Decider {
+        Decider {
+            tally: Tally::default(),
+            filter: Bloom::new(size_hint),
+            suspects: FxHashSet::default(),
+            rows: Vec::new(),
+            no_group: GroupRow::new(NO_GROUP),
+            scratch: Default::default(),
+        }
+    }
+
     fn batch(
         &mut self,
         b: &Batch,

@@ -155,6 +155,15 @@ impl GroupRow {
         }
     }
 
+    /// Another part of the directory's counts for the same group.
+    pub fn merge(&mut self, o: &GroupRow) {
+        self.users += o.users;
+        self.changed += o.changed;
+        for (n, m) in self.after.iter_mut().zip(o.after) {
+            *n += m;
+        }
+    }
+
     pub fn add(&mut self, changed: bool, after: Outcome) {
         self.users += 1;
         self.changed += usize::from(changed);
@@ -226,6 +235,30 @@ impl Tally {
             }
         }
         changed
+    }
+
+    /// Add the tally of the users that follow this one's in the file, as
+    /// if each had been added here in turn: the lists keep their order and
+    /// `keep`'s bound.
+    pub fn merge(&mut self, later: Tally, keep: Keep) {
+        let add = |a: &mut [usize], b: &[usize]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        self.users += later.users;
+        self.changed += later.changed;
+        add(&mut self.before, &later.before);
+        add(&mut self.after, &later.after);
+        add(&mut self.report_only, &later.report_only);
+        for (row, more) in self.moves.iter_mut().zip(&later.moves) {
+            add(row, more);
+        }
+        let room = |n: usize| match keep {
+            Keep::Changed(Some(max)) => max.saturating_sub(n),
+            _ => usize::MAX,
+        };
+        let n = room(self.listed.len());
+        self.listed.extend(later.listed.into_iter().take(n));
+        let n = room(self.report_only_listed.len());
+        self.report_only_listed
+            .extend(later.report_only_listed.into_iter().take(n));
     }
 
     /// The summary, with the group rows sorted for the report.

@@ -35,11 +35,11 @@ pub(super) fn read_users(
 
 /// A CSV reader past its header, and the field each column holds (`None`:
 /// a column that is none of them).
-type Opened<R> = (csv::Reader<Unbom<R>>, Vec<Option<Field>>);
+pub(super) type Opened<R> = (csv::Reader<Unbom<R>>, Vec<Option<Field>>);
 
 /// The reader past the header, and each column's role; `None` when the
 /// reference reader refuses the header.
-fn open_csv<R: Read>(input: R, columns: &Columns) -> std::io::Result<Option<Opened<R>>> {
+pub(super) fn open_csv<R: Read>(input: R, columns: &Columns) -> std::io::Result<Option<Opened<R>>> {
     // No `Trim`: csv trims by building a new record for every row. Each
     // cell is trimmed as it is read instead (`str::trim`, the Unicode
     // trim the reference reader's `StringRecord` uses).
@@ -67,7 +67,7 @@ fn open_csv<R: Read>(input: R, columns: &Columns) -> std::io::Result<Option<Open
 /// One record as a user (a later column of the same field wins, as in the
 /// reference reader); `None` for a cell that is not UTF-8 or a column that
 /// is none of the fields.
-fn user<'r>(rec: &'r csv::ByteRecord, roles: &[Option<Field>]) -> Option<Rec<'r>> {
+pub(super) fn user<'r>(rec: &'r csv::ByteRecord, roles: &[Option<Field>]) -> Option<Rec<'r>> {
     let mut u = Rec {
         id: "",
         groups: CellRef::Text(""),

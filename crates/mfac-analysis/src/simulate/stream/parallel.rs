@@ -1,0 +1,333 @@
+//! A CSV directory on every core. The file is cut into blocks of whole
+//! lines; each worker parses, resolves and decides a block on its own
+//! (its own tally, group rows and names no rule knows), and this thread
+//! merges the blocks' results in file order, so every count and list is
+//! what one reader in order would have made. Memory stays bounded: a few
+//! blocks are in flight at once.
+//!
+//! A line is a record only where no field is quoted (a quoted field may
+//! hold a line break, and a quote inside an unquoted field is a plain
+//! character to the CSV reader): a block with a `"` in it stops this path
+//! ([`Parallel::Quoted`]), and the caller streams the file the two-thread
+//! way. Exports either quote their fields or do not, so that is known at
+//! the first block.
+//!
+//! The repeated-id filter needs the ids in order (two copies inserted at
+//! once by two threads could each miss the other), so the workers hand
+//! back each id's hash and this thread fills the filter, block by block.
+
+use super::{bloom, flag_hashes, Batch, Bloom, Decider, Names, Request, Split};
+use crate::directory::Field;
+use crate::simulate::summary::{GroupRow, Keep, Tally, NO_GROUP};
+use crate::simulate::Before;
+use jiff::Timestamp;
+use mfac_core::eval::Policy;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::io::Read;
+use std::sync::{mpsc, Mutex};
+
+/// Bytes per block: some thirty thousand users of a typical export.
+pub(super) const BLOCK: usize = 4 << 20;
+
+/// How a parallel pass ended.
+pub(super) enum Parallel {
+    /// Every user decided; the caller checks the flagged ids.
+    Done(Box<Merged>),
+    /// The reference reader refuses the file (its diagnostics are due).
+    Refused,
+    /// A field is quoted: stream it the two-thread way.
+    Quoted,
+}
+
+/// The blocks' results, merged in file order.
+pub(super) struct Merged {
+    pub(super) tally: Tally,
+    /// Every group some user holds, with its counts.
+    pub(super) rows: Vec<GroupRow>,
+    /// Hashes of the ids the filter flagged.
+    pub(super) suspects: FxHashSet<u64>,
+}
+
+/// What a simulation decides, as the workers need it.
+#[derive(Clone, Copy)]
+pub(super) struct Deciding<'a> {
+    pub(super) req: Request<'a>,
+    pub(super) before_policy: &'a Policy,
+    pub(super) before_at: Timestamp,
+    pub(super) before: Before,
+    /// The base policy, whose group ids the workers resolve too.
+    pub(super) base: Option<&'a Policy>,
+}
+
+/// One block decided.
+struct Block {
+    /// `None`: something the reference reader would refuse.
+    decided: Option<Decided>,
+}
+
+struct Decided {
+    tally: Tally,
+    /// By report slot: a policy group's id, or past them a name of
+    /// `unknown`.
+    rows: Vec<GroupRow>,
+    unknown: Vec<String>,
+    no_group: GroupRow,
+    hashes: Vec<u64>,
+}
+
+/// Simulate a CSV file (the BOM and header not yet read) in blocks on
+/// `split.workers` threads.
+pub(super) fn simulate_csv(
+    mut input: impl Read,
+    size_hint: u64,
+    d: Deciding<'_>,
+    split: Split,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<Parallel> {
+    let Split { workers, block } = split;
+    let mut carry = Vec::new();
+    let read_block = |input: &mut _, carry: &mut _| next_block(input, carry, block);
+    let Some(first) = read_block(&mut input, &mut carry)? else {
+        return Ok(Parallel::Refused);
+    };
+    if first.contains(&b'"') {
+        return Ok(Parallel::Quoted);
+    }
+    let body = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
+    let header_end = body
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(body.len(), |i| i + 1);
+    let (header, rest) = body.split_at(header_end);
+    let Some(roles) = roles(header, d.req.columns)? else {
+        return Ok(Parallel::Refused);
+    };
+    let rest = rest.to_vec();
+
+    let (to_workers, work) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers);
+    let work = Mutex::new(work);
+    let (done, results) = mpsc::channel::<(usize, Block)>();
+    let mut merge = Merge::new(d.req.policy, d.req.keep, size_hint);
+    let mut read = 0u64;
+    let stop = std::thread::scope(|s| {
+        for _ in 0..workers {
+            let (work, done, roles) = (&work, done.clone(), &roles);
+            s.spawn(move || loop {
+                let next = work.lock().ok().and_then(|w| w.recv().ok());
+                let Some((i, bytes)) = next else { break };
+                if done.send((i, decide_block(&bytes, roles, d))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done);
+        let mut sent = 0;
+        let mut bytes = rest;
+        let stop = loop {
+            read += bytes.len() as u64;
+            if to_workers.send((sent, bytes)).is_err() {
+                break Ok(Stop::Refused);
+            }
+            sent += 1;
+            while let Ok((i, b)) = results.try_recv() {
+                merge.take(i, b);
+            }
+            if merge.refused {
+                break Ok(Stop::Refused);
+            }
+            progress(read);
+            bytes = match read_block(&mut input, &mut carry) {
+                Ok(Some(b)) if b.contains(&b'"') => break Ok(Stop::Quoted),
+                Ok(Some(b)) => b,
+                Ok(None) => break Ok(Stop::End),
+                Err(e) => break Err(e),
+            };
+        };
+        drop(to_workers);
+        for (i, b) in results.iter() {
+            merge.take(i, b);
+        }
+        stop
+    })?;
+    Ok(match stop {
+        Stop::End if !merge.refused => Parallel::Done(Box::new(merge.finish(d.req.policy))),
+        Stop::End | Stop::Refused => Parallel::Refused,
+        Stop::Quoted => Parallel::Quoted,
+    })
+}
+
+/// Why the reading loop stopped.
+enum Stop {
+    End,
+    Refused,
+    Quoted,
+}
+
+/// The next block of whole lines (the last, of what is left), or `None`
+/// at the end. `carry` holds the part line the previous block left.
+fn next_block(
+    input: &mut impl Read,
+    carry: &mut Vec<u8>,
+    size: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut block = std::mem::take(carry);
+    block.reserve(size);
+    loop {
+        let had = block.len();
+        let n = input.take(size as u64).read_to_end(&mut block)?;
+        if n == 0 {
+            return Ok((!block.is_empty()).then_some(block));
+        }
+        // Cut after the last line break among the new bytes (a line longer
+        // than a block makes the block longer).
+        let new = block.get(had..).unwrap_or_default();
+        if let Some(at) = new.iter().rposition(|&b| b == b'\n') {
+            *carry = block.split_off(had + at + 1);
+            return Ok(Some(block));
+        }
+    }
+}
+
+/// Each column's role, from the header line; `None` when the reference
+/// reader refuses the header.
+fn roles(
+    header: &[u8],
+    columns: &crate::directory::Columns,
+) -> std::io::Result<Option<Vec<Option<Field>>>> {
+    super::csv::open_csv(header, columns).map(|o| o.map(|(_, roles)| roles))
+}
+
+/// Parse, resolve and decide one block of whole lines.
+fn decide_block(bytes: &[u8], roles: &[Option<Field>], d: Deciding<'_>) -> Block {
+    let mut names = Names::new(d.req.policy, d.base);
+    let mut batch = Batch::default();
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes);
+    let mut rec = ::csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) => return Block { decided: None },
+        }
+        // Each record is read on its own here: hold it to the header's
+        // width, as the reference reader does.
+        let user = (rec.len() == roles.len())
+            .then(|| super::csv::user(&rec, roles))
+            .flatten();
+        if !user.is_some_and(|u| batch.push(u, &mut names)) {
+            return Block { decided: None };
+        }
+    }
+    let mut decider = Decider::new(0);
+    decider.batch(&batch, d.req, d.before_policy, d.before_at, d.before);
+    Block {
+        decided: Some(Decided {
+            hashes: batch
+                .ids()
+                .map(|id| bloom::id_hash(id.as_bytes()))
+                .collect(),
+            tally: decider.tally,
+            rows: decider.rows,
+            unknown: names.unknown,
+            no_group: decider.no_group,
+        }),
+    }
+}
+
+/// The blocks' results as they arrive, merged in file order.
+struct Merge {
+    keep: Keep,
+    known: usize,
+    /// Blocks decided ahead of the next one in order.
+    waiting: FxHashMap<usize, Block>,
+    next: usize,
+    refused: bool,
+    tally: Tally,
+    rows: Vec<GroupRow>,
+    unknown: FxHashMap<String, GroupRow>,
+    no_group: GroupRow,
+    filter: Bloom,
+    suspects: FxHashSet<u64>,
+}
+
+impl Merge {
+    fn new(policy: &Policy, keep: Keep, size_hint: u64) -> Merge {
+        Merge {
+            keep,
+            known: policy.group_count(),
+            waiting: FxHashMap::default(),
+            next: 0,
+            refused: false,
+            tally: Tally::default(),
+            rows: Vec::new(),
+            unknown: FxHashMap::default(),
+            no_group: GroupRow::new(NO_GROUP),
+            filter: Bloom::new(size_hint),
+            suspects: FxHashSet::default(),
+        }
+    }
+
+    /// Block `i` is decided: merge it and any that waited for it.
+    fn take(&mut self, i: usize, block: Block) {
+        self.waiting.insert(i, block);
+        while let Some(b) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            match b.decided {
+                Some(d) => self.merge(d),
+                None => self.refused = true,
+            }
+        }
+    }
+
+    fn merge(&mut self, d: Decided) {
+        if self.refused {
+            return;
+        }
+        flag_hashes(d.hashes.into_iter(), &mut self.filter, &mut self.suspects);
+        self.tally.merge(d.tally, self.keep);
+        self.no_group.merge(&d.no_group);
+        for (slot, row) in d.rows.iter().enumerate().filter(|(_, r)| r.users > 0) {
+            match slot.checked_sub(self.known) {
+                None => {
+                    if self.rows.len() <= slot {
+                        self.rows.resize_with(slot + 1, || GroupRow::new(""));
+                    }
+                    if let Some(r) = self.rows.get_mut(slot) {
+                        r.merge(row);
+                    }
+                }
+                Some(u) => {
+                    let name = d.unknown.get(u).map_or("", String::as_str);
+                    self.unknown
+                        .entry(name.to_string())
+                        .or_insert_with(|| GroupRow::new(name))
+                        .merge(row);
+                }
+            }
+        }
+    }
+
+    fn finish(self, policy: &Policy) -> Merged {
+        let mut rows: Vec<GroupRow> = self
+            .rows
+            .into_iter()
+            .enumerate()
+            .filter(|(_, r)| r.users > 0)
+            .map(|(id, mut r)| {
+                r.group = policy.group_name(id as u32).to_string();
+                r
+            })
+            .chain(self.unknown.into_values())
+            .collect();
+        if self.no_group.users > 0 {
+            rows.push(self.no_group);
+        }
+        Merged {
+            tally: self.tally,
+            rows,
+            suspects: self.suspects,
+        }
+    }
+}

@@ -101,35 +101,78 @@ pub fn simulate_file_split<R: Read + Send>(
     split: Split,
 ) -> std::io::Result<Option<Streamed>> {
     let (before_policy, before_at, before) = before_of(req.policy, req.base, req.at);
-    let base = req.base.filter(|_| before == Before::Base);
+    let d = Deciding {
+        req,
+        before_policy,
+        before_at,
+        before,
+        base: req.base.filter(|_| before == Before::Base),
+    };
+    let mut merged = None;
     if format == Format::Csv && split.workers > 1 {
-        let deciding = parallel::Deciding {
-            req,
-            before_policy,
-            before_at,
-            before,
-            base,
-        };
-        match parallel::simulate_csv(open()?, size_hint, deciding, split, progress)? {
-            parallel::Parallel::Done(m) => {
-                if !m.suspects.is_empty() && repeats(format, open()?, req.columns, &m.suspects)? {
-                    return Ok(None);
-                }
-                return Ok(Some(Streamed {
-                    summary: m.tally.finish(
-                        req.at,
-                        before,
-                        req.app.map(String::from),
-                        m.rows,
-                        req.policy.has_report_only(),
-                    ),
-                }));
-            }
+        match parallel::simulate_csv(open()?, size_hint, d, split, progress)? {
+            parallel::Parallel::Done(m) => merged = Some(*m),
             parallel::Parallel::Refused => return Ok(None),
-            // A quoted field: the two threads below read it in order.
+            // A quoted field: two threads read it in order.
             parallel::Parallel::Quoted => {}
         }
     }
+    let m = match merged {
+        Some(m) => m,
+        None => match two_threads(format, open, size_hint, d, progress)? {
+            Some(m) => m,
+            None => return Ok(None),
+        },
+    };
+    if !m.suspects.is_empty() && repeats(format, open()?, req.columns, &m.suspects)? {
+        return Ok(None);
+    }
+    Ok(Some(Streamed {
+        summary: m.tally.finish(
+            req.at,
+            before,
+            req.app.map(String::from),
+            m.rows,
+            req.policy.has_report_only(),
+        ),
+    }))
+}
+
+/// What a simulation decides, as its threads need it.
+#[derive(Clone, Copy)]
+struct Deciding<'a> {
+    req: Request<'a>,
+    before_policy: &'a Policy,
+    before_at: Timestamp,
+    before: Before,
+    /// The base policy, whose group ids are resolved too.
+    base: Option<&'a Policy>,
+}
+
+/// Every user decided, in file order: the tally, a row for every group
+/// some user holds, and the hashes of the ids the filter flagged.
+struct Merged {
+    tally: Tally,
+    rows: Vec<GroupRow>,
+    suspects: FxHashSet<u64>,
+}
+
+/// One thread reads users into batches, a second decides them; `None`
+/// when the reference reader would refuse the file.
+fn two_threads<R: Read + Send>(
+    format: Format,
+    open: &dyn Fn() -> std::io::Result<R>,
+    size_hint: u64,
+    d: Deciding<'_>,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<Option<Merged>> {
+    let Deciding {
+        req,
+        before_policy,
+        before_at,
+        before,
+        base,
+    } = d;
     let mut names = Names::new(req.policy, base);
     let (to_decider, batches) = mpsc::sync_channel::<Batch>(4);
     let (recycle, spent) = mpsc::channel::<Batch>();
@@ -160,7 +203,7 @@ pub fn simulate_file_split<R: Read + Send>(
         Ok::<_, std::io::Error>((read?, decider))
     });
     let (read, mut d) = decided?;
-    if !read || (!d.suspects.is_empty() && repeats(format, open()?, req.columns, &d.suspects)?) {
+    if !read {
         return Ok(None);
     }
     let mut rows: Vec<GroupRow> = std::mem::take(&mut d.rows)
@@ -175,14 +218,10 @@ pub fn simulate_file_split<R: Read + Send>(
     if d.no_group.users > 0 {
         rows.push(d.no_group);
     }
-    Ok(Some(Streamed {
-        summary: d.tally.finish(
-            req.at,
-            before,
-            req.app.map(String::from),
-            rows,
-            req.policy.has_report_only(),
-        ),
+    Ok(Some(Merged {
+        tally: d.tally,
+        rows,
+        suspects: d.suspects,
     }))
 }
 

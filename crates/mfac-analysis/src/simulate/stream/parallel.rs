@@ -16,11 +16,9 @@
 //! once by two threads could each miss the other), so the workers hand
 //! back each id's hash and this thread fills the filter, block by block.
 
-use super::{bloom, flag_hashes, Batch, Bloom, Decider, Names, Request, Split};
+use super::{bloom, flag_hashes, Batch, Bloom, Decider, Deciding, Merged, Names, Split};
 use crate::directory::Field;
 use crate::simulate::summary::{GroupRow, Keep, Tally, NO_GROUP};
-use crate::simulate::Before;
-use jiff::Timestamp;
 use mfac_core::eval::Policy;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::Read;
@@ -37,26 +35,6 @@ pub(super) enum Parallel {
     Refused,
     /// A field is quoted: stream it the two-thread way.
     Quoted,
-}
-
-/// The blocks' results, merged in file order.
-pub(super) struct Merged {
-    pub(super) tally: Tally,
-    /// Every group some user holds, with its counts.
-    pub(super) rows: Vec<GroupRow>,
-    /// Hashes of the ids the filter flagged.
-    pub(super) suspects: FxHashSet<u64>,
-}
-
-/// What a simulation decides, as the workers need it.
-#[derive(Clone, Copy)]
-pub(super) struct Deciding<'a> {
-    pub(super) req: Request<'a>,
-    pub(super) before_policy: &'a Policy,
-    pub(super) before_at: Timestamp,
-    pub(super) before: Before,
-    /// The base policy, whose group ids the workers resolve too.
-    pub(super) base: Option<&'a Policy>,
 }
 
 /// One block decided.

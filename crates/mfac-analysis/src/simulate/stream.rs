@@ -124,7 +124,7 @@ pub fn simulate_file_split<R: Read + Send>(
             None => return Ok(None),
         },
     };
-    if !m.suspects.is_empty() && repeats(format, open()?, req.columns, &m.suspects)? {
+    if !m.suspects.is_empty() && repeated(format, open, req.columns, &m.suspects, split)? {
         return Ok(None);
     }
     Ok(Some(Streamed {
@@ -504,8 +504,26 @@ pub fn parse_only(
     Ok(read.then_some((users, groups)))
 }
 
-/// The second pass: does any flagged id occur twice (or has the file
-/// changed so that it no longer reads)?
+/// The second pass, on every core where the first ran so: does any
+/// flagged id occur twice (or has the file changed so that it no longer
+/// reads)?
+fn repeated<R: Read + Send>(
+    format: Format,
+    open: &dyn Fn() -> std::io::Result<R>,
+    columns: &Columns,
+    suspects: &FxHashSet<u64>,
+    split: Split,
+) -> std::io::Result<bool> {
+    if format == Format::Csv && split.workers > 1 {
+        if let Some(twice) = parallel::repeats_csv(open()?, columns, split, suspects)? {
+            return Ok(twice);
+        }
+    }
+    repeats(format, open()?, columns, suspects)
+}
+
+/// The second pass in order: does any flagged id occur twice (or has the
+/// file changed so that it no longer reads)?
 fn repeats(
     format: Format,
     input: impl Read,

@@ -16,7 +16,8 @@
 //! once by two threads could each miss the other), so the workers hand
 //! back each id's hash and this thread fills the filter, block by block.
 
-use super::{bloom, flag_hashes, Batch, Bloom, Decider, Deciding, Merged, Names, Split};
+use super::{bloom, flag_hashes, Batch, Bloom, Decider, Deciding, Merged, Names, Rec, Split};
+use crate::directory::Columns;
 use crate::directory::Field;
 use crate::simulate::summary::{GroupRow, Keep, Tally, NO_GROUP};
 use mfac_core::eval::Policy;
@@ -56,20 +57,133 @@ struct Decided {
 /// Simulate a CSV file (the BOM and header not yet read) in blocks on
 /// `split.workers` threads.
 pub(super) fn simulate_csv(
-    mut input: impl Read,
+    input: impl Read,
     size_hint: u64,
     d: Deciding<'_>,
     split: Split,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<Parallel> {
+    let mut merge = Merge::new(d.req.policy, d.req.keep, size_hint);
+    let stop = in_blocks(
+        input,
+        d.req.columns,
+        split,
+        &|bytes, roles| decide_block(bytes, roles, d),
+        &mut |i, b| {
+            merge.take(i, b);
+            !merge.refused
+        },
+        progress,
+    )?;
+    Ok(match stop {
+        Stop::End if !merge.refused => Parallel::Done(Box::new(merge.finish(d.req.policy))),
+        Stop::End | Stop::Refused => Parallel::Refused,
+        Stop::Quoted => Parallel::Quoted,
+    })
+}
+
+/// The exact pass over the ids the filter flagged, in blocks on every
+/// core: does one occur twice (or does the file no longer read)? `None`
+/// for a file with a quoted field, which the caller reads in order.
+pub(super) fn repeats_csv(
+    input: impl Read,
+    columns: &Columns,
+    split: Split,
+    suspects: &FxHashSet<u64>,
+) -> std::io::Result<Option<bool>> {
+    let (mut seen, mut twice) = (FxHashSet::<Box<[u8]>>::default(), false);
+    let stop = in_blocks(
+        input,
+        columns,
+        split,
+        &|bytes, roles| flagged_ids(bytes, roles, suspects),
+        &mut |_, ids| {
+            match ids {
+                Some(ids) => ids.into_iter().for_each(|id| twice |= !seen.insert(id)),
+                None => twice = true,
+            }
+            !twice
+        },
+        &mut |_| {},
+    )?;
+    Ok(match stop {
+        Stop::Quoted => None,
+        Stop::End => Some(twice),
+        Stop::Refused => Some(true),
+    })
+}
+
+/// The ids of a block whose hashes the filter flagged; `None` where the
+/// block no longer reads as a directory.
+fn flagged_ids(
+    bytes: &[u8],
+    roles: &[Option<Field>],
+    suspects: &FxHashSet<u64>,
+) -> Option<Vec<Box<[u8]>>> {
+    let mut ids = Vec::new();
+    let read = each_record(bytes, roles, &mut |rec| {
+        let id = rec.id.as_bytes();
+        if suspects.contains(&bloom::id_hash(id)) {
+            ids.push(id.into());
+        }
+        true
+    });
+    read.then_some(ids)
+}
+
+/// Each record of a block of whole lines as a user, held to the header's
+/// width as the reference reader does (each block is read on its own);
+/// `false` where a record does not read or `each` said stop.
+fn each_record(
+    bytes: &[u8],
+    roles: &[Option<Field>],
+    each: &mut dyn FnMut(Rec<'_>) -> bool,
+) -> bool {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes);
+    let mut rec = ::csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => return true,
+            Err(_) => return false,
+        }
+        let user = (rec.len() == roles.len())
+            .then(|| super::csv::user(&rec, roles))
+            .flatten();
+        if !user.is_some_and(&mut *each) {
+            return false;
+        }
+    }
+}
+
+/// What a worker does with a block of whole lines, given each column's
+/// role.
+type BlockWork<'a, T> = dyn Fn(&[u8], &[Option<Field>]) -> T + Sync + 'a;
+
+/// Cut a CSV file (its byte-order mark and header not yet read) into
+/// blocks of whole lines, run `work` on each on `split.workers` threads,
+/// and hand each result to `take` with its block's index, as they finish
+/// (`take` says whether to go on). How the reading stopped: the file's
+/// end, `take`'s stop or a header the reference reader refuses, or a
+/// quoted field.
+fn in_blocks<T: Send>(
+    mut input: impl Read,
+    columns: &Columns,
+    split: Split,
+    work: &BlockWork<'_, T>,
+    take: &mut dyn FnMut(usize, T) -> bool,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<Stop> {
     let Split { workers, block } = split;
     let mut carry = Vec::new();
     let read_block = |input: &mut _, carry: &mut _| next_block(input, carry, block);
     let Some(first) = read_block(&mut input, &mut carry)? else {
-        return Ok(Parallel::Refused);
+        return Ok(Stop::Refused);
     };
     if first.contains(&b'"') {
-        return Ok(Parallel::Quoted);
+        return Ok(Stop::Quoted);
     }
     let body = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
     let header_end = body
@@ -77,40 +191,39 @@ pub(super) fn simulate_csv(
         .position(|&b| b == b'\n')
         .map_or(body.len(), |i| i + 1);
     let (header, rest) = body.split_at(header_end);
-    let Some(roles) = roles(header, d.req.columns)? else {
-        return Ok(Parallel::Refused);
+    let Some(roles) = roles(header, columns)? else {
+        return Ok(Stop::Refused);
     };
     let rest = rest.to_vec();
 
-    let (to_workers, work) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers);
-    let work = Mutex::new(work);
-    let (done, results) = mpsc::channel::<(usize, Block)>();
-    let mut merge = Merge::new(d.req.policy, d.req.keep, size_hint);
+    let (to_workers, queue) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers);
+    let queue = Mutex::new(queue);
+    let (done, results) = mpsc::channel::<(usize, T)>();
     let mut read = 0u64;
-    let stop = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         for _ in 0..workers {
-            let (work, done, roles) = (&work, done.clone(), &roles);
+            let (queue, done, roles) = (&queue, done.clone(), &roles);
             s.spawn(move || loop {
-                let next = work.lock().ok().and_then(|w| w.recv().ok());
+                let next = queue.lock().ok().and_then(|q| q.recv().ok());
                 let Some((i, bytes)) = next else { break };
-                if done.send((i, decide_block(&bytes, roles, d))).is_err() {
+                if done.send((i, work(&bytes, roles))).is_err() {
                     break;
                 }
             });
         }
         drop(done);
-        let mut sent = 0;
-        let mut bytes = rest;
+        let mut going = true;
+        let (mut sent, mut bytes) = (0, rest);
         let stop = loop {
             read += bytes.len() as u64;
             if to_workers.send((sent, bytes)).is_err() {
                 break Ok(Stop::Refused);
             }
             sent += 1;
-            while let Ok((i, b)) = results.try_recv() {
-                merge.take(i, b);
+            while let (true, Ok((i, r))) = (going, results.try_recv()) {
+                going = take(i, r);
             }
-            if merge.refused {
+            if !going {
                 break Ok(Stop::Refused);
             }
             progress(read);
@@ -122,15 +235,15 @@ pub(super) fn simulate_csv(
             };
         };
         drop(to_workers);
-        for (i, b) in results.iter() {
-            merge.take(i, b);
+        for (i, r) in results.iter() {
+            if going {
+                going = take(i, r);
+            }
         }
-        stop
-    })?;
-    Ok(match stop {
-        Stop::End if !merge.refused => Parallel::Done(Box::new(merge.finish(d.req.policy))),
-        Stop::End | Stop::Refused => Parallel::Refused,
-        Stop::Quoted => Parallel::Quoted,
+        match stop {
+            Ok(Stop::End) if !going => Ok(Stop::Refused),
+            other => other,
+        }
     })
 }
 
@@ -179,24 +292,8 @@ fn roles(
 fn decide_block(bytes: &[u8], roles: &[Option<Field>], d: Deciding<'_>) -> Block {
     let mut names = Names::new(d.req.policy, d.base);
     let mut batch = Batch::default();
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(bytes);
-    let mut rec = ::csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(_) => return Block { decided: None },
-        }
-        // Each record is read on its own here: hold it to the header's
-        // width, as the reference reader does.
-        let user = (rec.len() == roles.len())
-            .then(|| super::csv::user(&rec, roles))
-            .flatten();
-        if !user.is_some_and(|u| batch.push(u, &mut names)) {
-            return Block { decided: None };
-        }
+    if !each_record(bytes, roles, &mut |u| batch.push(u, &mut names)) {
+        return Block { decided: None };
     }
     let mut decider = Decider::new(0);
     decider.batch(&batch, d.req, d.before_policy, d.before_at, d.before);

@@ -43,7 +43,7 @@ pub struct DecisionRecord {
 
 impl DecisionRecord {
     /// How many fields [`DecisionRecord::write_fields`] writes.
-    const FIELDS: usize = 13;
+    const FIELDS: usize = 12;
 
     /// Write the fields into `m` in name order, with `extra` (a field of
     /// the answer that carries the record) in its place among them.
@@ -268,4 +268,23 @@ pub struct ErrorRecord {
     pub file: Option<String>,
     pub line: Option<usize>,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The length a serializer is told a record's map has is the number of
+    /// fields written (a format that writes the length first needs it).
+    #[test]
+    fn a_record_says_how_many_fields_it_writes() {
+        let text = r#"{"aal":1,"at":"2026-12-06T10:00:00Z","deadline":null,"decision":"allow","enforcement":"off","exempt":null,"factors":[],"remembered":false,"report_only":null,"rules":[],"usable":[],"user":"u"}"#;
+        let record: DecisionRecord = serde_json::from_str(text).unwrap();
+        let written = serde_json::to_value(&record).unwrap();
+        assert_eq!(
+            written.as_object().map(|o| o.len()),
+            Some(DecisionRecord::FIELDS)
+        );
+        assert_eq!(serde_json::to_string(&record).unwrap(), text);
+    }
 }

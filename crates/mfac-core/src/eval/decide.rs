@@ -30,27 +30,30 @@ impl Policy {
             recent::Found::Miss(r) => {
                 r.refill(self.stamp, ctx.user, ctx.groups);
                 let ids = ctx.groups.iter().filter_map(|g| self.group_id(g));
-                self.resolve_into(&mut r.resolved, ctx.user, ids);
-                r.exemptions.extend_from_slice(self.exemption_ids(ctx.user));
+                let person = self.person(ctx.user);
+                self.resolve_into(&mut r.resolved, person, ids);
+                r.exemptions.extend_from_slice(person.exemptions);
                 self.fold_into(r, epoch, app, ctx)
             }
-            recent::Found::Pass => {
-                let person = self.person(ctx.user);
-                let ids = ctx.groups.iter().filter_map(|g| self.group_id(g));
-                if let Some(d) = self.decide_joined::<true>(person, ids, epoch, app, ctx) {
-                    return d;
-                }
-                let resolved = self.resolve(ctx.user, ctx.groups);
-                self.decide_at::<true>(
-                    &resolved.rules,
-                    &resolved.excluded,
-                    person.exemptions,
-                    epoch,
-                    app,
-                    ctx,
-                )
-            }
+            recent::Found::Pass => self.decide_cold(epoch, app, ctx),
         })
+    }
+
+    /// A decision with nothing kept from before: the per-group joins where
+    /// they hold (`joined.rs`), else every rule resolved and folded.
+    fn decide_cold<'p>(
+        &'p self,
+        epoch: usize,
+        app: Option<u32>,
+        ctx: &LoginContext<'_>,
+    ) -> Decision<'p> {
+        let person = self.person(ctx.user);
+        let ids = ctx.groups.iter().filter_map(|g| self.group_id(g));
+        if let Some(d) = self.decide_joined::<true>(person, ids, epoch, app, ctx) {
+            return d;
+        }
+        let r = self.resolve(ctx.user, ctx.groups);
+        self.decide_at::<true>(&r.rules, &r.excluded, person.exemptions, epoch, app, ctx)
     }
 
     /// Fold an entry's rules for this epoch and app, keep the fold in the
@@ -76,13 +79,7 @@ impl Policy {
     /// up and every rule resolved (for tests and benchmarks that compare).
     pub fn decide_uncached<'p>(&'p self, ctx: &LoginContext<'_>) -> Decision<'p> {
         let (epoch, app) = (self.epoch_of(ctx.at), ctx.app.and_then(|a| self.app_id(a)));
-        let person = self.person(ctx.user);
-        let ids = ctx.groups.iter().filter_map(|g| self.group_id(g));
-        if let Some(d) = self.decide_joined::<true>(person, ids, epoch, app, ctx) {
-            return d;
-        }
-        let r = self.resolve(ctx.user, ctx.groups);
-        self.decide_at::<true>(&r.rules, &r.excluded, person.exemptions, epoch, app, ctx)
+        self.decide_cold(epoch, app, ctx)
     }
 
     /// What [`Policy::decide`] decides, without the list of rules that
@@ -127,7 +124,7 @@ impl Policy {
         }
         let r = &mut scratch.0;
         r.clear();
-        self.gather_into(r, ctx.user, group_ids);
+        self.gather_into(r, person, group_ids);
         if self.tables.precedence == Precedence::Ordered {
             r.rules.sort_unstable();
             r.rules.dedup();
@@ -158,8 +155,9 @@ impl Policy {
         )
     }
 
-    /// The decision proper. `rules` are the subject's rule ids in file
-    /// order, `excluded` the rules that leave the subject out.
+    /// The decision proper, listing the rules that shaped it. `rules` are
+    /// the subject's rule ids in file order, `excluded` the rules that
+    /// leave the subject out.
     fn decide_resolved<'p>(
         &'p self,
         rules: &[u32],
@@ -167,27 +165,15 @@ impl Policy {
         exemptions: &[u32],
         ctx: &LoginContext<'_>,
     ) -> Decision<'p> {
-        self.decide_with::<true>(rules, excluded, exemptions, ctx)
+        let (epoch, app) = (self.epoch_of(ctx.at), ctx.app.and_then(|a| self.app_id(a)));
+        self.decide_at::<true>(rules, excluded, exemptions, epoch, app, ctx)
     }
 
-    /// The decision, listing the rules that shaped it when `RECORD`
-    /// (`rules` must then be in file order, each once); without, the list
-    /// stays empty and unallocated and `rules` may come in any order the
-    /// precedence mode allows.
-    fn decide_with<'p, const RECORD: bool>(
-        &'p self,
-        rules: &[u32],
-        excluded: &[u32],
-        exemptions: &[u32],
-        ctx: &LoginContext<'_>,
-    ) -> Decision<'p> {
-        let epoch = self.epoch_of(ctx.at);
-        let app = ctx.app.and_then(|a| self.app_id(a));
-        self.decide_at::<RECORD>(rules, excluded, exemptions, epoch, app, ctx)
-    }
-
-    /// [`Policy::decide_with`] with the epoch of `ctx.at` and the app's
-    /// id already found.
+    /// The decision with the epoch of `ctx.at` and the app's id already
+    /// found, listing the rules that shaped it when `RECORD` (`rules` must
+    /// then be in file order, each once); without, the list stays empty and
+    /// unallocated and `rules` may come in any order the precedence mode
+    /// allows.
     fn decide_at<'p, const RECORD: bool>(
         &'p self,
         rules: &[u32],

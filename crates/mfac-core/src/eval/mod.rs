@@ -323,7 +323,7 @@ impl Policy {
             rules: Vec::with_capacity(groups.size_hint().1.unwrap_or(0) * 2 + 2),
             excluded: Vec::new(),
         };
-        self.resolve_into(&mut r, user, groups);
+        self.resolve_into(&mut r, self.person(user), groups);
         r
     }
 
@@ -332,28 +332,31 @@ impl Policy {
     fn resolve_into(
         &self,
         r: &mut Resolved,
-        user: &str,
+        person: Person<'_>,
         groups: impl Iterator<Item = u32> + Clone,
     ) {
-        self.gather_into(r, user, groups);
+        self.gather_into(r, person, groups);
         r.rules.sort_unstable();
         r.rules.dedup();
     }
 
     /// Append the default-rank rules, the rules of these group ids and the
-    /// user's rules to `r.rules`, unsorted and with repeats, less the rules
-    /// that leave the user or one of the groups out (listed, sorted, in
-    /// `r.excluded`).
-    fn gather_into(&self, r: &mut Resolved, user: &str, groups: impl Iterator<Item = u32> + Clone) {
+    /// user's rules (`person`: looked up once by the caller) to `r.rules`,
+    /// unsorted and with repeats, less the rules that leave the user or one
+    /// of the groups out (listed, sorted, in `r.excluded`).
+    fn gather_into(
+        &self,
+        r: &mut Resolved,
+        person: Person<'_>,
+        groups: impl Iterator<Item = u32> + Clone,
+    ) {
         r.rules.extend_from_slice(&self.everyone);
         for g in groups.clone() {
             r.rules.extend_from_slice(self.rules_of_group(g));
         }
-        r.rules.extend_from_slice(self.user_rules(user));
+        r.rules.extend_from_slice(person.rules);
         if self.excludes_people {
-            if let Some(ids) = by_name(user, |n| self.except_users.get(n)) {
-                r.excluded.extend_from_slice(ids);
-            }
+            r.excluded.extend_from_slice(person.except);
             for g in groups {
                 r.excluded.extend_from_slice(self.rules_excluding_group(g));
             }

@@ -40,6 +40,13 @@ pub fn random_id() -> Result<String, RandomError> {
     Ok(hex(&random_bytes::<16>()?))
 }
 
+/// Lower-case hex of the sha256 of `bytes`: how a policy file is named in
+/// answers, logs and the audit.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
 /// Lower-case hex of `bytes`, two digits a byte, in one allocation (ids
 /// are made on every decision).
 pub fn hex(bytes: &[u8]) -> String {

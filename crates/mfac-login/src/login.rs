@@ -46,8 +46,7 @@ pub struct Running {
 
 impl Running {
     pub fn new(policy: Policy, file: &str, text: &[u8], loaded_at: jiff::Timestamp) -> Running {
-        use sha2::Digest;
-        let sha256 = crate::hex(&sha2::Sha256::digest(text));
+        let sha256 = crate::sha256_hex(text);
         Running {
             policy,
             file: file.to_string(),

@@ -110,12 +110,6 @@ impl App {
     }
 }
 
-/// Lower-case hex of the sha256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    mfac_login::hex(&sha2::Sha256::digest(bytes))
-}
-
 /// Every `/v1` route wants `Authorization: Bearer TOKEN`.
 async fn require_token(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let presented = req

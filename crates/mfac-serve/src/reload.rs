@@ -66,7 +66,7 @@ fn stamp(path: &Path, name: &str) -> Result<(Vec<u8>, Stamp), LoadError> {
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let bytes = mfac_core::read::read_capped(file, mfac_core::read::MAX_POLICY_BYTES)
         .map_err(|e| LoadError::Unreadable(name.to_string(), e.to_string()))?;
-    let sha = crate::sha256_hex(&bytes);
+    let sha = mfac_login::sha256_hex(&bytes);
     Ok((bytes, (meta.len(), meta.modified().ok(), sha)))
 }
 
@@ -167,7 +167,9 @@ pub async fn reload(app: &App) -> Result<bool, String> {
         }
         Err(e) => {
             let message = e.to_string();
-            let sha = std::fs::read(&app.path).ok().map(|b| crate::sha256_hex(&b));
+            let sha = std::fs::read(&app.path)
+                .ok()
+                .map(|b| mfac_login::sha256_hex(&b));
             tracing::warn!(error = %message, "policy reload refused; the running policy keeps serving");
             // Audited first: whoever sees `reload_error` finds its event.
             app.audit_system(

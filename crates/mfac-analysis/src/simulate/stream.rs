@@ -181,14 +181,19 @@ fn two_threads<R: Read + Send>(
     let (recycle, spent) = mpsc::channel::<Batch>();
     let decided = std::thread::scope(|s| {
         let decider = s.spawn(move || {
-            let mut d = Decider::new(size_hint);
+            let (mut d, mut repeats) = (Decider::new(), Repeats::new(size_hint));
             for b in batches {
-                flag_repeats(&b, &mut d.filter, &mut d.suspects);
+                // A batch at a time, not as each row is read: the filter is
+                // far bigger than the caches, a loop of nothing but
+                // independent inserts lets the processor wait for many of
+                // those memory reads at once, and the reader has the
+                // heavier share of the rest.
+                repeats.add(b.ids().map(|id| bloom::id_hash(id.as_bytes())));
                 d.batch(&b, req, before_policy, before_at, before);
                 // The reader may have stopped: a batch it no longer wants is dropped.
                 let _ = recycle.send(b);
             }
-            d
+            (d, repeats)
         });
         let read = read_batches(
             format,
@@ -205,7 +210,7 @@ fn two_threads<R: Read + Send>(
             .map_err(|_| std::io::Error::other("the simulation's decider stopped"))?;
         Ok::<_, std::io::Error>((read?, decider))
     });
-    let (read, mut d) = decided?;
+    let (read, (mut d, repeats)) = decided?;
     if !read {
         return Ok(None);
     }
@@ -224,7 +229,7 @@ fn two_threads<R: Read + Send>(
     Ok(Some(Merged {
         tally: d.tally,
         rows,
-        suspects: d.suspects,
+        suspects: repeats.suspects,
     }))
 }
 
@@ -459,28 +464,27 @@ fn read_users(
     }
 }
 
-/// Add a batch's ids to the filter, keeping those it flags. Done a batch
-/// at a time by the decider, not as each row is read: the filter is far
-/// bigger than the caches, a loop of nothing but independent inserts lets
-/// the processor wait for many of those memory reads at once, and the
-/// reader has the heavier share of the rest.
-fn flag_repeats(b: &Batch, filter: &mut Bloom, suspects: &mut FxHashSet<u64>) {
-    flag_hashes(
-        b.ids().map(|id| bloom::id_hash(id.as_bytes())),
-        filter,
-        suspects,
-    );
+/// The first pass's repeated-id check: the filter, and the hashes of the
+/// ids it flagged, for the exact second pass.
+struct Repeats {
+    filter: Bloom,
+    suspects: FxHashSet<u64>,
 }
 
-/// Add ids, by their hashes, to the filter, keeping the hashes it flags.
-fn flag_hashes(
-    hashes: impl Iterator<Item = u64>,
-    filter: &mut Bloom,
-    suspects: &mut FxHashSet<u64>,
-) {
-    for h in hashes {
-        if filter.insert(h) {
-            suspects.insert(h);
+impl Repeats {
+    fn new(size_hint: u64) -> Repeats {
+        Repeats {
+            filter: Bloom::new(size_hint),
+            suspects: FxHashSet::default(),
+        }
+    }
+
+    /// Add ids, in file order, by their hashes ([`bloom::id_hash`]).
+    fn add(&mut self, hashes: impl Iterator<Item = u64>) {
+        for h in hashes {
+            if self.filter.insert(h) {
+                self.suspects.insert(h);
+            }
         }
     }
 }
@@ -545,12 +549,8 @@ fn repeats(
     Ok(twice || !read)
 }
 
-/// The decider's state: the repeated-id filter, the running tally and a
-/// row per report slot.
+/// The decider's state: the running tally and a row per report slot.
 struct Decider {
-    filter: Bloom,
-    /// The hashes of the ids the filter flagged, for the exact second pass.
-    suspects: FxHashSet<u64>,
     tally: Tally,
     rows: Vec<GroupRow>,
     no_group: GroupRow,
@@ -559,11 +559,9 @@ struct Decider {
 }
 
 impl Decider {
-    fn new(size_hint: u64) -> Decider {
+    fn new() -> Decider {
         Decider {
             tally: Tally::default(),
-            filter: Bloom::new(size_hint),
-            suspects: FxHashSet::default(),
             rows: Vec::new(),
             no_group: GroupRow::new(NO_GROUP),
             scratch: Default::default(),

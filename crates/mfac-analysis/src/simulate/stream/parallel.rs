@@ -16,9 +16,8 @@
 //! once by two threads could each miss the other), so the workers hand
 //! back each id's hash and this thread fills the filter, block by block.
 
-use super::{bloom, flag_hashes, Batch, Bloom, Decider, Deciding, Merged, Names, Rec, Split};
-use crate::directory::Columns;
-use crate::directory::Field;
+use super::{bloom, Batch, Decider, Deciding, Merged, Names, Rec, Repeats, Split};
+use crate::directory::{Columns, Field};
 use crate::simulate::summary::{GroupRow, Keep, Tally, NO_GROUP};
 use mfac_core::eval::Policy;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -38,11 +37,9 @@ pub(super) enum Parallel {
     Quoted,
 }
 
-/// One block decided.
-struct Block {
-    /// `None`: something the reference reader would refuse.
-    decided: Option<Decided>,
-}
+/// One block decided; `None`: something the reference reader would
+/// refuse.
+type Block = Option<Decided>;
 
 struct Decided {
     tally: Tally,
@@ -281,10 +278,7 @@ fn next_block(
 
 /// Each column's role, from the header line; `None` when the reference
 /// reader refuses the header.
-fn roles(
-    header: &[u8],
-    columns: &crate::directory::Columns,
-) -> std::io::Result<Option<Vec<Option<Field>>>> {
+fn roles(header: &[u8], columns: &Columns) -> std::io::Result<Option<Vec<Option<Field>>>> {
     super::csv::open_csv(header, columns).map(|o| o.map(|(_, roles)| roles))
 }
 
@@ -293,22 +287,20 @@ fn decide_block(bytes: &[u8], roles: &[Option<Field>], d: Deciding<'_>) -> Block
     let mut names = Names::new(d.req.policy, d.base);
     let mut batch = Batch::default();
     if !each_record(bytes, roles, &mut |u| batch.push(u, &mut names)) {
-        return Block { decided: None };
+        return None;
     }
-    let mut decider = Decider::new(0);
+    let mut decider = Decider::new();
     decider.batch(&batch, d.req, d.before_policy, d.before_at, d.before);
-    Block {
-        decided: Some(Decided {
-            hashes: batch
-                .ids()
-                .map(|id| bloom::id_hash(id.as_bytes()))
-                .collect(),
-            tally: decider.tally,
-            rows: decider.rows,
-            unknown: names.unknown,
-            no_group: decider.no_group,
-        }),
-    }
+    Some(Decided {
+        hashes: batch
+            .ids()
+            .map(|id| bloom::id_hash(id.as_bytes()))
+            .collect(),
+        tally: decider.tally,
+        rows: decider.rows,
+        unknown: names.unknown,
+        no_group: decider.no_group,
+    })
 }
 
 /// The blocks' results as they arrive, merged in file order.
@@ -323,8 +315,7 @@ struct Merge {
     rows: Vec<GroupRow>,
     unknown: FxHashMap<String, GroupRow>,
     no_group: GroupRow,
-    filter: Bloom,
-    suspects: FxHashSet<u64>,
+    repeats: Repeats,
 }
 
 impl Merge {
@@ -339,8 +330,7 @@ impl Merge {
             rows: Vec::new(),
             unknown: FxHashMap::default(),
             no_group: GroupRow::new(NO_GROUP),
-            filter: Bloom::new(size_hint),
-            suspects: FxHashSet::default(),
+            repeats: Repeats::new(size_hint),
         }
     }
 
@@ -349,7 +339,7 @@ impl Merge {
         self.waiting.insert(i, block);
         while let Some(b) = self.waiting.remove(&self.next) {
             self.next += 1;
-            match b.decided {
+            match b {
                 Some(d) => self.merge(d),
                 None => self.refused = true,
             }
@@ -360,7 +350,7 @@ impl Merge {
         if self.refused {
             return;
         }
-        flag_hashes(d.hashes.into_iter(), &mut self.filter, &mut self.suspects);
+        self.repeats.add(d.hashes.into_iter());
         self.tally.merge(d.tally, self.keep);
         self.no_group.merge(&d.no_group);
         for (slot, row) in d.rows.iter().enumerate().filter(|(_, r)| r.users > 0) {
@@ -402,7 +392,7 @@ impl Merge {
         Merged {
             tally: self.tally,
             rows,
-            suspects: self.suspects,
+            suspects: self.repeats.suspects,
         }
     }
 }

@@ -16,7 +16,6 @@ use jiff::Timestamp;
 use mfac_core::{Factor, FactorSet};
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
-use sqlx::Row;
 
 /// A database URL for messages: without its password, in the user part
 /// or as a `password=` parameter.
@@ -321,35 +320,52 @@ pub struct Store {
 
 #[derive(Clone, Debug)]
 enum Pool {
-    Sqlite(SqlitePool),
+    /// sqlx's pool migrates the file and runs what is not on the sign-in
+    /// path; `lite` runs the sign-in path (see [`lite`]).
+    Sqlite {
+        sqlx: SqlitePool,
+        lite: std::sync::Arc<lite::Lite>,
+    },
     Postgres(PgPool),
 }
 
-/// Append an audit event through `$exec` (a pool or a transaction): the one
-/// statement every audited change writes, in its own transaction.
+/// The one statement that appends an audit event, with [`audit_args`].
+const INSERT_AUDIT: &str = concat!(
+    "INSERT INTO audit (at, user_id, kind, detail, app, ip, decision, factor, result, ",
+    "reason, decision_id, login_id, policy_sha256, exempt, report_only, at_ns) ",
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+);
+
+/// [`INSERT_AUDIT`]'s arguments for event `e` written at `at`.
+fn audit_args(at: &str, e: &AuditEvent) -> Vec<exec::Arg> {
+    exec::args![
+        at,
+        &e.user,
+        e.kind.name(),
+        &e.detail,
+        &e.app,
+        &e.ip,
+        &e.decision,
+        &e.factor,
+        &e.result,
+        &e.reason,
+        &e.decision_id,
+        &e.login_id,
+        &e.policy_sha256,
+        &e.exempt,
+        &e.report_only,
+        nanos(e.at),
+    ]
+}
+
+/// Append an audit event through `$exec` (a sqlx pool or transaction):
+/// the one statement every audited change writes, in its own transaction.
 macro_rules! insert_audit {
     ($exec:expr, $at:expr, $e:expr) => {
-        sqlx::query(concat!(
-            "INSERT INTO audit (at, user_id, kind, detail, app, ip, decision, factor, result, ",
-            "reason, decision_id, login_id, policy_sha256, exempt, report_only, at_ns) ",
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-        ))
-        .bind($at)
-        .bind(&$e.user)
-        .bind($e.kind.name())
-        .bind(&$e.detail)
-        .bind(&$e.app)
-        .bind(&$e.ip)
-        .bind(&$e.decision)
-        .bind(&$e.factor)
-        .bind(&$e.result)
-        .bind(&$e.reason)
-        .bind(&$e.decision_id)
-        .bind(&$e.login_id)
-        .bind(&$e.policy_sha256)
-        .bind(&$e.exempt)
-        .bind(&$e.report_only)
-        .bind($crate::store::nanos($e.at))
+        $crate::store::exec::bind(
+            sqlx::query($crate::store::INSERT_AUDIT),
+            $crate::store::audit_args($at, &$e),
+        )
         .execute($exec)
         .await?
     };
@@ -382,21 +398,14 @@ fn take_schema(url: &str) -> (String, Option<String>) {
     (url, schema)
 }
 
-/// A `throttle` row (`consecutive, total, lockouts, locked_until`) of
-/// either database.
-fn throttle_row<R>(row: &R) -> Result<ThrottleState, StoreError>
-where
-    R: Row,
-    for<'c> &'c str: sqlx::ColumnIndex<R>,
-    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
+/// A `throttle` row: `consecutive, total, lockouts, locked_until`.
+fn throttle_row(row: &exec::Row) -> Result<ThrottleState, StoreError> {
     let number = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-    let locked_until: Option<String> = row.try_get("locked_until")?;
+    let locked_until: Option<String> = row.get(3)?;
     Ok(ThrottleState {
-        consecutive: number(row.try_get("consecutive")?),
-        total: number(row.try_get("total")?),
-        lockouts: number(row.try_get("lockouts")?),
+        consecutive: number(row.get(0)?),
+        total: number(row.get(1)?),
+        lockouts: number(row.get(2)?),
         locked_until: match locked_until {
             Some(t) => Some(stored_time(&t, "lock-out time")?),
             None => None,
@@ -407,8 +416,54 @@ where
 macro_rules! on_pool {
     ($store:expr, |$p:ident| $body:expr) => {
         match &$store.pool {
-            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Sqlite { sqlx: $p, .. } => $body,
             $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// One read, written once for both databases: `$db` runs statements (an
+/// [`exec::Exec`]); `$body` is the answer, and `?` leaves with an error.
+/// On SQLite it runs here and now; on PostgreSQL on a pooled connection.
+macro_rules! read_tx {
+    ($store:expr, |$db:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite { lite, .. } => lite.read(|$db| {
+                $crate::store::exec::at_once(async { Ok::<_, $crate::store::StoreError>($body) })?
+            }),
+            $crate::store::Pool::Postgres(p) => {
+                let mut conn = p.acquire().await?;
+                let $db = &mut $crate::store::exec::Pg(&mut *conn);
+                async { Ok::<_, $crate::store::StoreError>($body) }.await
+            }
+        }
+    };
+}
+
+/// One write transaction, written once for both databases: `$body` is
+/// an [`exec::End`] (commit or roll back, with the answer); `?` leaves
+/// with an error, rolled back. On SQLite the whole body runs on the
+/// writer's thread, so what it uses is moved there: owned values.
+macro_rules! write_tx {
+    ($store:expr, |$db:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite { lite, .. } => {
+                let _writing = $store.writing().await;
+                lite.write(move |$db| {
+                    $crate::store::exec::at_once(async move {
+                        Ok::<_, $crate::store::StoreError>($body)
+                    })?
+                })
+                .await
+            }
+            $crate::store::Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let end = {
+                    let $db = &mut $crate::store::exec::Pg(&mut *tx);
+                    async { Ok::<_, $crate::store::StoreError>($body) }.await
+                };
+                $crate::store::exec::finish_pg(tx, end).await
+            }
         }
     };
 }
@@ -417,7 +472,9 @@ mod audit;
 mod backup;
 mod begin;
 mod bypass;
+mod exec;
 mod factors;
+mod lite;
 mod open;
 mod passkeys;
 mod settle;

@@ -210,7 +210,7 @@ impl Verifier {
     /// `proofs[i]` verifies.
     pub(crate) async fn settle(
         &self,
-        attempt: &Attempt<'_>,
+        attempt: &Attempt,
         factors: &[i64],
     ) -> Result<Verification, LoginError> {
         Ok(match self.store.settle(attempt, &self.limits).await? {
@@ -232,18 +232,13 @@ impl Verifier {
 
     /// An attempt at `what` by `user` now, answering `login`, that matched
     /// nothing yet.
-    pub(crate) fn attempt<'a>(
-        &self,
-        user: &'a str,
-        what: Factor,
-        login: Option<&'a OpenLogin>,
-    ) -> Attempt<'a> {
+    pub(crate) fn attempt(&self, user: &str, what: Factor, login: Option<&OpenLogin>) -> Attempt {
         Attempt {
-            user,
+            user: user.to_string(),
             what,
             proofs: Vec::new(),
             miss: Reason::WrongCode,
-            login,
+            login: login.cloned(),
             external: None,
             at: self.clock.now(),
         }

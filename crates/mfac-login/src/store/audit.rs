@@ -3,6 +3,7 @@
 //! indexes on user, kind and instant), so reading the newest events costs
 //! the same at a thousand events as at a million.
 
+use super::exec::Arg;
 use super::{stored_time, AuditEvent, AuditQuery, EventKind, Store, StoreError};
 use sqlx::Row;
 
@@ -16,25 +17,25 @@ pub struct AuditPage {
 
 const COLUMNS: &str = "id, at, user_id, kind, detail, app, ip, decision, factor, result, reason, decision_id, login_id, policy_sha256, exempt, report_only";
 
-/// The query's `WHERE` (with `$n` in the order [`Param`]s are bound).
-fn filter(q: &AuditQuery<'_>) -> (String, Vec<Param>) {
+/// The query's `WHERE` (with `$n` in the order its arguments are bound).
+fn filter(q: &AuditQuery<'_>) -> (String, Vec<Arg>) {
     let mut terms = Vec::new();
     let mut params = Vec::new();
-    let mut add = |sql: &str, p: Param| {
+    let mut add = |sql: &str, p: Arg| {
         params.push(p);
         terms.push(sql.replace('?', &format!("${}", params.len())));
     };
     if let Some(u) = q.user {
-        add("user_id = ?", Param::Text(u.to_string()));
+        add("user_id = ?", Arg::from(u));
     }
     if let Some(k) = q.kind {
-        add("kind = ?", Param::Text(k.name().to_string()));
+        add("kind = ?", Arg::from(k.name()));
     }
     if let Some(t) = q.since {
-        add("at_ns >= ?", Param::Number(super::nanos(t)));
+        add("at_ns >= ?", Arg::from(super::nanos(t)));
     }
     if let Some(id) = q.before {
-        add("id < ?", Param::Number(id));
+        add("id < ?", Arg::from(id));
     }
     if q.report_only {
         terms.push("report_only IS NOT NULL".to_string());
@@ -45,11 +46,6 @@ fn filter(q: &AuditQuery<'_>) -> (String, Vec<Param>) {
         format!("WHERE {}", terms.join(" AND "))
     };
     (sql, params)
-}
-
-enum Param {
-    Text(String),
-    Number(i64),
 }
 
 impl Store {
@@ -70,14 +66,7 @@ impl Store {
         let limit = q.limit.map_or(String::new(), |n| format!(" LIMIT {n}"));
         let sql = format!("SELECT {COLUMNS} FROM audit {filter} ORDER BY id DESC{limit}");
         let rows = on_pool!(self, |p| {
-            let mut query = sqlx::query(&sql);
-            for param in &params {
-                query = match param {
-                    Param::Text(t) => query.bind(t.as_str()),
-                    Param::Number(n) => query.bind(*n),
-                };
-            }
-            query
+            super::exec::bind(sqlx::query(&sql), params)
                 .fetch_all(p)
                 .await?
                 .iter()

@@ -2,10 +2,9 @@
 //! remembered login counted toward `max_logins` (compare-and-set), and at
 //! most so many challenges open per user at once.
 
-use super::OneRow;
-use super::{nanos, AuditEvent, LastMfaRow, Store, StoreError};
+use super::exec::{args, End, Exec};
+use super::{audit_args, nanos, AuditEvent, LastMfaRow, Store, StoreError, INSERT_AUDIT};
 use jiff::Timestamp;
-use sqlx::Row;
 
 /// A login to keep: its id, decision and policy come from the decision's
 /// audit event.
@@ -50,56 +49,45 @@ impl Store {
         remembered: Option<&LastMfaRow>,
         login: NewLogin<'_>,
     ) -> Result<Begun, StoreError> {
-        let _writing = self.writing().await;
+        // Owned: on SQLite the transaction runs on the writer's thread.
+        let event = event.clone();
+        let remembered = remembered.cloned();
+        let allowed = login.allowed.to_string();
+        let (expires, max_open) = (login.expires, login.max_open);
         let at = event.at.to_string();
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            if let (Some(max), false) = (login.max_open, login.allowed.is_empty()) {
-                sqlx::query(HOLD)
-                    .bind(&event.user)
-                    .execute(&mut *tx)
-                    .await?;
-                let open: i64 = sqlx::query(OPEN)
-                    .bind(&event.user)
-                    .bind(nanos(event.at))
-                    .fetch_one(&mut *tx)
+        write_tx!(self, |db| {
+            if let (Some(max), false) = (max_open, allowed.is_empty()) {
+                db.execute(HOLD, args![&event.user]).await?;
+                let open: i64 = db
+                    .one(OPEN, args![&event.user, nanos(event.at)])
                     .await?
-                    .try_get(0)?;
+                    .get(0)?;
                 if open >= i64::from(max) {
-                    tx.rollback().await?;
-                    return Ok(Begun::TooManyOpen);
+                    return Ok(End::Rollback(Begun::TooManyOpen));
                 }
             }
-            if let Some(last) = remembered {
-                let counted = sqlx::query(COUNT)
-                    .bind(&event.user)
-                    .bind(last.logins_since)
-                    .bind(last.at.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .one_row();
-                if !counted {
-                    tx.rollback().await?;
-                    return Ok(Begun::Changed);
+            if let Some(last) = &remembered {
+                let count = args![&event.user, last.logins_since, last.at.to_string()];
+                if db.execute(COUNT, count).await? != 1 {
+                    return Ok(End::Rollback(Begun::Changed));
                 }
             }
-            insert_audit!(&mut *tx, &at, event);
-            sqlx::query(LOGIN)
-                .bind(&event.login_id)
-                .bind(&event.user)
-                .bind(&event.decision)
-                .bind(login.allowed)
-                .bind(&event.ip)
-                .bind(&at)
-                .bind(login.expires.to_string())
-                .bind(&event.decision_id)
-                .bind(&event.app)
-                .bind(&event.policy_sha256)
-                .bind(nanos(login.expires))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(Begun::Kept)
+            db.execute(INSERT_AUDIT, audit_args(&at, &event)).await?;
+            let row = args![
+                &event.login_id,
+                &event.user,
+                &event.decision,
+                &allowed,
+                &event.ip,
+                &at,
+                expires.to_string(),
+                &event.decision_id,
+                &event.app,
+                &event.policy_sha256,
+                nanos(expires),
+            ];
+            db.execute(LOGIN, row).await?;
+            End::Commit(Begun::Kept)
         })
     }
 }

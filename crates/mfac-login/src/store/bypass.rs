@@ -2,7 +2,6 @@
 //! login. Each change is one transaction with its audit event.
 
 use super::*;
-use sqlx::Row;
 
 /// A bypass as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,32 +96,20 @@ const LIST: &str = concat!(
     " FROM bypasses WHERE (CAST($1 AS TEXT) IS NULL OR user_id = CAST($1 AS TEXT)) ORDER BY granted_at DESC, id"
 );
 
-pub(super) fn bypass_row<R>(row: &R) -> Result<BypassRow, StoreError>
-where
-    R: Row,
-    usize: sqlx::ColumnIndex<R>,
-    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
+pub(super) fn bypass_row(row: &super::exec::Row) -> Result<BypassRow, StoreError> {
     bypass_row_at(row, 0)
 }
 
 /// [`bypass_row`] for a row whose bypass columns start at `at`.
-pub(super) fn bypass_row_at<R>(row: &R, at: usize) -> Result<BypassRow, StoreError>
-where
-    R: Row,
-    usize: sqlx::ColumnIndex<R>,
-    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let ended: Option<String> = row.try_get(at + 6)?;
+pub(super) fn bypass_row_at(row: &super::exec::Row, at: usize) -> Result<BypassRow, StoreError> {
+    let ended: Option<String> = row.get(at + 6)?;
     Ok(BypassRow {
-        id: row.try_get(at)?,
-        user: row.try_get(at + 1)?,
-        granted_at: stored_time(&row.try_get::<String, _>(at + 2)?, "bypass grant time")?,
-        until: stored_time(&row.try_get::<String, _>(at + 3)?, "bypass end")?,
-        reason: row.try_get(at + 4)?,
-        ticket: row.try_get(at + 5)?,
+        id: row.get(at)?,
+        user: row.get(at + 1)?,
+        granted_at: stored_time(&row.get::<String>(at + 2)?, "bypass grant time")?,
+        until: stored_time(&row.get::<String>(at + 3)?, "bypass end")?,
+        reason: row.get(at + 4)?,
+        ticket: row.get(at + 5)?,
         ended_at: match ended {
             Some(t) => Some(stored_time(&t, "bypass early end")?),
             None => None,
@@ -177,7 +164,7 @@ impl Store {
             let Some(row) = row else {
                 return Ok(None);
             };
-            let ended = bypass_row(&row)?;
+            let ended = bypass_row(&super::exec::sqlx_row(&row)?)?;
             insert_audit!(&mut *tx, &at, event);
             tx.commit().await?;
             Ok::<_, StoreError>(Some(ended))
@@ -188,7 +175,9 @@ impl Store {
     pub async fn bypasses(&self, user: Option<&str>) -> Result<Vec<BypassRow>, StoreError> {
         on_pool!(self, |p| {
             let rows = sqlx::query(LIST).bind(user).fetch_all(p).await?;
-            rows.iter().map(bypass_row).collect::<Result<Vec<_>, _>>()
+            rows.iter()
+                .map(|r| bypass_row(&super::exec::sqlx_row(r)?))
+                .collect::<Result<Vec<_>, _>>()
         })
     }
 }

@@ -1,6 +1,7 @@
 //! A user's factors: added pending, confirmed once, listed without their
 //! secrets, removed with their secrets erased.
 
+use super::exec::{args, Exec};
 use super::*;
 use sqlx::Row;
 
@@ -59,28 +60,22 @@ impl Store {
         status: Status,
     ) -> Result<Vec<FactorRow>, StoreError> {
         const SQL: &str = "SELECT id, kind, status, secret, last_step FROM factors WHERE user_id = $1 AND kind = $2 AND status = $3 ORDER BY id";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(user)
-                .bind(kind.name())
-                .bind(status.name())
-                .fetch_all(p)
+        let rows = read_tx!(self, |db| {
+            db.rows(SQL, args![user, kind.name(), status.name()])
                 .await?
-                .iter()
-                .map(|r| {
-                    let (kind, status) = stored_factor(r.try_get("kind")?, r.try_get("status")?)?;
-                    Ok(FactorRow {
-                        id: r.try_get("id")?,
-                        kind,
-                        status,
-                        sealed: r
-                            .try_get::<Option<Vec<u8>>, _>("secret")?
-                            .unwrap_or_default(),
-                        last_step: r.try_get("last_step")?,
-                    })
+        })?;
+        rows.iter()
+            .map(|r| {
+                let (kind, status) = stored_factor(&r.get::<String>(1)?, &r.get::<String>(2)?)?;
+                Ok(FactorRow {
+                    id: r.get(0)?,
+                    kind,
+                    status,
+                    sealed: r.get::<Option<Vec<u8>>>(3)?.unwrap_or_default(),
+                    last_step: r.get(4)?,
                 })
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        }))
+            })
+            .collect()
     }
 
     /// Make a pending factor active, recording the confirming code's step

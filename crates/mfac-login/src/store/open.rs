@@ -66,7 +66,7 @@ impl Store {
     }
 
     /// Open (creating and migrating if need be) the SQLite file at `path`,
-    /// every commit durable; `:memory:` for a private in-memory store.
+    /// every commit durable.
     pub async fn open_sqlite(path: &str) -> Result<Store, StoreError> {
         Store::open_sqlite_with(path, Durability::Full).await
     }
@@ -82,22 +82,21 @@ impl Store {
         durability: Durability,
         opening: Opening,
     ) -> Result<Store, StoreError> {
-        let memory = path == ":memory:";
-        let url = if memory {
-            "sqlite::memory:".to_string()
-        } else {
-            format!("sqlite://{path}")
-        };
+        if path == ":memory:" {
+            return Err(StoreError::Open(
+                path.to_string(),
+                "a store lives in a file (each connection to `:memory:` would be a database of its own)".into(),
+            ));
+        }
+        let url = format!("sqlite://{path}");
         let create = opening == Opening::CreateAndMigrate;
-        if !memory {
-            if create {
-                create_private(path)?;
-            } else if !std::path::Path::new(path).is_file() {
-                return Err(StoreError::Open(
-                    path.to_string(),
-                    "there is no store there (this command never creates one)".into(),
-                ));
-            }
+        if create {
+            create_private(path)?;
+        } else if !std::path::Path::new(path).is_file() {
+            return Err(StoreError::Open(
+                path.to_string(),
+                "there is no store there (this command never creates one)".into(),
+            ));
         }
         let mut options = SqliteConnectOptions::from_str(&url)
             .map_err(|e| StoreError::Open(path.to_string(), e.to_string()))?
@@ -114,12 +113,10 @@ impl Store {
             })
             .busy_timeout(std::time::Duration::from_secs(5))
             .foreign_keys(true);
-        // One connection for an in-memory store: each would be its own database.
-        let max = if memory { 1 } else { 8 };
         // A connection to a local file does not go stale: no ping (a round
         // trip to the connection's thread) before each use.
         let pool = SqlitePoolOptions::new()
-            .max_connections(max)
+            .max_connections(8)
             .test_before_acquire(false)
             .connect_with(options)
             .await
@@ -148,7 +145,10 @@ impl Store {
             check_schema(path, &names, applied, migrator.migrations.len())?;
         }
         Ok(Store {
-            pool: Pool::Sqlite(pool),
+            pool: Pool::Sqlite {
+                sqlx: pool,
+                lite: std::sync::Arc::new(super::lite::Lite::open(path, durability)?),
+            },
             writer: Some(std::sync::Arc::default()),
         })
     }

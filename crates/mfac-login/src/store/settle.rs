@@ -3,13 +3,13 @@
 //! one place attempts are counted, for every kind of factor; what counts
 //! is [`Reason::counts`].
 
-use super::OneRow;
-use super::{throttle_row, AuditEvent, EventKind, OpenLogin, Store, StoreError, ThrottleState};
+use super::exec::{args, End, Exec};
+use super::{audit_args, throttle_row, AuditEvent, EventKind, OpenLogin, Store, StoreError};
+use super::{ThrottleState, INSERT_AUDIT};
 use crate::reason::Reason;
 use crate::throttle::{Gate, Limits};
 use jiff::{SignedDuration, Timestamp};
 use mfac_core::Factor;
-use sqlx::Row;
 
 /// What a verified answer consumes, by compare-and-set.
 #[derive(Clone, PartialEq, Eq)]
@@ -78,9 +78,9 @@ pub struct ExternalLimit {
 
 /// One verification attempt, settled in one transaction by
 /// [`Store::settle`].
-#[derive(Debug)]
-pub struct Attempt<'a> {
-    pub user: &'a str,
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    pub user: String,
     /// The kind of factor that answered.
     pub what: Factor,
     /// What the answer would consume, each with the detail of its
@@ -91,7 +91,7 @@ pub struct Attempt<'a> {
     pub miss: Reason,
     /// The login whose challenge this answers: closed with the
     /// verification; the remember window restarts from its IP.
-    pub login: Option<&'a OpenLogin>,
+    pub login: Option<OpenLogin>,
     /// For an external answer: how many the user may give in a window.
     pub external: Option<ExternalLimit>,
     pub at: Timestamp,
@@ -129,7 +129,7 @@ const ANSWERED: &str = "SELECT answered_at FROM logins WHERE id = $1";
 const MFA: &str = "INSERT INTO mfa_state (user_id, last_mfa_at, last_mfa_ip, logins_since, last_mfa_aal) VALUES ($1, $2, $3, 0, $4) ON CONFLICT (user_id) DO UPDATE SET last_mfa_at = $2, last_mfa_ip = $3, logins_since = 0, last_mfa_aal = $4";
 const EXTERNAL: &str = "SELECT COUNT(*), MIN(at_ns) FROM audit WHERE user_id = $1 AND factor IN ('sms', 'email', 'push') AND kind IN ('verified_external', 'verify_failed') AND at_ns >= $2";
 
-impl Attempt<'_> {
+impl Attempt {
     /// An audit event of this attempt.
     fn event(
         &self,
@@ -138,11 +138,11 @@ impl Attempt<'_> {
         result: &str,
         reason: Option<&str>,
     ) -> AuditEvent {
-        let mut e = AuditEvent::new(self.at, self.user, kind, detail);
+        let mut e = AuditEvent::new(self.at, &self.user, kind, detail);
         e.factor = Some(self.what.name().to_string());
         e.result = Some(result.to_string());
         e.reason = reason.map(str::to_string);
-        if let Some(l) = self.login {
+        if let Some(l) = &self.login {
             e.login_id = Some(l.id.clone());
             e.decision_id.clone_from(&l.decision_id);
             e.app.clone_from(&l.app);
@@ -167,25 +167,22 @@ impl Store {
     /// replicas verify at once, no more than `limits.hard_limit` failures
     /// are ever counted without a success, and each proof is consumed at
     /// most once.
-    pub async fn settle(&self, a: &Attempt<'_>, limits: &Limits) -> Result<Settled, StoreError> {
-        let _writing = self.writing().await;
+    pub async fn settle(&self, a: &Attempt, limits: &Limits) -> Result<Settled, StoreError> {
+        // Owned: on SQLite the transaction runs on the writer's thread.
+        let (a, limits) = (a.clone(), *limits);
         let at = a.at.to_string();
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let row = sqlx::query(HOLD).bind(a.user).fetch_one(&mut *tx).await?;
-            let state = throttle_row(&row)?;
+        write_tx!(self, |db| {
+            let state = throttle_row(&db.one(HOLD, args![&a.user]).await?)?;
             let mut refused = match limits.gate(&state, a.at) {
                 Gate::Locked { until } => Some((until, "locked")),
                 Gate::Open { .. } => None,
             };
             if let (None, Some(limit)) = (refused, a.external) {
                 let since = a.at.checked_sub(limit.window).unwrap_or(a.at);
-                let row = sqlx::query(EXTERNAL)
-                    .bind(a.user)
-                    .bind(super::nanos(since))
-                    .fetch_one(&mut *tx)
+                let row = db
+                    .one(EXTERNAL, args![&a.user, super::nanos(since)])
                     .await?;
-                let (n, oldest): (i64, Option<i64>) = (row.try_get(0)?, row.try_get(1)?);
+                let (n, oldest): (i64, Option<i64>) = (row.get(0)?, row.get(1)?);
                 if n >= i64::from(limit.max) {
                     let until = oldest
                         .and_then(|ns| Timestamp::from_nanosecond(i128::from(ns)).ok())
@@ -198,9 +195,8 @@ impl Store {
                     until.map_or("an administrator unlocks it".to_string(), |t| t.to_string());
                 let detail = format!("{}: {why} until {when}", a.what);
                 let e = a.event(EventKind::VerifyRefused, detail, "locked", Some(why));
-                insert_audit!(&mut *tx, &at, e);
-                tx.commit().await?;
-                return Ok(Settled::Locked { until });
+                db.execute(INSERT_AUDIT, audit_args(&at, &e)).await?;
+                return Ok(End::Commit(Settled::Locked { until }));
             }
             let left = match limits.gate(&state, a.at) {
                 Gate::Open { attempts_left } => attempts_left,
@@ -209,34 +205,26 @@ impl Store {
             let mut used = None;
             for (i, (proof, detail)) in a.proofs.iter().enumerate() {
                 let consumed = match proof {
-                    Proof::TotpStep { factor, step } => sqlx::query(STEP)
-                        .bind(step)
-                        .bind(factor)
-                        .bind(&at)
-                        .execute(&mut *tx)
-                        .await?
-                        .one_row(),
-                    Proof::BackupCode { id } => sqlx::query(CODE)
-                        .bind(&at)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?
-                        .one_row(),
+                    Proof::TotpStep { factor, step } => {
+                        db.execute(STEP, args![*step, *factor, &at]).await? == 1
+                    }
+                    Proof::BackupCode { id } => db.execute(CODE, args![&at, *id]).await? == 1,
                     Proof::Passkey {
                         factor,
                         sealed,
                         counter,
                         backup_state,
                         ..
-                    } => sqlx::query(COUNTER)
-                        .bind(sealed)
-                        .bind(i64::from(*counter))
-                        .bind(i64::from(*backup_state))
-                        .bind(factor)
-                        .bind(&at)
-                        .execute(&mut *tx)
-                        .await?
-                        .one_row(),
+                    } => {
+                        let row = args![
+                            sealed,
+                            i64::from(*counter),
+                            i64::from(*backup_state),
+                            *factor,
+                            &at
+                        ];
+                        db.execute(COUNTER, row).await? == 1
+                    }
                     Proof::External => true,
                 };
                 if !consumed {
@@ -244,53 +232,32 @@ impl Store {
                     continue;
                 }
                 if state != ThrottleState::default() {
-                    sqlx::query(RESET).bind(a.user).execute(&mut *tx).await?;
+                    db.execute(RESET, args![&a.user]).await?;
                 }
-                if let Some(l) = a.login {
-                    let closed = sqlx::query(CLOSE)
-                        .bind(&at)
-                        .bind(&l.id)
-                        .execute(&mut *tx)
-                        .await?
-                        .one_row();
-                    if !closed {
-                        tx.rollback().await?;
-                        return Ok(Settled::Closed);
+                if let Some(l) = &a.login {
+                    if db.execute(CLOSE, args![&at, &l.id]).await? != 1 {
+                        return Ok(End::Rollback(Settled::Closed));
                     }
-                    sqlx::query(MFA)
-                        .bind(a.user)
-                        .bind(&at)
-                        .bind(&l.ip)
-                        .bind(i64::from(proof.aal().number()))
-                        .execute(&mut *tx)
-                        .await?;
+                    let aal = i64::from(proof.aal().number());
+                    db.execute(MFA, args![&a.user, &at, &l.ip, aal]).await?;
                 }
                 let kind = match proof {
                     Proof::External => EventKind::VerifiedExternal,
                     _ => EventKind::Verified,
                 };
-                insert_audit!(
-                    &mut *tx,
-                    &at,
-                    a.event(kind, detail.clone(), "verified", None)
-                );
-                tx.commit().await?;
-                return Ok(Settled::Verified(i));
+                let e = a.event(kind, detail.clone(), "verified", None);
+                db.execute(INSERT_AUDIT, audit_args(&at, &e)).await?;
+                return Ok(End::Commit(Settled::Verified(i)));
             }
             // A duplicate of an answer that verified this login (a double
             // click, a retrying proxy) is not a failure of the user's.
-            if let Some(l) = a.login {
-                let answered = sqlx::query(ANSWERED)
-                    .bind(&l.id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|r| r.try_get::<Option<String>, _>(0))
-                    .transpose()?
-                    .flatten()
-                    .is_some();
+            if let Some(l) = &a.login {
+                let answered = match db.optional(ANSWERED, args![&l.id]).await? {
+                    Some(r) => r.get::<Option<String>>(0)?.is_some(),
+                    None => false,
+                };
                 if answered {
-                    tx.rollback().await?;
-                    return Ok(Settled::Closed);
+                    return Ok(End::Rollback(Settled::Closed));
                 }
             }
             if let Some(Proof::Passkey { factor, .. }) = used {
@@ -300,21 +267,21 @@ impl Store {
                     "failed",
                     Some(Reason::Counter.name()),
                 );
-                insert_audit!(&mut *tx, &at, e);
+                db.execute(INSERT_AUDIT, audit_args(&at, &e)).await?;
             }
             let reason = used.map_or(a.miss, Proof::used_reason);
             let mut lock = false;
             if reason.counts() {
                 let next;
                 (next, lock) = limits.fail(&state, a.at);
-                sqlx::query(FAIL)
-                    .bind(a.user)
-                    .bind(i64::from(next.consecutive))
-                    .bind(i64::from(next.total))
-                    .bind(i64::from(next.lockouts))
-                    .bind(next.locked_until.map(|t| t.to_string()))
-                    .execute(&mut *tx)
-                    .await?;
+                let row = args![
+                    &a.user,
+                    i64::from(next.consecutive),
+                    i64::from(next.total),
+                    i64::from(next.lockouts),
+                    next.locked_until.map(|t| t.to_string()),
+                ];
+                db.execute(FAIL, row).await?;
             }
             let e = a.event(
                 EventKind::VerifyFailed,
@@ -322,7 +289,7 @@ impl Store {
                 "failed",
                 Some(reason.name()),
             );
-            insert_audit!(&mut *tx, &at, e);
+            db.execute(INSERT_AUDIT, audit_args(&at, &e)).await?;
             if lock {
                 let e = a.event(
                     EventKind::LockedOut,
@@ -330,10 +297,9 @@ impl Store {
                     "locked",
                     Some(reason.name()),
                 );
-                insert_audit!(&mut *tx, &at, e);
+                db.execute(INSERT_AUDIT, audit_args(&at, &e)).await?;
             }
-            tx.commit().await?;
-            Ok(Settled::Failed {
+            End::Commit(Settled::Failed {
                 reason,
                 attempts_left: if reason.counts() {
                     left.saturating_sub(1)

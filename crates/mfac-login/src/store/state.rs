@@ -1,6 +1,7 @@
 //! What a decision and an answer read: the user's factors and last MFA,
 //! the failure count, and a login under way.
 
+use super::exec::{args, Exec};
 use super::*;
 use sqlx::Row;
 
@@ -11,34 +12,30 @@ impl Store {
     pub async fn login_state(&self, user: &str, at: Timestamp) -> Result<LoginState, StoreError> {
         // The bypass's columns, after the kind's and the last MFA's.
         const BYPASS: usize = 5;
-        let (enrolled, row, bypass) = on_pool!(self, |p| {
-            let rows = sqlx::query(super::bypass::LOGIN_STATE)
-                .bind(user)
-                .bind(nanos(at))
-                .fetch_all(p)
-                .await?;
-            let mut enrolled = FactorSet::EMPTY;
-            for r in &rows {
-                if let Some(k) = r.try_get::<Option<String>, _>(0)? {
-                    enrolled = Factor::from_name(&k).map_or(enrolled, |f| enrolled.with(f));
-                }
+        let rows = read_tx!(self, |db| {
+            db.rows(super::bypass::LOGIN_STATE, args![user, nanos(at)])
+                .await?
+        })?;
+        let mut enrolled = FactorSet::EMPTY;
+        for r in &rows {
+            if let Some(k) = r.get::<Option<String>>(0)? {
+                enrolled = Factor::from_name(&k).map_or(enrolled, |f| enrolled.with(f));
             }
-            let (mut row, mut bypass) = (None, None);
-            if let Some(r) = rows.first() {
-                if let Some(at) = r.try_get::<Option<String>, _>(1)? {
-                    row = Some((
-                        at,
-                        r.try_get::<Option<String>, _>(2)?,
-                        r.try_get::<i64, _>(3)?,
-                        r.try_get::<Option<i64>, _>(4)?,
-                    ));
-                }
-                if r.try_get::<Option<String>, _>(BYPASS)?.is_some() {
-                    bypass = Some(super::bypass::bypass_row_at(r, BYPASS)?);
-                }
+        }
+        let (mut row, mut bypass) = (None, None);
+        if let Some(r) = rows.first() {
+            if let Some(at) = r.get::<Option<String>>(1)? {
+                row = Some((
+                    at,
+                    r.get::<Option<String>>(2)?,
+                    r.get::<i64>(3)?,
+                    r.get::<Option<i64>>(4)?,
+                ));
             }
-            (enrolled, row, bypass)
-        });
+            if r.get::<Option<String>>(BYPASS)?.is_some() {
+                bypass = Some(super::bypass::bypass_row_at(r, BYPASS)?);
+            }
+        }
         let last_mfa = row
             .map(|(at, ip, logins_since, aal)| {
                 Ok::<_, StoreError>(LastMfaRow {
@@ -61,37 +58,34 @@ impl Store {
     pub async fn throttle_state(&self, user: &str) -> Result<ThrottleState, StoreError> {
         const SQL: &str =
             "SELECT consecutive, total, lockouts, locked_until FROM throttle WHERE user_id = $1";
-        on_pool!(self, |p| {
-            match sqlx::query(SQL).bind(user).fetch_optional(p).await? {
-                Some(row) => throttle_row(&row),
-                None => Ok(ThrottleState::default()),
-            }
-        })
+        match read_tx!(self, |db| db.optional(SQL, args![user]).await?)? {
+            Some(row) => throttle_row(&row),
+            None => Ok(ThrottleState::default()),
+        }
     }
 
     /// A login, if it exists (answered or not).
     pub async fn open_login(&self, id: &str) -> Result<Option<OpenLogin>, StoreError> {
         const SQL: &str = "SELECT user_id, allowed, ip, expires_at, decision_id, app, policy_sha256, decision, answered_at FROM logins WHERE id = $1";
-        let row = on_pool!(self, |p| {
-            match sqlx::query(SQL).bind(id).fetch_optional(p).await? {
-                Some(r) => Some((
-                    r.try_get::<String, _>(3)?,
-                    OpenLogin {
-                        id: id.to_string(),
-                        user: r.try_get(0)?,
-                        allowed: r.try_get(1)?,
-                        ip: r.try_get(2)?,
-                        expires: Timestamp::UNIX_EPOCH,
-                        decision_id: r.try_get(4)?,
-                        app: r.try_get(5)?,
-                        policy_sha256: r.try_get(6)?,
-                        decision: r.try_get(7)?,
-                        answered: r.try_get::<Option<String>, _>(8)?.is_some(),
-                    },
-                )),
-                None => None,
-            }
-        });
+        let row = read_tx!(self, |db| db.optional(SQL, args![id]).await?)?;
+        let row = match row {
+            Some(r) => Some((
+                r.get::<String>(3)?,
+                OpenLogin {
+                    id: id.to_string(),
+                    user: r.get(0)?,
+                    allowed: r.get(1)?,
+                    ip: r.get(2)?,
+                    expires: Timestamp::UNIX_EPOCH,
+                    decision_id: r.get(4)?,
+                    app: r.get(5)?,
+                    policy_sha256: r.get(6)?,
+                    decision: r.get(7)?,
+                    answered: r.get::<Option<String>>(8)?.is_some(),
+                },
+            )),
+            None => None,
+        };
         row.map(|(expires, mut l)| {
             l.expires = stored_time(&expires, "login expiry")?;
             Ok(l)

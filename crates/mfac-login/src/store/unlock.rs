@@ -2,7 +2,8 @@
 //! limit cleared, in one transaction with its audit event (who asked is the
 //! caller's to say in `reason`).
 
-use super::{throttle_row, AuditEvent, Store, StoreError, ThrottleState};
+use super::exec::{args, End, Exec};
+use super::{audit_args, throttle_row, AuditEvent, Store, StoreError, ThrottleState, INSERT_AUDIT};
 
 impl Store {
     /// Clear `user`'s failures and lock-outs at `at`, audited (`unlocked`,
@@ -20,23 +21,15 @@ impl Store {
             format!("by an administrator: {reason}"),
         );
         event.reason = Some("administrator".to_string());
-        let event = &event;
-        let _writing = self.writing().await;
         const TAKE: &str = "DELETE FROM throttle WHERE user_id = $1 RETURNING consecutive, total, lockouts, locked_until";
         let at = event.at.to_string();
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let was = match sqlx::query(TAKE)
-                .bind(&event.user)
-                .fetch_optional(&mut *tx)
-                .await?
-            {
+        write_tx!(self, |db| {
+            let was = match db.optional(TAKE, args![&event.user]).await? {
                 Some(row) => throttle_row(&row)?,
                 None => ThrottleState::default(),
             };
-            insert_audit!(&mut *tx, &at, event);
-            tx.commit().await?;
-            Ok(was)
+            db.execute(INSERT_AUDIT, audit_args(&at, &event)).await?;
+            End::Commit(was)
         })
     }
 }

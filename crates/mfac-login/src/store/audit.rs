@@ -3,7 +3,7 @@
 //! indexes on user, kind and instant), so reading the newest events costs
 //! the same at a thousand events as at a million.
 
-use super::exec::Arg;
+use super::exec::{Arg, Exec};
 use super::{stored_time, AuditEvent, AuditQuery, EventKind, Store, StoreError};
 use sqlx::Row;
 
@@ -51,12 +51,11 @@ fn filter(q: &AuditQuery<'_>) -> (String, Vec<Arg>) {
 impl Store {
     /// Append to the audit trail.
     pub async fn audit(&self, e: &AuditEvent) -> Result<(), StoreError> {
-        let _writing = self.writing().await;
-        let at = e.at.to_string();
-        on_pool!(self, |p| {
-            insert_audit!(p, &at, e);
-        });
-        Ok(())
+        let row = super::audit_args(&e.at.to_string(), e);
+        write_tx!(self, |db| {
+            db.execute(super::INSERT_AUDIT, row).await?;
+            super::exec::End::Commit(())
+        })
     }
 
     /// The newest events `q` asks for (all of them without a limit),

@@ -1,6 +1,7 @@
 //! Backup codes: a set replaced whole, each code used once, found by its
 //! lookup key.
 
+use super::exec::{args, Exec};
 use super::*;
 use sqlx::Row;
 
@@ -56,22 +57,10 @@ impl Store {
         lookup: &str,
     ) -> Result<Vec<(i64, String, bool)>, StoreError> {
         const SQL: &str = "SELECT id, hash, used_at FROM backup_codes WHERE user_id = $1 AND (lookup = $2 OR lookup IS NULL) ORDER BY id";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(user)
-                .bind(lookup)
-                .fetch_all(p)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get("id")?,
-                        r.try_get("hash")?,
-                        r.try_get::<Option<String>, _>("used_at")?.is_some(),
-                    ))
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        }))
+        let rows = read_tx!(self, |db| db.rows(SQL, args![user, lookup]).await?)?;
+        rows.iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get::<Option<String>>(2)?.is_some())))
+            .collect()
     }
 
     /// Erase the user's backup codes (a reset). False if none was unused.

@@ -66,6 +66,12 @@ impl From<&Vec<u8>> for Arg {
     }
 }
 
+impl From<&[u8]> for Arg {
+    fn from(v: &[u8]) -> Arg {
+        Arg::Blob(Some(v.to_vec()))
+    }
+}
+
 /// `args![a, b]`: the arguments of a statement, each converted to an
 /// [`Arg`].
 macro_rules! args {

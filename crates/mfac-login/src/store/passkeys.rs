@@ -1,8 +1,8 @@
 //! Passkeys: ceremony state kept sealed, single-use and expiring, and a
 //! credential id registered once, to anyone.
 
+use super::exec::{args, End, Exec};
 use super::*;
-use sqlx::Row;
 
 impl Store {
     /// Keep a ceremony's (sealed) state until it is answered, once, within
@@ -15,22 +15,12 @@ impl Store {
         sealed: &[u8],
         expires: Timestamp,
     ) -> Result<(), StoreError> {
-        let _writing = self.writing().await;
         const SQL: &str = "INSERT INTO ceremonies (id, user_id, kind, state, expires_at, expires_ns) VALUES ($1, $2, $3, $4, $5, $6)";
-        let ns = nanos(expires);
-        let expires = expires.to_string();
-        on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(id)
-                .bind(user)
-                .bind(kind)
-                .bind(sealed)
-                .bind(&expires)
-                .bind(ns)
-                .execute(p)
-                .await?;
-        });
-        Ok(())
+        let row = args![id, user, kind, sealed, expires.to_string(), nanos(expires)];
+        write_tx!(self, |db| {
+            db.execute(SQL, row).await?;
+            End::Commit(())
+        })
     }
 
     /// Take a ceremony's state, once: the compare-and-set that makes it
@@ -43,22 +33,15 @@ impl Store {
         kind: &str,
         now: Timestamp,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let _writing = self.writing().await;
         const TAKE: &str = "UPDATE ceremonies SET used_at = $1 WHERE id = $2 AND user_id = $3 AND kind = $4 AND used_at IS NULL RETURNING state, expires_at";
-        let at = now.to_string();
-        let row = on_pool!(self, |p| {
-            match sqlx::query(TAKE)
-                .bind(&at)
-                .bind(id)
-                .bind(user)
-                .bind(kind)
-                .fetch_optional(p)
-                .await?
-            {
-                Some(r) => Some((r.try_get::<Vec<u8>, _>(0)?, r.try_get::<String, _>(1)?)),
+        let take = args![now.to_string(), id, user, kind];
+        let row = write_tx!(self, |db| {
+            let row = match db.optional(TAKE, take).await? {
+                Some(r) => Some((r.get::<Vec<u8>>(0)?, r.get::<String>(1)?)),
                 None => None,
-            }
-        });
+            };
+            End::Commit(row)
+        })?;
         match row {
             Some((state, expires)) => {
                 let expires = stored_time(&expires, "ceremony expiry")?;
@@ -113,20 +96,15 @@ impl Store {
     /// The user's active passkeys: (id, credential id, sealed passkey).
     pub async fn passkeys(&self, user: &str) -> Result<Vec<(i64, String, Vec<u8>)>, StoreError> {
         const SQL: &str = "SELECT id, credential_id, secret FROM factors WHERE user_id = $1 AND kind = 'webauthn' AND status = 'active' ORDER BY id";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(user)
-                .fetch_all(p)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get(0)?,
-                        r.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
-                        r.try_get::<Option<Vec<u8>>, _>(2)?.unwrap_or_default(),
-                    ))
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        }))
+        let rows = read_tx!(self, |db| db.rows(SQL, args![user]).await?)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.get(0)?,
+                    r.get::<Option<String>>(1)?.unwrap_or_default(),
+                    r.get::<Option<Vec<u8>>>(2)?.unwrap_or_default(),
+                ))
+            })
+            .collect()
     }
 }

@@ -39,8 +39,12 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-fn poisoned<T>(_: T) -> StoreError {
-    StoreError::Query("a SQLite connection was left mid-use by a panic".into())
+/// A lock whose holder panicked is taken all the same: the connections
+/// behind it are whole (a panic inside a transaction is rolled back before
+/// the writer is used again), and refusing every later request would turn
+/// one bug into an outage.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A connection to the file sqlx opened and migrated: the same settings
@@ -76,13 +80,13 @@ impl Lite {
         &self,
         f: impl FnOnce(&mut Db<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let idle = self.readers.lock().map_err(poisoned)?.pop();
+        let idle = lock(&self.readers).pop();
         let conn = match idle {
             Some(c) => c,
             None => connect(&self.path, self.durability)?,
         };
         let out = f(&mut Db(&conn));
-        let mut idle = self.readers.lock().map_err(poisoned)?;
+        let mut idle = lock(&self.readers);
         if idle.len() < READERS {
             idle.push(conn);
         }
@@ -99,7 +103,11 @@ impl Lite {
     ) -> Result<T, StoreError> {
         let writer = self.writer.clone();
         let run = move || {
-            let conn = writer.lock().map_err(poisoned)?;
+            let conn = lock(&writer);
+            // Left in a transaction by a body that panicked: end it first.
+            if !conn.is_autocommit() {
+                conn.execute_batch("ROLLBACK")?;
+            }
             conn.execute_batch("BEGIN IMMEDIATE")?;
             let out = match f(&mut Db(&conn)) {
                 Ok(End::Commit(v)) => conn.execute_batch("COMMIT").map(|()| v),
@@ -118,7 +126,10 @@ impl Lite {
         };
         tokio::task::spawn_blocking(run)
             .await
-            .map_err(|e| StoreError::Query(format!("the SQLite writer stopped: {e}")))?
+            // Not the panic's message, which might hold a value.
+            .map_err(|_| {
+                StoreError::Query("the SQLite writer's transaction failed (a panic)".into())
+            })?
     }
 }
 
@@ -277,5 +288,29 @@ mod tests {
             .await
             .unwrap_err();
         assert!(e.to_string().contains("a store lives in a file"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_body_that_panicked_leaves_the_writer_usable() {
+        let l = lite("panic");
+        const ADD: &str = "INSERT INTO t (k) VALUES ($1)";
+        let panicked = l
+            .write(|db| {
+                super::super::exec::at_once(db.execute(ADD, args!["lost"]))??;
+                if db.0.is_autocommit() {
+                    return Ok(End::Commit(())); // never: this runs inside the transaction
+                }
+                panic!("a bug in a transaction's body")
+            })
+            .await;
+        let e = panicked.unwrap_err().to_string();
+        assert!(!e.contains("a bug in"), "{e}");
+        l.write(|db| {
+            super::super::exec::at_once(db.execute(ADD, args!["kept"]))??;
+            Ok(End::Commit(()))
+        })
+        .await
+        .unwrap();
+        assert_eq!(count(&l), 1, "the panicked transaction's insert is gone");
     }
 }

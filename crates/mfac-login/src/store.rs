@@ -3,10 +3,11 @@
 //! for several replicas on one database. Both run the same statements
 //! (`$n` parameters, `RETURNING`), so one behavioural suite tests both.
 //! On SQLite, the sign-in path (the login's state, keeping a login,
-//! settling an answer, passkey ceremonies, backup-code candidates) runs on
-//! connections of its own ([`lite`]), written once for both databases with
-//! `read_tx!` and `write_tx!` ([`exec`]); the rest still runs through
-//! sqlx's pool, which also migrates the file.
+//! settling an answer, passkey ceremonies, backup-code candidates) and a
+//! user's factors (added, confirmed, listed, removed) run on connections
+//! of their own ([`lite`]), written once for both databases with `read_tx!`
+//! and `write_tx!` ([`exec`]); the rest still runs through sqlx's pool,
+//! which also migrates the file.
 //!
 //! Every guarantee that two concurrent requests could break is one SQL
 //! statement, a compare-and-set, never a read followed by a write: a TOTP

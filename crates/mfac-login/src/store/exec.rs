@@ -54,6 +54,12 @@ impl From<Option<String>> for Arg {
     }
 }
 
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Arg {
+        Arg::Text(v.map(str::to_string))
+    }
+}
+
 impl From<&Option<String>> for Arg {
     fn from(v: &Option<String>) -> Arg {
         Arg::Text(v.clone())

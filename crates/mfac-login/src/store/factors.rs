@@ -1,9 +1,8 @@
 //! A user's factors: added pending, confirmed once, listed without their
 //! secrets, removed with their secrets erased.
 
-use super::exec::{args, Exec};
+use super::exec::{args, End, Exec};
 use super::*;
-use sqlx::Row;
 
 impl Store {
     /// A new factor awaiting its confirming code, unless the user has
@@ -17,38 +16,22 @@ impl Store {
         at: Timestamp,
         max_pending: u32,
     ) -> Result<Option<i64>, StoreError> {
-        let _writing = self.writing().await;
         // The user's throttle row, held: concurrent enrolments of one user
         // count the pending ones one at a time, on any replica.
         const HOLD: &str = "INSERT INTO throttle (user_id, consecutive, total, lockouts) VALUES ($1, 0, 0, 0) ON CONFLICT (user_id) DO UPDATE SET total = throttle.total";
         const PENDING: &str =
             "SELECT COUNT(*) FROM factors WHERE user_id = $1 AND status = 'pending'";
         const SQL: &str = "INSERT INTO factors (user_id, kind, status, secret, created_at, label, created_ns) VALUES ($1, $2, 'pending', $3, $4, $5, $6) RETURNING id";
-        let text = at.to_string();
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            sqlx::query(HOLD).bind(user).execute(&mut *tx).await?;
-            let pending: i64 = sqlx::query(PENDING)
-                .bind(user)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
+        let user = user.to_string();
+        let row = args![&user, kind.name(), sealed, at.to_string(), label, nanos(at)];
+        write_tx!(self, |db| {
+            db.execute(HOLD, args![&user]).await?;
+            let pending: i64 = db.one(PENDING, args![&user]).await?.get(0)?;
             if pending >= i64::from(max_pending) {
-                tx.rollback().await?;
-                return Ok(None);
+                return Ok(End::Rollback(None));
             }
-            let id = sqlx::query(SQL)
-                .bind(user)
-                .bind(kind.name())
-                .bind(sealed)
-                .bind(&text)
-                .bind(label)
-                .bind(nanos(at))
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get::<i64, _>(0)?;
-            tx.commit().await?;
-            Ok(Some(id))
+            let id: i64 = db.one(SQL, row).await?.get(0)?;
+            End::Commit(Some(id))
         })
     }
 
@@ -82,56 +65,36 @@ impl Store {
     /// so it cannot sign in again. False if it was not pending (already
     /// confirmed, by a concurrent request too).
     pub async fn confirm_factor(&self, user: &str, id: i64, step: i64) -> Result<bool, StoreError> {
-        let _writing = self.writing().await;
         const SQL: &str = "UPDATE factors SET status = 'active', last_step = $1 WHERE id = $2 AND user_id = $3 AND status = 'pending'";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(step)
-                .bind(id)
-                .bind(user)
-                .execute(p)
-                .await?
-                .one_row()
-        }))
+        let row = args![step, id, user];
+        write_tx!(self, |db| End::Commit(db.execute(SQL, row).await? == 1))
     }
 
     /// The user's factors that are not removed.
     pub async fn list_factors(&self, user: &str) -> Result<Vec<ListedFactor>, StoreError> {
         const SQL: &str = "SELECT id, kind, status, created_at, label, last_used_at FROM factors WHERE user_id = $1 AND status <> 'removed' ORDER BY id";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(user)
-                .fetch_all(p)
-                .await?
-                .iter()
-                .map(|r| {
-                    let (kind, status) = stored_factor(r.try_get(1)?, r.try_get(2)?)?;
-                    Ok(ListedFactor {
-                        id: r.try_get(0)?,
-                        kind,
-                        status,
-                        created: r.try_get(3)?,
-                        label: r.try_get(4)?,
-                        last_used: r.try_get(5)?,
-                    })
+        let rows = read_tx!(self, |db| db.rows(SQL, args![user]).await?)?;
+        rows.iter()
+            .map(|r| {
+                let (kind, status) = stored_factor(&r.get::<String>(1)?, &r.get::<String>(2)?)?;
+                Ok(ListedFactor {
+                    id: r.get(0)?,
+                    kind,
+                    status,
+                    created: r.get(3)?,
+                    label: r.get(4)?,
+                    last_used: r.get(5)?,
                 })
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        }))
+            })
+            .collect()
     }
 
     /// Remove a factor: its secret is erased and a passkey's credential id
     /// freed (its owner may register the same key again); the row is kept
     /// for the audit.
     pub async fn remove_factor(&self, user: &str, id: i64) -> Result<bool, StoreError> {
-        let _writing = self.writing().await;
         const SQL: &str = "UPDATE factors SET status = 'removed', secret = NULL, credential_id = NULL WHERE id = $1 AND user_id = $2 AND status <> 'removed'";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(id)
-                .bind(user)
-                .execute(p)
-                .await?
-                .one_row()
-        }))
+        let row = args![id, user];
+        write_tx!(self, |db| End::Commit(db.execute(SQL, row).await? == 1))
     }
 }

@@ -3,8 +3,9 @@
 //! for several replicas on one database. Both run the same statements
 //! (`$n` parameters, `RETURNING`), so one behavioural suite tests both.
 //! On SQLite, the sign-in path (the login's state, keeping a login,
-//! settling an answer, passkey ceremonies, backup-code candidates) and a
-//! user's factors (added, confirmed, listed, removed) run on connections
+//! settling an answer, passkey ceremonies, backup-code candidates), a
+//! user's factors (added, confirmed, listed, removed) and backup-code sets
+//! (replaced, listed, erased) run on connections
 //! of their own ([`lite`]), written once for both databases with `read_tx!`
 //! and `write_tx!` ([`exec`]); the rest still runs through sqlx's pool,
 //! which also migrates the file.

@@ -1,9 +1,8 @@
 //! Backup codes: a set replaced whole, each code used once, found by its
 //! lookup key.
 
-use super::exec::{args, Exec};
+use super::exec::{args, End, Exec};
 use super::*;
-use sqlx::Row;
 
 impl Store {
     /// Replace the user's backup codes with a new set (lookup keys and
@@ -13,39 +12,28 @@ impl Store {
         user: &str,
         codes: &[crate::backup::Stored],
     ) -> Result<(), StoreError> {
-        let _writing = self.writing().await;
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
-            for c in codes {
-                sqlx::query("INSERT INTO backup_codes (user_id, hash, lookup) VALUES ($1, $2, $3)")
-                    .bind(user)
-                    .bind(&c.hash)
-                    .bind(&c.lookup)
-                    .execute(&mut *tx)
-                    .await?;
+        const CLEAR: &str = "DELETE FROM backup_codes WHERE user_id = $1";
+        const ADD: &str = "INSERT INTO backup_codes (user_id, hash, lookup) VALUES ($1, $2, $3)";
+        let clear = args![user];
+        let rows: Vec<_> = codes
+            .iter()
+            .map(|c| args![user, &c.hash, &c.lookup])
+            .collect();
+        write_tx!(self, |db| {
+            db.execute(CLEAR, clear).await?;
+            for row in rows {
+                db.execute(ADD, row).await?;
             }
-            tx.commit().await?;
-        });
-        Ok(())
+            End::Commit(())
+        })
     }
 
     /// The user's unused backup codes: (id, hash).
     pub async fn unused_backup_codes(&self, user: &str) -> Result<Vec<(i64, String)>, StoreError> {
         const SQL: &str =
             "SELECT id, hash FROM backup_codes WHERE user_id = $1 AND used_at IS NULL ORDER BY id";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(user)
-                .fetch_all(p)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("id")?, r.try_get("hash")?)))
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        }))
+        let rows = read_tx!(self, |db| db.rows(SQL, args![user]).await?)?;
+        rows.iter().map(|r| Ok((r.get(0)?, r.get(1)?))).collect()
     }
 
     /// The user's backup codes a guess with `lookup` could be: (id, hash,
@@ -65,15 +53,8 @@ impl Store {
 
     /// Erase the user's backup codes (a reset). False if none was unused.
     pub async fn remove_backup_codes(&self, user: &str) -> Result<bool, StoreError> {
-        let _writing = self.writing().await;
         const SQL: &str = "DELETE FROM backup_codes WHERE user_id = $1 AND used_at IS NULL";
-        Ok(on_pool!(self, |p| {
-            sqlx::query(SQL)
-                .bind(user)
-                .execute(p)
-                .await?
-                .rows_affected()
-                > 0
-        }))
+        let row = args![user];
+        write_tx!(self, |db| End::Commit(db.execute(SQL, row).await? > 0))
     }
 }

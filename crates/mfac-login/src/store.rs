@@ -5,10 +5,10 @@
 //! On SQLite, the sign-in path (the login's state, keeping a login,
 //! settling an answer, passkey ceremonies, backup-code candidates), a
 //! user's factors (added, confirmed, listed, removed) and backup-code sets
-//! (replaced, listed, erased) run on connections
-//! of their own ([`lite`]), written once for both databases with `read_tx!`
-//! and `write_tx!` ([`exec`]); the rest still runs through sqlx's pool,
-//! which also migrates the file.
+//! (replaced, listed, erased) run on connections of their own ([`lite`]),
+//! written once for both databases with `read_tx!` and `write_tx!`
+//! ([`exec`]); the rest still runs through sqlx's pool, which also
+//! migrates the file.
 //!
 //! Every guarantee that two concurrent requests could break is one SQL
 //! statement, a compare-and-set, never a read followed by a write: a TOTP
@@ -57,36 +57,18 @@ fn redact(url: &str) -> String {
     format!("{base}{}", query.unwrap_or_default())
 }
 
-/// Whether a statement changed exactly one row: how every compare-and-set
-/// of the store (a step, a code, a login's answer) says it took.
-pub(crate) trait OneRow {
-    fn one_row(&self) -> bool;
-}
-
-impl OneRow for sqlx::sqlite::SqliteQueryResult {
-    fn one_row(&self) -> bool {
-        self.rows_affected() == 1
-    }
-}
-
-impl OneRow for sqlx::postgres::PgQueryResult {
-    fn one_row(&self) -> bool {
-        self.rows_affected() == 1
-    }
-}
-
 /// An instant as the store sorts it: nanoseconds since 1970 (until 2262).
 pub(crate) fn nanos(t: Timestamp) -> i64 {
     i64::try_from(t.as_nanosecond()).unwrap_or(i64::MAX)
 }
 
 /// A factor kind and status the store wrote; anything else is damage.
-fn stored_factor(kind: &str, status: &str) -> Result<(Factor, Status), sqlx::Error> {
+fn stored_factor(kind: &str, status: &str) -> Result<(Factor, Status), StoreError> {
     match (Factor::from_name(kind), Status::from_name(status)) {
         (Some(k), Some(s)) => Ok((k, s)),
-        _ => Err(sqlx::Error::Decode(
-            format!("a damaged factor row: kind `{kind}`, status `{status}`").into(),
-        )),
+        _ => Err(StoreError::Query(format!(
+            "a damaged factor row: kind `{kind}`, status `{status}`"
+        ))),
     }
 }
 
@@ -327,8 +309,8 @@ pub struct Store {
 
 #[derive(Clone, Debug)]
 enum Pool {
-    /// sqlx's pool migrates the file and runs what is not on the sign-in
-    /// path; `lite` runs the sign-in path (see [`lite`]).
+    /// sqlx's pool migrates the file and runs what `lite` does not (see
+    /// the module's comment).
     Sqlite {
         sqlx: SqlitePool,
         lite: std::sync::Arc<lite::Lite>,

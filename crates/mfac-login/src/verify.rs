@@ -210,13 +210,14 @@ impl Verifier {
     /// `proofs[i]` verifies.
     pub(crate) async fn settle(
         &self,
-        attempt: &Attempt,
+        attempt: Attempt,
         factors: &[i64],
     ) -> Result<Verification, LoginError> {
+        let user = attempt.user.clone();
         Ok(match self.store.settle(attempt, &self.limits).await? {
             Settled::Verified(i) => Verification::Verified {
                 factor: factors.get(i).copied().unwrap_or(0),
-                user: attempt.user.to_string(),
+                user,
             },
             Settled::Failed {
                 reason,

@@ -143,6 +143,6 @@ impl Verifier {
             }
             None => {}
         }
-        self.settle(&attempt, &ids).await
+        self.settle(attempt, &ids).await
     }
 }

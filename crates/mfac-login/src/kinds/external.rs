@@ -53,7 +53,7 @@ impl FactorKind for External {
         } else {
             attempt.miss = Reason::Denied;
         }
-        v.settle(&attempt, &[0]).await
+        v.settle(attempt, &[0]).await
     }
 
     /// mfac keeps none.

@@ -344,7 +344,7 @@ impl Verifier {
             .await?
         else {
             attempt.miss = crate::reason::Reason::Expired;
-            return self.settle(&attempt, &[]).await;
+            return self.settle(attempt, &[]).await;
         };
         let result = match self.rp()?.finish_passkey_authentication(response, &state) {
             Ok(r) => r,
@@ -356,7 +356,7 @@ impl Verifier {
                 )
                 .await?;
                 attempt.miss = crate::reason::Reason::Counter;
-                return self.settle(&attempt, &[]).await;
+                return self.settle(attempt, &[]).await;
             }
             Err(e) => {
                 self.audit_event(
@@ -366,7 +366,7 @@ impl Verifier {
                 )
                 .await?;
                 attempt.miss = crate::reason::Reason::WrongCode;
-                return self.settle(&attempt, &[]).await;
+                return self.settle(attempt, &[]).await;
             }
         };
         attempt.miss = crate::reason::Reason::WrongCode;
@@ -375,7 +375,7 @@ impl Verifier {
             .iter_mut()
             .find(|(_, p)| p.cred_id() == result.cred_id())
         else {
-            return self.settle(&attempt, &[]).await;
+            return self.settle(attempt, &[]).await;
         };
         key.update_credential(&result);
         let json =
@@ -394,6 +394,6 @@ impl Verifier {
             result.backup_state()
         );
         attempt.proofs.push((proof, detail));
-        self.settle(&attempt, &[*id]).await
+        self.settle(attempt, &[*id]).await
     }
 }

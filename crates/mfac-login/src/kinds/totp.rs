@@ -133,7 +133,7 @@ impl Verifier {
             // Counted (and audited as a failed verification) in the one
             // place attempts are counted.
             match self
-                .settle(&self.attempt(user, Factor::Totp, None), &[])
+                .settle(self.attempt(user, Factor::Totp, None), &[])
                 .await?
             {
                 Verification::Locked { until } => return Err(LoginError::Locked(until)),
@@ -186,6 +186,6 @@ impl Verifier {
                 ids.push(f.id);
             }
         }
-        self.settle(&attempt, &ids).await
+        self.settle(attempt, &ids).await
     }
 }

@@ -176,7 +176,6 @@ where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'r> sqlx::Decode<'r, R::Database>,
     i32: for<'r> sqlx::Decode<'r, R::Database>,
-    bool: for<'r> sqlx::Decode<'r, R::Database>,
     String: for<'r> sqlx::Decode<'r, R::Database>,
     Vec<u8>: for<'r> sqlx::Decode<'r, R::Database>,
 {
@@ -189,11 +188,11 @@ where
             cells.push(Cell::Null);
             continue;
         }
-        let ty = raw.type_info().name().to_ascii_uppercase();
-        let cell = match ty.as_str() {
-            "INT8" | "BIGINT" | "INTEGER" | "INT" => Cell::Int(i64::decode(raw).map_err(decode)?),
-            "INT4" | "INT2" => Cell::Int(i64::from(i32::decode(raw).map_err(decode)?)),
-            "BOOL" | "BOOLEAN" => Cell::Int(i64::from(bool::decode(raw).map_err(decode)?)),
+        // The drivers' own names: PostgreSQL's column types, SQLite's
+        // storage classes (the schemas hold integers, text and bytes).
+        let cell = match raw.type_info().name() {
+            "INT8" | "INTEGER" => Cell::Int(i64::decode(raw).map_err(decode)?),
+            "INT4" => Cell::Int(i64::from(i32::decode(raw).map_err(decode)?)),
             "BYTEA" | "BLOB" => Cell::Blob(Vec::<u8>::decode(raw).map_err(decode)?),
             _ => Cell::Text(String::decode(raw).map_err(decode)?),
         };

@@ -1,5 +1,6 @@
-//! The SQLite store's sign-in path on connections of its own (rusqlite),
-//! beside sqlx's pool, which migrates the file and runs everything else.
+//! The SQLite store's sign-in path (and a user's factors and backup codes)
+//! on connections of its own (rusqlite), beside sqlx's pool, which
+//! migrates the file and runs the rest.
 //!
 //! Why: sqlx's SQLite driver runs each statement on the connection's own
 //! thread, a round trip of two thread wake-ups per statement; a sign-in
@@ -136,26 +137,28 @@ impl Lite {
 /// A SQLite connection running statements on the spot.
 pub(crate) struct Db<'c>(&'c Connection);
 
-/// Bind `$1`, `$2`, ... by name: SQLite numbers parameters in the order
-/// they first appear, which need not be theirs.
-fn bind(st: &mut rusqlite::CachedStatement<'_>, args: Vec<Arg>) -> Result<(), StoreError> {
-    let mut bound = 0;
-    for (n, a) in args.into_iter().enumerate() {
-        let Some(i) = st.parameter_index(&format!("${}", n + 1))? else {
-            continue;
+/// Bind each of the statement's parameters, `$n`, to the `n`th argument:
+/// SQLite numbers parameters in the order they first appear, which need
+/// not be theirs.
+fn bind(st: &mut rusqlite::CachedStatement<'_>, args: &[Arg]) -> Result<(), StoreError> {
+    let count = st.parameter_count();
+    for i in 1..=count {
+        let arg = st
+            .parameter_name(i)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| args.get(n.checked_sub(1)?));
+        let Some(arg) = arg else {
+            return Err(StoreError::Query(format!(
+                "a statement with {count} parameters given {}",
+                args.len()
+            )));
         };
-        bound += 1;
-        match a {
+        match arg {
             Arg::Int(v) => st.raw_bind_parameter(i, v)?,
             Arg::Text(v) => st.raw_bind_parameter(i, v)?,
             Arg::Blob(v) => st.raw_bind_parameter(i, v)?,
         }
-    }
-    if bound != st.parameter_count() {
-        return Err(StoreError::Query(format!(
-            "a statement with {} parameters given {bound}",
-            st.parameter_count()
-        )));
     }
     Ok(())
 }
@@ -181,14 +184,14 @@ fn cell(v: ValueRef<'_>) -> Result<Cell, StoreError> {
 impl Exec for Db<'_> {
     async fn execute(&mut self, sql: &'static str, args: Vec<Arg>) -> Result<u64, StoreError> {
         let mut st = self.0.prepare_cached(sql)?;
-        bind(&mut st, args)?;
+        bind(&mut st, &args)?;
         let changed = st.raw_execute()?;
         Ok(u64::try_from(changed).unwrap_or(0))
     }
 
     async fn rows(&mut self, sql: &'static str, args: Vec<Arg>) -> Result<Vec<Row>, StoreError> {
         let mut st = self.0.prepare_cached(sql)?;
-        bind(&mut st, args)?;
+        bind(&mut st, &args)?;
         let width = st.column_count();
         let mut rows = st.raw_query();
         let mut out = Vec::new();

@@ -84,7 +84,7 @@ impl Store {
                 .execute(p)
                 .await;
             match done {
-                Ok(r) => Ok(Some(r.one_row())),
+                Ok(r) => Ok(Some(r.rows_affected() == 1)),
                 // Registered by a concurrent request between the two
                 // statements: the unique index decides.
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),

@@ -167,9 +167,9 @@ impl Store {
     /// replicas verify at once, no more than `limits.hard_limit` failures
     /// are ever counted without a success, and each proof is consumed at
     /// most once.
-    pub async fn settle(&self, a: &Attempt, limits: &Limits) -> Result<Settled, StoreError> {
+    pub async fn settle(&self, a: Attempt, limits: &Limits) -> Result<Settled, StoreError> {
         // Owned: on SQLite the transaction runs on the writer's thread.
-        let (a, limits) = (a.clone(), *limits);
+        let limits = *limits;
         let at = a.at.to_string();
         write_tx!(self, |db| {
             let state = throttle_row(&db.one(HOLD, args![&a.user]).await?)?;

@@ -205,15 +205,15 @@ fn file() -> impl Strategy<Value = File> {
         header,
         prop::collection::vec(row, 0..20),
         any::<bool>(),
-        any::<bool>(),
+        // Line ends: `\n`, `\r\n`, or an old Mac export's lone `\r`.
+        prop::sample::select(vec!["\n", "\r\n", "\r"]),
         any::<bool>(),
         // Half the files quote nothing, as many exports do (the parallel
         // reader cuts those into blocks of lines).
         any::<bool>(),
     )
         .prop_map(
-            |((header, columns, width), rows, bom, crlf, last_newline, quoting)| {
-                let nl = if crlf { "\r\n" } else { "\n" };
+            |((header, columns, width), rows, bom, nl, last_newline, quoting)| {
                 let mut text = String::new();
                 if bom {
                     text.push('\u{feff}');
@@ -237,6 +237,9 @@ fn file() -> impl Strategy<Value = File> {
                     cells.resize(width, "x".to_string());
                     if shape == 0 {
                         cells.pop(); // a short row
+                    }
+                    if shape == 1 {
+                        text.push_str(nl); // a blank line, which is no row
                     }
                     if header.starts_with("groups,") && width == 3 {
                         cells.swap(0, 1);
@@ -319,6 +322,44 @@ fn a_repeated_id_far_apart_is_found_by_the_second_pass() {
         Keep::Every
     )
     .unwrap());
+}
+
+#[test]
+fn lines_ended_by_a_lone_carriage_return_are_all_read() {
+    // The header once ran to the first `\n`: here the whole file, so the
+    // parallel reader saw no user at all.
+    let mut text = String::from("id,groups,factors\r");
+    for i in 0..2_000 {
+        text.push_str(&format!("user{i},A;B,totp\r"));
+    }
+    let req_at = "2027-01-10T00:00:00Z";
+    assert!(agree(&text, &Columns::default(), false, req_at, None, Keep::Every).unwrap());
+    let (policy, _) = policies();
+    let columns = Columns::default();
+    let req = Request {
+        policy: &policy,
+        base: None,
+        at: req_at.parse().unwrap(),
+        app: None,
+        columns: &columns,
+        keep: Keep::Every,
+    };
+    let open = || Ok(Cursor::new(text.as_bytes()));
+    let split = Split {
+        workers: 2,
+        block: 1 << 10,
+    };
+    let got = simulate_file_split(
+        Format::Csv,
+        &open,
+        text.len() as u64,
+        req,
+        &mut |_| {},
+        split,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(got.summary.users, 2_000);
 }
 
 /// A JSON directory, good or (now and then) bad in one of the ways the

@@ -52,8 +52,10 @@ impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let got = buf.get(..n).unwrap_or_default();
-        if let Some(i) = got.iter().position(|&b| b == 0) {
-            let at = self.read + i as u64;
+        // `contains` looks for the byte a word at a time; a byte loop here
+        // was a twentieth of `mfac simulate`'s time, on its reading thread.
+        if got.contains(&0) {
+            let at = self.read + got.iter().position(|&b| b == 0).unwrap_or(0) as u64;
             return Err(std::io::Error::other(Refusal::NotText { at }));
         }
         self.read += n as u64;

@@ -38,6 +38,7 @@ use std::sync::mpsc;
 mod bloom;
 mod csv;
 mod de;
+mod lines;
 mod parallel;
 
 use bloom::Bloom;
@@ -182,13 +183,16 @@ fn two_threads<R: Read + Send>(
     let decided = std::thread::scope(|s| {
         let decider = s.spawn(move || {
             let (mut d, mut repeats) = (Decider::new(), Repeats::new(size_hint));
+            let mut hashes = Vec::with_capacity(BATCH);
             for b in batches {
                 // A batch at a time, not as each row is read: the filter is
                 // far bigger than the caches, a loop of nothing but
                 // independent inserts lets the processor wait for many of
                 // those memory reads at once, and the reader has the
                 // heavier share of the rest.
-                repeats.add(b.ids().map(|id| bloom::id_hash(id.as_bytes())));
+                hashes.clear();
+                hashes.extend(b.ids().map(|id| bloom::id_hash(id.as_bytes())));
+                repeats.add(&hashes);
                 d.batch(&b, req, before_policy, before_at, before);
                 // The reader may have stopped: a batch it no longer wants is dropped.
                 let _ = recycle.send(b);
@@ -274,7 +278,7 @@ impl Batch {
         };
         let mut in_nfc = true;
         rec.groups.each_group(|g| {
-            in_nfc &= is_nfc(g);
+            in_nfc &= rec.ascii || is_nfc(g);
             names.add(g, self);
         });
         if !in_nfc {
@@ -423,6 +427,9 @@ struct Rec<'a> {
     id: &'a str,
     groups: CellRef<'a>,
     factors: CellRef<'a>,
+    /// Every cell is known to be ASCII, so in NFC: no name need be
+    /// checked (a reader that scanned its whole block says so).
+    ascii: bool,
 }
 
 impl Rec<'_> {
@@ -433,7 +440,8 @@ impl Rec<'_> {
     /// left to it).
     fn factors(&self) -> Option<FactorSet> {
         let mut groups_in_nfc = true;
-        self.groups.each_group(|g| groups_in_nfc &= is_nfc(g));
+        self.groups
+            .each_group(|g| groups_in_nfc &= self.ascii || is_nfc(g));
         groups_in_nfc.then_some(())?;
         self.factors_groups_aside()
     }
@@ -441,7 +449,7 @@ impl Rec<'_> {
     /// [`Rec::factors`] but for the groups' NFC check, which the caller
     /// makes.
     fn factors_groups_aside(&self) -> Option<FactorSet> {
-        if self.id.trim().is_empty() || !is_nfc(self.id) {
+        if self.id.trim().is_empty() || !(self.ascii || is_nfc(self.id)) {
             return None;
         }
         self.factors.factors()
@@ -480,12 +488,11 @@ impl Repeats {
     }
 
     /// Add ids, in file order, by their hashes ([`bloom::id_hash`]).
-    fn add(&mut self, hashes: impl Iterator<Item = u64>) {
-        for h in hashes {
-            if self.filter.insert(h) {
-                self.suspects.insert(h);
-            }
-        }
+    fn add(&mut self, hashes: &[u64]) {
+        let suspects = &mut self.suspects;
+        self.filter.insert_all(hashes, &mut |h| {
+            suspects.insert(h);
+        });
     }
 }
 

@@ -5,34 +5,65 @@ use rustc_hash::FxHasher;
 use std::hash::Hasher;
 
 /// A blocked Bloom filter over user ids: each id sets sixteen bits in one
-/// 512-bit block, so an insert touches one cache line. Sized from the
-/// file, a bit per two bytes (some 60 bits per user of a typical export:
-/// about one id in ten million flagged by chance), up to 64 MiB; past
-/// that the memory stays the same and only the rate of flagged ids grows.
+/// 512-bit block, a cache line of its own, so an insert touches one line.
+/// Sized from the file, a bit per two bytes (some 60 bits per user of a
+/// typical export: about one id in ten million flagged by chance), up to
+/// 64 MiB; past that the memory stays the same and only the rate of
+/// flagged ids grows.
 pub(super) struct Bloom {
-    words: Vec<u64>,
-    blocks: u64,
+    lines: Vec<Line>,
 }
+
+/// One block, aligned to a cache line (a `Vec<u64>`'s blocks would
+/// straddle two lines).
+#[derive(Clone, Copy, Default)]
+#[repr(align(64))]
+struct Line([u64; 8]);
+
+/// Ids inserted together by [`Bloom::insert_all`]: their lines are read
+/// first, all at once.
+const AHEAD: usize = 16;
 
 impl Bloom {
     pub(super) fn new(size_hint: u64) -> Bloom {
-        const MAX_WORDS: u64 = 1 << 23; // 64 MiB
-        let words = (size_hint / 128)
-            .clamp(1 << 10, MAX_WORDS)
+        const MAX_LINES: u64 = 1 << 20; // 64 MiB
+        let lines = (size_hint / 1024)
+            .clamp(1 << 7, MAX_LINES)
             .next_power_of_two();
         Bloom {
-            words: vec![0; words as usize],
-            blocks: words / 8,
+            lines: vec![Line::default(); lines as usize],
+        }
+    }
+
+    /// Add ids by their [`id_hash`], in order; `flagged` gets each whose
+    /// bits were all set already (it may have been seen). The filter is
+    /// far bigger than the caches, so nearly every insert waits for
+    /// memory: the lines of a few ids are read together first, so that
+    /// those waits overlap, and the inserts then find them in the cache.
+    pub(super) fn insert_all(&mut self, hashes: &[u64], flagged: &mut dyn FnMut(u64)) {
+        for ids in hashes.chunks(AHEAD) {
+            let mut touched = 0;
+            for &h in ids {
+                touched ^= self.lines.get(self.line_of(h)).map_or(0, |l| l.0[0]);
+            }
+            std::hint::black_box(touched);
+            for &h in ids {
+                if self.insert(h) {
+                    flagged(h);
+                }
+            }
         }
     }
 
     /// Add an id by its [`id_hash`]; `true` when every one of its bits
     /// was set already (it may have been seen).
-    pub(super) fn insert(&mut self, hash: u64) -> bool {
+    fn insert(&mut self, hash: u64) -> bool {
         let mut x = hash;
-        // `blocks` is a power of two: a mask, not a division.
-        let block = (mix(&mut x) & (self.blocks - 1)) as usize * 8;
+        let line = self.line(&mut x);
         let mut bits = [mix(&mut x), mix(&mut x), mix(&mut x)];
+        let Some(Line(words)) = self.lines.get_mut(line) else {
+            return true; // cannot happen (a mask); flagged, the exact pass decides
+        };
         let mut seen = true;
         for k in 0..16 {
             // Nine bits pick one of 512; seven picks from each 64-bit word.
@@ -42,13 +73,23 @@ impl Bloom {
                 v
             });
             let bit = (word & 511) as usize;
-            if let Some(w) = self.words.get_mut(block + bit / 64) {
+            if let Some(w) = words.get_mut(bit / 64) {
                 let mask = 1u64 << (bit % 64);
                 seen &= *w & mask != 0;
                 *w |= mask;
             }
         }
         seen
+    }
+
+    /// The line of a hash, whose first mix picks it.
+    fn line_of(&self, hash: u64) -> usize {
+        self.line(&mut { hash })
+    }
+
+    fn line(&self, x: &mut u64) -> usize {
+        // A power of two: a mask, not a division.
+        (mix(x) & (self.lines.len() as u64 - 1)) as usize
     }
 }
 

@@ -68,20 +68,36 @@ pub(super) fn open_csv<R: Read>(input: R, columns: &Columns) -> std::io::Result<
 /// reference reader); `None` for a cell that is not UTF-8 or a column that
 /// is none of the fields.
 pub(super) fn user<'r>(rec: &'r csv::ByteRecord, roles: &[Option<Field>]) -> Option<Rec<'r>> {
+    user_of(
+        rec.iter().map(|c| std::str::from_utf8(c).ok()),
+        roles,
+        false,
+    )
+}
+
+/// A record's cells (`None`: not UTF-8) as a user, as [`user`] reads them;
+/// `None` too for a record not as wide as the header. `ascii`: every cell
+/// is known to be ASCII.
+pub(super) fn user_of<'r>(
+    mut cells: impl Iterator<Item = Option<&'r str>>,
+    roles: &[Option<Field>],
+    ascii: bool,
+) -> Option<Rec<'r>> {
     let mut u = Rec {
         id: "",
         groups: CellRef::Text(""),
         factors: CellRef::Text(""),
+        ascii,
     };
-    for (role, cell) in roles.iter().zip(rec.iter()) {
-        let cell = std::str::from_utf8(cell).ok()?.trim();
+    for role in roles {
+        let cell = cells.next()??.trim();
         match (*role)? {
             Field::Id => u.id = cell,
             Field::Groups => u.groups = CellRef::Text(cell),
             Field::Factors => u.factors = CellRef::Text(cell),
         }
     }
-    Some(u)
+    cells.next().is_none().then_some(u)
 }
 
 /// The reader's own I/O error (a size cap's refusal, say), unwrapped from

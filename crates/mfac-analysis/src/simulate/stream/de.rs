@@ -215,6 +215,7 @@ impl<'de> Visitor<'de> for OneUser<'_, '_, '_> {
             id,
             groups: groups.cell(),
             factors: factors.cell(),
+            ascii: false,
         };
         if (s.each)(rec, s.read.get()) {
             Ok(())

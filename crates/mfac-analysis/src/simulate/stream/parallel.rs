@@ -16,7 +16,7 @@
 //! once by two threads could each miss the other), so the workers hand
 //! back each id's hash and this thread fills the filter, block by block.
 
-use super::{bloom, Batch, Decider, Deciding, Merged, Names, Rec, Repeats, Split};
+use super::{bloom, Batch, Decider, Deciding, Merged, Names, Rec, Repeats, Split, BATCH};
 use crate::directory::{Columns, Field};
 use crate::simulate::summary::{GroupRow, Keep, Tally, NO_GROUP};
 use mfac_core::eval::Policy;
@@ -128,10 +128,24 @@ fn flagged_ids(
     read.then_some(ids)
 }
 
-/// Each record of a block of whole lines as a user, held to the header's
-/// width as the reference reader does (each block is read on its own);
-/// `false` where a record does not read or `each` said stop.
+/// Each record of a block of whole lines (no `"` in it) as a user, held to
+/// the header's width as the reference reader does (each block is read on
+/// its own); `false` where a record does not read or `each` said stop. A
+/// block of ASCII is read by hand (`lines.rs`), any other by the CSV
+/// reader.
 fn each_record(
+    bytes: &[u8],
+    roles: &[Option<Field>],
+    each: &mut dyn FnMut(Rec<'_>) -> bool,
+) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.is_ascii() => super::lines::each_user(text, roles, each),
+        _ => each_csv_record(bytes, roles, each),
+    }
+}
+
+/// [`each_record`] by the CSV reader.
+fn each_csv_record(
     bytes: &[u8],
     roles: &[Option<Field>],
     each: &mut dyn FnMut(Rec<'_>) -> bool,
@@ -146,10 +160,7 @@ fn each_record(
             Ok(false) => return true,
             Err(_) => return false,
         }
-        let user = (rec.len() == roles.len())
-            .then(|| super::csv::user(&rec, roles))
-            .flatten();
-        if !user.is_some_and(&mut *each) {
+        if !super::csv::user(&rec, roles).is_some_and(&mut *each) {
             return false;
         }
     }
@@ -175,39 +186,39 @@ fn in_blocks<T: Send>(
 ) -> std::io::Result<Stop> {
     let Split { workers, block } = split;
     let mut carry = Vec::new();
-    let read_block = |input: &mut _, carry: &mut _| next_block(input, carry, block);
-    let Some(first) = read_block(&mut input, &mut carry)? else {
+    let Some(first) = next_block(&mut input, &mut carry, block, None)? else {
         return Ok(Stop::Refused);
     };
     if first.contains(&b'"') {
         return Ok(Stop::Quoted);
     }
-    let body = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
-    let header_end = body
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(body.len(), |i| i + 1);
-    let (header, rest) = body.split_at(header_end);
-    let Some(roles) = roles(header, columns)? else {
+    let body = first.strip_prefix(BOM).unwrap_or(&first);
+    let Some((roles, header_end)) = header(body, columns)? else {
         return Ok(Stop::Refused);
     };
-    let rest = rest.to_vec();
+    let rest = body.get(header_end..).unwrap_or_default().to_vec();
 
     let (to_workers, queue) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers);
     let queue = Mutex::new(queue);
     let (done, results) = mpsc::channel::<(usize, T)>();
+    // Blocks read go back to the reader to be filled again: a new one
+    // would be fresh pages from the system, each faulted in.
+    let (spent, spare) = mpsc::channel::<Vec<u8>>();
     let mut read = 0u64;
     std::thread::scope(|s| {
         for _ in 0..workers {
-            let (queue, done, roles) = (&queue, done.clone(), &roles);
+            let (queue, done, spent, roles) = (&queue, done.clone(), spent.clone(), &roles);
             s.spawn(move || loop {
                 let next = queue.lock().ok().and_then(|q| q.recv().ok());
                 let Some((i, bytes)) = next else { break };
                 if done.send((i, work(&bytes, roles))).is_err() {
                     break;
                 }
+                // The reader may be done: a block it no longer wants is dropped.
+                let _ = spent.send(bytes);
             });
         }
+        drop(spent);
         drop(done);
         let mut going = true;
         let (mut sent, mut bytes) = (0, rest);
@@ -224,7 +235,7 @@ fn in_blocks<T: Send>(
                 break Ok(Stop::Refused);
             }
             progress(read);
-            bytes = match read_block(&mut input, &mut carry) {
+            bytes = match next_block(&mut input, &mut carry, block, spare.try_recv().ok()) {
                 Ok(Some(b)) if b.contains(&b'"') => break Ok(Stop::Quoted),
                 Ok(Some(b)) => b,
                 Ok(None) => break Ok(Stop::End),
@@ -252,13 +263,22 @@ enum Stop {
 }
 
 /// The next block of whole lines (the last, of what is left), or `None`
-/// at the end. `carry` holds the part line the previous block left.
+/// at the end, in `reuse` if given. `carry` holds the part line the
+/// previous block left.
 fn next_block(
     input: &mut impl Read,
     carry: &mut Vec<u8>,
     size: usize,
+    reuse: Option<Vec<u8>>,
 ) -> std::io::Result<Option<Vec<u8>>> {
-    let mut block = std::mem::take(carry);
+    let mut block = match reuse {
+        Some(mut b) => {
+            b.clear();
+            b.append(carry);
+            b
+        }
+        None => std::mem::take(carry),
+    };
     block.reserve(size);
     loop {
         let had = block.len();
@@ -266,36 +286,59 @@ fn next_block(
         if n == 0 {
             return Ok((!block.is_empty()).then_some(block));
         }
-        // Cut after the last line break among the new bytes (a line longer
-        // than a block makes the block longer).
+        // Cut after the last line end among the new bytes (a line longer
+        // than a block makes the block longer). `\r` ends a line as `\n`
+        // does, and a `\n` left at the next block's start is a blank line.
         let new = block.get(had..).unwrap_or_default();
-        if let Some(at) = new.iter().rposition(|&b| b == b'\n') {
+        if let Some(at) = new.iter().rposition(|&b| b == b'\n' || b == b'\r') {
             *carry = block.split_off(had + at + 1);
             return Ok(Some(block));
         }
     }
 }
 
-/// Each column's role, from the header line; `None` when the reference
-/// reader refuses the header.
-fn roles(header: &[u8], columns: &Columns) -> std::io::Result<Option<Vec<Option<Field>>>> {
-    super::csv::open_csv(header, columns).map(|o| o.map(|(_, roles)| roles))
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Each column's role, from the header record at the start of `body`, and
+/// where the records after it start; `None` when the reference reader
+/// refuses the header (or for a second byte-order mark, which the CSV
+/// reader would drop too and so shift every offset: the reference reader
+/// takes that rare file).
+fn header(body: &[u8], columns: &Columns) -> std::io::Result<Option<(Vec<Option<Field>>, usize)>> {
+    if body.starts_with(BOM) {
+        return Ok(None);
+    }
+    Ok(super::csv::open_csv(body, columns)?
+        .map(|(reader, roles)| (roles, reader.position().byte() as usize)))
 }
 
-/// Parse, resolve and decide one block of whole lines.
+/// Parse, resolve and decide one block of whole lines, a batch of users at
+/// a time (one batch, reused: its lists stay in the cache and are not
+/// grown again for every block).
 fn decide_block(bytes: &[u8], roles: &[Option<Field>], d: Deciding<'_>) -> Block {
     let mut names = Names::new(d.req.policy, d.base);
-    let mut batch = Batch::default();
-    if !each_record(bytes, roles, &mut |u| batch.push(u, &mut names)) {
+    let (mut batch, mut decider) = (Batch::default(), Decider::new());
+    let mut hashes = Vec::new();
+    let mut decide = |batch: &mut Batch| {
+        hashes.extend(batch.ids().map(|id| bloom::id_hash(id.as_bytes())));
+        decider.batch(batch, d.req, d.before_policy, d.before_at, d.before);
+        batch.clear();
+    };
+    let read = each_record(bytes, roles, &mut |u| {
+        if !batch.push(u, &mut names) {
+            return false;
+        }
+        if batch.users.len() == BATCH {
+            decide(&mut batch);
+        }
+        true
+    });
+    if !read {
         return None;
     }
-    let mut decider = Decider::new();
-    decider.batch(&batch, d.req, d.before_policy, d.before_at, d.before);
+    decide(&mut batch);
     Some(Decided {
-        hashes: batch
-            .ids()
-            .map(|id| bloom::id_hash(id.as_bytes()))
-            .collect(),
+        hashes,
         tally: decider.tally,
         rows: decider.rows,
         unknown: names.unknown,
@@ -350,7 +393,7 @@ impl Merge {
         if self.refused {
             return;
         }
-        self.repeats.add(d.hashes.into_iter());
+        self.repeats.add(&d.hashes);
         self.tally.merge(d.tally, self.keep);
         self.no_group.merge(&d.no_group);
         for (slot, row) in d.rows.iter().enumerate().filter(|(_, r)| r.users > 0) {

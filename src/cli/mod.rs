@@ -375,7 +375,18 @@ pub fn policy_for_eval(source: &SourceFile) -> Result<mfac::Policy, Failure> {
     if looks_compiled(source) {
         return policy_from_source(source);
     }
-    let outcome = mfac::check::check(source, &mfac::check::CheckOptions::default());
+    // The errors alone decide whether the policy is evaluated; the
+    // warnings are shown only beside errors, so they run only then.
+    let errors_only = mfac::check::CheckOptions {
+        config: mfac::check::config::CheckConfig::errors_only(),
+        ..Default::default()
+    };
+    let quick = mfac::check::check(source, &errors_only);
+    let outcome = if quick.diagnostics.has_errors() {
+        mfac::check::check(source, &mfac::check::CheckOptions::default())
+    } else {
+        quick
+    };
     if let Some(p) = &outcome.refuted {
         eprintln!(
             "mfac: `{}` has {} with a counterexample, such as a failing assertion (see `mfac check`); evaluating it anyway",

@@ -98,6 +98,20 @@ impl CheckConfig {
         }
     }
 
+    /// Only the checks that can refuse a policy, the errors: for commands
+    /// that evaluate a policy and show no warnings unless it is refused
+    /// (`eval`, `simulate`, `diff`). Some warnings prove things (W012's
+    /// shadowed rules) and cost more than a large policy's parse.
+    pub fn errors_only() -> CheckConfig {
+        let mut c = CheckConfig::default();
+        for check in REGISTRY {
+            if check.info.severity != Severity::Error {
+                c.settings.insert(check.info.code, Setting::Off);
+            }
+        }
+        c
+    }
+
     /// Does the check with this code run?
     pub fn enabled(&self, code: &str) -> bool {
         self.setting(code) != Setting::Off
@@ -120,6 +134,20 @@ impl CheckConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_only_runs_every_error_and_no_warning() {
+        let c = CheckConfig::errors_only();
+        assert!(REGISTRY.iter().any(|k| k.info.severity == Severity::Warning));
+        for k in REGISTRY {
+            assert_eq!(
+                c.enabled(k.info.code),
+                k.info.severity == Severity::Error,
+                "{}",
+                k.info.code
+            );
+        }
+    }
 
     #[test]
     fn warnings_can_be_raised_or_silenced_and_errors_never_lowered() {

@@ -138,7 +138,9 @@ mod tests {
     #[test]
     fn errors_only_runs_every_error_and_no_warning() {
         let c = CheckConfig::errors_only();
-        assert!(REGISTRY.iter().any(|k| k.info.severity == Severity::Warning));
+        assert!(REGISTRY
+            .iter()
+            .any(|k| k.info.severity == Severity::Warning));
         for k in REGISTRY {
             assert_eq!(
                 c.enabled(k.info.code),

@@ -114,36 +114,47 @@ impl Policy {
         for &id in person.rules {
             acc.add(&self.fold_at(self.slot(epoch, id)));
         }
+        if !RECORD {
+            // Folded here, not in the closure below, where the join would
+            // live behind a pointer and go through memory at every group.
+            for g in groups {
+                acc.add(self.group_join(row, g)?);
+            }
+            self.apps_on_top::<false>(&mut acc, epoch, &[], app, false, &mut Vec::new());
+            return Some(self.conclude(acc, Vec::new(), person.exemptions, epoch, ctx));
+        }
         IDS.with(|ids| {
             let mut ids = ids.try_borrow_mut().ok()?;
             ids.clear();
             for g in groups {
-                if self.excludes_people && !self.rules_excluding_group(g).is_empty() {
-                    return None;
-                }
-                let join = j.groups.get(row + g as usize)?;
-                acc.add(j.joins.get(*join as usize)?);
-                if RECORD {
-                    ids.extend_from_slice(self.rules_of_group(g));
-                }
+                acc.add(self.group_join(row, g)?);
+                ids.extend_from_slice(self.rules_of_group(g));
             }
             let mut shaping = Vec::new();
-            if RECORD {
-                ids.extend_from_slice(&self.everyone);
-                ids.extend_from_slice(person.rules);
-                ids.sort_unstable();
-                ids.dedup();
-                shaping.reserve(ids.len() + 1);
-                let shapes = j.shapes.get(epoch * self.rule_count..)?;
-                for &id in ids.iter() {
-                    let shape = shapes.get(id as usize).copied().unwrap_or(SETS_NOTHING);
-                    if shape != SETS_NOTHING {
-                        shaping.extend(self.rule_ref_at(id, shape.checked_sub(2)));
-                    }
+            ids.extend_from_slice(&self.everyone);
+            ids.extend_from_slice(person.rules);
+            ids.sort_unstable();
+            ids.dedup();
+            shaping.reserve(ids.len() + 1);
+            let shapes = j.shapes.get(epoch * self.rule_count..)?;
+            for &id in ids.iter() {
+                let shape = shapes.get(id as usize).copied().unwrap_or(SETS_NOTHING);
+                if shape != SETS_NOTHING {
+                    shaping.extend(self.rule_ref_at(id, shape.checked_sub(2)));
                 }
             }
             self.apps_on_top::<RECORD>(&mut acc, epoch, &[], app, false, &mut shaping);
             Some(self.conclude(acc, shaping, person.exemptions, epoch, ctx))
         })
+    }
+
+    /// Group `g`'s join in the epoch that starts at `row`; `None` where
+    /// some rule leaves people out by group, which the general fold decides.
+    fn group_join(&self, row: usize, g: u32) -> Option<&Acc> {
+        if self.excludes_people && !self.rules_excluding_group(g).is_empty() {
+            return None;
+        }
+        let j = &self.joined;
+        j.joins.get(*j.groups.get(row + g as usize)? as usize)
     }
 }

@@ -16,7 +16,7 @@
 //! once by two threads could each miss the other), so the workers hand
 //! back each id's hash and this thread fills the filter, block by block.
 
-use super::{bloom, Batch, Decider, Deciding, Merged, Names, Rec, Repeats, Split, BATCH};
+use super::{bloom, Batch, Decider, Deciding, Merged, Names, Rec, Repeats, Split};
 use crate::directory::{Columns, Field};
 use crate::simulate::summary::{GroupRow, Keep, Tally, NO_GROUP};
 use mfac_core::eval::Policy;
@@ -26,6 +26,10 @@ use std::sync::{mpsc, Mutex};
 
 /// Bytes per block: some thirty thousand users of a typical export.
 pub(super) const BLOCK: usize = 4 << 20;
+
+/// Users a worker reads before deciding them: few enough that their group
+/// ids stay in the cache beside the policy's tables.
+const BLOCK_BATCH: usize = 256;
 
 /// How a parallel pass ended.
 pub(super) enum Parallel {
@@ -328,7 +332,7 @@ fn decide_block(bytes: &[u8], roles: &[Option<Field>], d: Deciding<'_>) -> Block
         if !batch.push(u, &mut names) {
             return false;
         }
-        if batch.users.len() == BATCH {
+        if batch.users.len() == BLOCK_BATCH {
             decide(&mut batch);
         }
         true

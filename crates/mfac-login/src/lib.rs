@@ -14,6 +14,7 @@ pub mod backup;
 pub mod clock;
 pub mod events;
 pub mod helpdesk;
+mod ids;
 pub mod kinds;
 pub mod login;
 pub mod reason;
@@ -35,9 +36,10 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
     Ok(buf)
 }
 
-/// An id nobody can guess (logins, ceremonies): 128 random bits, in hex.
+/// An id nobody can guess (logins, ceremonies, decisions): 128 bits of a
+/// CSPRNG keyed from the OS ([`ids`]), in hex.
 pub fn random_id() -> Result<String, RandomError> {
-    Ok(hex(&random_bytes::<16>()?))
+    Ok(hex(&ids::id_bytes()?))
 }
 
 /// Lower-case hex of the sha256 of `bytes`: how a policy file is named in

@@ -13,7 +13,7 @@
 //! threads' shares of the work were measured to be about even. A CSV file
 //! with no quoted field is read on every core instead (`parallel.rs`):
 //! blocks of whole lines, each parsed and decided by a worker, merged in
-//! file order.
+//! file order; a block of ASCII is split into cells by hand (`lines.rs`).
 //!
 //! Errors are not reported here. At the first thing the reference reader
 //! would refuse (a malformed row, an unknown factor or field, an empty or

@@ -142,7 +142,7 @@ fn split_at_semicolons(text: &str) -> impl Iterator<Item = &str> {
 /// [`str::trim`], without its Unicode scan from both ends for the usual
 /// item that starts and ends with a visible ASCII character (`mfac
 /// simulate` trims some twenty million of them per million users).
-fn trim(s: &str) -> &str {
+pub(crate) fn trim(s: &str) -> &str {
     let b = s.as_bytes();
     match (b.first(), b.last()) {
         (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,

@@ -41,8 +41,9 @@ pub(super) type Opened<R> = (csv::Reader<Unbom<R>>, Vec<Option<Field>>);
 /// reference reader refuses the header.
 pub(super) fn open_csv<R: Read>(input: R, columns: &Columns) -> std::io::Result<Option<Opened<R>>> {
     // No `Trim`: csv trims by building a new record for every row. Each
-    // cell is trimmed as it is read instead (`str::trim`, the Unicode
-    // trim the reference reader's `StringRecord` uses).
+    // cell is trimmed as it is read instead (the Unicode trim the
+    // reference reader's `StringRecord` uses, as `directory::trim` does
+    // it: no scan for a cell that starts and ends with visible ASCII).
     let mut reader = csv::ReaderBuilder::new()
         .buffer_capacity(1 << 16)
         .from_reader(Unbom::new(input));
@@ -90,7 +91,7 @@ pub(super) fn user_of<'r>(
         ascii,
     };
     for role in roles {
-        let cell = cells.next()??.trim();
+        let cell = crate::directory::trim(cells.next()??);
         match (*role)? {
             Field::Id => u.id = cell,
             Field::Groups => u.groups = CellRef::Text(cell),

@@ -117,16 +117,16 @@ pub fn items(text: &str) -> impl Iterator<Item = &str> {
         .filter(|x| !x.is_empty())
 }
 
-/// `text.split(';')`, looking for the byte: `str::split` with a `char`
-/// finds each candidate with `memchr` and confirms it with `memcmp`, two
-/// calls per item of a few bytes (twenty million of them per million
-/// users in `mfac simulate`). `;` is ASCII, so every cut is at a char
-/// boundary.
+/// `text.split(';')`, looking for the byte eight at a time: `str::split`
+/// with a `char` finds each candidate with `memchr` and confirms it with
+/// `memcmp`, two calls per item of a few bytes (twenty million of them
+/// per million users in `mfac simulate`). `;` is ASCII, so every cut is at
+/// a char boundary.
 fn split_at_semicolons(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let t = rest?;
-        match t.bytes().position(|b| b == b';') {
+        match crate::bytes::first_of(t.as_bytes(), b";") {
             Some(i) => {
                 rest = t.get(i + 1..);
                 t.get(..i)

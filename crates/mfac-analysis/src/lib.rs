@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bytes;
 pub mod diff;
 pub mod directory;
 mod json_keys;

@@ -11,6 +11,7 @@
 
 use super::csv::user_of;
 use super::Rec;
+use crate::bytes::first_of;
 use crate::directory::Field;
 
 /// Each record of `text` (ASCII, no `"`) as a user, as
@@ -27,7 +28,7 @@ pub(super) fn each_user(
     loop {
         let end = bytes
             .get(at..)
-            .and_then(next_stop)
+            .and_then(|rest| first_of(rest, b",\n\r"))
             .map_or(bytes.len(), |i| at + i);
         let stop = bytes.get(end).copied();
         let Some(cell) = text.get(start..end) else {
@@ -52,33 +53,6 @@ pub(super) fn each_user(
             return true;
         }
     }
-}
-
-/// Where the first `,`, `\n` or `\r` of `b` is, looked for eight bytes at
-/// a time (the cells are some tens of bytes: a group list is a hundred).
-fn next_stop(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    let spread = |c: u8| ONES * u64::from(c);
-    // The lowest byte of `x` that is zero has its top bit set here (bytes
-    // above it may be flagged falsely by the borrow; the lowest is exact).
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & spread(0x80);
-    let mut words = b.chunks_exact(8);
-    let mut at = 0;
-    for w in &mut words {
-        let mut eight = [0u8; 8];
-        eight.copy_from_slice(w);
-        let x = u64::from_le_bytes(eight);
-        let hits = zero(x ^ spread(b',')) | zero(x ^ spread(b'\n')) | zero(x ^ spread(b'\r'));
-        if hits != 0 {
-            return Some(at + hits.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&c| matches!(c, b',' | b'\n' | b'\r'))
-        .map(|i| at + i)
 }
 
 #[cfg(test)]
@@ -144,27 +118,5 @@ mod tests {
             let (ours, theirs) = both(text);
             assert_eq!(ours, theirs, "{text:?}");
         }
-    }
-
-    #[test]
-    fn the_first_stop_is_found_wherever_it_falls() {
-        for len in 0..20 {
-            for at in 0..=len {
-                let mut b = vec![b'x'; len];
-                if let Some(c) = b.get_mut(at) {
-                    *c = b',';
-                }
-                let want = (at < len).then_some(at);
-                assert_eq!(next_stop(&b), want, "{len} {at}");
-                if let Some(c) = b.get_mut(at) {
-                    *c = b'\r';
-                    assert_eq!(next_stop(&b), want);
-                }
-            }
-        }
-        assert_eq!(next_stop(b"abc,def\ng"), Some(3));
-        assert_eq!(next_stop(b"abcdefghij\r,"), Some(10));
-        // Bytes one off a stop's value are not stops.
-        assert_eq!(next_stop(&[0x2d, 0x2b, b'x', b',', 0, 0, 0, 0]), Some(3));
     }
 }

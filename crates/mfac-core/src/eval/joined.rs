@@ -166,10 +166,7 @@ impl Policy {
         }
         let mut met = 0u64;
         for g in groups {
-            if self.excludes_people && !self.rules_excluding_group(g).is_empty() {
-                return None;
-            }
-            met |= 1u64.checked_shl(*j.groups.get(row + g as usize)?)?;
+            met |= 1u64.checked_shl(self.join_of(row, g)?)?;
         }
         while met != 0 {
             acc.add(j.joins.get(met.trailing_zeros() as usize)?);
@@ -181,10 +178,14 @@ impl Policy {
     /// Group `g`'s join in the epoch that starts at `row`; `None` where
     /// some rule leaves people out by group, which the general fold decides.
     fn group_join(&self, row: usize, g: u32) -> Option<&Acc> {
+        self.joined.joins.get(self.join_of(row, g)? as usize)
+    }
+
+    /// [`Policy::group_join`]'s index in the joins.
+    fn join_of(&self, row: usize, g: u32) -> Option<u32> {
         if self.excludes_people && !self.rules_excluding_group(g).is_empty() {
             return None;
         }
-        let j = &self.joined;
-        j.joins.get(*j.groups.get(row + g as usize)? as usize)
+        self.joined.groups.get(row + g as usize).copied()
     }
 }

@@ -278,7 +278,7 @@ impl Batch {
         };
         let mut in_nfc = true;
         rec.groups.each_group(|g| {
-            in_nfc &= rec.ascii || is_nfc(g);
+            in_nfc &= rec.in_nfc(g);
             names.add(g, self);
         });
         if !in_nfc {
@@ -440,16 +440,21 @@ impl Rec<'_> {
     /// left to it).
     fn factors(&self) -> Option<FactorSet> {
         let mut groups_in_nfc = true;
-        self.groups
-            .each_group(|g| groups_in_nfc &= self.ascii || is_nfc(g));
+        self.groups.each_group(|g| groups_in_nfc &= self.in_nfc(g));
         groups_in_nfc.then_some(())?;
         self.factors_groups_aside()
+    }
+
+    /// Whether `name`, one of this user's cells, is in NFC: known without
+    /// a look where the reader found every cell ASCII.
+    fn in_nfc(&self, name: &str) -> bool {
+        self.ascii || is_nfc(name)
     }
 
     /// [`Rec::factors`] but for the groups' NFC check, which the caller
     /// makes.
     fn factors_groups_aside(&self) -> Option<FactorSet> {
-        if self.id.trim().is_empty() || !(self.ascii || is_nfc(self.id)) {
+        if self.id.trim().is_empty() || !self.in_nfc(self.id) {
             return None;
         }
         self.factors.factors()

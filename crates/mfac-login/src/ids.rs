@@ -35,17 +35,15 @@ pub(crate) fn id_bytes() -> Result<[u8; 16], RandomError> {
         let mut slot = cell
             .try_borrow_mut()
             .map_err(|_| RandomError("the id generator was re-entered".into()))?;
-        let stream = match slot.take() {
-            Some(s) if s.left > 0 => s,
-            _ => keyed()?,
+        if slot.as_ref().is_none_or(|s| s.left == 0) {
+            *slot = Some(keyed()?);
+        }
+        let Some(stream) = slot.as_mut() else {
+            return Err(RandomError("the id generator has no key".into()));
         };
         let mut out = [0u8; 16];
-        let Stream { mut cipher, left } = stream;
-        cipher.apply_keystream(&mut out);
-        *slot = Some(Stream {
-            cipher,
-            left: left - 1,
-        });
+        stream.cipher.apply_keystream(&mut out);
+        stream.left -= 1;
         Ok(out)
     })
 }

@@ -27,24 +27,13 @@
 mod common;
 
 use common::server::{seed_of, start_on_system_clock as start, Server};
+use mfac_testing::service::POLICY;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-
-const POLICY: &str = r#"precedence specific
-timezone "Europe/Berlin"
-strength standard = webauthn | totp
-default { enforcement required factors standard }
-group "Administrators" { privileged enforcement required factors webauthn remember never }
-group "Support Agents" { remember 1h same_ip max_logins 10 }
-group "Kiosk" { enforcement off }
-app "Finance" { factors totp }
-user "bob@acme.test" { enforcement optional }
-group "Recovery" { recovery backup_code }
-"#;
 
 /// One keep-alive HTTP/1.1 connection.
 struct Conn {

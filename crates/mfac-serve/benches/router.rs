@@ -10,17 +10,10 @@
 
 use axum::body::Body;
 use axum::http::Request;
+use mfac_testing::service::POLICY;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-const POLICY: &str = r#"precedence specific
-timezone "Europe/Berlin"
-strength standard = webauthn | totp
-default { enforcement required factors standard }
-group "Administrators" { privileged enforcement required factors webauthn remember never }
-group "Support Agents" { remember 1h same_ip max_logins 10 }
-app "Finance" { factors totp }
-"#;
 const TOKEN: &str = "bench-token-bench-token-bench-token-0001";
 const DECIDE: &str = r#"{"user": "root@acme.test", "groups": ["Administrators", "Support Agents"], "app": "Finance"}"#;
 

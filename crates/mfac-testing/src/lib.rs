@@ -6,4 +6,5 @@
 pub mod entra;
 pub mod generate;
 pub mod reference;
+pub mod service;
 pub mod sized;

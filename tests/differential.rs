@@ -16,7 +16,7 @@
 mod gen;
 
 use mfac::check::{check, CheckOptions};
-use mfac::eval::Decision;
+use mfac::eval::{AtInstant, Decision, LoginContext, Scratch};
 use mfac::policy::CheckedPolicy;
 use mfac::{Compile, Factor, Level, Outcome, Policy, SourceFile};
 use mfac_testing::reference::{self, Verdict};
@@ -186,6 +186,34 @@ proptest! {
             for (name, c) in BRANCH_NAMES.iter().zip(&BRANCHES).take(8) {
                 prop_assert!(c.load(Ordering::Relaxed) > 0, "no generated login reached {}", name);
             }
+        }
+    }
+
+    /// `mfac simulate` decides a population at one instant in one app
+    /// through `AtInstant`, which works a verdict out once per joins met and
+    /// factors held and looks it up after: every answer, worked out or
+    /// looked up, is the verdict of a decision from scratch.
+    #[test]
+    fn verdicts_at_one_instant_are_the_verdicts_from_scratch(
+        spec in gen::spec(),
+        first in gen::login_seed(),
+        seeds in prop::collection::vec(gen::login_seed(), 24),
+    ) {
+        let text = spec.render();
+        let p = checked(&text);
+        let compiled = Policy::from_checked(&p);
+        let instant = gen::login(&p, &first);
+        let mut at_once = AtInstant::new(&compiled, instant.at, instant.app);
+        for seed in seeds.iter().chain(seeds.iter().rev()) {
+            let login = gen::login(&p, seed);
+            let ids: Vec<u32> = login.groups.iter().filter_map(|g| compiled.group_id(g)).collect();
+            let ctx = LoginContext::new(login.user, instant.at)
+                .groups(&login.groups)
+                .app(instant.app)
+                .enrolled_set(login.enrolled);
+            let want = compiled.verdict(&ctx);
+            prop_assert_eq!(compiled.verdict_group_ids(&ids, &ctx, &mut Scratch::default()), want);
+            prop_assert_eq!(at_once.verdict(login.user, &ids, login.enrolled), want, "\n{}\nlogin: {:?}", text, ctx);
         }
     }
 

@@ -29,7 +29,7 @@ use super::summary::{GroupRow, Keep, Summary, Tally, NO_GROUP};
 use super::{before_of, Before};
 use crate::directory::{items, Columns, Format};
 use jiff::Timestamp;
-use mfac_core::eval::{LoginContext, Policy};
+use mfac_core::eval::{AtInstant, Policy};
 use mfac_core::policy::{Factor, FactorSet};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::Read;
@@ -170,19 +170,14 @@ fn two_threads<R: Read + Send>(
     d: Deciding<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<Option<Merged>> {
-    let Deciding {
-        req,
-        before_policy,
-        before_at,
-        before,
-        base,
-    } = d;
-    let mut names = Names::new(req.policy, base);
+    let req = d.req;
+    let mut names = Names::new(req.policy, d.base);
     let (to_decider, batches) = mpsc::sync_channel::<Batch>(4);
     let (recycle, spent) = mpsc::channel::<Batch>();
     let decided = std::thread::scope(|s| {
         let decider = s.spawn(move || {
-            let (mut d, mut repeats) = (Decider::new(), Repeats::new(size_hint));
+            let (mut decider, mut repeats) = (Decider::new(d), Repeats::new(size_hint));
+            let mut at = Instants::new(d);
             let mut hashes = Vec::with_capacity(BATCH);
             for b in batches {
                 // A batch at a time, not as each row is read: the filter is
@@ -193,11 +188,11 @@ fn two_threads<R: Read + Send>(
                 hashes.clear();
                 hashes.extend(b.ids().map(|id| bloom::id_hash(id.as_bytes())));
                 repeats.add(&hashes);
-                d.batch(&b, req, before_policy, before_at, before);
+                decider.batch(&b, &mut at);
                 // The reader may have stopped: a batch it no longer wants is dropped.
                 let _ = recycle.send(b);
             }
-            (d, repeats)
+            (decider, repeats)
         });
         let read = read_batches(
             format,
@@ -277,10 +272,10 @@ impl Batch {
             return false;
         };
         let mut in_nfc = true;
-        rec.groups.each_group(|g| {
+        for g in rec.groups.group_names() {
             in_nfc &= rec.in_nfc(g);
             names.add(g, self);
-        });
+        }
         if !in_nfc {
             return false;
         }
@@ -395,17 +390,13 @@ enum CellRef<'a> {
     List(&'a [String]),
 }
 
-impl CellRef<'_> {
+impl<'a> CellRef<'a> {
     /// Each group name, trimmed, empty ones dropped (in both forms, as the
     /// reference reader does).
-    fn each_group(self, mut f: impl FnMut(&str)) {
+    fn group_names(self) -> GroupNames<'a> {
         match self {
-            CellRef::Text(t) => items(t).for_each(f),
-            CellRef::List(l) => l
-                .iter()
-                .map(|g| g.trim())
-                .filter(|g| !g.is_empty())
-                .for_each(&mut f),
+            CellRef::Text(t) => GroupNames::Text(items(t)),
+            CellRef::List(l) => GroupNames::List(l.iter()),
         }
     }
 
@@ -417,6 +408,25 @@ impl CellRef<'_> {
         match self {
             CellRef::Text(t) => items(t).try_fold(FactorSet::EMPTY, add),
             CellRef::List(l) => l.iter().try_fold(FactorSet::EMPTY, |s, f| add(s, f.trim())),
+        }
+    }
+}
+
+/// [`CellRef::group_names`]: an iterator, not a callback, so that the loop
+/// over a user's twenty names compiles as one, with no call per name.
+enum GroupNames<'a> {
+    Text(crate::directory::Items<'a>),
+    List(std::slice::Iter<'a, String>),
+}
+
+impl<'a> Iterator for GroupNames<'a> {
+    type Item = &'a str;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            GroupNames::Text(items) => items.next(),
+            GroupNames::List(l) => l.find_map(|g| Some(g.trim()).filter(|g| !g.is_empty())),
         }
     }
 }
@@ -439,9 +449,10 @@ impl Rec<'_> {
     /// could be a repeat this stream's filter would miss; that rare file is
     /// left to it).
     fn factors(&self) -> Option<FactorSet> {
-        let mut groups_in_nfc = true;
-        self.groups.each_group(|g| groups_in_nfc &= self.in_nfc(g));
-        groups_in_nfc.then_some(())?;
+        self.groups
+            .group_names()
+            .all(|g| self.in_nfc(g))
+            .then_some(())?;
         self.factors_groups_aside()
     }
 
@@ -516,7 +527,7 @@ pub fn parse_only(
         if rec.factors().is_none() {
             return false;
         }
-        rec.groups.each_group(|_| groups += 1);
+        groups += rec.groups.group_names().count();
         users += 1;
         true
     })?;
@@ -566,28 +577,38 @@ struct Decider {
     tally: Tally,
     rows: Vec<GroupRow>,
     no_group: GroupRow,
-    /// Reused by every decision.
-    scratch: mfac_core::eval::Scratch,
+    keep: Keep,
+    before: Before,
+}
+
+/// The policy at the instant simulated and at "before", each remembering
+/// the verdicts it has worked out: kept by a thread from batch to batch.
+struct Instants<'a> {
+    after: AtInstant<'a>,
+    before: AtInstant<'a>,
+}
+
+impl<'a> Instants<'a> {
+    fn new(d: Deciding<'a>) -> Instants<'a> {
+        Instants {
+            after: AtInstant::new(d.req.policy, d.req.at, d.req.app),
+            before: AtInstant::new(d.before_policy, d.before_at, d.req.app),
+        }
+    }
 }
 
 impl Decider {
-    fn new() -> Decider {
+    fn new(d: Deciding<'_>) -> Decider {
         Decider {
             tally: Tally::default(),
             rows: Vec::new(),
             no_group: GroupRow::new(NO_GROUP),
-            scratch: Default::default(),
+            keep: d.req.keep,
+            before: d.before,
         }
     }
 
-    fn batch(
-        &mut self,
-        b: &Batch,
-        req: Request<'_>,
-        before_policy: &Policy,
-        before_at: Timestamp,
-        before: Before,
-    ) {
+    fn batch(&mut self, b: &Batch, at: &mut Instants<'_>) {
         let (mut a0, mut b0, mut s0) = (0, 0, 0);
         for (u, id) in b.users.iter().zip(b.ids()) {
             let after_ids = b.after.get(a0..u.after_end as usize).unwrap_or_default();
@@ -598,26 +619,15 @@ impl Decider {
                 u.before_end as usize,
                 u.slots_end as usize,
             );
-            let ctx = LoginContext::new(id, req.at)
-                .app(req.app)
-                .enrolled_set(u.factors);
-            let scratch = &mut self.scratch;
-            let after = req.policy.verdict_group_ids(after_ids, &ctx, scratch);
-            let before_snap = match before {
+            let after = at.after.verdict(id, after_ids, u.factors);
+            let before_snap = match self.before {
                 Before::Unchanged => after,
-                Before::Phase(_) => before_policy.verdict_group_ids(
-                    after_ids,
-                    &LoginContext {
-                        at: before_at,
-                        ..ctx
-                    },
-                    scratch,
-                ),
-                Before::Base => before_policy.verdict_group_ids(before_ids, &ctx, scratch),
+                Before::Phase(_) => at.before.verdict(id, after_ids, u.factors),
+                Before::Base => at.before.verdict(id, before_ids, u.factors),
             };
             let changed = self
                 .tally
-                .add(before_snap, after, req.keep, || id.to_string());
+                .add(before_snap, after, self.keep, || id.to_string());
             if slots.is_empty() {
                 self.no_group.add(changed, after.outcome);
             }

@@ -164,15 +164,40 @@ impl Policy {
             }
             return Some(());
         }
-        let mut met = 0u64;
-        for g in groups {
-            met |= 1u64.checked_shl(self.join_of(row, g)?)?;
-        }
+        let mut met = self.joins_met(row, groups)?;
         while met != 0 {
             acc.add(j.joins.get(met.trailing_zeros() as usize)?);
             met &= met - 1;
         }
         Some(())
+    }
+
+    /// The joins `groups` name in the epoch that starts at `row`, as bits
+    /// of a word; `None` past 64 joins, or where some rule leaves people
+    /// out by group.
+    fn joins_met(&self, row: usize, groups: impl Iterator<Item = u32>) -> Option<u64> {
+        let mut met = 0u64;
+        for g in groups {
+            met |= 1u64.checked_shl(self.join_of(row, g)?)?;
+        }
+        Some(met)
+    }
+
+    /// All that a decision without its rule list reads of this user
+    /// besides the login's instant, app and their enrolled factors: the
+    /// joins their groups name ([`Policy::joins_met`]), where that is all,
+    /// that is where the joins hold and no rule or exemption names the
+    /// user. `None` otherwise.
+    pub(super) fn joins_key(&self, user: &str, groups: &[u32], epoch: usize) -> Option<u64> {
+        let j = &self.joined;
+        if !j.holds() || j.joins.len() > 64 {
+            return None;
+        }
+        let p = self.person(user);
+        if !(p.rules.is_empty() && p.except.is_empty() && p.exemptions.is_empty()) {
+            return None;
+        }
+        self.joins_met(epoch * self.group_count(), groups.iter().copied())
     }
 
     /// Group `g`'s join in the epoch that starts at `row`; `None` where

@@ -80,6 +80,7 @@ impl NameIndex {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn get(&self, name: &str) -> Option<u32> {
         let bytes = name.as_bytes();
         let (w, len) = (word(bytes), bytes.len() as u32);
@@ -103,6 +104,7 @@ impl NameIndex {
 }
 
 /// Eight bytes read as a little-endian word.
+#[inline]
 fn load(b: &[u8]) -> u64 {
     let mut w = [0u8; 8];
     if let Some(src) = b.get(..8) {
@@ -112,6 +114,7 @@ fn load(b: &[u8]) -> u64 {
 }
 
 /// Four bytes read as a little-endian word.
+#[inline]
 fn load4(b: &[u8]) -> u64 {
     let mut w = [0u8; 4];
     if let Some(src) = b.get(..4) {
@@ -123,6 +126,7 @@ fn load4(b: &[u8]) -> u64 {
 /// The first eight bytes of a name as one word, read without a loop over
 /// the bytes: together with the length it tells two names of up to eight
 /// bytes apart exactly (a shorter name's bytes each appear at a fixed place).
+#[inline]
 fn word(b: &[u8]) -> u64 {
     let n = b.len();
     if n >= 8 {
@@ -142,6 +146,7 @@ fn word(b: &[u8]) -> u64 {
 /// A fast hash of a name: its first word and length, then eight bytes per
 /// multiply (the last eight overlapping), and a final mix so the low bits
 /// (the slot) depend on every byte.
+#[inline]
 fn hash(b: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let n = b.len();

@@ -16,7 +16,7 @@
 //! once by two threads could each miss the other), so the workers hand
 //! back each id's hash and this thread fills the filter, block by block.
 
-use super::{bloom, Batch, Decider, Deciding, Merged, Names, Rec, Repeats, Split};
+use super::{bloom, Batch, Decider, Deciding, Instants, Merged, Names, Rec, Repeats, Split};
 use crate::directory::{Columns, Field};
 use crate::simulate::summary::{GroupRow, Keep, Tally, NO_GROUP};
 use mfac_core::eval::Policy;
@@ -69,7 +69,10 @@ pub(super) fn simulate_csv(
         input,
         d.req.columns,
         split,
-        &|bytes, roles| decide_block(bytes, roles, d),
+        &|| {
+            let mut at = Instants::new(d);
+            move |bytes: &[u8], roles: &[Option<Field>]| decide_block(bytes, roles, d, &mut at)
+        },
         &mut |i, b| {
             merge.take(i, b);
             !merge.refused
@@ -97,7 +100,7 @@ pub(super) fn repeats_csv(
         input,
         columns,
         split,
-        &|bytes, roles| flagged_ids(bytes, roles, suspects),
+        &|| |bytes: &[u8], roles: &[Option<Field>]| flagged_ids(bytes, roles, suspects),
         &mut |_, ids| {
             match ids {
                 Some(ids) => ids.into_iter().for_each(|id| twice |= !seen.insert(id)),
@@ -170,21 +173,19 @@ fn each_csv_record(
     }
 }
 
-/// What a worker does with a block of whole lines, given each column's
-/// role.
-type BlockWork<'a, T> = dyn Fn(&[u8], &[Option<Field>]) -> T + Sync + 'a;
-
 /// Cut a CSV file (its byte-order mark and header not yet read) into
-/// blocks of whole lines, run `work` on each on `split.workers` threads,
+/// blocks of whole lines, run a worker on each on `split.workers` threads,
 /// and hand each result to `take` with its block's index, as they finish
 /// (`take` says whether to go on). How the reading stopped: the file's
 /// end, `take`'s stop or a header the reference reader refuses, or a
-/// quoted field.
-fn in_blocks<T: Send>(
+/// quoted field. `start` makes each thread's worker, which takes a block
+/// and each column's role: once per thread, so that what a worker keeps
+/// (the verdicts it has worked out) lasts from block to block.
+fn in_blocks<T: Send, W: FnMut(&[u8], &[Option<Field>]) -> T>(
     mut input: impl Read,
     columns: &Columns,
     split: Split,
-    work: &BlockWork<'_, T>,
+    start: &(dyn Fn() -> W + Sync),
     take: &mut dyn FnMut(usize, T) -> bool,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<Stop> {
@@ -212,14 +213,17 @@ fn in_blocks<T: Send>(
     std::thread::scope(|s| {
         for _ in 0..workers {
             let (queue, done, spent, roles) = (&queue, done.clone(), spent.clone(), &roles);
-            s.spawn(move || loop {
-                let next = queue.lock().ok().and_then(|q| q.recv().ok());
-                let Some((i, bytes)) = next else { break };
-                if done.send((i, work(&bytes, roles))).is_err() {
-                    break;
+            s.spawn(move || {
+                let mut work = start();
+                loop {
+                    let next = queue.lock().ok().and_then(|q| q.recv().ok());
+                    let Some((i, bytes)) = next else { break };
+                    if done.send((i, work(&bytes, roles))).is_err() {
+                        break;
+                    }
+                    // The reader may be done: a block it no longer wants is dropped.
+                    let _ = spent.send(bytes);
                 }
-                // The reader may be done: a block it no longer wants is dropped.
-                let _ = spent.send(bytes);
             });
         }
         drop(spent);
@@ -319,13 +323,18 @@ fn header(body: &[u8], columns: &Columns) -> std::io::Result<Option<(Vec<Option<
 /// Parse, resolve and decide one block of whole lines, a batch of users at
 /// a time (one batch, reused: its lists stay in the cache and are not
 /// grown again for every block).
-fn decide_block(bytes: &[u8], roles: &[Option<Field>], d: Deciding<'_>) -> Block {
+fn decide_block<'a>(
+    bytes: &[u8],
+    roles: &[Option<Field>],
+    d: Deciding<'a>,
+    at: &mut Instants<'a>,
+) -> Block {
     let mut names = Names::new(d.req.policy, d.base);
-    let (mut batch, mut decider) = (Batch::default(), Decider::new());
+    let (mut batch, mut decider) = (Batch::default(), Decider::new(d));
     let mut hashes = Vec::new();
     let mut decide = |batch: &mut Batch| {
         hashes.extend(batch.ids().map(|id| bloom::id_hash(id.as_bytes())));
-        decider.batch(batch, d.req, d.before_policy, d.before_at, d.before);
+        decider.batch(batch, at);
         batch.clear();
     };
     let read = each_record(bytes, roles, &mut |u| {

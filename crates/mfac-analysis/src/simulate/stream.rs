@@ -21,7 +21,7 @@
 //! reads the file the reference way, whose diagnostics are the contract.
 //!
 //! Repeated ids are found in memory that does not grow with the file: a
-//! blocked Bloom filter (`bloom.rs`, at most 64 MiB) flags ids that may
+//! blocked Bloom filter (`bloom.rs`, at most 128 MiB) flags ids that may
 //! have been seen; if any are flagged, a second pass counts those ids
 //! exactly.
 

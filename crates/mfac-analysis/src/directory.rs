@@ -133,7 +133,7 @@ impl<'a> Iterator for Items<'a> {
     fn next(&mut self) -> Option<&'a str> {
         loop {
             let t = self.rest?;
-            let item = match crate::bytes::first_of(t.as_bytes(), b";") {
+            let raw = match crate::bytes::first_of(t.as_bytes(), b";") {
                 Some(i) => {
                     self.rest = t.get(i + 1..);
                     t.get(..i).unwrap_or_default()
@@ -143,12 +143,17 @@ impl<'a> Iterator for Items<'a> {
                     t
                 }
             };
-            let item = trim(item);
-            if !item.is_empty() {
+            if let Some(item) = item(raw) {
                 return Some(item);
             }
         }
     }
+}
+
+/// A list's item as read: trimmed, `None` when nothing is left (such items
+/// are dropped, in a `;` list and in a list of strings alike).
+pub(crate) fn item(raw: &str) -> Option<&str> {
+    Some(trim(raw)).filter(|x| !x.is_empty())
 }
 
 /// [`str::trim`], without its Unicode scan from both ends for the usual

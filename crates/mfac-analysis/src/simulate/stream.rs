@@ -426,7 +426,7 @@ impl<'a> Iterator for GroupNames<'a> {
     fn next(&mut self) -> Option<&'a str> {
         match self {
             GroupNames::Text(items) => items.next(),
-            GroupNames::List(l) => l.find_map(|g| Some(g.trim()).filter(|g| !g.is_empty())),
+            GroupNames::List(l) => l.find_map(|g| crate::directory::item(g)),
         }
     }
 }

@@ -764,22 +764,24 @@ fn check_json_and_sarif_snapshots() {
 fn a_refused_policy_shows_its_warnings_beside_its_errors_and_a_good_one_evaluates() {
     // eval and simulate check with the error checks alone, and run the
     // rest only to show them beside the errors of a refused policy.
-    let refused = tmp("refused.mfa");
-    std::fs::write(
-        &refused,
+    let eval = |name: &str, policy: &str| {
+        let path = tmp(name);
+        std::fs::write(&path, policy).unwrap();
+        mfac(&[
+            "eval",
+            path.to_str().unwrap(),
+            "--user",
+            "u",
+            "--group",
+            "A",
+        ])
+    };
+    let run = eval(
+        "refused.mfa",
         "default { enforcement required factors totp }\n\
          group \"A\" { enforcement required factors totp }\n\
          group \"A\" { enforcement off }\n",
-    )
-    .unwrap();
-    let run = mfac(&[
-        "eval",
-        refused.to_str().unwrap(),
-        "--user",
-        "u",
-        "--group",
-        "A",
-    ]);
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("E003"), "{}", run.stderr);
     assert!(
@@ -789,21 +791,11 @@ fn a_refused_policy_shows_its_warnings_beside_its_errors_and_a_good_one_evaluate
     );
 
     // Only a warning: evaluated, and the warning not shown.
-    let warned = tmp("warned.mfa");
-    std::fs::write(
-        &warned,
+    let run = eval(
+        "warned.mfa",
         "default { enforcement required factors totp }\n\
          group \"A\" { enforcement required factors totp }\n",
-    )
-    .unwrap();
-    let run = mfac(&[
-        "eval",
-        warned.to_str().unwrap(),
-        "--user",
-        "u",
-        "--group",
-        "A",
-    ]);
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stderr.contains("W002"), "{}", run.stderr);
     assert!(run.stdout.contains("decision: enrol"), "{}", run.stdout);
